@@ -27,12 +27,10 @@
 #define PRSTATUS_SIZE		336
 #define PRSTATUS_OFF_PID	32
 #define PRSTATUS_OFF_REG	112	/* s390_regs: psw, gprs, acrs, orig_gpr2 */
-#define PRSTATUS_OFF_FPVALID	328
 #define FPREGS_SIZE		136	/* fpc, pad, fprs[16] */
 #define PRPSINFO_SIZE		136
 #define PRPSINFO_OFF_SNAME	1
 #define PRPSINFO_OFF_FNAME	40
-#define PRPSINFO_OFF_PSARGS	56
 #define CTRS_SIZE		128
 
 #define NOTE_HDR_SIZE		12
@@ -416,8 +414,8 @@ static size_t put_cpu_notes(uint8_t *p, unsigned int c,
 		zfd_put_be64(d + PRSTATUS_OFF_REG + 16 + 8 * i, r->gprs[i]);
 		zfd_put_be32(d + PRSTATUS_OFF_REG + 144 + 4 * i, r->acrs[i]);
 	}
-	/* orig_gpr2 at PRSTATUS_OFF_REG + 208 stays 0, as the kernel has */
-	zfd_put_be32(d + PRSTATUS_OFF_FPVALID, 1);
+	/* orig_gpr2 (PRSTATUS_OFF_REG + 208) and pr_fpvalid stay 0, as
+	 * zgetdump writes them: the notes are byte-identical to its own */
 	q += put_note(q, NAME_CORE, NT_PRSTATUS, d, PRSTATUS_SIZE);
 
 	memset(d, 0, FPREGS_SIZE);
@@ -493,7 +491,6 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 	memset(psinfo, 0, sizeof(psinfo));
 	psinfo[PRPSINFO_OFF_SNAME] = 'R';
 	memcpy(psinfo + PRPSINFO_OFF_FNAME, "vmlinux", 7);
-	memcpy(psinfo + PRPSINFO_OFF_PSARGS, "zfcpdump", 8);
 	p += put_note(p, NAME_CORE, NT_PRPSINFO, psinfo, sizeof(psinfo));
 	for (c = 0; c < w->cpu_cnt; c++)
 		p += put_cpu_notes(p, c, &w->cpus[c].regs);

@@ -24,7 +24,7 @@
  *	per CPU c, in lc_vec order:
  *	"CORE"  NT_PRSTATUS	336 bytes, pr_pid = c + 1, pr_reg = PSW mask,
  *				PSW address, gprs 0-15, acrs 0-15,
- *				orig_gpr2 (0), pr_fpvalid = 1
+ *				orig_gpr2 (0), pr_fpvalid 0
  *	"CORE"  NT_PRFPREG	fpc, pad, fprs 0-15 (136 bytes)
  *	"LINUX" NT_S390_TIMER	CPU timer (u64)
  *	"LINUX" NT_S390_TODCMP	clock comparator (u64, as stored)
@@ -32,7 +32,9 @@
  *	"LINUX" NT_S390_CTRS	control registers 0-15 (16 x u64)
  *	"LINUX" NT_S390_PREFIX	prefix (u32, = lc_vec[c])
  * That is the layout of the Linux kernel's s390x elf_prstatus/s390_regs
- * and of its /proc/vmcore CPU notes, so crash, gdb and eu-readelf read it.
+ * and of its /proc/vmcore CPU notes, so crash, gdb and eu-readelf read it;
+ * the notes are byte-identical to those "zgetdump -f elf" (s390-tools
+ * 2.16) writes for the same dump.
  * The registers come from the save area at lc_vec[c] + 0x1200 in the
  * dumped memory (see s390_cpu.h). A CPU whose save area is not in the
  * dumped memory (hole, limit) gets all-zero registers but its prefix
