@@ -367,6 +367,22 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 	return cpu < w->cpu_cnt ? &w->cpus[cpu].regs : NULL;
 }
 
+void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nr_loads; i++) {
+		struct zfd_range *r = &w->loads[i];
+
+		if (r->start >= good)
+			break;
+		if (r->size > good - r->start)
+			r->size = good - r->start;
+		n++;
+	}
+	w->nr_loads = n;
+}
+
 /* Writes one note at p; returns its size. desc may be NULL (zeros). */
 static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 		       const void *desc, size_t descsz)
@@ -504,6 +520,7 @@ struct rd {
 	zfd_elf_file_read_fn read;
 	void *arg;
 	uint64_t size;
+	unsigned int flags;
 	bool be;
 	char *why;
 	size_t why_len;
@@ -933,6 +950,18 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;
+		if (type == PT_LOAD && !in_file(r, off, filesz) &&
+		    (r->flags & ZFD_ELF_PARSE_TRUNCATED) && filesz <= memsz &&
+		    memsz <= UINT64_MAX - paddr) {
+			uint64_t have = off < r->size ? r->size - off : 0;
+
+			have = ZFD_MIN(have, filesz);
+			info->truncated = true;
+			info->lost_bytes += memsz - have;
+			if (!have)
+				continue;
+			filesz = memsz = have;
+		}
 		if (!in_file(r, off, filesz)) {
 			rc = fail(r->why, r->why_len, "%s %" PRIu32 " (offset %"
 				  PRIu64 ", %" PRIu64 " bytes) extends beyond "
@@ -1010,8 +1039,15 @@ out_free:
 int zfd_elf_parse(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 		  void *arg, uint64_t file_size, char *why, size_t why_len)
 {
+	return zfd_elf_parse_ex(infop, read, arg, file_size, 0, why, why_len);
+}
+
+int zfd_elf_parse_ex(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
+		     void *arg, uint64_t file_size, unsigned int flags,
+		     char *why, size_t why_len)
+{
 	struct rd r = {
-		.read = read, .arg = arg, .size = file_size,
+		.read = read, .arg = arg, .size = file_size, .flags = flags,
 		.why = why, .why_len = why_len,
 	};
 	uint8_t e[ZFD_ELF_EHDR_SIZE];
@@ -1060,10 +1096,18 @@ static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 	return n < 0 ? -errno : n;
 }
 
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
+			uint64_t file_size, unsigned int flags, char *why,
+			size_t why_len)
+{
+	return zfd_elf_parse_ex(info, fd_read, &fd, file_size, flags, why,
+				why_len);
+}
+
 int zfd_elf_parse_fd(struct zfd_elf_info **info, int fd, uint64_t file_size,
 		     char *why, size_t why_len)
 {
-	return zfd_elf_parse(info, fd_read, &fd, file_size, why, why_len);
+	return zfd_elf_parse_fd_ex(info, fd, file_size, 0, why, why_len);
 }
 
 struct membuf {
@@ -1082,12 +1126,19 @@ static int64_t buf_read(void *arg, void *buf, size_t len, uint64_t off)
 	return (int64_t)len;
 }
 
-int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
-		      size_t len, char *why, size_t why_len)
+int zfd_elf_parse_buf_ex(struct zfd_elf_info **info, const uint8_t *buf,
+			 size_t len, unsigned int flags, char *why,
+			 size_t why_len)
 {
 	struct membuf m = { .buf = buf, .len = len };
 
-	return zfd_elf_parse(info, buf_read, &m, len, why, why_len);
+	return zfd_elf_parse_ex(info, buf_read, &m, len, flags, why, why_len);
+}
+
+int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
+		      size_t len, char *why, size_t why_len)
+{
+	return zfd_elf_parse_buf_ex(info, buf, len, 0, why, why_len);
 }
 
 int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,

@@ -166,6 +166,17 @@ bool zfd_elf_writer_cpu_seen(const struct zfd_elf_writer *w, unsigned int cpu);
  */
 void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf);
 
+/*
+ * For a dump that failed part-way: cuts the PT_LOADs to memory [0, good)
+ * (good = memory offset up to which every byte was written), so that the
+ * next zfd_elf_writer_prologue() describes only data that is really in
+ * the file and a reader never takes missing memory for zeros. data_off
+ * stays the same (unused program header slots become zero padding).
+ * Can only shrink; CPUs whose save areas lie beyond good stay as they
+ * were collected.
+ */
+void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good);
+
 /* Register state of CPU cpu as collected so far (zeros if not seen). */
 const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 					      unsigned int cpu);
@@ -234,6 +245,22 @@ struct zfd_elf_info {
 	bool has_vmcoreinfo;
 	uint64_t mem_end;	/* highest paddr + memsz of any PT_LOAD */
 	uint64_t data_end;	/* highest offset + filesz: minimum file size */
+	/*
+	 * Only with ZFD_ELF_PARSE_TRUNCATED: the file ends before the data
+	 * of its PT_LOADs; the loads were cut to what the file holds
+	 * (filesz = memsz = bytes present, loads with nothing left dropped)
+	 * and lost_bytes of described memory are missing. Treat the dump as
+	 * incomplete (e.g. write no end marker when converting).
+	 */
+	bool truncated;
+	uint64_t lost_bytes;
+};
+
+/* Flags of zfd_elf_parse_ex(). */
+enum zfd_elf_parse_flags {
+	/* accept PT_LOADs that extend beyond the end of the file (a cut-off
+	 * copy or an incomplete dump): cut them, set info->truncated */
+	ZFD_ELF_PARSE_TRUNCATED	= 1 << 0,
 };
 
 /*
@@ -260,13 +287,25 @@ typedef int64_t (*zfd_elf_file_read_fn)(void *arg, void *buf, size_t len,
 int zfd_elf_parse(struct zfd_elf_info **info, zfd_elf_file_read_fn read,
 		  void *arg, uint64_t file_size, char *why, size_t why_len);
 
+/* The same with flags (enum zfd_elf_parse_flags); flags 0 = strict. */
+int zfd_elf_parse_ex(struct zfd_elf_info **info, zfd_elf_file_read_fn read,
+		     void *arg, uint64_t file_size, unsigned int flags,
+		     char *why, size_t why_len);
+
 /* The same on a file descriptor (pread; file_size as above). */
 int zfd_elf_parse_fd(struct zfd_elf_info **info, int fd, uint64_t file_size,
 		     char *why, size_t why_len);
 
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
+			uint64_t file_size, unsigned int flags, char *why,
+			size_t why_len);
+
 /* The same on a buffer holding the whole file (tests, fuzzing). */
 int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
 		      size_t len, char *why, size_t why_len);
+int zfd_elf_parse_buf_ex(struct zfd_elf_info **info, const uint8_t *buf,
+			 size_t len, unsigned int flags, char *why,
+			 size_t why_len);
 
 void zfd_elf_info_free(struct zfd_elf_info *info);
 

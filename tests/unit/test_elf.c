@@ -39,6 +39,9 @@ static const struct zfd_range chunks[] = {
 };
 
 static uint8_t *mem;		/* MEM_SIZE synthetic memory image */
+static uint8_t *small;		/* a valid small core: 2 CPUs, 2 loads */
+static size_t small_len;
+static void make_small(void);
 static char tmpdir[64];
 
 static uint32_t lc_of(unsigned int c)
@@ -135,6 +138,7 @@ static int setup_mem(void **state)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_elf.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
+	make_small();
 	return 0;
 }
 
@@ -143,6 +147,7 @@ static int teardown_mem(void **state)
 	char cmd[128];
 
 	free(mem);
+	free(small);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -696,9 +701,6 @@ static void test_writer_info(void **state)
 /* Bad input for the reader                                           */
 /* ------------------------------------------------------------------ */
 
-static uint8_t *small;		/* a valid small core: 2 CPUs, 2 loads */
-static size_t small_len;
-
 static void make_small(void)
 {
 	struct zfd_range ch[] = { { 0, 0x30000 }, { 0x40000, 0x10000 } };
@@ -745,7 +747,6 @@ static void test_bad_truncated(void **state)
 	char why[256];
 	size_t len;
 
-	make_small();
 	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len, why,
 					   sizeof(why)), 0);
 	assert_int_equal(info->nr_loads, 2);
@@ -875,6 +876,91 @@ static void test_bad_notes(void **state)
 	expect_bad(b, small_len, -EINVAL, "truncated note header");
 	free(b);
 #undef RESET
+}
+
+/* A cut-off file: refused by default, cut and flagged on request. */
+static void test_truncated_ok(void **state)
+{
+	struct zfd_elf_info *info;
+	uint64_t off0 = 4096;
+	char why[256];
+
+	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len - 0x8000,
+					   why, sizeof(why)), -EINVAL);
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len - 0x8000,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_true(info->truncated);
+	assert_int_equal(info->lost_bytes, 0x8000);
+	assert_int_equal(info->nr_loads, 2);
+	assert_int_equal(info->loads[1].memsz, 0x8000);
+	assert_int_equal(info->loads[1].filesz, 0x8000);
+	assert_int_equal(info->mem_end, 0x48000);
+	assert_int_equal(info->nr_cpus, 2);
+	zfd_elf_info_free(info);
+
+	/* cut inside the first load: the second is gone */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, off0 + 0x1000,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 1);
+	assert_int_equal(info->loads[0].memsz, 0x1000);
+	assert_int_equal(info->lost_bytes, 0x30000 - 0x1000 + 0x10000);
+	zfd_elf_info_free(info);
+
+	/* the notes must still be there */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, 300,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "PT_NOTE"));
+	/* a complete file is not flagged */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_false(info->truncated);
+	assert_int_equal(info->lost_bytes, 0);
+	zfd_elf_info_free(info);
+}
+
+/* An incomplete dump: the writer describes only the good part. */
+static void test_writer_limit(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	const struct zfd_range *loads;
+	uint64_t good = chunks[1].start + 0x1000;
+	char why[256];
+	uint8_t *buf;
+	size_t n;
+
+	sample_hdr(&hdr, NR_CPUS);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	zfd_elf_writer_feed(w, 0, mem, good);
+	zfd_elf_writer_limit(w, good);
+	zfd_elf_writer_limit(w, MEM_SIZE);	/* cannot grow again */
+	loads = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(loads[1].size, 0x1000);
+	assert_int_equal(zfd_elf_writer_data_off(w), 4096);
+	assert_int_equal(zfd_elf_writer_file_size(w), 4096 + good);
+	buf = calloc(1, 4096 + good);
+	zfd_elf_writer_prologue(w, buf);
+	memcpy(buf + 4096, mem, good);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf, 4096 + good, why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 2);
+	assert_int_equal(info->mem_end, good);
+	assert_int_equal(info->nr_cpus, NR_CPUS);
+	assert_int_equal(info->cpus[2].regs.gprs[15],
+			 0x4750520000000000ULL | 2 << 8 | 15);
+	zfd_elf_info_free(info);
+	zfd_elf_writer_limit(w, 0);
+	loads = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 0);
+	free(buf);
+	zfd_elf_writer_free(w);
 }
 
 /* Converting needs NT_S390_PREFIX for every CPU. */
@@ -1044,6 +1130,8 @@ int main(void)
 		cmocka_unit_test(test_bad_phdrs),
 		cmocka_unit_test(test_bad_notes),
 		cmocka_unit_test(test_no_prefix),
+		cmocka_unit_test(test_truncated_ok),
+		cmocka_unit_test(test_writer_limit),
 		cmocka_unit_test(test_x86_64),
 	};
 
