@@ -197,8 +197,10 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 			    hdr->mem_start);
 
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		fail(why, why_len, "out of memory");
 		return -ENOMEM;
+	}
 	w->mem_start = hdr->mem_start;
 	w->mem_size = mem_size;
 	w->cpu_cnt = hdr->cpu_cnt;
@@ -1091,9 +1093,7 @@ int zfd_elf_parse_ex(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 
 static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 {
-	ssize_t n = zfd_pread_full(*(int *)arg, buf, len, off);
-
-	return n < 0 ? -errno : n;
+	return zfd_pread_full(*(int *)arg, buf, len, off);
 }
 
 int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,

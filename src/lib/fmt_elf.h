@@ -185,16 +185,26 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
  * Typical use, streaming (extfs sink):
  *	zfd_elf_writer_new_info(&w, info, why, sizeof(why));
  *	off0 = zfd_elf_writer_data_off(w);
- *	for each data block: write it at off0 + blk->offset;
- *			     zfd_elf_writer_feed(w, blk->offset, blk->data, len);
- *	at finish: buf = malloc(off0); zfd_elf_writer_prologue(w, buf);
- *		   write buf at 0; warn if zfd_elf_writer_cpus_missing(w).
+ *	at open:   optionally write a placeholder prologue (registers still
+ *		   zero) so that even a dump cut off by a crash is an ELF file;
+ *	per block: write the data at off0 + blk->offset (zero pages may
+ *		   stay holes); for ZFD_BLK_DATA blocks also
+ *		   zfd_elf_writer_feed(w, blk->offset, blk->data, blk->len);
+ *	at finish: if the dump is incomplete, zfd_elf_writer_limit(w, good);
+ *		   buf = malloc(off0); zfd_elf_writer_prologue(w, buf);
+ *		   write buf at file offset 0; warn (one line) if
+ *		   zfd_elf_writer_cpus_missing(w) is not 0.
  * One-shot (zfcpdump-get copy -f elf, also to stdout):
  *	zfd_elf_writer_new(&w, &hdr, chunks, n, hdr.mem_size, ...);
- *	zfd_elf_writer_collect(w, my_read, fd);
- *	zfd_elf_writer_prologue(w, buf); write buf;
- *	for each load: (stdout: write zeros from the previous end up to
- *	off0 + load.start) copy the chunk to off0 + load.start.
+ *	zfd_elf_writer_collect(w, my_read, arg);
+ *	zfd_elf_writer_prologue(w, buf); write buf (off0 bytes);
+ *	loads = zfd_elf_writer_loads(w, &n);
+ *	for each load: copy memory [start, start + size) to file offset
+ *	off0 + start; on a pipe write zeros from the previous load's end
+ *	up to there first. The file ends at zfd_elf_writer_file_size(w).
+ * A sequential input (tape) that must go to a pipe cannot know the
+ * registers before the memory: read it twice, or write to a file and use
+ * the streaming pattern.
  */
 
 /* ------------------------------------------------------------------ */
