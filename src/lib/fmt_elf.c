@@ -82,7 +82,7 @@ static size_t notes_size(unsigned int cpu_cnt)
 size_t zfd_elf_prologue_size(const struct zfd_s390_hdr *hdr, size_t nr_loads)
 {
 	size_t len = ZFD_ELF_EHDR_SIZE +
-		     (1 + nr_loads) * ZFD_ELF_PHDR_SIZE +
+		     (1 + nr_loads + ZFD_ELF_SPARE_LOADS) * ZFD_ELF_PHDR_SIZE +
 		     notes_size(hdr->cpu_cnt);
 
 	return ZFD_ALIGN_UP(len, ZFD_PAGE_SIZE);
@@ -108,6 +108,7 @@ struct zfd_elf_writer {
 	uint64_t mem_size;
 	unsigned int cpu_cnt;
 	size_t nr_loads;
+	size_t max_loads;		/* phdr slots for PT_LOADs */
 	struct zfd_range *loads;
 	uint64_t data_off;
 	struct wcpu *cpus;
@@ -129,7 +130,7 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 	size_t i;
 
 	if (!chunks || !nr_chunks) {
-		w->loads = calloc(1, sizeof(*w->loads));
+		w->loads = calloc(1 + ZFD_ELF_SPARE_LOADS, sizeof(*w->loads));
 		if (!w->loads)
 			return -ENOMEM;
 		if (w->mem_size) {
@@ -138,7 +139,9 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 		}
 		return 0;
 	}
-	w->loads = calloc(nr_chunks, sizeof(*w->loads));
+	if (nr_chunks > SIZE_MAX / sizeof(*w->loads) - ZFD_ELF_SPARE_LOADS)
+		return fail(why, why_len, "too many memory chunks");
+	w->loads = calloc(nr_chunks + ZFD_ELF_SPARE_LOADS, sizeof(*w->loads));
 	if (!w->loads)
 		return -ENOMEM;
 	for (i = 0; i < nr_chunks; i++) {
@@ -225,6 +228,7 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 		else
 			cpu->sa_off = abs - w->mem_start;
 	}
+	w->max_loads = w->nr_loads + ZFD_ELF_SPARE_LOADS;
 	w->data_off = zfd_elf_prologue_size(hdr, w->nr_loads);
 	*wp = w;
 	return 0;
@@ -385,6 +389,44 @@ void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good)
 	w->nr_loads = n;
 }
 
+int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off,
+			   uint64_t len)
+{
+	uint64_t end = len > UINT64_MAX - off ? UINT64_MAX : off + len;
+	size_t i;
+
+	for (i = 0; i < w->nr_loads; i++) {
+		struct zfd_range *r = &w->loads[i];
+		uint64_t rend = r->start + r->size;
+
+		if (rend <= off || r->start >= end)
+			continue;
+		if (r->start >= off && rend <= end) {
+			/* wholly excluded */
+			memmove(r, r + 1, (w->nr_loads - i - 1) * sizeof(*r));
+			w->nr_loads--;
+			i--;
+		} else if (r->start < off && rend > end) {
+			/* a hole in the middle: split */
+			if (w->nr_loads >= w->max_loads)
+				return -ENOSPC;
+			memmove(r + 2, r + 1,
+				(w->nr_loads - i - 1) * sizeof(*r));
+			r[1].start = end;
+			r[1].size = rend - end;
+			r->size = off - r->start;
+			w->nr_loads++;
+			i++;
+		} else if (r->start < off) {
+			r->size = off - r->start;
+		} else {
+			r->start = end;
+			r->size = rend - end;
+		}
+	}
+	return 0;
+}
+
 /* Writes one note at p; returns its size. desc may be NULL (zeros). */
 static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 		       const void *desc, size_t descsz)
@@ -468,7 +510,9 @@ static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t off,
 void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 {
 	size_t phnum = 1 + w->nr_loads;
-	uint64_t notes_off = ZFD_ELF_EHDR_SIZE + phnum * ZFD_ELF_PHDR_SIZE;
+	/* the notes follow all phdr slots, so their place never moves */
+	uint64_t notes_off = ZFD_ELF_EHDR_SIZE +
+			     (1 + w->max_loads) * ZFD_ELF_PHDR_SIZE;
 	uint8_t psinfo[PRPSINFO_SIZE];
 	uint8_t *p;
 	unsigned int c;

@@ -8,8 +8,9 @@
  *	offset 0		ELF64 header, big-endian (ELFDATA2MSB),
  *				ET_CORE, EM_S390
  *	offset 64		program headers: one PT_NOTE, then one PT_LOAD
- *				per memory chunk, in ascending address order
- *	after the phdrs		the notes (see below), zero padding up to
+ *				per memory chunk, in ascending address order,
+ *				then ZFD_ELF_SPARE_LOADS zeroed spare slots
+ *	after the slots		the notes (see below), zero padding up to
  *	data_off		data_off = prologue size, a multiple of 4096
  *	data_off + X		memory byte X (X relative to mem_start)
  *
@@ -63,15 +64,21 @@
 #define ZFD_ELF_EHDR_SIZE	64
 #define ZFD_ELF_PHDR_SIZE	56
 /* Most PT_LOADs a file can have without extended numbering. */
-#define ZFD_ELF_MAX_LOADS	(0xffff - 2)
+#define ZFD_ELF_MAX_LOADS	(0xffff - 2 - ZFD_ELF_SPARE_LOADS)
+/*
+ * Program header slots reserved beyond the chunks, so that
+ * zfd_elf_writer_exclude() can split loads without moving data_off.
+ */
+#define ZFD_ELF_SPARE_LOADS	8
 
 /* ------------------------------------------------------------------ */
 /* Writer: s390 dump -> ELF core                                      */
 /* ------------------------------------------------------------------ */
 
 /*
- * The prologue size (ELF header + program headers + notes, rounded up to
- * 4096) for a dump with hdr->cpu_cnt CPUs and nr_loads PT_LOADs. This is
+ * The prologue size (ELF header + program headers incl. the spare slots +
+ * notes, rounded up to 4096) for a dump with hdr->cpu_cnt CPUs and
+ * nr_loads PT_LOADs. This is
  * data_off, the file offset of memory byte 0.
  *
  * nr_loads is the number of chunks *after* the writer dropped empty
@@ -176,6 +183,17 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf);
  * were collected.
  */
 void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good);
+
+/*
+ * Removes memory [off, off + len) from the PT_LOADs, e.g. a range whose
+ * data was lost (ZFD_BLK_LOST: the HSA was released before a failover
+ * pass re-read it), so the ELF file never presents lost memory as zeros.
+ * A load may be split in two; at most ZFD_ELF_SPARE_LOADS splits fit in
+ * the reserved slots, more return -ENOSPC (then limit or fail the dump).
+ * data_off does not change. Returns 0 or -ENOSPC.
+ */
+int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off,
+			   uint64_t len);
 
 /* Register state of CPU cpu as collected so far (zeros if not seen). */
 const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,

@@ -294,14 +294,19 @@ static void test_prologue_size(void **state)
 {
 	struct zfd_s390_hdr hdr;
 
-	/* 64 + 4 * 56 + prpsinfo 156 + 3 * 764 = 2736 -> one page */
+	/* 64 + (4 + 8 spare) * 56 + prpsinfo 156 + 3 * 764 = 3184: a page */
 	sample_hdr(&hdr, 3);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 3), 4096);
-	/* 64 + 61 * 56 + 156 + 60 * 764 = 49636 -> 13 pages */
+	/* 64 + (61 + 8) * 56 + 156 + 60 * 764 = 49924 -> 13 pages */
 	sample_hdr(&hdr, 60);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 60), 53248);
 	sample_hdr(&hdr, 0);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 1), 4096);
+	/* 64 + (66 + 8) * 56 + 156 + 5 * 764 = 8184 -> 2 pages; one more
+	 * load crosses into a third */
+	sample_hdr(&hdr, 5);
+	assert_int_equal(zfd_elf_prologue_size(&hdr, 65), 8192);
+	assert_int_equal(zfd_elf_prologue_size(&hdr, 66), 12288);
 }
 
 /* binutils readelf: header, program headers, note types and the values
@@ -765,6 +770,8 @@ static void test_bad_truncated(void **state)
 	expect_bad(small, 40, -EINVAL, "too short");
 	expect_bad(small, 100, -EINVAL, "program headers");
 	expect_bad(small, PH(3) + 10, -EINVAL, "PT_NOTE");
+	expect_bad(small, zfd_get_be64(small + PH(0) + 8) + 100, -EINVAL,
+		   "PT_NOTE");
 	expect_bad(small, small_len - 1, -EINVAL, "PT_LOAD 2");
 }
 
@@ -851,7 +858,7 @@ static void test_bad_phdrs(void **state)
 static void test_bad_notes(void **state)
 {
 	uint8_t *b = malloc(small_len);
-	uint64_t notes = PH(3);
+	uint64_t notes = zfd_get_be64(small + PH(0) + 8);
 	uint64_t cpu0 = notes + 156;		/* after NT_PRPSINFO */
 
 	RESET();
@@ -963,11 +970,70 @@ static void test_writer_limit(void **state)
 	zfd_elf_writer_free(w);
 }
 
+/* Lost ranges are cut out of the loads; data_off never moves. */
+static void test_writer_exclude(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	const struct zfd_range *l;
+	char why[256];
+	uint8_t *buf;
+	size_t n, i;
+
+	sample_hdr(&hdr, NR_CPUS);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	/* split chunk 0, cut the head of chunk 1, drop chunk 2 */
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x1000, 0x2000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, chunks[1].start - 0x1000,
+						0x3000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, 3 * MiB, UINT64_MAX), 0);
+	l = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(l[0].start, 0);
+	assert_int_equal(l[0].size, 0x1000);
+	assert_int_equal(l[1].start, 0x3000);
+	assert_int_equal(l[1].size, 1 * MiB - 0x3000);
+	assert_int_equal(l[2].start, chunks[1].start + 0x2000);
+	assert_int_equal(l[2].size, chunks[1].size - 0x2000);
+	assert_int_equal(zfd_elf_writer_data_off(w), 4096);
+
+	buf = calloc(1, zfd_elf_writer_file_size(w));
+	zfd_elf_writer_prologue(w, buf);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf,
+					   zfd_elf_writer_file_size(w), why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 3);
+	assert_int_equal(info->loads[1].paddr, 0x3000);
+	assert_int_equal(info->loads[1].offset, 4096 + 0x3000);
+	assert_int_equal(info->loads[2].memsz, chunks[1].size - 0x2000);
+	assert_int_equal(info->nr_cpus, NR_CPUS);
+	zfd_elf_info_free(info);
+	free(buf);
+
+	/* 3 loads + 8 spare slots: the 9th split does not fit */
+	for (i = 0; i < 7; i++)
+		assert_int_equal(zfd_elf_writer_exclude(w, 0x10000 + i * 0x2000,
+							0x1000), 0);
+	l = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 10);
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x40000, 0x1000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x50000, 0x1000),
+			 -ENOSPC);
+	/* removing whole loads still works when full */
+	assert_int_equal(zfd_elf_writer_exclude(w, 0, 0x2000), 0);
+	zfd_elf_writer_free(w);
+}
+
 /* Converting needs NT_S390_PREFIX for every CPU. */
 static void test_no_prefix(void **state)
 {
 	uint8_t *b = malloc(small_len);
-	uint64_t prefix0 = PH(3) + 156 + 356 + 156 + 28 + 28 + 24 + 148;
+	/* notes: prpsinfo, then CPU 0: prstatus, fpregs, timer, todcmp,
+	 * todpreg, ctrs, prefix */
+	uint64_t prefix0 = zfd_get_be64(small + PH(0) + 8) +
+			   156 + 356 + 156 + 28 + 28 + 24 + 148;
 	struct zfd_elf_info *info;
 	struct zfd_s390_hdr hdr;
 	char why[256];
@@ -1132,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_no_prefix),
 		cmocka_unit_test(test_truncated_ok),
 		cmocka_unit_test(test_writer_limit),
+		cmocka_unit_test(test_writer_exclude),
 		cmocka_unit_test(test_x86_64),
 	};
 
