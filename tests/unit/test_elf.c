@@ -970,6 +970,45 @@ static void test_writer_limit(void **state)
 	zfd_elf_writer_free(w);
 }
 
+/* mem_start != 0: addresses = mem_start + offset, prefixes absolute. */
+static void test_mem_start(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	uint64_t base = 0x80000000ULL;
+	char why[256];
+	uint8_t *buf;
+	unsigned int c;
+	int reads = 0;
+
+	sample_hdr(&hdr, NR_CPUS);
+	hdr.mem_start = base;
+	for (c = 0; c < NR_CPUS; c++)
+		hdr.lc_vec[c] = (uint32_t)base + lc_of(c);
+	hdr.lc_vec[2] = 0x20000;	/* below mem_start: not in the dump */
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_collect(w, mem_read, &reads), 0);
+	assert_int_equal(reads, 2);
+	assert_int_equal(zfd_elf_writer_cpus_missing(w), 1);
+	buf = calloc(1, zfd_elf_writer_file_size(w));
+	zfd_elf_writer_prologue(w, buf);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf,
+					   zfd_elf_writer_file_size(w), why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->loads[1].paddr, base + chunks[1].start);
+	assert_int_equal(info->loads[1].vaddr, base + chunks[1].start);
+	assert_int_equal(info->loads[1].offset, 4096 + chunks[1].start);
+	assert_int_equal(info->cpus[1].regs.psw[1], 0x100100);
+	assert_int_equal(info->cpus[1].regs.prefix, base + lc_of(1));
+	assert_int_equal(info->cpus[2].regs.psw[1], 0);
+	assert_int_equal(info->cpus[2].regs.prefix, 0x20000);
+	zfd_elf_info_free(info);
+	free(buf);
+	zfd_elf_writer_free(w);
+}
+
 /* Lost ranges are cut out of the loads; data_off never moves. */
 static void test_writer_exclude(void **state)
 {
@@ -1199,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_ok),
 		cmocka_unit_test(test_writer_limit),
 		cmocka_unit_test(test_writer_exclude),
+		cmocka_unit_test(test_mem_start),
 		cmocka_unit_test(test_x86_64),
 	};
 
