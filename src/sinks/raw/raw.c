@@ -357,7 +357,8 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 			 ctx->name, ctx->dev_size, need);
 		return -ENOSPC;
 	} else {
-		zfd_hlog(ctx->host, ZFD_LOG_WARN,
+		/* The core tells the operator; this is for debugging. */
+		zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
 			 "device %s holds %" PRIu64 " of %" PRIu64
 			 " memory bytes: the dump will be truncated",
 			 ctx->name, fits, info->mem_size);
