@@ -184,7 +184,7 @@ static int dump(int argc, char **argv)
 	uint8_t *hdr, *buf;
 	int i, fd = -1, rc, ret = 1;
 	void *ctx = NULL;
-	double t0, t1;
+	double t0, t1, tw, in_sink = 0;
 	config_t cfg;
 
 	for (i = 2; i < argc; i++) {
@@ -272,7 +272,10 @@ static int dump(int argc, char **argv)
 				zmap[p / 64] |= 1ULL << (p % 64);
 				blk.nr_zero_pages++;
 			}
-		if (sink->write(ctx, &blk)) {
+		tw = now_s();
+		rc = sink->write(ctx, &blk);
+		in_sink += now_s() - tw;
+		if (rc) {
 			res.status = ZFD_STATUS_INCOMPLETE;
 			res.reason = "tape sink write failed";
 			break;
@@ -291,9 +294,10 @@ static int dump(int argc, char **argv)
 	}
 	zfd_digest_string(dg, res.digest, sizeof(res.digest));
 	rc = sink->finish(ctx, &info, &res);
-	printf("fed %" PRIu64 " bytes in %.3f s (%.0f MiB/s), status %s, finish %d\n",
+	printf("fed %" PRIu64 " bytes in %.3f s (%.0f MiB/s; in the sink %.3f s, %.0f MiB/s), status %s, finish %d\n",
 	       res.dumped_bytes, t1 - t0,
 	       res.dumped_bytes / 1048576.0 / (t1 > t0 ? t1 - t0 : 1e-9),
+	       in_sink, res.dumped_bytes / 1048576.0 / (in_sink > 0 ? in_sink : 1e-9),
 	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete", rc);
 	if (sim)
 		printf("sim: %zu records and filemarks\n", sim->nr);
