@@ -44,7 +44,7 @@ static struct fixture F;
 static int setup(void **state)
 {
 	memset(&F, 0, sizeof(F));
-	zfd_mock_host_init(&F.mh, "tape:sim");
+	zfd_mock_host_init(&F.mh, "tape:auto");
 	F.sim = tape_sim_new();
 	assert_non_null(F.sim);
 	tape_sim_current = F.sim;
@@ -299,6 +299,15 @@ static void refused(const char *keys, int rc, const char *msg)
 	assert_int_equal(F.sim->mode_selects, 0);
 }
 
+/* The host's prefix names the device already: no second "sim: ". */
+static void test_message_prefix(void **state)
+{
+	F.mh.host.sink_desc = "tape:sim";
+	F.sim->write_protect = true;
+	refused("device = \"sim\";", -EROFS, "tape is write-protected; nothing written");
+	assert_null(strstr(F.mh.log, "sim: "));
+}
+
 static void test_not_a_tape(void **state)
 {
 	F.sim->pdt = 0;
@@ -530,6 +539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holes_as_zeros, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_tape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_medium, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),

@@ -73,6 +73,7 @@ struct tape_ctx {
 	bool unload;
 
 	struct tape_dev dev;
+	char who[270];			/* "/dev/sg1: ", or "" if the host says it */
 	char desc[320];			/* "tape:/dev/sg1" for the manifest */
 	uint8_t *rec;			/* a partly filled memory record */
 	size_t rec_len;
@@ -90,6 +91,21 @@ static const char *const tape_keys[] = {
 	"type", "device", "block_size", "rewind", "unload", "ready_timeout",
 	NULL
 };
+
+/*
+ * Prefix of our messages: the device, unless the host's prefix (its sink
+ * description, e.g. "tape:/dev/sg1") already names it.
+ */
+static const char *tape_who(struct tape_ctx *ctx)
+{
+	const char *desc = ctx->host->sink_desc;
+
+	if (desc && !strncmp(desc, "tape:", 5) && !strcmp(desc + 5, ctx->dev.path))
+		ctx->who[0] = 0;
+	else
+		snprintf(ctx->who, sizeof(ctx->who), "%s: ", ctx->dev.path);
+	return ctx->who;
+}
 
 /* ---- sense decoding ------------------------------------------------- */
 
@@ -180,8 +196,8 @@ static int tape_cmd(struct tape_ctx *ctx, const char *name, const uint8_t *cdb,
 	rc = ctx->dev.ops->cmd(&ctx->dev, cdb, cdb_len, dir, buf, len,
 			       timeout_s, r, err, sizeof(err));
 	if (rc) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s: %s failed: %s",
-			 ctx->dev.path, name, err);
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s failed: %s",
+			 tape_who(ctx), name, err);
 		return rc;
 	}
 	*cond = tape_classify(r);
@@ -195,7 +211,7 @@ static int tape_fail(struct tape_ctx *ctx, const char *name,
 	char what[256];
 
 	tape_describe(r, what, sizeof(what));
-	zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s: %s failed: %s", ctx->dev.path,
+	zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s failed: %s", tape_who(ctx),
 		 name, what);
 	return -EIO;
 }
@@ -229,8 +245,8 @@ static int tape_inquiry(struct tape_ctx *ctx)
 		return rc;
 	if (cond == TC_BUSY) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: device busy (INQUIRY: %s); nothing written",
-			 ctx->dev.path, r.status == SAM_STAT_BUSY ? "Busy" :
+			 "%sdevice busy (INQUIRY: %s); nothing written",
+			 tape_who(ctx), r.status == SAM_STAT_BUSY ? "Busy" :
 			 "Reservation Conflict");
 		return -EBUSY;
 	}
@@ -289,8 +305,8 @@ static int tape_wait_ready(struct tape_ctx *ctx)
 		case TC_NO_MEDIUM:
 			tape_describe(&r, what, sizeof(what));
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "%s: no tape loaded (%s); nothing written",
-				 ctx->dev.path, what);
+				 "%sno tape loaded (%s); nothing written",
+				 tape_who(ctx), what);
 			return -ENOMEDIUM;
 		case TC_BECOMING_READY:
 		case TC_BUSY:
@@ -298,23 +314,23 @@ static int tape_wait_ready(struct tape_ctx *ctx)
 		default:
 			tape_describe(&r, what, sizeof(what));
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "%s: tape not ready (%s); nothing written",
-				 ctx->dev.path, what);
+				 "%stape not ready (%s); nothing written",
+				 tape_who(ctx), what);
 			return -EIO;
 		}
 		if (now_s() >= deadline) {
 			tape_describe(&r, what, sizeof(what));
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "%s: %s after waiting %" PRIu64 " s (%s); nothing written",
-				 ctx->dev.path,
+				 "%s%s after waiting %" PRIu64 " s (%s); nothing written",
+				 tape_who(ctx),
 				 cond == TC_BUSY ? "device busy" : "tape not ready",
 				 ctx->ready_timeout, what);
 			return cond == TC_BUSY ? -EBUSY : -ETIMEDOUT;
 		}
 		if (!told) {
 			zfd_hlog(ctx->host, ZFD_LOG_INFO,
-				 "%s: waiting up to %" PRIu64 " s for the tape to become ready",
-				 ctx->dev.path, ctx->ready_timeout);
+				 "%swaiting up to %" PRIu64 " s for the tape to become ready",
+				 tape_who(ctx), ctx->ready_timeout);
 			told = true;
 		}
 		usleep(250 * 1000);
@@ -349,8 +365,8 @@ static int tape_check_writable(struct tape_ctx *ctx)
 		return rc;
 	if (hdr[2] & 0x80) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: tape is write-protected; nothing written",
-			 ctx->dev.path);
+			 "%stape is write-protected; nothing written",
+			 tape_who(ctx));
 		return -EROFS;
 	}
 	return 0;
@@ -378,8 +394,8 @@ static int tape_check_limits(struct tape_ctx *ctx)
 	if ((max && ctx->block_size > max) || ctx->block_size < min ||
 	    ZFD_END_MARKER_SIZE < min) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: block_size %" PRIu64 " not supported: the drive writes blocks of %u to %u bytes; nothing written",
-			 ctx->dev.path, ctx->block_size, min, max);
+			 "%sblock_size %" PRIu64 " not supported: the drive writes blocks of %u to %u bytes; nothing written",
+			 tape_who(ctx), ctx->block_size, min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -438,7 +454,7 @@ static int tape_filemark(struct tape_ctx *ctx)
 
 	if (rc == -ENOSPC)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: no room left for a filemark", ctx->dev.path);
+			 "%sno room left for a filemark", tape_who(ctx));
 	return rc;
 }
 
@@ -469,7 +485,7 @@ static int tape_write_record(struct tape_ctx *ctx, const void *buf, size_t len)
 		return -ENOSPC;
 	case TC_WRITE_PROTECT:
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: tape is write-protected", ctx->dev.path);
+			 "%stape is write-protected", tape_who(ctx));
 		return -EROFS;
 	default:
 		return tape_fail(ctx, "WRITE(6)", &r);
@@ -555,7 +571,14 @@ static int tape_prepare(void *priv, const struct zfd_dump_info *info,
 	rc = tape_backend_open(ctx->host->root, ctx->device, &ctx->dev, err,
 			       sizeof(err));
 	if (rc) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s; nothing written", err);
+		const char *msg = err, *desc = ctx->host->sink_desc;
+		size_t n = strlen(ctx->device);
+
+		if (desc && !strncmp(desc, "tape:", 5) &&
+		    !strcmp(desc + 5, ctx->device) &&
+		    !strncmp(err, ctx->device, n) && !strncmp(err + n, ": ", 2))
+			msg = err + n + 2;
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s; nothing written", msg);
 		return rc;
 	}
 	rc = tape_inquiry(ctx);
@@ -567,8 +590,8 @@ static int tape_prepare(void *priv, const struct zfd_dump_info *info,
 		return rc;
 	}
 	snprintf(ctx->desc, sizeof(ctx->desc), "tape:%s", ctx->dev.path);
-	zfd_hlog(ctx->host, ZFD_LOG_INFO, "%s: %s, ready, writable",
-		 ctx->dev.path, ctx->dev.ident);
+	zfd_hlog(ctx->host, ZFD_LOG_INFO, "%s%s, ready, writable",
+		 tape_who(ctx), ctx->dev.ident);
 	*max_mem = UINT64_MAX;
 	return 0;
 }
@@ -599,13 +622,13 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	if (rc < 0) {
 		if (rc == -ENOSPC)
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "%s: tape full before the dump header",
-				 ctx->dev.path);
+				 "%stape full before the dump header",
+				 tape_who(ctx));
 		return rc;
 	}
 	zfd_hlog(ctx->host, ZFD_LOG_INFO,
-		 "%s: writing %" PRIu64 " bytes of memory in %" PRIu64 "-byte records",
-		 ctx->dev.path, info->mem_size, ctx->block_size);
+		 "%swriting %" PRIu64 " bytes of memory in %" PRIu64 "-byte records",
+		 tape_who(ctx), info->mem_size, ctx->block_size);
 	return 0;
 }
 
@@ -623,7 +646,7 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 		ctx->full = true;
 		snprintf(ctx->reason, sizeof(ctx->reason),
 			 "tape full after %" PRIu64 " bytes", ctx->mem_written);
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s: %s (%s)", ctx->dev.path,
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s (%s)", tape_who(ctx),
 			 ctx->reason, rc == 1 ? "early warning: end of medium" :
 			 "volume overflow");
 		return -ENOSPC;
@@ -695,7 +718,7 @@ static int tape_write_manifest(struct tape_ctx *ctx,
 	rc = tape_write_record(ctx, text, (size_t)len);
 	if (rc == -ENOSPC)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: no room left for the manifest", ctx->dev.path);
+			 "%sno room left for the manifest", tape_who(ctx));
 	if (rc >= 0)
 		rc = tape_filemark(ctx);
 out_free_text:
@@ -740,8 +763,8 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 				 "no room for the end marker after %" PRIu64 " bytes",
 				 ctx->mem_written);
 			mine.reason = ctx->reason;
-			zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s: %s",
-				 ctx->dev.path, ctx->reason);
+			zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s",
+				 tape_who(ctx), ctx->reason);
 		} else {
 			rc = 0;
 		}
@@ -753,8 +776,8 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		rc2 = tape_write_manifest(ctx, info, &mine);
 	if (rc2) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: the manifest could not be written; the dump on tape has %s",
-			 ctx->dev.path, mine.status == ZFD_STATUS_INCOMPLETE ?
+			 "%sthe manifest could not be written; the dump on tape has %s",
+			 tape_who(ctx), mine.status == ZFD_STATUS_INCOMPLETE ?
 			 "no end marker (incomplete)" : "an end marker");
 		rc = rc ? rc : rc2;
 	}
@@ -770,14 +793,14 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 
 	if (mine.status == ZFD_STATUS_INCOMPLETE)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%s: dump incomplete: %" PRIu64 " of %" PRIu64 " bytes on tape%s%s",
-			 ctx->dev.path, ctx->mem_written, info->mem_size,
+			 "%sdump incomplete: %" PRIu64 " of %" PRIu64 " bytes on tape%s%s",
+			 tape_who(ctx), ctx->mem_written, info->mem_size,
 			 mine.reason ? ": " : "",
 			 mine.reason ? mine.reason : "");
 	else
 		zfd_hlog(ctx->host, ZFD_LOG_INFO,
-			 "%s: dump %s: %" PRIu64 " records, %" PRIu64 " bytes of memory",
-			 ctx->dev.path, zfd_status_name(mine.status),
+			 "%sdump %s: %" PRIu64 " records, %" PRIu64 " bytes of memory",
+			 tape_who(ctx), zfd_status_name(mine.status),
 			 ctx->records, ctx->mem_written);
 	if (!rc && mine.status == ZFD_STATUS_INCOMPLETE &&
 	    res->status != ZFD_STATUS_INCOMPLETE)

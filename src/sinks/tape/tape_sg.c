@@ -10,12 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <scsi/sg_cmds_basic.h>
 #include <scsi/sg_lib.h>
 #include <scsi/sg_pt.h>
 
 #include "tape_scsi.h"
+
+/* Character major of the Linux SCSI generic driver (/dev/sgN). */
+#define SCSI_GENERIC_MAJOR	21
 #include "util.h"
 
 struct tape_sg {
@@ -83,8 +88,16 @@ static int sg_open_one(const char *path, struct tape_dev *dev,
 		       char *err, size_t err_len)
 {
 	struct tape_sg *sg;
+	struct stat st;
 	int fd;
 
+	if (stat(path, &st) == 0 &&
+	    (!S_ISCHR(st.st_mode) || major(st.st_rdev) != SCSI_GENERIC_MAJOR)) {
+		snprintf(err, err_len,
+			 "%s is not a SCSI generic device (/dev/sgN; is the sg module loaded?)",
+			 path);
+		return -ENOTTY;
+	}
 	/* O_EXCL: a second writer on the same drive must fail, not mix in. */
 	fd = scsi_pt_open_flags(path, O_RDWR | O_NONBLOCK | O_EXCL, 0);
 	if (fd < 0) {
