@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end test of the tape sink on a real SCSI tape stack: tgtd serves
-# three tgtimg cartridges over iSCSI on 127.0.0.1; a QEMU (TCG) guest
+# four tgtimg cartridges over iSCSI on 127.0.0.1; a QEMU (TCG) guest
 # attaches them as scsi-generic devices on virtio-scsi; Debian's kernel
 # drives them with its sg and st drivers. The guest dumps a 64 MiB s390
 # image from a virtio disk:
@@ -8,6 +8,7 @@
 #                          (/dev/nstN, dd) onto a second virtio disk
 #   small tape (id 1):     16 MB, too small: "tape full after N bytes", exit 1
 #   write-protected (id 2): refused, nothing written
+#   no cartridge (id 3):   "no tape loaded", nothing written
 # The host checks exit codes, messages, the record structure of each tape
 # from tgt's backing files (tgtimg --op=show), the manifests, and the
 # read-back bytes against the image.
@@ -121,11 +122,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
-# wait (bounded) for 3 sg devices, 3 st devices and 2 disks
+# wait (bounded) for 4 sg devices, 4 st devices and 2 disks
 i=0
 while [ $i -lt 300 ]; do
 	n=$(ls /dev/sg* /dev/nst[0-9] /dev/vda /dev/vdb 2>/dev/null | wc -l)
-	[ "$n" -ge 8 ] && break
+	[ "$n" -ge 10 ] && break
 	sleep 0.1; i=$((i + 1))
 done
 ls /dev/sg* /dev/nst[0-9] /dev/vd?
@@ -155,6 +156,7 @@ mt -f $small rewind; mt -f $small setblk 0
 run readback-small dd if=$small of=/dev/null bs=32768
 run manifest-small dd if=$small bs=32768
 mt -f $small rewind
+run nomedium zfd-dump device=$(sg_of 3),ready_timeout=3 /dev/vda
 echo ZFD-DONE
 sync
 reboot -f
@@ -169,14 +171,17 @@ truncate -s 80M "$W/out.img"
 tgt_new_tape "$W/big.tape" 100 || fail "tgtimg failed"
 tgt_new_tape "$W/small.tape" 16 || fail "tgtimg failed"
 tgt_new_tape "$W/wp.tape" 100 || fail "tgtimg failed"
+tgt_new_tape "$W/empty.tape" 16 || fail "tgtimg failed"
 cp "$W/wp.tape" "$W/wp.tape.orig"
+cp "$W/empty.tape" "$W/empty.tape.orig"
 
 tgt_start "$W" || fail "tgtd did not start"
 note "tgtd pid $TGT_PID on 127.0.0.1:$TGT_PORT, control $TGT_CTL"
 IQN=iqn.2026-11.org.zfcpdump.test
 tgt_add_tape 1 "$IQN:big" "$W/big.tape" || fail "tgtadm (big)"
 tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
-tgt_add_tape 3 "$IQN:wp" "$W/wp.tape" readonly || fail "tgtadm (wp)"
+tgt_add_tape 3 "$IQN:wp" "$W/wp.tape" readonly=1 || fail "tgtadm (wp)"
+tgt_add_tape 4 "$IQN:empty" "$W/empty.tape" online=0 || fail "tgtadm (empty)"
 
 tape_dev() {	# tid scsi-id
 	echo "-drive driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:$3,lun=1,if=none,id=t$1"
@@ -193,6 +198,7 @@ qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
 	-drive "file=$W/out.img,format=raw,if=virtio" \
 	-device virtio-scsi-pci,id=scsi0 \
 	$(tape_dev 1 0 big) $(tape_dev 2 1 small) $(tape_dev 3 2 wp) \
+	$(tape_dev 4 3 empty) \
 	>"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 while kill -0 "$QEMU_PID" 2>/dev/null; do
@@ -271,6 +277,12 @@ note "read back through st: byte-exact, end marker, manifest complete"
 expect_in wp 'tape is write-protected; nothing written'
 cmp -s "$W/wp.tape" "$W/wp.tape.orig" || fail "write-protected tape was changed"
 note "write-protected tape: refused, unchanged"
+
+# ---- no cartridge (tgt: online=0) --------------------------------------
+[ "$(rc_of nomedium)" = 1 ] || { section nomedium >&2; fail "nomedium: exit $(rc_of nomedium), expected 1"; }
+expect_in nomedium 'no tape loaded \(Not Ready: Medium not present \(ASC/ASCQ 3a/00\)\); nothing written'
+cmp -s "$W/empty.tape" "$W/empty.tape.orig" || fail "offline tape was changed"
+note "drive without cartridge: no tape loaded (Medium not present), nothing written"
 
 # ---- tape too small ----------------------------------------------------
 [ "$(rc_of small)" = 1 ] || { section small >&2; fail "small: exit $(rc_of small), expected 1"; }

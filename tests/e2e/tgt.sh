@@ -3,8 +3,10 @@
 #
 #   tgt_start WORKDIR	start tgtd on a free port with its own control
 #			socket; sets TGT_PORT, TGT_CTL, TGT_PID
-#   tgt_add_tape TID IQN FILE [readonly]
-#			target TID with the tape FILE as LUN 1
+#   tgt_add_tape TID IQN FILE [PARAMS]
+#			target TID with the tape FILE as LUN 1; PARAMS for
+#			"logicalunit --op update", e.g. readonly=1 (write-
+#			protected) or online=0 (no cartridge loaded)
 #   tgt_stop		remove every target, stop tgtd, by PID
 #   tgt_new_tape FILE MB	a fresh virtual cartridge
 #
@@ -59,14 +61,14 @@ tgt_start() {
 }
 
 tgt_add_tape() {
-	local tid=$1 iqn=$2 file=$3 ro=${4:-}
+	local tid=$1 iqn=$2 file=$3 params=${4:-}
 	tgtadm_ --mode target --op new --tid "$tid" -T "$iqn" || return 1
 	TGT_TIDS+=("$tid")
 	tgtadm_ --mode logicalunit --op new --tid "$tid" --lun 1 \
 		--bstype ssc --device-type tape -b "$file" || return 1
-	if [ -n "$ro" ]; then
+	if [ -n "$params" ]; then
 		tgtadm_ --mode logicalunit --op update --tid "$tid" --lun 1 \
-			--params readonly=1 || return 1
+			--params "$params" || return 1
 	fi
 	tgtadm_ --mode target --op bind --tid "$tid" -I ALL
 }
