@@ -1220,7 +1220,7 @@ int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
 	hdr->page_size = ZFD_S390_PAGE_SIZE;
 	hdr->mem_size = mem_size;
 	hdr->mem_start = 0;
-	hdr->mem_end = mem_size - 1;
+	hdr->mem_end = mem_size;	/* exclusive, as zcore has it */
 	hdr->num_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 	hdr->arch = ZFD_S390_ARCH_S390X;
 	hdr->build_arch = ZFD_S390_ARCH_S390X;

@@ -473,7 +473,7 @@ static void test_roundtrip(void **state)
 					       sizeof(why)), 0);
 	assert_int_equal(hdr.arch, ZFD_S390_ARCH_S390X);
 	assert_int_equal(hdr.mem_size, MEM_SIZE);
-	assert_int_equal(hdr.mem_end, MEM_SIZE - 1);
+	assert_int_equal(hdr.mem_end, MEM_SIZE);
 	assert_int_equal(hdr.num_pages, MEM_SIZE / 4096);
 	assert_int_equal(hdr.cpu_cnt, NR_CPUS);
 	for (c = 0; c < NR_CPUS; c++)
