@@ -553,6 +553,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	if (rc == -ENOENT) {
 		zfd_hlog(x->host, ZFD_LOG_INFO, "%s: directory %s will be created",
 			 x->dev, x->dir);
+		rc = 0;
 	} else if (rc) {
 		goto out_close;
 	} else {
@@ -784,6 +785,8 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	if (rc)
 		goto out_end;
 	x->have_file = true;
+	/* Room the end needs even on a full filesystem: manifest, mapping. */
+	x->file.reserve = 64;
 	x->file.nospc = nospc_mid_dump;
 	x->file.nospc_arg = x;
 	rc = link_name(x, x->tmpname, x->file.ino);
@@ -798,6 +801,9 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	run.data = info->hdr;
 	run.len = ZFD_HDR_SIZE;
 	rc = write_runs(x, &run, 1);
+	/* Even a dump killed at once keeps its header. */
+	if (!rc)
+		rc = extfs_file_commit(&x->file, x->host, x->data_off);
 	if (rc)
 		goto out_end;
 	return 0;
@@ -987,8 +993,12 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 			 x->mem_done, info->mem_size);
 		complete = false;
 	}
+	x->file.reserve = 0;
 	rc = write_tail(x, complete ? res->end_marker : NULL);
 	size = x->data_off + x->mem_done + (complete ? ZFD_END_MARKER_SIZE : 0);
+	/* A failed write() may have stored some of its pages. */
+	if (!complete)
+		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
 	if (!rc)
 		rc = extfs_file_commit(&x->file, x->host, size);
 	if (rc)

@@ -84,9 +84,11 @@ struct extfs_file {
 	uint64_t size;			/* i_size committed */
 	uint64_t alloc_blocks;		/* data blocks allocated */
 	uint64_t since_commit;		/* data blocks since the last commit */
+	blk64_t reserve;		/* blocks data must leave free */
 	extfs_nospc_fn nospc;
 	void *nospc_arg;
 	struct iovec *iov;
+	struct extfs_map *iov_map;	/* the mapping of each iov */
 	size_t max_iov;
 };
 
@@ -113,6 +115,8 @@ int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
  */
 int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 		      uint64_t size);
+/* End (file offset) of the last block written. */
+uint64_t extfs_file_mapped_end(const struct extfs_file *f);
 /* True when enough is pending that a commit is due. */
 bool extfs_file_commit_due(const struct extfs_file *f);
 void extfs_file_free(struct extfs_file *f);

@@ -70,7 +70,8 @@ int extfs_file_create(struct extfs_file *f, ext2_filsys fs, ext2_ino_t dir,
 	f->pending = calloc(f->max_pending, sizeof(*f->pending));
 	f->max_iov = EXTFS_MAX_IOV;
 	f->iov = calloc(f->max_iov, sizeof(*f->iov));
-	if (!f->pending || !f->iov) {
+	f->iov_map = calloc(f->max_iov, sizeof(*f->iov_map));
+	if (!f->pending || !f->iov || !f->iov_map) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -129,20 +130,27 @@ void extfs_file_free(struct extfs_file *f)
 	f->pending = NULL;
 	free(f->iov);
 	f->iov = NULL;
+	free(f->iov_map);
+	f->iov_map = NULL;
 }
 
 /* Claims up to want free blocks near the goal; makes room on ENOSPC. */
 static int file_alloc(struct extfs_file *f, const struct zfd_host *host,
 		      blk64_t want, blk64_t *pblk, blk64_t *plen)
 {
-	blk64_t nblocks = ext2fs_blocks_count(f->fs->super);
+	blk64_t nblocks = ext2fs_blocks_count(f->fs->super), freeb;
 	errcode_t err;
 	int rc;
 
 	for (;;) {
+		freeb = ext2fs_free_blocks_count(f->fs->super);
 		if (f->goal >= nblocks)
 			f->goal = f->fs->super->s_first_data_block;
-		err = ext2fs_new_range(f->fs, 0, f->goal, want, NULL, pblk, plen);
+		err = EXT2_ET_BLOCK_ALLOC_FAIL;
+		if (freeb > f->reserve)
+			err = ext2fs_new_range(f->fs, 0, f->goal,
+					       ZFD_MIN(want, freeb - f->reserve),
+					       NULL, pblk, plen);
 		if (!err)
 			break;
 		if (err != EXT2_ET_BLOCK_ALLOC_FAIL) {
@@ -156,6 +164,8 @@ static int file_alloc(struct extfs_file *f, const struct zfd_host *host,
 	}
 	if (*plen > want)
 		*plen = want;
+	if (*plen > freeb - f->reserve)
+		*plen = freeb - f->reserve;
 	ext2fs_block_alloc_stats_range(f->fs, *pblk, (blk_t)*plen, +1);
 	ext2fs_iblk_add_blocks(f->fs, &f->inode, *plen);
 	f->goal = *pblk + *plen;
@@ -217,8 +227,8 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 {
 	blk64_t total = 0, pblk, plen, done;
 	size_t i, r = 0, in_run = 0, take;
-	uint64_t phys;
-	int cnt, rc;
+	uint64_t phys, bytes;
+	int cnt, k, rc;
 
 	for (i = 0; i < nr; i++) {
 		if (runs[i].off % f->bs || runs[i].len % f->bs ||
@@ -238,47 +248,55 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 		phys = pblk * f->bs;
 		done = 0;
 		cnt = 0;
+		bytes = 0;
 		while (done < plen) {
 			const struct extfs_run *run = &runs[r];
 
 			take = ZFD_MIN(run->len - in_run, (plen - done) * f->bs);
 			f->iov[cnt].iov_base = (char *)run->data + in_run;
 			f->iov[cnt].iov_len = take;
+			f->iov_map[cnt] = (struct extfs_map){
+				(run->off + in_run) / f->bs, pblk + done, take / f->bs };
 			cnt++;
-			rc = pending_add(f, (run->off + in_run) / f->bs,
-					 pblk + done, take / f->bs);
-			if (rc)
-				return rc;
+			bytes += take;
 			done += take / f->bs;
 			in_run += take;
 			if (in_run == run->len) {
-				f->next_lblk = (run->off + run->len) / f->bs;
 				r++;
 				in_run = 0;
 			}
-			if ((size_t)cnt == f->max_iov || done == plen) {
-				uint64_t bytes = 0;
-				int k;
-
-				for (k = 0; k < cnt; k++)
-					bytes += f->iov[k].iov_len;
-				rc = pwritev_full(f->fd, f->iov, cnt, phys);
-				if (rc) {
-					zfd_hlog(host, ZFD_LOG_ERR,
-						 "write at block %llu: %s",
-						 (unsigned long long)(phys / f->bs),
-						 strerror(-rc));
-					return rc;
-				}
-				phys += bytes;
-				cnt = 0;
+			if ((size_t)cnt < f->max_iov && done < plen)
+				continue;
+			/* The mappings count only once their data is written. */
+			rc = pwritev_full(f->fd, f->iov, cnt, phys);
+			if (rc) {
+				zfd_hlog(host, ZFD_LOG_ERR, "write at block %llu: %s",
+					 (unsigned long long)(phys / f->bs),
+					 strerror(-rc));
+				return rc;
 			}
+			for (k = 0; k < cnt; k++) {
+				struct extfs_map *m = &f->iov_map[k];
+
+				rc = pending_add(f, m->lblk, m->pblk, m->len);
+				if (rc)
+					return rc;
+				f->next_lblk = m->lblk + m->len;
+			}
+			phys += bytes;
+			bytes = 0;
+			cnt = 0;
 		}
 		f->alloc_blocks += plen;
 		f->since_commit += plen;
 		total -= plen;
 	}
 	return 0;
+}
+
+uint64_t extfs_file_mapped_end(const struct extfs_file *f)
+{
+	return (uint64_t)f->next_lblk * f->bs;
 }
 
 /* Physical block of logical block lblk (pending or committed), 0 if none. */
@@ -494,10 +512,41 @@ out_err:
 	return extfs_errno(err);
 }
 
+static int commit_maps(struct extfs_file *f, const struct zfd_host *host)
+{
+	blk64_t k;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < f->nr_pending; i++) {
+		struct extfs_map *m = &f->pending[i];
+
+		if (f->extents) {
+			rc = ext_map(f, host, *m);
+			if (rc)
+				return rc;
+			continue;
+		}
+		for (k = 0; k < m->len; k++) {
+			rc = ind_map(f, host, m->lblk + k, m->pblk + k);
+			if (rc)
+				return rc;
+		}
+	}
+	f->nr_pending = 0;
+	f->since_commit = 0;
+	for (i = 0; i < 3; i++) {
+		rc = ind_write(f, host, &f->ind[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 		      uint64_t size)
 {
-	blk64_t k, meta;
+	blk64_t meta, reserve;
 	errcode_t err;
 	size_t i;
 	int rc;
@@ -523,28 +572,13 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 	err = ext2fs_inode_size_set(f->fs, &f->inode, size);
 	if (err)
 		goto out_err;
-	for (i = 0; i < f->nr_pending; i++) {
-		struct extfs_map *m = &f->pending[i];
-
-		if (f->extents) {
-			rc = ext_map(f, host, *m);
-			if (rc)
-				return rc;
-			continue;
-		}
-		for (k = 0; k < m->len; k++) {
-			rc = ind_map(f, host, m->lblk + k, m->pblk + k);
-			if (rc)
-				return rc;
-		}
-	}
-	f->nr_pending = 0;
-	f->since_commit = 0;
-	for (i = 0; i < 3; i++) {
-		rc = ind_write(f, host, &f->ind[i]);
-		if (rc)
-			return rc;
-	}
+	/* The reserve is there for this. */
+	reserve = f->reserve;
+	f->reserve = 0;
+	rc = commit_maps(f, host);
+	f->reserve = reserve;
+	if (rc)
+		return rc;
 	f->inode.i_mtime = f->inode.i_ctime = (uint32_t)time(NULL);
 	err = ext2fs_write_inode(f->fs, f->ino, &f->inode);
 	if (!err)
