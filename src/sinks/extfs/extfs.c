@@ -23,6 +23,7 @@
 
 #include "cfg.h"
 #include "extfs.h"
+#include "fmt_elf.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 #include "util.h"
@@ -80,6 +81,8 @@ struct extfs {
 	size_t tail_len;
 	struct extfs_run *runs;
 	size_t max_runs;
+	struct zfd_elf_writer *elf;	/* format = "elf" */
+	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
 };
 
@@ -137,12 +140,6 @@ static int extfs_configure(const struct zfd_host *host,
 	snprintf(x->dir, sizeof(x->dir), "%s%s", dir[0] == '/' ? "" : "/", dir);
 	while (strlen(x->dir) > 1 && x->dir[strlen(x->dir) - 1] == '/')
 		x->dir[strlen(x->dir) - 1] = 0;
-	if (x->format == FMT_ELF) {
-		zfd_cfg_error(host, config_setting_get_member(cfg, "format"),
-			      "format elf: not supported by this build");
-		rc = -EINVAL;
-		goto out_free;
-	}
 	*ctx = x;
 	return 0;
 
@@ -423,6 +420,14 @@ static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 			     const struct zfd_dump_info *info)
 {
 	uint64_t bytes = ZFD_HDR_SIZE + info->mem_size + ZFD_END_MARKER_SIZE;
+
+	if (x->format == FMT_ELF) {
+		struct zfd_s390_hdr hdr;
+
+		zfd_s390_hdr_decode(info->hdr, &hdr);
+		bytes = zfd_elf_prologue_size(&hdr, info->nr_chunks ? info->nr_chunks : 1) +
+			info->mem_size;
+	}
 	blk64_t data = (bytes + fs->blocksize - 1) / fs->blocksize;
 
 	return data + data / (fs->blocksize / 4) + 16;
@@ -531,6 +536,17 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	int rc;
 
 	*max_mem = UINT64_MAX;
+	if (x->format == FMT_ELF) {
+		struct zfd_elf_writer *w;
+		char why[256];
+
+		rc = zfd_elf_writer_new_info(&w, info, why, sizeof(why));
+		if (rc) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
+			return rc;
+		}
+		zfd_elf_writer_free(w);
+	}
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
@@ -665,6 +681,10 @@ static void end_pass(struct extfs *x, bool clean)
 	x->runs = NULL;
 	free(x->zero_block);
 	x->zero_block = NULL;
+	zfd_elf_writer_free(x->elf);
+	x->elf = NULL;
+	free(x->prologue);
+	x->prologue = NULL;
 }
 
 static int open_checks(struct extfs *x, bool fsck_ran)
@@ -764,6 +784,23 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	}
 
 	x->data_off = ZFD_HDR_SIZE;
+	if (x->format == FMT_ELF) {
+		char why[256];
+
+		rc = zfd_elf_writer_new_info(&x->elf, info, why, sizeof(why));
+		if (rc) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
+			goto out_end;
+		}
+		x->data_off = zfd_elf_writer_data_off(x->elf);
+		x->prologue = calloc(1, x->data_off);
+		if (!x->prologue) {
+			rc = -ENOMEM;
+			goto out_end;
+		}
+		/* A placeholder until the CPU registers have been seen. */
+		zfd_elf_writer_prologue(x->elf, x->prologue);
+	}
 	x->max_runs = 1024;
 	x->runs = calloc(x->max_runs, sizeof(*x->runs));
 	x->tail = calloc(1, 2 * x->fs->blocksize);
@@ -798,8 +835,8 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 		 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname);
 
 	run.off = 0;
-	run.data = info->hdr;
-	run.len = ZFD_HDR_SIZE;
+	run.data = x->elf ? x->prologue : info->hdr;
+	run.len = x->data_off;
 	rc = write_runs(x, &run, 1);
 	/* Even a dump killed at once keeps its header. */
 	if (!rc)
@@ -860,6 +897,8 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	rc = write_runs(x, x->runs, nr);
 	if (rc)
 		return rc;
+	if (x->elf && data)
+		zfd_elf_writer_feed(x->elf, blk->offset, blk->data, blk->len);
 	if (full < blk->len) {
 		/* Only the very last block may end inside an fs block. */
 		x->tail_len = blk->len - full;
@@ -908,7 +947,7 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 	int len, rc;
 
 	len = zfd_manifest_format(text, sizeof(text), info, res,
-				  x->host->sink_desc, "s390");
+				  x->host->sink_desc, x->elf ? "elf" : "s390");
 	if (len < 0) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
 		return len;
@@ -994,8 +1033,22 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		complete = false;
 	}
 	x->file.reserve = 0;
-	rc = write_tail(x, complete ? res->end_marker : NULL);
+	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
 	size = x->data_off + x->mem_done + (complete ? ZFD_END_MARKER_SIZE : 0);
+	if (x->elf) {
+		unsigned int missing = zfd_elf_writer_cpus_missing(x->elf);
+
+		size = complete ? zfd_elf_writer_file_size(x->elf) :
+			x->data_off + x->mem_done;
+		if (missing)
+			zfd_hlog(x->host, ZFD_LOG_WARN,
+				 "format elf: registers of %u CPU(s) not in the dumped memory",
+				 missing);
+		zfd_elf_writer_prologue(x->elf, x->prologue);
+		if (!rc)
+			rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
+						x->data_off);
+	}
 	/* A failed write() may have stored some of its pages. */
 	if (!complete)
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
