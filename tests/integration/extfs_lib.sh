@@ -3,7 +3,6 @@
 # daemon calls it) and read back with debugfs, independently of the sink.
 
 FEED="$TEST_WRAPPER $ZFD_BUILD/tests/unit/extfs-feed"
-export E2FSPROGS_FAKE_TIME= 2>/dev/null || true
 
 # mkfs TYPE FILE SIZE [mke2fs options...]
 mkfs() {
@@ -60,4 +59,8 @@ check_dump() {
 	[ "$(head -n 1 "$T/readback.info")" = "zfcpdump-info 1" ] || fail "$path.info: bad magic"
 	[ "$(manifest_get "$T/readback.info" status)" = complete ] ||
 		fail "$path.info: status $(manifest_get "$T/readback.info" status)"
+	# the manifest's digest is that of the file (xxhsum, independently)
+	[ "$(manifest_get "$T/readback.info" digest)" = \
+	  "xxh3-128:$(xxhsum -H2 - <"$T/readback" | cut -d' ' -f1)" ] ||
+		fail "$path: digest differs from the manifest's"
 }

@@ -82,6 +82,7 @@ struct extfs {
 	struct extfs_run *runs;
 	size_t max_runs;
 	struct zfd_elf_writer *elf;	/* format = "elf" */
+	bool no_removal;		/* operator said no, or on_full = fail */
 	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
 };
@@ -362,7 +363,10 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 	ssize_t i = oldest_dump(x);
 	int answer;
 
+	if (x->no_removal)
+		return -ENOSPC;
 	if (x->on_full == FULL_FAIL) {
+		x->no_removal = true;
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: not enough space%s (on_full = fail)", x->dev,
 			 x->have_file ? " to continue the dump" : " for the dump");
@@ -379,6 +383,8 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 		snprintf(q, sizeof(q), "Remove oldest dump '%s' (y/n)?", label);
 		answer = x->host->ask(x->host, q, x->ask_timeout);
 		if (answer == 0) {
+			/* No means no, also for the rest of this pass. */
+			x->no_removal = true;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
 				 "not enough space: removing '%s' declined", label);
 			return -ENOSPC;
@@ -725,6 +731,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 
 	x->mem_done = 0;
 	x->tail_len = 0;
+	x->no_removal = false;
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
@@ -823,7 +830,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 		goto out_end;
 	x->have_file = true;
 	/* Room the end needs even on a full filesystem: manifest, mapping. */
-	x->file.reserve = 64;
+	x->file.reserve = extfs_file_reserve(&x->file);
 	x->file.nospc = nospc_mid_dump;
 	x->file.nospc_arg = x;
 	rc = link_name(x, x->tmpname, x->file.ino);

@@ -115,6 +115,8 @@ int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
  */
 int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 		      uint64_t size);
+/* Blocks to keep free for commits and the manifest while writing data. */
+blk64_t extfs_file_reserve(const struct extfs_file *f);
 /* End (file offset) of the last block written. */
 uint64_t extfs_file_mapped_end(const struct extfs_file *f);
 /* True when enough is pending that a commit is due. */

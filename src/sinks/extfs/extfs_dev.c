@@ -268,7 +268,7 @@ static int find_e2fsck(const struct zfd_host *host, const char *conf,
 			return 0;
 		}
 		zfd_hlog(host, ZFD_LOG_ERR, "e2fsck '%s': %s", conf, strerror(errno));
-		return -ENOENT;
+		return -ENOEXEC;
 	}
 	for (i = 0; i < ZFD_ARRAY_SIZE(dirs); i++) {
 		snprintf(buf, len, "%s/e2fsck", dirs[i]);

@@ -512,6 +512,28 @@ out_err:
 	return extfs_errno(err);
 }
 
+/* At most this many blocks of block map or extent tree for one commit. */
+static blk64_t commit_meta(const struct extfs_file *f)
+{
+	const struct extfs_map *a = f->pending, *z = f->pending + f->nr_pending - 1;
+	blk64_t per = f->bs / 4;
+
+	if (!f->nr_pending)
+		return 4;
+	if (f->extents)
+		return 8 + f->nr_pending / 64;
+	return 8 + (z->lblk + z->len - a->lblk) / per + 2;
+}
+
+blk64_t extfs_file_reserve(const struct extfs_file *f)
+{
+	blk64_t per = f->bs / 4, blocks = EXTFS_COMMIT_BYTES / f->bs;
+
+	if (f->extents)
+		return 64 + EXTFS_COMMIT_MAPS / 64;
+	return 64 + blocks / per + blocks / (per * per) + 4;
+}
+
 static int commit_maps(struct extfs_file *f, const struct zfd_host *host)
 {
 	blk64_t k;
@@ -548,7 +570,6 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 {
 	blk64_t meta, reserve;
 	errcode_t err;
-	size_t i;
 	int rc;
 
 	if (fdatasync(f->fd) < 0) {
@@ -558,11 +579,7 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 		return rc;
 	}
 	/* Room for new extent-tree or indirect blocks, before touching them. */
-	meta = 4;
-	for (i = 0; i < f->nr_pending; i++)
-		meta += f->extents ? 0 : f->pending[i].len / (f->bs / 4) + 1;
-	if (f->extents)
-		meta += f->nr_pending / 64;
+	meta = commit_meta(f);
 	while (ext2fs_free_blocks_count(f->fs->super) < meta) {
 		rc = f->nospc ? f->nospc(f->nospc_arg) : -ENOSPC;
 		if (rc)
