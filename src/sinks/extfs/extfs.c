@@ -77,6 +77,7 @@ struct extfs {
 	bool have_file;
 	uint64_t data_off;		/* file offset of memory byte 0 */
 	uint64_t mem_done;		/* memory bytes passed to write() */
+	uint64_t commit_mem;		/* mem_done at the last commit */
 	uint8_t *tail;			/* partial last fs block */
 	size_t tail_len;
 	struct extfs_run *runs;
@@ -730,6 +731,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	int rc;
 
 	x->mem_done = 0;
+	x->commit_mem = 0;
 	x->tail_len = 0;
 	x->no_removal = false;
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
@@ -913,9 +915,12 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		memcpy(x->tail, (const char *)blk->data + full, x->tail_len);
 	}
 	x->mem_done += blk->len;
-	if (extfs_file_commit_due(&x->file))
+	if (extfs_file_commit_due(&x->file) ||
+	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+		x->commit_mem = x->mem_done;
 		return extfs_file_commit(&x->file, x->host, x->data_off + x->mem_done -
 					 x->tail_len);
+	}
 	return 0;
 }
 

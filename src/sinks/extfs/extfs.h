@@ -49,6 +49,9 @@ int extfs_errno(errcode_t err);
  * data they point to is on disk, so that an interrupted dump never leaves
  * an inode pointing at unwritten blocks.
  */
+/* Commit at least after this many bytes of the file. */
+#define EXTFS_COMMIT_BYTES	(256ULL << 20)
+
 struct extfs_map {
 	blk64_t lblk;
 	blk64_t pblk;

@@ -38,9 +38,8 @@
 #include "extfs.h"
 #include "util.h"
 
-/* Commit after this many pending mappings or data blocks of 4 KiB. */
+/* Commit after this many pending mappings (or EXTFS_COMMIT_BYTES). */
 #define EXTFS_COMMIT_MAPS	4096
-#define EXTFS_COMMIT_BYTES	(256ULL << 20)
 #define EXTFS_MAX_IOV		1024
 
 int extfs_errno(errcode_t err)
