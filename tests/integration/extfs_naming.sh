@@ -21,6 +21,19 @@ for n in dump.07 dump.-1 dump.+5 dump.1x junk; do
 done
 fsck_clean "$T/fs"
 
+note "names of directories and links count, but are never removed"
+mkfs ext3 "$T/fs" 32M
+debugfs -w -R "mkdir /dump.0" "$T/fs" >/dev/null 2>&1
+fs_put "$T/fs" /dump.0/inside
+debugfs -w -R "symlink /dump.1 /dump.0/inside" "$T/fs" >/dev/null 2>&1
+for i in 1 2 3; do
+	expect_rc 0 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\"; keep = 1;"
+done
+[ "$(fs_ls "$T/fs" | tr '\n' ' ')" = "dump.0 dump.1 dump.4 dump.4.info " ] ||
+	fail "unexpected names: $(fs_ls "$T/fs" | tr '\n' ' ')"
+fs_ls "$T/fs" /dump.0 | grep -qx inside || fail "dump.0/inside vanished"
+fsck_clean "$T/fs"
+
 note "a leftover dump.N.incomplete or dump.N.info counts"
 fs_put "$T/fs" /dump.6.incomplete
 expect_rc 0 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\";"

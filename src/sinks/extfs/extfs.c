@@ -46,6 +46,7 @@ static const char *const keys[] = {
 struct dump_entry {
 	uint64_t num;
 	ext2_ino_t dump, incomplete, info;
+	bool foreign;		/* a name that is not a regular file: not ours */
 };
 
 struct dump_list {
@@ -71,6 +72,7 @@ struct extfs {
 	int fd;
 	ext2_ino_t dir_ino;
 	struct dump_list dumps;
+	ext2_filsys scan_fs;
 	uint64_t num;
 	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX], infoname[DUMP_NAME_MAX];
 	struct extfs_file file;
@@ -208,7 +210,9 @@ static struct dump_entry *dump_get(struct dump_list *l, uint64_t num)
 static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 		   int offset, int blocksize, char *buf, void *priv)
 {
-	struct dump_list *l = priv;
+	struct extfs *x = priv;
+	struct dump_list *l = &x->dumps;
+	struct ext2_inode inode;
 	struct dump_entry *e;
 	uint64_t num;
 	int kind;
@@ -219,6 +223,12 @@ static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 	e = dump_get(l, num);
 	if (!e)
 		return DIRENT_ABORT;
+	/* Directories, links, devices named like dumps count, but are kept. */
+	if (ext2fs_read_inode(x->scan_fs, de->inode, &inode) ||
+	    !LINUX_S_ISREG(inode.i_mode)) {
+		e->foreign = true;
+		return 0;
+	}
 	if (kind == 0)
 		e->dump = de->inode;
 	else if (kind == 1)
@@ -240,7 +250,8 @@ static int scan_dumps(struct extfs *x, ext2_filsys fs, ext2_ino_t dir)
 	errcode_t err;
 
 	x->dumps.nr = 0;
-	err = ext2fs_dir_iterate2(fs, dir, 0, NULL, scan_cb, &x->dumps);
+	x->scan_fs = fs;
+	err = ext2fs_dir_iterate2(fs, dir, 0, NULL, scan_cb, x);
 	if (err) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot read directory %s: %s",
 			 x->dir, error_message(err));
@@ -349,7 +360,8 @@ static ssize_t oldest_dump(const struct extfs *x)
 	size_t i;
 
 	for (i = 0; i < x->dumps.nr; i++)
-		if (!x->have_file || x->dumps.e[i].num != x->num)
+		if ((!x->have_file || x->dumps.e[i].num != x->num) &&
+		    !x->dumps.e[i].foreign)
 			return (ssize_t)i;
 	return -1;
 }
@@ -585,7 +597,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 			goto out_close;
 	}
 	for (i = 0; i < x->dumps.nr; i++)
-		old += dump_blocks(fs, &x->dumps.e[i]);
+		if (!x->dumps.e[i].foreign)
+			old += dump_blocks(fs, &x->dumps.e[i]);
 	if (x->dumps.nr)
 		next = x->dumps.e[x->dumps.nr - 1].num + 1;
 	need = blocks_needed(x, fs, info);
@@ -750,7 +763,8 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 		else
 			fsck_ran = true;
 	}
-	rc = open_fs(x, EXT2_FLAG_RW, &x->fs);
+	/* Exclusive: a block device cannot be mounted while we write. */
+	rc = open_fs(x, EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE, &x->fs);
 	if (rc)
 		return rc;
 	/*
@@ -1006,6 +1020,15 @@ out_err:
 	return extfs_errno(err);
 }
 
+static size_t count_dumps(const struct extfs *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->dumps.nr; i++)
+		n += !x->dumps.e[i].foreign;
+	return n;
+}
+
 /* Deletes the oldest dumps beyond keep (the new one counts). */
 static int rotate(struct extfs *x)
 {
@@ -1017,7 +1040,7 @@ static int rotate(struct extfs *x)
 	rc = scan_dumps(x, x->fs, x->dir_ino);
 	if (rc)
 		return rc;
-	while (x->dumps.nr > x->keep) {
+	while (count_dumps(x) > x->keep) {
 		i = oldest_dump(x);
 		if (i < 0)
 			break;
