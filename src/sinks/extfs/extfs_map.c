@@ -577,6 +577,8 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 			 strerror(errno));
 		return rc;
 	}
+	/* Written data need not stay in the (small) page cache. */
+	posix_fadvise(f->fd, 0, 0, POSIX_FADV_DONTNEED);
 	/* Room for new extent-tree or indirect blocks, before touching them. */
 	meta = commit_meta(f);
 	while (ext2fs_free_blocks_count(f->fs->super) < meta) {
