@@ -16,6 +16,32 @@
 # Targets (issue): full <= 1.2 x raw; sparse <= 0.7 x raw with allocated
 # blocks ~ non-zero data.
 
+# ---- cases for bench/run (source this file after bench/run's helpers:
+# measure, MEM, ZFCPDUMP, PLUGINS); add them to its case list:
+#   extfs        ext3, sparse (default)      extfs_full   ext3, sparse = false
+#   extfs4       ext4, sparse (default)      extfs4_full  ext4, sparse = false
+# The filesystem is made (untimed) in OUT, big enough for the whole dump.
+
+extfs_target() {	# OUT TYPE
+	rm -f "$1"
+	mke2fs -q -F -t "$2" "$1" "$(( (MEM + MEM / 8) / 1048576 + 64 ))M" \
+		>/dev/null 2>&1 || { echo "bench: mke2fs $1 failed" >&2; exit 1; }
+	sync -f "$(dirname "$1")" 2>/dev/null || sync
+}
+
+extfs_case() {		# IMG OUT TYPE OPTS
+	extfs_target "$2" "$3"
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-s "file:$1" -o "extfs:device=$2,fsck=no$4"
+}
+
+case_extfs() { extfs_case "$1" "$2" ext3 ""; }
+case_extfs_full() { extfs_case "$1" "$2" ext3 ",sparse=false"; }
+case_extfs4() { extfs_case "$1" "$2" ext4 ""; }
+case_extfs4_full() { extfs_case "$1" "$2" ext4 ",sparse=false"; }
+
+# ---- standalone: bench_extfs, one table with allocation figures
+
 bench_extfs_now() { date +%s.%N; }
 
 # bench_extfs_run SECONDS_VAR CMD...: runs CMD, stores the wall time.

@@ -922,6 +922,14 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		return rc;
 	if (x->elf && data)
 		zfd_elf_writer_feed(x->elf, blk->offset, blk->data, blk->len);
+	if (x->elf && blk->kind == ZFD_BLK_LOST &&
+	    zfd_elf_writer_exclude(x->elf, blk->offset, blk->len)) {
+		/* Lost memory must not look like zeros: end the dump here. */
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "format elf: too many lost ranges to describe; dump ends at %" PRIu64,
+			 blk->offset);
+		return -ENOSPC;
+	}
 	if (full < blk->len) {
 		/* Only the very last block may end inside an fs block. */
 		x->tail_len = blk->len - full;
@@ -1075,6 +1083,8 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 
 		size = complete ? zfd_elf_writer_file_size(x->elf) :
 			x->data_off + x->mem_done;
+		if (!complete)
+			zfd_elf_writer_limit(x->elf, x->mem_done);
 		if (missing)
 			zfd_hlog(x->host, ZFD_LOG_WARN,
 				 "format elf: registers of %u CPU(s) not in the dumped memory",
