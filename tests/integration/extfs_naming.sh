@@ -73,4 +73,14 @@ fsck_clean "$T/fs"
 expect_rc 0 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\";"
 check_dump "$T/fs" /dump.1 "$T/img"
 fsck_clean "$T/fs"
+
+note "a failed ELF dump describes only the memory it holds"
+mkfs ext4 "$T/fs" 32M
+expect_rc 1 $FEED --fail-after 2M "$T/img" "device = \"$T/fs\"; fsck = \"no\"; format = \"elf\";"
+fs_get "$T/fs" /dump.0.incomplete "$T/core"
+loads=$(readelf -lW "$T/core" | awk '$1 == "LOAD" { print $5 }')
+[ "$loads" = 0x200000 ] || fail "PT_LOAD file sizes: $loads, expected 0x200000"
+off=$(readelf -lW "$T/core" | awk '$1 == "LOAD" { print $2 }')
+same_bytes "$T/core" $((off)) "$T/img" 4096 $((2 << 20))
+fsck_clean "$T/fs"
 exit 0

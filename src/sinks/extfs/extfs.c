@@ -86,6 +86,7 @@ struct extfs {
 	size_t max_runs;
 	struct zfd_elf_writer *elf;	/* format = "elf" */
 	bool no_removal;		/* operator said no, or on_full = fail */
+	bool state_cleared;		/* we marked the filesystem not clean */
 	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
 };
@@ -680,8 +681,10 @@ static void end_pass(struct extfs *x, bool clean)
 	x->have_file = false;
 	if (x->fs) {
 		if (clean) {
-			x->fs->super->s_state |= EXT2_VALID_FS;
-			ext2fs_mark_super_dirty(x->fs);
+			if (x->state_cleared) {
+				x->fs->super->s_state |= EXT2_VALID_FS;
+				ext2fs_mark_super_dirty(x->fs);
+			}
 			if (ext2fs_close_free(&x->fs))
 				zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close the filesystem",
 					 x->dev);
@@ -747,6 +750,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	x->commit_mem = 0;
 	x->tail_len = 0;
 	x->no_removal = false;
+	x->state_cleared = false;
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
@@ -841,6 +845,10 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	/* From here until the end, the filesystem is "not clean" on disk. */
 	x->fs->super->s_state &= (uint16_t)~EXT2_VALID_FS;
 	ext2fs_mark_super_dirty(x->fs);
+	x->state_cleared = true;
+	rc = flush_fs(x);
+	if (rc)
+		goto out_end;
 	rc = extfs_file_create(&x->file, x->fs, x->dir_ino, x->fd, x->host);
 	if (rc)
 		goto out_end;
@@ -869,7 +877,12 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	return 0;
 
 out_end:
-	end_pass(x, false);
+	/*
+	 * Until the filesystem is marked not clean, all changes (a created
+	 * directory, removed dumps) are complete: close it normally. After
+	 * that it stays not clean, for e2fsck.
+	 */
+	end_pass(x, !x->state_cleared);
 	return rc;
 }
 
