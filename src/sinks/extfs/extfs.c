@@ -902,7 +902,9 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		return -EINVAL;
 	}
 	full = blk->len / bs * bs;
-	if (!x->sparse) {
+	if (x->elf && !data) {
+		/* outside every PT_LOAD: nothing to store */
+	} else if (!x->sparse) {
 		if (full) {
 			x->runs[0] = (struct extfs_run){ foff, blk->data, full };
 			nr = 1;
@@ -1096,6 +1098,7 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 
 		size = complete ? zfd_elf_writer_file_size(x->elf) :
 			x->data_off + x->mem_done;
+		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
 		if (!complete)
 			zfd_elf_writer_limit(x->elf, x->mem_done);
 		if (missing)
