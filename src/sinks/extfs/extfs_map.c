@@ -39,7 +39,7 @@
 #include "util.h"
 
 /* Commit after this many pending mappings (or EXTFS_COMMIT_BYTES). */
-#define EXTFS_COMMIT_MAPS	4096
+#define EXTFS_COMMIT_MAPS	16384
 #define EXTFS_MAX_IOV		1024
 
 int extfs_errno(errcode_t err)
@@ -492,9 +492,18 @@ static int ext_map(struct extfs_file *f, const struct zfd_host *host,
 			err = ext2fs_extent_insert(f->handle,
 					f->have_last ? EXT2_EXTENT_INSERT_AFTER : 0, &ex);
 			if (!err) {
+				struct ext2_extent_info info;
+
 				f->last = ex;
 				f->have_last = true;
-				err = ext2fs_extent_fix_parents(f->handle);
+				/*
+				 * Parents index the first extent of a leaf: only
+				 * an extent that became first changes them (and
+				 * fixing them rewrites the inode every time).
+				 */
+				err = ext2fs_extent_get_info(f->handle, &info);
+				if (!err && info.curr_entry == 1)
+					err = ext2fs_extent_fix_parents(f->handle);
 			}
 		}
 		if (err)
