@@ -258,7 +258,8 @@ static int scan_dumps(struct extfs *x, ext2_filsys fs, ext2_ino_t dir)
 			 x->dir, error_message(err));
 		return extfs_errno(err);
 	}
-	qsort(x->dumps.e, x->dumps.nr, sizeof(*x->dumps.e), cmp_entry);
+	if (x->dumps.nr)
+		qsort(x->dumps.e, x->dumps.nr, sizeof(*x->dumps.e), cmp_entry);
 	return 0;
 }
 
