@@ -54,7 +54,7 @@ int zfd_cfg_check_keys(const struct zfd_host *host, const config_setting_t *cfg,
 
 	for (i = 0; (m = config_setting_get_elem(cfg, (unsigned int)i)); i++) {
 		name = config_setting_name(m);
-		if (!name)
+		if (!name || strcmp(name, "type") == 0)
 			continue;
 		for (j = 0; allowed[j]; j++)
 			if (strcmp(allowed[j], name) == 0)

@@ -25,7 +25,7 @@ __attribute__((format(printf, 3, 4)))
 void zfd_cfg_error(const struct zfd_host *host, const config_setting_t *s,
 		   const char *fmt, ...);
 
-/* Every member of group cfg must be in allowed (NULL-terminated). */
+/* Every member of group cfg must be in allowed (NULL-terminated); "type" is always allowed. */
 int zfd_cfg_check_keys(const struct zfd_host *host, const config_setting_t *cfg,
 		       const char *const *allowed);
 

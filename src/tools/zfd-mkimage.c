@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zfd-mkimage: writes a deterministic s390 standalone dump image (header +
+ * memory, optionally the end marker) for tests, benchmarks and the demo.
+ *
+ * Memory is made of three kinds of pages, chosen from a hash of the seed
+ * and the page (or 1 MiB region) number: zero pages, compressible text and
+ * random bytes. CPU c gets its prefix (lowcore) area at 0x20000 + c*0x2000
+ * with a planted s390x save area; see plant_save_area().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "be.h"
+#include "fmt_s390.h"
+#include "util.h"
+
+#define REGION_SIZE	(1ULL << 20)
+#define MAX_HOLES	64
+#define CHUNK_SIZE	(4ULL << 20)
+
+struct hole {
+	uint64_t start;
+	uint64_t len;
+};
+
+struct opts {
+	const char *out;
+	const char *memmap;
+	uint64_t size;
+	uint64_t seed;
+	unsigned int mix[3];		/* zero, text, random percent */
+	bool interleaved;
+	unsigned int cpus;
+	unsigned int arch;
+	bool end_marker;
+	struct hole holes[MAX_HOLES];
+	size_t nr_holes;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t prefix_of(unsigned int cpu)
+{
+	return 0x20000 + (uint64_t)cpu * 0x2000;
+}
+
+enum page_kind { PAGE_ZERO, PAGE_TEXT, PAGE_RANDOM };
+
+static enum page_kind page_kind(const struct opts *o, uint64_t page)
+{
+	uint64_t unit = o->interleaved ? page : page * ZFD_S390_PAGE_SIZE / REGION_SIZE;
+	unsigned int r = (unsigned int)(mix64(o->seed * 0x9e3779b97f4a7c15ULL + unit) % 100);
+
+	if (r < o->mix[0])
+		return PAGE_ZERO;
+	if (r < o->mix[0] + o->mix[1])
+		return PAGE_TEXT;
+	return PAGE_RANDOM;
+}
+
+static void fill_page(const struct opts *o, uint64_t page, uint8_t *p)
+{
+	uint64_t x, *w = (uint64_t *)p;
+	size_t i, n;
+
+	switch (page_kind(o, page)) {
+	case PAGE_ZERO:
+		memset(p, 0, ZFD_S390_PAGE_SIZE);
+		break;
+	case PAGE_TEXT:
+		n = 0;
+		while (n < ZFD_S390_PAGE_SIZE) {
+			char line[80];
+			int len = snprintf(line, sizeof(line),
+					   "page %016" PRIx64 " seed %" PRIu64
+					   " kernel text sample\n", page, o->seed);
+
+			memcpy(p + n, line, ZFD_MIN((size_t)len, ZFD_S390_PAGE_SIZE - n));
+			n += (size_t)len;
+		}
+		break;
+	case PAGE_RANDOM:
+		x = mix64(o->seed ^ (page * 0x2545f4914f6cdd1dULL)) | 1;
+		for (i = 0; i < ZFD_S390_PAGE_SIZE / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			w[i] = x;
+		}
+		break;
+	}
+}
+
+/* Register values a test can recompute; all big-endian in memory. */
+static void plant_save_area(uint8_t *lc, unsigned int c)
+{
+	uint64_t cc = (uint64_t)c << 8;
+	int r;
+
+	memset(lc, 0, 0x2000);
+	for (r = 0; r < 16; r++) {
+		zfd_put_be64(lc + 0x1200 + 8 * r, 0x4650520000000000ULL | cc | (unsigned int)r);
+		zfd_put_be64(lc + 0x1280 + 8 * r, 0x4750520000000000ULL | cc | (unsigned int)r);
+		zfd_put_be32(lc + 0x1340 + 4 * r, 0x41430000U | (uint32_t)cc | (unsigned int)r);
+		zfd_put_be64(lc + 0x1380 + 8 * r, 0x4352000000000000ULL | cc | (unsigned int)r);
+	}
+	zfd_put_be64(lc + 0x1300, 0x0705000180000000ULL);
+	zfd_put_be64(lc + 0x1308, 0x0000000000100000ULL + (uint64_t)c * 0x100);
+	zfd_put_be32(lc + 0x1318, (uint32_t)prefix_of(c));
+	zfd_put_be32(lc + 0x131c, c);
+	zfd_put_be32(lc + 0x1324, 0x1000 + c);
+	zfd_put_be64(lc + 0x1328, 0x54494d4552000000ULL | c);
+	zfd_put_be64(lc + 0x1330, 0x434c4b434d500000ULL | c);
+}
+
+static bool in_hole(const struct opts *o, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < o->nr_holes; i++)
+		if (off >= o->holes[i].start &&
+		    off - o->holes[i].start < o->holes[i].len)
+			return true;
+	return false;
+}
+
+static int write_memmap(const struct opts *o)
+{
+	FILE *f = fopen(o->memmap, "w");
+	uint64_t off = 0, start;
+
+	if (!f) {
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap, strerror(errno));
+		return -errno;
+	}
+	while (off < o->size) {
+		while (off < o->size && in_hole(o, off))
+			off += ZFD_S390_PAGE_SIZE;
+		if (off >= o->size)
+			break;
+		start = off;
+		while (off < o->size && !in_hole(o, off))
+			off += ZFD_S390_PAGE_SIZE;
+		fprintf(f, "%016" PRIx64 " %016" PRIx64 " ", start, off - start);
+	}
+	fprintf(f, "%016" PRIx64 " %016" PRIx64 " ", (uint64_t)0, (uint64_t)0);
+	if (fclose(f)) {
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_image(const struct opts *o)
+{
+	struct zfd_s390_hdr hdr;
+	uint8_t *buf;
+	uint64_t off, len, page, pos;
+	unsigned int c;
+	int fd, rc = 0;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = ZFD_S390_MAGIC;
+	hdr.version = 5;
+	hdr.hdr_size = ZFD_S390_HDR_SIZE;
+	hdr.dump_level = 4;
+	hdr.page_size = ZFD_S390_PAGE_SIZE;
+	hdr.mem_size = o->size;
+	hdr.mem_start = 0;
+	hdr.mem_end = o->size ? o->size - 1 : 0;
+	hdr.num_pages = (uint32_t)(o->size / ZFD_S390_PAGE_SIZE);
+	hdr.tod = zfd_tod_from_unix(1767225600 + (int64_t)(o->seed % 86400), 0);
+	hdr.cpu_id = 0xff00012320640000ULL | (o->seed & 0xffff);
+	hdr.arch = o->arch;
+	hdr.build_arch = o->arch;
+	hdr.mem_size_real = o->size;
+	hdr.cpu_cnt = (uint16_t)o->cpus;
+	hdr.real_cpu_cnt = (uint16_t)o->cpus;
+	for (c = 0; c < o->cpus; c++)
+		hdr.lc_vec[c] = (uint32_t)prefix_of(c);
+
+	buf = aligned_alloc(ZFD_ALIGN, CHUNK_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out, strerror(errno));
+		goto out_free;
+	}
+	zfd_s390_hdr_encode(&hdr, buf);
+	if (zfd_pwrite_full(fd, buf, ZFD_S390_HDR_SIZE, 0) < 0)
+		goto out_werr;
+	for (off = 0; off < o->size; off += len) {
+		len = ZFD_MIN(CHUNK_SIZE, o->size - off);
+		for (pos = 0; pos < len; pos += ZFD_S390_PAGE_SIZE) {
+			page = (off + pos) / ZFD_S390_PAGE_SIZE;
+			if (in_hole(o, off + pos))
+				memset(buf + pos, 0, ZFD_S390_PAGE_SIZE);
+			else
+				fill_page(o, page, buf + pos);
+		}
+		for (c = 0; c < o->cpus; c++) {
+			uint64_t pf = prefix_of(c);
+
+			if (pf >= off && pf + 0x2000 <= off + len &&
+			    !in_hole(o, pf))
+				plant_save_area(buf + (pf - off), c);
+		}
+		if (zfd_pwrite_full(fd, buf, len, ZFD_S390_HDR_SIZE + off) < 0)
+			goto out_werr;
+	}
+	if (o->end_marker) {
+		zfd_s390_end_marker(buf, hdr.tod + (60ULL * 1000000 << 12));
+		if (zfd_pwrite_full(fd, buf, ZFD_S390_END_SIZE,
+				    ZFD_S390_HDR_SIZE + o->size) < 0)
+			goto out_werr;
+	}
+	if (close(fd)) {
+		fd = -1;
+		goto out_werr;
+	}
+	free(buf);
+	return 0;
+
+out_werr:
+	rc = -EIO;
+	fprintf(stderr, "zfd-mkimage: write %s: %s\n", o->out, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+out_free:
+	free(buf);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: zfd-mkimage -o FILE -s SIZE [options]\n"
+		"Writes a deterministic s390 dump image (header + memory).\n"
+		"  -o, --output FILE      image file\n"
+		"  -s, --size SIZE        memory size (K/M/G suffix, multiple of 4K)\n"
+		"  --seed N               content seed (default 1)\n"
+		"  --mix Z,T,R            percent zero, text, random pages (default 50,30,20)\n"
+		"  --layout runs|interleaved  zero pages in 1 MiB runs (default) or page by page\n"
+		"  --cpus N               CPUs with planted save areas (default 2, max 64)\n"
+		"  --arch s390x|s390      header arch (default s390x)\n"
+		"  --hole START:LEN       a memory hole (zeros in the image; repeatable)\n"
+		"  --memmap FILE          write the zcore memmap text of the existing chunks\n"
+		"  --end-marker           append the 16-byte end marker\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "mix", required_argument, NULL, 'm' },
+		{ "layout", required_argument, NULL, 'l' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "hole", required_argument, NULL, 'H' },
+		{ "memmap", required_argument, NULL, 'M' },
+		{ "end-marker", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .seed = 1, .mix = { 50, 30, 20 }, .cpus = 2,
+			  .arch = ZFD_S390_ARCH_S390X };
+	char *colon;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "o:s:h", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			o.out = optarg;
+			break;
+		case 's':
+			if (zfd_parse_size(optarg, &o.size) || o.size % ZFD_S390_PAGE_SIZE)
+				goto bad;
+			break;
+		case 'S':
+			o.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'm':
+			if (sscanf(optarg, "%u,%u,%u", &o.mix[0], &o.mix[1], &o.mix[2]) != 3 ||
+			    o.mix[0] + o.mix[1] + o.mix[2] != 100)
+				goto bad;
+			break;
+		case 'l':
+			if (strcmp(optarg, "interleaved") == 0)
+				o.interleaved = true;
+			else if (strcmp(optarg, "runs") != 0)
+				goto bad;
+			break;
+		case 'c':
+			o.cpus = (unsigned int)atoi(optarg);
+			if (o.cpus < 1 || o.cpus > 64)
+				goto bad;
+			break;
+		case 'a':
+			if (strcmp(optarg, "s390") == 0)
+				o.arch = ZFD_S390_ARCH_S390;
+			else if (strcmp(optarg, "s390x") != 0)
+				goto bad;
+			break;
+		case 'H':
+			colon = strchr(optarg, ':');
+			if (!colon || o.nr_holes >= MAX_HOLES)
+				goto bad;
+			*colon = 0;
+			if (zfd_parse_size(optarg, &o.holes[o.nr_holes].start) ||
+			    zfd_parse_size(colon + 1, &o.holes[o.nr_holes].len) ||
+			    o.holes[o.nr_holes].start % ZFD_S390_PAGE_SIZE ||
+			    o.holes[o.nr_holes].len % ZFD_S390_PAGE_SIZE)
+				goto bad;
+			o.nr_holes++;
+			break;
+		case 'M':
+			o.memmap = optarg;
+			break;
+		case 'e':
+			o.end_marker = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (!o.out || !o.size || optind != argc)
+		goto bad;
+	if (prefix_of(o.cpus - 1) + 0x2000 > o.size) {
+		fprintf(stderr, "zfd-mkimage: %u CPUs need at least %" PRIu64 " bytes\n",
+			o.cpus, prefix_of(o.cpus - 1) + 0x2000);
+		return 2;
+	}
+	if (write_image(&o))
+		return 1;
+	if (o.memmap && write_memmap(&o))
+		return 1;
+	return 0;
+bad:
+	usage(stderr);
+	return 2;
+}
