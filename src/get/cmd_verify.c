@@ -57,7 +57,7 @@ int get_cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char digest[ZFD_DIGEST_STRLEN], reason[GET_WHY_LEN * 2];
-	const char *want;
+	const char *want, *mst;
 	struct get_in *in;
 	enum get_status st;
 	bool quiet = false;
@@ -101,6 +101,12 @@ int get_cmd_verify(int argc, char **argv)
 	if (!in->man_ok) {
 		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
 			reason[0] ? "; " : "", in->man_where, in->man_why);
+		goto out_close;
+	}
+	mst = zfd_manifest_get(&in->man, "status");
+	if (st == GET_ST_INCOMPLETE && strcmp(mst, "incomplete") != 0) {
+		/* the manifest's digest covers an end marker that is gone */
+		get_err("%s: %s", in->name, reason);
 		goto out_close;
 	}
 	want = zfd_manifest_get(&in->man, "digest");

@@ -348,9 +348,14 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 		   char *why, size_t why_len)
 {
+	static bool et_loaded;
 	int mflags = 0;
 	errcode_t err;
 
+	if (!et_loaded) {
+		initialize_ext2_error_table();
+		et_loaded = true;
+	}
 	err = ext2fs_check_if_mounted(device, &mflags);
 	if (!err && (mflags & EXT2_MF_MOUNTED)) {
 		snprintf(why, why_len, "is mounted: unmount it, or read the "
