@@ -54,6 +54,12 @@ struct get_in_ops {
 	 */
 	int (*stream)(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg);
+	/*
+	 * Random access to memory (NULL for tape): len bytes at memory
+	 * offset off, zeros where nothing is stored. 0 or -errno.
+	 */
+	int (*read_mem)(struct get_in *in, uint64_t off, void *buf,
+			size_t len);
 	/* info only: look at end marker and manifest without streaming. */
 	int (*load_tail)(struct get_in *in);
 	void (*close)(struct get_in *in);
@@ -121,6 +127,17 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len);
 int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		    char *why, size_t why_len);
+
+/* A file to read an ELF core from (plain file, or a file in an ext fs). */
+struct get_file {
+	int64_t (*read)(void *arg, void *buf, size_t len, uint64_t off);
+	void (*close)(void *arg);	/* may be NULL */
+	void *arg;
+	uint64_t size;
+	int64_t mtime;
+};
+int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
+			 char *why, size_t why_len);
 
 /* Helpers for file-like inputs (in_s390file.c). */
 bool get_is_ext_fs(int fd);

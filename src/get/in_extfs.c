@@ -217,6 +217,25 @@ static int extfs_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 	return rc;
 }
 
+static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf,
+			 size_t len, uint64_t off);
+
+static int extfs_read_mem(struct get_in *in, uint64_t off, void *buf,
+			  size_t len)
+{
+	struct extfs_in *x = in->priv;
+	ssize_t n;
+
+	if (off >= in->mem_avail)
+		return -EFAULT;
+	n = read_file(x->fs, x->ino, buf, len, ZFD_S390_HDR_SIZE + off);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < len)
+		memset((uint8_t *)buf + n, 0, len - (size_t)n);
+	return 0;
+}
+
 static void extfs_close(struct get_in *in)
 {
 	struct extfs_in *x = in->priv;
@@ -226,14 +245,15 @@ static void extfs_close(struct get_in *in)
 	if (x->own) {
 		ext2fs_close_free(&x->fs);
 		close(x->devfd);
+		free(x);
 	}
-	free(x);
 	in->priv = NULL;
 }
 
 static const struct get_in_ops extfs_ops = {
 	.kind = "file in an ext2/3/4 filesystem",
 	.stream = extfs_stream,
+	.read_mem = extfs_read_mem,
 	.close = extfs_close,
 };
 
@@ -285,6 +305,40 @@ static void load_info(struct get_in *in, struct extfs_in *x)
 	free(text);
 }
 
+static int64_t elf_file_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct extfs_in *x = arg;
+
+	return read_file(x->fs, x->ino, buf, len, off);
+}
+
+static void elf_file_close(void *arg)
+{
+	struct extfs_in *x = arg;
+
+	if (x->own) {
+		ext2fs_close_free(&x->fs);
+		close(x->devfd);
+		free(x);
+	}
+}
+
+/* An ELF core in the filesystem (the extfs sink's format = "elf"). */
+static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
+			  size_t why_len)
+{
+	struct get_file f = {
+		.read = elf_file_read, .close = elf_file_close, .arg = x,
+		.size = x->size, .mtime = x->inode.i_mtime,
+	};
+	int rc;
+
+	rc = get_in_elf_open_file(in, &f, why, why_len);
+	if (!rc)
+		load_info(in, x);
+	return rc;
+}
+
 /* Opens PATH in an already open filesystem (used by open and list). */
 static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 		      char *why, size_t why_len)
@@ -319,6 +373,8 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 			 "bytes", n < 0 ? 0 : n);
 		return -ENODEV;
 	}
+	if (memcmp(in->hdr_raw, "\177ELF", 4) == 0)
+		return open_elf_in_fs(in, x, why, why_len);
 	if (get_in_decode_hdr(in, UINT64_MAX, why + 16, why_len - 16)) {
 		memcpy(why, "corrupt header: ", 16);
 		return in->hdr.magic == ZFD_S390_MAGIC ? -EINVAL : -ENODEV;
@@ -397,7 +453,9 @@ int get_in_extfs_open(struct get_in *in, const char *device,
 	rc = open_in_fs(in, x, path, sub, sizeof(sub));
 	if (rc) {
 		snprintf(why, why_len, "%s", sub);
-		extfs_close(in);
+		/* a failed ELF open has closed the filesystem already */
+		if (in->ops == &extfs_ops)
+			extfs_close(in);
 		in->ops = NULL;
 	}
 	return rc;
@@ -538,6 +596,8 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 		       size / 1048576.0, date, status, reason[0] ? "  " : "",
 		       reason);
 	}
+	if (in.ops && in.ops->close)
+		in.ops->close(&in);
 	free(in.man_text);
 	free(in.ranges);
 }

@@ -125,6 +125,22 @@ static int s390file_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 	return rc;
 }
 
+static int s390file_read_mem(struct get_in *in, uint64_t off, void *buf,
+			     size_t len)
+{
+	struct s390file *f = in->priv;
+	ssize_t n;
+
+	if (off >= in->mem_avail)
+		return -EFAULT;
+	n = zfd_pread_full(f->fd, buf, len, ZFD_S390_HDR_SIZE + off);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < len)
+		memset((uint8_t *)buf + n, 0, len - (size_t)n);
+	return 0;
+}
+
 static void s390file_close(struct get_in *in)
 {
 	struct s390file *f = in->priv;
@@ -139,12 +155,14 @@ static void s390file_close(struct get_in *in)
 static const struct get_in_ops s390file_ops = {
 	.kind = "s390 dump file",
 	.stream = s390file_stream,
+	.read_mem = s390file_read_mem,
 	.close = s390file_close,
 };
 
 static const struct get_in_ops raw_ops = {
 	.kind = "raw dump (partition or image)",
 	.stream = s390file_stream,
+	.read_mem = s390file_read_mem,
 	.close = s390file_close,
 };
 
