@@ -231,6 +231,20 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	in->format = "elf";
 	rc = zfd_elf_parse(&e->info, file_read, &e->file, e->file.size, sub,
 			   sizeof(sub));
+	if (rc == -EINVAL) {
+		char sub2[GET_WHY_LEN];
+
+		/* a core cut off behind its notes is incomplete, not alien */
+		if (zfd_elf_parse(&e->info, file_read, &e->file, UINT64_MAX,
+				  sub2, sizeof(sub2)) == 0) {
+			if (e->info->data_end > e->file.size)
+				rc = 0;
+			else {
+				zfd_elf_info_free(e->info);
+				e->info = NULL;
+			}
+		}
+	}
 	if (rc == -EINVAL || rc == -ENODEV) {
 		snprintf(why, why_len, "not a valid ELF core: %s", sub);
 		rc = -ENODEV;
