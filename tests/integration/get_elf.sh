@@ -95,6 +95,9 @@ cp "$T/.stdout" "$T/core.json"; json_ok "$T/core.json"
 [ "$(json_get "$T/core.json" 'd["format"], d["status"], d["cpu_count"], d["mem_size"]')" = "('elf', 'complete', $CPUS, $MEM)" ] ||
 	fail "info --json of the ELF core"
 
+expect_rc 1 $GET verify "$T/core"
+expect_err "ELF core, structure ok; no digest to check"
+
 note "elf -> s390 -> elf"
 expect_rc 0 $GET copy "$T/core" "$T/back"
 same_bytes "$T/back" 4096 "$T/img" 4096 $MEM
