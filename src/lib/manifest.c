@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal interfaces of the zfcpdump daemon. */
+#ifndef ZFD_CORE_H
+#define ZFD_CORE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libconfig.h>
+#include <zfcpdump/sink.h>
+
+#include "fmt_s390.h"
+
+/* ---- log.c: console lines ---- */
+void zfd_log_init(int verbosity);
+int zfd_log_verbosity(void);
+__attribute__((format(printf, 2, 3)))
+void zfd_log(int level, const char *fmt, ...);
+void zfd_vlog_prefixed(int level, const char *prefix, const char *fmt,
+		       va_list ap);
+#define zfd_err(...)	zfd_log(ZFD_LOG_ERR, __VA_ARGS__)
+#define zfd_warn(...)	zfd_log(ZFD_LOG_WARN, __VA_ARGS__)
+#define zfd_info(...)	zfd_log(ZFD_LOG_INFO, __VA_ARGS__)
+#define zfd_dbg(...)	zfd_log(ZFD_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- config.c ---- */
+enum zfd_policy { ZFD_POLICY_FIRST, ZFD_POLICY_ALL };
+enum zfd_hsa_release { ZFD_HSA_END, ZFD_HSA_EARLY };
+enum zfd_action {
+	ZFD_ACTION_REIPL,
+	ZFD_ACTION_POWEROFF,
+	ZFD_ACTION_HALT,
+	ZFD_ACTION_SHELL,
+	ZFD_ACTION_NONE,
+};
+enum zfd_source_type { ZFD_SRC_ZCORE, ZFD_SRC_VMCORE, ZFD_SRC_FILE, ZFD_SRC_NONE };
+
+#define ZFD_MAX_MODULES	32
+#define ZFD_MAX_SINKS	16
+
+struct zfd_config {
+	config_t cfg;			/* owns every setting below */
+	const char *file;		/* file name, or "(built-in)" */
+	bool fallback;			/* built-in default after an error */
+	enum zfd_source_type source_type;
+	const char *source_path;	/* file source: image path */
+	const char *source_memmap;	/* file source: memmap path or NULL */
+	uint64_t limit;			/* 0 = all */
+	enum zfd_hsa_release hsa_release;
+	enum zfd_policy policy;
+	unsigned int progress_interval;	/* seconds, 0 = off */
+	enum zfd_action final_action;
+	enum zfd_action failure_action;
+	unsigned int device_wait;	/* seconds, as PID 1 */
+	const char *modules[ZFD_MAX_MODULES];
+	size_t nr_modules;
+	config_setting_t *sinks[ZFD_MAX_SINKS];
+	const char *sink_types[ZFD_MAX_SINKS];
+	size_t nr_sinks;
+	int debug_level;		/* dump_debug=, 0 = not given */
+};
+
+/* Kernel command line overrides (classic zfcpdump names). */
+struct zfd_cmdline {
+	int dump_part;			/* -1 = not given */
+	const char *dump_dir;
+	bool have_mem;
+	uint64_t dump_mem;
+	const char *dump_mode;		/* "auto" | "interactive" | NULL */
+	int dump_debug;			/* 0 = not given */
+	char buf[4096];
+};
+
+extern const char *const zfd_action_names[];
+
+void zfd_config_init(struct zfd_config *c);
+/* Reads FILE; errors are reported as FILE:LINE: message. */
+int zfd_config_load(struct zfd_config *c, const char *file);
+/* The built-in default: extfs on /dev/sda1, then raw on /dev/sda2. */
+int zfd_config_load_default(struct zfd_config *c);
+/* Replaces the sinks by the -o specs ("TYPE:key=value,..."). */
+int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr);
+/* Replaces the source by -s ("zcore", "vmcore", "file:PATH[,memmap=P]"). */
+int zfd_config_set_source(struct zfd_config *c, const char *spec);
+int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file);
+int zfd_cmdline_parse(struct zfd_cmdline *cl, const char *text);
+int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl);
+void zfd_config_free(struct zfd_config *c);
+
+/* ---- sources ---- */
+struct zfd_source {
+	char desc[512];			/* for messages and manifests */
+	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
+	struct zfd_s390_hdr hdr;
+	uint64_t mem_size;		/* memory bytes per the header */
+	uint64_t avail;			/* memory bytes really readable */
+	struct zfd_range *chunks;	/* existing memory, ascending */
+	size_t nr_chunks;
+	uint64_t hsa_size;		/* 0 = no HSA */
+	bool hsa_released;
+	/* bytes read, or -EFAULT (hole), -EIO; len may end early at EOF */
+	ssize_t (*read)(struct zfd_source *src, void *buf, size_t len,
+			uint64_t off);
+	int (*release_hsa)(struct zfd_source *src);
+	int (*reipl)(struct zfd_source *src);
+	void (*close)(struct zfd_source *src);
+	void *priv;
+};
+
+int zfd_source_open_file(struct zfd_source *src, const char *path,
+			 const char *memmap);
+int zfd_source_open_zcore(struct zfd_source *src, const char *root);
+/* Parses memmap text; returns 0 or -EINVAL; *chunks is malloc()ed. */
+int zfd_memmap_parse(const char *text, size_t len, uint64_t mem_size,
+		     struct zfd_range **chunks, size_t *nr);
+/* Validates the header and sets the common fields. */
+int zfd_source_setup(struct zfd_source *src, uint64_t avail);
+void zfd_source_close(struct zfd_source *src);
+
+/* ---- plugin.c ---- */
+struct zfd_sink_inst {
+	const struct zfd_sink *ops;
+	void *dl;
+	void *ctx;
+	config_setting_t *cfg;
+	char type[32];
+	char desc[256];
+	struct zfd_host host;
+	/* per pass */
+	uint64_t max_mem;
+	bool prepared;
+	bool failed;
+	int rc;
+	struct zfd_result res;
+	char reason[256];
+};
+
+int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir,
+		    const char *type, const config_setting_t *where);
+void zfd_plugin_unload(struct zfd_sink_inst *si);
+void zfd_host_init(struct zfd_sink_inst *si, const char *root, bool pid1);
+
+/* ---- pipeline.c ---- */
+struct zfd_run {
+	struct zfd_source *src;
+	struct zfd_config *cfg;
+	struct zfd_sink_inst *sinks[ZFD_MAX_SINKS];
+	size_t nr_sinks;
+	uint64_t mem_size;		/* after limit */
+	int64_t started;
+	size_t buf_size;
+	size_t nr_bufs;
+	bool pid1;
+	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
+};
+
+/* One pass over the source to every sink in run->sinks that is not
+ * failed. Returns the number of sinks that completed. */
+int zfd_pipeline_pass(struct zfd_run *run);
+
+/* ---- pid1.c ---- */
+void zfd_pid1_mounts(void);
+void zfd_pid1_console(void);
+int zfd_load_modules(const char *const *modules, size_t nr, bool perform);
+int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
+void zfd_final_action(enum zfd_action action, struct zfd_source *src,
+		      bool perform);
+
+#endif /* ZFD_CORE_H */

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zfcpdump: reads the memory of a crashed system and writes it to the
+ * configured sinks. Runs as PID 1 of a dump kernel, or by hand.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "manifest.h"
+#include "util.h"
+
+#define EXIT_COMPLETE	0
+#define EXIT_FAILED	1
+#define EXIT_USAGE	2
+
+#define MAX_O_SPECS	ZFD_MAX_SINKS
+
+struct opts {
+	const char *config;
+	const char *source;
+	char *sinks[MAX_O_SPECS];
+	size_t nr_sinks;
+	const char *plugin_dir;
+	const char *root;
+	const char *cmdline;
+	bool dry_run;
+	bool check_config;
+	int verbosity;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: zfcpdump [-c FILE] [-s SOURCE] [-o SINK]... [--plugin-dir DIR]\n"
+		"                [--root DIR] [--cmdline FILE|none] [-n] [-q|-v]\n"
+		"Writes the memory of a crashed system to dump sinks.\n"
+		"\n"
+		"  -c, --config FILE      config file (default %s/zfcpdump.conf;\n"
+		"                         /etc/zfcpdump.conf as PID 1)\n"
+		"  -s, --source SOURCE    zcore | vmcore | file:PATH[,memmap=PATH]\n"
+		"  -o, --sink SINK        TYPE:key=value,... replaces the config's sinks\n"
+		"                         (repeatable, tried in order)\n"
+		"      --plugin-dir DIR   sink plugins (default %s/sinks)\n"
+		"      --root DIR         prefix for /sys, /proc and /dev paths (tests)\n"
+		"      --cmdline FILE|none  kernel command line to honour (default\n"
+		"                         /proc/cmdline as PID 1, else none)\n"
+		"  -n, --dry-run          check source and sinks, print the plan, write nothing\n"
+		"      --check-config     only parse and validate the config and its sinks\n"
+		"                         (needs no devices; used by zfcpdump-mkinitramfs)\n"
+		"  -q, --quiet            errors and the final summary only\n"
+		"  -v, --verbose          more detail (repeat for debug)\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          the version\n"
+		"\n"
+		"Exit status: 0 dump complete, 1 dump failed or incomplete,\n"
+		"2 usage or config error.\n", SYSCONFDIR, PKGLIBDIR);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "source", required_argument, NULL, 's' },
+		{ "sink", required_argument, NULL, 'o' },
+		{ "plugin-dir", required_argument, NULL, 'P' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "cmdline", required_argument, NULL, 'C' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check-config", no_argument, NULL, 'K' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->verbosity = 1;
+	o->plugin_dir = PKGLIBDIR "/sinks";
+	o->root = "/";
+	while ((ch = getopt_long(argc, argv, "c:s:o:nqvhV", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			if (o->source) {
+				fprintf(stderr, "zfcpdump: -s given twice\n");
+				return -EINVAL;
+			}
+			o->source = optarg;
+			break;
+		case 'o':
+			if (o->nr_sinks >= MAX_O_SPECS) {
+				fprintf(stderr, "zfcpdump: more than %d -o sinks\n",
+					MAX_O_SPECS);
+				return -EINVAL;
+			}
+			o->sinks[o->nr_sinks++] = optarg;
+			break;
+		case 'P':
+			o->plugin_dir = optarg;
+			break;
+		case 'R':
+			o->root = optarg;
+			break;
+		case 'C':
+			o->cmdline = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'K':
+			o->check_config = true;
+			break;
+		case 'q':
+			o->verbosity = 0;
+			break;
+		case 'v':
+			o->verbosity = o->verbosity < 1 ? 2 : o->verbosity + 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_COMPLETE);
+		case 'V':
+			printf("zfcpdump %s (sink ABI %d)\n", PACKAGE_VERSION, ZFD_SINK_ABI);
+			exit(EXIT_COMPLETE);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "zfcpdump: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->dry_run && o->check_config) {
+		fprintf(stderr, "zfcpdump: -n and --check-config exclude each other\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct daemon {
+	struct opts o;
+	bool pid1;
+	struct zfd_config cfg;
+	struct zfd_cmdline cl;
+	struct zfd_source src;
+	bool have_src;
+	struct zfd_sink_inst sinks[ZFD_MAX_SINKS];
+	size_t nr_sinks;
+};
+
+static void unload_sinks(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_sinks; i++)
+		zfd_plugin_unload(&d->sinks[i]);
+	d->nr_sinks = 0;
+}
+
+static void sink_desc(struct zfd_sink_inst *si, const char *type,
+		      const config_setting_t *cfg)
+{
+	const config_setting_t *dev = config_setting_get_member(cfg, "device");
+
+	if (dev && config_setting_type(dev) == CONFIG_TYPE_STRING)
+		snprintf(si->desc, sizeof(si->desc), "%s:%s", type,
+			 config_setting_get_string(dev));
+	else
+		snprintf(si->desc, sizeof(si->desc), "%s", type);
+}
+
+/* Loads the plugins and lets each sink check its own keys. */
+static int setup_sinks(struct daemon *d)
+{
+	struct zfd_config *c = &d->cfg;
+	struct zfd_sink_inst *si;
+	size_t i;
+	int rc, ret = 0;
+
+	if (!c->nr_sinks) {
+		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured", c->file);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->nr_sinks; i++) {
+		si = &d->sinks[d->nr_sinks];
+		memset(si, 0, sizeof(*si));
+		sink_desc(si, c->sink_types[i], c->sinks[i]);
+		si->cfg = c->sinks[i];
+		rc = zfd_plugin_load(si, d->o.plugin_dir, c->sink_types[i], c->sinks[i]);
+		if (rc) {
+			ret = rc;
+			continue;
+		}
+		zfd_host_init(si, d->o.root, d->pid1);
+		d->nr_sinks++;
+		rc = si->ops->configure(&si->host, si->cfg, &si->ctx);
+		if (rc) {
+			si->ctx = NULL;
+			ret = rc;
+		}
+	}
+	return ret;
+}
+
+static int load_config(struct daemon *d)
+{
+	struct zfd_config *c = &d->cfg;
+	const char *file = d->o.config;
+	bool explicit = file != NULL;
+	int rc;
+
+	if (!file)
+		file = d->pid1 ? "/etc/zfcpdump.conf" : SYSCONFDIR "/zfcpdump.conf";
+	if (!explicit && !d->pid1 && access(file, F_OK)) {
+		zfd_dbg("no %s: built-in defaults", file);
+		rc = zfd_config_load_default(c);
+	} else {
+		rc = zfd_config_load(c, file);
+	}
+	if (!rc && d->o.source)
+		rc = zfd_config_set_source(c, d->o.source);
+	if (!rc && d->o.nr_sinks)
+		rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
+	if (!rc)
+		rc = zfd_config_apply_cmdline(c, &d->cl);
+	if (!rc)
+		rc = setup_sinks(d);
+	return rc;
+}
+
+/* As PID 1 a broken config must not cost the dump: use the built-in one. */
+static int load_config_or_fallback(struct daemon *d)
+{
+	int rc = load_config(d);
+
+	if (!rc || !d->pid1)
+		return rc;
+	zfd_err("config unusable; falling back to the built-in default "
+		"(extfs on /dev/sda1, then raw on /dev/sda2)");
+	unload_sinks(d);
+	zfd_config_free(&d->cfg);
+	zfd_config_init(&d->cfg);
+	d->cfg.fallback = true;
+	rc = zfd_config_load_default(&d->cfg);
+	if (!rc && d->o.source)
+		rc = zfd_config_set_source(&d->cfg, d->o.source);
+	if (!rc)
+		rc = zfd_config_apply_cmdline(&d->cfg, &d->cl);
+	if (!rc)
+		rc = setup_sinks(d);
+	return rc;
+}
+
+static bool retryable(int rc)
+{
+	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO || rc == -ENOMEDIUM;
+}
+
+static int open_source(struct daemon *d)
+{
+	struct zfd_config *c = &d->cfg;
+	time_t until = time(NULL) + (d->pid1 ? c->device_wait : 0);
+	bool waited = false;
+	int rc;
+
+	switch (c->source_type) {
+	case ZFD_SRC_FILE:
+		return zfd_source_open_file(&d->src, c->source_path, c->source_memmap);
+	case ZFD_SRC_ZCORE:
+		for (;;) {
+			rc = zfd_source_open_zcore(&d->src, d->o.root);
+			if (!retryable(rc) || time(NULL) >= until)
+				break;
+			if (!waited)
+				zfd_info("waiting up to %u s for zcore/mem", c->device_wait);
+			waited = true;
+			usleep(250000);
+		}
+		if (rc && rc != -EINVAL)
+			zfd_err("source zcore: cannot open %s%s/mem: %s",
+				strcmp(d->o.root, "/") ? d->o.root : "",
+				"/sys/kernel/debug/zcore", strerror(-rc));
+		return rc;
+	case ZFD_SRC_VMCORE:
+		zfd_err("source vmcore: /proc/vmcore is not supported by this version");
+		return -ENOTSUP;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* As PID 1, give each sink's device time to appear (bounded). */
+static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
+{
+	struct zfd_dump_info info = {
+		.hdr = d->src.hdr_raw,
+		.mem_size = run->mem_size,
+		.mem_size_orig = d->src.mem_size,
+		.chunks = d->src.chunks,
+		.nr_chunks = d->src.nr_chunks,
+		.source = d->src.desc,
+		.started = run->started,
+		.dry_run = true,
+	};
+	time_t until = time(NULL) + d->cfg.device_wait;
+	uint64_t max_mem;
+	size_t i;
+	int rc, saved;
+
+	for (i = 0; i < d->nr_sinks; i++) {
+		struct zfd_sink_inst *si = &d->sinks[i];
+
+		saved = zfd_log_verbosity();
+		for (;;) {
+			/* quiet while waiting; the real prepare() reports */
+			zfd_log_init(-1);
+			rc = si->ops->prepare(si->ctx, &info, &max_mem);
+			zfd_log_init(saved);
+			if (!retryable(rc) || time(NULL) >= until)
+				break;
+			usleep(250000);
+		}
+	}
+}
+
+static void print_plan(struct daemon *d, struct zfd_run *run)
+{
+	size_t i;
+
+	zfd_info("zfcpdump %s: source %s, %" PRIu64 " MiB of memory%s", PACKAGE_VERSION,
+		 d->src.desc, run->mem_size >> 20,
+		 run->mem_size != d->src.mem_size ? " (limited)" : "");
+	zfd_info("policy %s, %zu sink%s:", d->cfg.policy == ZFD_POLICY_ALL ?
+		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
+		 d->nr_sinks == 1 ? "" : "s");
+	for (i = 0; i < d->nr_sinks; i++)
+		zfd_info("  %zu. %s", i + 1, d->sinks[i].desc);
+}
+
+static int dry_run(struct daemon *d, struct zfd_run *run)
+{
+	struct zfd_dump_info info = {
+		.hdr = d->src.hdr_raw,
+		.mem_size = run->mem_size,
+		.mem_size_orig = d->src.mem_size,
+		.chunks = d->src.chunks,
+		.nr_chunks = d->src.nr_chunks,
+		.source = d->src.desc,
+		.started = run->started,
+		.dry_run = true,
+	};
+	size_t i, ok = 0;
+	uint64_t max_mem;
+	int rc;
+
+	for (i = 0; i < d->nr_sinks; i++) {
+		max_mem = UINT64_MAX;
+		rc = d->sinks[i].ops->prepare(d->sinks[i].ctx, &info, &max_mem);
+		if (rc) {
+			printf("  %s: not usable: %s\n", d->sinks[i].desc, strerror(-rc));
+			continue;
+		}
+		ok++;
+		if (max_mem < run->mem_size)
+			printf("  %s: ready, would truncate to %" PRIu64 " bytes\n",
+			       d->sinks[i].desc, max_mem);
+		else
+			printf("  %s: ready\n", d->sinks[i].desc);
+	}
+	printf("dry run: nothing written\n");
+	if (d->cfg.policy == ZFD_POLICY_ALL)
+		return ok == d->nr_sinks ? EXIT_COMPLETE : EXIT_FAILED;
+	return ok ? EXIT_COMPLETE : EXIT_FAILED;
+}
+
+static void print_summary(struct daemon *d)
+{
+	size_t i;
+
+	printf("zfcpdump summary:\n");
+	for (i = 0; i < d->nr_sinks; i++) {
+		struct zfd_sink_inst *si = &d->sinks[i];
+		const struct zfd_result *r = &si->res;
+		double mib = (double)r->dumped_bytes / (1 << 20);
+
+		if (!si->prepared) {
+			printf("  %s: not used\n", si->desc);
+			continue;
+		}
+		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n", si->desc,
+		       si->rc && !r->dumped_bytes && r->status == ZFD_STATUS_COMPLETE ?
+		       "failed" : zfd_status_name(r->status), r->dumped_bytes,
+		       r->seconds, r->seconds > 0 ? mib / r->seconds : 0.0,
+		       si->reason[0] ? ": " : "", si->reason);
+	}
+	fflush(stdout);
+}
+
+static int dump(struct daemon *d, struct zfd_run *run)
+{
+	size_t i;
+	int completed = 0, rc;
+
+	run->src = &d->src;
+	run->cfg = &d->cfg;
+	if (d->cfg.policy == ZFD_POLICY_ALL) {
+		for (i = 0; i < d->nr_sinks; i++) {
+			run->sinks[i] = &d->sinks[i];
+			d->sinks[i].prepared = true;
+		}
+		run->nr_sinks = d->nr_sinks;
+		rc = zfd_pipeline_pass(run);
+		if (rc < 0)
+			return EXIT_FAILED;
+		completed = rc;
+		return (size_t)completed == d->nr_sinks ? EXIT_COMPLETE : EXIT_FAILED;
+	}
+	for (i = 0; i < d->nr_sinks; i++) {
+		run->sinks[0] = &d->sinks[i];
+		run->nr_sinks = 1;
+		d->sinks[i].prepared = true;
+		if (i)
+			zfd_info("failing over to %s", d->sinks[i].desc);
+		rc = zfd_pipeline_pass(run);
+		if (rc > 0)
+			return EXIT_COMPLETE;
+		if (stop_signal)
+			break;
+		/* a source that fails will fail every sink alike */
+		if (d->sinks[i].res.dumped_bytes && d->sinks[i].reason[0] &&
+		    strstr(d->sinks[i].reason, "source"))
+			break;
+	}
+	return EXIT_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon *d;
+	struct zfd_run run = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int rc, ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return EXIT_FAILED;
+	d->pid1 = getpid() == 1;
+	if (d->pid1) {
+		zfd_pid1_mounts();
+		zfd_pid1_console();
+	}
+	if (parse_args(argc, argv, &d->o)) {
+		ret = EXIT_USAGE;
+		goto out_fail;
+	}
+	zfd_log_init(d->o.verbosity);
+	if (!d->o.cmdline)
+		d->o.cmdline = d->pid1 ? "/proc/cmdline" : "none";
+	if (strcmp(d->o.cmdline, "none"))
+		zfd_cmdline_read(&d->cl, d->o.cmdline);
+	else
+		zfd_cmdline_parse(&d->cl, "");
+	if (d->cl.dump_debug >= 4 && d->o.verbosity < 2)
+		zfd_log_init(2);
+
+	zfd_config_init(&d->cfg);
+	rc = load_config_or_fallback(d);
+	if (rc) {
+		ret = EXIT_USAGE;
+		goto out_fail;
+	}
+	if (d->o.check_config) {
+		zfd_info("%s: config OK (%zu sink%s)", d->cfg.file, d->nr_sinks,
+			 d->nr_sinks == 1 ? "" : "s");
+		ret = EXIT_COMPLETE;
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait);
+	zfd_load_modules(d->cfg.modules, d->cfg.nr_modules, d->pid1);
+
+	rc = open_source(d);
+	if (rc) {
+		ret = rc == -EINVAL ? EXIT_FAILED : EXIT_FAILED;
+		goto out_fail;
+	}
+	d->have_src = true;
+	run.mem_size = d->src.mem_size;
+	if (d->cfg.limit && d->cfg.limit < run.mem_size)
+		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);
+	run.mem_size = ZFD_MIN(run.mem_size, d->src.mem_size);
+	run.started = time(NULL);
+	run.buf_size = 1 << 20;
+	run.nr_bufs = 4;
+	run.pid1 = d->pid1;
+	run.stop = &stop_signal;
+	print_plan(d, &run);
+	if (d->o.dry_run) {
+		ret = dry_run(d, &run);
+		goto out;
+	}
+	if (d->pid1)
+		wait_for_sinks(d, &run);
+	ret = dump(d, &run);
+	/* hsa_release = "end": only now, after the last sink finished */
+	if (d->src.release_hsa)
+		d->src.release_hsa(&d->src);
+	print_summary(d);
+	if (ret == EXIT_COMPLETE)
+		zfd_info("dump complete");
+	else
+		zfd_err("dump failed or incomplete");
+	goto out;
+
+out_fail:
+	if (!d->pid1)
+		goto out;
+	zfd_err("no dump written");
+out:
+	if (d->pid1)
+		zfd_final_action(ret == EXIT_COMPLETE ? d->cfg.final_action :
+				 d->cfg.failure_action,
+				 d->have_src ? &d->src : NULL, true);
+	else if (!d->o.dry_run && !d->o.check_config && ret != EXIT_USAGE)
+		zfd_final_action(ret == EXIT_COMPLETE ? d->cfg.final_action :
+				 d->cfg.failure_action, NULL, false);
+	unload_sinks(d);
+	if (d->have_src)
+		zfd_source_close(&d->src);
+	zfd_config_free(&d->cfg);
+	free(d);
+	return ret;
+}
