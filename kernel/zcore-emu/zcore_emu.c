@@ -53,8 +53,25 @@ module_param(image, charp, 0444);
 MODULE_PARM_DESC(image, "block device or file with the s390 dump image (header + memory)");
 
 static unsigned long hsa_size = 32UL << 20;
-module_param(hsa_size, ulong, 0444);
-MODULE_PARM_DESC(hsa_size, "bytes of memory served from the HSA (default 32 MiB)");
+
+/* hsa_size takes K/M/G suffixes, like the kernel's own memory parameters. */
+static int hsa_size_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	unsigned long long v = memparse(val, &end);
+
+	if (end == val || (*end && *end != '\n'))
+		return -EINVAL;
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops hsa_size_ops = {
+	.set = hsa_size_set,
+	.get = param_get_ulong,
+};
+module_param_cb(hsa_size, &hsa_size_ops, &hsa_size, 0444);
+MODULE_PARM_DESC(hsa_size, "bytes of memory served from the HSA (K/M/G suffixes; default 32M)");
 
 static char *memmap;
 module_param(memmap, charp, 0444);
@@ -77,6 +94,7 @@ static struct {
 	struct mem_range ranges[MAX_RANGES];
 	unsigned int nr_ranges;
 	bool hsa_released;
+	int last_err;			/* logged once until it changes */
 	unsigned int mem_users;
 	u64 bytes_read;			/* memory bytes served, for the log */
 	struct dentry *dir;
@@ -119,6 +137,17 @@ out_bad:
 	return -EINVAL;
 }
 
+/*
+ * A dump tool polls while the disk appears: say why the image cannot be
+ * used once per reason, not once per poll.
+ */
+#define img_err(code, fmt, ...)						\
+	do {								\
+		if (zc.last_err != (code))				\
+			pr_err(fmt, ##__VA_ARGS__);			\
+		zc.last_err = (code);					\
+	} while (0)
+
 /* Caller holds zc.lock. 0, or -ENODEV while the image cannot be used. */
 static int image_open_locked(void)
 {
@@ -133,12 +162,12 @@ static int image_open_locked(void)
 	if (zc.img)
 		return 0;
 	if (!image || !*image) {
-		pr_err("no image= given\n");
+		img_err(6, "no image= given\n");
 		return -ENODEV;
 	}
 	f = filp_open(image, O_RDONLY | O_LARGEFILE, 0);
 	if (IS_ERR(f)) {
-		pr_info("image %s not available yet (%ld)\n", image, PTR_ERR(f));
+		img_err(1, "image %s not available yet (%ld)\n", image, PTR_ERR(f));
 		return -ENODEV;
 	}
 	hdr = kmalloc(HDR_SIZE, GFP_KERNEL);
@@ -148,23 +177,23 @@ static int image_open_locked(void)
 	}
 	n = kernel_read(f, hdr, HDR_SIZE, &pos);
 	if (n != HDR_SIZE) {
-		pr_err("image %s: cannot read the header (%zd)\n", image, n);
+		img_err(2, "image %s: cannot read the header (%zd)\n", image, n);
 		rc = -ENODEV;
 		goto out_free_hdr;
 	}
 	magic = get_unaligned_be64(hdr + OFF_MAGIC);
 	mem_size = get_unaligned_be64(hdr + OFF_MEM_SIZE);
 	if (magic != S390_MAGIC) {
-		pr_err("image %s: no s390 dump header (magic %016llx)\n",
-		       image, magic);
+		img_err(3, "image %s: no s390 dump header (magic %016llx)\n",
+			image, magic);
 		rc = -ENODEV;
 		goto out_free_hdr;
 	}
 	/* For a block device, the mapping's host is the bdev inode. */
 	isize = i_size_read(f->f_mapping->host);
 	if (isize < HDR_SIZE + mem_size) {
-		pr_err("image %s: %lld bytes, too small for a %llu-byte memory\n",
-		       image, isize, mem_size);
+		img_err(4, "image %s: %lld bytes, too small for a %llu-byte memory\n",
+			image, isize, mem_size);
 		rc = -ENODEV;
 		goto out_free_hdr;
 	}
@@ -175,8 +204,8 @@ static int image_open_locked(void)
 	}
 	for (i = 0; i < zc.nr_ranges; i++) {
 		if (zc.ranges[i].end > mem_size) {
-			pr_err("memmap range %llx-%llx beyond memory size %llx\n",
-			       zc.ranges[i].start, zc.ranges[i].end, mem_size);
+			img_err(5, "memmap range %llx-%llx beyond memory size %llx\n",
+				zc.ranges[i].start, zc.ranges[i].end, mem_size);
 			rc = -ENODEV;
 			goto out_free_hdr;
 		}

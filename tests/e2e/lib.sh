@@ -16,7 +16,9 @@ set -euo pipefail
 : "${E2E_DIR:?run through tests/e2e/run}"
 
 # The guest's modules: disks (virtio-scsi), and the zcore emulation.
-E2E_DISK_MODULES=(virtio_pci virtio_scsi sd_mod)
+# The dump disk is the only SCSI disk (/dev/sda: sd names follow probing
+# order, which is asynchronous); the image is on virtio-blk (/dev/vda).
+E2E_DISK_MODULES=(virtio_pci virtio_scsi sd_mod virtio_blk)
 E2E_QEMU_PID=
 
 e2e_fail() {
@@ -112,9 +114,10 @@ e2e_mkfs() {
 }
 
 # e2e_boot CONSOLE_LOG INITRD "CMDLINE" TIMEOUT [qemu args...]: boots the
-# guest and waits until QEMU exits (the guest powered off, halted or
-# restarted: -no-reboot) or TIMEOUT seconds pass (then the guest is killed
-# and the boot fails). Disks are given as extra qemu args; see e2e_scsi_disk.
+# guest and waits until QEMU exits (the guest powered off or restarted:
+# -no-reboot) or halted ("reboot: System halted" on the console; QEMU is
+# then stopped), or TIMEOUT seconds pass (then the guest is killed and the
+# boot fails). Disks are extra qemu args; see e2e_scsi_disk, e2e_image_disk.
 e2e_boot() {
 	local log=$1 initrd=$2 cmdline=$3 timeout=$4 t0 rc=0
 	shift 4
@@ -128,6 +131,12 @@ e2e_boot() {
 		"$@" </dev/null >"$log.qemu" 2>&1 &
 	E2E_QEMU_PID=$!
 	while kill -0 "$E2E_QEMU_PID" 2>/dev/null; do
+		if grep -aq 'reboot: System halted' "$log" 2>/dev/null; then
+			sleep 0.5
+			e2e_stop_qemu
+			e2e_note "guest halted after $(($(date +%s) - t0)) s"
+			return 0
+		fi
 		if [ $(($(date +%s) - t0)) -ge "$timeout" ]; then
 			e2e_stop_qemu
 			e2e_fail "guest still running after ${timeout}s; see $log"
@@ -147,6 +156,13 @@ e2e_scsi_disk() {
 	[ "${3:-}" = ro ] && ro=,readonly=on
 	echo "-drive file=$1,format=raw,if=none,id=d$2,cache=unsafe$ro" \
 		"-device scsi-hd,drive=d$2,bus=scsi0.0,channel=0,scsi-id=$2,lun=0"
+}
+
+# e2e_image_disk FILE: qemu args for the read-only virtio-blk disk that
+# holds the dump image (/dev/vda in the guest).
+e2e_image_disk() {
+	echo "-drive file=$1,format=raw,if=none,id=img,readonly=on" \
+		"-device virtio-blk-pci,drive=img"
 }
 
 # e2e_console_has LOG REGEX: the console log has a line matching REGEX.
@@ -200,4 +216,57 @@ e2e_fsck_clean() {
 # e2e_manifest_get FILE KEY
 e2e_manifest_get() {
 	sed -n "s/^$2: //p" "$1" | head -n 1
+}
+
+# The modules line of a scenario's config: the guest's disk drivers, then
+# zcore_emu over the image disk (args: its parameters, e.g. "image=/dev/sdb").
+e2e_conf_modules() {
+	local m out=
+	for m in "${E2E_DISK_MODULES[@]}"; do
+		out+="\"$m\", "
+	done
+	echo "modules = [ $out\"zcore_emu $*\" ];"
+}
+
+# e2e_dump_initrd OUT CONFIG [mkinitramfs options]: the dump initramfs, the
+# daemon as /init with CONFIG packed (and validated) as /etc/zfcpdump.conf.
+e2e_dump_initrd() {
+	local out=$1 conf=$2
+	shift 2
+	e2e_mkinitramfs "$out" -c "$conf" "$@" >"$W/mkinitramfs.out" 2>&1 ||
+		{ cat "$W/mkinitramfs.out" >&2; e2e_fail "zfcpdump-mkinitramfs failed"; }
+	cat "$W/mkinitramfs.out" >&2
+}
+
+# e2e_raw_manifest DISK N OFF OUT: the manifest a raw sink wrote at OFF of
+# partition N (text up to the first NUL).
+e2e_raw_manifest() {
+	local poff
+	poff=$(e2e_part_offset "$1" "$2")
+	e2e_bytes "$1" $((poff + $3)) 65536 | tr -d '\0' >"$4"
+	head -n 1 "$4" | grep -q '^zfcpdump-info 1$' ||
+		e2e_fail "$1 partition $2: no manifest at offset $3"
+}
+
+# e2e_bytes FILE OFF LEN: LEN bytes of FILE at OFF, to stdout.
+e2e_bytes() {
+	dd if="$1" iflag=skip_bytes,count_bytes skip="$2" count="$3" bs=64K status=none
+}
+
+# e2e_digest FILE OFF LEN: "xxh3-128:HEX" of LEN bytes at OFF, computed by
+# xxhsum, independently of the project's code (the manifest's digest).
+e2e_digest() {
+	echo "xxh3-128:$(e2e_bytes "$1" "$2" "$3" | xxhsum -H2 | cut -d' ' -f1)"
+}
+
+# e2e_end_marker FILE OFF: FILE has a "DUMP_END" end marker at OFF.
+e2e_end_marker() {
+	[ "$(e2e_bytes "$1" "$2" 8)" = DUMP_END ] ||
+		e2e_fail "$1: no end marker at offset $2"
+}
+
+# e2e_console LOG: the console log without carriage returns, as $LOG.txt.
+e2e_console() {
+	tr -d '\r' <"$1" >"$1.txt"
+	echo "$1.txt"
 }
