@@ -105,6 +105,15 @@ e2e_part_size() {
 	echo $((size * 512))
 }
 
+# e2e_fill FILE N OCTAL: fill partition N with the byte \OCTAL.
+e2e_fill() {
+	local off size
+	off=$(e2e_part_offset "$1" "$2")
+	size=$(e2e_part_size "$1" "$2")
+	dd if=/dev/zero bs=1M count=$((size >> 20)) status=none | tr '\0' "\\$3" |
+		dd of="$1" bs=1M seek=$((off >> 20)) conv=notrunc iflag=fullblock status=none
+}
+
 # e2e_mkfs FILE N TYPE: format partition N (ext2/ext3/ext4) in place.
 e2e_mkfs() {
 	local off size
