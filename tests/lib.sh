@@ -34,26 +34,26 @@ note() {
 	echo "# $*"
 }
 
-# expect_rc WANT CMD...: runs CMD (output to $T/out, $T/err), checks its exit code.
+# expect_rc WANT CMD...: runs CMD (output to $T/.stdout, $T/.stderr), checks its exit code.
 expect_rc() {
 	local want=$1 rc=0
 	shift
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	"$@" >"$T/.stdout" 2>"$T/.stderr" || rc=$?
 	if [ "$rc" != "$want" ]; then
-		echo "--- stdout:" >&2; cat "$T/out" >&2
-		echo "--- stderr:" >&2; cat "$T/err" >&2
+		echo "--- stdout:" >&2; cat "$T/.stdout" >&2
+		echo "--- stderr:" >&2; cat "$T/.stderr" >&2
 		fail "'$*' exited $rc, expected $want"
 	fi
 }
 
 # expect_err REGEX: the last expect_rc's stderr matches REGEX (grep -E).
 expect_err() {
-	grep -Eq -- "$1" "$T/err" || { cat "$T/err" >&2; fail "stderr lacks /$1/"; }
+	grep -Eq -- "$1" "$T/.stderr" || { cat "$T/.stderr" >&2; fail "stderr lacks /$1/"; }
 }
 
 # expect_out REGEX: the last expect_rc's stdout matches REGEX (grep -E).
 expect_out() {
-	grep -Eq -- "$1" "$T/out" || { cat "$T/out" >&2; fail "stdout lacks /$1/"; }
+	grep -Eq -- "$1" "$T/.stdout" || { cat "$T/.stdout" >&2; fail "stdout lacks /$1/"; }
 }
 
 # same_bytes FILE1 OFF1 FILE2 OFF2 LEN: byte-exact comparison of two ranges.

@@ -194,7 +194,7 @@ void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 	switch (action) {
 	case ZFD_ACTION_REIPL:
 		if (src && src->reipl && src->reipl(src) == 0) {
-			sleep(10);	/* the re-IPL happens asynchronously */
+			sleep(3);	/* the re-IPL happens asynchronously */
 			zfd_warn("re-IPL through zcore/reipl did not happen; rebooting");
 		}
 		reboot(RB_AUTOBOOT);

@@ -313,6 +313,11 @@ static void consumer_finish(struct consumer *c)
 	res->dumped_bytes = c->done;
 	res->finished = now.tv_sec;
 	res->seconds = elapsed(&c->t0);
+	if (c->ok && si->res.lost_bytes) {
+		snprintf(si->reason, sizeof(si->reason), "HSA already released: %"
+			 PRIu64 " bytes lost", si->res.lost_bytes);
+		c->ok = false;
+	}
 	if (c->ok && c->done == c->limit && !(p->read_rc && p->read_end < c->limit)) {
 		res->status = c->info.truncated ? ZFD_STATUS_TRUNCATED : ZFD_STATUS_COMPLETE;
 		zfd_s390_end_marker(res->end_marker, zfd_tod_now());

@@ -9,7 +9,7 @@
  *   fail_at    fail the write that reaches this memory offset
  *   max_mem    report that only this much memory fits (truncation)
  *   delay_ms   sleep in every write (slow device)
- *   hsa_probe  a file whose existence is logged at finish (HSA order)
+ *   hsa_probe  a file whose first line is logged at finish (HSA order)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,12 +162,22 @@ static int t_finish(void *ctx, const struct zfd_dump_info *info,
 		    const struct zfd_result *res)
 {
 	struct tsink *t = ctx;
-	char text[ZFD_MANIFEST_MAX], path[4096];
+	char text[ZFD_MANIFEST_MAX], path[4096], probe[64];
 	int len, fd;
 
-	event(t, "finish status=%s dumped=%" PRIu64 " hsa_released=%d",
-	      zfd_status_name(res->status), res->dumped_bytes,
-	      t->hsa_probe ? access(t->hsa_probe, F_OK) == 0 : -1);
+	probe[0] = 0;
+	if (t->hsa_probe) {
+		FILE *f = fopen(t->hsa_probe, "r");
+
+		if (f) {
+			if (!fgets(probe, sizeof(probe), f))
+				probe[0] = 0;
+			fclose(f);
+			probe[strcspn(probe, "\n")] = 0;
+		}
+	}
+	event(t, "finish status=%s dumped=%" PRIu64 " hsa=%s",
+	      zfd_status_name(res->status), res->dumped_bytes, probe);
 	if (t->fd < 0)
 		return -EBADF;
 	if (res->status != ZFD_STATUS_INCOMPLETE &&
