@@ -57,7 +57,7 @@ poweroff -f
 EOF
 
 e2e_mkinitramfs "$W/initrd" --init "$W/init" --add /bin/busybox:/bin/busybox \
-	--e2fsck none -q
+	--e2fsck none --compress gzip -q
 e2e_boot "$W/console.log" "$W/initrd" "" 60 $(e2e_scsi_disk "$img" 0 ro)
 
 c=$W/console.log
