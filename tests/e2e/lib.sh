@@ -36,6 +36,7 @@ e2e_begin() {
 	rm -rf "$W"
 	mkdir -p "$W"
 	trap e2e_cleanup EXIT
+	trap 'exit 1' INT TERM
 }
 
 e2e_cleanup() {
