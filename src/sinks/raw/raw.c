@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * raw sink: the s390 standalone dump written straight onto a partition (or
+ * onto a regular file standing for a partition image).
+ *
+ * Layout (DESIGN §6):
+ *	0			header, 4096 bytes
+ *	4096			memory, mem_size bytes
+ *	4096 + mem_size		end marker, 16 bytes (zeros if incomplete)
+ *	next 4 KiB boundary	manifest, text, NUL padded, ZFD_MANIFEST_MAX
+ *
+ * Write order: placeholder header (magic 0) -> memory -> end marker ->
+ * manifest -> flush -> real header -> flush. Until the very last write the
+ * target does not hold a valid header, so a dump that dies half-way never
+ * looks complete; an incomplete pass still gets its manifest (status
+ * incomplete, dumped_bytes) and its header, but never an end marker.
+ *
+ * I/O: block devices are written with O_DIRECT from the core's aligned
+ * buffers. Regular files (and block devices with direct = "no") are written
+ * through the page cache, with writeback started right behind the writes
+ * and finished pages dropped, so that a 32 MiB dump system never fills up
+ * with dirty cache.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <blkid.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+
+#include <zfcpdump/sink.h>
+
+#include "cfg.h"
+#include "fmt_s390.h"
+#include "manifest.h"
+#include "util.h"
+
+/* Bytes around the memory: header, end marker page, manifest block. */
+#define RAW_TAIL_MAX		(2 * ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX)
+/*
+ * Buffered I/O: writeback is started for every write; once more than
+ * 2 * RAW_CACHE_WINDOW bytes are in flight, the older part is waited for
+ * and dropped from the page cache.
+ */
+#define RAW_CACHE_WINDOW	(4ULL << 20)
+
+enum raw_direct {
+	RAW_DIRECT_AUTO,
+	RAW_DIRECT_YES,
+	RAW_DIRECT_NO,
+};
+
+static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
+
+static const char *const raw_keys[] = {
+	"type", "device", "truncate", "direct", "sparse", NULL
+};
+
+struct raw_ctx {
+	const struct zfd_host *host;
+	/* config */
+	char *spec;			/* device as configured */
+	bool truncate;
+	enum raw_direct direct_mode;
+	bool sparse;
+	/* target, from prepare() */
+	char path[PATH_MAX];		/* resolved device path */
+	char name[PATH_MAX + 64];	/* for messages: "UUID=x (/dev/sdb2)" */
+	bool blkdev;
+	uint64_t dev_size;
+	bool prepared;
+	/* one dump pass */
+	int fd;
+	bool direct;			/* fd opened with O_DIRECT */
+	bool punch;			/* may punch holes for zero blocks */
+	uint64_t mem_size;
+	uint64_t next;			/* next expected memory offset */
+	uint64_t written;		/* memory bytes on disk or in tail */
+	uint64_t synced;		/* disk offset: cache dropped below */
+	uint8_t *tail;			/* RAW_TAIL_MAX, aligned */
+	size_t tail_len;		/* partial last page held in tail */
+	uint8_t *hdr;			/* ZFD_HDR_SIZE, aligned */
+};
+
+/* Disk offset of the end marker and of the manifest block. */
+static uint64_t raw_em_off(uint64_t mem_size)
+{
+	return ZFD_HDR_SIZE + mem_size;
+}
+
+static uint64_t raw_manifest_off(uint64_t mem_size)
+{
+	return ZFD_ALIGN_UP(raw_em_off(mem_size) + ZFD_END_MARKER_SIZE,
+			    ZFD_PAGE_SIZE);
+}
+
+/* Bytes a dump of mem_size memory bytes occupies. */
+static uint64_t raw_need(uint64_t mem_size)
+{
+	return raw_manifest_off(mem_size) + ZFD_MANIFEST_MAX;
+}
+
+/* Largest page-aligned memory size that fits into size bytes. */
+static uint64_t raw_fits(uint64_t size)
+{
+	uint64_t overhead = raw_need(0);
+
+	if (size < overhead)
+		return 0;
+	return ZFD_ALIGN_DOWN(size - overhead, ZFD_PAGE_SIZE);
+}
+
+static int raw_configure(const struct zfd_host *host,
+			 const config_setting_t *cfg, void **ctxp)
+{
+	struct raw_ctx *ctx;
+	const char *device;
+	int direct, rc;
+
+	rc = zfd_cfg_check_keys(host, cfg, raw_keys);
+	if (rc)
+		return rc;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->host = host;
+	ctx->fd = -1;
+	rc = zfd_cfg_string(host, cfg, "device", NULL, &device);
+	if (rc)
+		goto out_free_ctx;
+	if (!device || !*device) {
+		zfd_cfg_error(host, cfg, "sink type 'raw' needs a 'device'");
+		rc = -EINVAL;
+		goto out_free_ctx;
+	}
+	rc = zfd_cfg_bool(host, cfg, "truncate", false, &ctx->truncate);
+	if (rc)
+		goto out_free_ctx;
+	rc = zfd_cfg_enum(host, cfg, "direct", raw_direct_names,
+			  RAW_DIRECT_AUTO, &direct);
+	if (rc)
+		goto out_free_ctx;
+	ctx->direct_mode = (enum raw_direct)direct;
+	rc = zfd_cfg_bool(host, cfg, "sparse", true, &ctx->sparse);
+	if (rc)
+		goto out_free_ctx;
+	ctx->spec = strdup(device);
+	if (!ctx->spec) {
+		rc = -ENOMEM;
+		goto out_free_ctx;
+	}
+	*ctxp = ctx;
+	return 0;
+
+out_free_ctx:
+	free(ctx);
+	return rc;
+}
+
+/* NAME=value specs that libblkid resolves to a device. */
+static bool raw_is_tag(const char *spec)
+{
+	static const char *const tags[] = {
+		"UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", NULL
+	};
+	int i;
+
+	for (i = 0; tags[i]; i++)
+		if (strncmp(spec, tags[i], strlen(tags[i])) == 0)
+			return true;
+	return false;
+}
+
+static int raw_resolve(struct raw_ctx *ctx)
+{
+	char *dev;
+
+	if (!raw_is_tag(ctx->spec)) {
+		snprintf(ctx->path, sizeof(ctx->path), "%s", ctx->spec);
+		snprintf(ctx->name, sizeof(ctx->name), "%s", ctx->spec);
+		return 0;
+	}
+	dev = blkid_evaluate_tag(ctx->spec, NULL, NULL);
+	if (!dev) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "device %s does not exist",
+			 ctx->spec);
+		return -ENOENT;
+	}
+	snprintf(ctx->path, sizeof(ctx->path), "%s", dev);
+	snprintf(ctx->name, sizeof(ctx->name), "%s (%s)", ctx->spec, dev);
+	free(dev);
+	return 0;
+}
+
+/* Same file or same block device? */
+static bool raw_same_target(const struct stat *a, const struct stat *b)
+{
+	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+		return a->st_rdev == b->st_rdev;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Refuses a target that <root>/proc/mounts lists as mounted. */
+static int raw_check_mounted(struct raw_ctx *ctx, const struct stat *st)
+{
+	char mounts[PATH_MAX];
+	struct mntent *m;
+	struct stat mst;
+	FILE *f;
+	int rc = 0;
+
+	zfd_root_path(ctx->host->root, "/proc/mounts", mounts, sizeof(mounts));
+	f = setmntent(mounts, "r");
+	if (!f) {
+		zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
+			 "cannot read %s (%s), mount check skipped", mounts,
+			 strerror(errno));
+		return 0;
+	}
+	while ((m = getmntent(f))) {
+		if (m->mnt_fsname[0] != '/' || stat(m->mnt_fsname, &mst) != 0)
+			continue;
+		if (raw_same_target(st, &mst)) {
+			zfd_hlog(ctx->host, ZFD_LOG_ERR,
+				 "device %s is mounted on %s", ctx->name,
+				 m->mnt_dir);
+			rc = -EBUSY;
+			break;
+		}
+	}
+	endmntent(f);
+	return rc;
+}
+
+/* Opens the target for writing; O_EXCL on block devices (busy if mounted). */
+static int raw_open_target(struct raw_ctx *ctx, bool direct)
+{
+	int flags = O_WRONLY | O_CLOEXEC | (direct ? O_DIRECT : 0);
+	int fd;
+
+	if (ctx->blkdev)
+		flags |= O_EXCL;
+	fd = open(ctx->path, flags);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+static int raw_open_error(struct raw_ctx *ctx, int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "device %s does not exist",
+			 ctx->name);
+		break;
+	case -EROFS:
+	case -EACCES:
+	case -EPERM:
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "device %s is read-only",
+			 ctx->name);
+		break;
+	case -EBUSY:
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s is busy (mounted or in use)", ctx->name);
+		break;
+	default:
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "cannot open device %s: %s",
+			 ctx->name, strerror(-rc));
+	}
+	return rc;
+}
+
+/* Checks existence, type, mount state, writability; gets the size. */
+static int raw_check_target(struct raw_ctx *ctx)
+{
+	struct stat st;
+	int ro = 0, fd, rc;
+
+	rc = raw_resolve(ctx);
+	if (rc)
+		return rc;
+	if (stat(ctx->path, &st) != 0)
+		return raw_open_error(ctx, -errno);
+	if (S_ISBLK(st.st_mode)) {
+		ctx->blkdev = true;
+	} else if (S_ISREG(st.st_mode)) {
+		ctx->blkdev = false;
+		/* Root may write anyway: honour what the mode says. */
+		if (!(st.st_mode & 0222))
+			return raw_open_error(ctx, -EROFS);
+	} else {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s is neither a block device nor a regular file",
+			 ctx->name);
+		return -ENODEV;
+	}
+	rc = raw_check_mounted(ctx, &st);
+	if (rc)
+		return rc;
+
+	fd = raw_open_target(ctx, false);
+	if (fd < 0)
+		return raw_open_error(ctx, fd);
+	if (ctx->blkdev) {
+		if (ioctl(fd, BLKROGET, &ro) == 0 && ro) {
+			rc = raw_open_error(ctx, -EROFS);
+			goto out_close_fd;
+		}
+		if (ioctl(fd, BLKGETSIZE64, &ctx->dev_size) != 0) {
+			rc = -errno;
+			zfd_hlog(ctx->host, ZFD_LOG_ERR,
+				 "cannot get the size of device %s: %s",
+				 ctx->name, strerror(-rc));
+			goto out_close_fd;
+		}
+	} else {
+		ctx->dev_size = (uint64_t)st.st_size;
+	}
+	rc = 0;
+
+out_close_fd:
+	close(fd);
+	return rc;
+}
+
+static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
+		       uint64_t *max_mem)
+{
+	struct raw_ctx *ctx = ctxp;
+	uint64_t need, fits;
+	int rc;
+
+	ctx->prepared = false;
+	rc = raw_check_target(ctx);
+	if (rc)
+		return rc;
+	need = raw_need(info->mem_size);
+	fits = raw_fits(ctx->dev_size);
+	*max_mem = fits;
+	if (need <= ctx->dev_size) {
+		/* Everything fits; report the room, never less than needed. */
+		*max_mem = ZFD_MAX(fits, info->mem_size);
+	} else if (!ctx->truncate || !fits) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+			 ctx->name, ctx->dev_size, need);
+		return -ENOSPC;
+	} else {
+		/* The core tells the operator; this is for debugging. */
+		zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
+			 "device %s holds %" PRIu64 " of %" PRIu64
+			 " memory bytes: the dump will be truncated",
+			 ctx->name, fits, info->mem_size);
+	}
+	ctx->prepared = true;
+	return 0;
+}
+
+/* Writes len aligned bytes at off; logs and returns -errno on failure. */
+static int raw_pwrite(struct raw_ctx *ctx, const void *buf, size_t len,
+		      uint64_t off)
+{
+	ssize_t n = zfd_pwrite_full(ctx->fd, buf, len, off);
+
+	if (n < 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "write to device %s at offset %" PRIu64 " failed: %s",
+			 ctx->name, off, strerror((int)-n));
+		return (int)n;
+	}
+	return 0;
+}
+
+static int raw_flush(struct raw_ctx *ctx)
+{
+	if (fsync(ctx->fd) != 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "flushing device %s failed: %s",
+			 ctx->name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Buffered I/O only: start writeback of what was just written; once
+ * enough is in flight, wait for the older part and drop it from the
+ * page cache, so that dirty and clean cache stay a few MiB.
+ */
+static void raw_trim_cache(struct raw_ctx *ctx, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, upto;
+
+	if (ctx->direct)
+		return;
+	sync_file_range(ctx->fd, (off_t)off, (off_t)len,
+			SYNC_FILE_RANGE_WRITE);
+	if (end - ctx->synced < 2 * RAW_CACHE_WINDOW)
+		return;
+	upto = end - RAW_CACHE_WINDOW;
+	sync_file_range(ctx->fd, (off_t)ctx->synced,
+			(off_t)(upto - ctx->synced),
+			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+			SYNC_FILE_RANGE_WAIT_AFTER);
+	posix_fadvise(ctx->fd, (off_t)ctx->synced, (off_t)(upto - ctx->synced),
+		      POSIX_FADV_DONTNEED);
+	ctx->synced = upto;
+}
+
+static void raw_pass_end(struct raw_ctx *ctx)
+{
+	if (ctx->fd >= 0) {
+		if (!ctx->direct)
+			posix_fadvise(ctx->fd, 0, 0, POSIX_FADV_DONTNEED);
+		close(ctx->fd);
+	}
+	ctx->fd = -1;
+	free(ctx->tail);
+	ctx->tail = NULL;
+	free(ctx->hdr);
+	ctx->hdr = NULL;
+}
+
+static int raw_open(void *ctxp, const struct zfd_dump_info *info)
+{
+	struct raw_ctx *ctx = ctxp;
+	bool want_direct;
+	int rc;
+
+	if (!ctx->prepared) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "device %s was not prepared",
+			 ctx->name[0] ? ctx->name : ctx->spec);
+		return -EINVAL;
+	}
+	ctx->prepared = false;
+	if (raw_need(info->mem_size) > ctx->dev_size) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+			 ctx->name, ctx->dev_size, raw_need(info->mem_size));
+		return -ENOSPC;
+	}
+	ctx->mem_size = info->mem_size;
+	ctx->next = 0;
+	ctx->written = 0;
+	ctx->synced = 0;
+	ctx->tail_len = 0;
+	if (posix_memalign((void **)&ctx->tail, ZFD_ALIGN, RAW_TAIL_MAX) ||
+	    posix_memalign((void **)&ctx->hdr, ZFD_ALIGN, ZFD_HDR_SIZE)) {
+		rc = -ENOMEM;
+		goto out_end;
+	}
+	memset(ctx->tail, 0, RAW_TAIL_MAX);
+
+	want_direct = ctx->direct_mode == RAW_DIRECT_YES ||
+		      (ctx->direct_mode == RAW_DIRECT_AUTO && ctx->blkdev);
+	ctx->fd = -1;
+	ctx->direct = false;
+	if (want_direct) {
+		rc = raw_open_target(ctx, true);
+		if (rc >= 0) {
+			ctx->fd = rc;
+			ctx->direct = true;
+		} else if (rc != -EINVAL) {
+			raw_open_error(ctx, rc);
+			goto out_end;
+		} else {
+			zfd_hlog(ctx->host, ZFD_LOG_INFO,
+				 "device %s does not take O_DIRECT, using buffered I/O",
+				 ctx->name);
+		}
+	}
+	if (ctx->fd < 0) {
+		rc = raw_open_target(ctx, false);
+		if (rc < 0) {
+			raw_open_error(ctx, rc);
+			goto out_end;
+		}
+		ctx->fd = rc;
+	}
+	ctx->punch = !ctx->blkdev && ctx->sparse;
+
+	/* Invalidate whatever dump was there before anything else. */
+	memset(ctx->hdr, 0, ZFD_HDR_SIZE);
+	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	if (rc)
+		goto out_end;
+	rc = raw_flush(ctx);
+	if (rc)
+		goto out_end;
+	zfd_hlog(ctx->host, ZFD_LOG_DEBUG, "writing %" PRIu64
+		 " memory bytes to %s (%s I/O)", ctx->mem_size, ctx->name,
+		 ctx->direct ? "direct" : "buffered");
+	return 0;
+
+out_end:
+	raw_pass_end(ctx);
+	return rc;
+}
+
+/* A block of zero pages in a regular file: a hole is as good as zeros. */
+static int raw_punch(struct raw_ctx *ctx, uint64_t off, size_t len)
+{
+	if (fallocate(ctx->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) == 0)
+		return 0;
+	/* Not supported by this filesystem: write the zeros from now on. */
+	ctx->punch = false;
+	return -errno;
+}
+
+static int raw_write(void *ctxp, const struct zfd_block *blk)
+{
+	struct raw_ctx *ctx = ctxp;
+	size_t whole, rest;
+	uint64_t off;
+	int rc;
+
+	if (ctx->fd < 0)
+		return -EBADF;
+	if (blk->offset != ctx->next || blk->len > ctx->mem_size - blk->offset) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "block at %" PRIu64 " (+%zu) out of order, expected %"
+			 PRIu64 " of %" PRIu64, blk->offset, blk->len,
+			 ctx->next, ctx->mem_size);
+		return -EINVAL;
+	}
+	whole = ZFD_ALIGN_DOWN(blk->len, ZFD_PAGE_SIZE);
+	rest = blk->len - whole;
+	if (rest && blk->offset + blk->len != ctx->mem_size) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "partial page block at %" PRIu64 " before the end",
+			 blk->offset);
+		return -EINVAL;
+	}
+	off = ZFD_HDR_SIZE + blk->offset;
+	if (whole) {
+		if (!(ctx->punch && blk->nr_zero_pages == blk->nr_pages &&
+		      raw_punch(ctx, off, whole) == 0)) {
+			rc = raw_pwrite(ctx, blk->data, whole, off);
+			if (rc)
+				return rc;
+		}
+		raw_trim_cache(ctx, off, whole);
+	}
+	/* The last, partial page goes out with the end marker in finish(). */
+	if (rest) {
+		memcpy(ctx->tail, (const uint8_t *)blk->data + whole, rest);
+		ctx->tail_len = rest;
+	}
+	ctx->next += blk->len;
+	ctx->written += blk->len;
+	return 0;
+}
+
+static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
+		      const struct zfd_result *res)
+{
+	struct raw_ctx *ctx = ctxp;
+	struct zfd_result r = *res;
+	uint64_t base, em_off, man_off;
+	size_t len;
+	int n, rc;
+
+	if (ctx->fd < 0)
+		return -EBADF;
+	/* Never claim more than reached this sink. */
+	if (r.dumped_bytes > ctx->written)
+		r.dumped_bytes = ctx->written;
+	if (r.status != ZFD_STATUS_INCOMPLETE && ctx->written != ctx->mem_size) {
+		zfd_hlog(ctx->host, ZFD_LOG_WARN,
+			 "only %" PRIu64 " of %" PRIu64
+			 " bytes reached device %s: dump marked incomplete",
+			 ctx->written, ctx->mem_size, ctx->name);
+		r.status = ZFD_STATUS_INCOMPLETE;
+		if (!r.reason)
+			r.reason = "not all memory reached the sink";
+	}
+
+	/*
+	 * One aligned write from the page holding the end of memory up to
+	 * the end of the manifest block: partial last page (if any), end
+	 * marker or zeros, zeros, manifest.
+	 */
+	base = ZFD_ALIGN_DOWN(raw_em_off(ctx->mem_size), ZFD_PAGE_SIZE);
+	em_off = raw_em_off(ctx->mem_size) - base;
+	man_off = raw_manifest_off(ctx->mem_size) - base;
+	len = (size_t)man_off + ZFD_MANIFEST_MAX;
+	memset(ctx->tail + ctx->tail_len, 0, RAW_TAIL_MAX - ctx->tail_len);
+	if (r.status != ZFD_STATUS_INCOMPLETE)
+		memcpy(ctx->tail + em_off, r.end_marker, ZFD_END_MARKER_SIZE);
+	n = zfd_manifest_format((char *)ctx->tail + man_off, ZFD_MANIFEST_MAX,
+				info, &r, ctx->host->sink_desc, "s390");
+	if (n < 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
+		rc = n;
+		goto out_end;
+	}
+	rc = raw_pwrite(ctx, ctx->tail, len, base);
+	if (rc)
+		goto out_end;
+	rc = raw_flush(ctx);
+	if (rc)
+		goto out_end;
+
+	/* Only now the dump becomes visible. */
+	memcpy(ctx->hdr, info->hdr, ZFD_HDR_SIZE);
+	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	if (rc)
+		goto out_end;
+	rc = raw_flush(ctx);
+
+out_end:
+	raw_pass_end(ctx);
+	return rc;
+}
+
+static void raw_close(void *ctxp)
+{
+	struct raw_ctx *ctx = ctxp;
+
+	if (!ctx)
+		return;
+	raw_pass_end(ctx);
+	free(ctx->spec);
+	free(ctx);
+}
+
+const struct zfd_sink zfd_sink_entry = {
+	.abi		= ZFD_SINK_ABI,
+	.size		= sizeof(struct zfd_sink),
+	.name		= "raw",
+	.description	= "s390 dump on a raw partition",
+	.configure	= raw_configure,
+	.prepare	= raw_prepare,
+	.open		= raw_open,
+	.write		= raw_write,
+	.finish		= raw_finish,
+	.close		= raw_close,
+};

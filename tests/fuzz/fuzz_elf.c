@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target for the ELF core reader (src/lib/fmt_elf.c).
+ *
+ * Build and run outside make, from the top of the source tree (needs
+ * clang and libclang-rt-14-dev; a config.h is not needed):
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+ *	-D_FILE_OFFSET_BITS=64 -Iinclude -Isrc/lib \
+ *	tests/fuzz/fuzz_elf.c src/lib/fmt_elf.c src/lib/s390_cpu.c \
+ *	src/lib/fmt_s390.c src/lib/util.c -o fuzz_elf
+ *   mkdir -p corpus && ./fuzz_elf -max_total_time=60 -max_len=65536 corpus
+ *
+ * Seeds: any ELF core (e.g. one written by tests/unit/test_elf, or
+ * "zfcpdump-get copy -f elf"). Every input must be parsed or refused with
+ * a one-line reason, never crash or read outside the buffer; accepted
+ * inputs also go through the s390 header builder and the memory map.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fmt_elf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct zfd_elf_info *info;
+	struct zfd_s390_hdr hdr;
+	uint8_t sa[ZFD_S390_SA_SIZE];
+	uint64_t addr = 0, off, len;
+	char why[256];
+	size_t i;
+	int rc;
+
+	rc = zfd_elf_parse_buf(&info, data, size, why, sizeof(why));
+	if (rc) {
+		if (info || !why[0] || strchr(why, '\n'))
+			__builtin_trap();
+		return 0;
+	}
+	if (zfd_elf_to_s390_hdr(info, &hdr, why, sizeof(why)) == 0 &&
+	    hdr.cpu_cnt != info->nr_cpus)
+		__builtin_trap();
+	for (i = 0; i < info->nr_cpus; i++)
+		zfd_elf_cpu_save_area(info, i, sa);
+	/* walk the map over the first loads: every present run must lie
+	 * inside the input */
+	for (i = 0; i < 64 && addr < info->mem_end; i++) {
+		if (zfd_elf_map(info, addr, &off, &len) &&
+		    (off > size || len > size - off))
+			__builtin_trap();
+		if (!len || len > UINT64_MAX - addr)
+			break;
+		addr += len;
+	}
+	zfd_elf_info_free(info);
+	return 0;
+}

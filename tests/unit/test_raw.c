@@ -1,0 +1,817 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the raw sink (src/sinks/raw/raw.c linked in, driven
+ * through its zfd_sink_entry with the mock host), on partition image
+ * files in a private temporary directory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "be.h"
+#include "fmt_s390.h"
+#include "manifest.h"
+#include "mock_host.h"
+#include "util.h"
+
+extern const struct zfd_sink zfd_sink_entry;
+static const struct zfd_sink *sink = &zfd_sink_entry;
+
+#define MiB		(1024 * 1024)
+#define BLK		MiB
+#define OLD_FILL	0xa5
+#define MAN_MAX		ZFD_MANIFEST_MAX
+#define MSG_LEN		(3 * PATH_MAX)
+
+struct env {
+	char dir[PATH_MAX];
+	char img[PATH_MAX + 16];
+	struct zfd_mock_host mh;
+	config_t cfg;
+	void *ctx;
+	uint8_t hdr[ZFD_HDR_SIZE];
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct zfd_dump_info info;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t raw_need(uint64_t mem)
+{
+	return ZFD_ALIGN_UP(ZFD_HDR_SIZE + mem + ZFD_END_MARKER_SIZE,
+			    ZFD_PAGE_SIZE) + MAN_MAX;
+}
+
+static void make_file(const char *path, uint64_t size, int fill)
+{
+	uint8_t buf[65536];
+	uint64_t done = 0;
+	size_t n;
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	memset(buf, fill, sizeof(buf));
+	while (done < size) {
+		n = (size_t)ZFD_MIN(sizeof(buf), size - done);
+		assert_int_equal(fwrite(buf, 1, n, f), n);
+		done += n;
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+static uint8_t *read_file(const char *path, uint64_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(zfd_pread_full(fd, buf, (size_t)st.st_size, 0),
+			 st.st_size);
+	close(fd);
+	*size = (uint64_t)st.st_size;
+	return buf;
+}
+
+/* Deterministic memory: zero pages, text pages, pseudo-random pages. */
+static void fill_mem(uint8_t *mem, uint64_t size)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, i, p;
+
+	for (p = 0; p * ZFD_PAGE_SIZE < size; p++) {
+		uint8_t *pg = mem + p * ZFD_PAGE_SIZE;
+		size_t len = (size_t)ZFD_MIN(ZFD_PAGE_SIZE,
+					     size - p * ZFD_PAGE_SIZE);
+
+		switch (p % 5) {
+		case 0:
+		case 3:
+			memset(pg, 0, len);
+			break;
+		case 1:
+			for (i = 0; i < len; i++)
+				pg[i] = "crash dump text "[i % 16];
+			break;
+		default:
+			for (i = 0; i < len; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				pg[i] = (uint8_t)x;
+			}
+		}
+	}
+}
+
+static void make_hdr(uint8_t *buf, uint64_t mem_size)
+{
+	struct zfd_s390_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = ZFD_S390_MAGIC;
+	h.version = 5;
+	h.hdr_size = ZFD_HDR_SIZE;
+	h.dump_level = 4;
+	h.page_size = ZFD_PAGE_SIZE;
+	h.mem_size = mem_size;
+	h.mem_end = mem_size - 1;
+	h.num_pages = (uint32_t)((mem_size + 4095) / 4096);
+	h.tod = zfd_tod_from_unix(1790000000, 0);
+	h.arch = ZFD_S390_ARCH_S390X;
+	h.build_arch = ZFD_S390_ARCH_S390X;
+	h.mem_size_real = mem_size;
+	h.cpu_cnt = 2;
+	h.real_cpu_cnt = 2;
+	h.lc_vec[0] = 0x20000;
+	h.lc_vec[1] = 0x22000;
+	zfd_s390_hdr_encode(&h, buf);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	snprintf(e->dir, sizeof(e->dir), "%s/zfd-raw.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->img, sizeof(e->img), "%s/part.img", e->dir);
+	zfd_mock_host_init(&e->mh, "raw:part.img");
+	config_init(&e->cfg);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char cmd[PATH_MAX + 32];
+
+	if (e->ctx)
+		sink->close(e->ctx);
+	config_destroy(&e->cfg);
+	free(e->mem);
+	chmod(e->img, 0644);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	assert_int_equal(system(cmd), 0);
+	free(e);
+	return 0;
+}
+
+/* Parses text as a config file (so settings have FILE:LINE). */
+static const config_setting_t *parse_cfg(struct env *e, const char *text)
+{
+	char path[PATH_MAX + 16];
+	config_setting_t *s;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test.conf", e->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_read_file(&e->cfg, path), CONFIG_TRUE);
+	s = config_lookup(&e->cfg, "sink");
+	assert_non_null(s);
+	return s;
+}
+
+static int configure(struct env *e, const char *extra)
+{
+	char text[2 * PATH_MAX];
+
+	snprintf(text, sizeof(text),
+		 "sink = {\n  type = \"raw\";\n  device = \"%s\";\n%s};\n",
+		 e->img, extra ? extra : "");
+	return sink->configure(&e->mh.host, parse_cfg(e, text), &e->ctx);
+}
+
+static void set_dump(struct env *e, uint64_t mem_size)
+{
+	free(e->mem);
+	e->mem = aligned_alloc(ZFD_ALIGN, ZFD_ALIGN_UP(mem_size, ZFD_ALIGN));
+	assert_non_null(e->mem);
+	e->mem_size = mem_size;
+	fill_mem(e->mem, mem_size);
+	make_hdr(e->hdr, mem_size);
+	memset(&e->info, 0, sizeof(e->info));
+	e->info.hdr = e->hdr;
+	e->info.mem_size = mem_size;
+	e->info.mem_size_orig = mem_size;
+	e->info.source = "file:test";
+	e->info.started = 1790000000;
+}
+
+/* Hands memory [from, to) to the sink in 1 MiB blocks. */
+static int write_range(struct env *e, uint64_t from, uint64_t to)
+{
+	static uint64_t zmap[BLK / ZFD_PAGE_SIZE / 64];
+	struct zfd_block b;
+	uint64_t off;
+	size_t p;
+	int rc;
+
+	for (off = from; off < to; off += b.len) {
+		memset(&b, 0, sizeof(b));
+		memset(zmap, 0, sizeof(zmap));
+		b.offset = off;
+		b.len = (size_t)ZFD_MIN(BLK, to - off);
+		b.data = e->mem + off;
+		b.kind = ZFD_BLK_DATA;
+		b.zero_map = zmap;
+		b.nr_pages = (b.len + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
+		for (p = 0; p < b.nr_pages; p++) {
+			size_t plen = ZFD_MIN(ZFD_PAGE_SIZE,
+					      b.len - p * ZFD_PAGE_SIZE);
+			const uint8_t *pg = e->mem + off + p * ZFD_PAGE_SIZE;
+			size_t i;
+
+			for (i = 0; i < plen && !pg[i]; i++)
+				;
+			if (i == plen) {
+				zmap[p / 64] |= 1ULL << (p % 64);
+				b.nr_zero_pages++;
+			}
+		}
+		rc = sink->write(e->ctx, &b);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int finish(struct env *e, enum zfd_status status, uint64_t dumped)
+{
+	struct zfd_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.dumped_bytes = dumped;
+	r.finished = 1790000010;
+	r.seconds = 10.0;
+	zfd_s390_end_marker(r.end_marker, zfd_tod_from_unix(1790000010, 0));
+	snprintf(r.digest, sizeof(r.digest),
+		 "xxh3-128:00112233445566778899aabbccddeeff");
+	if (status == ZFD_STATUS_INCOMPLETE)
+		r.reason = "read error at 2097152";
+	return sink->finish(e->ctx, &e->info, &r);
+}
+
+static uint64_t magic_of(const char *path)
+{
+	uint8_t b[8];
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pread_full(fd, b, 8, 0), 8);
+	close(fd);
+	return zfd_get_be64(b);
+}
+
+static void parse_manifest(const uint8_t *img, uint64_t mem,
+			   struct zfd_manifest *m)
+{
+	const uint8_t *man = img + raw_need(mem) - MAN_MAX;
+	char why[128];
+
+	assert_int_equal(zfd_manifest_parse((const char *)man, MAN_MAX, m,
+					    why, sizeof(why)), 0);
+}
+
+static bool all_bytes(const uint8_t *p, size_t len, uint8_t v)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* Checks the complete layout of a finished dump in the image file. */
+static void check_layout(struct env *e, const uint8_t *img, uint64_t size,
+			 const char *status, uint64_t dumped, bool end_marker)
+{
+	uint64_t em = ZFD_HDR_SIZE + e->info.mem_size;
+	uint64_t man = raw_need(e->info.mem_size) - MAN_MAX;
+	struct zfd_manifest m;
+	uint64_t v;
+	size_t tlen;
+
+	assert_true(size >= raw_need(e->info.mem_size));
+	assert_memory_equal(img, e->info.hdr, ZFD_HDR_SIZE);
+	assert_memory_equal(img + ZFD_HDR_SIZE, e->mem, dumped);
+	if (end_marker) {
+		assert_true(zfd_s390_end_marker_check(img + em, &v));
+		assert_int_equal(v, zfd_tod_from_unix(1790000010, 0));
+	} else {
+		assert_true(all_bytes(img + em, ZFD_END_MARKER_SIZE, 0));
+	}
+	/* zeros up to the manifest block */
+	assert_true(all_bytes(img + em + 16, (size_t)(man - em - 16), 0));
+	parse_manifest(img, e->info.mem_size, &m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), status);
+	assert_string_equal(zfd_manifest_get(&m, "format"), "s390");
+	assert_string_equal(zfd_manifest_get(&m, "sink"), "raw:part.img");
+	assert_int_equal(zfd_manifest_get_u64(&m, "dumped_bytes", &v), 0);
+	assert_int_equal(v, dumped);
+	assert_int_equal(zfd_manifest_get_u64(&m, "mem_size", &v), 0);
+	assert_int_equal(v, e->info.mem_size);
+	/* the manifest block is NUL padded */
+	tlen = strnlen((const char *)img + man, MAN_MAX);
+	assert_true(tlen < MAN_MAX);
+	assert_true(all_bytes(img + man + tlen, MAN_MAX - tlen, 0));
+	/* nothing written behind the manifest block */
+	assert_true(all_bytes(img + man + MAN_MAX,
+			      (size_t)(size - man - MAN_MAX), OLD_FILL));
+}
+
+static int run_prepare(struct env *e, uint64_t *max)
+{
+	return sink->prepare(e->ctx, &e->info, max);
+}
+
+/* -------------------------------------------------------------- tests */
+
+static void test_complete_layout(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 3 * MiB;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem) + 3 * 4096, OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_true(max >= mem);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, mem), 0);
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	img = read_file(e->img, &size);
+	assert_int_equal(size, raw_need(mem) + 3 * 4096);
+	check_layout(e, img, size, "complete", mem, true);
+	free(img);
+}
+
+static void test_exact_fit_and_repeat(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 2 * MiB;
+	uint8_t *img;
+	int pass;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(configure(e, "  direct = \"no\";\n  sparse = false;\n"), 0);
+	/* A pass may be repeated after a new prepare() (failover). */
+	for (pass = 0; pass < 2; pass++) {
+		assert_int_equal(run_prepare(e, &max), 0);
+		assert_int_equal(max, mem);
+		assert_int_equal(sink->open(e->ctx, &e->info), 0);
+		assert_int_equal(write_range(e, 0, mem), 0);
+		assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	}
+	/* open() without prepare() is refused */
+	assert_int_equal(sink->open(e->ctx, &e->info), -EINVAL);
+	img = read_file(e->img, &size);
+	assert_int_equal(size, raw_need(mem));
+	check_layout(e, img, size, "complete", mem, true);
+	free(img);
+}
+
+static void test_magic_zero_until_finish(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, mem = 3 * MiB;
+	uint8_t old_hdr[ZFD_HDR_SIZE];
+	int fd;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	/* an older complete dump of the same size on the target */
+	make_hdr(old_hdr, mem);
+	fd = open(e->img, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pwrite_full(fd, old_hdr, sizeof(old_hdr), 0),
+			 sizeof(old_hdr));
+	close(fd);
+	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC);
+
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC);	/* untouched */
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(magic_of(e->img), 0);
+	assert_int_equal(write_range(e, 0, 2 * MiB), 0);
+	assert_int_equal(magic_of(e->img), 0);
+	assert_int_equal(write_range(e, 2 * MiB, mem), 0);
+	assert_int_equal(magic_of(e->img), 0);
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC);
+}
+
+static void test_incomplete(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 4 * MiB, em = ZFD_HDR_SIZE + 4 * MiB;
+	uint8_t stale[ZFD_END_MARKER_SIZE];
+	struct zfd_manifest m;
+	uint8_t *img;
+	int fd;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem) + 4096, OLD_FILL);
+	/* stale end marker exactly where this dump's would go */
+	zfd_s390_end_marker(stale, 12345);
+	fd = open(e->img, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pwrite_full(fd, stale, sizeof(stale), em),
+			 sizeof(stale));
+	close(fd);
+
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, 2 * MiB), 0);
+	/* the source failed: the core finishes the pass as incomplete */
+	assert_int_equal(finish(e, ZFD_STATUS_INCOMPLETE, 2 * MiB), 0);
+
+	img = read_file(e->img, &size);
+	assert_memory_equal(img, e->hdr, ZFD_HDR_SIZE);
+	assert_memory_equal(img + ZFD_HDR_SIZE, e->mem, 2 * MiB);
+	/* no end marker, and the stale one is gone */
+	assert_false(zfd_s390_end_marker_check(img + em, NULL));
+	assert_true(all_bytes(img + em, ZFD_END_MARKER_SIZE, 0));
+	parse_manifest(img, mem, &m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
+	assert_string_equal(zfd_manifest_get(&m, "dumped_bytes"), "2097152");
+	assert_string_equal(zfd_manifest_get(&m, "reason"),
+			    "read error at 2097152");
+	free(img);
+}
+
+static void test_claims_no_more_than_written(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 3 * MiB;
+	struct zfd_manifest m;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, 1 * MiB), 0);
+	/* a block out of order is refused */
+	assert_int_equal(write_range(e, 2 * MiB, 3 * MiB), -EINVAL);
+	assert_true(zfd_mock_host_logged(&e->mh, "out of order"));
+	/* a "complete" result for memory that never came is not believed */
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	img = read_file(e->img, &size);
+	assert_false(zfd_s390_end_marker_check(img + ZFD_HDR_SIZE + mem, NULL));
+	parse_manifest(img, mem, &m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
+	assert_string_equal(zfd_manifest_get(&m, "dumped_bytes"), "1048576");
+	free(img);
+}
+
+static void test_partial_last_page(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = MiB + 8192 + 100;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, mem), 0);
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	img = read_file(e->img, &size);
+	check_layout(e, img, size, "complete", mem, true);
+	free(img);
+}
+
+static void test_zero_blocks(void **state)
+{
+	struct env *e = *state;
+	static const char *const opts[] = {
+		"", "  sparse = false;\n", "  direct = \"yes\";\n",
+	};
+	uint64_t max, size, mem = 4 * MiB;
+	uint8_t *img;
+	size_t i;
+
+	for (i = 0; i < ZFD_ARRAY_SIZE(opts); i++) {
+		set_dump(e, mem);
+		/* a whole zero block between data blocks */
+		memset(e->mem + MiB, 0, MiB);
+		make_file(e->img, raw_need(mem), OLD_FILL);
+		if (e->ctx)
+			sink->close(e->ctx);
+		e->ctx = NULL;
+		config_destroy(&e->cfg);
+		config_init(&e->cfg);
+		assert_int_equal(configure(e, opts[i]), 0);
+		assert_int_equal(run_prepare(e, &max), 0);
+		assert_int_equal(sink->open(e->ctx, &e->info), 0);
+		assert_int_equal(write_range(e, 0, mem), 0);
+		assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+		img = read_file(e->img, &size);
+		assert_true(all_bytes(img + ZFD_HDR_SIZE + MiB, MiB, 0));
+		check_layout(e, img, size, "complete", mem, true);
+		free(img);
+	}
+}
+
+static void test_too_small_unchanged(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, size2, mem = 2 * MiB;
+	uint8_t *before, *after;
+	char msg[MSG_LEN];
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem) - 4096, OLD_FILL);
+	before = read_file(e->img, &size);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -ENOSPC);
+	snprintf(msg, sizeof(msg), "device %s too small: %" PRIu64
+		 " bytes, need %" PRIu64, e->img, size, raw_need(mem));
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	assert_int_equal(max, mem - 4096);
+	/* open() after a failed prepare() is refused too */
+	assert_int_equal(sink->open(e->ctx, &e->info), -EINVAL);
+	after = read_file(e->img, &size2);
+	assert_int_equal(size, size2);
+	assert_memory_equal(before, after, size);
+	free(before);
+	free(after);
+}
+
+static void test_truncate(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, v, mem = 3 * MiB, dev = raw_need(2 * MiB) + 100;
+	struct zfd_manifest m;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, dev, OLD_FILL);
+	assert_int_equal(configure(e, "  truncate = true;\n"), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(max, 2 * MiB);
+	assert_true(zfd_mock_host_logged(&e->mh, "will be truncated"));
+	/* what the core then does: a truncated header and mem_size */
+	zfd_s390_hdr_set_mem_size(e->hdr, max);
+	e->info.mem_size = max;
+	e->info.truncated = true;
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, max), 0);
+	assert_int_equal(finish(e, ZFD_STATUS_TRUNCATED, max), 0);
+	img = read_file(e->img, &size);
+	assert_int_equal(size, dev);
+	check_layout(e, img, size, "truncated", max, true);
+	assert_int_equal(zfd_get_be64(img + ZFD_S390_OFF_MEM_SIZE), 2 * MiB);
+	parse_manifest(img, max, &m);
+	assert_int_equal(zfd_manifest_get_u64(&m, "mem_size_orig", &v), 0);
+	assert_int_equal(v, mem);
+	free(img);
+
+	/* smaller than header + end marker + manifest: nothing fits */
+	make_file(e->img, 8192, OLD_FILL);
+	assert_int_equal(run_prepare(e, &max), -ENOSPC);
+	assert_int_equal(max, 0);
+}
+
+static void test_open_rechecks_size(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 2 * MiB;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(MiB), OLD_FILL);
+	assert_int_equal(configure(e, "  truncate = true;\n"), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(max, MiB);
+	/* a core that ignores max_mem gets -ENOSPC, nothing written */
+	assert_int_equal(sink->open(e->ctx, &e->info), -ENOSPC);
+	img = read_file(e->img, &size);
+	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
+	free(img);
+}
+
+static void test_read_only(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = MiB;
+	uint8_t *img;
+	char msg[MSG_LEN];
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(chmod(e->img, 0444), 0);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -EROFS);
+	snprintf(msg, sizeof(msg), "device %s is read-only", e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	img = read_file(e->img, &size);
+	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
+	free(img);
+}
+
+static void test_missing(void **state)
+{
+	struct env *e = *state;
+	uint64_t max;
+	char msg[MSG_LEN];
+
+	set_dump(e, MiB);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -ENOENT);
+	snprintf(msg, sizeof(msg), "device %s does not exist", e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	/* prepare() never creates the target */
+	assert_int_equal(access(e->img, F_OK), -1);
+}
+
+static void test_tag_not_found(void **state)
+{
+	struct env *e = *state;
+	const config_setting_t *s;
+	uint64_t max;
+
+	set_dump(e, MiB);
+	s = parse_cfg(e, "sink = { type = \"raw\";\n"
+			 "  device = \"PARTLABEL=zfd-no-such-label-4711\"; };\n");
+	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
+	assert_int_equal(run_prepare(e, &max), -ENOENT);
+	assert_true(zfd_mock_host_logged(&e->mh,
+		"device PARTLABEL=zfd-no-such-label-4711 does not exist"));
+}
+
+static void test_not_a_device(void **state)
+{
+	struct env *e = *state;
+	const config_setting_t *s;
+	uint64_t max;
+
+	set_dump(e, MiB);
+	s = parse_cfg(e, "sink = { type = \"raw\"; device = \"/dev/null\"; };\n");
+	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
+	assert_int_equal(run_prepare(e, &max), -ENODEV);
+	assert_true(zfd_mock_host_logged(&e->mh,
+		"device /dev/null is neither a block device nor a regular file"));
+}
+
+static void test_mounted(void **state)
+{
+	struct env *e = *state;
+	char root[PATH_MAX + 16], path[PATH_MAX + 32], msg[MSG_LEN];
+	uint64_t max, size, mem = MiB;
+	uint8_t *img;
+	FILE *f;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	snprintf(root, sizeof(root), "%s/root", e->dir);
+	snprintf(path, sizeof(path), "%s/proc", root);
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/mounts", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "proc /proc proc rw 0 0\n%s /mnt/dumps ext4 rw 0 0\n",
+		e->img);
+	assert_int_equal(fclose(f), 0);
+	e->mh.host.root = root;
+
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -EBUSY);
+	snprintf(msg, sizeof(msg), "device %s is mounted on /mnt/dumps", e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	img = read_file(e->img, &size);
+	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
+	free(img);
+}
+
+static void test_unknown_key(void **state)
+{
+	struct env *e = *state;
+	char text[PATH_MAX * 2], msg[MSG_LEN];
+
+	snprintf(text, sizeof(text),
+		 "# raw sink\nsink = {\n  type = \"raw\";\n  device = \"%s\";\n"
+		 "  truncat = true;\n};\n", e->img);
+	assert_int_equal(sink->configure(&e->mh.host, parse_cfg(e, text),
+					 &e->ctx), -EINVAL);
+	assert_null(e->ctx);
+	snprintf(msg, sizeof(msg),
+		 "%s/test.conf:5: unknown key 'truncat' for sink type 'raw'",
+		 e->dir);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+}
+
+static void test_bad_values(void **state)
+{
+	struct env *e = *state;
+	char msg[MSG_LEN];
+
+	assert_int_equal(sink->configure(&e->mh.host,
+		parse_cfg(e, "sink = {\n  type = \"raw\";\n};\n"), &e->ctx),
+		-EINVAL);
+	snprintf(msg, sizeof(msg), "%s/test.conf:1: sink type 'raw' needs a 'device'",
+		 e->dir);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+
+	config_destroy(&e->cfg);
+	config_init(&e->cfg);
+	assert_int_equal(configure(e, "  truncate = \"maybe\";\n"), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s/test.conf:4: 'truncate' must be true or false",
+		 e->dir);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+
+	config_destroy(&e->cfg);
+	config_init(&e->cfg);
+	assert_int_equal(configure(e, "  direct = \"always\";\n"), -EINVAL);
+	assert_true(zfd_mock_host_logged(&e->mh,
+		"'direct' must be one of auto, yes, no, not 'always'"));
+	assert_null(e->ctx);
+}
+
+/* Settings made with -o arrive without a file: strings for booleans. */
+static void test_cmdline_strings(void **state)
+{
+	struct env *e = *state;
+	config_setting_t *root, *g, *s;
+	uint64_t max, mem = 2 * MiB;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(MiB), OLD_FILL);
+	root = config_root_setting(&e->cfg);
+	g = config_setting_add(root, "sink", CONFIG_TYPE_GROUP);
+	s = config_setting_add(g, "type", CONFIG_TYPE_STRING);
+	config_setting_set_string(s, "raw");
+	s = config_setting_add(g, "device", CONFIG_TYPE_STRING);
+	config_setting_set_string(s, e->img);
+	s = config_setting_add(g, "truncate", CONFIG_TYPE_STRING);
+	config_setting_set_string(s, "true");
+	assert_int_equal(sink->configure(&e->mh.host, g, &e->ctx), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(max, MiB);
+	sink->close(e->ctx);
+	e->ctx = NULL;
+
+	s = config_setting_add(g, "bogus", CONFIG_TYPE_STRING);
+	config_setting_set_string(s, "1");
+	assert_int_equal(sink->configure(&e->mh.host, g, &e->ctx), -EINVAL);
+	assert_true(zfd_mock_host_logged(&e->mh,
+		"-o raw: unknown key 'bogus' for sink type 'raw'"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_complete_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_fit_and_repeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_magic_zero_until_finish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims_no_more_than_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_last_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_small_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_rechecks_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mounted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_strings, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
