@@ -44,14 +44,19 @@ elf_arch() {
 	fi
 }
 
-# be_u64 FILE OFF: a big-endian u64 at OFF, decimal.
-be_u64() {
-	printf '%d\n' "0x$(od -An -tx1 -j "$2" -N 8 "$1" | tr -d ' \n')"
+# be_u32 FILE OFF: a big-endian u32 at OFF, decimal.
+be_u32() {
+	echo $((16#$(od -An -tx1 -j "$2" -N 4 "$1" | tr -d ' \n')))
 }
 
-# tod_unix TOD: seconds since 1970 of an s390 TOD value (bit 51 = 1 us).
-tod_unix() {
-	echo $(( ($1 >> 12) / 1000000 - 2208988800 ))
+# tod_at FILE OFF: seconds since 1970 of the big-endian s390 TOD value
+# (bit 51 = 1 microsecond, epoch 1900) at OFF. Computed from the two
+# halves: bash integers are signed 64-bit, TODs of today are not.
+tod_at() {
+	local hi lo
+	hi=$(be_u32 "$1" "$2")
+	lo=$(be_u32 "$1" $(($2 + 4)))
+	echo $(( ((hi << 20) + (lo >> 12)) / 1000000 - 2208988800 ))
 }
 
 note "programs: x86_64 in $NB, s390x in $XB"
@@ -92,19 +97,19 @@ run_dump() {
 	{
 		echo 'policy = "all";'
 		echo 'sinks = ('
-		echo "  { type = \"test\"; path = \"$T/$a.test\"; }"
+		echo "  { type = \"test\"; path = \"$T/out.test\"; }"
 		for s in "${SINKS[@]}"; do
 			case $s in
 			raw)
 				# a partition image filled with 0xa5: every byte the
 				# sink writes or leaves alone is compared
-				head -c $((MEM + 4 * 4096)) /dev/zero | tr '\0' '\245' >"$T/$a.raw"
-				echo ", { type = \"raw\"; device = \"$T/$a.raw\"; }"
+				head -c $((MEM + 4 * 4096)) /dev/zero | tr '\0' '\245' >"$T/out.raw"
+				echo ", { type = \"raw\"; device = \"$T/out.raw\"; }"
 				;;
 			extfs)
-				mke2fs -q -F -t ext3 "$T/$a.ext3" 64M >/dev/null 2>&1 ||
+				mke2fs -q -F -t ext3 "$T/out.ext3" 64M >/dev/null 2>&1 ||
 					fail "mke2fs"
-				echo ", { type = \"extfs\"; device = \"$T/$a.ext3\"; fsck = \"no\"; }"
+				echo ", { type = \"extfs\"; device = \"$T/out.ext3\"; fsck = \"no\"; }"
 				;;
 			esac
 		done
@@ -117,6 +122,11 @@ run_dump() {
 	t1=$(date +%s)
 	echo "$t0 $t1" >"$T/$a.times"
 	cp "$T/.stderr" "$T/$a.stderr"
+	# the same target names for both runs (the manifest names the device)
+	mv "$T/out.test" "$T/$a.test"
+	mv "$T/out.test.info" "$T/$a.test.info"
+	[ ! -e "$T/out.raw" ] || mv "$T/out.raw" "$T/$a.raw"
+	[ ! -e "$T/out.ext3" ] || mv "$T/out.ext3" "$T/$a.ext3"
 }
 
 note "dump with the x86_64 daemon to: ${SINKS[*]}"
@@ -187,10 +197,9 @@ note "the end-marker TODs are big-endian times of the runs"
 for a in x86_64 s390x; do
 	read -r t0 t1 <"$T/$a.times"
 	for s in "${SINKS[@]}"; do
-		tod=$(be_u64 "$T/$a.$s.dump" $((4096 + MEM + 8)))
-		t=$(tod_unix "$tod")
+		t=$(tod_at "$T/$a.$s.dump" $((4096 + MEM + 8)))
 		[ "$t" -ge $((t0 - 1)) ] && [ "$t" -le $((t1 + 1)) ] ||
-			fail "$a $s: end-marker TOD $tod is $(date -u -d "@$t" 2>/dev/null || echo "$t"), run was $t0..$t1"
+			fail "$a $s: end-marker TOD says $(date -u -d "@$t"), the run was $(date -u -d "@$t0") .. $(date -u -d "@$t1")"
 		fin=$(date -u -d "$(manifest_get "$T/$a.$s.info" finished)" +%s)
 		[ $((t - fin)) -le 1 ] && [ $((fin - t)) -le 1 ] ||
 			fail "$a $s: end-marker TOD $t vs manifest finished $fin"
@@ -225,14 +234,20 @@ fi
 
 note "zgetdump (s390-tools, s390x) reads the s390x daemon's dumps"
 for s in "${SINKS[@]}"; do
-	expect_rc 0 $ZGETDUMP -i "$T/s390x.$s.dump"
-	expect_out '^ *Dump format\.*: s390$'
-	expect_out '^ *Dump memory range\.*: 24 MB$'
-	expect_out '^ *Build arch\.*: s390x \(64 bit\)$'
-	expect_out '^ *CPU count \(online\)\.*: 3$'
-	ended=$(sed -n 's/^ *Dump ended\.*: //p' "$T/.stdout")
+	case $s in
+	raw) d=$T/s390x.raw ;;	# the whole partition, as on a real disk
+	*) d=$T/s390x.$s.dump ;;
+	esac
+	expect_rc 0 $ZGETDUMP -i "$d"
+	# (zgetdump -i prints its report on stderr)
+	expect_err '^ *Dump format\.*: s390$'
+	expect_err '^ *Dump memory range\.*: 24 MB$'
+	expect_err '^ *Build arch\.*: s390x \(64 bit\)$'
+	expect_err '^ *CPU count \(online\)\.*: 3$'
+	expect_err '^ *0000000000000000 - 00000000017fffff \(24 MB\)$'
+	ended=$(sed -n 's/^ *Dump ended\.*: //p' "$T/.stderr")
 	[ -n "$ended" ] || fail "$s: zgetdump sees no end marker"
-	t=$(tod_unix "$(be_u64 "$T/s390x.$s.dump" $((4096 + MEM + 8)))")
+	t=$(tod_at "$T/s390x.$s.dump" $((4096 + MEM + 8)))
 	[ "$(date -u -d "$ended" +%s)" = "$t" ] ||
 		fail "$s: zgetdump says the dump ended $ended, the TOD says $(date -u -d "@$t")"
 done
