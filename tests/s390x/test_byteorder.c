@@ -95,7 +95,7 @@ static void sample(struct zfd_s390_hdr *h)
 	h->page_size = 4096;
 	h->mem_size = 0x123456000ULL;
 	h->mem_start = 0;
-	h->mem_end = 0x123455fffULL;
+	h->mem_end = 0x123456000ULL;	/* exclusive end */
 	h->num_pages = 0x123456;
 	h->tod = 0xd6a1b2c3d4e5f607ULL;
 	h->cpu_id = 0xff00123420640000ULL;
@@ -128,7 +128,7 @@ static void golden(uint8_t *g)
 	put(g, 0x010, "\x00\x00\x00\x04", 4);			/* dump_level */
 	put(g, 0x014, "\x00\x00\x10\x00", 4);			/* page_size */
 	put(g, 0x018, "\x00\x00\x00\x01\x23\x45\x60\x00", 8);	/* mem_size */
-	put(g, 0x028, "\x00\x00\x00\x01\x23\x45\x5f\xff", 8);	/* mem_end */
+	put(g, 0x028, "\x00\x00\x00\x01\x23\x45\x60\x00", 8);	/* mem_end */
 	put(g, 0x030, "\x00\x12\x34\x56", 4);			/* num_pages */
 	put(g, 0x038, "\xd6\xa1\xb2\xc3\xd4\xe5\xf6\x07", 8);	/* tod */
 	put(g, 0x040, "\xff\x00\x12\x34\x20\x64\x00\x00", 8);	/* cpu_id */
