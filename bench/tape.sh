@@ -11,6 +11,17 @@
 #	"sink" is the time spent inside the sink's write() calls; "with
 #	feeder" adds the driver's zero-page scan and digest (the daemon's
 #	share). Target: sink >= 1024 MiB/s at the default block size.
+# case_tape IMG OUT (for bench/run: ". bench/tape.sh", add "tape" to the
+# cases): the tape sink with the simulated drive, fed from the sample image
+# like the daemon feeds it; OUT is unused (the drive keeps nothing).
+case_tape() {
+	local feed=$build/tests/unit/test_tape_feed
+
+	[ -x "$feed" ] || make -C "$build" tests/unit/test_tape_feed >/dev/null ||
+		die "cannot build tests/unit/test_tape_feed"
+	measure "$feed" dump --sim -o block_size=32768 "$1"
+}
+
 bench_tape() {
 	local build=$1 size=${2:-4G} bs out rc=0
 	local feed=$build/tests/unit/test_tape_feed

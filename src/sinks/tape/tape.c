@@ -34,7 +34,9 @@
 tape_open_fn tape_backend_open = tape_sg_open;
 
 #define TAPE_DEF_BLOCK_SIZE	32768
-#define TAPE_MAX_BLOCK_SIZE	(8u << 20)
+/* Bigger records would need a bigger staging buffer than the dump
+ * environment's memory budget allows (DESIGN §1). */
+#define TAPE_MAX_BLOCK_SIZE	(1u << 20)
 #define TAPE_DEF_READY_TIMEOUT	120
 #define TAPE_MAX_READY_TIMEOUT	3600
 
@@ -77,7 +79,6 @@ struct tape_ctx {
 	char desc[320];			/* "tape:/dev/sg1" for the manifest */
 	uint8_t *rec;			/* a partly filled memory record */
 	size_t rec_len;
-	uint8_t *zeros;			/* block_size zero bytes (holes) */
 
 	uint64_t mem_size;		/* memory bytes of this pass */
 	uint64_t mem_written;		/* memory bytes on tape */
@@ -538,18 +539,15 @@ static int tape_configure(const struct zfd_host *host,
 	}
 	ctx->device = strdup(device);
 	ctx->rec = aligned_alloc(ZFD_ALIGN, ctx->block_size);
-	ctx->zeros = aligned_alloc(ZFD_ALIGN, ctx->block_size);
-	if (!ctx->device || !ctx->rec || !ctx->zeros) {
+	if (!ctx->device || !ctx->rec) {
 		zfd_hlog(host, ZFD_LOG_ERR, "out of memory");
 		rc = -ENOMEM;
 		goto out_free_bufs;
 	}
-	memset(ctx->zeros, 0, ctx->block_size);
 	*out = ctx;
 	return 0;
 
 out_free_bufs:
-	free(ctx->zeros);
 	free(ctx->rec);
 	free(ctx->device);
 out_free_ctx:
@@ -659,20 +657,19 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 static int tape_write(void *priv, const struct zfd_block *blk)
 {
 	struct tape_ctx *ctx = priv;
-	const uint8_t *p = blk->data ? blk->data : NULL;
+	const uint8_t *p = blk->data;
 	size_t bs = ctx->block_size, left = blk->len, n;
 	int rc;
 
 	if (ctx->broken)
 		return ctx->full ? -ENOSPC : -EIO;
 	while (left) {
-		if (!ctx->rec_len && left >= bs) {
+		if (!ctx->rec_len && left >= bs && p) {
 			/* whole record straight from the caller's buffer */
-			rc = tape_put_record(ctx, p ? p : ctx->zeros, bs);
+			rc = tape_put_record(ctx, p, bs);
 			if (rc)
 				return rc;
-			if (p)
-				p += bs;
+			p += bs;
 			left -= bs;
 			continue;
 		}
@@ -815,7 +812,6 @@ static void tape_close(void *priv)
 	if (!ctx)
 		return;
 	tape_dev_close(&ctx->dev);
-	free(ctx->zeros);
 	free(ctx->rec);
 	free(ctx->device);
 	free(ctx);

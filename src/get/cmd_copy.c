@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]
+ * OUT "-" is stdout. A regular output file gets holes for zero pages; a
+ * failed copy removes it, so that no partial output is left to look
+ * complete. An s390 copy of a dump with a manifest also writes OUT.info.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "get.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n");
+}
+
+static int write_info(const char *out, const struct get_in *in)
+{
+	char name[4096];
+	size_t len = strlen(in->man_text);
+	int fd, rc = 0;
+
+	if (snprintf(name, sizeof(name), "%s.info", out) >= (int)sizeof(name))
+		return -ENAMETOOLONG;
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	if (zfd_pwrite_full(fd, in->man_text, len, 0) != (ssize_t)len)
+		rc = -EIO;
+	if (close(fd) != 0 && !rc)
+		rc = -errno;
+	return rc;
+}
+
+static bool same_file(int fd, const char *in_name)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(in_name, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int get_cmd_copy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char reason[GET_WHY_LEN * 2];
+	const char *fmt = "s390", *dump, *oname;
+	struct get_out out = { .fd = -1 };
+	struct get_in *in;
+	enum get_status st;
+	bool force = false, created = false;
+	struct stat sb;
+	int c, rc, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 2 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	dump = argv[optind];
+	oname = argv[optind + 1];
+	if (strcmp(fmt, "s390") == 0) {
+		out.ops = &get_out_s390_ops;
+	} else if (strcmp(fmt, "elf") == 0) {
+		out.ops = &get_out_elf_ops;
+	} else {
+		get_err("unknown output format '%s' (s390 or elf)", fmt);
+		return 2;
+	}
+	if (get_in_open(dump, &in))
+		return 1;
+
+	st = get_in_status(in, reason, sizeof(reason));
+	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&
+	    st != GET_ST_TRUNCATED) {
+		if (out.ops == &get_out_elf_ops && !force) {
+			get_err("%s: %s; an ELF core would hide that, "
+				"use --force to convert it anyway", dump, reason);
+			goto out_close_in;
+		}
+		get_warn("%s: copying a dump that is not complete: %s",
+			 dump, reason);
+	}
+
+	out.name = oname;
+	if (strcmp(oname, "-") == 0) {
+		out.fd = STDOUT_FILENO;
+	} else {
+		if (stat(oname, &sb) != 0)
+			created = true;
+		out.fd = open(oname, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+		if (out.fd < 0) {
+			get_err("%s: cannot open: %s", oname, strerror(errno));
+			goto out_close_in;
+		}
+		if (same_file(out.fd, dump)) {
+			get_err("%s: is the input itself", oname);
+			goto out_close_out;
+		}
+		if (fstat(out.fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			if (ftruncate(out.fd, 0) != 0) {
+				get_err("%s: cannot truncate: %s", oname,
+					strerror(errno));
+				goto out_close_out;
+			}
+			out.sparse = true;
+		}
+	}
+
+	rc = out.ops->begin(&out, in);
+	if (!rc)
+		rc = in->ops->stream(in, in->end == GET_END_UNKNOWN ?
+				     in->hdr.mem_size : get_in_mem_expected(in),
+				     out.ops->mem, &out);
+	if (!rc)
+		rc = out.ops->end(&out, in);
+	if (rc) {
+		get_err("%s: copy failed after %" PRIu64 " memory bytes: %s",
+			oname, in->mem_streamed, strerror(-rc));
+		goto out_remove;
+	}
+	st = get_in_status(in, reason, sizeof(reason));
+	if (st == GET_ST_CORRUPT) {
+		get_err("%s: %s", dump, reason);
+		goto out_remove;
+	}
+	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
+	    out.ops == &get_out_elf_ops && !force) {
+		get_err("%s: %s; an ELF core would hide that, use --force "
+			"to convert it anyway", dump, reason);
+		goto out_remove;
+	}
+	if (out.ops == &get_out_s390_ops && in->man_text &&
+	    out.fd != STDOUT_FILENO && out.sparse) {
+		rc = write_info(oname, in);
+		if (rc) {
+			get_err("%s.info: %s", oname, strerror(-rc));
+			goto out_remove;
+		}
+	}
+	ret = 0;
+	goto out_close_out;
+
+out_remove:
+	if (created && out.sparse)
+		unlink(oname);
+out_close_out:
+	if (out.fd >= 0 && out.fd != STDOUT_FILENO && close(out.fd) != 0 &&
+	    !ret) {
+		get_err("%s: %s", oname, strerror(errno));
+		ret = 1;
+	}
+out_close_in:
+	get_in_close(in);
+	return ret;
+}

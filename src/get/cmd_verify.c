@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zfcpdump-get verify DUMP: structure (header, size, end marker) and the
+ * manifest's xxh3-128 digest over header + memory + end marker, streamed.
+ * Exit 0 only for a complete dump whose digest matches; 1 otherwise with
+ * the reason in one line; 2 for usage errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "digest.h"
+#include "get.h"
+
+static int hash_mem(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct zfd_digest *d = arg;
+
+	if (data)
+		zfd_digest_update(d, data, len);
+	else
+		zfd_digest_update_zeros(d, len);
+	return 0;
+}
+
+/*
+ * Hashes the dump as its sink did: header, the memory that belongs to it
+ * and, when complete, the end marker. Returns 0 or -errno.
+ */
+static int compute_digest(struct get_in *in, char *out, size_t len)
+{
+	struct zfd_digest *d = zfd_digest_new();
+	uint64_t want;
+	int rc;
+
+	if (!d)
+		return -ENOMEM;
+	zfd_digest_update(d, in->hdr_raw, ZFD_S390_HDR_SIZE);
+	/* sequential inputs learn the extent while streaming */
+	want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
+					  : get_in_mem_expected(in);
+	rc = in->ops->stream(in, want, hash_mem, d);
+	if (!rc && in->end == GET_END_OK && in->mem_streamed == in->hdr.mem_size)
+		zfd_digest_update(d, in->end_raw, ZFD_S390_END_SIZE);
+	zfd_digest_string(d, out, len);
+	zfd_digest_free(d);
+	return rc;
+}
+
+int get_cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char digest[ZFD_DIGEST_STRLEN], reason[GET_WHY_LEN * 2];
+	const char *want, *mst;
+	struct get_in *in;
+	enum get_status st;
+	bool quiet = false;
+	int c, rc, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			printf("usage: zfcpdump-get verify DUMP [-q]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		get_err("usage: zfcpdump-get verify DUMP [-q]");
+		return 2;
+	}
+	if (get_in_open(argv[optind], &in))
+		return 1;
+	rc = compute_digest(in, digest, sizeof(digest));
+	if (rc) {
+		get_err("%s: read failed after %" PRIu64 " memory bytes: %s",
+			in->name, in->mem_streamed, strerror(-rc));
+		goto out_close;
+	}
+	st = get_in_status(in, reason, sizeof(reason));
+	if (st == GET_ST_CORRUPT) {
+		get_err("%s: %s", in->name, reason);
+		goto out_close;
+	}
+	if (strcmp(in->format, "elf") == 0) {
+		get_err("%s: %s%sELF core, structure ok; no digest to check: a "
+			"manifest digest covers the s390 stream, whose header "
+			"an ELF core does not keep", in->name, reason,
+			reason[0] ? "; " : "");
+		goto out_close;
+	}
+	if (!in->man_text) {
+		get_err("%s: %s%smanifest missing: the digest cannot be checked",
+			in->name, reason, reason[0] ? "; " : "");
+		goto out_close;
+	}
+	if (!in->man_ok) {
+		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
+			reason[0] ? "; " : "", in->man_where, in->man_why);
+		goto out_close;
+	}
+	mst = zfd_manifest_get(&in->man, "status");
+	if (st == GET_ST_INCOMPLETE && strcmp(mst, "incomplete") != 0) {
+		/* the manifest's digest covers an end marker that is gone */
+		get_err("%s: %s", in->name, reason);
+		goto out_close;
+	}
+	want = zfd_manifest_get(&in->man, "digest");
+	if (!want || strcmp(want, digest) != 0) {
+		get_err("%s: %s%sdigest mismatch: computed %s, manifest has %s",
+			in->name, reason, reason[0] ? "; " : "", digest,
+			want ? want : "none");
+		goto out_close;
+	}
+	if (st != GET_ST_COMPLETE) {
+		get_err("%s: %s; digest of the %" PRIu64 " dumped bytes ok",
+			in->name, reason, in->mem_streamed);
+		goto out_close;
+	}
+	if (!quiet)
+		printf("%s: complete, %" PRIu64 " memory bytes, digest ok (%s)\n",
+		       in->name, in->mem_streamed, digest);
+	ret = 0;
+out_close:
+	get_in_close(in);
+	return ret;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * zfcpdump-get internals.
+ *
+ * An input (one file per kind: in_s390file.c, in_extfs.c, in_tape.c,
+ * in_elf.c) opens a dump, decodes its s390 header and, where it can, its
+ * end marker and manifest; then it streams the memory in ascending order
+ * to a consumer (verify's digest, an output writer). Probing is done in
+ * order, and an input answers "not mine" with -ENODEV.
+ */
+#ifndef ZFD_GET_H
+#define ZFD_GET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fmt_s390.h"
+#include "manifest.h"
+
+/* Streaming buffer: verify and copy stay far below 16 MiB. */
+#define GET_BUF_SIZE		(4u << 20)
+#define GET_WHY_LEN		256
+
+struct get_in;
+
+/*
+ * Receives memory in ascending order: len bytes at memory offset off;
+ * data NULL means zeros (a hole). Returns 0 or -errno to stop.
+ */
+typedef int (*get_mem_fn)(void *arg, uint64_t off, const void *data,
+			  size_t len);
+
+/* One memory range present in the dump (ELF PT_LOADs; s390: one). */
+struct get_range {
+	uint64_t start;
+	uint64_t size;
+};
+
+enum get_end_state {
+	GET_END_UNKNOWN = 0,	/* not looked at (tape before streaming) */
+	GET_END_OK,		/* well-formed "DUMP_END" + TOD */
+	GET_END_MISSING,	/* data ends before the marker */
+	GET_END_BAD,		/* bytes there, but not an end marker */
+};
+
+struct get_in_ops {
+	const char *kind;	/* "s390 dump file", "tape", ... */
+	/*
+	 * Streams memory bytes [0, len) in order (stops early at the end of
+	 * the data; in->mem_streamed says how far it got). Sequential inputs
+	 * (tape) also read the end marker and the manifest behind the memory.
+	 */
+	int (*stream)(struct get_in *in, uint64_t len, get_mem_fn fn,
+		      void *arg);
+	/*
+	 * Random access to memory (NULL for tape): len bytes at memory
+	 * offset off, zeros where nothing is stored. 0 or -errno.
+	 */
+	int (*read_mem)(struct get_in *in, uint64_t off, void *buf,
+			size_t len);
+	/* info only: look at end marker and manifest without streaming. */
+	int (*load_tail)(struct get_in *in);
+	void (*close)(struct get_in *in);
+};
+
+struct get_in {
+	const struct get_in_ops *ops;
+	const char *name;		/* as the user gave it */
+	const char *format;		/* "s390" or "elf" */
+
+	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
+	struct zfd_s390_hdr hdr;
+
+	/* memory bytes present behind the header (UINT64_MAX: unknown) */
+	uint64_t mem_avail;
+	uint64_t mem_streamed;
+	/* memory ranges (ELF inputs); s390 inputs: [mem_start, mem_size) */
+	struct get_range *ranges;
+	size_t nr_ranges;
+
+	enum get_end_state end;
+	uint64_t end_off;		/* byte offset of the marker */
+	uint64_t end_tod;
+	uint8_t end_raw[ZFD_S390_END_SIZE];
+
+	/* manifest: text as found, where, and the parse result */
+	char *man_text;
+	char man_where[128];
+	bool man_ok;
+	char man_why[GET_WHY_LEN];
+	struct zfd_manifest man;
+
+	/* a structural fault found while streaming (tape records) */
+	char bad[GET_WHY_LEN];
+
+	/* private data of the input kind */
+	void *priv;
+};
+
+/* Opens DUMP of any kind; prints the one-line error itself on failure. */
+int get_in_open(const char *spec, struct get_in **inp);
+void get_in_close(struct get_in *in);
+/*
+ * Takes a manifest text (any length, any bytes) into in; where names the
+ * place for messages. The text is copied.
+ */
+void get_in_set_manifest(struct get_in *in, const char *text, size_t len,
+			 const char *where);
+/* Decodes in->hdr_raw into in->hdr; returns 0 or -EINVAL with why. */
+int get_in_decode_hdr(struct get_in *in, uint64_t avail, char *why,
+		      size_t why_len);
+/*
+ * Memory bytes that belong to the dump: mem_size when complete; for an
+ * incomplete dump the good bytes the manifest names (dumped_bytes),
+ * limited by what is present.
+ */
+uint64_t get_in_mem_expected(const struct get_in *in);
+
+/* Input kinds: each returns 0, -ENODEV (not mine), or -errno with why. */
+int get_in_s390file_open(struct get_in *in, int fd, const char *path,
+			 char *why, size_t why_len);
+int get_in_extfs_open(struct get_in *in, const char *device,
+		      const char *path, char *why, size_t why_len);
+int get_in_tape_open(struct get_in *in, const char *path, char *why,
+		     size_t why_len);
+int get_in_elf_open(struct get_in *in, int fd, const char *path,
+		    char *why, size_t why_len);
+
+/* A file to read an ELF core from (plain file, or a file in an ext fs). */
+struct get_file {
+	int64_t (*read)(void *arg, void *buf, size_t len, uint64_t off);
+	void (*close)(void *arg);	/* may be NULL */
+	void *arg;
+	uint64_t size;
+	int64_t mtime;
+};
+int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
+			 char *why, size_t why_len);
+
+/* Helpers for file-like inputs (in_s390file.c). */
+bool get_is_ext_fs(int fd);
+bool get_is_elf(int fd);
+bool get_is_awstape(int fd);
+
+/*
+ * Dump status, as info and verify report it. reason gets a one-line
+ * explanation for anything but "complete".
+ */
+enum get_status {
+	GET_ST_COMPLETE,
+	GET_ST_TRUNCATED,
+	GET_ST_INCOMPLETE,
+	GET_ST_CORRUPT,
+};
+const char *get_status_name(enum get_status st);
+enum get_status get_in_status(const struct get_in *in, char *reason,
+			      size_t len);
+
+/* Commands. argc/argv start after the command name. */
+int get_cmd_info(int argc, char **argv);
+int get_cmd_verify(int argc, char **argv);
+int get_cmd_copy(int argc, char **argv);
+int get_cmd_list(int argc, char **argv);
+
+/* Output writers (out_s390.c, out_elf.c). */
+struct get_out;
+struct get_out_ops {
+	int (*begin)(struct get_out *out, struct get_in *in);
+	int (*mem)(void *out, uint64_t off, const void *data, size_t len);
+	int (*end)(struct get_out *out, struct get_in *in);
+};
+struct get_out {
+	const struct get_out_ops *ops;
+	const char *name;		/* "-" for stdout */
+	int fd;
+	bool sparse;			/* regular file: zero pages become holes */
+	uint64_t pos;			/* bytes of the output written so far */
+	uint64_t mem_base;		/* output offset of memory offset 0 */
+	void *priv;
+};
+extern const struct get_out_ops get_out_s390_ops;
+extern const struct get_out_ops get_out_elf_ops;
+/* Writes len bytes at output offset off (zeros if data is NULL). */
+int get_out_write(struct get_out *out, uint64_t off, const void *data,
+		  size_t len);
+/* Writes memory, skipping zero pages in sparse outputs. */
+int get_out_write_mem(struct get_out *out, uint64_t off, const void *data,
+		      size_t len);
+/* Finishes the output at total size (sparse tail). */
+int get_out_finish(struct get_out *out, uint64_t size);
+
+/* Messages: "zfcpdump-get: ..." on stderr. */
+__attribute__((format(printf, 1, 2)))
+void get_err(const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+void get_warn(const char *fmt, ...);
+
+/* JSON string literal of s (with quotes) to f. */
+void get_json_str(FILE *f, const char *s);
+/* "2026-11-26T12:00:00Z" of an s390 TOD value (0: "-"). */
+void get_tod_str(uint64_t tod, char *buf, size_t len);
+
+#endif /* ZFD_GET_H */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Input: an ELF64 core of an s390x system (zfcpdump-get copy -f elf, the
+ * extfs sink with format = "elf", /proc/vmcore of s390x), read with the
+ * bounds-checked reader of src/lib/fmt_elf. Converted on the fly into the
+ * s390 stream: a header built from the notes (prefixes from
+ * NT_S390_PREFIX), memory byte X = physical address X (holes as zeros),
+ * each CPU's save area in its prefix page rebuilt from its notes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fmt_elf.h"
+#include "get.h"
+#include "util.h"
+
+struct elf_in {
+	struct get_file file;
+	struct zfd_elf_info *info;
+};
+
+static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct get_file *f = arg;
+
+	return f->read(f->arg, buf, len, off);
+}
+
+static bool read_all(struct elf_in *e, void *buf, size_t len, uint64_t off)
+{
+	return e->file.read(e->file.arg, buf, len, off) == (int64_t)len;
+}
+
+static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = zfd_pread_full((int)(intptr_t)arg, buf, len, off);
+
+	return n < 0 ? -errno : n;
+}
+
+static void fd_close(void *arg)
+{
+	close((int)(intptr_t)arg);
+}
+
+bool get_is_elf(int fd)
+{
+	uint8_t b[4];
+
+	return zfd_pread_full(fd, b, 4, 0) == 4 && memcmp(b, "\177ELF", 4) == 0;
+}
+
+/* Save area of a CPU, or UINT64_MAX. */
+static uint64_t sa_off(const struct get_in *in, size_t cpu)
+{
+	return (uint64_t)in->hdr.lc_vec[cpu] + ZFD_S390_SA_OFF;
+}
+
+/* Overlays the save areas rebuilt from the notes on [off, off + len). */
+static void patch_save_areas(struct get_in *in, uint64_t off, uint8_t *buf,
+			     size_t len)
+{
+	struct elf_in *e = in->priv;
+	uint8_t sa[ZFD_S390_SA_SIZE];
+	uint64_t s, from, to;
+	size_t c;
+
+	for (c = 0; c < e->info->nr_cpus && c < in->hdr.cpu_cnt; c++) {
+		s = sa_off(in, c);
+		if (s == UINT64_MAX || s >= off + len || s + sizeof(sa) <= off)
+			continue;
+		/* keep the padding bytes of the memory as they are */
+		from = ZFD_MAX(s, off);
+		to = ZFD_MIN(s + sizeof(sa), off + len);
+		memset(sa, 0, sizeof(sa));
+		if (s >= off && s + sizeof(sa) <= off + len)
+			memcpy(sa, buf + (s - off), sizeof(sa));
+		zfd_elf_cpu_save_area(e->info, c, sa);
+		memcpy(buf + (from - off), sa + (from - s), to - from);
+	}
+}
+
+/* Start of the next save-area page at or after off (UINT64_MAX: none). */
+static uint64_t next_sa_page(const struct get_in *in, uint64_t off)
+{
+	struct elf_in *e = in->priv;
+	uint64_t best = UINT64_MAX, p;
+	size_t c;
+
+	for (c = 0; c < e->info->nr_cpus && c < in->hdr.cpu_cnt; c++) {
+		if (sa_off(in, c) == UINT64_MAX)
+			continue;
+		p = ZFD_ALIGN_DOWN(sa_off(in, c), 4096);
+		if (p + 4096 > off && p < best)
+			best = p;
+	}
+	return best;
+}
+
+static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+		      void *arg)
+{
+	struct elf_in *e = in->priv;
+	uint64_t off = 0, foff, n, sa;
+	bool present;
+	uint8_t *buf;
+	int rc = 0;
+
+	if (posix_memalign((void **)&buf, 4096, GET_BUF_SIZE))
+		return -ENOMEM;
+	in->mem_streamed = 0;
+	while (off < len) {
+		present = zfd_elf_map(e->info, off, &foff, &n);
+		n = ZFD_MIN(ZFD_MIN(n, len - off), (uint64_t)GET_BUF_SIZE);
+		if (!present) {
+			sa = next_sa_page(in, off);
+			if (sa <= off) {
+				/* a save area in a hole: zeros plus registers */
+				n = ZFD_MIN(n, sa + 4096 - off);
+				memset(buf, 0, n);
+				patch_save_areas(in, off, buf, n);
+				rc = fn(arg, off, buf, n);
+			} else {
+				n = ZFD_MIN(n, sa - off);
+				rc = fn(arg, off, NULL, n);
+			}
+		} else {
+			if (foff >= e->file.size)
+				break;
+			n = ZFD_MIN(n, e->file.size - foff);
+			if (!read_all(e, buf, n, foff)) {
+				rc = -EIO;
+				break;
+			}
+			patch_save_areas(in, off, buf, n);
+			rc = fn(arg, off, buf, n);
+		}
+		if (rc)
+			break;
+		off += n;
+		in->mem_streamed = off;
+	}
+	free(buf);
+	return rc;
+}
+
+static int elf_read_mem(struct get_in *in, uint64_t off, void *buf,
+			size_t len)
+{
+	struct elf_in *e = in->priv;
+	uint64_t foff, n, done = 0;
+
+	while (done < len) {
+		if (zfd_elf_map(e->info, off + done, &foff, &n)) {
+			n = ZFD_MIN(n, len - done);
+			if (foff + n > e->file.size ||
+			    !read_all(e, (uint8_t *)buf + done, n, foff))
+				return -EIO;
+		} else {
+			n = ZFD_MIN(n, len - done);
+			memset((uint8_t *)buf + done, 0, n);
+		}
+		done += n;
+	}
+	patch_save_areas(in, off, buf, len);
+	return 0;
+}
+
+static void elf_close(struct get_in *in)
+{
+	struct elf_in *e = in->priv;
+
+	if (!e)
+		return;
+	zfd_elf_info_free(e->info);
+	if (e->file.close)
+		e->file.close(e->file.arg);
+	free(e);
+	in->priv = NULL;
+}
+
+static const struct get_in_ops elf_ops = {
+	.kind = "ELF core",
+	.stream = elf_stream,
+	.read_mem = elf_read_mem,
+	.close = elf_close,
+};
+
+int get_in_elf_open(struct get_in *in, int fd, const char *path,
+		    char *why, size_t why_len)
+{
+	struct get_file f = {
+		.read = fd_read, .close = fd_close,
+		.arg = (void *)(intptr_t)fd,
+	};
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, why_len, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	f.size = (uint64_t)st.st_size;
+	f.mtime = st.st_mtim.tv_sec;
+	return get_in_elf_open_file(in, &f, why, why_len);
+}
+
+int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
+			 char *why, size_t why_len)
+{
+	char sub[GET_WHY_LEN];
+	struct elf_in *e;
+	size_t i;
+	int rc;
+
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		if (f->close)
+			f->close(f->arg);
+		return -ENOMEM;
+	}
+	e->file = *f;
+	in->priv = e;
+	in->ops = &elf_ops;
+	in->format = "elf";
+	rc = zfd_elf_parse(&e->info, file_read, &e->file, e->file.size, sub,
+			   sizeof(sub));
+	if (rc == -EINVAL) {
+		char sub2[GET_WHY_LEN];
+
+		/* a core cut off behind its notes is incomplete, not alien */
+		if (zfd_elf_parse(&e->info, file_read, &e->file, UINT64_MAX,
+				  sub2, sizeof(sub2)) == 0) {
+			if (e->info->data_end > e->file.size)
+				rc = 0;
+			else {
+				zfd_elf_info_free(e->info);
+				e->info = NULL;
+			}
+		}
+	}
+	if (rc == -EINVAL || rc == -ENODEV) {
+		snprintf(why, why_len, "not a valid ELF core: %s", sub);
+		rc = -ENODEV;
+		goto out_close;
+	}
+	if (rc) {
+		snprintf(why, why_len, "%s", sub);
+		goto out_close;
+	}
+	rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
+	if (rc) {
+		snprintf(why, why_len, "ELF core, but %s", sub);
+		rc = -ENODEV;
+		goto out_close;
+	}
+	/* the file's time stands in for the dump times the core lacks */
+	in->hdr.tod = zfd_tod_from_unix(e->file.mtime, 0);
+	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
+	in->ranges = calloc(e->info->nr_loads ? e->info->nr_loads : 1,
+			    sizeof(*in->ranges));
+	if (!in->ranges) {
+		rc = -ENOMEM;
+		goto out_close;
+	}
+	for (i = 0; i < e->info->nr_loads; i++) {
+		in->ranges[i].start = e->info->loads[i].paddr;
+		in->ranges[i].size = e->info->loads[i].memsz;
+	}
+	in->nr_ranges = e->info->nr_loads;
+	in->mem_avail = in->hdr.mem_size;
+	/* an ELF core has no end marker: complete means all of it is there */
+	in->end_off = e->info->data_end;
+	if (e->file.size >= e->info->data_end) {
+		in->end = GET_END_OK;
+		in->end_tod = in->hdr.tod;
+		zfd_s390_end_marker(in->end_raw, in->end_tod);
+	} else {
+		in->end = GET_END_MISSING;
+		snprintf(in->bad, sizeof(in->bad), "ELF core cut off: file "
+			 "has %" PRIu64 " bytes, its PT_LOADs end at %" PRIu64,
+			 e->file.size, e->info->data_end);
+	}
+	return 0;
+
+out_close:
+	elf_close(in);
+	in->ops = NULL;
+	return rc;
+}

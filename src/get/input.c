@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Opening a dump of any kind: detection order ext superblock -> s390
+ * magic (file, raw partition or image) -> ELF -> tape (st device or
+ * AWSTAPE image); DEVICE:PATH names a file in an ext filesystem.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "be.h"
+#include "get.h"
+#include "util.h"
+
+static const char *const status_names[] = {
+	[GET_ST_COMPLETE] = "complete",
+	[GET_ST_TRUNCATED] = "truncated",
+	[GET_ST_INCOMPLETE] = "incomplete",
+	[GET_ST_CORRUPT] = "corrupt",
+};
+
+const char *get_status_name(enum get_status st)
+{
+	return status_names[st];
+}
+
+void get_in_set_manifest(struct get_in *in, const char *text, size_t len,
+			 const char *where)
+{
+	const char *nul = memchr(text, 0, len);
+
+	if (nul)
+		len = (size_t)(nul - text);
+	free(in->man_text);
+	in->man_text = malloc(len + 1);
+	if (!in->man_text) {
+		in->man_ok = false;
+		snprintf(in->man_why, sizeof(in->man_why), "out of memory");
+		return;
+	}
+	memcpy(in->man_text, text, len);
+	in->man_text[len] = 0;
+	snprintf(in->man_where, sizeof(in->man_where), "%s", where);
+	in->man_ok = zfd_manifest_parse(text, len, &in->man, in->man_why,
+					sizeof(in->man_why)) == 0;
+}
+
+int get_in_decode_hdr(struct get_in *in, uint64_t avail, char *why,
+		      size_t why_len)
+{
+	zfd_s390_hdr_decode(in->hdr_raw, &in->hdr);
+	return zfd_s390_hdr_validate(&in->hdr, avail, why, why_len);
+}
+
+uint64_t get_in_mem_expected(const struct get_in *in)
+{
+	uint64_t n = in->hdr.mem_size, dumped;
+
+	if (in->end == GET_END_OK && !(in->man_ok &&
+	    zfd_status_parse(zfd_manifest_get(&in->man, "status")) ==
+	    ZFD_STATUS_INCOMPLETE))
+		return n;
+	if (in->man_ok &&
+	    zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped) == 0 &&
+	    dumped < n)
+		n = dumped;
+	if (in->mem_avail < n)
+		n = in->mem_avail;
+	return n;
+}
+
+enum get_status get_in_status(const struct get_in *in, char *reason,
+			      size_t len)
+{
+	const char *mst = in->man_ok ? zfd_manifest_get(&in->man, "status") : NULL;
+	const char *mreason = in->man_ok ? zfd_manifest_get(&in->man, "reason") : NULL;
+	uint64_t msize, present = in->mem_avail;
+
+	reason[0] = 0;
+	if (in->bad[0]) {
+		snprintf(reason, len, "%s", in->bad);
+		return GET_ST_CORRUPT;
+	}
+	if (in->man_ok &&
+	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0 &&
+	    msize != in->hdr.mem_size) {
+		snprintf(reason, len, "manifest mem_size %" PRIu64
+			 " differs from header mem_size %" PRIu64,
+			 msize, in->hdr.mem_size);
+		return GET_ST_CORRUPT;
+	}
+	if (mst && strcmp(mst, "incomplete") == 0) {
+		uint64_t dumped = 0;
+
+		zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped);
+		snprintf(reason, len, "incomplete: %" PRIu64 " of %" PRIu64
+			 " memory bytes dumped%s%s", dumped, in->hdr.mem_size,
+			 mreason ? " (" : "", mreason ? mreason : "");
+		if (mreason)
+			strncat(reason, ")", len - strlen(reason) - 1);
+		return GET_ST_INCOMPLETE;
+	}
+	switch (in->end) {
+	case GET_END_OK:
+		break;
+	case GET_END_UNKNOWN:
+		snprintf(reason, len, "end marker not checked");
+		return GET_ST_INCOMPLETE;
+	case GET_END_MISSING:
+		if (present != UINT64_MAX && present < in->hdr.mem_size)
+			snprintf(reason, len, "dump ends after %" PRIu64
+				 " of %" PRIu64 " memory bytes: end marker "
+				 "missing at offset %" PRIu64, present,
+				 in->hdr.mem_size, in->end_off);
+		else
+			snprintf(reason, len, "end marker missing at offset %"
+				 PRIu64, in->end_off);
+		return GET_ST_INCOMPLETE;
+	case GET_END_BAD:
+		snprintf(reason, len, "end marker missing at offset %" PRIu64
+			 " (other data there)", in->end_off);
+		return GET_ST_INCOMPLETE;
+	}
+	if (mst && strcmp(mst, "truncated") == 0) {
+		uint64_t orig = 0;
+
+		zfd_manifest_get_u64(&in->man, "mem_size_orig", &orig);
+		snprintf(reason, len, "truncated: %" PRIu64 " of %" PRIu64
+			 " memory bytes (complete up to there)",
+			 in->hdr.mem_size, orig);
+		return GET_ST_TRUNCATED;
+	}
+	return GET_ST_COMPLETE;
+}
+
+/* "DEVICE:PATH": the first ':' whose left part exists. */
+static bool split_ext_spec(const char *spec, char *dev, size_t dev_len,
+			   const char **path)
+{
+	const char *p;
+	struct stat st;
+	size_t n;
+
+	for (p = strchr(spec, ':'); p; p = strchr(p + 1, ':')) {
+		n = (size_t)(p - spec);
+		if (n == 0 || n >= dev_len)
+			continue;
+		memcpy(dev, spec, n);
+		dev[n] = 0;
+		if (stat(dev, &st) == 0) {
+			*path = p + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int open_file_kind(struct get_in *in, const char *spec, char *why,
+			  size_t why_len)
+{
+	uint8_t head[8];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(spec, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot open: %s", strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+		close(fd);
+		return get_in_tape_open(in, spec, why, why_len);
+	}
+	if (get_is_ext_fs(fd)) {
+		close(fd);
+		snprintf(why, why_len, "this is an ext filesystem: name a dump "
+			 "in it, e.g. %s:dump.0 (see 'zfcpdump-get list %s')",
+			 spec, spec);
+		return -EISDIR;
+	}
+	n = zfd_pread_full(fd, head, sizeof(head), 0);
+	if (n < 0) {
+		rc = -errno;
+		snprintf(why, why_len, "read error: %s", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if ((size_t)n == sizeof(head) && zfd_get_be64(head) == ZFD_S390_MAGIC)
+		return get_in_s390file_open(in, fd, spec, why, why_len);
+	if (get_is_elf(fd))
+		return get_in_elf_open(in, fd, spec, why, why_len);
+	if (get_is_awstape(fd)) {
+		close(fd);
+		return get_in_tape_open(in, spec, why, why_len);
+	}
+	close(fd);
+	if ((size_t)n < sizeof(head))
+		snprintf(why, why_len, "too short (%zd bytes)", n);
+	else if (zfd_get_be64(head) == 0 && st.st_size > ZFD_S390_HDR_SIZE)
+		snprintf(why, why_len, "magic is 0 (a raw dump that never "
+			 "completed leaves its placeholder header)");
+	else
+		snprintf(why, why_len, "unknown magic 0x%016" PRIx64,
+			 zfd_get_be64(head));
+	return -ENODEV;
+}
+
+int get_in_open(const char *spec, struct get_in **inp)
+{
+	char why[GET_WHY_LEN] = "", dev[PATH_MAX];
+	const char *path;
+	struct get_in *in;
+	struct stat st;
+	int rc;
+
+	in = calloc(1, sizeof(*in));
+	if (!in) {
+		get_err("%s: out of memory", spec);
+		return -ENOMEM;
+	}
+	in->name = spec;
+	in->format = "s390";
+	in->mem_avail = UINT64_MAX;
+	if (stat(spec, &st) != 0 && split_ext_spec(spec, dev, sizeof(dev), &path))
+		rc = get_in_extfs_open(in, dev, path, why, sizeof(why));
+	else
+		rc = open_file_kind(in, spec, why, sizeof(why));
+	if (rc == -ENODEV) {
+		get_err("%s: not a zfcpdump/s390 dump: %s", spec, why);
+		goto out_free;
+	}
+	if (rc) {
+		get_err("%s: %s", spec, why);
+		goto out_free;
+	}
+	*inp = in;
+	return 0;
+
+out_free:
+	free(in);
+	return rc;
+}
+
+void get_in_close(struct get_in *in)
+{
+	if (!in)
+		return;
+	if (in->ops && in->ops->close)
+		in->ops->close(in);
+	free(in->man_text);
+	free(in->ranges);
+	free(in);
+}

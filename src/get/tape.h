@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The seam under tape input: read a record, space over filemarks or
+ * records. Backends: the st driver (tape_st.c, /dev/nstN through MTIO
+ * ioctls) and AWSTAPE image files (tape_aws.c), which tests use as a
+ * simulated tape.
+ */
+#ifndef ZFD_GET_TAPE_H
+#define ZFD_GET_TAPE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Largest record we read; records are block_size (default 32 KiB). */
+#define GET_TAPE_MAX_REC	(256u << 10)
+
+struct get_tape;
+
+struct get_tape_ops {
+	const char *name;
+	/*
+	 * Reads the next record into buf (len bytes of room). Returns its
+	 * size, 0 at a filemark (the tape is then behind it), or -errno;
+	 * -EOVERFLOW for a record larger than len, -ENODATA at the end of
+	 * recorded data.
+	 */
+	ssize_t (*read)(struct get_tape *t, void *buf, size_t len);
+	/* Spaces count filemarks forward (> 0: MTFSF) or backward (< 0: MTBSF). */
+	int (*space_files)(struct get_tape *t, int count);
+	/* Spaces count records backward (MTBSR). */
+	int (*back_records)(struct get_tape *t, int count);
+	void (*close)(struct get_tape *t);
+};
+
+struct get_tape {
+	const struct get_tape_ops *ops;
+	int fd;
+	void *priv;
+};
+
+/* Each returns 0, -ENODEV (not this kind of tape) or -errno, why filled. */
+int get_tape_st_open(const char *path, struct get_tape **tp, char *why,
+		     size_t why_len);
+int get_tape_aws_open(const char *path, struct get_tape **tp, char *why,
+		      size_t why_len);
+
+#endif /* ZFD_GET_TAPE_H */

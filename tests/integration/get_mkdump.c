@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Test helper for zfcpdump-get: lays out an s390 dump the way the sinks
+ * store it, with a manifest computed by the shared library code.
+ *
+ *   get-mkdump -i IMAGE -o OUT -l file|raw|aws [-b BLOCK_SIZE]
+ *              [--dumped BYTES] [--no-end-marker] [--raw-size BYTES]
+ *
+ * IMAGE is an s390 image (header + memory, e.g. from zfd-mkimage);
+ * its end marker, if any, is replaced by a fresh one.
+ *   file: OUT = header + memory + end marker, OUT.info = manifest
+ *   raw:  raw partition image: dump @0, manifest block at the next 4 KiB
+ *         boundary after the end marker (--raw-size pads the image)
+ *   aws:  AWSTAPE image of the tape layout: header record, memory in
+ *         BLOCK_SIZE records, 16-byte end-marker record, filemark,
+ *         manifest record, filemark
+ * --dumped BYTES makes an incomplete dump: only BYTES of memory, no end
+ * marker, manifest status incomplete.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "fmt_s390.h"
+#include "manifest.h"
+#include "util.h"
+
+static int out_fd = -1;
+static uint16_t aws_prev;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "get-mkdump: %s\n", msg);
+	exit(1);
+}
+
+static void put(const void *buf, size_t len, uint64_t off)
+{
+	if (zfd_pwrite_full(out_fd, buf, len, off) != (ssize_t)len)
+		die("write failed");
+}
+
+/* Appends one AWSTAPE record (len 0: tapemark) at *off. */
+static void aws_rec(const void *buf, size_t len, uint64_t *off)
+{
+	uint8_t h[6];
+	size_t seg, done = 0;
+
+	do {
+		seg = len - done > 65535 ? 65535 : len - done;
+		h[0] = (uint8_t)seg;
+		h[1] = (uint8_t)(seg >> 8);
+		h[2] = (uint8_t)aws_prev;
+		h[3] = (uint8_t)(aws_prev >> 8);
+		h[4] = len == 0 ? 0x40 : (uint8_t)((done == 0 ? 0x80 : 0) |
+				  (done + seg == len ? 0x20 : 0));
+		h[5] = 0;
+		put(h, 6, *off);
+		*off += 6;
+		if (seg)
+			put((const uint8_t *)buf + done, seg, *off);
+		*off += seg;
+		aws_prev = (uint16_t)seg;
+		done += seg;
+	} while (done < len);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dumped", required_argument, NULL, 'd' },
+		{ "raw-size", required_argument, NULL, 'r' },
+		{ "no-end-marker", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *image = NULL, *outname = NULL, *layout = "file";
+	uint64_t dumped = UINT64_MAX, raw_size = 0, off, mem, pos;
+	size_t block = 32768, n;
+	uint8_t hdr[ZFD_S390_HDR_SIZE], end[ZFD_S390_END_SIZE], *buf;
+	char man[ZFD_MANIFEST_MAX], name[4096];
+	struct zfd_s390_hdr h;
+	struct zfd_dump_info info = { 0 };
+	struct zfd_result res = { 0 };
+	struct zfd_digest *d;
+	bool complete, no_end = false;
+	int c, in, len;
+
+	while ((c = getopt_long(argc, argv, "i:o:l:b:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': image = optarg; break;
+		case 'o': outname = optarg; break;
+		case 'l': layout = optarg; break;
+		case 'b': block = strtoul(optarg, NULL, 0); break;
+		case 'd': dumped = strtoull(optarg, NULL, 0); break;
+		case 'r': raw_size = strtoull(optarg, NULL, 0); break;
+		case 'n': no_end = true; break;
+		default: return 2;
+		}
+	}
+	if (!image || !outname || !block)
+		die("usage: get-mkdump -i IMAGE -o OUT -l file|raw|aws [-b N] "
+		    "[--dumped N] [--raw-size N]");
+	in = open(image, O_RDONLY);
+	if (in < 0 || zfd_pread_full(in, hdr, sizeof(hdr), 0) != sizeof(hdr))
+		die("cannot read image header");
+	zfd_s390_hdr_decode(hdr, &h);
+	mem = h.mem_size;
+	complete = dumped >= mem;
+	if (complete)
+		dumped = mem;
+	out_fd = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out_fd < 0)
+		die("cannot create output");
+	buf = malloc(block > 1048576 ? block : 1048576);
+	d = zfd_digest_new();
+	if (!buf || !d)
+		die("out of memory");
+
+	zfd_digest_update(d, hdr, sizeof(hdr));
+	aws_prev = 0;
+	pos = 0;
+	if (strcmp(layout, "aws") == 0)
+		aws_rec(hdr, sizeof(hdr), &pos);
+	else
+		put(hdr, sizeof(hdr), 0);
+	for (off = 0; off < dumped; off += n) {
+		n = (size_t)ZFD_MIN(dumped - off,
+				    strcmp(layout, "aws") == 0 ? block : 1048576);
+		if (zfd_pread_full(in, buf, n, ZFD_S390_HDR_SIZE + off) !=
+		    (ssize_t)n)
+			die("image shorter than its header claims");
+		zfd_digest_update(d, buf, n);
+		if (strcmp(layout, "aws") == 0)
+			aws_rec(buf, n, &pos);
+		else
+			put(buf, n, ZFD_S390_HDR_SIZE + off);
+	}
+	if (strcmp(layout, "aws") != 0)
+		pos = ZFD_S390_HDR_SIZE + dumped;
+	zfd_s390_end_marker(end, h.tod + (5000000ULL << 12));
+	if (complete && !no_end) {
+		zfd_digest_update(d, end, sizeof(end));
+		if (strcmp(layout, "aws") == 0)
+			aws_rec(end, sizeof(end), &pos);
+		else
+			put(end, sizeof(end), pos);
+		if (strcmp(layout, "aws") != 0)
+			pos += sizeof(end);
+	}
+
+	info.hdr = hdr;
+	info.mem_size = mem;
+	info.mem_size_orig = mem;
+	info.source = "file:test-image";
+	info.started = 1795000000;
+	res.status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
+	res.dumped_bytes = dumped;
+	res.finished = 1795000005;
+	res.seconds = 5.0;
+	res.reason = complete ? NULL : "test: write error";
+	zfd_digest_string(d, res.digest, sizeof(res.digest));
+	len = zfd_manifest_format(man, sizeof(man), &info, &res,
+				  strcmp(layout, "aws") == 0 ? "tape:test" :
+				  strcmp(layout, "raw") == 0 ? "raw:test" :
+				  "extfs:test", "s390");
+	if (len < 0)
+		die("manifest too long");
+
+	if (strcmp(layout, "aws") == 0) {
+		aws_rec(NULL, 0, &pos);
+		aws_rec(man, (size_t)len, &pos);
+		aws_rec(NULL, 0, &pos);
+	} else if (strcmp(layout, "raw") == 0) {
+		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
+		uint64_t moff = ZFD_ALIGN_UP(ZFD_S390_HDR_SIZE + mem +
+					     ZFD_S390_END_SIZE, 4096);
+
+		memcpy(blk, man, (size_t)len);
+		put(blk, sizeof(blk), moff);
+		if (raw_size > moff + sizeof(blk) &&
+		    ftruncate(out_fd, (off_t)raw_size) != 0)
+			die("cannot size raw image");
+	} else {
+		int fd;
+
+		snprintf(name, sizeof(name), "%s.info", outname);
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
+			die("cannot write manifest");
+		close(fd);
+		if (ftruncate(out_fd, (off_t)pos) != 0)
+			die("cannot size output");
+	}
+	zfd_digest_free(d);
+	free(buf);
+	close(in);
+	return close(out_fd) ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# zfcpdump-get on tapes, through the simulated tape (AWSTAPE image) behind
+# the same record/filemark seam as /dev/nstN.
+. "$abs_top_srcdir/tests/lib.sh"
+. "$abs_top_srcdir/tests/integration/get_common.sh"
+
+make_image
+for bs in 32768 4096 200000; do
+	note "block size $bs"
+	$MKDUMP -i "$T/img" -o "$T/tape" -l aws -b $bs || fail "get-mkdump"
+	check_good "$T/tape"
+	expect_rc 0 $GET info "$T/tape"
+	expect_out "^Input: +tape$"
+	expect_out "^Manifest: +tape file 2$"
+	expect_out "^Ended: +20"
+done
+
+# AWSTAPE: 6-byte block headers; record 1 (header) data at 6, the first
+# memory record's data at 4102 + 6.
+MEM0=$((4102 + 6))
+note "flipped memory byte"
+$MKDUMP -i "$T/img" -o "$T/t" -l aws || fail "get-mkdump"
+cp "$T/t" "$T/flip"; flip "$T/flip" $((MEM0 + 4096 * 3 + 5))
+expect_rc 1 $GET verify "$T/flip"
+expect_err "digest mismatch"
+
+note "corrupt header record"
+cp "$T/t" "$T/hdr"; put_be32 "$T/hdr" $((6 + 12)) 512
+expect_rc 1 $GET verify "$T/hdr"
+expect_err "corrupt header: bad header size 512"
+
+note "no end-marker record"
+$MKDUMP -i "$T/img" -o "$T/noend" -l aws --no-end-marker || fail "get-mkdump"
+expect_rc 1 $GET verify "$T/noend"
+expect_err "end marker missing at offset $((4096 + MEM))"
+expect_rc 0 $GET info "$T/noend"
+expect_out "^Status: +incomplete: end marker missing"
+
+note "incomplete tape (dump stopped, manifest says so)"
+$MKDUMP -i "$T/img" -o "$T/inc" -l aws --dumped $((2 << 20)) || fail "get-mkdump"
+expect_rc 1 $GET verify "$T/inc"
+expect_err "incomplete: 2097152 of $MEM memory bytes dumped .*digest of the 2097152 dumped bytes ok"
+expect_rc 0 $GET copy "$T/inc" "$T/inc.copy"
+[ "$(stat -c %s "$T/inc.copy")" = $((4096 + (2 << 20))) ] || fail "copy size"
+same_bytes "$T/inc.copy" 0 "$T/expect" 0 $((4096 + (2 << 20)))
+
+note "manifest file missing"
+# cut the tape after the first filemark (drop file 2)
+python3 - "$T/t" "$T/noman" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+pos = 0
+while True:
+    ln = d[pos] | d[pos + 1] << 8
+    pos += 6 + ln
+    if d[pos - 6 - ln + 4] & 0x40:
+        break
+open(sys.argv[2], 'wb').write(d[:pos])
+PY
+expect_rc 1 $GET verify "$T/noman"
+expect_err "manifest missing"
+
+note "not a tape dump"
+printf '\000\020\000\000\240\000' >"$T/junk"; head -c 5000 /dev/zero >>"$T/junk"
+expect_rc 1 $GET info "$T/junk"
+expect_err "not a zfcpdump/s390 dump"
+exit 0
