@@ -75,7 +75,7 @@ static enum page_kind page_kind(const struct opts *o, uint64_t page)
 
 static void fill_page(const struct opts *o, uint64_t page, uint8_t *p)
 {
-	uint64_t x, *w = (uint64_t *)p;
+	uint64_t x;
 	size_t i, n;
 
 	switch (page_kind(o, page)) {
@@ -100,7 +100,8 @@ static void fill_page(const struct opts *o, uint64_t page, uint8_t *p)
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
-			w[i] = x;
+			/* big-endian like all s390 memory: the same image on every host */
+			zfd_put_be64(p + 8 * i, x);
 		}
 		break;
 	}

@@ -85,8 +85,7 @@ expect_err "^-o test: unknown key 'size' for sink type 'test'"
 untouched okey
 
 note "plugin that is not a zfcpdump sink"
-ln -s "$(ldd "$ZFD_BUILD/.libs/zfcpdump" 2>/dev/null | awk '/libc.so/ {print $3}' | head -n1)" \
-	"$PLUG/libc.so" 2>/dev/null || ln -s /lib/x86_64-linux-gnu/libc.so.6 "$PLUG/libc.so"
+ln -s "$ZFD_BUILD/tests/plugins/.libs/not_a_sink.so" "$PLUG/libc.so"
 printf 'sinks = ( { type = "libc"; } );\n' >"$T/libc.conf"
 expect_rc 2 $ZFD -c "$T/libc.conf" -s "file:$T/img"
 expect_err "no symbol zfd_sink_entry"
