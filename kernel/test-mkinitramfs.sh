@@ -60,7 +60,16 @@ for lib in $(ldd "$ZFD_BUILD/zfcpdump" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p'); d
 	has "file $lib $(readlink -f "$lib") 755 0 0"
 done
 grep -q "^file .*/libconfig.so" "$l" || fail "libconfig not packed"
-grep -q "^file .*/libkmod.so" "$l" || fail "libkmod not packed"
+# No modules to load: no libkmod (and no libcrypto behind it).
+! grep -q "^file .*/libkmod.so" "$l" || fail "libkmod packed without modules"
+unpacked=$(sed -n 's/.*: \([0-9]*\) KiB unpacked.*/\1/p' "$T/.stdout")
+note "unpacked without modules: $unpacked KiB"
+[ "$unpacked" -le 8192 ] || fail "initramfs without modules is $unpacked KiB (> 8 MiB)"
+# A config that lists modules gets libkmod and its libraries.
+printf 'sinks = ( { type = "raw"; device = "/dev/sda2"; } );\nmodules = [ "sd_mod" ];\n' \
+	>"$T/mods.conf"
+expect_rc 0 "$MKI" "${opts[@]}" -c "$T/mods.conf" -o "$T/rd2" --list "$T/list2"
+grep -q "^file .*/libkmod.so" "$T/list2" || fail "libkmod not packed for a config with modules"
 
 # The archive holds exactly what the list says, with the same nodes.
 mkdir "$T/x"

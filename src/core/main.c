@@ -331,7 +331,7 @@ static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 
 		saved = zfd_log_verbosity();
 		for (;;) {
-			/* quiet while waiting; the real prepare() reports */
+			/* muted while waiting; the real prepare() reports */
 			zfd_log_init(-1);
 			rc = si->ops->prepare(si->ctx, &info, &max_mem);
 			zfd_log_init(saved);
@@ -489,8 +489,9 @@ int main(int argc, char **argv)
 		goto out_fail;
 	}
 	if (d->o.check_config) {
-		zfd_info("%s: config OK (%zu sink%s)", d->cfg.file, d->nr_sinks,
-			 d->nr_sinks == 1 ? "" : "s");
+		zfd_info("%s: config OK (%zu sink%s, %zu kernel module%s)",
+			 d->cfg.file, d->nr_sinks, d->nr_sinks == 1 ? "" : "s",
+			 d->cfg.nr_modules, d->cfg.nr_modules == 1 ? "" : "s");
 		ret = EXIT_COMPLETE;
 		goto out;
 	}

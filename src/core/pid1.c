@@ -4,6 +4,7 @@
  * bringing the IPL zfcp device online, and the final action. Outside
  * PID 1 these are only reported, never performed.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,14 +53,91 @@ void zfd_pid1_console(void)
 		close(fd);
 }
 
+/*
+ * libkmod is dlopen()ed, and only when there are modules to load: Debian's
+ * libkmod pulls in libcrypto, 4.6 MiB that a dump initramfs without kernel
+ * modules (the usual s390 case) should not carry.
+ */
+struct kmod_api {
+	void *dl;
+	struct kmod_ctx *(*new)(const char *, const char *const *);
+	struct kmod_ctx *(*unref)(struct kmod_ctx *);
+	int (*lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+	struct kmod_list *(*next)(const struct kmod_list *, const struct kmod_list *);
+	struct kmod_module *(*get_module)(const struct kmod_list *);
+	int (*probe)(struct kmod_module *, unsigned int, const char *,
+		     int (*)(struct kmod_module *, const char *, void *),
+		     const void *,
+		     void (*)(struct kmod_module *, bool, void *));
+	struct kmod_module *(*mod_unref)(struct kmod_module *);
+	int (*unref_list)(struct kmod_list *);
+};
+
+static int kmod_api_open(struct kmod_api *k)
+{
+	k->dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!k->dl) {
+		zfd_warn("cannot load libkmod.so.2 (%s); no modules loaded", dlerror());
+		return -ENOENT;
+	}
+	*(void **)&k->new = dlsym(k->dl, "kmod_new");
+	*(void **)&k->unref = dlsym(k->dl, "kmod_unref");
+	*(void **)&k->lookup = dlsym(k->dl, "kmod_module_new_from_lookup");
+	*(void **)&k->next = dlsym(k->dl, "kmod_list_next");
+	*(void **)&k->get_module = dlsym(k->dl, "kmod_module_get_module");
+	*(void **)&k->probe = dlsym(k->dl, "kmod_module_probe_insert_module");
+	*(void **)&k->mod_unref = dlsym(k->dl, "kmod_module_unref");
+	*(void **)&k->unref_list = dlsym(k->dl, "kmod_module_unref_list");
+	if (!k->new || !k->unref || !k->lookup || !k->next || !k->get_module ||
+	    !k->probe || !k->mod_unref || !k->unref_list) {
+		zfd_warn("libkmod.so.2 lacks a needed function; no modules loaded");
+		dlclose(k->dl);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int load_module(struct kmod_api *k, struct kmod_ctx *ctx,
+		       const char *spec)
+{
+	struct kmod_list *list = NULL, *l;
+	const char *params;
+	char name[256];
+	size_t len;
+	int rc, failed = 0;
+
+	len = strcspn(spec, " \t");
+	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
+	params = spec + len;
+	params += strspn(params, " \t");
+	rc = k->lookup(ctx, name, &list);
+	if (rc < 0 || !list) {
+		zfd_warn("module %s: not found", name);
+		return -ENOENT;
+	}
+	for (l = list; l; l = k->next(list, l)) {
+		struct kmod_module *mod = k->get_module(l);
+
+		rc = k->probe(mod, 0, *params ? params : NULL, NULL, NULL, NULL);
+		if (rc < 0 && rc != -EEXIST) {
+			zfd_warn("module %s: cannot load: %s", name, strerror(-rc));
+			failed++;
+		} else {
+			zfd_info("module %s loaded%s%s", name, *params ? " with " : "",
+				 params);
+		}
+		k->mod_unref(mod);
+	}
+	k->unref_list(list);
+	return failed ? -EIO : 0;
+}
+
 int zfd_load_modules(const char *const *modules, size_t nr, bool perform)
 {
+	struct kmod_api k;
 	struct kmod_ctx *ctx;
-	struct kmod_list *list, *l;
-	char name[256];
-	const char *params;
-	size_t i, len;
-	int rc, failed = 0;
+	size_t i;
+	int failed = 0;
 
 	if (!nr)
 		return 0;
@@ -68,41 +146,19 @@ int zfd_load_modules(const char *const *modules, size_t nr, bool perform)
 			zfd_info("would load module '%s' (not PID 1)", modules[i]);
 		return 0;
 	}
-	ctx = kmod_new(NULL, NULL);
+	if (kmod_api_open(&k))
+		return -ENOENT;
+	ctx = k.new(NULL, NULL);
 	if (!ctx) {
 		zfd_warn("libkmod: cannot initialise; no modules loaded");
+		dlclose(k.dl);
 		return -ENOMEM;
 	}
-	for (i = 0; i < nr; i++) {
-		len = strcspn(modules[i], " \t");
-		snprintf(name, sizeof(name), "%.*s", (int)len, modules[i]);
-		params = modules[i] + len;
-		params += strspn(params, " \t");
-		list = NULL;
-		rc = kmod_module_new_from_lookup(ctx, name, &list);
-		if (rc < 0 || !list) {
-			zfd_warn("module %s: not found", name);
+	for (i = 0; i < nr; i++)
+		if (load_module(&k, ctx, modules[i]))
 			failed++;
-			continue;
-		}
-		kmod_list_foreach(l, list) {
-			struct kmod_module *mod = kmod_module_get_module(l);
-
-			rc = kmod_module_probe_insert_module(mod, 0,
-							     *params ? params : NULL,
-							     NULL, NULL, NULL);
-			if (rc < 0 && rc != -EEXIST) {
-				zfd_warn("module %s: cannot load: %s", name, strerror(-rc));
-				failed++;
-			} else {
-				zfd_info("module %s loaded%s%s", name,
-					 *params ? " with " : "", params);
-			}
-			kmod_module_unref(mod);
-		}
-		kmod_module_unref_list(list);
-	}
-	kmod_unref(ctx);
+	k.unref(ctx);
+	dlclose(k.dl);
 	return failed ? -ENOENT : 0;
 }
 
