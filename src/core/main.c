@@ -512,7 +512,7 @@ int main(int argc, char **argv)
 		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);
 	run.mem_size = ZFD_MIN(run.mem_size, d->src.mem_size);
 	run.started = time(NULL);
-	run.buf_size = 1 << 20;
+	run.buf_size = 512 << 10;	/* 4 x 512 KiB: peak RSS stays under 8 MiB */
 	run.nr_bufs = 4;
 	run.pid1 = d->pid1;
 	run.stop = &stop_signal;

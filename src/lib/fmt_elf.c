@@ -27,12 +27,10 @@
 #define PRSTATUS_SIZE		336
 #define PRSTATUS_OFF_PID	32
 #define PRSTATUS_OFF_REG	112	/* s390_regs: psw, gprs, acrs, orig_gpr2 */
-#define PRSTATUS_OFF_FPVALID	328
 #define FPREGS_SIZE		136	/* fpc, pad, fprs[16] */
 #define PRPSINFO_SIZE		136
 #define PRPSINFO_OFF_SNAME	1
 #define PRPSINFO_OFF_FNAME	40
-#define PRPSINFO_OFF_PSARGS	56
 #define CTRS_SIZE		128
 
 #define NOTE_HDR_SIZE		12
@@ -84,7 +82,7 @@ static size_t notes_size(unsigned int cpu_cnt)
 size_t zfd_elf_prologue_size(const struct zfd_s390_hdr *hdr, size_t nr_loads)
 {
 	size_t len = ZFD_ELF_EHDR_SIZE +
-		     (1 + nr_loads) * ZFD_ELF_PHDR_SIZE +
+		     (1 + nr_loads + ZFD_ELF_SPARE_LOADS) * ZFD_ELF_PHDR_SIZE +
 		     notes_size(hdr->cpu_cnt);
 
 	return ZFD_ALIGN_UP(len, ZFD_PAGE_SIZE);
@@ -110,6 +108,7 @@ struct zfd_elf_writer {
 	uint64_t mem_size;
 	unsigned int cpu_cnt;
 	size_t nr_loads;
+	size_t max_loads;		/* phdr slots for PT_LOADs */
 	struct zfd_range *loads;
 	uint64_t data_off;
 	struct wcpu *cpus;
@@ -131,7 +130,7 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 	size_t i;
 
 	if (!chunks || !nr_chunks) {
-		w->loads = calloc(1, sizeof(*w->loads));
+		w->loads = calloc(1 + ZFD_ELF_SPARE_LOADS, sizeof(*w->loads));
 		if (!w->loads)
 			return -ENOMEM;
 		if (w->mem_size) {
@@ -140,7 +139,9 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 		}
 		return 0;
 	}
-	w->loads = calloc(nr_chunks, sizeof(*w->loads));
+	if (nr_chunks > SIZE_MAX / sizeof(*w->loads) - ZFD_ELF_SPARE_LOADS)
+		return fail(why, why_len, "too many memory chunks");
+	w->loads = calloc(nr_chunks + ZFD_ELF_SPARE_LOADS, sizeof(*w->loads));
 	if (!w->loads)
 		return -ENOMEM;
 	for (i = 0; i < nr_chunks; i++) {
@@ -199,8 +200,10 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 			    hdr->mem_start);
 
 	w = calloc(1, sizeof(*w));
-	if (!w)
+	if (!w) {
+		fail(why, why_len, "out of memory");
 		return -ENOMEM;
+	}
 	w->mem_start = hdr->mem_start;
 	w->mem_size = mem_size;
 	w->cpu_cnt = hdr->cpu_cnt;
@@ -225,6 +228,7 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 		else
 			cpu->sa_off = abs - w->mem_start;
 	}
+	w->max_loads = w->nr_loads + ZFD_ELF_SPARE_LOADS;
 	w->data_off = zfd_elf_prologue_size(hdr, w->nr_loads);
 	*wp = w;
 	return 0;
@@ -369,6 +373,60 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 	return cpu < w->cpu_cnt ? &w->cpus[cpu].regs : NULL;
 }
 
+void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nr_loads; i++) {
+		struct zfd_range *r = &w->loads[i];
+
+		if (r->start >= good)
+			break;
+		if (r->size > good - r->start)
+			r->size = good - r->start;
+		n++;
+	}
+	w->nr_loads = n;
+}
+
+int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off,
+			   uint64_t len)
+{
+	uint64_t end = len > UINT64_MAX - off ? UINT64_MAX : off + len;
+	size_t i;
+
+	for (i = 0; i < w->nr_loads; i++) {
+		struct zfd_range *r = &w->loads[i];
+		uint64_t rend = r->start + r->size;
+
+		if (rend <= off || r->start >= end)
+			continue;
+		if (r->start >= off && rend <= end) {
+			/* wholly excluded */
+			memmove(r, r + 1, (w->nr_loads - i - 1) * sizeof(*r));
+			w->nr_loads--;
+			i--;
+		} else if (r->start < off && rend > end) {
+			/* a hole in the middle: split */
+			if (w->nr_loads >= w->max_loads)
+				return -ENOSPC;
+			memmove(r + 2, r + 1,
+				(w->nr_loads - i - 1) * sizeof(*r));
+			r[1].start = end;
+			r[1].size = rend - end;
+			r->size = off - r->start;
+			w->nr_loads++;
+			i++;
+		} else if (r->start < off) {
+			r->size = off - r->start;
+		} else {
+			r->start = end;
+			r->size = rend - end;
+		}
+	}
+	return 0;
+}
+
 /* Writes one note at p; returns its size. desc may be NULL (zeros). */
 static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 		       const void *desc, size_t descsz)
@@ -416,8 +474,8 @@ static size_t put_cpu_notes(uint8_t *p, unsigned int c,
 		zfd_put_be64(d + PRSTATUS_OFF_REG + 16 + 8 * i, r->gprs[i]);
 		zfd_put_be32(d + PRSTATUS_OFF_REG + 144 + 4 * i, r->acrs[i]);
 	}
-	/* orig_gpr2 at PRSTATUS_OFF_REG + 208 stays 0, as the kernel has */
-	zfd_put_be32(d + PRSTATUS_OFF_FPVALID, 1);
+	/* orig_gpr2 (PRSTATUS_OFF_REG + 208) and pr_fpvalid stay 0, as
+	 * zgetdump writes them: the notes are byte-identical to its own */
 	q += put_note(q, NAME_CORE, NT_PRSTATUS, d, PRSTATUS_SIZE);
 
 	memset(d, 0, FPREGS_SIZE);
@@ -452,7 +510,9 @@ static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t off,
 void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 {
 	size_t phnum = 1 + w->nr_loads;
-	uint64_t notes_off = ZFD_ELF_EHDR_SIZE + phnum * ZFD_ELF_PHDR_SIZE;
+	/* the notes follow all phdr slots, so their place never moves */
+	uint64_t notes_off = ZFD_ELF_EHDR_SIZE +
+			     (1 + w->max_loads) * ZFD_ELF_PHDR_SIZE;
 	uint8_t psinfo[PRPSINFO_SIZE];
 	uint8_t *p;
 	unsigned int c;
@@ -493,7 +553,6 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 	memset(psinfo, 0, sizeof(psinfo));
 	psinfo[PRPSINFO_OFF_SNAME] = 'R';
 	memcpy(psinfo + PRPSINFO_OFF_FNAME, "vmlinux", 7);
-	memcpy(psinfo + PRPSINFO_OFF_PSARGS, "zfcpdump", 8);
 	p += put_note(p, NAME_CORE, NT_PRPSINFO, psinfo, sizeof(psinfo));
 	for (c = 0; c < w->cpu_cnt; c++)
 		p += put_cpu_notes(p, c, &w->cpus[c].regs);
@@ -507,6 +566,7 @@ struct rd {
 	zfd_elf_file_read_fn read;
 	void *arg;
 	uint64_t size;
+	unsigned int flags;
 	bool be;
 	char *why;
 	size_t why_len;
@@ -936,6 +996,18 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;
+		if (type == PT_LOAD && !in_file(r, off, filesz) &&
+		    (r->flags & ZFD_ELF_PARSE_TRUNCATED) && filesz <= memsz &&
+		    memsz <= UINT64_MAX - paddr) {
+			uint64_t have = off < r->size ? r->size - off : 0;
+
+			have = ZFD_MIN(have, filesz);
+			info->truncated = true;
+			info->lost_bytes += memsz - have;
+			if (!have)
+				continue;
+			filesz = memsz = have;
+		}
 		if (!in_file(r, off, filesz)) {
 			rc = fail(r->why, r->why_len, "%s %" PRIu32 " (offset %"
 				  PRIu64 ", %" PRIu64 " bytes) extends beyond "
@@ -1013,8 +1085,15 @@ out_free:
 int zfd_elf_parse(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 		  void *arg, uint64_t file_size, char *why, size_t why_len)
 {
+	return zfd_elf_parse_ex(infop, read, arg, file_size, 0, why, why_len);
+}
+
+int zfd_elf_parse_ex(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
+		     void *arg, uint64_t file_size, unsigned int flags,
+		     char *why, size_t why_len)
+{
 	struct rd r = {
-		.read = read, .arg = arg, .size = file_size,
+		.read = read, .arg = arg, .size = file_size, .flags = flags,
 		.why = why, .why_len = why_len,
 	};
 	uint8_t e[ZFD_ELF_EHDR_SIZE];
@@ -1058,15 +1137,21 @@ int zfd_elf_parse(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 
 static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 {
-	ssize_t n = zfd_pread_full(*(int *)arg, buf, len, off);
+	return zfd_pread_full(*(int *)arg, buf, len, off);
+}
 
-	return n < 0 ? -errno : n;
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
+			uint64_t file_size, unsigned int flags, char *why,
+			size_t why_len)
+{
+	return zfd_elf_parse_ex(info, fd_read, &fd, file_size, flags, why,
+				why_len);
 }
 
 int zfd_elf_parse_fd(struct zfd_elf_info **info, int fd, uint64_t file_size,
 		     char *why, size_t why_len)
 {
-	return zfd_elf_parse(info, fd_read, &fd, file_size, why, why_len);
+	return zfd_elf_parse_fd_ex(info, fd, file_size, 0, why, why_len);
 }
 
 struct membuf {
@@ -1085,12 +1170,19 @@ static int64_t buf_read(void *arg, void *buf, size_t len, uint64_t off)
 	return (int64_t)len;
 }
 
-int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
-		      size_t len, char *why, size_t why_len)
+int zfd_elf_parse_buf_ex(struct zfd_elf_info **info, const uint8_t *buf,
+			 size_t len, unsigned int flags, char *why,
+			 size_t why_len)
 {
 	struct membuf m = { .buf = buf, .len = len };
 
-	return zfd_elf_parse(info, buf_read, &m, len, why, why_len);
+	return zfd_elf_parse_ex(info, buf_read, &m, len, flags, why, why_len);
+}
+
+int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
+		      size_t len, char *why, size_t why_len)
+{
+	return zfd_elf_parse_buf_ex(info, buf, len, 0, why, why_len);
 }
 
 int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
@@ -1128,7 +1220,7 @@ int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
 	hdr->page_size = ZFD_S390_PAGE_SIZE;
 	hdr->mem_size = mem_size;
 	hdr->mem_start = 0;
-	hdr->mem_end = mem_size - 1;
+	hdr->mem_end = mem_size;	/* exclusive, as zcore has it */
 	hdr->num_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 	hdr->arch = ZFD_S390_ARCH_S390X;
 	hdr->build_arch = ZFD_S390_ARCH_S390X;

@@ -8,8 +8,9 @@
  *	offset 0		ELF64 header, big-endian (ELFDATA2MSB),
  *				ET_CORE, EM_S390
  *	offset 64		program headers: one PT_NOTE, then one PT_LOAD
- *				per memory chunk, in ascending address order
- *	after the phdrs		the notes (see below), zero padding up to
+ *				per memory chunk, in ascending address order,
+ *				then ZFD_ELF_SPARE_LOADS zeroed spare slots
+ *	after the slots		the notes (see below), zero padding up to
  *	data_off		data_off = prologue size, a multiple of 4096
  *	data_off + X		memory byte X (X relative to mem_start)
  *
@@ -24,7 +25,7 @@
  *	per CPU c, in lc_vec order:
  *	"CORE"  NT_PRSTATUS	336 bytes, pr_pid = c + 1, pr_reg = PSW mask,
  *				PSW address, gprs 0-15, acrs 0-15,
- *				orig_gpr2 (0), pr_fpvalid = 1
+ *				orig_gpr2 (0), pr_fpvalid 0
  *	"CORE"  NT_PRFPREG	fpc, pad, fprs 0-15 (136 bytes)
  *	"LINUX" NT_S390_TIMER	CPU timer (u64)
  *	"LINUX" NT_S390_TODCMP	clock comparator (u64, as stored)
@@ -32,7 +33,9 @@
  *	"LINUX" NT_S390_CTRS	control registers 0-15 (16 x u64)
  *	"LINUX" NT_S390_PREFIX	prefix (u32, = lc_vec[c])
  * That is the layout of the Linux kernel's s390x elf_prstatus/s390_regs
- * and of its /proc/vmcore CPU notes, so crash, gdb and eu-readelf read it.
+ * and of its /proc/vmcore CPU notes, so crash, gdb and eu-readelf read it;
+ * the notes are byte-identical to those "zgetdump -f elf" (s390-tools
+ * 2.16) writes for the same dump.
  * The registers come from the save area at lc_vec[c] + 0x1200 in the
  * dumped memory (see s390_cpu.h). A CPU whose save area is not in the
  * dumped memory (hole, limit) gets all-zero registers but its prefix
@@ -61,15 +64,21 @@
 #define ZFD_ELF_EHDR_SIZE	64
 #define ZFD_ELF_PHDR_SIZE	56
 /* Most PT_LOADs a file can have without extended numbering. */
-#define ZFD_ELF_MAX_LOADS	(0xffff - 2)
+#define ZFD_ELF_MAX_LOADS	(0xffff - 2 - ZFD_ELF_SPARE_LOADS)
+/*
+ * Program header slots reserved beyond the chunks, so that
+ * zfd_elf_writer_exclude() can split loads without moving data_off.
+ */
+#define ZFD_ELF_SPARE_LOADS	8
 
 /* ------------------------------------------------------------------ */
 /* Writer: s390 dump -> ELF core                                      */
 /* ------------------------------------------------------------------ */
 
 /*
- * The prologue size (ELF header + program headers + notes, rounded up to
- * 4096) for a dump with hdr->cpu_cnt CPUs and nr_loads PT_LOADs. This is
+ * The prologue size (ELF header + program headers incl. the spare slots +
+ * notes, rounded up to 4096) for a dump with hdr->cpu_cnt CPUs and
+ * nr_loads PT_LOADs. This is
  * data_off, the file offset of memory byte 0.
  *
  * nr_loads is the number of chunks *after* the writer dropped empty
@@ -164,6 +173,28 @@ bool zfd_elf_writer_cpu_seen(const struct zfd_elf_writer *w, unsigned int cpu);
  */
 void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf);
 
+/*
+ * For a dump that failed part-way: cuts the PT_LOADs to memory [0, good)
+ * (good = memory offset up to which every byte was written), so that the
+ * next zfd_elf_writer_prologue() describes only data that is really in
+ * the file and a reader never takes missing memory for zeros. data_off
+ * stays the same (unused program header slots become zero padding).
+ * Can only shrink; CPUs whose save areas lie beyond good stay as they
+ * were collected.
+ */
+void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good);
+
+/*
+ * Removes memory [off, off + len) from the PT_LOADs, e.g. a range whose
+ * data was lost (ZFD_BLK_LOST: the HSA was released before a failover
+ * pass re-read it), so the ELF file never presents lost memory as zeros.
+ * A load may be split in two; at most ZFD_ELF_SPARE_LOADS splits fit in
+ * the reserved slots, more return -ENOSPC (then limit or fail the dump).
+ * data_off does not change. Returns 0 or -ENOSPC.
+ */
+int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off,
+			   uint64_t len);
+
 /* Register state of CPU cpu as collected so far (zeros if not seen). */
 const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 					      unsigned int cpu);
@@ -172,16 +203,26 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
  * Typical use, streaming (extfs sink):
  *	zfd_elf_writer_new_info(&w, info, why, sizeof(why));
  *	off0 = zfd_elf_writer_data_off(w);
- *	for each data block: write it at off0 + blk->offset;
- *			     zfd_elf_writer_feed(w, blk->offset, blk->data, len);
- *	at finish: buf = malloc(off0); zfd_elf_writer_prologue(w, buf);
- *		   write buf at 0; warn if zfd_elf_writer_cpus_missing(w).
+ *	at open:   optionally write a placeholder prologue (registers still
+ *		   zero) so that even a dump cut off by a crash is an ELF file;
+ *	per block: write the data at off0 + blk->offset (zero pages may
+ *		   stay holes); for ZFD_BLK_DATA blocks also
+ *		   zfd_elf_writer_feed(w, blk->offset, blk->data, blk->len);
+ *	at finish: if the dump is incomplete, zfd_elf_writer_limit(w, good);
+ *		   buf = malloc(off0); zfd_elf_writer_prologue(w, buf);
+ *		   write buf at file offset 0; warn (one line) if
+ *		   zfd_elf_writer_cpus_missing(w) is not 0.
  * One-shot (zfcpdump-get copy -f elf, also to stdout):
  *	zfd_elf_writer_new(&w, &hdr, chunks, n, hdr.mem_size, ...);
- *	zfd_elf_writer_collect(w, my_read, fd);
- *	zfd_elf_writer_prologue(w, buf); write buf;
- *	for each load: (stdout: write zeros from the previous end up to
- *	off0 + load.start) copy the chunk to off0 + load.start.
+ *	zfd_elf_writer_collect(w, my_read, arg);
+ *	zfd_elf_writer_prologue(w, buf); write buf (off0 bytes);
+ *	loads = zfd_elf_writer_loads(w, &n);
+ *	for each load: copy memory [start, start + size) to file offset
+ *	off0 + start; on a pipe write zeros from the previous load's end
+ *	up to there first. The file ends at zfd_elf_writer_file_size(w).
+ * A sequential input (tape) that must go to a pipe cannot know the
+ * registers before the memory: read it twice, or write to a file and use
+ * the streaming pattern.
  */
 
 /* ------------------------------------------------------------------ */
@@ -232,6 +273,22 @@ struct zfd_elf_info {
 	bool has_vmcoreinfo;
 	uint64_t mem_end;	/* highest paddr + memsz of any PT_LOAD */
 	uint64_t data_end;	/* highest offset + filesz: minimum file size */
+	/*
+	 * Only with ZFD_ELF_PARSE_TRUNCATED: the file ends before the data
+	 * of its PT_LOADs; the loads were cut to what the file holds
+	 * (filesz = memsz = bytes present, loads with nothing left dropped)
+	 * and lost_bytes of described memory are missing. Treat the dump as
+	 * incomplete (e.g. write no end marker when converting).
+	 */
+	bool truncated;
+	uint64_t lost_bytes;
+};
+
+/* Flags of zfd_elf_parse_ex(). */
+enum zfd_elf_parse_flags {
+	/* accept PT_LOADs that extend beyond the end of the file (a cut-off
+	 * copy or an incomplete dump): cut them, set info->truncated */
+	ZFD_ELF_PARSE_TRUNCATED	= 1 << 0,
 };
 
 /*
@@ -258,13 +315,25 @@ typedef int64_t (*zfd_elf_file_read_fn)(void *arg, void *buf, size_t len,
 int zfd_elf_parse(struct zfd_elf_info **info, zfd_elf_file_read_fn read,
 		  void *arg, uint64_t file_size, char *why, size_t why_len);
 
+/* The same with flags (enum zfd_elf_parse_flags); flags 0 = strict. */
+int zfd_elf_parse_ex(struct zfd_elf_info **info, zfd_elf_file_read_fn read,
+		     void *arg, uint64_t file_size, unsigned int flags,
+		     char *why, size_t why_len);
+
 /* The same on a file descriptor (pread; file_size as above). */
 int zfd_elf_parse_fd(struct zfd_elf_info **info, int fd, uint64_t file_size,
 		     char *why, size_t why_len);
 
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
+			uint64_t file_size, unsigned int flags, char *why,
+			size_t why_len);
+
 /* The same on a buffer holding the whole file (tests, fuzzing). */
 int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,
 		      size_t len, char *why, size_t why_len);
+int zfd_elf_parse_buf_ex(struct zfd_elf_info **info, const uint8_t *buf,
+			 size_t len, unsigned int flags, char *why,
+			 size_t why_len);
 
 void zfd_elf_info_free(struct zfd_elf_info *info);
 

@@ -121,7 +121,7 @@ void zfd_s390_hdr_set_mem_size(uint8_t *buf, uint64_t mem_size)
 
 	zfd_put_be64(buf + ZFD_S390_OFF_MEM_SIZE, mem_size);
 	zfd_put_be64(buf + ZFD_S390_OFF_MEM_END,
-		     mem_size ? start + mem_size - 1 : start);
+		     start + mem_size);
 	zfd_put_be32(buf + ZFD_S390_OFF_NUM_PAGES,
 		     pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages);
 }

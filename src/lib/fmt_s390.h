@@ -81,7 +81,8 @@ int zfd_s390_hdr_validate(const struct zfd_s390_hdr *hdr, uint64_t avail,
 /*
  * Changes the memory size in an encoded header in place (limit or
  * truncation): mem_size, mem_end and num_pages. Other bytes stay as they
- * are.
+ * are. Like the kernel's zcore and the s390-tools dumpers, mem_end is the
+ * exclusive end: mem_start + mem_size.
  */
 void zfd_s390_hdr_set_mem_size(uint8_t *buf, uint64_t mem_size);
 

@@ -182,7 +182,7 @@ static int write_image(const struct opts *o)
 	hdr.page_size = ZFD_S390_PAGE_SIZE;
 	hdr.mem_size = o->size;
 	hdr.mem_start = 0;
-	hdr.mem_end = o->size ? o->size - 1 : 0;
+	hdr.mem_end = o->size;	/* exclusive, as zcore has it */
 	hdr.num_pages = (uint32_t)(o->size / ZFD_S390_PAGE_SIZE);
 	hdr.tod = zfd_tod_from_unix(1767225600 + (int64_t)(o->seed % 86400), 0);
 	hdr.cpu_id = 0xff00012320640000ULL | (o->seed & 0xffff);

@@ -34,12 +34,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
-	rc = zfd_elf_parse_buf(&info, data, size, why, sizeof(why));
+	/* odd sizes: truncation-tolerant parsing, even sizes: strict */
+	rc = zfd_elf_parse_buf_ex(&info, data, size,
+				  size & 1 ? ZFD_ELF_PARSE_TRUNCATED : 0,
+				  why, sizeof(why));
 	if (rc) {
 		if (info || !why[0] || strchr(why, '\n'))
 			__builtin_trap();
 		return 0;
 	}
+	if (!info->truncated && info->data_end > size)
+		__builtin_trap();
+	for (i = 0; i < info->nr_loads; i++)
+		if (info->loads[i].filesz > size ||
+		    info->loads[i].offset > size - info->loads[i].filesz)
+			__builtin_trap();
 	if (zfd_elf_to_s390_hdr(info, &hdr, why, sizeof(why)) == 0 &&
 	    hdr.cpu_cnt != info->nr_cpus)
 		__builtin_trap();

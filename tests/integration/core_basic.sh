@@ -22,7 +22,7 @@ expect_rc 0 $ZFD -c "$T/c.conf" -s "file:$T/img"
 check_dump "$T/lim" "$T/img" $((8 << 20))
 hdr() { od -An -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 [ "$(hdr "$T/lim" $((0x18)) 8)" = 0000000000800000 ] || fail "mem_size not 8M"
-[ "$(hdr "$T/lim" $((0x28)) 8)" = 00000000007fffff ] || fail "mem_end not 8M-1"
+[ "$(hdr "$T/lim" $((0x28)) 8)" = 0000000000800000 ] || fail "mem_end not 8M (exclusive end)"
 [ "$(hdr "$T/lim" $((0x30)) 4)" = 00000800 ] || fail "num_pages not 2048"
 # everything else in the header is the source's
 cmp <(head -c 24 "$T/img") <(head -c 24 "$T/lim") || fail "header start changed"

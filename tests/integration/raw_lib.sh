@@ -26,8 +26,7 @@ raw_has_end_marker() {
 
 # raw_zero_at PART OFF LEN: true if LEN bytes at OFF are all zero.
 raw_zero_at() {
-	cmp -s -n "$3" <(dd if="$1" bs=1 skip="$2" count="$3" status=none) \
-		<(head -c "$3" /dev/zero)
+	cmp -s -n "$3" -i "$2:0" "$1" /dev/zero
 }
 
 # be_hex FILE OFF LEN: LEN bytes at OFF as lower-case hex.

@@ -12,7 +12,7 @@ LIM=$((8 << 20))
 check_short() {
 	local part=$1
 	[ "$(be_u64 "$part" $((0x18)))" = $LIM ] || fail "mem_size not 8 MiB"
-	[ "$(be_u64 "$part" $((0x28)))" = $((LIM - 1)) ] || fail "mem_end"
+	[ "$(be_u64 "$part" $((0x28)))" = $LIM ] || fail "mem_end"
 	[ "$(be_u32 "$part" $((0x30)))" = $((LIM / 4096)) ] || fail "num_pages"
 	# the rest of the header as in the source
 	same_bytes "$part" 0 "$IMG" 0 $((0x18))

@@ -39,6 +39,9 @@ static const struct zfd_range chunks[] = {
 };
 
 static uint8_t *mem;		/* MEM_SIZE synthetic memory image */
+static uint8_t *small;		/* a valid small core: 2 CPUs, 2 loads */
+static size_t small_len;
+static void make_small(void);
 static char tmpdir[64];
 
 static uint32_t lc_of(unsigned int c)
@@ -135,6 +138,7 @@ static int setup_mem(void **state)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_elf.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
+	make_small();
 	return 0;
 }
 
@@ -143,6 +147,7 @@ static int teardown_mem(void **state)
 	char cmd[128];
 
 	free(mem);
+	free(small);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -289,14 +294,19 @@ static void test_prologue_size(void **state)
 {
 	struct zfd_s390_hdr hdr;
 
-	/* 64 + 4 * 56 + prpsinfo 156 + 3 * 764 = 2736 -> one page */
+	/* 64 + (4 + 8 spare) * 56 + prpsinfo 156 + 3 * 764 = 3184: a page */
 	sample_hdr(&hdr, 3);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 3), 4096);
-	/* 64 + 61 * 56 + 156 + 60 * 764 = 49636 -> 13 pages */
+	/* 64 + (61 + 8) * 56 + 156 + 60 * 764 = 49924 -> 13 pages */
 	sample_hdr(&hdr, 60);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 60), 53248);
 	sample_hdr(&hdr, 0);
 	assert_int_equal(zfd_elf_prologue_size(&hdr, 1), 4096);
+	/* 64 + (66 + 8) * 56 + 156 + 5 * 764 = 8184 -> 2 pages; one more
+	 * load crosses into a third */
+	sample_hdr(&hdr, 5);
+	assert_int_equal(zfd_elf_prologue_size(&hdr, 65), 8192);
+	assert_int_equal(zfd_elf_prologue_size(&hdr, 66), 12288);
 }
 
 /* binutils readelf: header, program headers, note types and the values
@@ -463,7 +473,7 @@ static void test_roundtrip(void **state)
 					       sizeof(why)), 0);
 	assert_int_equal(hdr.arch, ZFD_S390_ARCH_S390X);
 	assert_int_equal(hdr.mem_size, MEM_SIZE);
-	assert_int_equal(hdr.mem_end, MEM_SIZE - 1);
+	assert_int_equal(hdr.mem_end, MEM_SIZE);
 	assert_int_equal(hdr.num_pages, MEM_SIZE / 4096);
 	assert_int_equal(hdr.cpu_cnt, NR_CPUS);
 	for (c = 0; c < NR_CPUS; c++)
@@ -696,9 +706,6 @@ static void test_writer_info(void **state)
 /* Bad input for the reader                                           */
 /* ------------------------------------------------------------------ */
 
-static uint8_t *small;		/* a valid small core: 2 CPUs, 2 loads */
-static size_t small_len;
-
 static void make_small(void)
 {
 	struct zfd_range ch[] = { { 0, 0x30000 }, { 0x40000, 0x10000 } };
@@ -745,7 +752,6 @@ static void test_bad_truncated(void **state)
 	char why[256];
 	size_t len;
 
-	make_small();
 	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len, why,
 					   sizeof(why)), 0);
 	assert_int_equal(info->nr_loads, 2);
@@ -764,6 +770,8 @@ static void test_bad_truncated(void **state)
 	expect_bad(small, 40, -EINVAL, "too short");
 	expect_bad(small, 100, -EINVAL, "program headers");
 	expect_bad(small, PH(3) + 10, -EINVAL, "PT_NOTE");
+	expect_bad(small, zfd_get_be64(small + PH(0) + 8) + 100, -EINVAL,
+		   "PT_NOTE");
 	expect_bad(small, small_len - 1, -EINVAL, "PT_LOAD 2");
 }
 
@@ -850,7 +858,7 @@ static void test_bad_phdrs(void **state)
 static void test_bad_notes(void **state)
 {
 	uint8_t *b = malloc(small_len);
-	uint64_t notes = PH(3);
+	uint64_t notes = zfd_get_be64(small + PH(0) + 8);
 	uint64_t cpu0 = notes + 156;		/* after NT_PRPSINFO */
 
 	RESET();
@@ -877,11 +885,194 @@ static void test_bad_notes(void **state)
 #undef RESET
 }
 
+/* A cut-off file: refused by default, cut and flagged on request. */
+static void test_truncated_ok(void **state)
+{
+	struct zfd_elf_info *info;
+	uint64_t off0 = 4096;
+	char why[256];
+
+	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len - 0x8000,
+					   why, sizeof(why)), -EINVAL);
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len - 0x8000,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_true(info->truncated);
+	assert_int_equal(info->lost_bytes, 0x8000);
+	assert_int_equal(info->nr_loads, 2);
+	assert_int_equal(info->loads[1].memsz, 0x8000);
+	assert_int_equal(info->loads[1].filesz, 0x8000);
+	assert_int_equal(info->mem_end, 0x48000);
+	assert_int_equal(info->nr_cpus, 2);
+	zfd_elf_info_free(info);
+
+	/* cut inside the first load: the second is gone */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, off0 + 0x1000,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 1);
+	assert_int_equal(info->loads[0].memsz, 0x1000);
+	assert_int_equal(info->lost_bytes, 0x30000 - 0x1000 + 0x10000);
+	zfd_elf_info_free(info);
+
+	/* the notes must still be there */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, 300,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "PT_NOTE"));
+	/* a complete file is not flagged */
+	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len,
+					      ZFD_ELF_PARSE_TRUNCATED, why,
+					      sizeof(why)), 0);
+	assert_false(info->truncated);
+	assert_int_equal(info->lost_bytes, 0);
+	zfd_elf_info_free(info);
+}
+
+/* An incomplete dump: the writer describes only the good part. */
+static void test_writer_limit(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	const struct zfd_range *loads;
+	uint64_t good = chunks[1].start + 0x1000;
+	char why[256];
+	uint8_t *buf;
+	size_t n;
+
+	sample_hdr(&hdr, NR_CPUS);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	zfd_elf_writer_feed(w, 0, mem, good);
+	zfd_elf_writer_limit(w, good);
+	zfd_elf_writer_limit(w, MEM_SIZE);	/* cannot grow again */
+	loads = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(loads[1].size, 0x1000);
+	assert_int_equal(zfd_elf_writer_data_off(w), 4096);
+	assert_int_equal(zfd_elf_writer_file_size(w), 4096 + good);
+	buf = calloc(1, 4096 + good);
+	zfd_elf_writer_prologue(w, buf);
+	memcpy(buf + 4096, mem, good);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf, 4096 + good, why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 2);
+	assert_int_equal(info->mem_end, good);
+	assert_int_equal(info->nr_cpus, NR_CPUS);
+	assert_int_equal(info->cpus[2].regs.gprs[15],
+			 0x4750520000000000ULL | 2 << 8 | 15);
+	zfd_elf_info_free(info);
+	zfd_elf_writer_limit(w, 0);
+	loads = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 0);
+	free(buf);
+	zfd_elf_writer_free(w);
+}
+
+/* mem_start != 0: addresses = mem_start + offset, prefixes absolute. */
+static void test_mem_start(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	uint64_t base = 0x80000000ULL;
+	char why[256];
+	uint8_t *buf;
+	unsigned int c;
+	int reads = 0;
+
+	sample_hdr(&hdr, NR_CPUS);
+	hdr.mem_start = base;
+	for (c = 0; c < NR_CPUS; c++)
+		hdr.lc_vec[c] = (uint32_t)base + lc_of(c);
+	hdr.lc_vec[2] = 0x20000;	/* below mem_start: not in the dump */
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_collect(w, mem_read, &reads), 0);
+	assert_int_equal(reads, 2);
+	assert_int_equal(zfd_elf_writer_cpus_missing(w), 1);
+	buf = calloc(1, zfd_elf_writer_file_size(w));
+	zfd_elf_writer_prologue(w, buf);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf,
+					   zfd_elf_writer_file_size(w), why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->loads[1].paddr, base + chunks[1].start);
+	assert_int_equal(info->loads[1].vaddr, base + chunks[1].start);
+	assert_int_equal(info->loads[1].offset, 4096 + chunks[1].start);
+	assert_int_equal(info->cpus[1].regs.psw[1], 0x100100);
+	assert_int_equal(info->cpus[1].regs.prefix, base + lc_of(1));
+	assert_int_equal(info->cpus[2].regs.psw[1], 0);
+	assert_int_equal(info->cpus[2].regs.prefix, 0x20000);
+	zfd_elf_info_free(info);
+	free(buf);
+	zfd_elf_writer_free(w);
+}
+
+/* Lost ranges are cut out of the loads; data_off never moves. */
+static void test_writer_exclude(void **state)
+{
+	struct zfd_elf_info *info;
+	struct zfd_elf_writer *w;
+	struct zfd_s390_hdr hdr;
+	const struct zfd_range *l;
+	char why[256];
+	uint8_t *buf;
+	size_t n, i;
+
+	sample_hdr(&hdr, NR_CPUS);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
+					    why, sizeof(why)), 0);
+	/* split chunk 0, cut the head of chunk 1, drop chunk 2 */
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x1000, 0x2000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, chunks[1].start - 0x1000,
+						0x3000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, 3 * MiB, UINT64_MAX), 0);
+	l = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(l[0].start, 0);
+	assert_int_equal(l[0].size, 0x1000);
+	assert_int_equal(l[1].start, 0x3000);
+	assert_int_equal(l[1].size, 1 * MiB - 0x3000);
+	assert_int_equal(l[2].start, chunks[1].start + 0x2000);
+	assert_int_equal(l[2].size, chunks[1].size - 0x2000);
+	assert_int_equal(zfd_elf_writer_data_off(w), 4096);
+
+	buf = calloc(1, zfd_elf_writer_file_size(w));
+	zfd_elf_writer_prologue(w, buf);
+	assert_int_equal(zfd_elf_parse_buf(&info, buf,
+					   zfd_elf_writer_file_size(w), why,
+					   sizeof(why)), 0);
+	assert_int_equal(info->nr_loads, 3);
+	assert_int_equal(info->loads[1].paddr, 0x3000);
+	assert_int_equal(info->loads[1].offset, 4096 + 0x3000);
+	assert_int_equal(info->loads[2].memsz, chunks[1].size - 0x2000);
+	assert_int_equal(info->nr_cpus, NR_CPUS);
+	zfd_elf_info_free(info);
+	free(buf);
+
+	/* 3 loads + 8 spare slots: the 9th split does not fit */
+	for (i = 0; i < 7; i++)
+		assert_int_equal(zfd_elf_writer_exclude(w, 0x10000 + i * 0x2000,
+							0x1000), 0);
+	l = zfd_elf_writer_loads(w, &n);
+	assert_int_equal(n, 10);
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x40000, 0x1000), 0);
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x50000, 0x1000),
+			 -ENOSPC);
+	/* removing whole loads still works when full */
+	assert_int_equal(zfd_elf_writer_exclude(w, 0, 0x2000), 0);
+	zfd_elf_writer_free(w);
+}
+
 /* Converting needs NT_S390_PREFIX for every CPU. */
 static void test_no_prefix(void **state)
 {
 	uint8_t *b = malloc(small_len);
-	uint64_t prefix0 = PH(3) + 156 + 356 + 156 + 28 + 28 + 24 + 148;
+	/* notes: prpsinfo, then CPU 0: prstatus, fpregs, timer, todcmp,
+	 * todpreg, ctrs, prefix */
+	uint64_t prefix0 = zfd_get_be64(small + PH(0) + 8) +
+			   156 + 356 + 156 + 28 + 28 + 24 + 148;
 	struct zfd_elf_info *info;
 	struct zfd_s390_hdr hdr;
 	char why[256];
@@ -975,12 +1166,64 @@ static void test_x86_64(void **state)
 	expect_bad(f, sizeof(f), -EINVAL, NULL);
 }
 
+/* Reads the hex file test_elf_zgetdump_notes.hex (# comments). */
+static size_t read_hex(const char *name, uint8_t *buf, size_t cap)
+{
+	const char *top = getenv("abs_top_srcdir");
+	char path[512], line[256];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/%s", top ? top : "..",
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+		unsigned int v;
+
+		if (*p == '#')
+			continue;
+		while (sscanf(p, "%2x", &v) == 1 && n < cap) {
+			buf[n++] = (uint8_t)v;
+			p += 2;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * The reference: IBM's zgetdump (s390-tools 2.16, the s390x binary run
+ * under qemu-s390x-static) converted the same synthetic dump, as an s390
+ * dump file, with "zgetdump -f elf"; its notes segment is stored in
+ * test_elf_zgetdump_notes.hex. Our notes must be byte-identical.
+ */
+static void test_zgetdump_notes(void **state)
+{
+	uint8_t ref[4096], *pro;
+	char path[128];
+	size_t n;
+
+	n = read_hex("test_elf_zgetdump_notes.hex", ref, sizeof(ref));
+	assert_int_equal(n, 2448);
+	snprintf(path, sizeof(path), "%s/core5.elf", tmpdir);
+	write_elf(path, 65536, &pro);
+	/* PT_NOTE is program header 0 */
+	assert_int_equal(zfd_get_be32(pro + 64), PT_NOTE);
+	assert_int_equal(zfd_get_be64(pro + 64 + 32), n);
+	assert_memory_equal(pro + zfd_get_be64(pro + 64 + 8), ref, n);
+	free(pro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prologue_size),
 		cmocka_unit_test(test_readelf),
 		cmocka_unit_test(test_eu_readelf_registers),
+		cmocka_unit_test(test_zgetdump_notes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_map_edges),
 		cmocka_unit_test(test_feed_and_collect),
@@ -992,6 +1235,10 @@ int main(void)
 		cmocka_unit_test(test_bad_phdrs),
 		cmocka_unit_test(test_bad_notes),
 		cmocka_unit_test(test_no_prefix),
+		cmocka_unit_test(test_truncated_ok),
+		cmocka_unit_test(test_writer_limit),
+		cmocka_unit_test(test_writer_exclude),
+		cmocka_unit_test(test_mem_start),
 		cmocka_unit_test(test_x86_64),
 	};
 

@@ -26,7 +26,7 @@ static void sample_hdr(struct zfd_s390_hdr *h)
 	h->page_size = 4096;
 	h->mem_size = 0x40000000;
 	h->mem_start = 0;
-	h->mem_end = 0x3fffffff;
+	h->mem_end = 0x40000000;
 	h->num_pages = 0x40000;
 	h->tod = 0xd6a1b2c3d4e5f607ULL;
 	h->cpu_id = 0xff00123420640000ULL;
@@ -136,7 +136,7 @@ static void test_hdr_set_mem_size(void **state)
 	zfd_s390_hdr_set_mem_size(buf, 64 << 20);
 	zfd_s390_hdr_decode(buf, &back);
 	assert_int_equal(back.mem_size, 64 << 20);
-	assert_int_equal(back.mem_end, 0x100000 + (64 << 20) - 1);
+	assert_int_equal(back.mem_end, 0x100000 + (64 << 20));
 	assert_int_equal(back.num_pages, (64 << 20) / 4096);
 	assert_int_equal(back.cpu_id, h.cpu_id);
 	assert_int_equal(back.lc_vec[2], h.lc_vec[2]);

@@ -1,0 +1,1179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * extfs sink: the dump as a file dump.N on an unmounted ext2/ext3/ext4
+ * filesystem, written with libext2fs (DESIGN §6 extfs).
+ *
+ * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
+ * filesystem "not clean" -> make room if needed -> create and link
+ * dump.N.incomplete -> data (committed every 256 MiB, see extfs_map.c)
+ * -> end marker -> dump.N.info -> flush -> rename to dump.N -> rotation
+ * (keep) -> mark clean, close.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "extfs.h"
+#include "fmt_elf.h"
+#include "fmt_s390.h"
+#include "manifest.h"
+#include "util.h"
+
+enum { FSCK_AUTO, FSCK_NO };
+enum { FMT_S390, FMT_ELF };
+enum { FULL_DELETE_OLDEST, FULL_ASK, FULL_FAIL };
+
+static const char *const fsck_names[] = { "auto", "no", NULL };
+static const char *const format_names[] = { "s390", "elf", NULL };
+static const char *const on_full_names[] = { "delete-oldest", "ask", "fail", NULL };
+static const char *const keys[] = {
+	"type", "device", "dir", "fsck", "format", "sparse", "keep",
+	"on_full", "ask_timeout", "e2fsck", NULL
+};
+
+#define DUMP_NAME_MAX	64
+
+/* One dump number found in the directory, with the inodes of its names. */
+struct dump_entry {
+	uint64_t num;
+	ext2_ino_t dump, incomplete, info;
+	bool foreign;		/* a name that is not a regular file: not ours */
+};
+
+struct dump_list {
+	struct dump_entry *e;
+	size_t nr, cap;
+};
+
+struct extfs {
+	const struct zfd_host *host;
+	/* config */
+	const char *device;
+	char dir[PATH_MAX];
+	int fsck;
+	int format;
+	bool sparse;
+	uint64_t keep;
+	int on_full;
+	unsigned int ask_timeout;
+	const char *e2fsck;
+	/* one pass */
+	char dev[PATH_MAX];
+	ext2_filsys fs;
+	int fd;
+	ext2_ino_t dir_ino;
+	struct dump_list dumps;
+	ext2_filsys scan_fs;
+	uint64_t num;
+	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX], infoname[DUMP_NAME_MAX];
+	struct extfs_file file;
+	bool have_file;
+	uint64_t data_off;		/* file offset of memory byte 0 */
+	uint64_t mem_done;		/* memory bytes passed to write() */
+	uint64_t commit_mem;		/* mem_done at the last commit */
+	uint8_t *tail;			/* partial last fs block */
+	size_t tail_len;
+	struct extfs_run *runs;
+	size_t max_runs;
+	struct zfd_elf_writer *elf;	/* format = "elf" */
+	bool no_removal;		/* operator said no, or on_full = fail */
+	bool state_cleared;		/* we marked the filesystem not clean */
+	uint8_t *prologue;		/* ELF header, phdrs, notes */
+	uint8_t *zero_block;
+};
+
+/* ---- configuration ---- */
+
+static int extfs_configure(const struct zfd_host *host,
+			   const config_setting_t *cfg, void **ctx)
+{
+	struct extfs *x;
+	const char *dir;
+	uint64_t timeout;
+	int rc;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->host = host;
+	x->fd = -1;
+	rc = zfd_cfg_check_keys(host, cfg, keys);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "device", NULL, &x->device);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "dir", "/", &dir);
+	if (!rc)
+		rc = zfd_cfg_enum(host, cfg, "fsck", fsck_names, FSCK_AUTO, &x->fsck);
+	if (!rc)
+		rc = zfd_cfg_enum(host, cfg, "format", format_names, FMT_S390,
+				  &x->format);
+	if (!rc)
+		rc = zfd_cfg_bool(host, cfg, "sparse", true, &x->sparse);
+	if (!rc)
+		rc = zfd_cfg_uint(host, cfg, "keep", 0, 1000000, &x->keep);
+	if (!rc)
+		rc = zfd_cfg_enum(host, cfg, "on_full", on_full_names,
+				  FULL_DELETE_OLDEST, &x->on_full);
+	if (!rc)
+		rc = zfd_cfg_uint(host, cfg, "ask_timeout", 120, 86400, &timeout);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "e2fsck", NULL, &x->e2fsck);
+	if (rc)
+		goto out_free;
+
+	if (!x->device || !*x->device) {
+		zfd_cfg_error(host, cfg, "sink type 'extfs' needs a 'device'");
+		rc = -EINVAL;
+		goto out_free;
+	}
+	x->ask_timeout = (unsigned int)timeout;
+	if (strstr(dir, "..") || strlen(dir) + 2 > sizeof(x->dir)) {
+		zfd_cfg_error(host, config_setting_get_member(cfg, "dir"),
+			      "'dir' must be a plain path without '..', not '%s'", dir);
+		rc = -EINVAL;
+		goto out_free;
+	}
+	snprintf(x->dir, sizeof(x->dir), "%s%s", dir[0] == '/' ? "" : "/", dir);
+	while (strlen(x->dir) > 1 && x->dir[strlen(x->dir) - 1] == '/')
+		x->dir[strlen(x->dir) - 1] = 0;
+	*ctx = x;
+	return 0;
+
+out_free:
+	free(x);
+	return rc;
+}
+
+/* ---- the dumps directory ---- */
+
+/*
+ * "dump.N", "dump.N.incomplete", "dump.N.info" with N decimal, no sign,
+ * no leading zeros: returns the kind (0, 1, 2) or -1.
+ */
+static int parse_dump_name(const char *name, size_t len, uint64_t *num)
+{
+	char buf[DUMP_NAME_MAX], *end;
+	const char *digits;
+	size_t nd;
+
+	if (len >= sizeof(buf) || len < 6 || strncmp(name, "dump.", 5) != 0)
+		return -1;
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	digits = buf + 5;
+	for (nd = 0; digits[nd] >= '0' && digits[nd] <= '9'; nd++)
+		;
+	if (nd == 0 || nd > 19 || (digits[0] == '0' && nd > 1))
+		return -1;
+	errno = 0;
+	*num = strtoull(digits, &end, 10);
+	if (errno)
+		return -1;
+	if (!*end)
+		return 0;
+	if (strcmp(end, ".incomplete") == 0)
+		return 1;
+	if (strcmp(end, ".info") == 0)
+		return 2;
+	return -1;
+}
+
+static struct dump_entry *dump_get(struct dump_list *l, uint64_t num)
+{
+	struct dump_entry *e;
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		if (l->e[i].num == num)
+			return &l->e[i];
+	if (l->nr == l->cap) {
+		e = realloc(l->e, (l->cap ? 2 * l->cap : 16) * sizeof(*e));
+		if (!e)
+			return NULL;
+		l->e = e;
+		l->cap = l->cap ? 2 * l->cap : 16;
+	}
+	e = &l->e[l->nr++];
+	memset(e, 0, sizeof(*e));
+	e->num = num;
+	return e;
+}
+
+static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
+		   int offset, int blocksize, char *buf, void *priv)
+{
+	struct extfs *x = priv;
+	struct dump_list *l = &x->dumps;
+	struct ext2_inode inode;
+	struct dump_entry *e;
+	uint64_t num;
+	int kind;
+
+	kind = parse_dump_name(de->name, ext2fs_dirent_name_len(de), &num);
+	if (kind < 0 || !de->inode)
+		return 0;
+	e = dump_get(l, num);
+	if (!e)
+		return DIRENT_ABORT;
+	/* Directories, links, devices named like dumps count, but are kept. */
+	if (ext2fs_read_inode(x->scan_fs, de->inode, &inode) ||
+	    !LINUX_S_ISREG(inode.i_mode)) {
+		e->foreign = true;
+		return 0;
+	}
+	if (kind == 0)
+		e->dump = de->inode;
+	else if (kind == 1)
+		e->incomplete = de->inode;
+	else
+		e->info = de->inode;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct dump_entry *x = a, *y = b;
+
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+static int scan_dumps(struct extfs *x, ext2_filsys fs, ext2_ino_t dir)
+{
+	errcode_t err;
+
+	x->dumps.nr = 0;
+	x->scan_fs = fs;
+	err = ext2fs_dir_iterate2(fs, dir, 0, NULL, scan_cb, x);
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot read directory %s: %s",
+			 x->dir, error_message(err));
+		return extfs_errno(err);
+	}
+	if (x->dumps.nr)
+		qsort(x->dumps.e, x->dumps.nr, sizeof(*x->dumps.e), cmp_entry);
+	return 0;
+}
+
+/* Blocks held by the inode ino (0 if none). */
+static blk64_t inode_blocks(ext2_filsys fs, ext2_ino_t ino)
+{
+	struct ext2_inode inode;
+
+	if (!ino || ext2fs_read_inode(fs, ino, &inode))
+		return 0;
+	return ext2fs_get_stat_i_blocks(fs, &inode) / (fs->blocksize / 512);
+}
+
+static blk64_t dump_blocks(ext2_filsys fs, const struct dump_entry *e)
+{
+	return inode_blocks(fs, e->dump) + inode_blocks(fs, e->incomplete) +
+	       inode_blocks(fs, e->info);
+}
+
+static const char *dump_label(const struct dump_entry *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "dump.%" PRIu64 "%s", e->num,
+		 e->dump ? "" : e->incomplete ? ".incomplete" : ".info");
+	return buf;
+}
+
+/* Unlinks name and frees the inode when that was its last link. */
+static int remove_name(struct extfs *x, const char *name, ext2_ino_t ino)
+{
+	ext2_filsys fs = x->fs;
+	struct ext2_inode inode;
+	errcode_t err;
+
+	err = ext2fs_unlink(fs, x->dir_ino, name, ino, 0);
+	if (!err)
+		err = ext2fs_read_inode(fs, ino, &inode);
+	if (err)
+		goto out_err;
+	if (inode.i_links_count > 1) {
+		inode.i_links_count--;
+		err = ext2fs_write_inode(fs, ino, &inode);
+		goto out;
+	}
+	inode.i_links_count = 0;
+	inode.i_dtime = (uint32_t)time(NULL);
+	if (ext2fs_inode_has_valid_blocks2(fs, &inode))
+		err = ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL);
+	if (!err)
+		err = ext2fs_write_inode(fs, ino, &inode);
+	if (!err)
+		ext2fs_inode_alloc_stats2(fs, ino, -1, 0);
+out:
+	if (!err)
+		return 0;
+out_err:
+	zfd_hlog(x->host, ZFD_LOG_ERR, "cannot remove %s: %s", name,
+		 error_message(err));
+	return extfs_errno(err);
+}
+
+/* Deletes all names of dump e, then makes that durable. */
+static int delete_dump(struct extfs *x, size_t idx, const char *why)
+{
+	struct dump_entry e = x->dumps.e[idx];
+	blk64_t blocks = dump_blocks(x->fs, &e);
+	char name[DUMP_NAME_MAX], label[DUMP_NAME_MAX];
+	errcode_t err;
+	int rc = 0;
+
+	dump_label(&e, label, sizeof(label));
+	snprintf(name, sizeof(name), "dump.%" PRIu64, e.num);
+	if (e.dump)
+		rc = remove_name(x, name, e.dump);
+	snprintf(name, sizeof(name), "dump.%" PRIu64 ".incomplete", e.num);
+	if (!rc && e.incomplete)
+		rc = remove_name(x, name, e.incomplete);
+	snprintf(name, sizeof(name), "dump.%" PRIu64 ".info", e.num);
+	if (!rc && e.info)
+		rc = remove_name(x, name, e.info);
+	if (rc)
+		return rc;
+	memmove(&x->dumps.e[idx], &x->dumps.e[idx + 1],
+		(x->dumps.nr - idx - 1) * sizeof(e));
+	x->dumps.nr--;
+	/* The freed blocks may be reused at once: the removal must be on disk. */
+	err = ext2fs_flush(x->fs);
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write filesystem metadata: %s",
+			 error_message(err));
+		return extfs_errno(err);
+	}
+	zfd_hlog(x->host, ZFD_LOG_INFO, "removed %s (%" PRIu64 " MiB) %s", label,
+		 (uint64_t)blocks * x->fs->blocksize >> 20, why);
+	return 0;
+}
+
+/* Index of the oldest dump other than the one being written, or -1. */
+static ssize_t oldest_dump(const struct extfs *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->dumps.nr; i++)
+		if ((!x->have_file || x->dumps.e[i].num != x->num) &&
+		    !x->dumps.e[i].foreign)
+			return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * Frees one old dump according to on_full. Returns 0 when one was removed
+ * (the caller checks again), -ENOSPC otherwise (logged).
+ */
+static int make_room_once(struct extfs *x, uint64_t need_mib)
+{
+	char label[DUMP_NAME_MAX], q[128];
+	ssize_t i = oldest_dump(x);
+	int answer;
+
+	if (x->no_removal)
+		return -ENOSPC;
+	if (x->on_full == FULL_FAIL) {
+		x->no_removal = true;
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: not enough space%s (on_full = fail)", x->dev,
+			 x->have_file ? " to continue the dump" : " for the dump");
+		return -ENOSPC;
+	}
+	if (i < 0) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: not enough space (%" PRIu64 " MiB more needed) and no old dump left to remove",
+			 x->dev, need_mib);
+		return -ENOSPC;
+	}
+	dump_label(&x->dumps.e[i], label, sizeof(label));
+	if (x->on_full == FULL_ASK) {
+		snprintf(q, sizeof(q), "Remove oldest dump '%s' (y/n)?", label);
+		answer = x->host->ask(x->host, q, x->ask_timeout);
+		if (answer == 0) {
+			/* No means no, also for the rest of this pass. */
+			x->no_removal = true;
+			zfd_hlog(x->host, ZFD_LOG_ERR,
+				 "not enough space: removing '%s' declined", label);
+			return -ENOSPC;
+		}
+		if (answer < 0)
+			zfd_hlog(x->host, ZFD_LOG_WARN,
+				 "no answer within %u seconds: removing '%s'",
+				 x->ask_timeout, label);
+	}
+	return delete_dump(x, (size_t)i, "to make room") ? -ENOSPC : 0;
+}
+
+static int make_room(struct extfs *x, blk64_t need)
+{
+	blk64_t freeb;
+	int rc;
+
+	for (;;) {
+		freeb = ext2fs_free_blocks_count(x->fs->super);
+		if (freeb >= need)
+			return 0;
+		rc = make_room_once(x, ((need - freeb) * x->fs->blocksize + (1 << 20) - 1) >> 20);
+		if (rc)
+			return rc;
+	}
+}
+
+static int nospc_mid_dump(void *arg)
+{
+	struct extfs *x = arg;
+
+	zfd_hlog(x->host, ZFD_LOG_WARN, "%s full after %" PRIu64 " MiB of the dump",
+		 x->dev, x->mem_done >> 20);
+	return make_room_once(x, 1);
+}
+
+/* Blocks the dump file will need at most (data, mapping, manifest). */
+static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
+			     const struct zfd_dump_info *info)
+{
+	uint64_t bytes = ZFD_HDR_SIZE + info->mem_size + ZFD_END_MARKER_SIZE;
+
+	if (x->format == FMT_ELF) {
+		struct zfd_s390_hdr hdr;
+
+		zfd_s390_hdr_decode(info->hdr, &hdr);
+		bytes = zfd_elf_prologue_size(&hdr, info->nr_chunks ? info->nr_chunks : 1) +
+			info->mem_size;
+	}
+	blk64_t data = (bytes + fs->blocksize - 1) / fs->blocksize;
+
+	return data + data / (fs->blocksize / 4) + 16;
+}
+
+/* Looks up x->dir; with create, makes missing components. */
+static int find_dir(struct extfs *x, ext2_filsys fs, bool create,
+		    ext2_ino_t *ino)
+{
+	char path[PATH_MAX], *p, *slash;
+	ext2_ino_t cur = EXT2_ROOT_INO, next;
+	errcode_t err;
+
+	snprintf(path, sizeof(path), "%s", x->dir);
+	for (p = path + 1; *p; p = slash ? slash + 1 : p + strlen(p)) {
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = 0;
+		if (!*p)
+			continue;
+		err = ext2fs_lookup(fs, cur, p, strlen(p), NULL, &next);
+		if (err == EXT2_ET_FILE_NOT_FOUND && create) {
+			err = ext2fs_mkdir(fs, cur, 0, p);
+			if (err == EXT2_ET_DIR_NO_SPACE) {
+				err = ext2fs_expand_dir(fs, cur);
+				if (!err)
+					err = ext2fs_mkdir(fs, cur, 0, p);
+			}
+			if (!err)
+				err = ext2fs_lookup(fs, cur, p, strlen(p), NULL, &next);
+			if (!err)
+				zfd_hlog(x->host, ZFD_LOG_INFO, "created directory %s",
+					 x->dir);
+		}
+		if (err == EXT2_ET_FILE_NOT_FOUND)
+			return -ENOENT;
+		if (err) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "directory %s: %s", x->dir,
+				 error_message(err));
+			return extfs_errno(err);
+		}
+		if (ext2fs_check_directory(fs, next)) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: '%s' is not a directory",
+				 x->dev, x->dir);
+			return -ENOTDIR;
+		}
+		cur = next;
+		if (slash)
+			*slash = '/';
+	}
+	*ino = cur;
+	return 0;
+}
+
+static int check_fs_usable(struct extfs *x, ext2_filsys fs)
+{
+	if (fs->blocksize > ZFD_PAGE_SIZE) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: block size %u is not supported (at most 4096)",
+			 x->dev, fs->blocksize);
+		return -EINVAL;
+	}
+	if (ext2fs_has_feature_bigalloc(fs->super)) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: bigalloc filesystems are not supported",
+			 x->dev);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_fs(struct extfs *x, int flags, ext2_filsys *fs)
+{
+	errcode_t err;
+
+	err = ext2fs_open(x->dev, flags | EXT2_FLAG_64BITS, 0, 0,
+			  unix_io_manager, fs);
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: not an ext2/ext3/ext4 filesystem we can use: %s",
+			 x->dev, error_message(err));
+		return extfs_errno(err) == -ENOSPC ? -EIO : extfs_errno(err);
+	}
+	return 0;
+}
+
+static const char *fs_type(ext2_filsys fs)
+{
+	if (ext2fs_has_feature_extents(fs->super) ||
+	    ext2fs_has_feature_64bit(fs->super) ||
+	    ext2fs_has_feature_flex_bg(fs->super))
+		return "ext4";
+	if (ext2fs_has_feature_journal(fs->super))
+		return "ext3";
+	return "ext2";
+}
+
+/* ---- prepare ---- */
+
+static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
+			 uint64_t *max_mem)
+{
+	struct extfs *x = ctx;
+	blk64_t need, freeb, old = 0, cap;
+	ext2_filsys fs;
+	ext2_ino_t dir;
+	uint64_t next = 0;
+	size_t i;
+	int rc;
+
+	*max_mem = UINT64_MAX;
+	if (x->format == FMT_ELF) {
+		struct zfd_elf_writer *w;
+		char why[256];
+
+		rc = zfd_elf_writer_new_info(&w, info, why, sizeof(why));
+		if (rc) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
+			return rc;
+		}
+		zfd_elf_writer_free(w);
+	}
+	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
+	if (!rc)
+		rc = extfs_check_unmounted(x->host, x->dev);
+	if (rc)
+		return rc;
+	rc = open_fs(x, 0, &fs);
+	if (rc) {
+		if (x->fsck != FSCK_AUTO)
+			return rc;
+		zfd_hlog(x->host, ZFD_LOG_WARN, "%s: e2fsck will try to repair it before the dump",
+			 x->dev);
+		return 0;
+	}
+	x->fs = fs;
+	rc = check_fs_usable(x, fs);
+	if (rc)
+		goto out_close;
+	rc = find_dir(x, fs, false, &dir);
+	x->dumps.nr = 0;
+	if (rc == -ENOENT) {
+		zfd_hlog(x->host, ZFD_LOG_INFO, "%s: directory %s will be created",
+			 x->dev, x->dir);
+		rc = 0;
+	} else if (rc) {
+		goto out_close;
+	} else {
+		rc = scan_dumps(x, fs, dir);
+		if (rc)
+			goto out_close;
+	}
+	for (i = 0; i < x->dumps.nr; i++)
+		if (!x->dumps.e[i].foreign)
+			old += dump_blocks(fs, &x->dumps.e[i]);
+	if (x->dumps.nr)
+		next = x->dumps.e[x->dumps.nr - 1].num + 1;
+	need = blocks_needed(x, fs, info);
+	freeb = ext2fs_free_blocks_count(fs->super);
+	cap = freeb + (x->on_full == FULL_FAIL ? 0 : old);
+	zfd_hlog(x->host, ZFD_LOG_INFO,
+		 "%s: %s, %" PRIu64 " MiB free, %zu old dump(s) with %" PRIu64 " MiB; next is %s/dump.%" PRIu64,
+		 x->dev, fs_type(fs), (uint64_t)freeb * fs->blocksize >> 20,
+		 x->dumps.nr, (uint64_t)old * fs->blocksize >> 20,
+		 strcmp(x->dir, "/") ? x->dir : "", next);
+	if (cap < need) {
+		uint64_t room = (uint64_t)cap * fs->blocksize;
+		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
+				(uint64_t)cap / (fs->blocksize / 4) * fs->blocksize +
+				16 * fs->blocksize;
+
+		if (x->sparse) {
+			zfd_hlog(x->host, ZFD_LOG_INFO,
+				 "%s: the dump needs up to %" PRIu64 " MiB; it fits only if enough pages are zero (sparse)",
+				 x->dev, (uint64_t)need * fs->blocksize >> 20);
+		} else {
+			*max_mem = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) : 0;
+			zfd_hlog(x->host, ZFD_LOG_ERR,
+				 "%s: the dump needs %" PRIu64 " MiB, only %" PRIu64 " MiB free%s",
+				 x->dev, (uint64_t)need * fs->blocksize >> 20,
+				 (uint64_t)cap * fs->blocksize >> 20,
+				 x->on_full == FULL_FAIL ? " (on_full = fail)" :
+				 " counting old dumps");
+			rc = -ENOSPC;
+		}
+	}
+
+out_close:
+	ext2fs_close_free(&x->fs);
+	return rc;
+}
+
+/* ---- one dump pass ---- */
+
+static int link_name(struct extfs *x, const char *name, ext2_ino_t ino)
+{
+	errcode_t err;
+
+	err = ext2fs_link(x->fs, x->dir_ino, name, ino, EXT2_FT_REG_FILE);
+	if (err == EXT2_ET_DIR_NO_SPACE) {
+		err = ext2fs_expand_dir(x->fs, x->dir_ino);
+		if (!err)
+			err = ext2fs_link(x->fs, x->dir_ino, name, ino,
+					  EXT2_FT_REG_FILE);
+	}
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot create %s in %s: %s", name,
+			 x->dir, error_message(err));
+		return extfs_errno(err);
+	}
+	return 0;
+}
+
+static int flush_fs(struct extfs *x)
+{
+	errcode_t err = ext2fs_flush(x->fs);
+
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot write filesystem metadata: %s",
+			 x->dev, error_message(err));
+		return extfs_errno(err);
+	}
+	return 0;
+}
+
+/*
+ * Ends the pass: with clean, the filesystem is marked clean again and
+ * closed normally; otherwise it is left "not clean" for e2fsck.
+ */
+static void end_pass(struct extfs *x, bool clean)
+{
+	if (x->have_file)
+		extfs_file_free(&x->file);
+	x->have_file = false;
+	if (x->fs) {
+		if (clean) {
+			if (x->state_cleared) {
+				x->fs->super->s_state |= EXT2_VALID_FS;
+				ext2fs_mark_super_dirty(x->fs);
+			}
+			if (ext2fs_close_free(&x->fs))
+				zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close the filesystem",
+					 x->dev);
+		} else {
+			ext2fs_free(x->fs);
+			x->fs = NULL;
+		}
+	}
+	if (x->fd >= 0) {
+		fsync(x->fd);
+		close(x->fd);
+	}
+	x->fd = -1;
+	free(x->tail);
+	x->tail = NULL;
+	free(x->runs);
+	x->runs = NULL;
+	free(x->zero_block);
+	x->zero_block = NULL;
+	zfd_elf_writer_free(x->elf);
+	x->elf = NULL;
+	free(x->prologue);
+	x->prologue = NULL;
+}
+
+static int open_checks(struct extfs *x, bool fsck_ran)
+{
+	struct ext2_super_block *sb = x->fs->super;
+
+	if (ext2fs_has_feature_journal_needs_recovery(sb)) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: the journal needs recovery; %s", x->dev,
+			 fsck_ran ? "e2fsck did not recover it" :
+			 "run e2fsck or set fsck = \"auto\"");
+		return -EIO;
+	}
+	if (!(sb->s_state & EXT2_VALID_FS) || (sb->s_state & EXT2_ERROR_FS)) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: filesystem is not clean; %s", x->dev,
+			 fsck_ran ? "e2fsck did not fix it" :
+			 "run e2fsck or set fsck = \"auto\"");
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_runs(struct extfs *x, const struct extfs_run *runs, size_t nr)
+{
+	if (!nr)
+		return 0;
+	return extfs_file_write_runs(&x->file, x->host, runs, nr);
+}
+
+static int extfs_open(void *ctx, const struct zfd_dump_info *info)
+{
+	struct extfs *x = ctx;
+	struct extfs_run run;
+	bool fsck_ran = false;
+	errcode_t err;
+	int rc;
+
+	x->mem_done = 0;
+	x->commit_mem = 0;
+	x->tail_len = 0;
+	x->no_removal = false;
+	x->state_cleared = false;
+	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
+	if (!rc)
+		rc = extfs_check_unmounted(x->host, x->dev);
+	if (rc)
+		return rc;
+	if (x->fsck == FSCK_AUTO) {
+		rc = extfs_run_fsck(x->host, x->e2fsck, x->dev);
+		if (rc == -ENOENT)
+			zfd_hlog(x->host, ZFD_LOG_WARN,
+				 "e2fsck not found in /sbin, /usr/sbin or $PATH; not checking %s",
+				 x->dev);
+		else if (rc)
+			return rc;
+		else
+			fsck_ran = true;
+	}
+	/* Exclusive: a block device cannot be mounted while we write. */
+	rc = open_fs(x, EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE, &x->fs);
+	if (rc)
+		return rc;
+	/*
+	 * No write-back cache: metadata reaches the device in the order it
+	 * is written (children before parents), and nothing stale can be
+	 * written over the dump data later.
+	 */
+	err = io_channel_set_options(x->fs->io, "cache=off");
+	if (!err)
+		err = ext2fs_read_bitmaps(x->fs);
+	if (err) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, error_message(err));
+		rc = extfs_errno(err);
+		goto out_end;
+	}
+	rc = check_fs_usable(x, x->fs);
+	if (!rc)
+		rc = open_checks(x, fsck_ran);
+	if (!rc)
+		rc = find_dir(x, x->fs, true, &x->dir_ino);
+	if (!rc)
+		rc = scan_dumps(x, x->fs, x->dir_ino);
+	if (rc)
+		goto out_end;
+	x->num = x->dumps.nr ? x->dumps.e[x->dumps.nr - 1].num + 1 : 0;
+	if (x->dumps.nr && x->num == 0) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: no dump number left", x->dir);
+		rc = -ERANGE;
+		goto out_end;
+	}
+	snprintf(x->name, sizeof(x->name), "dump.%" PRIu64, x->num);
+	snprintf(x->tmpname, sizeof(x->tmpname), "dump.%" PRIu64 ".incomplete", x->num);
+	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info", x->num);
+
+	/* Without holes the size is known: make room before writing. */
+	if (!x->sparse) {
+		rc = make_room(x, blocks_needed(x, x->fs, info));
+		if (rc)
+			goto out_end;
+	}
+
+	x->data_off = ZFD_HDR_SIZE;
+	if (x->format == FMT_ELF) {
+		char why[256];
+
+		rc = zfd_elf_writer_new_info(&x->elf, info, why, sizeof(why));
+		if (rc) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
+			goto out_end;
+		}
+		x->data_off = zfd_elf_writer_data_off(x->elf);
+		x->prologue = calloc(1, x->data_off);
+		if (!x->prologue) {
+			rc = -ENOMEM;
+			goto out_end;
+		}
+		/* A placeholder until the CPU registers have been seen. */
+		zfd_elf_writer_prologue(x->elf, x->prologue);
+	}
+	x->max_runs = 1024;
+	x->runs = calloc(x->max_runs, sizeof(*x->runs));
+	x->tail = calloc(1, 2 * x->fs->blocksize);
+	x->fd = open(x->dev, O_RDWR | O_CLOEXEC);
+	if (!x->runs || !x->tail) {
+		rc = -ENOMEM;
+		goto out_end;
+	}
+	if (x->fd < 0) {
+		rc = -errno;
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, strerror(errno));
+		goto out_end;
+	}
+
+	/* From here until the end, the filesystem is "not clean" on disk. */
+	x->fs->super->s_state &= (uint16_t)~EXT2_VALID_FS;
+	ext2fs_mark_super_dirty(x->fs);
+	x->state_cleared = true;
+	rc = flush_fs(x);
+	if (rc)
+		goto out_end;
+	rc = extfs_file_create(&x->file, x->fs, x->dir_ino, x->fd, x->host);
+	if (rc)
+		goto out_end;
+	x->have_file = true;
+	/* Room the end needs even on a full filesystem: manifest, mapping. */
+	x->file.reserve = extfs_file_reserve(&x->file);
+	x->file.nospc = nospc_mid_dump;
+	x->file.nospc_arg = x;
+	rc = link_name(x, x->tmpname, x->file.ino);
+	if (!rc)
+		rc = flush_fs(x);
+	if (rc)
+		goto out_end;
+	zfd_hlog(x->host, ZFD_LOG_INFO, "writing %s:%s%s%s", x->dev,
+		 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname);
+
+	run.off = 0;
+	run.data = x->elf ? x->prologue : info->hdr;
+	run.len = x->data_off;
+	rc = write_runs(x, &run, 1);
+	/* Even a dump killed at once keeps its header. */
+	if (!rc)
+		rc = extfs_file_commit(&x->file, x->host, x->data_off);
+	if (rc)
+		goto out_end;
+	return 0;
+
+out_end:
+	/*
+	 * Until the filesystem is marked not clean, all changes (a created
+	 * directory, removed dumps) are complete: close it normally. After
+	 * that it stays not clean, for e2fsck.
+	 */
+	end_pass(x, !x->state_cleared);
+	return rc;
+}
+
+static int extfs_write(void *ctx, const struct zfd_block *blk)
+{
+	struct extfs *x = ctx;
+	unsigned int bs = x->fs->blocksize;
+	size_t nr = 0, full, i, plen;
+	uint64_t foff = x->data_off + blk->offset;
+	bool data = blk->kind == ZFD_BLK_DATA;
+	int rc;
+
+	if (blk->offset != x->mem_done || x->tail_len) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
+			 blk->offset, x->mem_done);
+		return -EINVAL;
+	}
+	full = blk->len / bs * bs;
+	if (x->elf && !data) {
+		/* outside every PT_LOAD: nothing to store */
+	} else if (!x->sparse) {
+		if (full) {
+			x->runs[0] = (struct extfs_run){ foff, blk->data, full };
+			nr = 1;
+		}
+	} else if (data) {
+		for (i = 0; i < blk->nr_pages; i++) {
+			uint64_t off = (uint64_t)i * ZFD_PAGE_SIZE;
+
+			if (off >= full)
+				break;
+			if (zfd_block_page_zero(blk, i))
+				continue;
+			plen = ZFD_MIN(ZFD_PAGE_SIZE, full - off);
+			if (nr && x->runs[nr - 1].off + x->runs[nr - 1].len == foff + off) {
+				x->runs[nr - 1].len += plen;
+				continue;
+			}
+			if (nr == x->max_runs) {
+				rc = write_runs(x, x->runs, nr);
+				if (rc)
+					return rc;
+				nr = 0;
+			}
+			x->runs[nr++] = (struct extfs_run){
+				foff + off, (const char *)blk->data + off, plen };
+		}
+	}
+	rc = write_runs(x, x->runs, nr);
+	if (rc)
+		return rc;
+	if (x->elf && data)
+		zfd_elf_writer_feed(x->elf, blk->offset, blk->data, blk->len);
+	if (x->elf && blk->kind == ZFD_BLK_LOST &&
+	    zfd_elf_writer_exclude(x->elf, blk->offset, blk->len)) {
+		/* Lost memory must not look like zeros: end the dump here. */
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "format elf: too many lost ranges to describe; dump ends at %" PRIu64,
+			 blk->offset);
+		return -ENOSPC;
+	}
+	if (full < blk->len) {
+		/* Only the very last block may end inside an fs block. */
+		x->tail_len = blk->len - full;
+		memset(x->tail, 0, 2 * bs);
+		memcpy(x->tail, (const char *)blk->data + full, x->tail_len);
+	}
+	x->mem_done += blk->len;
+	if (extfs_file_commit_due(&x->file) ||
+	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+		x->commit_mem = x->mem_done;
+		return extfs_file_commit(&x->file, x->host, x->data_off + x->mem_done -
+					 x->tail_len);
+	}
+	return 0;
+}
+
+/* Writes the partial last block, with the end marker when given. */
+static int write_tail(struct extfs *x, const uint8_t *em)
+{
+	unsigned int bs = x->fs->blocksize;
+	uint64_t end = x->data_off + x->mem_done;
+	uint64_t off = end / bs * bs;
+	size_t len = x->tail_len;
+	struct extfs_run run;
+
+	if (em) {
+		memcpy(x->tail + len, em, ZFD_END_MARKER_SIZE);
+		len += ZFD_END_MARKER_SIZE;
+	}
+	if (!len)
+		return 0;
+	if (x->sparse && zfd_is_zero(x->tail, ZFD_ALIGN_UP(len, 8)))
+		return 0;
+	run.off = off;
+	run.data = x->tail;
+	run.len = ZFD_ALIGN_UP(len, bs);
+	return write_runs(x, &run, 1);
+}
+
+static int write_info(struct extfs *x, const struct zfd_dump_info *info,
+		      const struct zfd_result *res)
+{
+	char text[ZFD_MANIFEST_MAX];
+	struct ext2_inode inode;
+	ext2_file_t file;
+	ext2_ino_t ino;
+	unsigned int written;
+	errcode_t err;
+	int len, rc;
+
+	len = zfd_manifest_format(text, sizeof(text), info, res,
+				  x->host->sink_desc, x->elf ? "elf" : "s390");
+	if (len < 0) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
+		return len;
+	}
+	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL, &ino);
+	if (err)
+		goto out_err;
+	ext2fs_inode_alloc_stats2(x->fs, ino, +1, 0);
+	memset(&inode, 0, sizeof(inode));
+	inode.i_mode = LINUX_S_IFREG | 0640;
+	inode.i_links_count = 1;
+	inode.i_atime = inode.i_ctime = inode.i_mtime = (uint32_t)time(NULL);
+	if (ext2fs_has_feature_extents(x->fs->super)) {
+		ext2_extent_handle_t h;
+
+		err = ext2fs_extent_open2(x->fs, ino, &inode, &h);
+		if (err)
+			goto out_err;
+		ext2fs_extent_free(h);
+	}
+	err = ext2fs_write_new_inode(x->fs, ino, &inode);
+	if (!err)
+		err = ext2fs_file_open2(x->fs, ino, &inode, EXT2_FILE_WRITE, &file);
+	if (err)
+		goto out_err;
+	err = ext2fs_file_write(file, text, (unsigned int)len, &written);
+	if (!err && written != (unsigned int)len)
+		err = EXT2_ET_SHORT_WRITE;
+	if (err) {
+		ext2fs_file_close(file);
+		goto out_err;
+	}
+	err = ext2fs_file_close(file);
+	if (err)
+		goto out_err;
+	rc = link_name(x, x->infoname, ino);
+	if (rc)
+		return rc;
+	return 0;
+
+out_err:
+	zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write %s: %s", x->infoname,
+		 error_message(err));
+	return extfs_errno(err);
+}
+
+static size_t count_dumps(const struct extfs *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->dumps.nr; i++)
+		n += !x->dumps.e[i].foreign;
+	return n;
+}
+
+/* Deletes the oldest dumps beyond keep (the new one counts). */
+static int rotate(struct extfs *x)
+{
+	ssize_t i;
+	int rc;
+
+	if (!x->keep)
+		return 0;
+	rc = scan_dumps(x, x->fs, x->dir_ino);
+	if (rc)
+		return rc;
+	while (count_dumps(x) > x->keep) {
+		i = oldest_dump(x);
+		if (i < 0)
+			break;
+		rc = delete_dump(x, (size_t)i, "(keep)");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
+			const struct zfd_result *res)
+{
+	struct extfs *x = ctx;
+	bool complete = res->status == ZFD_STATUS_COMPLETE ||
+			res->status == ZFD_STATUS_TRUNCATED;
+	uint64_t size;
+	errcode_t err;
+	int rc;
+
+	if (complete && x->mem_done != info->mem_size) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: complete after %" PRIu64 " of %" PRIu64 " bytes",
+			 x->mem_done, info->mem_size);
+		complete = false;
+	}
+	x->file.reserve = 0;
+	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
+	size = x->data_off + x->mem_done + (complete ? ZFD_END_MARKER_SIZE : 0);
+	if (x->elf) {
+		unsigned int missing = zfd_elf_writer_cpus_missing(x->elf);
+
+		size = complete ? zfd_elf_writer_file_size(x->elf) :
+			x->data_off + x->mem_done;
+		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
+		if (!complete)
+			zfd_elf_writer_limit(x->elf, x->mem_done);
+		if (missing)
+			zfd_hlog(x->host, ZFD_LOG_WARN,
+				 "format elf: registers of %u CPU(s) not in the dumped memory",
+				 missing);
+		zfd_elf_writer_prologue(x->elf, x->prologue);
+		if (!rc)
+			rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
+						x->data_off);
+	}
+	/* A failed write() may have stored some of its pages. */
+	if (!complete)
+		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
+	if (!rc)
+		rc = extfs_file_commit(&x->file, x->host, size);
+	if (rc)
+		goto out_fail;
+	rc = write_info(x, info, res);
+	if (!rc)
+		rc = flush_fs(x);
+	if (rc)
+		goto out_fail;
+	if (!complete) {
+		zfd_hlog(x->host, ZFD_LOG_WARN, "incomplete dump left as %s%s%s (%s)",
+			 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname,
+			 res->reason ? res->reason : "dump failed");
+		end_pass(x, true);
+		return 0;
+	}
+	/* Data, end marker and manifest are on disk: now it is dump.N. */
+	rc = link_name(x, x->name, x->file.ino);
+	if (!rc) {
+		err = ext2fs_unlink(x->fs, x->dir_ino, x->tmpname, x->file.ino, 0);
+		if (err) {
+			zfd_hlog(x->host, ZFD_LOG_ERR, "cannot remove name %s: %s",
+				 x->tmpname, error_message(err));
+			rc = extfs_errno(err);
+		}
+	}
+	if (!rc)
+		rc = flush_fs(x);
+	if (rc)
+		goto out_fail;
+	zfd_hlog(x->host, ZFD_LOG_INFO, "dump written to %s:%s/%s (%" PRIu64 " MiB, %" PRIu64 " MiB allocated)",
+		 x->dev, strcmp(x->dir, "/") ? x->dir : "", x->name, size >> 20,
+		 x->file.alloc_blocks * x->fs->blocksize >> 20);
+	rc = rotate(x);
+	end_pass(x, rc == 0);
+	return rc;
+
+out_fail:
+	end_pass(x, false);
+	return rc;
+}
+
+static void extfs_close(void *ctx)
+{
+	struct extfs *x = ctx;
+
+	end_pass(x, false);
+	free(x->dumps.e);
+	free(x);
+}
+
+const struct zfd_sink zfd_sink_entry = {
+	.abi		= ZFD_SINK_ABI,
+	.size		= sizeof(struct zfd_sink),
+	.name		= "extfs",
+	.description	= "dump file on an unmounted ext2/ext3/ext4 filesystem (libext2fs)",
+	.configure	= extfs_configure,
+	.prepare	= extfs_prepare,
+	.open		= extfs_open,
+	.write		= extfs_write,
+	.finish		= extfs_finish,
+	.close		= extfs_close,
+};

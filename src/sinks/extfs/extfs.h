@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * extfs sink: internal interfaces between its files.
+ *
+ *	extfs.c		plugin descriptor, config, dump pass, naming, space
+ *	extfs_map.c	fast file writer: bulk block allocation, direct data
+ *			writes, block map (ext2/3) or extent tree (ext4)
+ *	extfs_dev.c	device resolution (libblkid), mount check, e2fsck
+ */
+#ifndef ZFD_EXTFS_H
+#define ZFD_EXTFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <ext2fs/ext2fs.h>
+#include <zfcpdump/sink.h>
+
+/* ---- extfs_dev.c ---- */
+
+/*
+ * Resolves a device spec (path, UUID=..., LABEL=...) into path. With a
+ * --root other than "/", /dev/... paths and tags are looked up below root.
+ */
+int extfs_resolve_device(const struct zfd_host *host, const char *spec,
+			 char *path, size_t len);
+/* 0 if nothing has the device mounted (or as swap), else -EBUSY (logged). */
+int extfs_check_unmounted(const struct zfd_host *host, const char *path);
+/*
+ * Runs e2fsck -p on path, and e2fsck -y if -p left errors. e2fsck is the
+ * configured program or found in /sbin, /usr/sbin, $PATH. Returns 0 when
+ * the filesystem is usable, -ENOENT if no e2fsck was found, else -EIO.
+ */
+int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
+		   const char *path);
+/* e2fsck's exit code in words, e.g. "errors corrected". */
+void extfs_fsck_words(int code, char *buf, size_t len);
+
+/* libext2fs error code to -errno. */
+int extfs_errno(errcode_t err);
+
+/* ---- extfs_map.c ---- */
+
+/*
+ * A file being written with bulk allocation: logical blocks are mapped in
+ * ascending order only. Mappings are collected in memory and committed to
+ * the inode (block map or extent tree) by extfs_file_commit(), after the
+ * data they point to is on disk, so that an interrupted dump never leaves
+ * an inode pointing at unwritten blocks.
+ */
+/* Commit at least after this many bytes of the file. */
+#define EXTFS_COMMIT_BYTES	(256ULL << 20)
+
+struct extfs_map {
+	blk64_t lblk;
+	blk64_t pblk;
+	blk64_t len;
+};
+
+struct extfs_level {
+	blk64_t pblk;			/* 0: none yet */
+	uint64_t id;			/* which indirect block of the file */
+	uint32_t *buf;			/* fs block, host byte order */
+	bool dirty;
+	bool valid;
+};
+
+/* Called on ENOSPC; returns 0 if room was made (retry), else -ENOSPC. */
+typedef int (*extfs_nospc_fn)(void *arg);
+
+struct extfs_file {
+	ext2_filsys fs;
+	ext2_ino_t ino;
+	struct ext2_inode inode;	/* the one copy; libext2fs updates it */
+	int fd;				/* data writes go here */
+	unsigned int bs;
+	bool extents;
+	ext2_extent_handle_t handle;
+	struct ext2fs_extent last;	/* last committed extent */
+	bool have_last;
+	blk64_t goal;
+	blk64_t next_lblk;		/* mappings must start here or later */
+	struct extfs_map *pending;
+	size_t nr_pending, max_pending;
+	struct extfs_level ind[3];	/* 0 = IND, 1 = DIND, 2 = TIND */
+	uint64_t size;			/* i_size committed */
+	uint64_t alloc_blocks;		/* data blocks allocated */
+	uint64_t since_commit;		/* data blocks since the last commit */
+	blk64_t reserve;		/* blocks data must leave free */
+	extfs_nospc_fn nospc;
+	void *nospc_arg;
+	struct iovec *iov;
+	struct extfs_map *iov_map;	/* the mapping of each iov */
+	size_t max_iov;
+};
+
+/* Creates the inode (mode 0640, regular), not yet linked anywhere. */
+int extfs_file_create(struct extfs_file *f, ext2_filsys fs, ext2_ino_t dir,
+		      int fd, const struct zfd_host *host);
+/*
+ * Writes runs of data at file offsets (all multiples of the block size,
+ * lengths too), ascending; runs[i] = { file offset, data, len }.
+ */
+struct extfs_run {
+	uint64_t off;
+	const void *data;
+	size_t len;
+};
+int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
+			  const struct extfs_run *runs, size_t nr);
+/* Rewrites already written bytes in place (e.g. a header). */
+int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
+		       uint64_t off, const void *data, size_t len);
+/*
+ * Makes everything written so far durable: syncs the data, commits the
+ * pending mappings and i_size = size, writes the inode, flushes.
+ */
+int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
+		      uint64_t size);
+/* Blocks to keep free for commits and the manifest while writing data. */
+blk64_t extfs_file_reserve(const struct extfs_file *f);
+/* End (file offset) of the last block written. */
+uint64_t extfs_file_mapped_end(const struct extfs_file *f);
+/* True when enough is pending that a commit is due. */
+bool extfs_file_commit_due(const struct extfs_file *f);
+void extfs_file_free(struct extfs_file *f);
+
+#endif /* ZFD_EXTFS_H */

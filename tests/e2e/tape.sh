@@ -1,0 +1,303 @@
+#!/bin/bash
+# End-to-end test of the tape sink on a real SCSI tape stack: tgtd serves
+# four tgtimg cartridges over iSCSI on 127.0.0.1; a QEMU (TCG) guest
+# attaches them as scsi-generic devices on virtio-scsi; Debian's kernel
+# drives them with its sg and st drivers. The guest dumps a 64 MiB s390
+# image from a virtio disk:
+#   big tape (scsi-id 0):  device = "auto"; then read back through st
+#                          (/dev/nstN, dd) onto a second virtio disk
+#   small tape (id 1):     16 MB, too small: "tape full after N bytes", exit 1
+#   write-protected (id 2): refused, nothing written
+#   no cartridge (id 3):   "no tape loaded", nothing written
+# The host checks exit codes, messages, the record structure of each tape
+# from tgt's backing files (tgtimg --op=show), the manifests, and the
+# read-back bytes against the image.
+#
+# Usage: tests/e2e/tape.sh [BUILDDIR]   (default: build/ next to the sources)
+# Standalone (not in "make check"); needs scripts/install-deps test.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=$(cd "${1:-${ZFD_BUILD:-$src/build}}" && pwd)
+. "$here/tgt.sh"
+
+# The guest runs the daemon, zfcpdump, with the tape plugin. With
+# ZFD_E2E_DUMPER=feed it runs tests/unit/test_tape_feed instead (the sink
+# linked in, driven through the same calls), to tell sink from daemon.
+DUMPER=${ZFD_E2E_DUMPER:-zfcpdump}
+case $DUMPER in
+zfcpdump) BINS=("$build/zfcpdump" "$build/sinks/tape.so") ;;
+feed) BINS=("$build/tests/unit/test_tape_feed") ;;
+*) echo "ZFD_E2E_DUMPER must be zfcpdump or feed" >&2; exit 2 ;;
+esac
+MKIMAGE=$build/zfd-mkimage
+KVER=${ZFD_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
+KERNEL=/boot/vmlinuz-$KVER
+MODDIR=/lib/modules/$KVER
+MEM=64M
+MEM_BYTES=$((64 << 20))
+TIMEOUT=${ZFD_E2E_TIMEOUT:-200}
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/zfd-tape-e2e.XXXXXX")
+QEMU_PID=
+failed=1
+cleanup() {
+	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
+	tgt_stop
+	if [ $failed = 0 ]; then rm -rf "$W"; else echo "work dir kept: $W" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+note() {
+	echo "# $*"
+}
+
+for f in "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/bin/xxhsum /usr/sbin/tgtd; do
+	[ -e "$f" ] || fail "$f missing (build first; scripts/install-deps test)"
+done
+
+# ---- the guest's initramfs ---------------------------------------------
+# Modules with their dependencies from modules.dep, in load order.
+modules_for() {
+	local m dep line seen=" "
+	add() {
+		local path=$1 d
+		case "$seen" in *" $path "*) return ;; esac
+		line=$(grep -E "^(kernel/)?[^:]*/?${path##*/}:" "$MODDIR/modules.dep" | head -n 1)
+		for d in $(echo "${line#*:}" | tr ' ' '\n' | tac); do
+			add "$d"
+		done
+		case "$seen" in *" $path "*) return ;; esac
+		seen="$seen$path "
+		echo "$path"
+	}
+	for m in "$@"; do
+		dep=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep" | head -n 1)
+		[ -n "$dep" ] || fail "module $m not in $MODDIR/modules.dep"
+		add "${dep%%:*}"
+	done
+}
+
+R=$W/root
+mkdir -p "$R"/{bin,dev,proc,sys,lib/modules,tmp,lib64}
+cp /bin/busybox "$R/bin/busybox"
+if [ "$DUMPER" = zfcpdump ]; then
+	mkdir -p "$R/lib/zfcpdump/sinks"
+	cp -L "$build/zfcpdump" "$R/bin/zfcpdump"
+	cp -L "$build/sinks/tape.so" "$R/lib/zfcpdump/sinks/tape.so"
+	cat >"$R/bin/zfd-dump" <<'SH'
+#!/bin/sh
+# zfd-dump SINKOPTS SOURCE
+exec zfcpdump --plugin-dir /lib/zfcpdump/sinks --cmdline none -s "file:$2" -o "tape:$1"
+SH
+else
+	cp "$build/tests/unit/test_tape_feed" "$R/bin/test_tape_feed"
+	cat >"$R/bin/zfd-dump" <<'SH'
+#!/bin/sh
+exec test_tape_feed dump -o "$1" "$2"
+SH
+fi
+chmod +x "$R/bin/zfd-dump"
+# the dynamic loader and the shared libraries, as ldd resolves them
+for lib in $(for b in "${BINS[@]}"; do ldd "$b"; done | grep -oE '/[^ ]+' | sort -u); do
+	mkdir -p "$R$(dirname "$lib")"
+	cp -L "$lib" "$R$lib"
+done
+: >"$R/modules.order"
+for m in $(modules_for virtio_pci virtio_blk virtio_scsi sg st); do
+	cp "$MODDIR/$m" "$R/lib/modules/"
+	basename "$m" >>"$R/modules.order"
+done
+
+cat >"$R/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
+# wait (bounded) for 4 sg devices, 4 st devices and 2 disks
+i=0
+while [ $i -lt 300 ]; do
+	n=$(ls /dev/sg* /dev/nst[0-9] /dev/vda /dev/vdb 2>/dev/null | wc -l)
+	[ "$n" -ge 10 ] && break
+	sleep 0.1; i=$((i + 1))
+done
+ls /dev/sg* /dev/nst[0-9] /dev/vd?
+# devices by SCSI target id
+sg_of() { for s in /sys/class/scsi_generic/sg*; do
+	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
+nst_of() { for s in /sys/class/scsi_tape/nst[0-9]; do
+	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
+run() {
+	name=$1; shift
+	echo "ZFD-BEGIN $name"
+	"$@" 2>&1
+	echo "ZFD-RC $name $?"
+}
+run auto zfd-dump device=auto /dev/vda
+run wp zfd-dump device=$(sg_of 2),ready_timeout=5 /dev/vda
+run small zfd-dump device=$(sg_of 1) /dev/vda
+
+# read back: file 1 onto the second disk, file 2 (manifest) to the console
+big=$(nst_of 0); small=$(nst_of 1)
+echo "tapes: big $big small $small"
+mt -f $big rewind; mt -f $big setblk 0
+run readback dd if=$big of=/dev/vdb bs=32768
+run manifest-auto dd if=$big bs=32768
+mt -f $big rewind
+mt -f $small rewind; mt -f $small setblk 0
+run readback-small dd if=$small of=/dev/null bs=32768
+run manifest-small dd if=$small bs=32768
+mt -f $small rewind
+run nomedium zfd-dump device=$(sg_of 3),ready_timeout=3 /dev/vda
+echo ZFD-DONE
+sync
+reboot -f
+INIT
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd.cpio" ||
+	fail "cpio failed"
+
+# ---- image, disks, tapes -----------------------------------------------
+"$MKIMAGE" -o "$W/image" -s "$MEM" --seed 7 || fail "zfd-mkimage failed"
+truncate -s 80M "$W/out.img"
+tgt_new_tape "$W/big.tape" 100 || fail "tgtimg failed"
+tgt_new_tape "$W/small.tape" 16 || fail "tgtimg failed"
+tgt_new_tape "$W/wp.tape" 100 || fail "tgtimg failed"
+tgt_new_tape "$W/empty.tape" 16 || fail "tgtimg failed"
+cp "$W/wp.tape" "$W/wp.tape.orig"
+cp "$W/empty.tape" "$W/empty.tape.orig"
+
+tgt_start "$W" || fail "tgtd did not start"
+note "tgtd pid $TGT_PID on 127.0.0.1:$TGT_PORT, control $TGT_CTL"
+IQN=iqn.2026-11.org.zfcpdump.test
+tgt_add_tape 1 "$IQN:big" "$W/big.tape" || fail "tgtadm (big)"
+tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
+tgt_add_tape 3 "$IQN:wp" "$W/wp.tape" readonly=1 || fail "tgtadm (wp)"
+tgt_add_tape 4 "$IQN:empty" "$W/empty.tape" online=0 || fail "tgtadm (empty)"
+
+tape_dev() {	# tid scsi-id
+	echo "-drive driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:$3,lun=1,if=none,id=t$1"
+	echo "-device scsi-generic,drive=t$1,bus=scsi0.0,channel=0,scsi-id=$2,lun=0"
+}
+
+note "booting the guest (TCG)"
+start=$(date +%s)
+qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
+	-no-reboot -kernel "$KERNEL" -initrd "$W/initrd.cpio" \
+	-append "console=ttyS0 panic=-1 quiet" \
+	-serial "file:$W/console.log" \
+	-drive "file=$W/image,format=raw,if=virtio,readonly=on" \
+	-drive "file=$W/out.img,format=raw,if=virtio" \
+	-device virtio-scsi-pci,id=scsi0 \
+	$(tape_dev 1 0 big) $(tape_dev 2 1 small) $(tape_dev 3 2 wp) \
+	$(tape_dev 4 3 empty) \
+	>"$W/qemu.log" 2>&1 &
+QEMU_PID=$!
+while kill -0 "$QEMU_PID" 2>/dev/null; do
+	if [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
+		kill -KILL "$QEMU_PID"
+		fail "guest did not finish within $TIMEOUT s (console: $W/console.log)"
+	fi
+	sleep 1
+done
+wait "$QEMU_PID"
+QEMU_PID=
+note "guest ran $(($(date +%s) - start)) s"
+tgt_stop
+
+C=$W/console.log
+tr -d '\r' <"$C" >"$C.txt"
+grep -q ZFD-DONE "$C.txt" || { cat "$C.txt" "$W/qemu.log" >&2; fail "guest did not finish its script"; }
+
+# section NAME: the guest's output of step NAME
+section() {
+	sed -n "/^ZFD-BEGIN $1\$/,/^ZFD-RC $1 /p" "$C.txt" | sed '1d;$d'
+}
+rc_of() {
+	sed -n "s/^ZFD-RC $1 //p" "$C.txt"
+}
+expect_in() {	# step regex
+	section "$1" | grep -Eq -- "$2" || { section "$1" >&2; fail "$1: output lacks /$2/"; }
+}
+mf() {	# step key
+	section "$1" | sed -n "s/^$2: //p" | head -n 1
+}
+
+# tape records from tgt's backing file: "data SIZE" / "filemark" lines
+records() {
+	tgtimg --op=show --device-type=tape --file="$1" | awk '
+		/Uncompressed data/ { for (i = 1; i <= NF; i++) if ($i == "sz") print "data " $(i + 1); next }
+		/Filemark/ { print "filemark" }'
+}
+
+# ---- device = auto, complete dump --------------------------------------
+[ "$(rc_of auto)" = 0 ] || { section auto >&2; fail "auto: exit $(rc_of auto), expected 0"; }
+records "$W/big.tape" >"$W/big.rec"
+nrec=$((MEM_BYTES / 32768))
+{
+	echo "data 4096"
+	for _ in $(seq "$nrec"); do echo "data 32768"; done
+	echo "data 16"
+	echo filemark
+} >"$W/big.want"
+head -n $((nrec + 3)) "$W/big.rec" | cmp -s - "$W/big.want" ||
+	{ diff "$W/big.want" "$W/big.rec" | head >&2; fail "big tape: file 1 is not 1 x 4096, $nrec x 32768, 1 x 16, filemark"; }
+[ "$(wc -l <"$W/big.rec")" = $((nrec + 5)) ] && \
+	sed -n "$((nrec + 4))p" "$W/big.rec" | grep -q '^data [0-9]' && \
+	[ "$(tail -n 1 "$W/big.rec")" = filemark ] ||
+	{ tail -n 4 "$W/big.rec" >&2; fail "big tape: file 2 is not one manifest record and a filemark"; }
+note "big tape: 1 x 4096, $nrec x 32768, 1 x 16, filemark, manifest, filemark"
+
+# read back through st: the s390 stream, byte-exact
+expect_in readback "^$nrec\+2 records in"
+cmp -n $((4096 + MEM_BYTES)) "$W/image" "$W/out.img" ||
+	fail "read-back data differ from the image"
+dd if="$W/out.img" bs=1 skip=$((4096 + MEM_BYTES)) count=8 2>/dev/null | grep -q DUMP_END ||
+	fail "read-back: no end marker after the memory"
+[ "$(mf manifest-auto status)" = complete ] || { section manifest-auto >&2; fail "manifest: status not complete"; }
+[ "$(mf manifest-auto dumped_bytes)" = $MEM_BYTES ] || fail "manifest: dumped_bytes"
+[ "$(mf manifest-auto mem_size)" = $MEM_BYTES ] || fail "manifest: mem_size"
+mf manifest-auto sink | grep -q '^tape:/dev/sg' || fail "manifest: sink"
+want=$(head -c $((4096 + MEM_BYTES + 16)) "$W/out.img" | xxhsum -H2 | cut -d' ' -f1)
+[ "$(mf manifest-auto digest)" = "xxh3-128:$want" ] ||
+	fail "manifest digest $(mf manifest-auto digest) != xxh3-128:$want of the read-back stream"
+note "digest of the read-back stream matches the manifest"
+note "read back through st: byte-exact, end marker, manifest complete"
+
+# ---- write-protected ---------------------------------------------------
+[ "$(rc_of wp)" = 1 ] || { section wp >&2; fail "wp: exit $(rc_of wp), expected 1"; }
+expect_in wp 'tape is write-protected; nothing written'
+cmp -s "$W/wp.tape" "$W/wp.tape.orig" || fail "write-protected tape was changed"
+note "write-protected tape: refused, unchanged"
+
+# ---- no cartridge (tgt: online=0) --------------------------------------
+[ "$(rc_of nomedium)" = 1 ] || { section nomedium >&2; fail "nomedium: exit $(rc_of nomedium), expected 1"; }
+expect_in nomedium 'no tape loaded \(Not Ready: Medium not present \(ASC/ASCQ 3a/00\)\); nothing written'
+cmp -s "$W/empty.tape" "$W/empty.tape.orig" || fail "offline tape was changed"
+note "drive without cartridge: no tape loaded (Medium not present), nothing written"
+
+# ---- tape too small ----------------------------------------------------
+[ "$(rc_of small)" = 1 ] || { section small >&2; fail "small: exit $(rc_of small), expected 1"; }
+expect_in small 'tape full after [0-9]+ bytes'
+full=$(section small | grep -oE 'tape full after [0-9]+ bytes' | head -n 1 | grep -oE '[0-9]+')
+records "$W/small.tape" >"$W/small.rec"
+k=$(awk '/^filemark/ { exit } NR > 1' "$W/small.rec" | grep -c '^data 32768$')
+[ "$(head -n 1 "$W/small.rec")" = "data 4096" ] || fail "small tape: first record is not the header"
+[ "$full" = $((k * 32768)) ] || fail "small tape: 'tape full after $full bytes' but $k memory records on tape"
+[ "$(sed -n "$((k + 2))p" "$W/small.rec")" = filemark ] ||
+	{ sed -n "$((k)),$((k + 4))p" "$W/small.rec" >&2; fail "small tape: no filemark right after the memory (or an end marker)"; }
+expect_in readback-small "^$k\+1 records in"
+[ "$(mf manifest-small status)" = incomplete ] || { section manifest-small >&2; fail "small tape: manifest status not incomplete"; }
+mf manifest-small reason | grep -q "tape full after $full bytes" || fail "small tape: manifest reason"
+note "small tape: tape full after $full bytes ($k records), exit 1, manifest incomplete"
+
+failed=0; [ -n "${ZFD_KEEP:-}" ] && failed=1
+echo "PASS: tape e2e"

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_tape_feed: drives the tape sink the way the daemon does
+ * (configure, prepare, open, write in 1 MiB blocks, finish, close), for
+ * bench/tape.sh (simulated drive) and tests/e2e/tape.sh (a real drive in
+ * a QEMU guest, until the daemon's "-o tape:..." replaces it there).
+ *
+ *   test_tape_feed mkimage OUT SIZE [SEED]
+ *	an s390 dump image (header + memory: zero runs, text, random)
+ *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]]
+ *			 [--synthetic SIZE] [IMAGE]
+ *	exit 0: complete, 1: failed or incomplete, 2: usage or config
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+#include <zfcpdump/sink.h>
+
+#include "be.h"
+#include "digest.h"
+#include "fmt_s390.h"
+#include "tape_scsi.h"
+#include "tape_sim.h"
+#include "util.h"
+
+#define BLK	(1u << 20)
+
+extern const struct zfd_sink zfd_sink_entry;
+
+static void host_vlog(const struct zfd_host *host, int level, const char *fmt,
+		      va_list ap)
+{
+	if (!(level & ZFD_LOG_PLAIN))
+		fprintf(stderr, "tape: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void make_hdr(uint8_t *buf, uint64_t mem_size)
+{
+	struct zfd_s390_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = ZFD_S390_MAGIC;
+	h.version = 5;
+	h.hdr_size = ZFD_S390_HDR_SIZE;
+	h.page_size = ZFD_S390_PAGE_SIZE;
+	h.mem_size = mem_size;
+	h.mem_end = mem_size - 1;
+	h.num_pages = (uint32_t)(mem_size / 4096);
+	h.tod = zfd_tod_now();
+	h.arch = ZFD_S390_ARCH_S390X;
+	h.build_arch = ZFD_S390_ARCH_S390X;
+	h.mem_size_real = mem_size;
+	h.cpu_cnt = 1;
+	h.real_cpu_cnt = 1;
+	zfd_s390_hdr_encode(&h, buf);
+}
+
+/* Memory of page p: runs of zero pages (1 MiB regions), text, random. */
+static void fill_page(uint8_t *pg, uint64_t p, uint64_t seed)
+{
+	uint64_t s = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ (p + 1);
+	uint64_t region = p / 256, kind = (region * 2654435761u + seed) % 10;
+	size_t i;
+
+	if (kind < 5) {
+		memset(pg, 0, 4096);
+	} else if (kind < 8) {
+		for (i = 0; i < 4096; i++)
+			pg[i] = (uint8_t)"zfcpdump tape test text page "[(i + p) % 29];
+		memcpy(pg, &p, sizeof(p));
+	} else {
+		for (i = 0; i < 4096; i += 8) {
+			uint64_t v = rnd(&s);
+
+			memcpy(pg + i, &v, 8);
+		}
+	}
+}
+
+static int mkimage(const char *out, const char *size_s, const char *seed_s)
+{
+	uint64_t size, seed = seed_s ? strtoull(seed_s, NULL, 0) : 1, p;
+	uint8_t *buf;
+	FILE *f;
+
+	if (zfd_parse_size(size_s, &size) || !size || size % BLK) {
+		fprintf(stderr, "mkimage: SIZE must be a multiple of 1M\n");
+		return 2;
+	}
+	buf = malloc(BLK);
+	f = fopen(out, "wb");
+	if (!buf || !f) {
+		fprintf(stderr, "mkimage: %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	make_hdr(buf, size);
+	fwrite(buf, 1, ZFD_S390_HDR_SIZE, f);
+	for (p = 0; p < size / 4096; p++) {
+		fill_page(buf + (p % 256) * 4096, p, seed);
+		if (p % 256 == 255 && fwrite(buf, 1, BLK, f) != BLK)
+			break;
+	}
+	if (fclose(f)) {
+		fprintf(stderr, "mkimage: %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	free(buf);
+	return 0;
+}
+
+/* "key=value,key=value" into the sink's group, typed like the daemon. */
+static int parse_opts(config_t *cfg, const char *opts, config_setting_t **grp)
+{
+	char *dup = strdup(opts ? opts : ""), *tok, *save = NULL, *eq;
+	config_setting_t *g, *s;
+
+	g = config_setting_add(config_root_setting(cfg), "sink", CONFIG_TYPE_GROUP);
+	s = config_setting_add(g, "type", CONFIG_TYPE_STRING);
+	config_setting_set_string(s, "tape");
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq) {
+			fprintf(stderr, "-o: '%s' is not key=value\n", tok);
+			free(dup);
+			return -EINVAL;
+		}
+		*eq++ = 0;
+		if (*eq && strspn(eq, "0123456789") == strlen(eq)) {
+			s = config_setting_add(g, tok, CONFIG_TYPE_INT64);
+			config_setting_set_int64(s, strtoll(eq, NULL, 10));
+		} else if (!strcmp(eq, "true") || !strcmp(eq, "false")) {
+			s = config_setting_add(g, tok, CONFIG_TYPE_BOOL);
+			config_setting_set_bool(s, !strcmp(eq, "true"));
+		} else {
+			s = config_setting_add(g, tok, CONFIG_TYPE_STRING);
+			config_setting_set_string(s, eq);
+		}
+	}
+	free(dup);
+	*grp = g;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int dump(int argc, char **argv)
+{
+	const struct zfd_sink *sink = &zfd_sink_entry;
+	struct zfd_host host = { .abi = ZFD_SINK_ABI, .vlog = host_vlog,
+				 .root = "/", .sink_desc = "tape",
+				 .verbosity = 1 };
+	struct zfd_dump_info info = { 0 };
+	struct zfd_result res = { 0 };
+	const char *opts = NULL, *image = NULL;
+	uint64_t synthetic = 0, sim_cap = 0, max_mem, off, zero_pages = 0;
+	uint64_t zmap[BLK / 4096 / 64];
+	struct tape_sim *sim = NULL;
+	struct zfd_digest *dg;
+	config_setting_t *grp;
+	uint8_t *hdr, *buf;
+	int i, fd = -1, rc, ret = 1;
+	void *ctx = NULL;
+	double t0, t1, tw, in_sink = 0;
+	config_t cfg;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			opts = argv[++i];
+		else if (!strcmp(argv[i], "--sim"))
+			sim = tape_sim_new();
+		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
+			zfd_parse_size(argv[++i], &sim_cap);
+		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
+			zfd_parse_size(argv[++i], &synthetic);
+		else if (argv[i][0] != '-' && !image)
+			image = argv[i];
+		else {
+			fprintf(stderr, "dump: bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!image == !synthetic || (synthetic % BLK)) {
+		fprintf(stderr, "dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
+		return 2;
+	}
+	if (sim) {
+		sim->keep_data = false;
+		if (sim_cap)
+			sim->capacity = sim_cap;
+		tape_sim_current = sim;
+		tape_backend_open = tape_sim_open;
+	}
+	hdr = aligned_alloc(ZFD_ALIGN, ZFD_HDR_SIZE);
+	buf = aligned_alloc(ZFD_ALIGN, BLK);
+	dg = zfd_digest_new();
+	if (!hdr || !buf || !dg)
+		return 1;
+	if (image) {
+		fd = open(image, O_RDONLY);
+		if (fd < 0 || zfd_pread_full(fd, hdr, ZFD_HDR_SIZE, 0) != ZFD_HDR_SIZE) {
+			fprintf(stderr, "dump: %s: cannot read the header\n", image);
+			return 1;
+		}
+		info.mem_size = zfd_get_be64(hdr + ZFD_S390_OFF_MEM_SIZE);
+	} else {
+		make_hdr(hdr, synthetic);
+		info.mem_size = synthetic;
+		for (off = 0; off < BLK; off += 4096)
+			fill_page(buf + off, off / 4096 + 512, 3);
+	}
+	info.hdr = hdr;
+	info.mem_size_orig = info.mem_size;
+	info.source = image ? image : "synthetic";
+	info.started = time(NULL);
+
+	config_init(&cfg);
+	if (parse_opts(&cfg, opts, &grp) ||
+	    sink->configure(&host, grp, &ctx)) {
+		ret = 2;
+		goto out;
+	}
+	rc = sink->prepare(ctx, &info, &max_mem);
+	rc = rc ? rc : sink->open(ctx, &info);
+	if (rc)
+		goto out;
+
+	zfd_digest_update(dg, hdr, ZFD_HDR_SIZE);
+	t0 = now_s();
+	res.status = ZFD_STATUS_COMPLETE;
+	for (off = 0; off < info.mem_size; off += BLK) {
+		struct zfd_block blk = { .offset = off, .data = buf,
+					 .kind = ZFD_BLK_DATA, .zero_map = zmap };
+		size_t p;
+
+		blk.len = (size_t)ZFD_MIN(BLK, info.mem_size - off);
+		blk.nr_pages = (blk.len + 4095) / 4096;
+		if (fd >= 0 && zfd_pread_full(fd, buf, blk.len,
+					      ZFD_HDR_SIZE + off) != (ssize_t)blk.len) {
+			fprintf(stderr, "dump: %s: short read at %" PRIu64 "\n",
+				image, off);
+			res.status = ZFD_STATUS_INCOMPLETE;
+			res.reason = "source read error";
+			break;
+		}
+		memset(zmap, 0, sizeof(zmap));
+		for (p = 0; p < blk.nr_pages; p++)
+			if (zfd_is_zero(buf + p * 4096, 4096)) {
+				zmap[p / 64] |= 1ULL << (p % 64);
+				blk.nr_zero_pages++;
+			}
+		tw = now_s();
+		rc = sink->write(ctx, &blk);
+		in_sink += now_s() - tw;
+		if (rc) {
+			res.status = ZFD_STATUS_INCOMPLETE;
+			res.reason = "tape sink write failed";
+			break;
+		}
+		zfd_digest_update(dg, buf, blk.len);
+		res.dumped_bytes += blk.len;
+		zero_pages += blk.nr_zero_pages;
+	}
+	t1 = now_s();
+	res.zero_pages = zero_pages;
+	res.finished = time(NULL);
+	res.seconds = t1 - t0;
+	if (res.status == ZFD_STATUS_COMPLETE) {
+		zfd_s390_end_marker(res.end_marker, zfd_tod_now());
+		zfd_digest_update(dg, res.end_marker, ZFD_END_MARKER_SIZE);
+	}
+	zfd_digest_string(dg, res.digest, sizeof(res.digest));
+	rc = sink->finish(ctx, &info, &res);
+	printf("fed %" PRIu64 " bytes in %.3f s (%.0f MiB/s; in the sink %.3f s, %.0f MiB/s), status %s, finish %d\n",
+	       res.dumped_bytes, t1 - t0,
+	       res.dumped_bytes / 1048576.0 / (t1 > t0 ? t1 - t0 : 1e-9),
+	       in_sink, res.dumped_bytes / 1048576.0 / (in_sink > 0 ? in_sink : 1e-9),
+	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete", rc);
+	if (sim)
+		printf("sim: %zu records and filemarks\n", sim->nr);
+	ret = (rc || res.status != ZFD_STATUS_COMPLETE) ? 1 : 0;
+out:
+	if (ctx)
+		sink->close(ctx);
+	config_destroy(&cfg);
+	zfd_digest_free(dg);
+	free(buf);
+	free(hdr);
+	if (fd >= 0)
+		close(fd);
+	tape_sim_free(sim);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "mkimage"))
+		return mkimage(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
+	if (argc >= 2 && !strcmp(argv[1], "dump"))
+		return dump(argc, argv);
+	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N]] [--synthetic SIZE] [IMAGE]\n",
+		argv[0]);
+	return 2;
+}
