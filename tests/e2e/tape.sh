@@ -26,7 +26,7 @@ build=$(cd "${1:-${ZFD_BUILD:-$src/build}}" && pwd)
 # linked in, driven through the same calls), to tell sink from daemon.
 DUMPER=${ZFD_E2E_DUMPER:-zfcpdump}
 case $DUMPER in
-zfcpdump) BINS=("$build/zfcpdump" "$build/sinks/tape.so") ;;
+zfcpdump) BINS=("$build/zfcpdump" "$build/sinks/tape.so" "$build/zfcpdump-get") ;;
 feed) BINS=("$build/tests/unit/test_tape_feed") ;;
 *) echo "ZFD_E2E_DUMPER must be zfcpdump or feed" >&2; exit 2 ;;
 esac
@@ -90,6 +90,7 @@ if [ "$DUMPER" = zfcpdump ]; then
 	mkdir -p "$R/lib/zfcpdump/sinks"
 	cp -L "$build/zfcpdump" "$R/bin/zfcpdump"
 	cp -L "$build/sinks/tape.so" "$R/lib/zfcpdump/sinks/tape.so"
+	cp -L "$build/zfcpdump-get" "$R/bin/zfcpdump-get"
 	cat >"$R/bin/zfd-dump" <<'SH'
 #!/bin/sh
 # zfd-dump SINKOPTS SOURCE
@@ -156,6 +157,15 @@ mt -f $small rewind; mt -f $small setblk 0
 run readback-small dd if=$small of=/dev/null bs=32768
 run manifest-small dd if=$small bs=32768
 mt -f $small rewind
+# zfcpdump-get reads the tapes through st (/dev/nstN, MTIO)
+if [ -x /bin/zfcpdump-get ]; then
+	run get-verify zfcpdump-get verify $big
+	mt -f $big rewind
+	run get-info zfcpdump-get info $big
+	mt -f $big rewind
+	run get-verify-small zfcpdump-get verify $small
+	mt -f $small rewind
+fi
 run nomedium zfd-dump device=$(sg_of 3),ready_timeout=3 /dev/vda
 echo ZFD-DONE
 sync
@@ -271,6 +281,18 @@ want=$(head -c $((4096 + MEM_BYTES + 16)) "$W/out.img" | xxhsum -H2 | cut -d' ' 
 	fail "manifest digest $(mf manifest-auto digest) != xxh3-128:$want of the read-back stream"
 note "digest of the read-back stream matches the manifest"
 note "read back through st: byte-exact, end marker, manifest complete"
+
+# ---- zfcpdump-get on the tapes, in the guest through st ----------------
+if [ "$DUMPER" = zfcpdump ]; then
+	[ "$(rc_of get-verify)" = 0 ] || { section get-verify >&2; fail "zfcpdump-get verify $big: exit $(rc_of get-verify)"; }
+	expect_in get-verify "complete, $MEM_BYTES memory bytes, digest ok \\(xxh3-128:$want\\)"
+	[ "$(rc_of get-info)" = 0 ] || { section get-info >&2; fail "zfcpdump-get info: exit $(rc_of get-info)"; }
+	expect_in get-info '^Status: +complete$'
+	expect_in get-info '^Input: +tape$'
+	[ "$(rc_of get-verify-small)" = 1 ] || { section get-verify-small >&2; fail "zfcpdump-get verify (small): exit $(rc_of get-verify-small)"; }
+	expect_in get-verify-small 'incomplete: [0-9]+ of [0-9]+ memory bytes dumped \(tape full after'
+	note "zfcpdump-get through st: big tape verified, small tape incomplete"
+fi
 
 # ---- write-protected ---------------------------------------------------
 [ "$(rc_of wp)" = 1 ] || { section wp >&2; fail "wp: exit $(rc_of wp), expected 1"; }

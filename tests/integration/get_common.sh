@@ -1,4 +1,7 @@
 # Helpers for the zfcpdump-get shell tests (sourced after tests/lib.sh).
+# A sanitizer report must never pass for an expected exit status 1.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86"
 MKDUMP="$TEST_WRAPPER $ZFD_BUILD/tests/integration/get-mkdump"
 GET=$ZFCPDUMP_GET
 MEM=$((8 << 20))

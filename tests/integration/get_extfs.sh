@@ -81,4 +81,28 @@ expect_err "digest mismatch"
 dbg "$fs" "rm dumps/dump.3.info"
 expect_rc 1 $GET verify "$fs:dumps/dump.3"
 expect_err "manifest missing"
+
+note "real dumps: zfcpdump file source -> extfs sink (s390 and elf) -> zfcpdump-get"
+fs=$T/real.ext3
+mke2fs -q -F -t ext3 "$fs" 64M || fail "mke2fs"
+zfd() {
+	$ZFCPDUMP -q --plugin-dir "$ZFD_PLUGINS" --cmdline none "$@"
+}
+expect_rc 0 zfd -s "file:$T/img" -o "extfs:device=$fs"
+expect_rc 0 zfd -s "file:$T/img" -o "extfs:device=$fs,format=elf"
+expect_rc 0 $GET list "$fs"
+cp "$T/.stdout" "$T/real.list"
+grep -Eq '^0 +dump.0 +8.0 .* complete' "$T/real.list" || { cat "$T/real.list"; fail "list: real dump.0"; }
+grep -Eq '^1 +dump.1 +8.0 .* complete' "$T/real.list" || { cat "$T/real.list"; fail "list: real dump.1 (elf)"; }
+expect_rc 0 $GET verify "$fs:dump.0"
+expect_rc 0 $GET copy "$fs:dump.0" "$T/real0"
+same_bytes "$T/real0" 0 "$T/img" 0 $((4096 + MEM))
+expect_rc 0 $GET info "$fs:dump.1"
+expect_out "^Input: +ELF core$"
+expect_out "^  format +elf$"
+expect_rc 0 $GET copy "$fs:dump.1" "$T/real1"
+same_bytes "$T/real1" 4096 "$T/img" 4096 $MEM
+expect_rc 0 $GET copy "$fs:dump.0" "$T/real0.elf" -f elf
+expect_rc 0 $GET copy "$fs:dump.1" "$T/real1.elf" -f elf
+cmp "$T/real0.elf" "$T/real1.elf" || fail "ELF from the sink differs from ELF by zfcpdump-get"
 exit 0

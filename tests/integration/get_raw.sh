@@ -63,4 +63,31 @@ expect_rc 1 $GET verify "$inc"
 expect_err "incomplete: 3145728 of"
 expect_rc 0 $GET info "$inc"
 expect_out "^Status: +incomplete"
+
+note "real dumps: zfcpdump file source -> raw sink -> zfcpdump-get"
+zraw() {
+	$ZFCPDUMP -q --plugin-dir "$ZFD_PLUGINS" --cmdline none "$@"
+}
+part=$T/part
+truncate -s $((MEM + 3 * 4096)) "$part"
+expect_rc 0 zraw -s "file:$T/img" -o "raw:device=$part"
+expect_rc 0 $GET verify "$part"
+expect_rc 0 $GET info "$part"
+expect_out "^Status: +complete$"
+expect_out "^  sink +raw:$part$"
+expect_rc 0 $GET copy "$part" "$T/real"
+same_bytes "$T/real" 0 "$T/img" 0 $((4096 + MEM))
+[ "$(stat -c %s "$T/real")" = $((4096 + MEM + 16)) ] || fail "real copy size"
+expect_rc 0 $GET verify "$T/real"
+expect_rc 0 $GET copy "$part" "$T/real.elf" -f elf
+expect_rc 0 $GET copy "$T/real.elf" "$T/real.back"
+same_bytes "$T/real.back" 4096 "$T/img" 4096 $MEM
+# the source breaks off after 3 MiB: the raw sink marks the dump incomplete
+head -c $((4096 + (3 << 20))) "$T/img" >"$T/short.img"
+expect_rc 1 zraw -s "file:$T/short.img" -o "raw:device=$part"
+expect_rc 1 $GET verify "$part"
+expect_err "incomplete: 3145728 of $MEM memory bytes dumped.*digest of the 3145728 dumped bytes ok"
+expect_rc 0 $GET info --json "$part"
+[ "$(json_get "$T/.stdout" 'd["status"], d["manifest"]["fields"]["dumped_bytes"]')" = "('incomplete', '3145728')" ] ||
+	fail "info of the real incomplete raw dump"
 exit 0

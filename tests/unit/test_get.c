@@ -42,7 +42,8 @@ static void aws_block(struct aws_buf *a, const void *data, size_t len,
 	a->p[a->len + 3] = (uint8_t)(a->prev >> 8);
 	a->p[a->len + 4] = flags;
 	a->p[a->len + 5] = 0;
-	memcpy(a->p + a->len + 6, data, len);
+	if (len)
+		memcpy(a->p + a->len + 6, data, len);
 	a->len += 6 + len;
 	a->prev = (uint16_t)len;
 }
