@@ -15,6 +15,9 @@ mkfs ext3 "$T/fs" 64M
 expect_rc 0 $ZFD -s "file:$T/img" -o "extfs:device=$T/fs,fsck=no"
 check_dump "$T/fs" /dump.0 "$T/img"
 fsck_clean "$T/fs"
+# zfcpdump-get finds and verifies it inside the unmounted filesystem
+expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.0"
+expect_out "complete, $((16 << 20)) memory bytes, digest ok"
 
 note "unknown key and bad values name the place"
 expect_rc 2 $ZFD -s "file:$T/img" -o "extfs:device=$T/fs,colour=red"
@@ -167,4 +170,8 @@ e2fsck -p "$T/fs" >"$T/p.out" 2>&1 || rc=$?
 fsck_clean "$T/fs"
 fs_get "$T/fs" /dump.0.incomplete "$T/part"
 same_bytes "$T/part" 0 "$T/big" 0 "$(stat -c %s "$T/part")"
+# never taken for a complete dump
+rc=0
+$ZFCPDUMP_GET verify "$T/fs:dump.0.incomplete" >/dev/null 2>&1 || rc=$?
+[ $rc != 0 ] || fail "zfcpdump-get verify accepts an interrupted dump"
 exit 0
