@@ -184,16 +184,10 @@ static int read_attr(const char *root, const char *path, char *buf, size_t len)
 static int write_attr(const char *root, const char *path, const char *val)
 {
 	char full[4096];
-	int fd, rc = 0;
+	int rc;
 
 	zfd_root_path(root, path, full, sizeof(full));
-	fd = open(full, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
+	rc = zfd_write_string(full, val);
 	if (rc)
 		zfd_warn("write '%s' to %s: %s", val, full, strerror(-rc));
 	else

@@ -41,17 +41,9 @@ static int zcore_write_file(struct zcore_src *zs, const char *name,
 			    const char *val)
 {
 	char path[4200];
-	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", zs->dir, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	return rc;
+	return zfd_write_string(path, val);
 }
 
 static int zcore_release_hsa(struct zfd_source *src)

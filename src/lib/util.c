@@ -2,6 +2,7 @@
 /* Small helpers shared by the daemon, the plugins and the tools. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,20 @@ ssize_t zfd_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int zfd_write_string(const char *path, const char *val)
+{
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
 }
 
 void zfd_root_path(const char *root, const char *path, char *buf, size_t len)

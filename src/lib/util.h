@@ -31,6 +31,10 @@ void zfd_hlog(const struct zfd_host *host, int level, const char *fmt, ...);
 ssize_t zfd_pread_full(int fd, void *buf, size_t len, uint64_t off);
 ssize_t zfd_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 
+/* Writes the string val to an existing file (sysfs/debugfs attributes):
+ * open O_WRONLY, one write, close. Returns 0 or -errno. */
+int zfd_write_string(const char *path, const char *val);
+
 /* Joins root and path ("/" root gives path itself) into buf. */
 void zfd_root_path(const char *root, const char *path, char *buf, size_t len);
 
