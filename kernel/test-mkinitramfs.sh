@@ -64,7 +64,15 @@ grep -q "^file .*/libconfig.so" "$l" || fail "libconfig not packed"
 ! grep -q "^file .*/libkmod.so" "$l" || fail "libkmod packed without modules"
 unpacked=$(sed -n 's/.*: \([0-9]*\) KiB unpacked.*/\1/p' "$T/.stdout")
 note "unpacked without modules: $unpacked KiB"
-[ "$unpacked" -le 8192 ] || fail "initramfs without modules is $unpacked KiB (> 8 MiB)"
+# The 8 MiB budget is a property of the production build (the "build"
+# stage runs this same test there); instrumented ASan/UBSan binaries and
+# their runtimes are several times larger and are never packed for real.
+if [ "${ZFD_SANITIZERS:-no}" = yes ]; then
+	note "sanitizer build: size budget checked in the production build"
+else
+	[ "$unpacked" -le 8192 ] ||
+		fail "initramfs without modules is $unpacked KiB (> 8 MiB)"
+fi
 # A config that lists modules gets libkmod and its libraries.
 printf 'sinks = ( { type = "raw"; device = "/dev/sda2"; } );\nmodules = [ "sd_mod" ];\n' \
 	>"$T/mods.conf"
