@@ -76,7 +76,7 @@ static int null_configure(const struct zfd_host *host,
 static int null_prepare(void *ctx, const struct zfd_dump_info *info,
 			uint64_t *max_mem)
 {
-	*max_mem = UINT64_MAX;		/* holds any amount */
+	*max_mem = UINT64_MAX; /* holds any amount */
 	return 0;
 }
 
@@ -84,7 +84,8 @@ static int null_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct null_sink *ns = ctx;
 
-	ns->bytes = 0;			/* a failover pass starts again */
+	/* a failover pass starts again */
+	ns->bytes = 0;
 	ns->blocks = 0;
 	ns->zero_pages = 0;
 	return 0;
@@ -100,29 +101,48 @@ static int null_write(void *ctx, const struct zfd_block *blk)
 	return 0;
 }
 
+static const char *status_name(enum zfd_status status)
+{
+	switch (status) {
+	case ZFD_STATUS_COMPLETE:
+		return "complete";
+	case ZFD_STATUS_INCOMPLETE:
+		return "incomplete";
+	case ZFD_STATUS_TRUNCATED:
+		return "truncated";
+	}
+	return "unknown";
+}
+
 static int null_finish(void *ctx, const struct zfd_dump_info *info,
 		       const struct zfd_result *res)
 {
-	static const char *const status[] = { "complete", "incomplete", "truncated" };
 	struct null_sink *ns = ctx;
-	const char *st = res->status <= ZFD_STATUS_TRUNCATED ?
-			 status[res->status] : "unknown";
 	FILE *f;
+	int rc;
 
-	nlog(ns->host, ZFD_LOG_INFO, "counted %" PRIu64 " bytes in %" PRIu64
-	     " blocks", ns->bytes, ns->blocks);
+	nlog(ns->host, ZFD_LOG_INFO,
+	     "counted %" PRIu64 " bytes in %" PRIu64 " blocks", ns->bytes,
+	     ns->blocks);
 	if (!ns->report)
 		return 0;
 	f = fopen(ns->report, "w");
 	if (!f) {
-		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report, strerror(errno));
-		return -errno;
+		rc = -errno;
+		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report,
+		     strerror(-rc));
+		return rc;
 	}
-	fprintf(f, "bytes=%" PRIu64 " blocks=%" PRIu64 " zero_pages=%" PRIu64
-		" status=%s\n", ns->bytes, ns->blocks, ns->zero_pages, st);
+	fprintf(f,
+		"bytes=%" PRIu64 " blocks=%" PRIu64 " zero_pages=%" PRIu64
+		" status=%s\n",
+		ns->bytes, ns->blocks, ns->zero_pages,
+		status_name(res->status));
 	if (fclose(f)) {
-		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report, strerror(errno));
-		return -EIO;
+		rc = -errno;
+		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report,
+		     strerror(-rc));
+		return rc;
 	}
 	return 0;
 }
