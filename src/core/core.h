@@ -164,7 +164,10 @@ int zfd_pipeline_pass(struct zfd_run *run);
 /* ---- pid1.c ---- */
 void zfd_pid1_mounts(void);
 void zfd_pid1_console(void);
-int zfd_load_modules(const char *const *modules, size_t nr, bool perform);
+/* The load order zfcpdump-mkinitramfs writes (see pid1.c), under --root. */
+#define ZFD_MODULES_ORDER "/lib/modules/zfcpdump.order"
+int zfd_load_modules(const char *root, const char *const *modules, size_t nr,
+		     bool perform);
 int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
 void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		      bool perform);

@@ -453,6 +453,19 @@ static int dump(struct daemon *d, struct zfd_run *run)
 	return EXIT_FAILED;
 }
 
+/*
+ * --check-config lists the config's modules on stdout, one "module SPEC"
+ * line each: zfcpdump-mkinitramfs packs them and writes their load order.
+ */
+static void print_config_modules(const struct zfd_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_modules; i++)
+		printf("module %s\n", c->modules[i]);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon *d;
@@ -492,6 +505,7 @@ int main(int argc, char **argv)
 		zfd_info("%s: config OK (%zu sink%s, %zu kernel module%s)",
 			 d->cfg.file, d->nr_sinks, d->nr_sinks == 1 ? "" : "s",
 			 d->cfg.nr_modules, d->cfg.nr_modules == 1 ? "" : "s");
+		print_config_modules(&d->cfg);
 		ret = EXIT_COMPLETE;
 		goto out;
 	}
@@ -500,7 +514,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait);
-	zfd_load_modules(d->cfg.modules, d->cfg.nr_modules, d->pid1);
+	zfd_load_modules(d->o.root, d->cfg.modules, d->cfg.nr_modules, d->pid1);
 
 	rc = open_source(d);
 	if (rc) {
