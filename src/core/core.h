@@ -172,4 +172,21 @@ int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
 void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		      bool perform);
 
+/* ---- json.c: zfcpdump --json FILE ---- */
+struct zfd_json_run {
+	int exit_code;
+	const char *error;		/* why no sink was tried, or NULL */
+	const char *source;		/* NULL: no source opened */
+	uint64_t mem_size;		/* memory bytes of this run (after limit) */
+	bool policy_all;
+	int64_t started;		/* Unix time; 0 = not started */
+	int64_t finished;
+	const struct zfd_sink_inst *sinks;
+	size_t nr_sinks;
+};
+/* "complete", "incomplete", "truncated", "failed" or "not used". */
+const char *zfd_sink_status(const struct zfd_sink_inst *si);
+/* Writes the summary to FILE (atomically); reports errors itself. */
+int zfd_json_summary(const char *file, const struct zfd_json_run *jr);
+
 #endif /* ZFD_CORE_H */
