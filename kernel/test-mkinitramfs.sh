@@ -143,7 +143,7 @@ printf '%s\n' 'static const char mi[] __attribute__((section(".modinfo"), used))
 mopts=("${opts[@]}" --moddir "$T/root" --kver "$K")
 
 printf '%s\n' 'sinks = ( { type = "raw"; device = "/dev/sda2"; } );' \
-	'modules = [ "sd-mod", "zfcp", "fs opt=1 two=\"a b\"", "virt", "extmod x=1" ];' \
+	'modules = [ "sd-mod", "zfcp", "fs opt=1 two=\"a b\"", "virt", "extmod x=1", "crc_b" ];' \
 	>"$T/m.conf"
 expect_rc 0 "$MKI" "${mopts[@]}" -c "$T/m.conf" --module "$T/extmod.ko" --module virt \
 	-o "$T/m.rd" --list "$T/m.list"
@@ -151,7 +151,8 @@ expect_out "wrote $T/m.rd: [0-9]+ KiB unpacked \\([0-9]+ KiB without kernel modu
 expect_out "11 kernel modules for $K, [0-9]+ KiB, loaded in the order of /lib/modules/zfcpdump.order"
 P=/lib/modules/$K
 # The config's order, each after its dependencies and pre-softdeps (an
-# alias: every module it names), before its post-softdeps; the built-in
+# alias: every module it names), before its post-softdeps; soft
+# dependencies optional unless the config asks for them too; the built-in
 # one noted; parameters from the config; compressed modules unpacked (the
 # kernel config is unknown); then the --module ones not loaded yet.
 version=$(sed -n "s/^version='\(.*\)'$/\1/p" "$MKI")
@@ -162,10 +163,10 @@ printf '%s\n' "# zfcpdump.order: written by zfcpdump-mkinitramfs $version for ke
 	"load t10 $P/kernel/c/t10.ko" \
 	"load sd_mod $P/kernel/b/sd-mod.ko" \
 	"builtin zfcp" \
-	"load crc_a $P/kernel/c/crc_a.ko" \
+	"optional crc_a $P/kernel/c/crc_a.ko" \
 	"load crc_b $P/kernel/c/crc_b.ko" \
 	"load fs $P/kernel/d/fs.ko opt=1 two=\"a b\"" \
-	"load post_mod $P/kernel/d/post_mod.ko" \
+	"optional post_mod $P/kernel/d/post_mod.ko" \
 	"load ring $P/kernel/a/ring.ko" \
 	"load virt $P/kernel/a/virt.ko" \
 	"load extmod $P/extra/extmod.ko x=1" >"$T/m.want"

@@ -58,13 +58,16 @@ void zfd_pid1_console(void)
  * ZFD_MODULES_ORDER, one line each:
  *
  *	load NAME PATH [PARAM=VALUE ...]	load PATH with finit_module()
+ *	optional NAME PATH [PARAM=VALUE ...]	the same, for a soft dependency
  *	builtin NAME				built into the kernel: nothing to do
  *
  * PATH is absolute in the initramfs; a PATH ending in .gz, .xz or .zst is
  * left for the kernel to decompress (the builder packs compressed modules
  * only for kernels with CONFIG_MODULE_DECOMPRESS). So PID 1 needs neither
  * libkmod nor the libraries behind it. A module that is missing or fails
- * to load is one warning line; an already loaded one (EEXIST) is fine.
+ * to load is one warning line; an already loaded one (EEXIST) is fine. An
+ * optional one that fails (an accelerated variant the CPU lacks: ENODEV)
+ * is one info line.
  */
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4
@@ -85,7 +88,7 @@ static bool is_compressed(const char *path)
 }
 
 static int load_module_file(const char *root, const char *name,
-			    const char *path, const char *params)
+			    const char *path, const char *params, bool optional)
 {
 	char full[4096];
 	int fd, rc = 0;
@@ -94,8 +97,10 @@ static int load_module_file(const char *root, const char *name,
 	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		zfd_warn("module %s: cannot open %s: %s", name, path, strerror(-rc));
-		return rc;
+		zfd_log(optional ? ZFD_LOG_INFO : ZFD_LOG_WARN,
+			"module %s%s: cannot open %s: %s", name,
+			optional ? " (optional)" : "", path, strerror(-rc));
+		return optional ? 0 : rc;
 	}
 	if (syscall(SYS_finit_module, fd, params,
 		    is_compressed(path) ? MODULE_INIT_COMPRESSED_FILE : 0))
@@ -103,6 +108,10 @@ static int load_module_file(const char *root, const char *name,
 	close(fd);
 	if (rc == -EEXIST) {
 		zfd_info("module %s already loaded", name);
+		return 0;
+	}
+	if (rc && optional) {
+		zfd_info("module %s (optional) not loaded: %s", name, strerror(-rc));
 		return 0;
 	}
 	if (rc) {
@@ -152,6 +161,7 @@ static int load_order_file(const char *root, FILE *f,
 
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *kw, *name, *path, *params;
+		bool optional;
 		size_t i, len;
 
 		lineno++;
@@ -172,8 +182,9 @@ static int load_order_file(const char *root, FILE *f,
 		if (strcmp(kw, "builtin") == 0)
 			continue;
 		path = next_word(&p);
-		if (strcmp(kw, "load") || !path || path[0] != '/') {
-			zfd_warn("%s:%u: not 'load NAME /PATH [PARAMS]' or 'builtin NAME'",
+		optional = strcmp(kw, "optional") == 0;
+		if ((strcmp(kw, "load") && !optional) || !path || path[0] != '/') {
+			zfd_warn("%s:%u: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'",
 				 ZFD_MODULES_ORDER, lineno);
 			failed++;
 			continue;
@@ -182,7 +193,7 @@ static int load_order_file(const char *root, FILE *f,
 		len = strlen(params);
 		while (len && (params[len - 1] == ' ' || params[len - 1] == '\t'))
 			params[--len] = 0;
-		if (load_module_file(root, name, path, params))
+		if (load_module_file(root, name, path, params, optional))
 			failed++;
 	}
 	return failed;

@@ -165,8 +165,9 @@ static void test_compressed(void **state)
 }
 
 /* Already loaded is fine; a failing module, a missing file and a config
- * module that was not packed are one warning line each, and the others
- * are still loaded. */
+ * module that was not packed are one warning line each, an optional one
+ * (a soft dependency) that fails is one info line, and the others are
+ * still loaded. */
 static void test_failures(void **state)
 {
 	const char *const mods[] = { "a", "zfd_nowhere opt=1", "b" };
@@ -174,22 +175,28 @@ static void test_failures(void **state)
 	put("/lib/modules/9.9/a_eexist.ko", "x");
 	put("/lib/modules/9.9/b_enoexec.ko", "x");
 	put("/lib/modules/9.9/c.ko", "x");
+	put("/lib/modules/9.9/accel_enoexec.ko", "x");
 	put(ZFD_MODULES_ORDER,
 	    "load a /lib/modules/9.9/a_eexist.ko\n"
 	    "load b /lib/modules/9.9/b_enoexec.ko\n"
 	    "load gone /lib/modules/9.9/gone.ko\n"
+	    "optional accel /lib/modules/9.9/accel_enoexec.ko\n"
+	    "optional gone2 /lib/modules/9.9/gone2.ko\n"
 	    "load c /lib/modules/9.9/c.ko\n"
 	    "insmod d /lib/modules/9.9/d.ko\n");
 	assert_int_equal(load(mods, 3, true), -ENOENT);
 	assert_string_equal(calls, "a_eexist.ko||0\n"
 				   "b_enoexec.ko||0\n"
+				   "accel_enoexec.ko||0\n"
 				   "c.ko||0\n");
 	assert_string_equal(stderr_buf,
 			    "zfcpdump: module a already loaded\n"
 			    "zfcpdump: warning: module b: cannot load: Exec format error\n"
 			    "zfcpdump: warning: module gone: cannot open /lib/modules/9.9/gone.ko: No such file or directory\n"
+			    "zfcpdump: module accel (optional) not loaded: Exec format error\n"
+			    "zfcpdump: module gone2 (optional): cannot open /lib/modules/9.9/gone2.ko: No such file or directory\n"
 			    "zfcpdump: module c loaded\n"
-			    "zfcpdump: warning: " ZFD_MODULES_ORDER ":5: not 'load NAME /PATH [PARAMS]' or 'builtin NAME'\n"
+			    "zfcpdump: warning: " ZFD_MODULES_ORDER ":7: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'\n"
 			    "zfcpdump: warning: module zfd_nowhere: not found (not packed into the initramfs)\n");
 }
 
