@@ -121,6 +121,15 @@ int zfd_source_setup(struct zfd_source *src, uint64_t avail);
 void zfd_source_close(struct zfd_source *src);
 
 /* ---- plugin.c ---- */
+/* Why a sink's last pass ended incomplete; failover decides on it. */
+enum zfd_fail_cause {
+	ZFD_FAIL_NONE,			/* complete or truncated */
+	ZFD_FAIL_SINK,			/* the sink itself failed */
+	ZFD_FAIL_SOURCE,		/* reading the source failed: every sink would */
+	ZFD_FAIL_STOP,			/* interrupted by a signal */
+	ZFD_FAIL_OTHER,			/* the pass could not run (no memory, no thread) */
+};
+
 struct zfd_sink_inst {
 	const struct zfd_sink *ops;
 	void *dl;
@@ -134,6 +143,7 @@ struct zfd_sink_inst {
 	bool prepared;
 	bool failed;
 	int rc;
+	enum zfd_fail_cause cause;
 	struct zfd_result res;
 	char reason[256];
 };

@@ -446,9 +446,10 @@ static int dump(struct daemon *d, struct zfd_run *run)
 		if (stop_signal)
 			break;
 		/* a source that fails will fail every sink alike */
-		if (d->sinks[i].res.dumped_bytes && d->sinks[i].reason[0] &&
-		    strstr(d->sinks[i].reason, "source"))
+		if (d->sinks[i].cause == ZFD_FAIL_SOURCE) {
+			zfd_err("the source failed (%s): no failover", d->sinks[i].reason);
 			break;
+		}
 	}
 	return EXIT_FAILED;
 }
