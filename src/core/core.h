@@ -45,6 +45,7 @@ struct zfd_config {
 	config_t cfg;			/* owns every setting below */
 	const char *file;		/* file name, or "(built-in)" */
 	bool fallback;			/* built-in default after an error */
+	bool parsed;			/* the file's syntax was fine: a tree exists */
 	enum zfd_source_type source_type;
 	const char *source_path;	/* file source: image path */
 	const char *source_memmap;	/* file source: memmap path or NULL */
@@ -175,7 +176,8 @@ int zfd_pipeline_pass(struct zfd_run *run);
 void zfd_pid1_mounts(void);
 void zfd_pid1_console(void);
 int zfd_load_modules(const char *const *modules, size_t nr, bool perform);
-int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
+/* perform = false (dry run): only says what it would write. */
+int zfd_fcp_dump_online(const char *root, unsigned int wait_s, bool perform);
 void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		      bool perform);
 

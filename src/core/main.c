@@ -188,8 +188,11 @@ static void sink_desc(struct zfd_sink_inst *si, const char *type,
 		snprintf(si->desc, sizeof(si->desc), "%s", type);
 }
 
-/* Loads the plugins and lets each sink check its own keys. */
-static int setup_sinks(struct daemon *d)
+/*
+ * Loads the plugins and lets each sink check its own keys. cfg_rc: the
+ * result of the global checks (a broken 'sinks' list was reported there).
+ */
+static int setup_sinks(struct daemon *d, int cfg_rc)
 {
 	struct zfd_config *c = &d->cfg;
 	struct zfd_sink_inst *si;
@@ -197,7 +200,10 @@ static int setup_sinks(struct daemon *d)
 	int rc, ret = 0;
 
 	if (!c->nr_sinks) {
-		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured", c->file);
+		if (!cfg_rc || !config_setting_get_member(config_root_setting(&c->cfg),
+							  "sinks"))
+			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured",
+				c->file);
 		return -EINVAL;
 	}
 	for (i = 0; i < c->nr_sinks; i++) {
@@ -226,7 +232,7 @@ static int load_config(struct daemon *d)
 	struct zfd_config *c = &d->cfg;
 	const char *file = d->o.config;
 	bool explicit = file != NULL;
-	int rc;
+	int rc, sinks_rc;
 
 	if (!file)
 		file = d->pid1 ? "/etc/zfcpdump.conf" : SYSCONFDIR "/zfcpdump.conf";
@@ -236,15 +242,22 @@ static int load_config(struct daemon *d)
 	} else {
 		rc = zfd_config_load(c, file);
 	}
-	if (!rc && d->o.source)
-		rc = zfd_config_set_source(c, d->o.source);
-	if (!rc && d->o.nr_sinks)
-		rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
-	if (!rc)
-		rc = zfd_config_apply_cmdline(c, &d->cl);
-	if (!rc)
-		rc = setup_sinks(d);
-	return rc;
+	/*
+	 * Every mistake is reported at once: the sinks check their own keys
+	 * even when global settings are wrong, as long as the file parsed
+	 * and the sink list is intact.
+	 */
+	if (!c->parsed)
+		return rc;
+	if (d->o.source)
+		rc = zfd_config_set_source(c, d->o.source) ?: rc;
+	if (d->o.nr_sinks) {
+		sinks_rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
+		if (sinks_rc)
+			return sinks_rc;	/* the sink list is not usable */
+	}
+	rc = zfd_config_apply_cmdline(c, &d->cl) ?: rc;
+	return setup_sinks(d, rc) ?: rc;
 }
 
 /* As PID 1 a broken config must not cost the dump: use the built-in one. */
@@ -266,7 +279,7 @@ static int load_config_or_fallback(struct daemon *d)
 	if (!rc)
 		rc = zfd_config_apply_cmdline(&d->cfg, &d->cl);
 	if (!rc)
-		rc = setup_sinks(d);
+		rc = setup_sinks(d, 0);
 	return rc;
 }
 
@@ -500,7 +513,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait);
+	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait, !d->o.dry_run);
 	zfd_load_modules(d->cfg.modules, d->cfg.nr_modules, d->pid1);
 
 	rc = open_source(d);

@@ -38,4 +38,51 @@ put_be64 "$T/huge.img" $((0x18)) $((1 << 52))
 expect_rc 1 $ZFD -s "file:$T/huge.img" -o "raw:device=$T/raw64k"
 expect_err "too small: 65536 bytes, need 4503599627382784"
 cmp -s "$T/raw64k" <(head -c 65536 /dev/zero) || fail "the 64 KiB target was written"
+
+note "finding 8: -q prints no progress lines (and without -q there are some)"
+printf 'progress = { interval = 1; };\nsinks = ( { type = "test"; path = "%s"; delay_ms = 30; } );\n' \
+	"$T/p" >"$T/progress.conf"
+expect_rc 0 $ZFD -s "file:$T/img" -c "$T/progress.conf"
+expect_out "^  [0-9]+ MiB of 32 MiB \([0-9.]+%\), [0-9]+ MiB/s, ETA [0-9]+:[0-9]{2}$"
+expect_rc 0 $ZFD -s "file:$T/img" -c "$T/progress.conf" -q
+grep -q "MiB of" "$T/.stdout" && fail "-q printed progress: $(cat "$T/.stdout")"
+grep -q "^zfcpdump summary:" "$T/.stdout" || fail "-q: no summary"
+[ ! -s "$T/.stderr" ] || fail "-q: stderr not empty: $(cat "$T/.stderr")"
+
+note "finding 8: -n does not write the FCP online files"
+R=$T/root
+I=$R/sys/firmware/ipl
+F=$R/sys/bus/ccw/drivers/zfcp/0.0.1700
+mkdir -p "$I" "$F/0x500507630300c562"
+echo fcp_dump >"$I/ipl_type"; echo 0.0.1700 >"$I/device"
+echo 0x500507630300c562 >"$I/wwpn"; echo 0x4010400000000000 >"$I/lun"
+: >"$F/online"; : >"$F/port_add"; : >"$F/0x500507630300c562/unit_add"
+expect_rc 0 $ZFD --root "$R" -s "file:$T/img" -o "test:path=$T/n" -n
+expect_err "fcp_dump boot: would set 0.0.1700 wwpn 0x500507630300c562 lun 0x4010400000000000 online \(dry run\)"
+[ ! -s "$F/online" ] && [ ! -s "$F/port_add" ] && [ ! -s "$F/0x500507630300c562/unit_add" ] ||
+	fail "-n wrote sysfs files"
+[ ! -e "$T/n" ] || fail "-n wrote the sink"
+
+note "finding 8: config errors of the sinks and global ones are reported at once"
+cat >"$T/bad.conf" <<EOC
+limit = 99999999999999999999;
+policy = "sometimes";
+sinks = ( { type = "test"; path = "$T/x"; bogus = 1; },
+          { type = "test"; path = "$T/y"; delay_ms = "slow"; } );
+EOC
+expect_rc 2 $ZFD -s "file:$T/img" -c "$T/bad.conf"
+expect_err "^$T/bad.conf:1: 'limit' is out of range: 99999999999999999999 is too large"
+expect_err "^$T/bad.conf:2: 'policy' must be one of first, all, not 'sometimes'"
+expect_err "^$T/bad.conf:3: unknown key 'bogus' for sink type 'test'"
+expect_err "^$T/bad.conf:4: 'delay_ms' must be a number, not 'slow'"
+grep -q "must not be negative" "$T/.stderr" && fail "'negative' for a too large number"
+[ "$(wc -l <"$T/.stderr")" = 4 ] || fail "expected 4 lines: $(cat "$T/.stderr")"
+expect_rc 2 $ZFD -s "file:$T/img" -c "$T/bad.conf" --check-config
+[ "$(wc -l <"$T/.stderr")" = 4 ] || fail "--check-config: $(cat "$T/.stderr")"
+
+note "finding 8: -o 123:device=x says what is wrong"
+expect_rc 2 $ZFD -s "file:$T/img" -o 123:device=x
+expect_err "^-o 123: unknown sink type '123' \(no plugin .*/123.so\)$"
+expect_rc 2 $ZFD -s "file:$T/img" -o true
+expect_err "^-o true: unknown sink type 'true'"
 exit 0

@@ -118,6 +118,35 @@ static void test_config_errors(void **state)
 	expect_error("\n\nsinks = ( 5 );\n", ":3: sink 1 must be a group");
 	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none");
 	expect_error("device_wait = -1;\n", "must not be negative");
+	/* finding 8: libconfig wraps this to -1; it is too large, not negative */
+	expect_error("\nlimit = 99999999999999999999;\n",
+		     ":2: 'limit' is out of range: 99999999999999999999 is too large");
+	expect_error("limit = 99999999999999999999L;\n", ":1: 'limit' is out of range");
+	expect_error("device_wait = 0x10000000000000000;\n", ":1: 'device_wait' is out of range");
+	expect_error("device_wait = 5000000000;\n", ":1: 'device_wait' must be at most 3600");
+	expect_error("device_wait = -5000000000;\n", ":1: 'device_wait' must not be negative");
+}
+
+/* Integers beyond 32 bits without the L suffix: libconfig 1.5 wraps them
+ * silently (5000000000 would become 705032704); the literal counts. */
+static void test_config_big_numbers(void **state)
+{
+	struct zfd_config c;
+
+	(void)state;
+	assert_int_equal(load(&c, "limit = 5000000000;\n"), 0);
+	assert_int_equal(c.limit, 5000000000ULL);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 0xFFFFFFFFFFFFFFFF; progress = { interval = 7; };\n"), 0);
+	assert_int_equal(c.limit, UINT64_MAX);
+	assert_int_equal(c.progress_interval, 7);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 18446744073709551615;\n"), 0);
+	assert_int_equal(c.limit, UINT64_MAX);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 4294967296L;\n"), 0);
+	assert_int_equal(c.limit, 4294967296ULL);
+	zfd_config_free(&c);
 }
 
 static void test_config_default(void **state)
@@ -766,6 +795,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_full),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_big_numbers),
 		cmocka_unit_test(test_config_default),
 		cmocka_unit_test(test_sink_specs),
 		cmocka_unit_test(test_bad_sink_specs),
