@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,8 @@ struct zfd_source {
 	size_t nr_chunks;
 	uint64_t hsa_size;		/* 0 = no HSA */
 	bool hsa_released;
+	struct stat st;			/* of the file read, to refuse it as a target */
+	bool have_st;
 	/* bytes read, or -EFAULT (hole), -EIO; len may end early at EOF */
 	ssize_t (*read)(struct zfd_source *src, void *buf, size_t len,
 			uint64_t off);

@@ -355,6 +355,55 @@ static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 	}
 }
 
+/* st is the source itself: the same inode, or the same block device. */
+static bool same_file(const struct stat *src, const struct stat *st)
+{
+	if (S_ISBLK(src->st_mode) && S_ISBLK(st->st_mode))
+		return src->st_rdev == st->st_rdev;
+	return src->st_dev == st->st_dev && src->st_ino == st->st_ino;
+}
+
+/*
+ * Refuses a sink whose device is the source (the same file, also through
+ * a hard link or another device node), before anything is written. The
+ * sinks own their targets; the core knows both ends, so it checks the
+ * configured 'device' as the sinks resolve it: the path itself, and below
+ * a --root, a /dev path inside the root.
+ */
+static int check_targets(struct daemon *d)
+{
+	const config_setting_t *dev;
+	const char *name;
+	char path[4096];
+	struct stat st;
+	size_t i;
+	int k, rc = 0;
+
+	if (!d->src.have_st)
+		return 0;
+	for (i = 0; i < d->nr_sinks; i++) {
+		dev = config_setting_get_member(d->sinks[i].cfg, "device");
+		if (!dev || config_setting_type(dev) != CONFIG_TYPE_STRING)
+			continue;
+		name = config_setting_get_string(dev);
+		for (k = 0; k < 2; k++) {
+			if (k == 0)
+				snprintf(path, sizeof(path), "%s", name);
+			else if (strcmp(d->o.root, "/") && !strncmp(name, "/dev/", 5))
+				zfd_root_path(d->o.root, name, path, sizeof(path));
+			else
+				break;
+			if (stat(path, &st) || !same_file(&d->src.st, &st))
+				continue;
+			zfd_err("sink %s: device %s is the dump source %s: refusing to "
+				"write to it", d->sinks[i].desc, path, d->src.desc);
+			rc = -EINVAL;
+			break;
+		}
+	}
+	return rc;
+}
+
 static void print_plan(struct daemon *d, struct zfd_run *run)
 {
 	size_t i;
@@ -522,6 +571,10 @@ int main(int argc, char **argv)
 		goto out_fail;
 	}
 	d->have_src = true;
+	if (check_targets(d)) {
+		ret = EXIT_USAGE;
+		goto out_fail;
+	}
 	run.mem_size = d->src.mem_size;
 	if (d->cfg.limit && d->cfg.limit < run.mem_size)
 		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);

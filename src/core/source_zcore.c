@@ -145,6 +145,7 @@ int zfd_source_open_zcore(struct zfd_source *src, const char *root)
 		free(zs);
 		return n < 0 ? (int)n : -EIO;
 	}
+	src->have_st = fstat(zs->fd, &src->st) == 0;
 	src->priv = zs;
 	src->read = zcore_read;
 	src->release_hsa = zcore_release_hsa;

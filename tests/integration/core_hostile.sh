@@ -85,4 +85,28 @@ expect_rc 2 $ZFD -s "file:$T/img" -o 123:device=x
 expect_err "^-o 123: unknown sink type '123' \(no plugin .*/123.so\)$"
 expect_rc 2 $ZFD -s "file:$T/img" -o true
 expect_err "^-o true: unknown sink type 'true'"
+
+note "finding 6: the source as a target (same file, hard link, symlink) is refused before writing"
+cp "$T/img" "$T/img.orig"
+ln "$T/img" "$T/img.link"
+ln -s "$T/img" "$T/img.sym"
+for dev in "$T/img" "$T/img.link" "$T/img.sym"; do
+	for type in raw extfs; do
+		expect_rc 2 $ZFD -s "file:$T/img" -o "test:path=$T/first" -o "$type:device=$dev"
+		expect_err "^zfcpdump: error: sink $type:$dev: device $dev is the dump source file:$T/img: refusing to write to it$"
+		[ "$(wc -l <"$T/.stderr")" = 1 ] || fail "more than one line: $(cat "$T/.stderr")"
+		[ ! -e "$T/first" ] || fail "a sink was written before the refusal"
+	done
+done
+expect_rc 2 $ZFD -s "file:$T/img.link" -o "raw:device=$T/img" -n
+expect_err "device $T/img is the dump source file:$T/img.link"
+cmp "$T/img" "$T/img.orig" || fail "the source was changed"
+note "finding 6: a zcore source and a /dev target below --root that is the same file"
+Z=$R/sys/kernel/debug/zcore
+mkdir -p "$Z" "$R/dev"
+cp "$T/img" "$Z/mem"
+ln "$Z/mem" "$R/dev/sdz"
+expect_rc 2 $ZFD --root "$R" -s zcore -o "raw:device=/dev/sdz"
+expect_err "sink raw:/dev/sdz: device $R/dev/sdz is the dump source zcore:$Z/mem: refusing"
+cmp "$Z/mem" "$T/img.orig" || fail "zcore/mem was changed"
 exit 0
