@@ -9,6 +9,13 @@ for so in "$ZFD_PLUGINS"/*.so; do
 	[ -e "$so" ] && ln -s "$so" "$PLUG/"
 done
 ZFD="$ZFCPDUMP --plugin-dir $PLUG --cmdline none"
+# with_shim VAR=VALUE... CMD...: runs CMD with the fault-injecting
+# LD_PRELOAD shim (tests/shims/fault_shim.c) and the given variables.
+SHIM=$ZFD_BUILD/tests/shims/.libs/fault_shim.so
+with_shim() {
+	env LD_PRELOAD="$SHIM" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
 MEM=$((32 << 20))
 $MKIMAGE -o "$T/img" -s 32M --seed 7 --cpus 3 || fail "zfd-mkimage failed"
 

@@ -26,6 +26,19 @@ expect_rc 1 $ZFD -s "file:$T/short.img" -o "test:path=$T/c" -o "test:path=$T/d"
 [ ! -e "$T/d" ] || fail "failover after the source failed"
 expect_err "the source failed \(source ended after 20971520 of 33554432 bytes of memory\): no failover"
 
+note "finding 3: pthread_create() failing (LD_PRELOAD shim): no hang, finish() called, failover works"
+# calls: 1 = sink a's thread, 2 = the reader (fails), 3, 4 = sink b's pass
+expect_rc 0 with_shim ZFD_SHIM_PTHREAD_FAIL=2 timeout 60 $ZFD -s "file:$T/img" \
+	-o "test:path=$T/t1,events=$T/t1.ev" -o "test:path=$T/t2"
+expect_err "error: cannot start the reader thread: Resource temporarily unavailable"
+grep -q "^finish status=incomplete dumped=0" "$T/t1.ev" || fail "sink t1 not finished: $(cat "$T/t1.ev")"
+grep -q "reason: cannot start the reader thread" "$T/t1.info" || fail "no reason in t1.info"
+check_dump "$T/t2" "$T/img" $MEM
+expect_rc 1 with_shim ZFD_SHIM_PTHREAD_FAIL=1 timeout 60 $ZFD -s "file:$T/img" \
+	-o "test:path=$T/t3,events=$T/t3.ev"
+expect_err "error: cannot start the thread for test: Resource temporarily unavailable"
+grep -q "^finish status=incomplete dumped=0" "$T/t3.ev" || fail "sink t3 not finished"
+
 note "finding 4: mem_size near 2^64 is refused; a 64 KiB raw target is never written"
 cp "$T/img" "$T/huge.img"
 put_be64 "$T/huge.img" $((0x18)) 0xffffffffffffd000
