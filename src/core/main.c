@@ -40,7 +40,8 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	/* atomic: the reader thread polls it */
+	__atomic_store_n(&stop_signal, sig, __ATOMIC_RELAXED);
 }
 
 static void usage(FILE *f)

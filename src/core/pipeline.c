@@ -200,14 +200,15 @@ static void *reader_main(void *arg)
 	uint64_t off = 0, seq = 0;
 	struct slot *s;
 	size_t max;
-	bool inside;
-	int rc = 0;
+	bool inside, hsa_released;
+	int rc = 0, sig;
 
 	while (off < p->stream_end) {
-		if (run->stop && *run->stop) {
+		sig = run->stop ? __atomic_load_n(run->stop, __ATOMIC_RELAXED) : 0;
+		if (sig) {
 			rc = -EINTR;
 			snprintf(p->read_reason, sizeof(p->read_reason),
-				 "interrupted by signal %d", (int)*run->stop);
+				 "interrupted by signal %d", sig);
 			pthread_mutex_lock(&p->lock);
 			p->read_rc = rc;
 			p->read_end = off;
@@ -222,6 +223,8 @@ static void *reader_main(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
+		/* a consumer thread releases the HSA, under the lock */
+		hsa_released = src->hsa_released;
 		pthread_mutex_unlock(&p->lock);
 
 		max = (size_t)ZFD_MIN((uint64_t)run->buf_size, p->stream_end - off);
@@ -235,7 +238,7 @@ static void *reader_main(void *arg)
 			s->kind = ZFD_BLK_DATA;
 		}
 		/* after an early HSA release, the HSA part is gone */
-		if (s->kind == ZFD_BLK_DATA && src->hsa_released && off < src->hsa_size) {
+		if (s->kind == ZFD_BLK_DATA && hsa_released && off < src->hsa_size) {
 			max = (size_t)ZFD_MIN((uint64_t)max, src->hsa_size - off);
 			s->kind = ZFD_BLK_LOST;
 		}
