@@ -604,6 +604,19 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		c->digest = zfd_digest_new();
 		if (!c->digest) {
 			abort_pass(p, -ENOMEM, "out of memory for the digest of %s", si->desc);
+			/* the sinks after it were not even opened */
+			while (++i < run->nr_sinks) {
+				si = run->sinks[i];
+				if (si->failed)
+					continue;
+				memset(&si->res, 0, sizeof(si->res));
+				si->res.status = ZFD_STATUS_INCOMPLETE;
+				snprintf(si->reason, sizeof(si->reason), "not started: %.200s",
+					 p->read_reason);
+				si->rc = -ENOMEM;
+				si->cause = ZFD_FAIL_OTHER;
+				si->failed = true;
+			}
 			goto out;
 		}
 		zfd_digest_update(c->digest, c->hdr, sizeof(c->hdr));

@@ -790,6 +790,50 @@ static void test_pipe_thread_fails(void **state)
 	}
 }
 
+/* Out of memory for a sink's digest (--wrap=zfd_digest_new): the opened
+ * sink is finished as incomplete, the next one is never opened. */
+struct zfd_digest *__wrap_zfd_digest_new(void);
+struct zfd_digest *__real_zfd_digest_new(void);
+static int digest_nr, fail_digest_nr;
+
+struct zfd_digest *__wrap_zfd_digest_new(void)
+{
+	if (fail_digest_nr && ++digest_nr == fail_digest_nr)
+		return NULL;
+	return __real_zfd_digest_new();
+}
+
+static void test_pipe_no_memory(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink m1, m2;
+	struct zfd_sink_inst s1, s2, *both[] = { &s1, &s2 };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	msink_init(&s1, &m1, 256 * KIB);
+	msink_init(&s2, &m2, 256 * KIB);
+	prun_init(&r, &src, 64 * KIB, 2);
+	digest_nr = 0;
+	fail_digest_nr = 1;
+	assert_int_equal(pass(&r, both, 2), 0);
+	fail_digest_nr = 0;
+	assert_int_equal(m1.opens, 1);
+	assert_int_equal(m1.finishes, 1);
+	assert_int_equal(m1.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_string_equal(m1.reason, "out of memory for the digest of mock");
+	assert_int_equal(m2.opens, 0);
+	assert_int_equal(m2.finishes, 0);
+	assert_true(s1.failed && s2.failed);
+	assert_int_equal(s2.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_string_equal(s2.reason, "not started: out of memory for the digest of mock");
+	msink_free(&m1);
+	msink_free(&m2);
+	zfd_source_close(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_pipe_failover_rereads),
 		cmocka_unit_test(test_pipe_source_error),
 		cmocka_unit_test(test_pipe_thread_fails),
+		cmocka_unit_test(test_pipe_no_memory),
 	};
 
 	zfd_log_init(0);
