@@ -202,9 +202,12 @@ static bool loop_backed_by(dev_t rdev, const struct stat *st)
 	return stat(file, &bst) == 0 && same_target(&bst, st);
 }
 
-/* Does the mount or swap table entry name (a path) denote the target st? */
+/*
+ * Does the mount or swap table entry name (a path) denote the target st?
+ * With in_root (a table below --root), the name is also tried below root.
+ */
 static bool names_target(const struct zfd_host *host, const char *entry,
-			 const struct stat *st)
+			 const struct stat *st, bool in_root)
 {
 	char cand[PATH_MAX];
 	struct stat est;
@@ -215,14 +218,14 @@ static bool names_target(const struct zfd_host *host, const char *entry,
 	    (same_target(&est, st) ||
 	     (S_ISBLK(est.st_mode) && loop_backed_by(est.st_rdev, st))))
 		return true;
-	if (root_is_slash(host->root))
+	if (!in_root)
 		return false;
 	zfd_root_path(host->root, entry, cand, sizeof(cand));
 	return stat(cand, &est) == 0 && same_target(&est, st);
 }
 
 static int scan_mounts(const struct zfd_host *host, const char *table,
-		       const char *name, const struct stat *st)
+		       bool in_root, const char *name, const struct stat *st)
 {
 	struct mntent *me;
 	FILE *fp;
@@ -232,7 +235,7 @@ static int scan_mounts(const struct zfd_host *host, const char *table,
 	if (!fp)
 		return 0;
 	while ((me = getmntent(fp))) {
-		if (!names_target(host, me->mnt_fsname, st))
+		if (!names_target(host, me->mnt_fsname, st, in_root))
 			continue;
 		zfd_hlog(host, ZFD_LOG_ERR,
 			 "device %s is mounted on %s; refusing to write to a mounted filesystem",
@@ -263,7 +266,7 @@ static void unescape(char *s)
 }
 
 static int scan_swaps(const struct zfd_host *host, const char *table,
-		      const char *name, const struct stat *st)
+		      bool in_root, const char *name, const struct stat *st)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -276,7 +279,7 @@ static int scan_swaps(const struct zfd_host *host, const char *table,
 	while (getline(&line, &cap, fp) > 0) {
 		line[strcspn(line, " \t\n")] = 0;
 		unescape(line);
-		if (!names_target(host, line, st))
+		if (!names_target(host, line, st, in_root))
 			continue;
 		zfd_hlog(host, ZFD_LOG_ERR, "device %s is in use as swap space",
 			 name);
@@ -310,28 +313,38 @@ int zfd_dev_check_unused(const struct zfd_host *host, const char *path,
 			 name);
 		return -ENODEV;
 	}
-	rc = scan_mounts(host, "/proc/mounts", name, st);
+	rc = scan_mounts(host, "/proc/mounts", false, name, st);
 	if (!rc)
-		rc = scan_swaps(host, "/proc/swaps", name, st);
+		rc = scan_swaps(host, "/proc/swaps", false, name, st);
 	if (!rc && !root_is_slash(host->root)) {
 		zfd_root_path(host->root, "/proc/mounts", table, sizeof(table));
-		rc = scan_mounts(host, table, name, st);
+		rc = scan_mounts(host, table, true, name, st);
 		zfd_root_path(host->root, "/proc/swaps", table, sizeof(table));
 		if (!rc)
-			rc = scan_swaps(host, table, name, st);
+			rc = scan_swaps(host, table, true, name, st);
 	}
 	if (rc || !S_ISBLK(st->st_mode))
 		return rc;
 	/* Held by the kernel (mount, md, dm, swap) or another O_EXCL opener? */
 	fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0 && errno == EBUSY) {
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EBUSY)
+		return 0;
+	/* Another zfcpdump holds it (and its lock): say that. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 &&
+	    errno == EWOULDBLOCK)
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "target %s is in use by another process", name);
+	else
 		zfd_hlog(host, ZFD_LOG_ERR,
 			 "device %s is in use by the system (busy)", name);
-		return -EBUSY;
-	}
 	if (fd >= 0)
 		close(fd);
-	return 0;
+	return -EBUSY;
 }
 
 int zfd_dev_lock(const struct zfd_host *host, const char *path,
