@@ -20,6 +20,13 @@
  * through the page cache, with writeback started right behind the writes
  * and finished pages dropped, so that a 32 MiB dump system never fills up
  * with dirty cache.
+ *
+ * The target: resolved, checked (not mounted, not swap, not busy) and
+ * flock()ed by src/lib/device.c, shared with the extfs sink; the lock is
+ * held from prepare() to the end of the pass, so a second zfcpdump cannot
+ * interleave its writes with ours. A partition holds one dump: an older s390
+ * dump is overwritten (and named in one line), anything else libblkid
+ * recognises only with force = true. Image files become 0640 or stricter.
  */
 #include "config.h"
 
