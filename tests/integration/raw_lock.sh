@@ -35,23 +35,25 @@ expect_rc 1 flock "$ext" $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none \
 expect_err "target $ext is in use by another process"
 cmp -s "$ext" "$T/ext.before" || fail "locked extfs target was written"
 
-# race TARGET SPEC: a slow first run (every write delayed by the iofault
-# shim), a second run while the first holds the lock: the second is
-# refused, the first completes.
+# race TARGET SPEC: a first run held in its first write (the iofault
+# shim waits while $T/hold exists), a second run meanwhile: the second is
+# refused, the first completes once released.
 race() {
 	local target=$1 spec=$2 pid rc=0 i
-	ZFD_IOFAULT_PATH=$(readlink -f "$target") ZFD_IOFAULT_DELAY_MS=100 \
-	ZFD_IOFAULT_COUNT=1 ZFD_IOFAULT_SKIP=1000000000 \
+	: >"$T/hold"
+	ZFD_IOFAULT_PATH=$(readlink -f "$target") ZFD_IOFAULT_HOLD=$T/hold \
+	ZFD_IOFAULT_SKIP=1000000000 \
 		zfd_raw_faulty -s "file:$IMG" -o "$spec" >"$T/first.out" 2>&1 &
 	pid=$!
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		locked "$target" && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.05
 	done
-	locked "$target" || { cat "$T/first.out" >&2; fail "first run never held the lock"; }
+	locked "$target" || { rm -f "$T/hold"; cat "$T/first.out" >&2; fail "first run never held the lock"; }
 	expect_rc 1 zfd_raw -s "file:$IMG" -o "$spec"
 	expect_err "target $target is in use by another process"
+	rm -f "$T/hold"
 	wait $pid || rc=$?
 	[ $rc -eq 0 ] || { cat "$T/first.out" >&2; fail "first run exited $rc"; }
 }

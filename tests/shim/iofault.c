@@ -28,6 +28,10 @@
  *			matching call from then on fails).
  *   ZFD_IOFAULT_DELAY_MS  sleep this long before every matching write (a
  *			slow device), fault or not.
+ *   ZFD_IOFAULT_HOLD	a path: while that file exists, every matching
+ *			write waits (polling every 10 ms). A test creates it,
+ *			starts the program, does what it wants while the
+ *			program hangs in its first write, and removes it.
  *   ZFD_IOFAULT_LOG	file that gets one line per injected fault, so that
  *			a test can check the fault really happened.
  *
@@ -162,9 +166,13 @@ static void delay(void)
 {
 	unsigned long ms = env_ul("ZFD_IOFAULT_DELAY_MS", 0);
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	const struct timespec poll = { 0, 10 * 1000 * 1000 };
+	const char *hold = getenv("ZFD_IOFAULT_HOLD");
 
 	if (ms)
 		nanosleep(&ts, NULL);
+	while (hold && *hold && access(hold, F_OK) == 0)
+		nanosleep(&poll, NULL);
 }
 
 /*
