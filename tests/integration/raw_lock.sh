@@ -35,26 +35,31 @@ expect_rc 1 flock "$ext" $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none \
 expect_err "target $ext is in use by another process"
 cmp -s "$ext" "$T/ext.before" || fail "locked extfs target was written"
 
+# A failing check must not leave a first run waiting forever.
+first_pid=
+trap 'rc=$?; rm -f "$T/hold"; [ -z "$first_pid" ] || kill $first_pid 2>/dev/null; (exit $rc); zfd_cleanup' EXIT
+
 # race TARGET SPEC: a first run held in its first write (the iofault
 # shim waits while $T/hold exists), a second run meanwhile: the second is
 # refused, the first completes once released.
 race() {
-	local target=$1 spec=$2 pid rc=0 i
+	local target=$1 spec=$2 rc=0 i
 	: >"$T/hold"
 	ZFD_IOFAULT_PATH=$(readlink -f "$target") ZFD_IOFAULT_HOLD=$T/hold \
 	ZFD_IOFAULT_SKIP=1000000000 \
 		zfd_raw_faulty -s "file:$IMG" -o "$spec" >"$T/first.out" 2>&1 &
-	pid=$!
+	first_pid=$!
 	for i in $(seq 600); do
 		locked "$target" && break
-		kill -0 $pid 2>/dev/null || break
+		kill -0 $first_pid 2>/dev/null || break
 		sleep 0.05
 	done
-	locked "$target" || { rm -f "$T/hold"; cat "$T/first.out" >&2; fail "first run never held the lock"; }
+	locked "$target" || { cat "$T/first.out" >&2; fail "first run never held the lock"; }
 	expect_rc 1 zfd_raw -s "file:$IMG" -o "$spec"
 	expect_err "target $target is in use by another process"
 	rm -f "$T/hold"
-	wait $pid || rc=$?
+	wait $first_pid || rc=$?
+	first_pid=
 	[ $rc -eq 0 ] || { cat "$T/first.out" >&2; fail "first run exited $rc"; }
 }
 
