@@ -78,4 +78,12 @@ same_bytes "$T/root/dev/sdz3" 0 "$IMG" 0 $((4096 + MEM))
 echo "/dev/sdz2 /var/crash ext4 rw 0 0" >"$T/root/proc/mounts"
 expect_rc 1 zfd_raw --root "$T/root" -s "file:$IMG" -o "raw:device=/dev/sdz2"
 expect_err "device /dev/sdz2 \($T/root/dev/sdz2\) is mounted on /var/crash"
+
+note "etc/examples/raw.conf: parses, and its device is found below --root"
+mkdir -p "$T/root/dev/disk/by-partlabel"
+truncate -s $SIZE "$T/root/dev/disk/by-partlabel/zfcpdump"
+: >"$T/root/proc/mounts"
+expect_rc 0 zfd_raw --root "$T/root" -n -c "$ZFD_SRC/etc/examples/raw.conf" -s "file:$IMG"
+expect_rc 0 zfd_raw --root "$T/root" -c "$ZFD_SRC/etc/examples/raw.conf" -s "file:$IMG"
+same_bytes "$T/root/dev/disk/by-partlabel/zfcpdump" 0 "$IMG" 0 $((4096 + MEM))
 exit 0
