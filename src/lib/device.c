@@ -26,15 +26,15 @@
 #include "device.h"
 #include "util.h"
 
-#define LOOP_MAJOR_NR		7
+#define LOOP_MAJOR_NR 7
 /* flock() attempts, 100 ms apart: rides out udev's short probing lock. */
-#define LOCK_TRIES		10
+#define LOCK_TRIES    10
 
 static const struct {
-	const char *prefix;	/* as written in a spec */
-	const char *tag;	/* libblkid's tag name */
-	const char *value;	/* libblkid probe value carrying it */
-	bool part;		/* a partition-table attribute */
+	const char *prefix; /* as written in a spec */
+	const char *tag;    /* libblkid's tag name */
+	const char *value;  /* libblkid probe value carrying it */
+	bool part;	    /* a partition-table attribute */
 } dev_tags[] = {
 	{ "UUID=", "UUID", "UUID", false },
 	{ "LABEL=", "LABEL", "LABEL", false },
@@ -79,9 +79,9 @@ static bool probe_matches(const char *path, int t, const char *value)
 		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
 	} else {
 		blkid_probe_enable_superblocks(pr, 1);
-		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL |
-						  BLKID_SUBLKS_UUID |
-						  BLKID_SUBLKS_TYPE);
+		blkid_probe_set_superblocks_flags(
+			pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+				    BLKID_SUBLKS_TYPE);
 	}
 	if (blkid_do_safeprobe(pr) == 0 &&
 	    blkid_probe_lookup_value(pr, dev_tags[t].value, &val, NULL) == 0 &&
@@ -121,8 +121,9 @@ static int resolve_tag_in_root(const struct zfd_host *host, const char *spec,
 		if (!probe_matches(cand, t, value))
 			continue;
 		if (found++) {
-			zfd_hlog(host, ZFD_LOG_ERR, "%s is ambiguous: %s and %s",
-				 spec, path, cand);
+			zfd_hlog(host, ZFD_LOG_ERR,
+				 "%s is ambiguous: %s and %s", spec, path,
+				 cand);
 			closedir(d);
 			return -ENODEV;
 		}
@@ -137,8 +138,8 @@ static int resolve_tag_in_root(const struct zfd_host *host, const char *spec,
 	return 0;
 }
 
-int zfd_dev_resolve(const struct zfd_host *host, const char *spec,
-		    char *path, size_t len)
+int zfd_dev_resolve(const struct zfd_host *host, const char *spec, char *path,
+		    size_t len)
 {
 	const char *value;
 	char *dev;
@@ -146,7 +147,8 @@ int zfd_dev_resolve(const struct zfd_host *host, const char *spec,
 
 	t = find_tag(spec);
 	if (t < 0) {
-		if (!root_is_slash(host->root) && strncmp(spec, "/dev/", 5) == 0)
+		if (!root_is_slash(host->root) &&
+		    strncmp(spec, "/dev/", 5) == 0)
 			zfd_root_path(host->root, spec, path, len);
 		else
 			snprintf(path, len, "%s", spec);
@@ -163,8 +165,8 @@ int zfd_dev_resolve(const struct zfd_host *host, const char *spec,
 
 	dev = blkid_evaluate_tag(dev_tags[t].tag, value, NULL);
 	if (!dev) {
-		zfd_hlog(host, ZFD_LOG_ERR, "no device with %s found (libblkid)",
-			 spec);
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "no device with %s found (libblkid)", spec);
 		return -ENODEV;
 	}
 	snprintf(path, len, "%s", dev);
@@ -237,9 +239,10 @@ static int scan_mounts(const struct zfd_host *host, const char *table,
 	while ((me = getmntent(fp))) {
 		if (!names_target(host, me->mnt_fsname, st, in_root))
 			continue;
-		zfd_hlog(host, ZFD_LOG_ERR,
-			 "device %s is mounted on %s; refusing to write to a mounted filesystem",
-			 name, me->mnt_dir);
+		zfd_hlog(
+			host, ZFD_LOG_ERR,
+			"device %s is mounted on %s; refusing to write to a mounted filesystem",
+			name, me->mnt_dir);
 		rc = -EBUSY;
 		break;
 	}
@@ -253,8 +256,8 @@ static void unescape(char *s)
 	char *d = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
 				      (s[3] - '0'));
 			s += 3;
@@ -303,14 +306,16 @@ int zfd_dev_check_unused(const struct zfd_host *host, const char *path,
 			zfd_hlog(host, ZFD_LOG_ERR, "device %s does not exist",
 				 name);
 		else
-			zfd_hlog(host, ZFD_LOG_ERR, "cannot access device %s: %s",
-				 name, strerror(-rc));
+			zfd_hlog(host, ZFD_LOG_ERR,
+				 "cannot access device %s: %s", name,
+				 strerror(-rc));
 		return rc;
 	}
 	if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode)) {
-		zfd_hlog(host, ZFD_LOG_ERR,
-			 "device %s is neither a block device nor a regular file",
-			 name);
+		zfd_hlog(
+			host, ZFD_LOG_ERR,
+			"device %s is neither a block device nor a regular file",
+			name);
 		return -ENODEV;
 	}
 	rc = scan_mounts(host, "/proc/mounts", false, name, st);
@@ -400,7 +405,7 @@ int zfd_dev_probe_signature(const char *path, char *what, size_t len)
 		return errno ? -errno : -EIO;
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
-					  BLKID_SUBLKS_USAGE);
+						      BLKID_SUBLKS_USAGE);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
 	rc = blkid_do_safeprobe(pr);

@@ -29,8 +29,8 @@ bool zfd_dev_is_tag(const char *spec);
  * file in ROOT/dev. -ENODEV: no such device (or an ambiguous tag),
  * -EINVAL: empty tag value.
  */
-int zfd_dev_resolve(const struct zfd_host *host, const char *spec,
-		    char *path, size_t len);
+int zfd_dev_resolve(const struct zfd_host *host, const char *spec, char *path,
+		    size_t len);
 
 /*
  * Checks that path (called name in messages) exists, is a block device or

@@ -115,8 +115,8 @@ static int fault_errno(void)
 		const char *name;
 		int err;
 	} errs[] = {
-		{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
-		{ "EFBIG", EFBIG }, { "EROFS", EROFS }, { "short", 0 },
+		{ "EIO", EIO },	    { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
+		{ "EFBIG", EFBIG }, { "EROFS", EROFS },	  { "short", 0 },
 	};
 	const char *v = getenv("ZFD_IOFAULT_ERROR");
 	size_t i;
@@ -157,7 +157,8 @@ static bool fault_due(void)
 	seen = __atomic_fetch_add(&nr_seen, 1, __ATOMIC_SEQ_CST);
 	if (seen < env_ul("ZFD_IOFAULT_SKIP", 0))
 		return false;
-	if (count && __atomic_fetch_add(&nr_faults, 1, __ATOMIC_SEQ_CST) >= count)
+	if (count &&
+	    __atomic_fetch_add(&nr_faults, 1, __ATOMIC_SEQ_CST) >= count)
 		return false;
 	return true;
 }
@@ -165,7 +166,8 @@ static bool fault_due(void)
 static void delay(void)
 {
 	unsigned long ms = env_ul("ZFD_IOFAULT_DELAY_MS", 0);
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000 };
 	const struct timespec poll = { 0, 10 * 1000 * 1000 };
 	const char *hold = getenv("ZFD_IOFAULT_HOLD");
 
@@ -233,8 +235,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 	return real(fd, buf, len);
 }
 
-static ssize_t do_pwrite(const char *name, int fd, const void *buf,
-			 size_t len, off_t off)
+static ssize_t do_pwrite(const char *name, int fd, const void *buf, size_t len,
+			 off_t off)
 {
 	pwrite_fn real = (pwrite_fn)next_sym(name);
 
@@ -261,7 +263,8 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
 
 	if (getenv("ZFD_IOFAULT_PATH") && fd_matches(fd)) {
 		off = lseek(fd, 0, SEEK_CUR);
-		if (off >= 0 && write_fault("writev", fd, off, &len, true) == -2)
+		if (off >= 0 &&
+		    write_fault("writev", fd, off, &len, true) == -2)
 			return -1;
 	}
 	return real(fd, iov, cnt);

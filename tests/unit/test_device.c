@@ -26,7 +26,7 @@
 #include "device.h"
 #include "mock_host.h"
 
-#define MSG_LEN		(3 * PATH_MAX)
+#define MSG_LEN (3 * PATH_MAX)
 
 struct env {
 	char dir[PATH_MAX];
@@ -109,17 +109,20 @@ static void test_resolve_paths(void **state)
 	char path[PATH_MAX], want[PATH_MAX + 32];
 
 	/* root "/": as written */
-	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/dev/sda2", path,
-					 sizeof(path)), 0);
+	assert_int_equal(
+		zfd_dev_resolve(&e->mh.host, "/dev/sda2", path, sizeof(path)),
+		0);
 	assert_string_equal(path, "/dev/sda2");
 	/* below a root: /dev/... moves, other paths stay */
 	e->mh.host.root = e->root;
-	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/dev/sda2", path,
-					 sizeof(path)), 0);
+	assert_int_equal(
+		zfd_dev_resolve(&e->mh.host, "/dev/sda2", path, sizeof(path)),
+		0);
 	snprintf(want, sizeof(want), "%s/dev/sda2", e->root);
 	assert_string_equal(path, want);
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/srv/part.img", path,
-					 sizeof(path)), 0);
+					 sizeof(path)),
+			 0);
 	assert_string_equal(path, "/srv/part.img");
 }
 
@@ -135,28 +138,36 @@ static void test_resolve_tags_in_root(void **state)
 		img);
 	e->mh.host.root = e->root;
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=ZFDDEV", path,
-					 sizeof(path)), 0);
+					 sizeof(path)),
+			 0);
 	assert_string_equal(path, img);
-	assert_int_equal(zfd_dev_resolve(&e->mh.host,
-		"UUID=0b2c6f2e-5f9e-4d55-9d53-3c1f0e7a9a11", path, sizeof(path)), 0);
+	assert_int_equal(
+		zfd_dev_resolve(&e->mh.host,
+				"UUID=0b2c6f2e-5f9e-4d55-9d53-3c1f0e7a9a11",
+				path, sizeof(path)),
+		0);
 	assert_string_equal(path, img);
 
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=NOSUCH", path,
-					 sizeof(path)), -ENODEV);
-	snprintf(msg, sizeof(msg), "no device with LABEL=NOSUCH found in %s/dev",
-		 e->root);
+					 sizeof(path)),
+			 -ENODEV);
+	snprintf(msg, sizeof(msg),
+		 "no device with LABEL=NOSUCH found in %s/dev", e->root);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 
-	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=", path,
-					 sizeof(path)), -EINVAL);
-	assert_true(zfd_mock_host_logged(&e->mh, "device 'LABEL=': empty LABEL"));
+	assert_int_equal(
+		zfd_dev_resolve(&e->mh.host, "LABEL=", path, sizeof(path)),
+		-EINVAL);
+	assert_true(
+		zfd_mock_host_logged(&e->mh, "device 'LABEL=': empty LABEL"));
 
 	/* two devices with the same label: ambiguous, never a guess */
 	snprintf(img2, sizeof(img2), "%s/dev/vdc1", e->root);
 	snprintf(msg, sizeof(msg), "cp '%s' '%s'", img, img2);
 	assert_int_equal(system(msg), 0);
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=ZFDDEV", path,
-					 sizeof(path)), -ENODEV);
+					 sizeof(path)),
+			 -ENODEV);
 	assert_true(zfd_mock_host_logged(&e->mh, "LABEL=ZFDDEV is ambiguous"));
 }
 
@@ -166,8 +177,11 @@ static void test_resolve_tag_libblkid(void **state)
 	char path[PATH_MAX];
 
 	assert_int_equal(zfd_dev_resolve(&e->mh.host,
-		"LABEL=zfd-no-such-label-4711", path, sizeof(path)), -ENODEV);
-	assert_true(zfd_mock_host_logged(&e->mh,
+					 "LABEL=zfd-no-such-label-4711", path,
+					 sizeof(path)),
+			 -ENODEV);
+	assert_true(zfd_mock_host_logged(
+		&e->mh,
 		"no device with LABEL=zfd-no-such-label-4711 found (libblkid)"));
 }
 
@@ -181,9 +195,11 @@ static void test_check_type(void **state)
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "X1", &st),
 			 -ENOENT);
 	assert_true(zfd_mock_host_logged(&e->mh, "device X1 does not exist"));
-	assert_int_equal(zfd_dev_check_unused(&e->mh.host, "/dev/null", "X2",
-					      &st), -ENODEV);
-	assert_true(zfd_mock_host_logged(&e->mh,
+	assert_int_equal(
+		zfd_dev_check_unused(&e->mh.host, "/dev/null", "X2", &st),
+		-ENODEV);
+	assert_true(zfd_mock_host_logged(
+		&e->mh,
 		"device X2 is neither a block device nor a regular file"));
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, e->dir, "X3", &st),
 			 -ENODEV);
@@ -211,7 +227,8 @@ static void test_check_mounted(void **state)
 			   "/dev/sdb1 /var/crash ext4 rw 0 0\n");
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "D", &st),
 			 -EBUSY);
-	assert_true(zfd_mock_host_logged(&e->mh,
+	assert_true(zfd_mock_host_logged(
+		&e->mh,
 		"device D is mounted on /var/crash; refusing to write to a mounted filesystem"));
 
 	/* named with its real path */
@@ -219,7 +236,8 @@ static void test_check_mounted(void **state)
 	write_text(mounts, text);
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "E", &st),
 			 -EBUSY);
-	assert_true(zfd_mock_host_logged(&e->mh, "device E is mounted on /mnt/x"));
+	assert_true(
+		zfd_mock_host_logged(&e->mh, "device E is mounted on /mnt/x"));
 
 	/* another device mounted: fine */
 	write_text(mounts, "/dev/sdb2 /mnt/y ext4 rw 0 0\n");
@@ -234,7 +252,7 @@ static void test_check_mounted(void **state)
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "G", &st),
 			 -EBUSY);
 	assert_true(zfd_mock_host_logged(&e->mh,
-		"device G is in use as swap space"));
+					 "device G is in use as swap space"));
 }
 
 static void test_lock(void **state)
@@ -250,8 +268,8 @@ static void test_lock(void **state)
 	/* a second holder (another open file description) is refused */
 	assert_int_equal(zfd_dev_lock(&e->mh.host, img, "P", &fd2), -EBUSY);
 	assert_int_equal(fd2, -1);
-	assert_true(zfd_mock_host_logged(&e->mh,
-		"target P is in use by another process"));
+	assert_true(zfd_mock_host_logged(
+		&e->mh, "target P is in use by another process"));
 	/* flock(1) and friends see it, too */
 	fd = open(img, O_RDONLY);
 	assert_true(fd >= 0);
@@ -260,7 +278,7 @@ static void test_lock(void **state)
 	assert_int_equal(fd1, -1);
 	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
 	close(fd);
-	zfd_dev_unlock(&fd1);	/* twice is harmless */
+	zfd_dev_unlock(&fd1); /* twice is harmless */
 
 	snprintf(img, sizeof(img), "%s/nope", e->dir);
 	assert_int_equal(zfd_dev_lock(&e->mh.host, img, "Q", &fd2), -ENOENT);
@@ -290,13 +308,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_is_tag),
-		cmocka_unit_test_setup_teardown(test_resolve_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_tags_in_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_tag_libblkid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_type, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_mounted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_paths, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_tags_in_root,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_tag_libblkid,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_type, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_mounted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_probe_signature, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_signature, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

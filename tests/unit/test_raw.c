@@ -875,7 +875,8 @@ static void test_signature_kinds(void **state)
 	make_file(e->img, raw_need(mem) + 4 * MiB, 0);
 	run_cmd("mkswap '%s' >/dev/null 2>&1", e->img);
 	assert_int_equal(run_prepare(e, &max), -EEXIST);
-	snprintf(msg, sizeof(msg), "device %s holds data (swap signature)", e->img);
+	snprintf(msg, sizeof(msg), "device %s holds data (swap signature)",
+		 e->img);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 }
 
@@ -990,7 +991,8 @@ static void test_root_dev_path(void **state)
 	snprintf(path, sizeof(path), "%s/dev/sdz2", e->dir);
 	make_file(path, raw_need(mem), OLD_FILL);
 	e->mh.host.root = e->dir;
-	s = parse_cfg(e, "sink = { type = \"raw\"; device = \"/dev/sdz2\"; };\n");
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\"; device = \"/dev/sdz2\"; };\n");
 	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
 	full_pass(e);
 	assert_int_equal(magic_of(path), ZFD_S390_MAGIC);
@@ -998,11 +1000,12 @@ static void test_root_dev_path(void **state)
 	/* and a missing one is named with the path looked at */
 	sink->close(e->ctx);
 	e->ctx = NULL;
-	s = parse_cfg(e, "sink = { type = \"raw\"; device = \"/dev/sdz3\"; };\n");
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\"; device = \"/dev/sdz3\"; };\n");
 	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
 	assert_int_equal(run_prepare(e, &max), -ENOENT);
-	snprintf(msg, sizeof(msg), "device /dev/sdz3 (%s/dev/sdz3) does not exist",
-		 e->dir);
+	snprintf(msg, sizeof(msg),
+		 "device /dev/sdz3 (%s/dev/sdz3) does not exist", e->dir);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 }
 

@@ -61,6 +61,10 @@
  */
 #define RAW_CACHE_WINDOW	(4ULL << 20)
 
+/* Manifest reasons when the end of a dump did not reach the disk. */
+#define RAW_FLUSH_FAILED	"flushing the device failed"
+#define RAW_END_FAILED		"writing the end of the dump failed"
+
 enum raw_direct {
 	RAW_DIRECT_AUTO,
 	RAW_DIRECT_YES,
@@ -193,7 +197,8 @@ static int raw_resolve(struct raw_ctx *ctx)
 {
 	int rc;
 
-	rc = zfd_dev_resolve(ctx->host, ctx->spec, ctx->path, sizeof(ctx->path));
+	rc = zfd_dev_resolve(ctx->host, ctx->spec, ctx->path,
+			     sizeof(ctx->path));
 	if (rc)
 		return rc;
 	if (strcmp(ctx->path, ctx->spec) == 0)
@@ -242,6 +247,20 @@ static int raw_open_error(struct raw_ctx *ctx, int rc)
 	return rc;
 }
 
+/* Does the dump of mem_size bytes on the target have its end marker? */
+static bool raw_has_end_marker(struct raw_ctx *ctx, int fd, uint64_t mem_size)
+{
+	uint8_t em[ZFD_END_MARKER_SIZE];
+	uint64_t tod;
+
+	if (mem_size > ctx->dev_size - ZFD_HDR_SIZE - ZFD_END_MARKER_SIZE)
+		return false;
+	if (zfd_pread_full(fd, em, sizeof(em), raw_em_off(mem_size)) !=
+	    (ssize_t)sizeof(em))
+		return false;
+	return zfd_s390_end_marker_check(em, &tod);
+}
+
 /*
  * What is on the target now? Our own s390 dump, complete or not, is
  * overwritten without asking: that is the normal re-dump, and the line
@@ -253,10 +272,9 @@ static int raw_open_error(struct raw_ctx *ctx, int rc)
  */
 static int raw_inspect(struct raw_ctx *ctx)
 {
-	uint8_t em[ZFD_END_MARKER_SIZE], *buf;
+	uint8_t *buf;
 	struct zfd_s390_hdr h;
 	char what[128], date[32], why[128];
-	uint64_t tod;
 	uint32_t usec;
 	int64_t sec;
 	bool complete;
@@ -279,13 +297,8 @@ static int raw_inspect(struct raw_ctx *ctx)
 	    zfd_pread_full(fd, buf, ZFD_HDR_SIZE, 0) == ZFD_HDR_SIZE) {
 		zfd_s390_hdr_decode(buf, &h);
 		if (h.magic == ZFD_S390_MAGIC &&
-		    zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why)) == 0) {
-			complete = h.mem_size <= ctx->dev_size - ZFD_HDR_SIZE -
-					ZFD_END_MARKER_SIZE &&
-				zfd_pread_full(fd, em, sizeof(em),
-					       raw_em_off(h.mem_size)) ==
-					(ssize_t)sizeof(em) &&
-				zfd_s390_end_marker_check(em, &tod);
+		    !zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why))) {
+			complete = raw_has_end_marker(ctx, fd, h.mem_size);
 			zfd_tod_to_unix(h.tod, &sec, &usec);
 			zfd_format_utc(sec, date, sizeof(date));
 			snprintf(ctx->old, sizeof(ctx->old), "%s dump of %s",
@@ -506,9 +519,9 @@ static int raw_restrict_mode(struct raw_ctx *ctx)
 			 ctx->name, (unsigned int)mode, strerror(-rc));
 		return rc;
 	}
-	zfd_hlog(ctx->host, ZFD_LOG_INFO, "mode of %s changed from %04o to %04o",
-		 ctx->name, (unsigned int)(st.st_mode & 07777),
-		 (unsigned int)mode);
+	zfd_hlog(ctx->host, ZFD_LOG_INFO,
+		 "mode of %s changed from %04o to %04o", ctx->name,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)mode);
 	return 0;
 }
 
@@ -714,7 +727,7 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 	/* Data that a failed flush may have lost is no complete dump. */
 	if (ctx->flush_failed && r.status != ZFD_STATUS_INCOMPLETE) {
 		r.status = ZFD_STATUS_INCOMPLETE;
-		r.reason = "flushing the device failed";
+		r.reason = RAW_FLUSH_FAILED;
 	}
 	rc = raw_commit(ctx, info, &r);
 	if (rc && rc != -EOVERFLOW) {
@@ -726,9 +739,8 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 		 */
 		if (r.status != ZFD_STATUS_INCOMPLETE) {
 			r.status = ZFD_STATUS_INCOMPLETE;
-			r.reason = ctx->flush_failed ?
-				"flushing the device failed" :
-				"writing the end of the dump failed";
+			r.reason = ctx->flush_failed ? RAW_FLUSH_FAILED :
+						       RAW_END_FAILED;
 		}
 		if (raw_commit(ctx, info, &r) == 0)
 			zfd_hlog(ctx->host, ZFD_LOG_WARN,
