@@ -360,6 +360,9 @@ int zfd_dev_lock(const struct zfd_host *host, const char *path,
 
 	*fdp = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Any descriptor holds a flock: a write-only file is locked, too. */
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		zfd_hlog(host, ZFD_LOG_ERR, "cannot lock target %s: %s", name,
