@@ -1,7 +1,7 @@
 #!/bin/bash
 # Write-side fault injection for the raw sink (issue 12): EIO, ENOSPC and
 # short writes at chosen offsets, failing fsync()s, through the test-only
-# LD_PRELOAD shim tests/shim/iofault.c. Whatever fails, the dump is never
+# LD_PRELOAD shim tests/shims/iofault.c. Whatever fails, the dump is never
 # "complete": it ends incomplete (manifest status incomplete, no end
 # marker, exit 1) or, when not even the header could be written, as no
 # dump at all (magic 0); and the error line names the fault.

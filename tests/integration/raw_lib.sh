@@ -57,8 +57,8 @@ zfd_raw() {
 	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none "$@"
 }
 
-# The test-only fault-injection shim (tests/shim/iofault.c).
-IOFAULT_SO=$ZFD_BUILD/tests/shim/.libs/libiofault.so
+# The test-only fault-injection shim (tests/shims/iofault.c).
+IOFAULT_SO=$ZFD_BUILD/tests/shims/.libs/libiofault.so
 
 # zfd_raw_faulty ARGS...: zfd_raw with the iofault shim preloaded; the
 # ZFD_IOFAULT_* variables come from the caller's environment. Under

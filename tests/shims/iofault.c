@@ -3,9 +3,9 @@
  * iofault: a test-only LD_PRELOAD shim that makes writes or flushes of
  * chosen files fail, so that tests can prove how a program handles a
  * failing disk. Never linked into anything that is installed; built only
- * for "make check" (tests/shim/iofault.am).
+ * for "make check" (tests/shims/iofault.am).
  *
- *	LD_PRELOAD=$abs_top_builddir/tests/shim/.libs/libiofault.so
+ *	LD_PRELOAD=$abs_top_builddir/tests/shims/.libs/libiofault.so
  *
  * Environment (read at every call, so a test may change nothing mid-run):
  *
