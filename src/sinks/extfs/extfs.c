@@ -41,12 +41,15 @@ static const char *const keys[] = {
 };
 
 #define DUMP_NAME_MAX	64
+/* The highest dump number: 19 digits, so that N + 1 never wraps. */
+#define DUMP_NUM_MAX	9999999999999999999ULL
 
 /* One dump number found in the directory, with the inodes of its names. */
 struct dump_entry {
 	uint64_t num;
 	ext2_ino_t dump, incomplete, info;
 	bool foreign;		/* a name that is not a regular file: not ours */
+	bool pinned;		/* immutable or append-only: never removed */
 };
 
 struct dump_list {
@@ -86,6 +89,7 @@ struct extfs {
 	size_t max_runs;
 	struct zfd_elf_writer *elf;	/* format = "elf" */
 	bool no_removal;		/* operator said no, or on_full = fail */
+	bool pinned_noted;		/* immutable dumps were reported */
 	bool state_cleared;		/* we marked the filesystem not clean */
 	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
@@ -101,6 +105,8 @@ static int extfs_configure(const struct zfd_host *host,
 	uint64_t timeout;
 	int rc;
 
+	/* libext2fs's messages, not "Unknown code ext2 19" (idempotent). */
+	initialize_ext2_error_table();
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
@@ -230,6 +236,8 @@ static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 		e->foreign = true;
 		return 0;
 	}
+	if (inode.i_flags & (EXT2_IMMUTABLE_FL | EXT2_APPEND_FL))
+		e->pinned = true;
 	if (kind == 0)
 		e->dump = de->inode;
 	else if (kind == 1)
@@ -363,9 +371,48 @@ static ssize_t oldest_dump(const struct extfs *x)
 
 	for (i = 0; i < x->dumps.nr; i++)
 		if ((!x->have_file || x->dumps.e[i].num != x->num) &&
-		    !x->dumps.e[i].foreign)
+		    !x->dumps.e[i].foreign && !x->dumps.e[i].pinned)
 			return (ssize_t)i;
 	return -1;
+}
+
+/* Says once per pass which dumps are immutable, hence kept. */
+static void note_pinned(struct extfs *x, const char *why)
+{
+	char label[DUMP_NAME_MAX];
+	size_t i;
+
+	if (x->pinned_noted)
+		return;
+	x->pinned_noted = true;
+	for (i = 0; i < x->dumps.nr; i++)
+		if (x->dumps.e[i].pinned && !x->dumps.e[i].foreign)
+			zfd_hlog(x->host, ZFD_LOG_INFO,
+				 "keeping %s: it is immutable or append-only (%s)",
+				 dump_label(&x->dumps.e[i], label, sizeof(label)),
+				 why);
+}
+
+/*
+ * The next dump number: highest + 1. Returns -ERANGE (logged) when the
+ * highest is DUMP_NUM_MAX: its successor would not be a dump name.
+ */
+static int next_dump_num(struct extfs *x, uint64_t *num)
+{
+	uint64_t hi;
+
+	*num = 0;
+	if (!x->dumps.nr)
+		return 0;
+	hi = x->dumps.e[x->dumps.nr - 1].num;
+	if (hi >= DUMP_NUM_MAX) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: no dump number left after dump.%" PRIu64 " in %s; rename or remove it",
+			 x->dev, hi, x->dir);
+		return -ERANGE;
+	}
+	*num = hi + 1;
+	return 0;
 }
 
 /*
@@ -388,6 +435,7 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 		return -ENOSPC;
 	}
 	if (i < 0) {
+		note_pinned(x, "not removed to make room");
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: not enough space (%" PRIu64 " MiB more needed) and no old dump left to remove",
 			 x->dev, need_mib);
@@ -599,10 +647,11 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 			goto out_close;
 	}
 	for (i = 0; i < x->dumps.nr; i++)
-		if (!x->dumps.e[i].foreign)
+		if (!x->dumps.e[i].foreign && !x->dumps.e[i].pinned)
 			old += dump_blocks(fs, &x->dumps.e[i]);
-	if (x->dumps.nr)
-		next = x->dumps.e[x->dumps.nr - 1].num + 1;
+	rc = next_dump_num(x, &next);
+	if (rc)
+		goto out_close;
 	need = blocks_needed(x, fs, info);
 	freeb = ext2fs_free_blocks_count(fs->super);
 	cap = freeb + (x->on_full == FULL_FAIL ? 0 : old);
@@ -611,6 +660,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 		 x->dev, fs_type(fs), (uint64_t)freeb * fs->blocksize >> 20,
 		 x->dumps.nr, (uint64_t)old * fs->blocksize >> 20,
 		 strcmp(x->dir, "/") ? x->dir : "", next);
+	x->pinned_noted = false;
 	if (cap < need) {
 		uint64_t room = (uint64_t)cap * fs->blocksize;
 		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
@@ -622,6 +672,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 				 "%s: the dump needs up to %" PRIu64 " MiB; it fits only if enough pages are zero (sparse)",
 				 x->dev, (uint64_t)need * fs->blocksize >> 20);
 		} else {
+			note_pinned(x, "not removed to make room");
 			*max_mem = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) : 0;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
 				 "%s: the dump needs %" PRIu64 " MiB, only %" PRIu64 " MiB free%s",
@@ -751,6 +802,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	x->commit_mem = 0;
 	x->tail_len = 0;
 	x->no_removal = false;
+	x->pinned_noted = false;
 	x->state_cleared = false;
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
@@ -794,12 +846,9 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 		rc = scan_dumps(x, x->fs, x->dir_ino);
 	if (rc)
 		goto out_end;
-	x->num = x->dumps.nr ? x->dumps.e[x->dumps.nr - 1].num + 1 : 0;
-	if (x->dumps.nr && x->num == 0) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: no dump number left", x->dir);
-		rc = -ERANGE;
+	rc = next_dump_num(x, &x->num);
+	if (rc)
 		goto out_end;
-	}
 	snprintf(x->name, sizeof(x->name), "dump.%" PRIu64, x->num);
 	snprintf(x->tmpname, sizeof(x->tmpname), "dump.%" PRIu64 ".incomplete", x->num);
 	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info", x->num);
@@ -1049,7 +1098,7 @@ static size_t count_dumps(const struct extfs *x)
 	size_t i, n = 0;
 
 	for (i = 0; i < x->dumps.nr; i++)
-		n += !x->dumps.e[i].foreign;
+		n += !x->dumps.e[i].foreign && !x->dumps.e[i].pinned;
 	return n;
 }
 
@@ -1064,6 +1113,7 @@ static int rotate(struct extfs *x)
 	rc = scan_dumps(x, x->fs, x->dir_ino);
 	if (rc)
 		return rc;
+	note_pinned(x, "not counted for keep");
 	while (count_dumps(x) > x->keep) {
 		i = oldest_dump(x);
 		if (i < 0)
