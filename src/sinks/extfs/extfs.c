@@ -571,7 +571,7 @@ static int open_fs(struct extfs *x, int flags, ext2_filsys *fs)
 	errcode_t err;
 
 	err = ext2fs_open(x->dev, flags | EXT2_FLAG_64BITS, 0, 0,
-			  unix_io_manager, fs);
+			  extfs_io_manager(), fs);
 	if (err) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: not an ext2/ext3/ext4 filesystem we can use: %s",
 			 x->dev, error_message(err));
@@ -724,10 +724,15 @@ static int flush_fs(struct extfs *x)
 
 /*
  * Ends the pass: with clean, the filesystem is marked clean again and
- * closed normally; otherwise it is left "not clean" for e2fsck.
+ * closed normally; otherwise it is left "not clean" for e2fsck. Returns
+ * the first error of closing (logged): metadata or data that may not be
+ * on the device.
  */
-static void end_pass(struct extfs *x, bool clean)
+static int end_pass(struct extfs *x, bool clean)
 {
+	errcode_t err;
+	int rc = 0;
+
 	if (x->have_file)
 		extfs_file_free(&x->file);
 	x->have_file = false;
@@ -737,17 +742,29 @@ static void end_pass(struct extfs *x, bool clean)
 				x->fs->super->s_state |= EXT2_VALID_FS;
 				ext2fs_mark_super_dirty(x->fs);
 			}
-			if (ext2fs_close_free(&x->fs))
-				zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close the filesystem",
-					 x->dev);
+			err = ext2fs_close_free(&x->fs);
+			if (err) {
+				zfd_hlog(x->host, ZFD_LOG_ERR,
+					 "%s: cannot write the filesystem metadata at close: %s",
+					 x->dev, error_message(err));
+				rc = extfs_errno(err);
+			}
 		} else {
 			ext2fs_free(x->fs);
 			x->fs = NULL;
 		}
 	}
 	if (x->fd >= 0) {
-		fsync(x->fd);
-		close(x->fd);
+		if (extfs_io_fsync(x->fd) < 0 && clean && !rc) {
+			rc = -errno;
+			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot sync the dump data: %s",
+				 x->dev, strerror(errno));
+		}
+		if (extfs_io_close(x->fd) < 0 && clean && !rc) {
+			rc = -errno;
+			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close: %s",
+				 x->dev, strerror(errno));
+		}
 	}
 	x->fd = -1;
 	free(x->tail);
@@ -760,6 +777,7 @@ static void end_pass(struct extfs *x, bool clean)
 	x->elf = NULL;
 	free(x->prologue);
 	x->prologue = NULL;
+	return rc;
 }
 
 static int open_checks(struct extfs *x, bool fsck_ran)
@@ -1125,50 +1143,79 @@ static int rotate(struct extfs *x)
 	return 0;
 }
 
+/* The dump cannot be complete after all: say so in the manifest. */
+static void downgrade(struct extfs *x, struct zfd_result *r, uint64_t good,
+		      const char *reason)
+{
+	zfd_hlog(x->host, ZFD_LOG_ERR, "%s: the dump is incomplete: %s", x->dev,
+		 reason);
+	r->status = ZFD_STATUS_INCOMPLETE;
+	r->reason = reason;
+	r->dumped_bytes = ZFD_MIN(r->dumped_bytes, good);
+}
+
 static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 			const struct zfd_result *res)
 {
 	struct extfs *x = ctx;
+	struct zfd_result r = *res;
 	bool complete = res->status == ZFD_STATUS_COMPLETE ||
 			res->status == ZFD_STATUS_TRUNCATED;
-	uint64_t size;
+	uint64_t size, good = x->mem_done;
 	errcode_t err;
-	int rc;
+	int rc, frc = 0;
 
 	if (complete && x->mem_done != info->mem_size) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: complete after %" PRIu64 " of %" PRIu64 " bytes",
 			 x->mem_done, info->mem_size);
+		downgrade(x, &r, good, "not all memory reached the sink");
 		complete = false;
+		frc = -EIO;
 	}
 	x->file.reserve = 0;
 	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
-	size = x->data_off + x->mem_done + (complete ? ZFD_END_MARKER_SIZE : 0);
+	if (rc) {
+		/* The last partial block is not on disk: the dump ends before. */
+		good = x->mem_done - x->tail_len;
+		if (complete) {
+			downgrade(x, &r, good, x->elf ? "cannot write the last block" :
+				  "cannot write the end marker");
+			complete = false;
+		}
+		frc = frc ? frc : rc;
+		rc = 0;
+	}
+	size = x->data_off + good + (complete ? ZFD_END_MARKER_SIZE : 0);
 	if (x->elf) {
 		unsigned int missing = zfd_elf_writer_cpus_missing(x->elf);
 
 		size = complete ? zfd_elf_writer_file_size(x->elf) :
-			x->data_off + x->mem_done;
+			x->data_off + good;
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
 		if (!complete)
-			zfd_elf_writer_limit(x->elf, x->mem_done);
+			zfd_elf_writer_limit(x->elf, good);
 		if (missing)
 			zfd_hlog(x->host, ZFD_LOG_WARN,
 				 "format elf: registers of %u CPU(s) not in the dumped memory",
 				 missing);
 		zfd_elf_writer_prologue(x->elf, x->prologue);
-		if (!rc)
-			rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
-						x->data_off);
+		rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
+					x->data_off);
+		if (rc && complete) {
+			downgrade(x, &r, good, "cannot write the ELF headers");
+			complete = false;
+			frc = rc;
+		}
+		rc = 0;
 	}
 	/* A failed write() may have stored some of its pages. */
 	if (!complete)
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
-	if (!rc)
-		rc = extfs_file_commit(&x->file, x->host, size);
+	rc = extfs_file_commit(&x->file, x->host, size);
 	if (rc)
 		goto out_fail;
-	rc = write_info(x, info, res);
+	rc = write_info(x, info, &r);
 	if (!rc)
 		rc = flush_fs(x);
 	if (rc)
@@ -1176,9 +1223,9 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	if (!complete) {
 		zfd_hlog(x->host, ZFD_LOG_WARN, "incomplete dump left as %s%s%s (%s)",
 			 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname,
-			 res->reason ? res->reason : "dump failed");
-		end_pass(x, true);
-		return 0;
+			 r.reason ? r.reason : "dump failed");
+		rc = end_pass(x, true);
+		return frc ? frc : rc;
 	}
 	/* Data, end marker and manifest are on disk: now it is dump.N. */
 	rc = link_name(x, x->name, x->file.ino);
@@ -1198,8 +1245,11 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		 x->dev, strcmp(x->dir, "/") ? x->dir : "", x->name, size >> 20,
 		 x->file.alloc_blocks * x->fs->blocksize >> 20);
 	rc = rotate(x);
-	end_pass(x, rc == 0);
-	return rc;
+	if (rc) {
+		end_pass(x, false);
+		return rc;
+	}
+	return end_pass(x, true);
 
 out_fail:
 	end_pass(x, false);

@@ -6,12 +6,15 @@
  *	extfs_map.c	fast file writer: bulk block allocation, direct data
  *			writes, block map (ext2/3) or extent tree (ext4)
  *	extfs_dev.c	device resolution (libblkid), mount check, e2fsck
+ *	extfs_io.c	the I/O seam (test programs link a fault-injecting
+ *			tests/faultio/extfs_faultio.c instead)
  */
 #ifndef ZFD_EXTFS_H
 #define ZFD_EXTFS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <ext2fs/ext2fs.h>
@@ -39,6 +42,16 @@ void extfs_fsck_words(int code, char *buf, size_t len);
 
 /* libext2fs error code to -errno. */
 int extfs_errno(errcode_t err);
+
+/* ---- extfs_io.c: every write, sync and close of the sink ---- */
+
+/* The io_manager for ext2fs_open(): unix_io_manager. */
+io_manager extfs_io_manager(void);
+/* pwritev(), fdatasync(), fsync(), close() on the data descriptor. */
+ssize_t extfs_io_pwritev(int fd, const struct iovec *iov, int cnt, off_t off);
+int extfs_io_fdatasync(int fd);
+int extfs_io_fsync(int fd);
+int extfs_io_close(int fd);
 
 /* ---- extfs_map.c ---- */
 

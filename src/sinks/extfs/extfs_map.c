@@ -171,6 +171,16 @@ static int file_alloc(struct extfs_file *f, const struct zfd_host *host,
 	return 0;
 }
 
+/* Gives back claimed blocks [from, to) that hold nothing of the file. */
+static void file_unalloc(struct extfs_file *f, blk64_t from, blk64_t to)
+{
+	if (to <= from)
+		return;
+	ext2fs_block_alloc_stats_range(f->fs, from, (blk_t)(to - from), -1);
+	ext2fs_iblk_sub_blocks(f->fs, &f->inode, to - from);
+	f->goal = from;
+}
+
 static int pending_add(struct extfs_file *f, blk64_t lblk, blk64_t pblk,
 		       blk64_t len)
 {
@@ -199,7 +209,7 @@ static int pwritev_full(int fd, struct iovec *iov, int cnt, uint64_t off)
 	ssize_t n;
 
 	while (cnt > 0) {
-		n = pwritev(fd, iov, cnt, (off_t)off);
+		n = extfs_io_pwritev(fd, iov, cnt, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -272,6 +282,9 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 				zfd_hlog(host, ZFD_LOG_ERR, "write at block %llu: %s",
 					 (unsigned long long)(phys / f->bs),
 					 strerror(-rc));
+				file_unalloc(f, phys / f->bs, pblk + plen);
+				f->alloc_blocks += phys / f->bs - pblk;
+				f->since_commit += phys / f->bs - pblk;
 				return rc;
 			}
 			for (k = 0; k < cnt; k++) {
@@ -316,9 +329,10 @@ static blk64_t file_pblk(struct extfs_file *f, blk64_t lblk)
 int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
 		       uint64_t off, const void *data, size_t len)
 {
+	struct iovec iov;
 	blk64_t pblk;
 	size_t n;
-	ssize_t rc;
+	int rc;
 
 	while (len) {
 		n = ZFD_MIN(len, f->bs - off % f->bs);
@@ -328,11 +342,13 @@ int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
 				 "internal error: rewrite of unmapped offset %" PRIu64, off);
 			return -EINVAL;
 		}
-		rc = zfd_pwrite_full(f->fd, data, n, pblk * f->bs + off % f->bs);
-		if (rc < 0) {
+		iov.iov_base = (void *)data;
+		iov.iov_len = n;
+		rc = pwritev_full(f->fd, &iov, 1, pblk * f->bs + off % f->bs);
+		if (rc) {
 			zfd_hlog(host, ZFD_LOG_ERR, "write at block %llu: %s",
-				 (unsigned long long)pblk, strerror((int)-rc));
-			return (int)rc;
+				 (unsigned long long)pblk, strerror(-rc));
+			return rc;
 		}
 		off += n;
 		data = (const char *)data + n;
@@ -580,7 +596,7 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 	errcode_t err;
 	int rc;
 
-	if (fdatasync(f->fd) < 0) {
+	if (extfs_io_fdatasync(f->fd) < 0) {
 		rc = -errno;
 		zfd_hlog(host, ZFD_LOG_ERR, "cannot sync the dump data: %s",
 			 strerror(errno));
