@@ -98,11 +98,6 @@ for t in ext3 ext4; do
 	expect_err "cannot write the filesystem metadata at close: Input/output error"
 	older_intact
 
-	note "$t: the last metadata write (superblock at close) fails"
-	fault meta-write EIO "" "$(nth meta-write)" 1
-	expect_err "cannot write the filesystem metadata at close"
-	older_intact
-
 	note "$t: fsync or close of the data descriptor fails at the end"
 	fault data-sync EIO "" "$(nth data-sync)" 1
 	expect_err "cannot sync the dump data: Input/output error"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # extfs sink, hostile cases of issue 12: readable libext2fs messages (13),
-# the dump-number overflow (10), immutable dumps under rotation (14).
+# the dump-number overflow (10), immutable dumps under rotation (14), a
+# block bitmap that lost an older dump's and the journal's blocks on a
+# filesystem marked clean (9).
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
 
@@ -63,4 +65,30 @@ expect_rc 1 $FEED "$T/big2" "device = \"$T/fs\"; fsck = \"no\"; sparse = false;"
 expect_err "keeping dump.0: it is immutable or append-only \(not removed to make room\)"
 fs_ls "$T/fs" | grep -qx dump.0 || fail "immutable dump.0 removed"
 check_dump "$T/fs" /dump.0 "$T/big"
+
+note "9: bitmap bits of an older dump and of the journal cleared, fs marked clean"
+$MKIMAGE -o "$T/img8" -s 8M --seed 9 --mix 10,40,50 >/dev/null || fail "zfd-mkimage"
+for t in ext3 ext4; do
+	mkfs $t "$T/fs" 40M
+	expect_rc 0 $FEED "$T/img8" "device = \"$T/fs\"; fsck = \"no\";"
+	expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.0"
+	{ debugfs -R "blocks /dump.0" "$T/fs"; debugfs -R "blocks <8>" "$T/fs"; } 2>/dev/null |
+		tr ' ' '\n' | grep . | sed 's/^/freeb /' >"$T/freeb"
+	[ "$(wc -l <"$T/freeb")" -gt 2048 ] || fail "too few blocks to free"
+	debugfs -w -f "$T/freeb" "$T/fs" >/dev/null 2>&1 || fail "debugfs freeb"
+	e2fsck -n "$T/fs" >/dev/null 2>&1 || fail "$t: e2fsck -n should believe the clean flag"
+	cp "$T/fs" "$T/fs.bad"
+	# fsck = no: refused in one line, nothing written
+	expect_rc 1 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\";"
+	expect_err "^extfs: $T/fs: filesystem is inconsistent: [0-9]+ blocks in use marked free \(first [0-9]+\); not writing to it \(run e2fsck -f or set fsck = \"auto\"\)$"
+	cmp -s "$T/fs" "$T/fs.bad" || fail "$t: refused, but the filesystem changed"
+	# fsck = auto: e2fsck -f repairs the bitmap first; dump.0 survives
+	expect_rc 0 $FEED "$T/img8" "device = \"$T/fs\"; fsck = \"auto\";"
+	expect_err "^extfs: $T/fs: filesystem is inconsistent although marked clean: [0-9]+ blocks in use marked free \(first [0-9]+\); running e2fsck -f$"
+	expect_err "e2fsck -fp $T/fs: errors corrected"
+	expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.0"
+	expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.1"
+	check_dump "$T/fs" /dump.0 "$T/img8"
+	fsck_clean "$T/fs"
+done
 exit 0

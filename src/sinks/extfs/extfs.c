@@ -801,6 +801,49 @@ static int open_checks(struct extfs *x, bool fsck_ran)
 	return 0;
 }
 
+/*
+ * The bitmaps against what the inodes own (extfs_check.c). Returns 0 when
+ * allocating is safe, -EAGAIN when it is not and e2fsck -f may repair it
+ * (may_fsck), else -EIO or another -errno (logged, one line).
+ */
+static int check_owners(struct extfs *x, bool may_fsck)
+{
+	struct extfs_check c;
+	struct timespec t0, t1;
+	char words[512];
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = extfs_check_owners(x->host, x->fs, x->dev, &c);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	zfd_hlog(x->host, ZFD_LOG_DEBUG,
+		 "%s: bitmaps checked against %" PRIu64 " inodes with %" PRIu64 " blocks in %.3f s",
+		 x->dev, c.inodes, c.file_blocks,
+		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (!extfs_check_unsafe(&c) && !c.leaked_blocks && !c.leaked_inodes)
+		return 0;
+	extfs_check_words(&c, words, sizeof(words));
+	if (may_fsck) {
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s: filesystem is inconsistent although marked clean: %s; running e2fsck -f",
+			 x->dev, words);
+		return -EAGAIN;
+	}
+	if (!extfs_check_unsafe(&c)) {
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s: filesystem is inconsistent: %s; no risk for the dumps (run e2fsck -f)",
+			 x->dev, words);
+		return 0;
+	}
+	zfd_hlog(x->host, ZFD_LOG_ERR,
+		 "%s: filesystem is inconsistent: %s; not writing to it (%s)", x->dev,
+		 words, x->fsck == FSCK_AUTO ? "e2fsck -f did not fix it" :
+		 "run e2fsck -f or set fsck = \"auto\"");
+	return -EIO;
+}
+
 static int write_runs(struct extfs *x, const struct extfs_run *runs, size_t nr)
 {
 	if (!nr)
@@ -812,7 +855,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct extfs *x = ctx;
 	struct extfs_run run;
-	bool fsck_ran = false;
+	bool fsck_ran = false, forced = false;
 	errcode_t err;
 	int rc;
 
@@ -827,8 +870,9 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 		rc = extfs_check_unmounted(x->host, x->dev);
 	if (rc)
 		return rc;
+again:
 	if (x->fsck == FSCK_AUTO) {
-		rc = extfs_run_fsck(x->host, x->e2fsck, x->dev);
+		rc = extfs_run_fsck(x->host, x->e2fsck, x->dev, forced);
 		if (rc == -ENOENT)
 			zfd_hlog(x->host, ZFD_LOG_WARN,
 				 "e2fsck not found in /sbin, /usr/sbin or $PATH; not checking %s",
@@ -858,6 +902,15 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	rc = check_fs_usable(x, x->fs);
 	if (!rc)
 		rc = open_checks(x, fsck_ran);
+	if (!rc)
+		rc = check_owners(x, fsck_ran && !forced);
+	if (rc == -EAGAIN) {
+		/* nothing written yet */
+		ext2fs_free(x->fs);
+		x->fs = NULL;
+		forced = true;
+		goto again;
+	}
 	if (!rc)
 		rc = find_dir(x, x->fs, true, &x->dir_ino);
 	if (!rc)

@@ -6,6 +6,7 @@
  *	extfs_map.c	fast file writer: bulk block allocation, direct data
  *			writes, block map (ext2/3) or extent tree (ext4)
  *	extfs_dev.c	device resolution (libblkid), mount check, e2fsck
+ *	extfs_check.c	bitmaps checked against what the inodes own
  *	extfs_io.c	the I/O seam (test programs link a fault-injecting
  *			tests/faultio/extfs_faultio.c instead)
  */
@@ -31,17 +32,48 @@ int extfs_resolve_device(const struct zfd_host *host, const char *spec,
 /* 0 if nothing has the device mounted (or as swap), else -EBUSY (logged). */
 int extfs_check_unmounted(const struct zfd_host *host, const char *path);
 /*
- * Runs e2fsck -p on path, and e2fsck -y if -p left errors. e2fsck is the
- * configured program or found in /sbin, /usr/sbin, $PATH. Returns 0 when
- * the filesystem is usable, -ENOENT if no e2fsck was found, else -EIO.
+ * Runs e2fsck -p on path, and e2fsck -y if -p left errors; with force,
+ * -fp and -fy (a full check even when the filesystem is marked clean).
+ * e2fsck is the configured program or found in /sbin, /usr/sbin, $PATH.
+ * Returns 0 when the filesystem is usable, -ENOENT if no e2fsck was
+ * found, else -EIO.
  */
 int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
-		   const char *path);
+		   const char *path, bool force);
 /* e2fsck's exit code in words, e.g. "errors corrected". */
 void extfs_fsck_words(int code, char *buf, size_t len);
 
 /* libext2fs error code to -errno. */
 int extfs_errno(errcode_t err);
+
+/* ---- extfs_check.c ---- */
+
+struct extfs_check {
+	uint64_t inodes;		/* inodes in use */
+	uint64_t file_blocks;		/* blocks the inodes map */
+	uint64_t missing_blocks;	/* owned, but free in the bitmap */
+	uint64_t first_missing;
+	uint64_t missing_inodes;	/* in use, but free in the bitmap */
+	ext2_ino_t first_missing_inode;
+	uint64_t dup_blocks;		/* owned twice */
+	uint64_t bad_blocks;		/* block numbers outside the fs */
+	uint64_t bad_inodes;		/* unreadable inode or block map */
+	ext2_ino_t first_bad_inode;
+	uint64_t leaked_blocks;		/* used in the bitmap, owned by none */
+	uint64_t leaked_inodes;
+};
+
+/*
+ * Walks every inode in use and the group metadata and compares what they
+ * own with the bitmaps (read before). 0 with *res filled, or -errno when
+ * the inode table cannot be read (logged).
+ */
+int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
+		       const char *dev, struct extfs_check *res);
+/* True when allocating from the bitmaps could overwrite a file. */
+bool extfs_check_unsafe(const struct extfs_check *c);
+/* The findings in words: "12 blocks in use marked free (first 3000), ...". */
+void extfs_check_words(const struct extfs_check *c, char *buf, size_t len);
 
 /* ---- extfs_io.c: every write, sync and close of the sink ---- */
 

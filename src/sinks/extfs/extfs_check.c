@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * extfs sink: before writing, the allocation bitmaps are checked against
+ * what the files own.
+ *
+ * "e2fsck -p" believes the clean flag and checks nothing on a filesystem
+ * marked clean. If a block bitmap lost bits of an older dump (or of the
+ * journal), the sink's allocator would hand those blocks out again and
+ * the new dump would overwrite the older one. So every pass walks all
+ * inodes in use (the inode table scan, then each inode's block map or
+ * extent tree through ext2fs_block_iterate3(), read-only) plus the group
+ * metadata, and compares the blocks found with the block bitmap, and the
+ * inodes found with the inode bitmap. Costs: the inode tables (skipping
+ * the unused part of each group where the filesystem records it) and the
+ * indirect or extent blocks of the files, about 1/1000 of their size.
+ *
+ * Blocks or inodes in use but marked free (or a block owned twice, or a
+ * block map that cannot be read) make the filesystem unsafe to allocate
+ * from: the caller runs "e2fsck -f" or refuses. Blocks or inodes marked in
+ * use that nothing owns are only leaked space.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "extfs.h"
+#include "util.h"
+
+struct walk {
+	ext2_filsys fs;
+	ext2fs_block_bitmap owned;
+	struct extfs_check *res;
+};
+
+/* Claims block blk for a file or the filesystem. */
+static void claim(struct walk *w, blk64_t blk)
+{
+	if (blk < w->fs->super->s_first_data_block ||
+	    blk >= ext2fs_blocks_count(w->fs->super)) {
+		w->res->bad_blocks++;
+		return;
+	}
+	if (ext2fs_fast_test_block_bitmap2(w->owned, blk))
+		w->res->dup_blocks++;
+	else
+		ext2fs_fast_mark_block_bitmap2(w->owned, blk);
+}
+
+static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		    blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct walk *w = priv;
+
+	(void)fs;
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	claim(w, *blocknr);
+	w->res->file_blocks++;
+	return 0;
+}
+
+/* The superblocks, descriptors, bitmaps and inode tables of every group. */
+static void claim_group_metadata(struct walk *w)
+{
+	ext2_filsys fs = w->fs;
+	dgrp_t g;
+	blk64_t b, it;
+
+	for (g = 0; g < fs->group_desc_count; g++) {
+		/* marks superblock and descriptor (backup) blocks of g */
+		ext2fs_reserve_super_and_bgd(fs, g, w->owned);
+		b = ext2fs_block_bitmap_loc(fs, g);
+		if (b)
+			claim(w, b);
+		b = ext2fs_inode_bitmap_loc(fs, g);
+		if (b)
+			claim(w, b);
+		it = ext2fs_inode_table_loc(fs, g);
+		for (b = 0; it && b < fs->inode_blocks_per_group; b++)
+			claim(w, it + b);
+	}
+}
+
+/* Counts blocks in owned but not in the filesystem's bitmap, and back. */
+static void compare_blocks(struct walk *w)
+{
+	ext2_filsys fs = w->fs;
+	blk64_t b, end = ext2fs_blocks_count(fs->super) - 1;
+
+	for (b = fs->super->s_first_data_block; b <= end; b++) {
+		bool own = ext2fs_fast_test_block_bitmap2(w->owned, b);
+		bool used = ext2fs_fast_test_block_bitmap2(fs->block_map, b);
+
+		if (own && !used) {
+			if (!w->res->missing_blocks++)
+				w->res->first_missing = b;
+		} else if (used && !own) {
+			w->res->leaked_blocks++;
+		}
+	}
+}
+
+int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
+		       const char *dev, struct extfs_check *res)
+{
+	struct ext2_inode_large big;
+	struct ext2_inode *inode = (struct ext2_inode *)&big;
+	struct walk w = { .fs = fs, .res = res };
+	ext2_inode_scan scan;
+	ext2_ino_t ino;
+	errcode_t err;
+	bool marked, live;
+
+	memset(res, 0, sizeof(*res));
+	err = ext2fs_allocate_block_bitmap(fs, "owned blocks", &w.owned);
+	if (err) {
+		zfd_hlog(host, ZFD_LOG_ERR, "%s: %s", dev, error_message(err));
+		return extfs_errno(err);
+	}
+	claim_group_metadata(&w);
+	res->bad_blocks = res->dup_blocks = 0;	/* overlaps: e2fsck's business */
+
+	err = ext2fs_open_inode_scan(fs, 0, &scan);
+	if (err)
+		goto out_err;
+	for (;;) {
+		err = ext2fs_get_next_inode_full(scan, &ino, inode, sizeof(big));
+		if (err && err != EXT2_ET_INODE_CSUM_INVALID &&
+		    err != EXT2_ET_INODE_IS_GARBAGE) {
+			ext2fs_close_inode_scan(scan);
+			goto out_err;
+		}
+		if (!ino)
+			break;
+		if (err) {
+			/* unreadable inode: its blocks are unknown */
+			res->bad_inodes++;
+			if (!res->first_bad_inode)
+				res->first_bad_inode = ino;
+			continue;
+		}
+		marked = ext2fs_test_inode_bitmap2(fs->inode_map, ino);
+		live = inode->i_links_count && !inode->i_dtime;
+		if (ino < EXT2_FIRST_INODE(fs->super)) {
+			/* reserved: always marked, in use when set up */
+			live = inode->i_mode || ino == EXT2_BAD_INO;
+			marked = live;
+		}
+		if (live && !marked) {
+			if (!res->missing_inodes++)
+				res->first_missing_inode = ino;
+		} else if (marked && !live) {
+			res->leaked_inodes++;
+		}
+		if (!live && !marked)
+			continue;
+		res->inodes++;
+		if (ext2fs_file_acl_block(fs, inode))
+			claim(&w, ext2fs_file_acl_block(fs, inode));
+		if (ino == EXT2_RESIZE_INO) {
+			/* its "indirect" blocks are the reserved descriptors */
+			if (inode->i_block[EXT2_DIND_BLOCK])
+				claim(&w, inode->i_block[EXT2_DIND_BLOCK]);
+			continue;
+		}
+		if (!ext2fs_inode_has_valid_blocks2(fs, inode))
+			continue;
+		err = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
+					    block_cb, &w);
+		if (err) {
+			res->bad_inodes++;
+			if (!res->first_bad_inode)
+				res->first_bad_inode = ino;
+		}
+	}
+	ext2fs_close_inode_scan(scan);
+	compare_blocks(&w);
+	ext2fs_free_block_bitmap(w.owned);
+	return 0;
+
+out_err:
+	ext2fs_free_block_bitmap(w.owned);
+	zfd_hlog(host, ZFD_LOG_ERR, "%s: cannot read the inode table: %s", dev,
+		 error_message(err));
+	return extfs_errno(err);
+}
+
+bool extfs_check_unsafe(const struct extfs_check *c)
+{
+	return c->missing_blocks || c->missing_inodes || c->dup_blocks ||
+	       c->bad_blocks || c->bad_inodes;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t pos = strlen(buf);
+	va_list ap;
+
+	if (pos)
+		pos += (size_t)snprintf(buf + pos, len - pos, ", ");
+	if (pos >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + pos, len - pos, fmt, ap);
+	va_end(ap);
+}
+
+void extfs_check_words(const struct extfs_check *c, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (c->missing_blocks)
+		add(buf, len, "%" PRIu64 " blocks in use marked free (first %" PRIu64 ")",
+		    c->missing_blocks, c->first_missing);
+	if (c->missing_inodes)
+		add(buf, len, "%" PRIu64 " inodes in use marked free (first %u)",
+		    c->missing_inodes, c->first_missing_inode);
+	if (c->dup_blocks)
+		add(buf, len, "%" PRIu64 " blocks owned twice", c->dup_blocks);
+	if (c->bad_blocks)
+		add(buf, len, "%" PRIu64 " block numbers out of range", c->bad_blocks);
+	if (c->bad_inodes)
+		add(buf, len, "%" PRIu64 " unreadable inodes or block maps (first %u)",
+		    c->bad_inodes, c->first_bad_inode);
+	if (c->leaked_blocks)
+		add(buf, len, "%" PRIu64 " blocks marked in use that no file owns",
+		    c->leaked_blocks);
+	if (c->leaked_inodes)
+		add(buf, len, "%" PRIu64 " unused inodes marked in use", c->leaked_inodes);
+}
