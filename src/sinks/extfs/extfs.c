@@ -5,7 +5,8 @@
  *
  * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
  * filesystem "not clean" -> make room if needed -> create and link
- * dump.N.incomplete -> data (committed every 256 MiB, see extfs_map.c)
+ * dump.N.incomplete -> data (committed every 256 MiB and every 5 s, see
+ * extfs_map.c)
  * -> end marker -> dump.N.info -> flush -> rename to dump.N -> rotation
  * (keep) -> mark clean, close.
  */
@@ -83,6 +84,7 @@ struct extfs {
 	uint64_t data_off;		/* file offset of memory byte 0 */
 	uint64_t mem_done;		/* memory bytes passed to write() */
 	uint64_t commit_mem;		/* mem_done at the last commit */
+	struct timespec commit_time;	/* CLOCK_MONOTONIC of the last commit */
 	uint8_t *tail;			/* partial last fs block */
 	size_t tail_len;
 	struct extfs_run *runs;
@@ -861,6 +863,7 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 
 	x->mem_done = 0;
 	x->commit_mem = 0;
+	clock_gettime(CLOCK_MONOTONIC, &x->commit_time);
 	x->tail_len = 0;
 	x->no_removal = false;
 	x->pinned_noted = false;
@@ -1014,6 +1017,7 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	size_t nr = 0, full, i, plen;
 	uint64_t foff = x->data_off + blk->offset;
 	bool data = blk->kind == ZFD_BLK_DATA;
+	struct timespec now;
 	int rc;
 
 	if (blk->offset != x->mem_done || x->tail_len) {
@@ -1073,9 +1077,14 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		memcpy(x->tail, (const char *)blk->data + full, x->tail_len);
 	}
 	x->mem_done += blk->len;
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (extfs_file_commit_due(&x->file) ||
-	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES ||
+	    now.tv_sec - x->commit_time.tv_sec > EXTFS_COMMIT_SECONDS ||
+	    (now.tv_sec - x->commit_time.tv_sec == EXTFS_COMMIT_SECONDS &&
+	     now.tv_nsec >= x->commit_time.tv_nsec)) {
 		x->commit_mem = x->mem_done;
+		x->commit_time = now;
 		return extfs_file_commit(&x->file, x->host, x->data_off + x->mem_done -
 					 x->tail_len);
 	}

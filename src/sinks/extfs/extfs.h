@@ -94,8 +94,12 @@ int extfs_io_close(int fd);
  * data they point to is on disk, so that an interrupted dump never leaves
  * an inode pointing at unwritten blocks.
  */
-/* Commit at least after this many bytes of the file. */
+/*
+ * Commit at least after this many bytes of the file, and at least this
+ * often (a power cut loses at most the last seconds of the dump).
+ */
 #define EXTFS_COMMIT_BYTES	(256ULL << 20)
+#define EXTFS_COMMIT_SECONDS	5
 
 struct extfs_map {
 	blk64_t lblk;
