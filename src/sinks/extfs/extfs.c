@@ -890,13 +890,14 @@ again:
 	if (rc)
 		return rc;
 	/*
-	 * No write-back cache: metadata reaches the device in the order it
-	 * is written (children before parents), and nothing stale can be
-	 * written over the dump data later.
+	 * libext2fs's write-back cache stays on: every extent insert would
+	 * otherwise be a write of its leaf (66000 writes for 512 MiB of
+	 * page-interleaved zero pages). It holds no dirty block between
+	 * commits (each commit, removal and rename ends with a flush), so
+	 * nothing stale can be written over dump data, and the dump data
+	 * (written past it, on x->fd) is never read through it.
 	 */
-	err = io_channel_set_options(x->fs->io, "cache=off");
-	if (!err)
-		err = ext2fs_read_bitmaps(x->fs);
+	err = ext2fs_read_bitmaps(x->fs);
 	if (err) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, error_message(err));
 		rc = extfs_errno(err);

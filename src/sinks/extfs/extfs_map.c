@@ -16,10 +16,12 @@
  *      API (ext4), or into the file's indirect blocks, which this file
  *      builds itself and writes with ext2fs_write_ind_block() (ext2/3).
  *
- * Crash safety: a commit first syncs the data, then writes indirect blocks
- * children first, then the inode (i_size, i_blocks, block pointers). The
- * caller keeps libext2fs's cache off, so these writes reach the kernel in
- * this order. Block bitmaps are written only at the end, and the caller
+ * Crash safety: a commit first syncs the data, then writes the indirect
+ * blocks or extent tree, then the inode (i_size, i_blocks, block
+ * pointers), and flushes (libext2fs's cache, then fsync): a dump stopped
+ * between commits keeps everything up to the last one; only a power cut
+ * in the middle of a commit's flush can leave that commit's metadata
+ * half-written. Block bitmaps are written only at the end, and the caller
  * marks the filesystem "not clean" for the duration of the dump, so an
  * interrupted dump leaves at most "block bitmap differences" and wrong
  * free counts: things e2fsck -p repairs without asking.
