@@ -18,8 +18,11 @@
 
 # ---- cases for bench/run (source this file after bench/run's helpers:
 # measure, MEM, ZFCPDUMP, PLUGINS); add them to its case list:
+#   extfs2       ext2, sparse (default)
 #   extfs        ext3, sparse (default)      extfs_full   ext3, sparse = false
 #   extfs4       ext4, sparse (default)      extfs4_full  ext4, sparse = false
+# Issue 12's target, extfs <= 1.1 x raw on both layouts, ext2/3/4:
+#   bench/run -c "dd raw extfs2 extfs extfs4" 
 # The filesystem is made (untimed) in OUT, big enough for the whole dump.
 
 extfs_target() {	# OUT TYPE
@@ -35,6 +38,7 @@ extfs_case() {		# IMG OUT TYPE OPTS
 		-s "file:$1" -o "extfs:device=$2,fsck=no$4"
 }
 
+case_extfs2() { extfs_case "$1" "$2" ext2 ""; }
 case_extfs() { extfs_case "$1" "$2" ext3 ""; }
 case_extfs_full() { extfs_case "$1" "$2" ext3 ",sparse=false"; }
 case_extfs4() { extfs_case "$1" "$2" ext4 ""; }
