@@ -86,23 +86,42 @@ static void claim_group_metadata(struct walk *w)
 	}
 }
 
-/* Counts blocks in owned but not in the filesystem's bitmap, and back. */
+/*
+ * Blocks set in a but clear in b, run by run (a dump is a few long runs);
+ * *first = the first of them.
+ */
+static uint64_t count_missing(ext2fs_block_bitmap a, ext2fs_block_bitmap b,
+			      blk64_t lo, blk64_t hi, uint64_t *first)
+{
+	blk64_t s, e, z, n;
+	uint64_t count = 0;
+
+	while (lo <= hi && !ext2fs_find_first_set_block_bitmap2(a, lo, hi, &s)) {
+		if (ext2fs_find_first_zero_block_bitmap2(a, s, hi, &e))
+			e = hi + 1;
+		/* [s, e) is set in a: count what b lacks there */
+		while (s < e && !ext2fs_find_first_zero_block_bitmap2(b, s, e - 1, &z)) {
+			if (ext2fs_find_first_set_block_bitmap2(b, z, e - 1, &n))
+				n = e;
+			if (!count && first)
+				*first = z;
+			count += n - z;
+			s = n;
+		}
+		lo = e;
+	}
+	return count;
+}
+
 static void compare_blocks(struct walk *w)
 {
 	ext2_filsys fs = w->fs;
-	blk64_t b, end = ext2fs_blocks_count(fs->super) - 1;
+	blk64_t lo = fs->super->s_first_data_block;
+	blk64_t hi = ext2fs_blocks_count(fs->super) - 1;
 
-	for (b = fs->super->s_first_data_block; b <= end; b++) {
-		bool own = ext2fs_fast_test_block_bitmap2(w->owned, b);
-		bool used = ext2fs_fast_test_block_bitmap2(fs->block_map, b);
-
-		if (own && !used) {
-			if (!w->res->missing_blocks++)
-				w->res->first_missing = b;
-		} else if (used && !own) {
-			w->res->leaked_blocks++;
-		}
-	}
+	w->res->missing_blocks = count_missing(w->owned, fs->block_map, lo, hi,
+					       &w->res->first_missing);
+	w->res->leaked_blocks = count_missing(fs->block_map, w->owned, lo, hi, NULL);
 }
 
 int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
