@@ -180,16 +180,19 @@ int main(int argc, char **argv)
 	info.started = time(NULL);
 	info.dry_run = dry;
 
-	if (zfd_sink_entry.configure(&host, sink, &ctx))
+	if (zfd_sink_entry.configure(&host, sink, &ctx)) {
+		config_destroy(&cfg);
+		fclose(img);
 		return 2;
+	}
 	rc = zfd_sink_entry.prepare(ctx, &info, &max_mem);
+	if (!rc && !dry)
+		rc = zfd_sink_entry.open(ctx, &info);
 	if (rc || dry) {
 		zfd_sink_entry.close(ctx);
+		config_destroy(&cfg);
+		fclose(img);
 		return rc ? 1 : 0;
-	}
-	if (zfd_sink_entry.open(ctx, &info)) {
-		zfd_sink_entry.close(ctx);
-		return 1;
 	}
 	buf = aligned_alloc(ZFD_ALIGN, BLK_SIZE);
 	dg = zfd_digest_new();
