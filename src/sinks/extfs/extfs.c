@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <et/com_err.h>
+
 #include "cfg.h"
 #include "extfs.h"
 #include "fmt_elf.h"
@@ -60,6 +62,7 @@ struct dump_list {
 
 struct extfs {
 	const struct zfd_host *host;
+	bool et_added;			/* libext2fs's error table added */
 	/* config */
 	const char *device;
 	char dir[PATH_MAX];
@@ -107,11 +110,15 @@ static int extfs_configure(const struct zfd_host *host,
 	uint64_t timeout;
 	int rc;
 
-	/* libext2fs's messages, not "Unknown code ext2 19" (idempotent). */
-	initialize_ext2_error_table();
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
+	/*
+	 * libext2fs's messages, not "Unknown code ext2 19". Added per
+	 * instance and removed in close(): the list entry is freed before
+	 * the plugin (and with it libcom_err) may be unloaded.
+	 */
+	x->et_added = add_error_table(&et_ext2_error_table) == 0;
 	x->host = host;
 	x->fd = -1;
 	rc = zfd_cfg_check_keys(host, cfg, keys);
@@ -157,6 +164,8 @@ static int extfs_configure(const struct zfd_host *host,
 	return 0;
 
 out_free:
+	if (x->et_added)
+		remove_error_table(&et_ext2_error_table);
 	free(x);
 	return rc;
 }
@@ -1325,6 +1334,8 @@ static void extfs_close(void *ctx)
 
 	end_pass(x, false);
 	free(x->dumps.e);
+	if (x->et_added)
+		remove_error_table(&et_ext2_error_table);
 	free(x);
 }
 
