@@ -107,6 +107,9 @@ struct extfs_map {
 	blk64_t len;
 };
 
+/* Levels of an extent tree below the root (ext4 allows 5). */
+#define EXTFS_EXT_DEPTH		5
+
 struct extfs_level {
 	blk64_t pblk;			/* 0: none yet */
 	uint64_t id;			/* which indirect block of the file */
@@ -125,9 +128,13 @@ struct extfs_file {
 	int fd;				/* data writes go here */
 	unsigned int bs;
 	bool extents;
-	ext2_extent_handle_t handle;
-	struct ext2fs_extent last;	/* last committed extent */
-	bool have_last;
+	/*
+	 * ext4: the extent tree, append only. Level 0 is the root in
+	 * inode.i_block, level depth the leaf; ext[1..depth] hold the
+	 * right-most node of each level below the root.
+	 */
+	int depth;
+	struct extfs_level ext[EXTFS_EXT_DEPTH + 1];
 	blk64_t goal;
 	blk64_t next_lblk;		/* mappings must start here or later */
 	struct extfs_map *pending;
