@@ -751,10 +751,12 @@ static int commit_maps(struct extfs_file *f, const struct zfd_host *host)
 int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 		      uint64_t size)
 {
+	struct timespec t0, t1;
 	blk64_t meta, reserve;
 	errcode_t err;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (extfs_io_fdatasync(f->fd) < 0) {
 		rc = -errno;
 		zfd_hlog(host, ZFD_LOG_ERR, "cannot sync the dump data: %s",
@@ -788,6 +790,10 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 	if (err)
 		goto out_err;
 	f->size = size;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	zfd_hlog(host, ZFD_LOG_DEBUG, "commit at %" PRIu64 " MiB took %.3f s",
+		 size >> 20, (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 
 out_err:
