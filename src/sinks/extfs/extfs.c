@@ -817,7 +817,7 @@ static int open_checks(struct extfs *x, bool fsck_ran)
  * allocating is safe, -EAGAIN when it is not and e2fsck -f may repair it
  * (may_fsck), else -EIO or another -errno (logged, one line).
  */
-static int check_owners(struct extfs *x, bool may_fsck)
+static int check_owners(struct extfs *x, bool may_fsck, bool forced)
 {
 	struct extfs_check c;
 	struct timespec t0, t1;
@@ -850,7 +850,8 @@ static int check_owners(struct extfs *x, bool may_fsck)
 	}
 	zfd_hlog(x->host, ZFD_LOG_ERR,
 		 "%s: filesystem is inconsistent: %s; not writing to it (%s)", x->dev,
-		 words, x->fsck == FSCK_AUTO ? "e2fsck -f did not fix it" :
+		 words, forced ? "e2fsck -f did not fix it" :
+		 x->fsck == FSCK_AUTO ? "no e2fsck to repair it" :
 		 "run e2fsck -f or set fsck = \"auto\"");
 	return -EIO;
 }
@@ -916,7 +917,7 @@ again:
 	if (!rc)
 		rc = open_checks(x, fsck_ran);
 	if (!rc)
-		rc = check_owners(x, fsck_ran && !forced);
+		rc = check_owners(x, fsck_ran && !forced, forced);
 	if (rc == -EAGAIN) {
 		/* nothing written yet */
 		ext2fs_free(x->fs);

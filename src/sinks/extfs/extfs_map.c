@@ -308,6 +308,14 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 					return rc;
 				f->next_lblk = m->lblk + m->len;
 			}
+			/*
+			 * Write-behind: writeback starts now, so a commit's
+			 * fdatasync() finds little left to do and the page
+			 * cache holds few dirty pages. Advisory (no wait):
+			 * a writeback error is still fdatasync()'s to report.
+			 */
+			sync_file_range(f->fd, (off_t)phys, (off_t)bytes,
+					SYNC_FILE_RANGE_WRITE);
 			phys += bytes;
 			bytes = 0;
 			cnt = 0;
