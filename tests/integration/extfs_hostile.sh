@@ -90,5 +90,17 @@ for t in ext3 ext4; do
 	expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.1"
 	check_dump "$T/fs" /dump.0 "$T/img8"
 	fsck_clean "$T/fs"
+
+	# the inode bitmap lost dump.0's inode: its number must not be reused
+	mkfs $t "$T/fs" 40M
+	expect_rc 0 $FEED "$T/img8" "device = \"$T/fs\"; fsck = \"no\";"
+	debugfs -w -R "freei /dump.0" "$T/fs" >/dev/null 2>&1 || fail "debugfs freei"
+	expect_rc 1 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\";"
+	expect_err "^extfs: $T/fs: filesystem is inconsistent: 1 inodes in use marked free \(first 12\); not writing to it"
+	expect_rc 0 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"auto\";"
+	expect_err "inconsistent although marked clean: 1 inodes in use marked free"
+	expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.0"
+	check_dump "$T/fs" /dump.1 "$T/img"
+	fsck_clean "$T/fs"
 done
 exit 0
