@@ -157,41 +157,42 @@ static int fsck_once(const struct zfd_host *host, const char *prog,
 }
 
 int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
-		   const char *path)
+		   const char *path, bool force)
 {
+	const char *p = force ? "-fp" : "-p", *y = force ? "-fy" : "-y";
 	char prog[PATH_MAX], words[160];
 	int code = 0, rc;
 
 	rc = find_e2fsck(host, e2fsck, prog, sizeof(prog));
 	if (rc)
 		return rc;
-	rc = fsck_once(host, prog, "-p", path, &code);
+	rc = fsck_once(host, prog, p, path, &code);
 	if (rc)
 		return -EIO;
 	extfs_fsck_words(code, words, sizeof(words));
 	if (code >= 0 && (code & 4) && !(code & ~7)) {
-		zfd_hlog(host, ZFD_LOG_WARN, "e2fsck -p %s: %s (exit %d); retrying with -y",
-			 path, words, code);
-		rc = fsck_once(host, prog, "-y", path, &code);
+		zfd_hlog(host, ZFD_LOG_WARN, "e2fsck %s %s: %s (exit %d); retrying with %s",
+			 p, path, words, code, y);
+		rc = fsck_once(host, prog, y, path, &code);
 		if (rc)
 			return -EIO;
 		extfs_fsck_words(code, words, sizeof(words));
 		if (code >= 0 && !(code & ~3)) {
-			zfd_hlog(host, ZFD_LOG_INFO, "e2fsck -y %s: %s (exit %d)",
-				 path, words, code);
+			zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)",
+				 y, path, words, code);
 			return 0;
 		}
 		zfd_hlog(host, ZFD_LOG_ERR,
-			 "e2fsck -y %s: %s (exit %d); not writing to this filesystem",
-			 path, words, code);
+			 "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
+			 y, path, words, code);
 		return -EIO;
 	}
 	if (code >= 0 && !(code & ~3)) {
-		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck -p %s: %s (exit %d)", path,
+		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)", p, path,
 			 words, code);
 		return 0;
 	}
-	zfd_hlog(host, ZFD_LOG_ERR, "e2fsck -p %s: %s (exit %d); not writing to this filesystem",
-		 path, words, code);
+	zfd_hlog(host, ZFD_LOG_ERR, "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
+		 p, path, words, code);
 	return -EIO;
 }
