@@ -169,8 +169,9 @@ EOF
 
 # kdump_dd_init DEV [NEXT]: a capture /init (busybox) that copies
 # /proc/vmcore to DEV with dd, prints "KDUMP-CAPTURE: ..." lines (size,
-# dd's exit code), then runs NEXT (default: poweroff -f). Modules come from
-# /modules/*.ko in name order (kdump_add_modules).
+# dd's exit code), then runs NEXT (default: poweroff -f). The disk drivers
+# come from /modules/*.ko in name order (kdump_add_modules), else through
+# modprobe (an initramfs of zfcpdump-mkinitramfs --module virtio_blk).
 kdump_dd_init() {
 	cat <<EOF
 #!/bin/busybox sh
@@ -179,7 +180,11 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in /modules/*.ko; do [ -e "\$m" ] && insmod "\$m"; done
+if [ -d /modules ]; then
+	for m in /modules/*.ko; do insmod "\$m"; done
+else
+	for m in virtio_pci virtio_blk; do modprobe \$m; done
+fi
 i=0; while [ ! -b $1 ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done
 size=\$(stat -c %s /proc/vmcore)
 echo "KDUMP-CAPTURE: /proc/vmcore \$size bytes"
