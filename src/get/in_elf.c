@@ -117,8 +117,17 @@ static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 	in->mem_streamed = 0;
 	while (off < len) {
 		present = zfd_elf_map(e->info, off, &foff, &n);
-		n = ZFD_MIN(ZFD_MIN(n, len - off), (uint64_t)GET_BUF_SIZE);
+		if (present)
+			n = ZFD_MIN(ZFD_MIN(n, len - off),
+				    (uint64_t)GET_BUF_SIZE);
 		if (!present) {
+			/*
+			 * A hole goes to the consumer in one piece, whatever
+			 * its size (output files skip it, digests hash its
+			 * zeros in bulk): the number of calls is bounded by
+			 * the PT_LOADs, not by the memory they describe.
+			 */
+			n = ZFD_MIN(n, ZFD_MIN(len - off, (uint64_t)SIZE_MAX));
 			sa = next_sa_page(in, off);
 			if (sa <= off) {
 				/* a save area in a hole: zeros plus registers */
@@ -192,6 +201,29 @@ static const struct get_in_ops elf_ops = {
 	.close = elf_close,
 };
 
+/*
+ * File data of the PT_LOADs: each load's bytes present in the file, summed.
+ * A core whose loads share file bytes would make every pass read the file
+ * many times over; real cores never do.
+ */
+static bool loads_fit_file(const struct zfd_elf_info *info, uint64_t size,
+			   uint64_t *total)
+{
+	const struct zfd_elf_load *l;
+	size_t i;
+
+	*total = 0;
+	for (i = 0; i < info->nr_loads; i++) {
+		l = &info->loads[i];
+		if (l->offset >= size)
+			continue;
+		*total += ZFD_MIN(l->filesz, size - l->offset);
+		if (*total > size)
+			return false;
+	}
+	return true;
+}
+
 int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		    char *why, size_t why_len)
 {
@@ -216,13 +248,21 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 {
 	char sub[GET_WHY_LEN];
 	struct elf_in *e;
+	uint64_t total;
 	size_t i;
 	int rc;
 
 	e = calloc(1, sizeof(*e));
 	if (!e) {
+		/*
+		 * The file is closed on every failure, and the caller's
+		 * input is left without ops or priv: whoever set them
+		 * before (in_extfs.c) must not close its file again.
+		 */
 		if (f->close)
 			f->close(f->arg);
+		in->ops = NULL;
+		in->priv = NULL;
 		return -ENOMEM;
 	}
 	e->file = *f;
@@ -252,6 +292,13 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	}
 	if (rc) {
 		snprintf(why, why_len, "%s", sub);
+		goto out_close;
+	}
+	if (!loads_fit_file(e->info, e->file.size, &total)) {
+		snprintf(why, why_len, "not a valid ELF core: its PT_LOADs "
+			 "hold more file data than the file's %" PRIu64
+			 " bytes (loads share file bytes)", e->file.size);
+		rc = -ENODEV;
 		goto out_close;
 	}
 	rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
@@ -293,4 +340,22 @@ out_close:
 	elf_close(in);
 	in->ops = NULL;
 	return rc;
+}
+
+void get_in_elf_fit_manifest(struct get_in *in)
+{
+	uint64_t msize;
+
+	if (!in->man_ok || strcmp(in->format, "elf") != 0 ||
+	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) != 0 ||
+	    msize <= in->hdr.mem_size || msize % ZFD_S390_PAGE_SIZE)
+		return;
+	/* memory that ends in a hole: the PT_LOADs stop before mem_size */
+	in->hdr.mem_size = msize;
+	in->hdr.mem_size_real = msize;
+	in->hdr.mem_end = msize - 1;
+	in->hdr.num_pages = (uint32_t)ZFD_MIN(msize / ZFD_S390_PAGE_SIZE,
+					      (uint64_t)UINT32_MAX);
+	in->mem_avail = msize;
+	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
 }

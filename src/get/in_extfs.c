@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <et/com_err.h>
@@ -334,8 +335,10 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 	int rc;
 
 	rc = get_in_elf_open_file(in, &f, why, why_len);
-	if (!rc)
+	if (!rc) {
 		load_info(in, x);
+		get_in_elf_fit_manifest(in);
+	}
 	return rc;
 }
 
@@ -405,9 +408,17 @@ static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 		   char *why, size_t why_len)
 {
 	static bool et_loaded;
+	struct stat st;
 	int mflags = 0;
 	errcode_t err;
 
+	/* a FIFO would hang libext2fs's open */
+	if (stat(device, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISBLK(st.st_mode)) {
+		snprintf(why, why_len, "not a filesystem image or block "
+			 "device");
+		return -EINVAL;
+	}
 	if (!et_loaded) {
 		initialize_ext2_error_table();
 		et_loaded = true;
