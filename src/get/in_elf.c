@@ -201,29 +201,6 @@ static const struct get_in_ops elf_ops = {
 	.close = elf_close,
 };
 
-/*
- * File data of the PT_LOADs: each load's bytes present in the file, summed.
- * A core whose loads share file bytes would make every pass read the file
- * many times over; real cores never do.
- */
-static bool loads_fit_file(const struct zfd_elf_info *info, uint64_t size,
-			   uint64_t *total)
-{
-	const struct zfd_elf_load *l;
-	size_t i;
-
-	*total = 0;
-	for (i = 0; i < info->nr_loads; i++) {
-		l = &info->loads[i];
-		if (l->offset >= size)
-			continue;
-		*total += ZFD_MIN(l->filesz, size - l->offset);
-		if (*total > size)
-			return false;
-	}
-	return true;
-}
-
 int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		    char *why, size_t why_len)
 {
@@ -248,7 +225,6 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 {
 	char sub[GET_WHY_LEN];
 	struct elf_in *e;
-	uint64_t total;
 	size_t i;
 	int rc;
 
@@ -292,13 +268,6 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	}
 	if (rc) {
 		snprintf(why, why_len, "%s", sub);
-		goto out_close;
-	}
-	if (!loads_fit_file(e->info, e->file.size, &total)) {
-		snprintf(why, why_len, "not a valid ELF core: its PT_LOADs "
-			 "hold more file data than the file's %" PRIu64
-			 " bytes (loads share file bytes)", e->file.size);
-		rc = -ENODEV;
 		goto out_close;
 	}
 	rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
