@@ -482,6 +482,7 @@ struct entry {
 struct listing {
 	struct entry *e;
 	size_t nr, cap;
+	bool nomem;		/* a dump left out: the listing would lie */
 };
 
 /* "dump.N", "dump.N.incomplete", "dump.N.info"; N without leading zeros. */
@@ -530,8 +531,10 @@ static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 			size_t cap = l->cap ? 2 * l->cap : 16;
 			struct entry *n = realloc(l->e, cap * sizeof(*n));
 
-			if (!n)
+			if (!n) {
+				l->nomem = true;
 				return DIRENT_ABORT;
+			}
 			l->e = n;
 			l->cap = cap;
 		}
@@ -670,12 +673,13 @@ int get_cmd_list(int argc, char **argv)
 		goto out_close;
 	}
 	err = ext2fs_dir_iterate2(fs, ino, 0, NULL, dir_cb, &l);
-	if (err) {
+	if (err || l.nomem) {
 		get_err("%s: reading %s: %s", dev, dir[0] ? dir : "/",
-			error_message(err));
+			l.nomem ? strerror(ENOMEM) : error_message(err));
 		goto out_close;
 	}
-	qsort(l.e, l.nr, sizeof(*l.e), cmp_entry);
+	if (l.nr)
+		qsort(l.e, l.nr, sizeof(*l.e), cmp_entry);
 	if (json)
 		printf("[");
 	else
