@@ -103,6 +103,7 @@ struct get_in {
 	struct {
 		dev_t dev;
 		ino_t ino;
+		dev_t rdev;	/* block devices: any node of the device */
 	} files[4];
 	unsigned int nr_files;
 };

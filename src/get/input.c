@@ -162,6 +162,7 @@ void get_in_note_file(struct get_in *in, const struct stat *st)
 		return;
 	in->files[in->nr_files].dev = st->st_dev;
 	in->files[in->nr_files].ino = st->st_ino;
+	in->files[in->nr_files].rdev = S_ISBLK(st->st_mode) ? st->st_rdev : 0;
 	in->nr_files++;
 }
 
@@ -170,8 +171,10 @@ bool get_in_reads_file(const struct get_in *in, const struct stat *st)
 	unsigned int i;
 
 	for (i = 0; i < in->nr_files; i++)
-		if (in->files[i].dev == st->st_dev &&
-		    in->files[i].ino == st->st_ino)
+		if ((in->files[i].dev == st->st_dev &&
+		     in->files[i].ino == st->st_ino) ||
+		    (S_ISBLK(st->st_mode) && in->files[i].rdev &&
+		     in->files[i].rdev == st->st_rdev))
 			return true;
 	return false;
 }
