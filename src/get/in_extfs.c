@@ -289,6 +289,7 @@ static void load_info(struct get_in *in, struct extfs_in *x)
 	char name[1100], *text;
 	const char *suffix = ".incomplete";
 	size_t n = strlen(x->path), sl = strlen(suffix);
+	struct ext2_inode inode;
 	ext2_ino_t ino;
 	ssize_t len;
 
@@ -297,6 +298,11 @@ static void load_info(struct get_in *in, struct extfs_in *x)
 	snprintf(name, sizeof(name), "%.*s.info", (int)n, x->path);
 	if (ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, name, &ino))
 		return;
+	if (ext2fs_read_inode(x->fs, ino, &inode) ||
+	    !LINUX_S_ISREG(inode.i_mode)) {
+		get_warn("%s: not a regular file, ignored as manifest", name);
+		return;
+	}
 	text = malloc(INFO_MAX);
 	if (!text)
 		return;
