@@ -314,8 +314,9 @@ int get_in_open(const char *spec, struct get_in **inp)
 		}
 		get_in_note_file(in, &st);
 		rc = get_in_extfs_open(in, dev, path, why, sizeof(why));
-	} else
+	} else {
 		rc = open_file_kind(in, spec, why, sizeof(why));
+	}
 	if (rc == -ENODEV) {
 		get_err("%s: not a zfcpdump/s390 dump: %s", spec, why);
 		goto out_free;
