@@ -164,9 +164,29 @@ int zfd_pipeline_pass(struct zfd_run *run);
 /* ---- pid1.c ---- */
 void zfd_pid1_mounts(void);
 void zfd_pid1_console(void);
-int zfd_load_modules(const char *const *modules, size_t nr, bool perform);
+/* The load order zfcpdump-mkinitramfs writes (see pid1.c), under --root. */
+#define ZFD_MODULES_ORDER "/lib/modules/zfcpdump.order"
+int zfd_load_modules(const char *root, const char *const *modules, size_t nr,
+		     bool perform);
 int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
 void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		      bool perform);
+
+/* ---- json.c: zfcpdump --json FILE ---- */
+struct zfd_json_run {
+	int exit_code;
+	const char *error;		/* why no sink was tried, or NULL */
+	const char *source;		/* NULL: no source opened */
+	uint64_t mem_size;		/* memory bytes of this run (after limit) */
+	bool policy_all;
+	int64_t started;		/* Unix time; 0 = not started */
+	int64_t finished;
+	const struct zfd_sink_inst *sinks;
+	size_t nr_sinks;
+};
+/* "complete", "incomplete", "truncated", "failed" or "not used". */
+const char *zfd_sink_status(const struct zfd_sink_inst *si);
+/* Writes the summary to FILE (atomically); reports errors itself. */
+int zfd_json_summary(const char *file, const struct zfd_json_run *jr);
 
 #endif /* ZFD_CORE_H */

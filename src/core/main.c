@@ -34,6 +34,7 @@ struct opts {
 	bool dry_run;
 	bool check_config;
 	int verbosity;
+	const char *json;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -62,6 +63,7 @@ static void usage(FILE *f)
 		"  -n, --dry-run          check source and sinks, print the plan, write nothing\n"
 		"      --check-config     only parse and validate the config and its sinks\n"
 		"                         (needs no devices; used by zfcpdump-mkinitramfs)\n"
+		"      --json FILE        also write the run's summary to FILE as JSON\n"
 		"  -q, --quiet            errors and the final summary only\n"
 		"  -v, --verbose          more detail (repeat for debug)\n"
 		"  -h, --help             this text\n"
@@ -82,6 +84,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "check-config", no_argument, NULL, 'K' },
+		{ "json", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,6 +130,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'K':
 			o->check_config = true;
+			break;
+		case 'J':
+			o->json = optarg;
 			break;
 		case 'q':
 			o->verbosity = 0;
@@ -453,6 +459,40 @@ static int dump(struct daemon *d, struct zfd_run *run)
 	return EXIT_FAILED;
 }
 
+/*
+ * --check-config lists the config's modules on stdout, one "module SPEC"
+ * line each: zfcpdump-mkinitramfs packs them and writes their load order.
+ */
+static void print_config_modules(const struct zfd_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_modules; i++)
+		printf("module %s\n", c->modules[i]);
+	fflush(stdout);
+}
+
+/* --json FILE: after a dump attempt (also one that failed early). */
+static void write_json(struct daemon *d, const struct zfd_run *run, int ret,
+		       const char *error)
+{
+	struct zfd_json_run jr = {
+		.exit_code = ret,
+		.error = error,
+		.source = d->have_src ? d->src.desc : NULL,
+		.mem_size = run->mem_size,
+		.policy_all = d->cfg.policy == ZFD_POLICY_ALL,
+		.started = run->started,
+		.finished = time(NULL),
+		.sinks = d->sinks,
+		.nr_sinks = d->nr_sinks,
+	};
+
+	if (!d->o.json || d->o.dry_run || d->o.check_config)
+		return;
+	zfd_json_summary(d->o.json, &jr);
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon *d;
@@ -486,12 +526,14 @@ int main(int argc, char **argv)
 	rc = load_config_or_fallback(d);
 	if (rc) {
 		ret = EXIT_USAGE;
+		write_json(d, &run, ret, "usage or config error");
 		goto out_fail;
 	}
 	if (d->o.check_config) {
 		zfd_info("%s: config OK (%zu sink%s, %zu kernel module%s)",
 			 d->cfg.file, d->nr_sinks, d->nr_sinks == 1 ? "" : "s",
 			 d->cfg.nr_modules, d->cfg.nr_modules == 1 ? "" : "s");
+		print_config_modules(&d->cfg);
 		ret = EXIT_COMPLETE;
 		goto out;
 	}
@@ -500,11 +542,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait);
-	zfd_load_modules(d->cfg.modules, d->cfg.nr_modules, d->pid1);
+	zfd_load_modules(d->o.root, d->cfg.modules, d->cfg.nr_modules, d->pid1);
 
 	rc = open_source(d);
 	if (rc) {
 		ret = rc == -EINVAL ? EXIT_FAILED : EXIT_FAILED;
+		write_json(d, &run, ret, "cannot open the source");
 		goto out_fail;
 	}
 	d->have_src = true;
@@ -533,6 +576,7 @@ int main(int argc, char **argv)
 		zfd_info("dump complete");
 	else
 		zfd_err("dump failed or incomplete");
+	write_json(d, &run, ret, NULL);
 	goto out;
 
 out_fail:
