@@ -273,7 +273,7 @@ static int write_attr(const char *root, const char *path, const char *val)
  * On an s390 SCSI dump boot (ipl_type fcp_dump) bring the IPL device online
  * like the classic zfcpdump: the FCP device, its port and the LUN.
  */
-int zfd_fcp_dump_online(const char *root, unsigned int wait_s)
+int zfd_fcp_dump_online(const char *root, unsigned int wait_s, bool perform)
 {
 	char type[64], devno[64], wwpn[64], lun[64], path[512], full[4096];
 	struct stat st;
@@ -287,6 +287,11 @@ int zfd_fcp_dump_online(const char *root, unsigned int wait_s)
 	    read_attr(root, "/sys/firmware/ipl/lun", lun, sizeof(lun))) {
 		zfd_err("fcp_dump boot: cannot read device/wwpn/lun under /sys/firmware/ipl");
 		return -ENOENT;
+	}
+	if (!perform) {
+		zfd_info("fcp_dump boot: would set %s wwpn %s lun %s online (dry run)",
+			 devno, wwpn, lun);
+		return 0;
 	}
 	zfd_info("fcp_dump boot: setting %s wwpn %s lun %s online", devno, wwpn, lun);
 	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/online", devno);
