@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "device.h"
 #include "extfs.h"
 #include "fmt_elf.h"
 #include "fmt_s390.h"
@@ -70,6 +71,7 @@ struct extfs {
 	char dev[PATH_MAX];
 	ext2_filsys fs;
 	int fd;
+	int lock_fd;			/* flock()ed for the pass (device.h) */
 	ext2_ino_t dir_ino;
 	struct dump_list dumps;
 	ext2_filsys scan_fs;
@@ -106,6 +108,7 @@ static int extfs_configure(const struct zfd_host *host,
 		return -ENOMEM;
 	x->host = host;
 	x->fd = -1;
+	x->lock_fd = -1;
 	rc = zfd_cfg_check_keys(host, cfg, keys);
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "device", NULL, &x->device);
@@ -705,6 +708,7 @@ static void end_pass(struct extfs *x, bool clean)
 		close(x->fd);
 	}
 	x->fd = -1;
+	zfd_dev_unlock(&x->lock_fd);
 	free(x->tail);
 	x->tail = NULL;
 	free(x->runs);
@@ -761,6 +765,9 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
+	/* A second zfcpdump (an image file has no O_EXCL) waits its turn. */
+	if (!rc)
+		rc = zfd_dev_lock(x->host, x->dev, x->dev, &x->lock_fd);
 	if (rc)
 		return rc;
 	if (x->fsck == FSCK_AUTO) {
@@ -770,14 +777,14 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 				 "e2fsck not found in /sbin, /usr/sbin or $PATH; not checking %s",
 				 x->dev);
 		else if (rc)
-			return rc;
+			goto out_end;
 		else
 			fsck_ran = true;
 	}
 	/* Exclusive: a block device cannot be mounted while we write. */
 	rc = open_fs(x, EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE, &x->fs);
 	if (rc)
-		return rc;
+		goto out_end;
 	/*
 	 * No write-back cache: metadata reaches the device in the order it
 	 * is written (children before parents), and nothing stale can be
