@@ -19,9 +19,9 @@
 #include "progress.h"
 #include "util.h"
 
-#define GET_PROGRESS_TTY	0.5	/* seconds between redraws */
-#define GET_PROGRESS_PLAIN	5.0	/* seconds between plain lines */
-#define BAR_WIDTH		24
+#define GET_PROGRESS_TTY   0.5 /* seconds between redraws */
+#define GET_PROGRESS_PLAIN 5.0 /* seconds between plain lines */
+#define BAR_WIDTH	   24
 
 /* the meter whose bar may be on the terminal line */
 static struct get_progress *active;
@@ -46,8 +46,10 @@ static double interval(double dflt)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 86400) {
-		get_warn("ZFD_PROGRESS_INTERVAL '%s' is not a number of seconds "
-			 "(0 to 86400): using %g", s, dflt);
+		get_warn(
+			"ZFD_PROGRESS_INTERVAL '%s' is not a number of seconds "
+			"(0 to 86400): using %g",
+			s, dflt);
 		return dflt;
 	}
 	return v;
@@ -73,7 +75,8 @@ void get_progress_start(struct get_progress *pg, uint64_t total, bool quiet,
 	if (!pg->on)
 		return;
 	pg->tty = isatty(STDERR_FILENO);
-	pg->interval = interval(pg->tty ? GET_PROGRESS_TTY : GET_PROGRESS_PLAIN);
+	pg->interval =
+		interval(pg->tty ? GET_PROGRESS_TTY : GET_PROGRESS_PLAIN);
 	pg->t0 = now();
 	pg->next = pg->interval;
 	active = pg;
@@ -93,8 +96,8 @@ static void show(struct get_progress *pg, uint64_t done, double t)
 		fflush(stderr);
 		return;
 	}
-	fill = pg->total ? (int)((double)done * BAR_WIDTH / (double)pg->total)
-			 : 0;
+	fill = pg->total ? (int)((double)done * BAR_WIDTH / (double)pg->total) :
+			   0;
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(BAR_WIDTH - fill));
 	bar[BAR_WIDTH] = 0;
