@@ -16,6 +16,7 @@
 
 #include "core.h"
 #include "digest.h"
+#include "progress.h"
 #include "util.h"
 
 #define MAX_PAGES_PER_BUF	1024	/* 4 MiB buffers at most */
@@ -459,7 +460,8 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 		     double *last_t)
 {
 	uint64_t done = UINT64_MAX, total = 0;
-	double t = elapsed(t0), rate, eta;
+	double t = elapsed(t0), rate;
+	char line[128];
 	size_t i;
 
 	pthread_mutex_lock(&p->lock);
@@ -473,10 +475,8 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 	if (done == UINT64_MAX || !total)
 		return;
 	rate = t > *last_t ? (double)(done - *last_done) / (t - *last_t) : 0;
-	eta = rate > 0 ? (double)(total - done) / rate : 0;
-	printf("  %" PRIu64 " MiB of %" PRIu64 " MiB (%.1f%%), %.0f MiB/s, ETA %d:%02d\n",
-	       done >> 20, total >> 20, 100.0 * (double)done / (double)total,
-	       rate / (1 << 20), (int)(eta / 60), (int)eta % 60);
+	zfd_progress_fmt(line, sizeof(line), done, total, rate);
+	printf("%s\n", line);
 	fflush(stdout);
 	*last_done = done;
 	*last_t = t;

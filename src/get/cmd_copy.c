@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]
+ * zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]
  * OUT "-" is stdout. A regular output file gets holes for zero pages; a
  * failed copy removes it, so that no partial output is left to look
  * complete. An s390 copy of a dump with a manifest also writes OUT.info.
@@ -22,7 +22,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n");
+	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]\n");
 }
 
 /* Mode of every output file: 0640, or stricter if it already was. */
@@ -81,6 +81,7 @@ int get_cmd_copy(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,17 +91,23 @@ int get_cmd_copy(int argc, char **argv)
 	struct get_in *in;
 	enum get_status st;
 	bool force = false, created = false, with_info, begun = false;
+	bool quiet = false;
+	struct get_progress pg;
+	uint64_t want;
 	struct stat sb;
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
 			break;
 		case 'F':
 			force = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -198,10 +205,13 @@ int get_cmd_copy(int argc, char **argv)
 
 	rc = out.ops->begin(&out, in);
 	begun = !rc;
-	if (!rc)
-		rc = in->ops->stream(in, in->end == GET_END_UNKNOWN ?
-				     in->hdr.mem_size : get_in_mem_expected(in),
-				     out.ops->mem, &out);
+	if (!rc) {
+		want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
+						  : get_in_mem_expected(in);
+		get_progress_start(&pg, want, quiet, out.ops->mem, &out);
+		rc = in->ops->stream(in, want, get_progress_mem, &pg);
+		get_progress_end(&pg);
+	}
 	if (!rc) {
 		begun = false;	/* end() frees what begin() set up */
 		rc = out.ops->end(&out, in);

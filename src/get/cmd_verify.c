@@ -34,9 +34,11 @@ static int read_only(void *arg, uint64_t off, const void *data, size_t len)
  * Hashes the dump as its sink did: header, the memory that belongs to it
  * and, when complete, the end marker. Returns 0 or -errno.
  */
-static int compute_digest(struct get_in *in, char *out, size_t len)
+static int compute_digest(struct get_in *in, char *out, size_t len,
+			  bool quiet)
 {
 	struct zfd_digest *d = zfd_digest_new();
+	struct get_progress pg;
 	uint64_t want;
 	int rc;
 
@@ -52,9 +54,11 @@ static int compute_digest(struct get_in *in, char *out, size_t len)
 	 * the file size, however much memory its PT_LOADs describe.
 	 */
 	if (strcmp(in->format, "elf") == 0)
-		rc = in->ops->stream(in, want, read_only, NULL);
+		get_progress_start(&pg, want, quiet, read_only, NULL);
 	else
-		rc = in->ops->stream(in, want, hash_mem, d);
+		get_progress_start(&pg, want, quiet, hash_mem, d);
+	rc = in->ops->stream(in, want, get_progress_mem, &pg);
+	get_progress_end(&pg);
 	if (!rc && in->end == GET_END_OK && in->mem_streamed == in->hdr.mem_size)
 		zfd_digest_update(d, in->end_raw, ZFD_S390_END_SIZE);
 	zfd_digest_string(d, out, len);
@@ -122,7 +126,7 @@ int get_cmd_verify(int argc, char **argv)
 	struct get_in *in = NULL;
 	enum get_status st;
 	struct verdict v = { 0 };
-	bool quiet = false;
+	bool quiet = false, no_progress = false;
 	int c, rc, ret = 1;
 
 	optind = 1;
@@ -130,6 +134,7 @@ int get_cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'q':
 			quiet = true;
+			no_progress = true;
 			break;
 		case 'J':
 			v.json = true;
@@ -153,7 +158,8 @@ int get_cmd_verify(int argc, char **argv)
 		in = NULL;
 		goto out_close;
 	}
-	rc = compute_digest(in, digest, sizeof(digest));
+	/* --json keeps the progress: it goes to stderr */
+	rc = compute_digest(in, digest, sizeof(digest), no_progress);
 	if (rc) {
 		get_err("%s: read failed after %" PRIu64 " memory bytes: %s",
 			in->name, in->mem_streamed, strerror(-rc));

@@ -213,6 +213,29 @@ int get_out_write_mem(struct get_out *out, uint64_t off, const void *data,
 /* Finishes the output at total size (sparse tail). */
 int get_out_finish(struct get_out *out, uint64_t size);
 
+/*
+ * Progress of copy and verify on stderr (progress.c), for dumps of
+ * GET_PROGRESS_MIN bytes or more: wraps the memory consumer fn(arg);
+ * stream with get_progress_mem and pg, then call get_progress_end().
+ */
+#define GET_PROGRESS_MIN	(256ULL << 20)
+struct get_progress {
+	get_mem_fn fn;
+	void *arg;
+	bool on;		/* not -q, and the dump is large enough */
+	bool tty;		/* stderr is a terminal: redraw in place */
+	bool drawn;		/* a bar is on the terminal line */
+	int width;		/* of the widest bar drawn */
+	uint64_t total;
+	double t0, interval, next;
+};
+void get_progress_start(struct get_progress *pg, uint64_t total, bool quiet,
+			get_mem_fn fn, void *arg);
+int get_progress_mem(void *arg, uint64_t off, const void *data, size_t len);
+/* Erases the bar from the terminal line (also before a message). */
+void get_progress_end(struct get_progress *pg);
+void get_progress_clear(void);
+
 /* Messages: "zfcpdump-get: ..." on stderr. */
 __attribute__((format(printf, 1, 2)))
 void get_err(const char *fmt, ...);

@@ -15,7 +15,7 @@ static void usage(FILE *f)
 		"usage: zfcpdump-get info DUMP [--json]\n"
 		"       zfcpdump-get verify DUMP [-q] [--json]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
-		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n"
+		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]\n"
 		"DUMP: an s390 dump file, a raw dump partition or image, an ELF\n"
 		"core, DEVICE:dump.N in an unmounted ext2/3/4 filesystem, or a\n"
 		"tape (/dev/nstN, or an AWSTAPE image file).\n");

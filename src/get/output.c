@@ -30,6 +30,7 @@ void get_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	get_progress_clear();
 	fputs("zfcpdump-get: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -46,6 +47,7 @@ void get_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	get_progress_clear();
 	fputs("zfcpdump-get: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

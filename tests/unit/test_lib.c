@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "progress.h"
 #include "util.h"
 
 static void sample_hdr(struct zfd_s390_hdr *h)
@@ -313,6 +314,25 @@ static void test_is_zero(void **state)
 	assert_false(zfd_is_zero(page, sizeof(page)));
 }
 
+/* The daemon's and zfcpdump-get's progress line (DESIGN.md section 3). */
+static void test_progress_fmt(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	zfd_progress_fmt(buf, sizeof(buf), 1536ULL << 20, 4096ULL << 20,
+			 812.0 * (1 << 20));
+	assert_string_equal(buf, "  1536 MiB of 4096 MiB (37.5%), "
+			    "812 MiB/s, ETA 0:03");
+	/* rate unknown: no ETA guess; an hour and more stays in minutes */
+	zfd_progress_fmt(buf, sizeof(buf), 0, 1ULL << 30, 0);
+	assert_string_equal(buf, "  0 MiB of 1024 MiB (0.0%), 0 MiB/s, ETA 0:00");
+	zfd_progress_fmt(buf, sizeof(buf), 0, 4500ULL << 20, 1 << 20);
+	assert_string_equal(buf, "  0 MiB of 4500 MiB (0.0%), 1 MiB/s, ETA 75:00");
+	zfd_progress_fmt(buf, sizeof(buf), 5ULL << 20, 5ULL << 20, 1 << 20);
+	assert_string_equal(buf, "  5 MiB of 5 MiB (100.0%), 1 MiB/s, ETA 0:00");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_bad),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_is_zero),
+		cmocka_unit_test(test_progress_fmt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
