@@ -172,8 +172,12 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 		zfd_cfg_error(&core_host, src, "source type \"file\" needs 'path'");
 		return -EINVAL;
 	}
-	if (c->source_type != ZFD_SRC_FILE && (c->source_path || c->source_memmap)) {
-		zfd_cfg_error(&core_host, src, "'path' and 'memmap' are only for source type \"file\"");
+	if (c->source_type == ZFD_SRC_ZCORE && c->source_path) {
+		zfd_cfg_error(&core_host, src, "'path' is only for source types \"file\" and \"vmcore\"");
+		return -EINVAL;
+	}
+	if (c->source_type != ZFD_SRC_FILE && c->source_memmap) {
+		zfd_cfg_error(&core_host, src, "'memmap' is only for source type \"file\"");
 		return -EINVAL;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <libconfig.h>
 #include <zfcpdump/sink.h>
 
+#include "dump.h"
 #include "fmt_s390.h"
 
 /* ---- log.c: console lines ---- */
@@ -46,7 +47,7 @@ struct zfd_config {
 	const char *file;		/* file name, or "(built-in)" */
 	bool fallback;			/* built-in default after an error */
 	enum zfd_source_type source_type;
-	const char *source_path;	/* file source: image path */
+	const char *source_path;	/* file: image path; vmcore: core path */
 	const char *source_memmap;	/* file source: memmap path or NULL */
 	uint64_t limit;			/* 0 = all */
 	enum zfd_hsa_release hsa_release;
@@ -108,11 +109,20 @@ struct zfd_source {
 	int (*reipl)(struct zfd_source *src);
 	void (*close)(struct zfd_source *src);
 	void *priv;
+	struct zfd_dump dump;		/* the dump model (dump.h) */
 };
 
 int zfd_source_open_file(struct zfd_source *src, const char *path,
 			 const char *memmap);
 int zfd_source_open_zcore(struct zfd_source *src, const char *root);
+/* /proc/vmcore under root, or path; -ENOENT etc. unreported (may wait). */
+int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
+			   const char *path);
+/* An ELF core on fd (taken over, closed on error); src->desc set. */
+int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size);
+/* After a successful open: fills src->dump from the s390 header and the
+ * chunks if the source did not fill it itself. */
+int zfd_source_model(struct zfd_source *src);
 /* Parses memmap text; returns 0 or -EINVAL; *chunks is malloc()ed. */
 int zfd_memmap_parse(const char *text, size_t len, uint64_t mem_size,
 		     struct zfd_range **chunks, size_t *nr);

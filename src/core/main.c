@@ -301,8 +301,22 @@ static int open_source(struct daemon *d)
 				"/sys/kernel/debug/zcore", strerror(-rc));
 		return rc;
 	case ZFD_SRC_VMCORE:
-		zfd_err("source vmcore: /proc/vmcore is not supported by this version");
-		return -ENOTSUP;
+		for (;;) {
+			rc = zfd_source_open_vmcore(&d->src, d->o.root, c->source_path);
+			if (!retryable(rc) || time(NULL) >= until)
+				break;
+			if (!waited)
+				zfd_info("waiting up to %u s for /proc/vmcore", c->device_wait);
+			waited = true;
+			usleep(250000);
+		}
+		/* a bad core was reported by the source itself */
+		if (rc && rc != -EINVAL && rc != -EOPNOTSUPP)
+			zfd_err("source vmcore: cannot open %s%s: %s",
+				c->source_path || !strcmp(d->o.root, "/") ? "" : d->o.root,
+				c->source_path ? c->source_path : "/proc/vmcore",
+				strerror(-rc));
+		return rc;
 	default:
 		return -EINVAL;
 	}
@@ -344,11 +358,18 @@ static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 
 static void print_plan(struct daemon *d, struct zfd_run *run)
 {
+	const struct zfd_dump *dm = &d->src.dump;
+	char arch[32], when[40] = "";
 	size_t i;
 
 	zfd_info("zfcpdump %s: source %s, %" PRIu64 " MiB of memory%s", PACKAGE_VERSION,
 		 d->src.desc, run->mem_size >> 20,
 		 run->mem_size != d->src.mem_size ? " (limited)" : "");
+	if (dm->crash_time)
+		zfd_format_utc(dm->crash_time, when, sizeof(when));
+	zfd_info("dump of %s%s%s, %zu CPU%s%s%s", zfd_dump_arch(dm, arch, sizeof(arch)),
+		 dm->kernel[0] ? ", Linux " : "", dm->kernel, dm->nr_cpus,
+		 dm->nr_cpus == 1 ? "" : "s", when[0] ? ", crashed " : "", when);
 	zfd_info("policy %s, %zu sink%s:", d->cfg.policy == ZFD_POLICY_ALL ?
 		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
 		 d->nr_sinks == 1 ? "" : "s");
@@ -508,6 +529,11 @@ int main(int argc, char **argv)
 		goto out_fail;
 	}
 	d->have_src = true;
+	rc = zfd_source_model(&d->src);
+	if (rc) {
+		ret = EXIT_FAILED;
+		goto out_fail;
+	}
 	run.mem_size = d->src.mem_size;
 	if (d->cfg.limit && d->cfg.limit < run.mem_size)
 		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);

@@ -125,15 +125,16 @@ static void zero_scan(struct slot *s)
 
 /*
  * Reads one block at off into s, at most max bytes. A read that fails with
- * EFAULT (a memory hole the map did not show) is retried page by page; the
- * block then ends where the kind of pages changes.
+ * EFAULT (a memory hole the map did not show) or ENXIO (memory that exists
+ * but cannot be read: damage, recorded as lost) is retried page by page;
+ * the block then ends where the kind of pages changes.
  */
 static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 {
 	struct zfd_source *src = p->run->src;
+	enum zfd_block_kind kind;
 	ssize_t n;
 	size_t pos;
-	bool hole;
 
 	n = src->read(src, s->data, max, off);
 	if (n == (ssize_t)max) {
@@ -150,7 +151,7 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 			 off + (uint64_t)n, src->mem_size);
 		return -ENODATA;
 	}
-	if (n != -EFAULT) {
+	if (n != -EFAULT && n != -ENXIO) {
 		s->len = 0;
 		snprintf(p->read_reason, sizeof(p->read_reason),
 			 "read error at memory offset 0x%" PRIx64 ": %s",
@@ -162,19 +163,20 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 		size_t len = ZFD_MIN((size_t)ZFD_PAGE_SIZE, max - pos);
 
 		n = src->read(src, s->data + pos, len, off + pos);
-		if (n < 0 && n != -EFAULT) {
+		if (n < 0 && n != -EFAULT && n != -ENXIO) {
 			s->len = pos;
 			snprintf(p->read_reason, sizeof(p->read_reason),
 				 "read error at memory offset 0x%" PRIx64 ": %s",
 				 off + pos, strerror((int)-n));
 			return pos ? 0 : (int)n;
 		}
-		hole = n == -EFAULT;
+		kind = n == -EFAULT ? ZFD_BLK_HOLE : n == -ENXIO ? ZFD_BLK_LOST :
+		       ZFD_BLK_DATA;
 		if (pos == 0)
-			s->kind = hole ? ZFD_BLK_HOLE : ZFD_BLK_DATA;
-		if (hole != (s->kind == ZFD_BLK_HOLE))
+			s->kind = kind;
+		if (kind != s->kind)
 			break;
-		if (hole)
+		if (kind != ZFD_BLK_DATA)
 			memset(s->data + pos, 0, len);
 		else if ((size_t)n < len)
 			return -ENODATA;
@@ -314,8 +316,9 @@ static void consumer_finish(struct consumer *c)
 	res->finished = now.tv_sec;
 	res->seconds = elapsed(&c->t0);
 	if (c->ok && si->res.lost_bytes) {
-		snprintf(si->reason, sizeof(si->reason), "HSA already released: %"
-			 PRIu64 " bytes lost", si->res.lost_bytes);
+		snprintf(si->reason, sizeof(si->reason), "%s: %" PRIu64 " bytes lost",
+			 p->run->src->hsa_released ? "HSA already released" :
+			 "memory unreadable", si->res.lost_bytes);
 		c->ok = false;
 	}
 	if (c->ok && c->done == c->limit && !(p->read_rc && p->read_end < c->limit)) {
