@@ -36,6 +36,7 @@ enum zfd_action {
 	ZFD_ACTION_HALT,
 	ZFD_ACTION_SHELL,
 	ZFD_ACTION_NONE,
+	ZFD_ACTION_REBOOT,		/* machines without re-IPL (kdump) */
 };
 enum zfd_source_type { ZFD_SRC_ZCORE, ZFD_SRC_VMCORE, ZFD_SRC_FILE, ZFD_SRC_NONE };
 
@@ -47,6 +48,7 @@ struct zfd_config {
 	const char *file;		/* file name, or "(built-in)" */
 	bool fallback;			/* built-in default after an error */
 	enum zfd_source_type source_type;
+	bool source_auto;		/* not configured: zcore, else vmcore */
 	const char *source_path;	/* file: image path; vmcore: core path */
 	const char *source_memmap;	/* file source: memmap path or NULL */
 	uint64_t limit;			/* 0 = all */

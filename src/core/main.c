@@ -275,6 +275,14 @@ static bool retryable(int rc)
 	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO || rc == -ENOMEDIUM;
 }
 
+static bool have_vmcore(const char *root)
+{
+	char path[4096];
+
+	zfd_root_path(root, "/proc/vmcore", path, sizeof(path));
+	return access(path, R_OK) == 0;
+}
+
 static int open_source(struct daemon *d)
 {
 	struct zfd_config *c = &d->cfg;
@@ -288,6 +296,12 @@ static int open_source(struct daemon *d)
 	case ZFD_SRC_ZCORE:
 		for (;;) {
 			rc = zfd_source_open_zcore(&d->src, d->o.root);
+			if (rc == -ENOENT && c->source_auto && have_vmcore(d->o.root)) {
+				/* s390 kernels >= 3.12, kdump capture kernels */
+				zfd_info("no zcore/mem: dumping /proc/vmcore");
+				c->source_type = ZFD_SRC_VMCORE;
+				return open_source(d);
+			}
 			if (!retryable(rc) || time(NULL) >= until)
 				break;
 			if (!waited)

@@ -56,6 +56,7 @@ struct vmcore_src {
 	size_t win_len;
 	struct vmcore_sa *sa;
 	size_t nr_sa;
+	char zcore[4096];		/* zcore debugfs directory (s390) */
 };
 
 /* Copies len bytes at file offset foff through the window, or pread(). */
@@ -149,6 +150,58 @@ static ssize_t vmcore_read(struct zfd_source *src, void *buf, size_t len,
 	}
 	patch_save_areas(vs, buf, len, off);
 	return (ssize_t)len;
+}
+
+/* s390 kernels >= 3.12 keep zcore/reipl and zcore/hsa beside /proc/vmcore. */
+static int vmcore_reipl(struct zfd_source *src)
+{
+	struct vmcore_src *vs = src->priv;
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/reipl", vs->zcore);
+	return zfd_write_string(path, "1\n");
+}
+
+static int vmcore_release_hsa(struct zfd_source *src)
+{
+	struct vmcore_src *vs = src->priv;
+	char path[4200];
+	int rc;
+
+	if (!src->hsa_size || src->hsa_released)
+		return 0;
+	snprintf(path, sizeof(path), "%s/hsa", vs->zcore);
+	rc = zfd_write_string(path, "0\n");
+	if (rc) {
+		zfd_warn("%s: cannot release the HSA: %s", path, strerror(-rc));
+		return rc;
+	}
+	src->hsa_released = true;
+	zfd_info("HSA released (%" PRIu64 " MiB)", src->hsa_size >> 20);
+	return 0;
+}
+
+/* Where zcore's reipl and hsa files exist (s390), use them. */
+static void setup_zcore(struct zfd_source *src, const char *root)
+{
+	struct vmcore_src *vs = src->priv;
+	char path[4200], text[64] = "";
+	unsigned long long hsa;
+	FILE *f;
+
+	zfd_root_path(root, "/sys/kernel/debug/zcore", vs->zcore, sizeof(vs->zcore));
+	snprintf(path, sizeof(path), "%s/reipl", vs->zcore);
+	if (access(path, W_OK) == 0)
+		src->reipl = vmcore_reipl;
+	snprintf(path, sizeof(path), "%s/hsa", vs->zcore);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(text, sizeof(text), f) && sscanf(text, "%llx", &hsa) == 1 && hsa) {
+		src->hsa_size = hsa;
+		src->release_hsa = vmcore_release_hsa;
+	}
+	fclose(f);
 }
 
 static void vmcore_close(struct zfd_source *src)
@@ -297,5 +350,8 @@ int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
 	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size))
 		size = 0;
 	/* a size of 0 is unknown: reads show where the file ends */
-	return zfd_source_open_elf_fd(src, fd, size ? size : UINT64_MAX);
+	rc = zfd_source_open_elf_fd(src, fd, size ? size : UINT64_MAX);
+	if (!rc && path == buf)
+		setup_zcore(src, root);
+	return rc;
 }

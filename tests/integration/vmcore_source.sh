@@ -7,7 +7,9 @@
 # - mmap() windows by default, pread() when mmap fails: same bytes;
 # - damage in the middle of the core (EIO): recorded as lost, incomplete;
 # - bad cores: one line naming the problem, exit 1, the sink untouched;
-# - a core of another architecture: one line, exit 1, the sink untouched.
+# - a core of another architecture: one line, exit 1, the sink untouched;
+# - no source configured: zcore/mem missing, /proc/vmcore is dumped; the
+#   zcore reipl/hsa files of s390 kernels >= 3.12 are used; "reboot".
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/raw_lib.sh"
 
@@ -128,4 +130,40 @@ bad x86_64 "a Linux x86_64 dump: this version writes only the s390 dump format"
 # 7. no /proc/vmcore
 expect_rc 1 zfd_raw --root "$T/nothing" -s vmcore -o "raw:device=$T/p1"
 expect_err "source vmcore: cannot open $T/nothing/proc/vmcore: No such file or directory"
+
+# 8. no source configured, an s390 kernel >= 3.12 (zcore without mem):
+#    /proc/vmcore; as PID 1 the HSA is released through zcore/hsa at the
+#    end and final_action "reipl" writes zcore/reipl
+Z=$T/root/sys/kernel/debug/zcore
+mkdir -p "$Z"
+echo 2000000 >"$Z/hsa"
+: >"$Z/reipl"
+raw_target "$T/p6" $(raw_need $MEM)
+printf 'final_action = "reipl";\nsinks = ( { type = "raw"; device = "%s"; } );\n' "$T/p6" >"$T/auto.conf"
+rc=0
+timeout 60 unshare --pid --fork --mount --propagation private \
+	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --root "$T/root" -c "$T/auto.conf" \
+	--cmdline none >"$T/a.out" 2>&1 || rc=$?
+cat "$T/a.out"
+[ $rc != 124 ] || fail "PID 1 did not end after the re-IPL request"
+grep -q "no zcore/mem: dumping /proc/vmcore" "$T/a.out" || fail "vmcore not chosen"
+grep -q "HSA released (32 MiB)" "$T/a.out" || fail "HSA not released"
+[ "$(head -n 1 "$Z/hsa")" = 0 ] || fail "zcore/hsa not written"
+[ "$(cat "$Z/reipl")" = 1 ] || fail "zcore/reipl not written"
+check_s390 "$T/p6"
+note "no source: /proc/vmcore, HSA released, re-IPL through zcore"
+
+# 9. final_action "reboot" (machines without re-IPL): in a PID namespace
+#    reboot(2) ends the namespace's init with SIGHUP
+rm -rf "$T/root/sys"
+printf 'final_action = "reboot";\nsinks = ( { type = "raw"; device = "%s"; } );\n' "$T/p6" >"$T/reboot.conf"
+rc=0
+timeout 60 unshare --pid --fork --mount --propagation private \
+	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --root "$T/root" -c "$T/reboot.conf" \
+	--cmdline none >"$T/r.out" 2>&1 || rc=$?
+cat "$T/r.out"
+grep -q "final action: reboot" "$T/r.out" || fail "no reboot"
+[ $rc = 129 ] || fail "reboot: exit $rc, expected 129 (SIGHUP from reboot(2) in a PID namespace)"
+check_s390 "$T/p6"
+note "final_action reboot"
 exit 0

@@ -111,7 +111,7 @@ static void test_config_errors(void **state)
 	expect_error("modules = [ 1, 2 ];\n", ":1: 'modules' element 1 must be a string");
 	expect_error("sinks = ( { device = \"/dev/sda1\"; } );\n", ":1: sink 1 has no 'type'");
 	expect_error("\n\nsinks = ( 5 );\n", ":3: sink 1 must be a group");
-	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none");
+	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none, reboot");
 	expect_error("device_wait = -1;\n", "must not be negative");
 }
 
