@@ -36,6 +36,7 @@ struct consumer {
 	struct zfd_sink_inst *si;
 	pthread_t thread;
 	uint8_t hdr[ZFD_S390_HDR_SIZE];
+	char arch[32];
 	struct zfd_dump_info info;
 	uint64_t limit;			/* memory bytes for this sink */
 	uint64_t done;			/* memory bytes written */
@@ -465,6 +466,9 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	c->info.source = run->src->desc;
 	c->info.started = run->started;
 	c->info.dry_run = false;
+	c->info.arch = run->src->dump.machine ?
+		       zfd_dump_arch(&run->src->dump, c->arch, sizeof(c->arch)) : NULL;
+	c->info.kernel = run->src->dump.kernel;
 	rc = si->ops->prepare(si->ctx, &c->info, &max_mem);
 	if (rc)
 		return rc;
