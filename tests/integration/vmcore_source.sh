@@ -88,7 +88,12 @@ expect_rc 0 zfd_raw -s "file:$T/s390x.img" -o "raw:device=$T/p7"
 raw_manifest "$T/p7" $MEM "$T/man"
 [ "$(manifest_get "$T/man" arch)" = s390x ] || fail "manifest arch (image)"
 ! grep -q '^kernel:' "$T/man" || fail "a kernel release for an s390 image"
-note "path key and file:ELF; manifest arch and kernel"
+# a sink onto the core itself is refused before anything is written
+cp "$T/s390x.elf" "$T/self.elf"
+expect_rc 2 zfd_raw -s "file:$T/self.elf" -o "raw:device=$T/self.elf"
+expect_err "device $T/self.elf is the dump source"
+cmp -s "$T/self.elf" "$T/s390x.elf" || fail "the source was written to"
+note "path key and file:ELF; manifest arch and kernel; no sink onto the source"
 
 # 4. damage in the middle: pages at file offsets 16M..16M+8K unreadable
 raw_target "$T/p5" $(raw_need $MEM)
