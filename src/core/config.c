@@ -19,6 +19,7 @@ const char *const zfd_action_names[] = {
 	[ZFD_ACTION_HALT] = "halt",
 	[ZFD_ACTION_SHELL] = "shell",
 	[ZFD_ACTION_NONE] = "none",
+	[ZFD_ACTION_REBOOT] = "reboot",
 	NULL,
 };
 
@@ -36,7 +37,7 @@ static const char *const progress_keys[] = { "interval", NULL };
 
 /* The fallback when the packed config is unusable (DESIGN §7). */
 static const char default_config[] =
-	"source = { type = \"zcore\"; };\n"
+	/* no source: zcore, else /proc/vmcore (core.h source_auto) */
 	"policy = \"first\";\n"
 	"sinks = (\n"
 	"  { type = \"extfs\"; device = \"/dev/sda1\"; },\n"
@@ -62,6 +63,7 @@ void zfd_config_init(struct zfd_config *c)
 	memset(c, 0, sizeof(*c));
 	config_init(&c->cfg);
 	c->source_type = ZFD_SRC_ZCORE;
+	c->source_auto = true;
 	c->hsa_release = ZFD_HSA_END;
 	c->policy = ZFD_POLICY_FIRST;
 	c->progress_interval = 10;
@@ -157,6 +159,7 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 
 	if (!src)
 		return 0;
+	c->source_auto = false;
 	rc = parse_group(src, "source");
 	rc = rc ?: zfd_cfg_check_keys(&core_host, src, source_keys);
 	rc = rc ?: zfd_cfg_enum(&core_host, src, "type", source_names,
@@ -172,8 +175,12 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 		zfd_cfg_error(&core_host, src, "source type \"file\" needs 'path'");
 		return -EINVAL;
 	}
-	if (c->source_type != ZFD_SRC_FILE && (c->source_path || c->source_memmap)) {
-		zfd_cfg_error(&core_host, src, "'path' and 'memmap' are only for source type \"file\"");
+	if (c->source_type == ZFD_SRC_ZCORE && c->source_path) {
+		zfd_cfg_error(&core_host, src, "'path' is only for source types \"file\" and \"vmcore\"");
+		return -EINVAL;
+	}
+	if (c->source_type != ZFD_SRC_FILE && c->source_memmap) {
+		zfd_cfg_error(&core_host, src, "'memmap' is only for source type \"file\"");
 		return -EINVAL;
 	}
 	return 0;
@@ -341,6 +348,7 @@ int zfd_config_set_source(struct zfd_config *c, const char *spec)
 
 	c->source_path = NULL;
 	c->source_memmap = NULL;
+	c->source_auto = false;
 	if (!strcmp(spec, "zcore")) {
 		c->source_type = ZFD_SRC_ZCORE;
 		return 0;

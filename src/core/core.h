@@ -13,6 +13,7 @@
 #include <libconfig.h>
 #include <zfcpdump/sink.h>
 
+#include "dump.h"
 #include "fmt_s390.h"
 
 /* ---- log.c: console lines ---- */
@@ -36,6 +37,7 @@ enum zfd_action {
 	ZFD_ACTION_HALT,
 	ZFD_ACTION_SHELL,
 	ZFD_ACTION_NONE,
+	ZFD_ACTION_REBOOT,		/* machines without re-IPL (kdump) */
 };
 enum zfd_source_type { ZFD_SRC_ZCORE, ZFD_SRC_VMCORE, ZFD_SRC_FILE, ZFD_SRC_NONE };
 
@@ -48,7 +50,8 @@ struct zfd_config {
 	bool fallback;			/* built-in default after an error */
 	bool parsed;			/* the file's syntax was fine: a tree exists */
 	enum zfd_source_type source_type;
-	const char *source_path;	/* file source: image path */
+	bool source_auto;		/* not configured: zcore, else vmcore */
+	const char *source_path;	/* file: image path; vmcore: core path */
 	const char *source_memmap;	/* file source: memmap path or NULL */
 	uint64_t limit;			/* 0 = all */
 	enum zfd_hsa_release hsa_release;
@@ -112,11 +115,20 @@ struct zfd_source {
 	int (*reipl)(struct zfd_source *src);
 	void (*close)(struct zfd_source *src);
 	void *priv;
+	struct zfd_dump dump;		/* the dump model (dump.h) */
 };
 
 int zfd_source_open_file(struct zfd_source *src, const char *path,
 			 const char *memmap);
 int zfd_source_open_zcore(struct zfd_source *src, const char *root);
+/* /proc/vmcore under root, or path; -ENOENT etc. unreported (may wait). */
+int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
+			   const char *path);
+/* An ELF core on fd (taken over, closed on error); src->desc set. */
+int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size);
+/* After a successful open: fills src->dump from the s390 header and the
+ * chunks if the source did not fill it itself. */
+int zfd_source_model(struct zfd_source *src);
 /* Parses memmap text; returns 0 or -EINVAL; *chunks is malloc()ed. */
 int zfd_memmap_parse(const char *text, size_t len, uint64_t mem_size,
 		     struct zfd_range **chunks, size_t *nr);

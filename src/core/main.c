@@ -295,6 +295,14 @@ static bool retryable(int rc)
 	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO || rc == -ENOMEDIUM;
 }
 
+static bool have_vmcore(const char *root)
+{
+	char path[4096];
+
+	zfd_root_path(root, "/proc/vmcore", path, sizeof(path));
+	return access(path, R_OK) == 0;
+}
+
 static int open_source(struct daemon *d)
 {
 	struct zfd_config *c = &d->cfg;
@@ -308,6 +316,12 @@ static int open_source(struct daemon *d)
 	case ZFD_SRC_ZCORE:
 		for (;;) {
 			rc = zfd_source_open_zcore(&d->src, d->o.root);
+			if (rc == -ENOENT && c->source_auto && have_vmcore(d->o.root)) {
+				/* s390 kernels >= 3.12, kdump capture kernels */
+				zfd_info("no zcore/mem: dumping /proc/vmcore");
+				c->source_type = ZFD_SRC_VMCORE;
+				return open_source(d);
+			}
 			if (!retryable(rc) || time(NULL) >= until)
 				break;
 			if (!waited)
@@ -321,8 +335,22 @@ static int open_source(struct daemon *d)
 				"/sys/kernel/debug/zcore", strerror(-rc));
 		return rc;
 	case ZFD_SRC_VMCORE:
-		zfd_err("source vmcore: /proc/vmcore is not supported by this version");
-		return -ENOTSUP;
+		for (;;) {
+			rc = zfd_source_open_vmcore(&d->src, d->o.root, c->source_path);
+			if (!retryable(rc) || time(NULL) >= until)
+				break;
+			if (!waited)
+				zfd_info("waiting up to %u s for /proc/vmcore", c->device_wait);
+			waited = true;
+			usleep(250000);
+		}
+		/* a bad core was reported by the source itself */
+		if (rc && rc != -EINVAL && rc != -EOPNOTSUPP)
+			zfd_err("source vmcore: cannot open %s%s: %s",
+				c->source_path || !strcmp(d->o.root, "/") ? "" : d->o.root,
+				c->source_path ? c->source_path : "/proc/vmcore",
+				strerror(-rc));
+		return rc;
 	default:
 		return -EINVAL;
 	}
@@ -413,11 +441,18 @@ static int check_targets(struct daemon *d)
 
 static void print_plan(struct daemon *d, struct zfd_run *run)
 {
+	const struct zfd_dump *dm = &d->src.dump;
+	char arch[32], when[40] = "";
 	size_t i;
 
 	zfd_info("zfcpdump %s: source %s, %" PRIu64 " MiB of memory%s", PACKAGE_VERSION,
 		 d->src.desc, run->mem_size >> 20,
 		 run->mem_size != d->src.mem_size ? " (limited)" : "");
+	if (dm->crash_time)
+		zfd_format_utc(dm->crash_time, when, sizeof(when));
+	zfd_info("dump of %s%s%s, %zu CPU%s%s%s", zfd_dump_arch(dm, arch, sizeof(arch)),
+		 dm->kernel[0] ? ", Linux " : "", dm->kernel, dm->nr_cpus,
+		 dm->nr_cpus == 1 ? "" : "s", when[0] ? ", crashed " : "", when);
 	zfd_info("policy %s, %zu sink%s:", d->cfg.policy == ZFD_POLICY_ALL ?
 		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
 		 d->nr_sinks == 1 ? "" : "s");
@@ -615,6 +650,11 @@ int main(int argc, char **argv)
 		goto out_fail;
 	}
 	d->have_src = true;
+	rc = zfd_source_model(&d->src);
+	if (rc) {
+		ret = EXIT_FAILED;
+		goto out_fail;
+	}
 	if (check_targets(d)) {
 		ret = EXIT_USAGE;
 		goto out_fail;

@@ -328,6 +328,9 @@ void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		}
 		reboot(RB_AUTOBOOT);
 		break;
+	case ZFD_ACTION_REBOOT:
+		reboot(RB_AUTOBOOT);
+		break;
 	case ZFD_ACTION_POWEROFF:
 		reboot(RB_POWER_OFF);
 		break;

@@ -37,6 +37,7 @@ struct consumer {
 	struct zfd_sink_inst *si;
 	pthread_t thread;
 	uint8_t hdr[ZFD_S390_HDR_SIZE];
+	char arch[32];
 	struct zfd_dump_info info;
 	uint64_t limit;			/* memory bytes for this sink */
 	uint64_t done;			/* memory bytes written */
@@ -128,15 +129,16 @@ static void zero_scan(struct slot *s)
 
 /*
  * Reads one block at off into s, at most max bytes. A read that fails with
- * EFAULT (a memory hole the map did not show) is retried page by page; the
- * block then ends where the kind of pages changes.
+ * EFAULT (a memory hole the map did not show) or ENXIO (memory that exists
+ * but cannot be read: damage, recorded as lost) is retried page by page;
+ * the block then ends where the kind of pages changes.
  */
 static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 {
 	struct zfd_source *src = p->run->src;
+	enum zfd_block_kind kind;
 	ssize_t n;
 	size_t pos;
-	bool hole;
 
 	n = src->read(src, s->data, max, off);
 	if (n == (ssize_t)max) {
@@ -153,7 +155,7 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 			 off + (uint64_t)n, src->mem_size);
 		return -ENODATA;
 	}
-	if (n != -EFAULT) {
+	if (n != -EFAULT && n != -ENXIO) {
 		s->len = 0;
 		snprintf(p->read_reason, sizeof(p->read_reason),
 			 "read error at memory offset 0x%" PRIx64 ": %s",
@@ -165,19 +167,20 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 		size_t len = ZFD_MIN((size_t)ZFD_PAGE_SIZE, max - pos);
 
 		n = src->read(src, s->data + pos, len, off + pos);
-		if (n < 0 && n != -EFAULT) {
+		if (n < 0 && n != -EFAULT && n != -ENXIO) {
 			s->len = pos;
 			snprintf(p->read_reason, sizeof(p->read_reason),
 				 "read error at memory offset 0x%" PRIx64 ": %s",
 				 off + pos, strerror((int)-n));
 			return pos ? 0 : (int)n;
 		}
-		hole = n == -EFAULT;
+		kind = n == -EFAULT ? ZFD_BLK_HOLE : n == -ENXIO ? ZFD_BLK_LOST :
+		       ZFD_BLK_DATA;
 		if (pos == 0)
-			s->kind = hole ? ZFD_BLK_HOLE : ZFD_BLK_DATA;
-		if (hole != (s->kind == ZFD_BLK_HOLE))
+			s->kind = kind;
+		if (kind != s->kind)
 			break;
-		if (hole) {
+		if (kind != ZFD_BLK_DATA) {
 			memset(s->data + pos, 0, len);
 		} else if ((size_t)n < len) {
 			/* the source ends inside this page: keep what was read */
@@ -329,8 +332,9 @@ static void consumer_finish(struct consumer *c)
 	res->finished = now.tv_sec;
 	res->seconds = elapsed(&c->t0);
 	if (c->ok && si->res.lost_bytes) {
-		snprintf(si->reason, sizeof(si->reason), "HSA already released: %"
-			 PRIu64 " bytes lost", si->res.lost_bytes);
+		snprintf(si->reason, sizeof(si->reason), "%s: %" PRIu64 " bytes lost",
+			 p->run->src->hsa_released ? "HSA already released" :
+			 "memory unreadable", si->res.lost_bytes);
 		c->ok = false;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -498,6 +502,9 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	c->info.source = run->src->desc;
 	c->info.started = run->started;
 	c->info.dry_run = false;
+	c->info.arch = run->src->dump.machine ?
+		       zfd_dump_arch(&run->src->dump, c->arch, sizeof(c->arch)) : NULL;
+	c->info.kernel = run->src->dump.kernel;
 	rc = si->ops->prepare(si->ctx, &c->info, &max_mem);
 	if (rc)
 		return rc;

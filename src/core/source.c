@@ -94,10 +94,20 @@ int zfd_source_setup(struct zfd_source *src, uint64_t avail)
 	return 0;
 }
 
+int zfd_source_model(struct zfd_source *src)
+{
+	if (src->dump.machine)
+		return 0;
+	return zfd_dump_from_s390(&src->dump, &src->hdr, src->chunks,
+				  src->nr_chunks);
+}
+
 void zfd_source_close(struct zfd_source *src)
 {
 	if (src->close)
 		src->close(src);
+	src->close = NULL;
+	zfd_dump_free(&src->dump);
 	free(src->chunks);
 	src->chunks = NULL;
 }

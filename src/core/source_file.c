@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The file source: an s390 dump image in a file or on a block device. */
+/*
+ * The file source: an s390 dump image or an ELF core (see
+ * source_vmcore.c), in a file or on a block device, told apart by content.
+ */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -114,6 +118,18 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 		goto out_close;
 	}
 	n = zfd_pread_full(fs->fd, src->hdr_raw, ZFD_S390_HDR_SIZE, 0);
+	if (n >= SELFMAG && !memcmp(src->hdr_raw, ELFMAG, SELFMAG)) {
+		if (memmap) {
+			zfd_err("source %s: an ELF core has no memmap file (its "
+				"PT_LOADs say where memory is)", path);
+			rc = -EINVAL;
+			goto out_close;
+		}
+		memset(src->hdr_raw, 0, sizeof(src->hdr_raw));
+		rc = zfd_source_open_elf_fd(src, fs->fd, size);
+		free(fs);
+		return rc;
+	}
 	if (n != ZFD_S390_HDR_SIZE) {
 		zfd_err("source %s: not an s390 dump: %s", path,
 			n < 0 ? strerror((int)-n) : "shorter than the 4096-byte header");

@@ -133,6 +133,16 @@ int get_cmd_copy(int argc, char **argv)
 	}
 	if (get_in_open(dump, &in))
 		return 1;
+	if (out.ops == &get_out_s390_ops && in->hdr.arch != ZFD_S390_ARCH_S390 &&
+	    in->hdr.arch != ZFD_S390_ARCH_S390X) {
+		char arch[32];
+
+		get_err("%s: a%s %s dump cannot be written in the s390 format "
+			"(s390 dumps only); use -f elf", dump,
+			in->dump.kernel[0] ? " Linux" : "n",
+			zfd_dump_arch(&in->dump, arch, sizeof(arch)));
+		goto out_close_in;
+	}
 
 	st = get_in_status(in, reason, sizeof(reason));
 	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&

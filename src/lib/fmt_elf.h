@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ELF core files for s390x dumps: a writer (s390 dump -> ELF) and a
- * bounds-checked reader (ELF -> s390 dump, and listing).
+ * ELF core files: a writer for s390x dumps (s390 dump -> ELF,
+ * fmt_elf_write.c) and a bounds-checked reader of ELF cores of any
+ * architecture (fmt_elf_read.c: ELF64 and ELF32, either byte order; the
+ * dump model of dump.h is filled from it).
  *
  * FILE LAYOUT WRITTEN
  *
@@ -229,7 +231,7 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 /* Reader: ELF core -> s390 dump, listing                             */
 /* ------------------------------------------------------------------ */
 
-/* One PT_LOAD, in host byte order. Loads are sorted by paddr. */
+/* One PT_LOAD, in host byte order. */
 struct zfd_elf_load {
 	uint64_t offset;	/* p_offset */
 	uint64_t paddr;		/* p_paddr */
@@ -257,20 +259,38 @@ enum zfd_elf_cpu_note {
 struct zfd_elf_cpu {
 	unsigned int notes;	/* enum zfd_elf_cpu_note bits */
 	uint32_t pid;		/* pr_pid */
+	uint64_t note_off;	/* its NT_PRSTATUS note inside info->notes */
+	uint64_t note_len;
 	struct zfd_s390_cpu regs;
 };
 
 struct zfd_elf_info {
 	bool big_endian;	/* ELFDATA2MSB */
-	uint16_t machine;	/* e_machine: EM_S390 or EM_X86_64 */
+	uint8_t elf_class;	/* ELFCLASS64 or ELFCLASS32 */
+	uint16_t machine;	/* e_machine (EM_S390, EM_X86_64, ...) */
 	bool s390x;		/* EM_S390, ELFCLASS64, big-endian */
+	/*
+	 * The physical memory map: sorted by paddr, non-overlapping. Where
+	 * PT_LOADs overlap physically (x86_64 describes its kernel text twice)
+	 * the part a lower load covers is cut from the higher one, so every
+	 * physical page is read once; overlaps is then set.
+	 */
 	size_t nr_loads;
-	struct zfd_elf_load *loads;	/* sorted by paddr */
+	struct zfd_elf_load *loads;
+	bool overlaps;
+	/* every PT_LOAD with p_memsz > 0 as the file has it, in file order */
+	size_t nr_segs;
+	struct zfd_elf_load *segs;
+	/* the bytes of every PT_NOTE segment, in order, unchanged */
+	uint8_t *notes;
+	uint64_t notes_len;
 	size_t nr_cpus;
 	struct zfd_elf_cpu *cpus;	/* in note order */
 	size_t nr_notes;		/* all notes seen */
 	bool has_prpsinfo;
-	bool has_vmcoreinfo;
+	bool has_vmcoreinfo;	/* the first VMCOREINFO note: its desc */
+	uint64_t vmcoreinfo_off;	/* inside notes */
+	uint64_t vmcoreinfo_len;
 	uint64_t mem_end;	/* highest paddr + memsz of any PT_LOAD */
 	uint64_t data_end;	/* highest offset + filesz: minimum file size */
 	/*
@@ -299,8 +319,10 @@ typedef int64_t (*zfd_elf_file_read_fn)(void *arg, void *buf, size_t len,
 					uint64_t off);
 
 /*
- * Parses and validates an ELF64 core (EM_S390 big-endian, or EM_X86_64
- * little-endian for listing). file_size is the size of the file
+ * Parses and validates an ELF core: ELF64 or ELF32, either byte order,
+ * any machine (EM_S390 must be big-endian, EM_X86_64 64-bit
+ * little-endian); CPU registers are decoded for s390x only. file_size is
+ * the size of the file
  * (UINT64_MAX when unknown, e.g. a pipe - then out-of-file checks are up
  * to the reads). Reads only the ELF header, program headers and notes
  * (at most 16 MiB of notes); never reads outside [0, file_size).
@@ -309,7 +331,9 @@ typedef int64_t (*zfd_elf_file_read_fn)(void *arg, void *buf, size_t len,
  *	-ENODEV	not an ELF file at all (no \177ELF magic): "not mine";
  *	-EINVAL	an ELF file that is not a usable core, why says what
  *		(class, byte order, type, machine, phnum, a PT_LOAD/PT_NOTE
- *		outside the file, overlapping loads, a malformed note ...);
+ *		outside the file, PT_LOAD data overlapping in the file, a
+ *		malformed note ...); physically overlapping PT_LOADs are
+ *		fine (see loads above);
  *	-EIO etc. from read; -ENOMEM.
  */
 int zfd_elf_parse(struct zfd_elf_info **info, zfd_elf_file_read_fn read,

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * zfd-mkimage: writes a deterministic s390 standalone dump image (header +
- * memory, optionally the end marker) for tests, benchmarks and the demo.
+ * memory, optionally the end marker), or an ELF core like /proc/vmcore
+ * (--format elf: x86_64 or s390x), for tests, benchmarks and the demo.
  *
  * Memory is made of three kinds of pages, chosen from a hash of the seed
  * and the page (or 1 MiB region) number: zero pages, compressible text and
  * random bytes. CPU c gets its prefix (lowcore) area at 0x20000 + c*0x2000
  * with a planted s390x save area; see plant_save_area().
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@
 
 #include "be.h"
 #include "fmt_s390.h"
+#include "s390_cpu.h"
 #include "util.h"
 
 #define REGION_SIZE	(1ULL << 20)
@@ -39,6 +42,9 @@ struct opts {
 	bool interleaved;
 	unsigned int cpus;
 	unsigned int arch;
+	bool x86_64;			/* --arch x86_64 (ELF only) */
+	bool elf;			/* --format elf */
+	const char *kernel;		/* OSRELEASE of the ELF core */
 	bool end_marker;
 	struct hole holes[MAX_HOLES];
 	size_t nr_holes;
@@ -249,18 +255,306 @@ out_free:
 	return rc;
 }
 
+/*
+ * --format elf: an ELF64 core laid out like /proc/vmcore. Program headers:
+ * PT_NOTE, then (x86_64) the kernel text PT_LOAD, then one PT_LOAD per
+ * run of memory between holes; each PT_LOAD has its own data in the file
+ * (so the kernel text bytes are there twice, as in /proc/vmcore). Notes:
+ * per CPU an NT_PRSTATUS ("CORE", pid c + 1; s390x: followed by the
+ * kernel's s390 register notes, with the values planted in the save
+ * areas), then VMCOREINFO with OSRELEASE, PAGESIZE and CRASHTIME.
+ * Memory is the same as in the s390 image of the same seed.
+ */
+#define ELF_EHDR	64
+#define ELF_PHDR	56
+#define KTEXT_VADDR	0xffffffff81000000ULL
+#define DIRECT_MAP	0xffff888000000000ULL
+#define MAX_LOADS	(MAX_HOLES + 2)
+
+struct elf_load {
+	uint64_t paddr, vaddr, size, off;
+};
+
+struct elf_out {
+	const struct opts *o;
+	bool be;
+	uint8_t *buf;		/* prologue */
+	size_t len;
+	struct elf_load loads[MAX_LOADS];
+	size_t nr_loads;
+};
+
+static void put16(const struct elf_out *e, uint8_t *p, uint16_t v)
+{
+	if (e->be)
+		zfd_put_be16(p, v);
+	else
+		zfd_put_le16(p, v);
+}
+
+static void put32(const struct elf_out *e, uint8_t *p, uint32_t v)
+{
+	if (e->be)
+		zfd_put_be32(p, v);
+	else
+		zfd_put_le32(p, v);
+}
+
+static void put64(const struct elf_out *e, uint8_t *p, uint64_t v)
+{
+	if (e->be)
+		zfd_put_be64(p, v);
+	else
+		zfd_put_le64(p, v);
+}
+
+/* One note at p (or only its size when p is NULL). */
+static size_t elf_note(const struct elf_out *e, uint8_t *p, const char *name,
+		       uint32_t type, const void *desc, size_t descsz)
+{
+	size_t namesz = strlen(name) + 1;
+	size_t size = 12 + ZFD_ALIGN_UP(namesz, 4) + ZFD_ALIGN_UP(descsz, 4);
+
+	if (!p)
+		return size;
+	put32(e, p, (uint32_t)namesz);
+	put32(e, p + 4, (uint32_t)descsz);
+	put32(e, p + 8, type);
+	memcpy(p + 12, name, namesz);
+	memcpy(p + 12 + ZFD_ALIGN_UP(namesz, 4), desc, descsz);
+	return size;
+}
+
+/* The notes of CPU c at p (NULL: size only). */
+static size_t elf_cpu_notes(const struct elf_out *e, uint8_t *p, unsigned int c)
+{
+	uint8_t d[336], lc[0x2000], v[8];
+	struct zfd_s390_cpu r;
+	size_t n = 0;
+	int i;
+
+	memset(d, 0, sizeof(d));
+	put32(e, d + 32, c + 1);			/* pr_pid */
+	if (!e->be) {
+		/* x86_64 pr_reg: r15 ... gs, recognisable values */
+		for (i = 0; i < 27; i++)
+			put64(e, d + 112 + 8 * i, 0x5245470000000000ULL |
+			      ((uint64_t)c << 8) | (unsigned int)i);
+		return elf_note(e, p ? p : NULL, "CORE", NT_PRSTATUS, d, sizeof(d));
+	}
+	plant_save_area(lc, c);
+	zfd_s390_cpu_from_sa(&r, lc + ZFD_S390_SA_OFF);
+	zfd_put_be64(d + 112, r.psw[0]);
+	zfd_put_be64(d + 120, r.psw[1]);
+	for (i = 0; i < 16; i++) {
+		zfd_put_be64(d + 128 + 8 * i, r.gprs[i]);
+		zfd_put_be32(d + 256 + 4 * i, r.acrs[i]);
+	}
+	n += elf_note(e, p ? p + n : NULL, "CORE", NT_PRSTATUS, d, 336);
+	memset(d, 0, 136);
+	zfd_put_be32(d, r.fpc);
+	for (i = 0; i < 16; i++)
+		zfd_put_be64(d + 8 + 8 * i, r.fprs[i]);
+	n += elf_note(e, p ? p + n : NULL, "CORE", NT_PRFPREG, d, 136);
+	zfd_put_be64(v, r.timer);
+	n += elf_note(e, p ? p + n : NULL, "LINUX", 0x301, v, 8);
+	zfd_put_be64(v, r.todcmp);
+	n += elf_note(e, p ? p + n : NULL, "LINUX", 0x302, v, 8);
+	zfd_put_be32(v, r.todpreg);
+	n += elf_note(e, p ? p + n : NULL, "LINUX", 0x303, v, 4);
+	for (i = 0; i < 16; i++)
+		zfd_put_be64(d + 8 * i, r.crs[i]);
+	n += elf_note(e, p ? p + n : NULL, "LINUX", 0x304, d, 128);
+	zfd_put_be32(v, r.prefix);
+	n += elf_note(e, p ? p + n : NULL, "LINUX", 0x305, v, 4);
+	return n;
+}
+
+static size_t elf_notes(const struct elf_out *e, uint8_t *p)
+{
+	char info[512];
+	size_t n = 0;
+	unsigned int c;
+	int len;
+
+	for (c = 0; c < e->o->cpus; c++)
+		n += elf_cpu_notes(e, p ? p + n : NULL, c);
+	len = snprintf(info, sizeof(info),
+		       "OSRELEASE=%s\nPAGESIZE=4096\nSYMBOL(init_uts_ns)=%llx\n"
+		       "CRASHTIME=%lld\n", e->o->kernel,
+		       e->be ? 0x1234000ULL : 0xffffffff82a12340ULL,
+		       (long long)(1767225600 + (int64_t)(e->o->seed % 86400)));
+	n += elf_note(e, p ? p + n : NULL, "VMCOREINFO", 0, info, (size_t)len);
+	return n;
+}
+
+static int elf_plan(struct elf_out *e)
+{
+	const struct opts *o = e->o;
+	uint64_t off = 0, start, ktext, klen;
+	size_t notes_len, ph;
+
+	if (e->o->x86_64) {
+		/* the kernel text, described again by its own PT_LOAD first */
+		ktext = ZFD_ALIGN_DOWN(o->size / 4, (uint64_t)ZFD_S390_PAGE_SIZE);
+		klen = ZFD_MIN(2ULL << 20, ZFD_ALIGN_DOWN(o->size / 8,
+				(uint64_t)ZFD_S390_PAGE_SIZE));
+		for (start = ktext; start < ktext + klen; start += ZFD_S390_PAGE_SIZE)
+			if (in_hole(o, start)) {
+				fprintf(stderr, "zfd-mkimage: a hole lies in the kernel "
+					"text at 0x%" PRIx64 "\n", start);
+				return -EINVAL;
+			}
+		e->loads[0].paddr = ktext;
+		e->loads[0].vaddr = KTEXT_VADDR;
+		e->loads[0].size = klen;
+		e->nr_loads = 1;
+	}
+	while (off < o->size) {
+		while (off < o->size && in_hole(o, off))
+			off += ZFD_S390_PAGE_SIZE;
+		if (off >= o->size)
+			break;
+		start = off;
+		while (off < o->size && !in_hole(o, off))
+			off += ZFD_S390_PAGE_SIZE;
+		e->loads[e->nr_loads].paddr = start;
+		e->loads[e->nr_loads].vaddr = o->x86_64 ? DIRECT_MAP + start : start;
+		e->loads[e->nr_loads].size = off - start;
+		e->nr_loads++;
+	}
+	notes_len = elf_notes(e, NULL);
+	ph = ELF_EHDR + (1 + e->nr_loads) * ELF_PHDR;
+	e->len = ZFD_ALIGN_UP(ph + notes_len, (size_t)ZFD_S390_PAGE_SIZE);
+	e->buf = calloc(1, e->len);
+	if (!e->buf)
+		return -ENOMEM;
+	off = e->len;
+	for (size_t i = 0; i < e->nr_loads; i++) {
+		e->loads[i].off = off;
+		off += e->loads[i].size;
+	}
+
+	memcpy(e->buf, ELFMAG, SELFMAG);
+	e->buf[EI_CLASS] = ELFCLASS64;
+	e->buf[EI_DATA] = e->be ? ELFDATA2MSB : ELFDATA2LSB;
+	e->buf[EI_VERSION] = EV_CURRENT;
+	put16(e, e->buf + 16, ET_CORE);
+	put16(e, e->buf + 18, o->x86_64 ? EM_X86_64 : EM_S390);
+	put32(e, e->buf + 20, EV_CURRENT);
+	put64(e, e->buf + 32, ELF_EHDR);
+	put16(e, e->buf + 52, ELF_EHDR);
+	put16(e, e->buf + 54, ELF_PHDR);
+	put16(e, e->buf + 56, (uint16_t)(1 + e->nr_loads));
+	put32(e, e->buf + ELF_EHDR, PT_NOTE);
+	put64(e, e->buf + ELF_EHDR + 8, ph);
+	put64(e, e->buf + ELF_EHDR + 32, notes_len);
+	put64(e, e->buf + ELF_EHDR + 40, notes_len);
+	for (size_t i = 0; i < e->nr_loads; i++) {
+		uint8_t *p = e->buf + ELF_EHDR + (1 + i) * ELF_PHDR;
+
+		put32(e, p, PT_LOAD);
+		put32(e, p + 4, PF_R | PF_W | PF_X);
+		put64(e, p + 8, e->loads[i].off);
+		put64(e, p + 16, e->loads[i].vaddr);
+		put64(e, p + 24, e->loads[i].paddr);
+		put64(e, p + 32, e->loads[i].size);
+		put64(e, p + 40, e->loads[i].size);
+	}
+	elf_notes(e, e->buf + ph);
+	return 0;
+}
+
+/* Memory [addr, addr + len) as in the s390 image (page multiples). */
+static void fill_mem(const struct opts *o, uint64_t addr, uint8_t *buf,
+		     uint64_t len)
+{
+	uint64_t pos;
+	unsigned int c;
+
+	for (pos = 0; pos < len; pos += ZFD_S390_PAGE_SIZE) {
+		if (in_hole(o, addr + pos))
+			memset(buf + pos, 0, ZFD_S390_PAGE_SIZE);
+		else
+			fill_page(o, (addr + pos) / ZFD_S390_PAGE_SIZE, buf + pos);
+	}
+	for (c = 0; c < o->cpus && o->arch == ZFD_S390_ARCH_S390X && !o->x86_64; c++) {
+		uint64_t pf = prefix_of(c);
+
+		if (pf >= addr && pf + 0x2000 <= addr + len && !in_hole(o, pf))
+			plant_save_area(buf + (pf - addr), c);
+	}
+}
+
+static int write_elf(const struct opts *o)
+{
+	struct elf_out e = { .o = o, .be = !o->x86_64 };
+	uint8_t *buf;
+	uint64_t done, len;
+	size_t i;
+	int fd, rc;
+
+	rc = elf_plan(&e);
+	if (rc)
+		return rc;
+	buf = aligned_alloc(ZFD_ALIGN, CHUNK_SIZE);
+	if (!buf) {
+		free(e.buf);
+		return -ENOMEM;
+	}
+	fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out, strerror(errno));
+		goto out_free;
+	}
+	if (zfd_pwrite_full(fd, e.buf, e.len, 0) < 0)
+		goto out_werr;
+	for (i = 0; i < e.nr_loads; i++) {
+		for (done = 0; done < e.loads[i].size; done += len) {
+			len = ZFD_MIN(CHUNK_SIZE, e.loads[i].size - done);
+			/* chunks at 4 MiB boundaries of the address, so the
+			 * save areas are planted whole */
+			fill_mem(o, e.loads[i].paddr + done, buf, len);
+			if (zfd_pwrite_full(fd, buf, len, e.loads[i].off + done) < 0)
+				goto out_werr;
+		}
+	}
+	if (close(fd)) {
+		fd = -1;
+		goto out_werr;
+	}
+	rc = 0;
+	goto out_free;
+
+out_werr:
+	rc = -EIO;
+	fprintf(stderr, "zfd-mkimage: write %s: %s\n", o->out, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+out_free:
+	free(buf);
+	free(e.buf);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: zfd-mkimage -o FILE -s SIZE [options]\n"
-		"Writes a deterministic s390 dump image (header + memory).\n"
+		"Writes a deterministic s390 dump image (header + memory), or an ELF\n"
+		"core like /proc/vmcore.\n"
 		"  -o, --output FILE      image file\n"
 		"  -s, --size SIZE        memory size (K/M/G suffix, multiple of 4K)\n"
 		"  --seed N               content seed (default 1)\n"
 		"  --mix Z,T,R            percent zero, text, random pages (default 50,30,20)\n"
 		"  --layout runs|interleaved  zero pages in 1 MiB runs (default) or page by page\n"
 		"  --cpus N               CPUs with planted save areas (default 2, max 64)\n"
-		"  --arch s390x|s390      header arch (default s390x)\n"
+		"  --arch s390x|s390|x86_64  architecture (default s390x; x86_64: ELF only)\n"
+		"  --format s390|elf      s390 dump image (default) or ELF core: PT_NOTE\n"
+		"                         (NT_PRSTATUS per CPU, VMCOREINFO), a PT_LOAD per\n"
+		"                         run between holes, x86_64: kernel text twice\n"
+		"  --kernel RELEASE       OSRELEASE in VMCOREINFO (default 6.1.0-zfd-test)\n"
 		"  --hole START:LEN       a memory hole (zeros in the image; repeatable)\n"
 		"  --memmap FILE          write the zcore memmap text of the existing chunks\n"
 		"  --end-marker           append the 16-byte end marker\n");
@@ -279,11 +573,13 @@ int main(int argc, char **argv)
 		{ "hole", required_argument, NULL, 'H' },
 		{ "memmap", required_argument, NULL, 'M' },
 		{ "end-marker", no_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .seed = 1, .mix = { 50, 30, 20 }, .cpus = 2,
-			  .arch = ZFD_S390_ARCH_S390X };
+			  .arch = ZFD_S390_ARCH_S390X, .kernel = "6.1.0-zfd-test" };
 	char *colon;
 	int ch;
 
@@ -318,6 +614,8 @@ int main(int argc, char **argv)
 		case 'a':
 			if (strcmp(optarg, "s390") == 0)
 				o.arch = ZFD_S390_ARCH_S390;
+			else if (strcmp(optarg, "x86_64") == 0)
+				o.x86_64 = true;
 			else if (strcmp(optarg, "s390x") != 0)
 				goto bad;
 			break;
@@ -339,6 +637,15 @@ int main(int argc, char **argv)
 		case 'e':
 			o.end_marker = true;
 			break;
+		case 'f':
+			if (strcmp(optarg, "elf") == 0)
+				o.elf = true;
+			else if (strcmp(optarg, "s390") != 0)
+				goto bad;
+			break;
+		case 'k':
+			o.kernel = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -353,6 +660,14 @@ int main(int argc, char **argv)
 			o.cpus, prefix_of(o.cpus - 1) + 0x2000);
 		return 2;
 	}
+	if ((o.x86_64 && !o.elf) || (o.elf && (o.arch != ZFD_S390_ARCH_S390X ||
+					     o.end_marker || o.memmap))) {
+		fprintf(stderr, "zfd-mkimage: --format elf is for --arch x86_64 or "
+			"s390x, without --end-marker and --memmap; x86_64 needs it\n");
+		return 2;
+	}
+	if (o.elf)
+		return write_elf(&o) ? 1 : 0;
 	if (write_image(&o))
 		return 1;
 	if (o.memmap && write_memmap(&o))

@@ -112,11 +112,11 @@ static void test_config_errors(void **state)
 	expect_error("limit = \"12X\";\n", ":1: 'limit' must be a size");
 	expect_error("limit = true;\n", ":1: 'limit' must be a size");
 	expect_error("source = { type = \"file\"; };\n", ":1: source type \"file\" needs 'path'");
-	expect_error("source = { type = \"zcore\"; path = \"/x\"; };\n", "only for source type \"file\"");
+	expect_error("source = { type = \"zcore\"; path = \"/x\"; };\n", "only for source types \"file\" and \"vmcore\"");
 	expect_error("modules = [ 1, 2 ];\n", ":1: 'modules' element 1 must be a string");
 	expect_error("sinks = ( { device = \"/dev/sda1\"; } );\n", ":1: sink 1 has no 'type'");
 	expect_error("\n\nsinks = ( 5 );\n", ":3: sink 1 must be a group");
-	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none");
+	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none, reboot");
 	expect_error("device_wait = -1;\n", "must not be negative");
 	/* finding 8: libconfig wraps this to -1; it is too large, not negative */
 	expect_error("\nlimit = 99999999999999999999;\n",
