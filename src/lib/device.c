@@ -373,6 +373,19 @@ int zfd_dev_lock(const struct zfd_host *host, const char *path,
 			return 0;
 		}
 		err = errno;
+		if (err == ENOSYS || err == EOPNOTSUPP) {
+			/*
+			 * A dump kernel may be built without file locking
+			 * (CONFIG_FILE_LOCKING): nothing else runs there to
+			 * race with, and the dump must not be lost for it.
+			 */
+			zfd_hlog(host, ZFD_LOG_WARN,
+				 "cannot lock target %s: %s (a kernel without "
+				 "file locking); going on unlocked", name,
+				 strerror(err));
+			*fdp = fd;
+			return 0;
+		}
 		if (err != EWOULDBLOCK && err != EINTR)
 			break;
 		nanosleep(&pause, NULL);

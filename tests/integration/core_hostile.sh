@@ -128,4 +128,9 @@ mkfifo "$T/memmap.fifo"
 expect_rc 1 timeout 20 $ZFD -s "file:$T/img,memmap=$T/memmap.fifo" -o "test:path=$T/fifo"
 expect_err "memmap $T/memmap.fifo: not a regular file"
 [ ! -e "$T/fifo" ] || fail "a sink was written although the memmap was refused"
+
+note "a dump kernel without file locking (flock: ENOSYS) still dumps, with one warning"
+head -c $((MEM + (1 << 20))) /dev/zero >"$T/nolock.raw"
+expect_rc 0 with_shim ZFD_SHIM_NO_FLOCK=1 $ZFD -s "file:$T/img" -o "raw:device=$T/nolock.raw"
+expect_err "warning: .*cannot lock target .*nolock.raw: Function not implemented \(a kernel without file locking\); going on unlocked"
 exit 0

@@ -12,6 +12,9 @@
  *	a memory hole.
  *   ZFD_SHIM_PTHREAD_FAIL=N
  *	the N-th pthread_create() of the process (from 1) fails with EAGAIN.
+ *   ZFD_SHIM_NO_FLOCK=1
+ *	flock() fails with ENOSYS, as in a kernel built without
+ *	CONFIG_FILE_LOCKING (tinyconfig-based dump kernels).
  *
  * Use: LD_PRELOAD=<builddir>/tests/shims/.libs/fault_shim.so. Under ASan
  * add verify_asan_link_order=0 to ASAN_OPTIONS (the shim comes first).
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -123,4 +127,15 @@ int pthread_create(pthread_t *t, const pthread_attr_t *attr,
 	if (env && __atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST) == atoi(env))
 		return EAGAIN;
 	return real(t, attr, fn, arg);
+}
+
+int flock(int fd, int op)
+{
+	int (*real)(int, int) = (int (*)(int, int))dlsym(RTLD_NEXT, "flock");
+
+	if (getenv("ZFD_SHIM_NO_FLOCK")) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(fd, op);
 }
