@@ -14,6 +14,18 @@
 #    Debian's crash:s390x with the test kernel's vmlinux shows the crash
 #    path with `bt` (what doc/s390x.md tells an operator to do)
 #
+# With ZFD_S390X_DESTDIR (an installed s390x build) and ZFCPDUMP_GET (the
+# host's zfcpdump-get), the capture initramfs is our own: built by
+# `zfcpdump-mkinitramfs --capture --sysroot`, its /init makes the dd copy
+# and then runs zfcpdump as PID 1, which dumps /proc/vmcore with policy
+# "all" to a raw partition (format s390) and an ext3 partition (format elf)
+# and powers off. Then also: zfcpdump-get verify accepts both; IBM's
+# zgetdump:s390x accepts the raw dump and converts it to ELF; the memory of
+# our ELF dump equals the dd copy page by page (except the CPUs' prefix
+# pages, where the s390 format puts the registers back); makedumpfile:s390x
+# prints the crash line from our ELF dump and crash:s390x runs `bt` on it;
+# e2fsck is clean.
+#
 # Environment: SYSROOT (default as tests/s390x/run), KD_KEEP=1 keeps the
 # work directory.
 set -uo pipefail
@@ -53,16 +65,61 @@ kernel=$kdir/arch/s390/boot/bzImage
 vmlinux=$kdir/vmlinux
 echo "# kernel $kernel ($(($(date +%s) - T0)) s)"
 
-kd_busybox_capture "$KD_WORK/capture.gz" || bail "capture initramfs"
+ours=0
+[ -n "${ZFD_S390X_DESTDIR:-}" ] && [ -n "${ZFCPDUMP_GET:-}" ] && ours=1
+disks=(-drive "file=$KD_WORK/vmcore.img,if=none,id=d0,format=raw"
+	-device virtio-blk-ccw,drive=d0)
+truncate -s 800M "$KD_WORK/vmcore.img"
+if [ $ours = 1 ]; then
+	# /dev/vdb: p1 raw (820 MiB), p2 ext3 (900 MiB)
+	truncate -s 1800M "$KD_WORK/dump.img"
+	printf 'label: dos\nstart=2048, size=1679360, type=83\nstart=1681408, size=1843200, type=83\n' |
+		sfdisk -q "$KD_WORK/dump.img" || bail "sfdisk"
+	mke2fs -q -F -t ext3 -E offset=$((1681408 * 512)) "$KD_WORK/dump.img" 900M ||
+		bail "mke2fs"
+	disks+=(-drive "file=$KD_WORK/dump.img,if=none,id=d1,format=raw"
+		-device virtio-blk-ccw,drive=d1)
+	cat >"$KD_WORK/zfcpdump.conf" <<'EOF2'
+source = { type = "vmcore"; };
+policy = "all";
+final_action = "poweroff";
+failure_action = "poweroff";
+progress = { interval = 10; };
+sinks = (
+  { type = "raw"; device = "/dev/vdb1"; },
+  { type = "extfs"; device = "/dev/vdb2"; dir = "/"; format = "elf"; }
+);
+EOF2
+	cat >"$KD_WORK/capture-init" <<'EOF2'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+echo "capture: vmcore $(/bin/busybox ls -l /proc/vmcore)"
+/bin/busybox dd if=/proc/vmcore of=/dev/vda bs=1M conv=fsync 2>&1 | /bin/busybox tail -n 1
+echo "capture: dd done"
+/bin/busybox umount /dev
+/bin/busybox umount /proc
+exec /usr/sbin/zfcpdump
+EOF2
+	chmod 755 "$KD_WORK/capture-init"
+	mkinit=("$ZFD_S390X_DESTDIR/usr/sbin/zfcpdump-mkinitramfs")
+	[ -x "${mkinit[0]}" ] || mkinit=("$ZFD_S390X_MKINITRAMFS")
+	"${mkinit[@]}" --capture --destdir "$ZFD_S390X_DESTDIR" --sysroot "$SYSROOT" \
+		-c "$KD_WORK/zfcpdump.conf" --init "$KD_WORK/capture-init" \
+		--add "$SYSROOT/bin/busybox:/bin/busybox" -o "$KD_WORK/capture.gz" \
+		>"$KD_WORK/mkinitramfs.out" 2>&1 ||
+		{ cat "$KD_WORK/mkinitramfs.out"; bail "zfcpdump-mkinitramfs --capture --sysroot"; }
+	echo "# $(tail -n 1 "$KD_WORK/mkinitramfs.out")"
+else
+	kd_busybox_capture "$KD_WORK/capture.gz" || bail "capture initramfs"
+fi
 kd_first_initramfs "$KD_WORK/first.gz" "$kernel" "$KD_WORK/capture.gz" \
 	"console=ttysclp0 nr_cpus=1" || bail "first initramfs"
-truncate -s 800M "$KD_WORK/vmcore.img"
 
 t1=$(date +%s)
 kd_boot "$KD_WORK/console.log" "$kernel" "$KD_WORK/first.gz" \
-	"console=ttysclp0 crashkernel=256M" 300 \
-	-drive "file=$KD_WORK/vmcore.img,if=none,id=d0,format=raw" \
-	-device virtio-blk-ccw,drive=d0
+	"console=ttysclp0 crashkernel=256M" 420 "${disks[@]}"
 rc=$?
 echo "# QEMU exit $rc after $(($(date +%s) - t1)) s"
 check "the first kernel loaded the capture kernel" \
@@ -97,6 +154,44 @@ timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
 	>"$KD_WORK/crash.out" 2>&1 </dev/null
 check "crash:s390x bt shows the sysrq crash path" \
 	grep -q 'sysrq_handle_crash' "$KD_WORK/crash.out"
+
+if [ $ours = 1 ]; then
+	get() { "$ZFCPDUMP_GET" "$@"; }
+	check "zfcpdump as PID 1 finished both sinks" \
+		grep -q 'raw:/dev/vdb1: complete' "$KD_WORK/console.log"
+	dd if="$KD_WORK/dump.img" of="$KD_WORK/raw.img" bs=512 skip=2048 count=1679360 \
+		conv=sparse status=none
+	dd if="$KD_WORK/dump.img" of="$KD_WORK/ext.img" bs=512 skip=1681408 count=1843200 \
+		conv=sparse status=none
+	check "zfcpdump-get verify: the raw dump (s390 format) is complete" \
+		get verify "$KD_WORK/raw.img"
+	check "zfcpdump-get verify: the ext3 dump (elf format) is complete" \
+		get verify "$KD_WORK/ext.img:dump.0"
+	check "e2fsck -fn: the ext3 partition is clean" \
+		e2fsck -fn "$KD_WORK/ext.img"
+	qrun "$SYSROOT/sbin/zgetdump" -i "$KD_WORK/raw.img" >"$KD_WORK/zgetdump-i.out" 2>&1
+	check "zgetdump:s390x accepts the raw dump" \
+		grep -q 'Dump method' "$KD_WORK/zgetdump-i.out"
+	qrun "$SYSROOT/sbin/zgetdump" -f elf "$KD_WORK/raw.img" >"$KD_WORK/zgetdump.elf" 2>"$KD_WORK/zgetdump-f.err"
+	check "zgetdump:s390x converts the raw dump to an ELF core" \
+		eval 'readelf -h "$KD_WORK/zgetdump.elf" | grep -q "IBM S/390"'
+	get copy "$KD_WORK/ext.img:dump.0" "$KD_WORK/ours.elf" >/dev/null 2>&1
+	python3 "$SRC/tests/s390x/elfcmp.py" "$KD_WORK/vmcore.img" "$KD_WORK/ours.elf" \
+		--allow-pages 4 >"$KD_WORK/elfcmp.out" 2>&1
+	cmp_rc=$?
+	check "our ELF dump's memory equals /proc/vmcore's ($(tail -n 1 "$KD_WORK/elfcmp.out"))" \
+		[ $cmp_rc = 0 ]
+	qrun "$SYSROOT/usr/bin/makedumpfile" --dump-dmesg "$KD_WORK/ours.elf" \
+		"$KD_WORK/ours-dmesg.txt" >"$KD_WORK/ours-makedumpfile.out" 2>&1
+	check "makedumpfile:s390x --dump-dmesg reads our ELF dump: the sysrq crash line" \
+		grep -q 'sysrq: Trigger a crash' "$KD_WORK/ours-dmesg.txt"
+	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
+		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
+		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/ours.elf" \
+		>"$KD_WORK/ours-crash.out" 2>&1 </dev/null
+	check "crash:s390x bt on our ELF dump shows the sysrq crash path" \
+		grep -q 'sysrq_handle_crash' "$KD_WORK/ours-crash.out"
+fi
 
 echo "# s390x kdump test took $(($(date +%s) - T0)) s"
 echo "$n_pass passed, $n_fail failed"
