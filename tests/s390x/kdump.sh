@@ -171,7 +171,7 @@ if [ $ours = 1 ]; then
 		e2fsck -fn "$KD_WORK/ext.img"
 	qrun "$SYSROOT/sbin/zgetdump" -i "$KD_WORK/raw.img" >"$KD_WORK/zgetdump-i.out" 2>&1
 	check "zgetdump:s390x accepts the raw dump" \
-		grep -q 'Dump method' "$KD_WORK/zgetdump-i.out"
+		grep -q 'Dump format\.*: s390' "$KD_WORK/zgetdump-i.out"
 	qrun "$SYSROOT/sbin/zgetdump" -f elf "$KD_WORK/raw.img" >"$KD_WORK/zgetdump.elf" 2>"$KD_WORK/zgetdump-f.err"
 	check "zgetdump:s390x converts the raw dump to an ELF core" \
 		eval 'readelf -h "$KD_WORK/zgetdump.elf" | grep -q "IBM S/390"'

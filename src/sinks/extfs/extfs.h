@@ -140,6 +140,7 @@ struct extfs_file {
 	struct extfs_map *pending;
 	size_t nr_pending, max_pending;
 	struct extfs_level ind[3];	/* 0 = IND, 1 = DIND, 2 = TIND */
+	uint8_t *ind_disk;		/* an indirect block as stored (LE) */
 	uint64_t size;			/* i_size committed */
 	uint64_t alloc_blocks;		/* data blocks allocated */
 	uint64_t since_commit;		/* data blocks since the last commit */

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "be.h"
 #include "extfs.h"
 #include "util.h"
 
@@ -82,6 +83,11 @@ int extfs_file_create(struct extfs_file *f, ext2_filsys fs, ext2_ino_t dir,
 			rc = -ENOMEM;
 			goto out_free;
 		}
+	}
+	f->ind_disk = malloc(f->bs);
+	if (!f->ind_disk) {
+		rc = -ENOMEM;
+		goto out_free;
 	}
 
 	err = ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0640, NULL, &f->ino);
@@ -134,6 +140,8 @@ void extfs_file_free(struct extfs_file *f)
 		free(f->ind[i].buf);
 		f->ind[i].buf = NULL;
 	}
+	free(f->ind_disk);
+	f->ind_disk = NULL;
 	for (i = 0; i <= EXTFS_EXT_DEPTH; i++) {
 		free(f->ext[i].buf);
 		f->ext[i].buf = NULL;
@@ -390,10 +398,18 @@ static int ind_write(struct extfs_file *f, const struct zfd_host *host,
 		     struct extfs_level *lv)
 {
 	errcode_t err;
+	unsigned int i;
 
 	if (!lv->valid || !lv->dirty)
 		return 0;
-	err = ext2fs_write_ind_block(f->fs, (blk_t)lv->pblk, lv->buf);
+	/*
+	 * Not ext2fs_write_ind_block(): on a big-endian host it swaps the
+	 * caller's buffer in place, and this level stays in use after the
+	 * write (s390x wrote garbage block numbers into the DIND block).
+	 */
+	for (i = 0; i < f->bs / 4; i++)
+		zfd_put_le32(f->ind_disk + 4 * i, lv->buf[i]);
+	err = io_channel_write_blk64(f->fs->io, lv->pblk, 1, f->ind_disk);
 	if (err) {
 		zfd_hlog(host, ZFD_LOG_ERR, "cannot write indirect block %llu: %s",
 			 (unsigned long long)lv->pblk, error_message(err));
