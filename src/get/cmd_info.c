@@ -44,7 +44,14 @@ static void print_human(const struct get_in *in, enum get_status st,
 	printf("Created:       %s\n", created);
 	printf("Ended:         %s\n", ended);
 	printf("CPU id:        0x%016" PRIx64 "\n", in->hdr.cpu_id);
-	printf("Arch:          %s\n", arch_name(in->hdr.arch));
+	if (in->model) {
+		char arch[32];
+
+		printf("Arch:          %s\n", zfd_dump_arch(in->model, arch,
+							 sizeof(arch)));
+	} else {
+		printf("Arch:          %s\n", arch_name(in->hdr.arch));
+	}
 	printf("CPUs:          %u\n", cpu_count(in));
 	for (i = 0; i < cpu_count(in); i++)
 		printf("  CPU %-3u      prefix 0x%08" PRIx32 "\n", i,

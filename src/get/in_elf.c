@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "fmt_elf.h"
 #include "get.h"
 #include "util.h"
@@ -23,6 +24,7 @@
 struct elf_in {
 	struct get_file file;
 	struct zfd_elf_info *info;
+	struct zfd_dump model;		/* for the kdump writer */
 };
 
 static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -179,6 +181,8 @@ static void elf_close(struct get_in *in)
 	if (!e)
 		return;
 	zfd_elf_info_free(e->info);
+	zfd_dump_free(&e->model);
+	in->model = NULL;
 	if (e->file.close)
 		e->file.close(e->file.arg);
 	free(e);
@@ -255,6 +259,19 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		goto out_close;
 	}
 	rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
+	if (rc == -EOPNOTSUPP && e->info->nr_loads) {
+		/* another architecture: only the kdump output takes it */
+		memset(&in->hdr, 0, sizeof(in->hdr));
+		in->hdr.magic = ZFD_S390_MAGIC;
+		in->hdr.page_size = ZFD_S390_PAGE_SIZE;
+		in->hdr.mem_size = ZFD_ALIGN_UP(e->info->mem_end,
+						(uint64_t)ZFD_S390_PAGE_SIZE);
+		in->hdr.mem_end = in->hdr.mem_size;
+		in->hdr.mem_size_real = in->hdr.mem_size;
+		rc = 0;
+	}
+	if (!rc && zfd_dump_from_elf(&e->model, e->info) == 0)
+		in->model = &e->model;
 	if (rc) {
 		snprintf(why, why_len, "ELF core, but %s", sub);
 		rc = -ENODEV;

@@ -196,6 +196,8 @@ static int open_file_kind(struct get_in *in, const char *spec, char *why,
 		return get_in_s390file_open(in, fd, spec, why, why_len);
 	if (get_is_elf(fd))
 		return get_in_elf_open(in, fd, spec, why, why_len);
+	if (get_is_kdump(fd))
+		return get_in_kdump_open(in, fd, spec, why, why_len);
 	if (get_is_awstape(fd)) {
 		close(fd);
 		return get_in_tape_open(in, spec, why, why_len);
