@@ -98,6 +98,21 @@ cmp -s "$T/x$sbindir/zfcpdump" "$ZFD_BUILD/zfcpdump" || fail "packed daemon diff
 expect_rc 0 "$MKI" "${opts[@]}" -c "$T/good.conf" -o "$T/rd2" -q
 cmp -s "$T/rd" "$T/rd2" || fail "two builds of the same initramfs differ"
 
+# --capture (kdump): without -c a vmcore config with "reboot" is packed;
+# a config with source "zcore" is refused.
+expect_rc 0 "$MKI" "${opts[@]}" --capture -o "$T/cap.rd" -q
+mkdir "$T/cap"
+(cd "$T/cap" && gzip -dc "$T/cap.rd" | cpio -i -d --quiet --no-absolute-filenames 2>/dev/null) || true
+grep -qx 'source = { type = "vmcore"; };' "$T/cap/etc/zfcpdump.conf" || fail "capture: no vmcore source"
+grep -qx 'final_action = "reboot";' "$T/cap/etc/zfcpdump.conf" || fail "capture: no reboot"
+[ "$(readlink "$T/cap/init")" = "$sbindir/zfcpdump" ] || fail "capture: /init"
+printf 'source = { type = "zcore"; };\nsinks = ( { type = "raw"; device = "/dev/sda2"; } );\n' >"$T/zc.conf"
+expect_rc 2 "$MKI" "${opts[@]}" --capture -c "$T/zc.conf" -o "$T/cap2.rd"
+expect_err "--capture: .*zc.conf has source \"zcore\"; a kdump capture kernel has only /proc/vmcore"
+[ ! -e "$T/cap2.rd" ] || fail "capture: written despite a zcore source"
+expect_rc 2 "$MKI" "${opts[@]}" --capture --list "$T/cap.list"
+expect_err "--capture --list needs -c CONFIG"
+
 # Usage errors.
 expect_rc 2 "$MKI" --bogus
 expect_err "unknown argument '--bogus'"
