@@ -144,16 +144,21 @@ int get_cmd_copy(int argc, char **argv)
 	    in->model) {
 		char arch[32];
 
-		get_err("%s: a dump of %s can be copied as -f kdump only "
-			"(s390 and elf output are for s390x dumps)", dump,
-			zfd_dump_arch(in->model, arch, sizeof(arch)));
-		goto out_close_in;
+		if (out.ops == &get_out_elf_ops) {
+			out.ops = &get_out_elf_model_ops;
+		} else {
+			get_err("%s: a dump of %s cannot be copied as -f s390 "
+				"(s390 dumps only)", dump,
+				zfd_dump_arch(in->model, arch, sizeof(arch)));
+			goto out_close_in;
+		}
 	}
 
 	st = get_in_status(in, reason, sizeof(reason));
 	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&
 	    st != GET_ST_TRUNCATED) {
-		if (out.ops == &get_out_elf_ops && !force) {
+		if ((out.ops == &get_out_elf_ops ||
+		     out.ops == &get_out_elf_model_ops) && !force) {
 			get_err("%s: %s; an ELF core would hide that, "
 				"use --force to convert it anyway", dump, reason);
 			goto out_close_in;
@@ -206,7 +211,8 @@ int get_cmd_copy(int argc, char **argv)
 		goto out_remove;
 	}
 	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
-	    out.ops == &get_out_elf_ops && !force) {
+	    (out.ops == &get_out_elf_ops ||
+	     out.ops == &get_out_elf_model_ops) && !force) {
 		get_err("%s: %s; an ELF core would hide that, use --force "
 			"to convert it anyway", dump, reason);
 		goto out_remove;

@@ -200,6 +200,8 @@ struct get_out {
 extern const struct get_out_ops get_out_s390_ops;
 extern const struct get_out_ops get_out_elf_ops;
 extern const struct get_out_ops get_out_kdump_ops;
+/* -f elf of a dump with a model that is not s390x (out_elf_model.c) */
+extern const struct get_out_ops get_out_elf_model_ops;
 /* Writes len bytes at output offset off (zeros if data is NULL). */
 int get_out_write(struct get_out *out, uint64_t off, const void *data,
 		  size_t len);

@@ -106,7 +106,21 @@ cmp "$T/x.relzo" "$T/x.lzo" || fail "kdump(zstd) -> kdump(lzo) differs from elf 
 expect_rc 0 $GET copy -f kdump -c snappy "$T/x.zlib.flat" "$T/x.resnappy"
 expect_rc 0 $CMP "$T/x.elf" "$T/x.resnappy" x86_64
 expect_rc 1 $GET copy -f s390 "$T/x.zstd" "$T/bad"
-expect_err 'a dump of x86_64 can be copied as -f kdump only'
+expect_err 'a dump of x86_64 cannot be copied as -f s390'
+note "kdump -> elf (x86_64): notes kept, every page back"
+expect_rc 0 $GET copy -f elf "$T/x.zstd" "$T/x.back.elf"
+readelf -hW "$T/x.back.elf" | grep -Eq 'Machine: +Advanced Micro Devices X86-64' ||
+	fail "ELF from kdump: not EM_X86_64"
+readelf -nW "$T/x.back.elf" >"$T/notes" || fail "readelf -n"
+[ "$(grep -c NT_PRSTATUS "$T/notes")" = 3 ] || fail "ELF from kdump: NT_PRSTATUS count"
+grep -q VMCOREINFO "$T/notes" || fail "ELF from kdump: no VMCOREINFO"
+expect_rc 0 $CMP "$T/x.back.elf" "$T/x.zstd" x86_64
+expect_out '^11264 pages equal, 1024 absent in both$'
+$GET copy -f elf "$T/x.zstd" - | cmp - "$T/x.back.elf" || fail "copy -f elf to a pipe differs"
+expect_rc 0 $GET copy -f kdump -c lzo "$T/x.back.elf" "$T/x.lzo2"
+# (phys_base is not in an ELF core whose segments lost their vaddr)
+expect_rc 0 $CMP "$T/x.elf" "$T/x.lzo2" x86_64
+expect_out '^11264 pages equal, 1024 absent in both$'
 
 note "s390x (big-endian): s390 image -> kdump -> elf, against the image"
 $MKIMAGE -o "$T/s.img" -s 16M --seed 9 --hole 4M:1M --cpus 2 --end-marker || fail "zfd-mkimage s390x"
