@@ -199,6 +199,8 @@ int get_cmd_copy(int argc, char **argv)
 				     out.ops->mem, &out);
 	if (!rc)
 		rc = out.ops->end(&out, in);
+	else if (out.priv && out.ops->abort)
+		out.ops->abort(&out);
 	if (rc) {
 		get_err("%s: copy failed after %" PRIu64 " memory bytes: %s",
 			oname, in->mem_streamed,

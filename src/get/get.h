@@ -185,6 +185,8 @@ struct get_out_ops {
 	int (*begin)(struct get_out *out, struct get_in *in);
 	int (*mem)(void *out, uint64_t off, const void *data, size_t len);
 	int (*end)(struct get_out *out, struct get_in *in);
+	/* frees what begin set up when the copy fails (may be NULL) */
+	void (*abort)(struct get_out *out);
 };
 struct get_out {
 	const struct get_out_ops *ops;

@@ -84,8 +84,15 @@ static int elfm_end(struct get_out *out, struct get_in *in)
 	return rc;
 }
 
+static void elfm_abort(struct get_out *out)
+{
+	zfd_format_free(out->priv);
+	out->priv = NULL;
+}
+
 const struct get_out_ops get_out_elf_model_ops = {
 	.begin = elfm_begin,
 	.mem = elfm_mem,
 	.end = elfm_end,
+	.abort = elfm_abort,
 };

@@ -136,4 +136,5 @@ const struct get_out_ops get_out_kdump_ops = {
 	.begin = kdump_begin,
 	.mem = kdump_mem,
 	.end = kdump_end,
+	.abort = kdump_free,
 };
