@@ -80,10 +80,11 @@ static const char test_vmci[] =
  * A model: memory [0, 64 pages) of which pages 1-19, 24-39 and 48-63 exist
  * (physical base mem_start), notes "CORE" NT_PRSTATUS x2 + VMCOREINFO.
  */
-static inline void test_model(struct zfd_dump *d, bool be, uint64_t mem_start)
+static inline void test_model_vmci(struct zfd_dump *d, bool be,
+				   uint64_t mem_start, const char *vmci)
 {
 	static const uint64_t r[][2] = { { 1, 19 }, { 24, 16 }, { 48, 16 } };
-	size_t i, pos = 0, vlen = sizeof(test_vmci) - 1;
+	size_t i, pos = 0, vlen = strlen(vmci);
 	uint8_t *n;
 
 	memset(d, 0, sizeof(*d));
@@ -128,13 +129,18 @@ static inline void test_model(struct zfd_dump *d, bool be, uint64_t mem_start)
 		} else {
 			memcpy(n + pos, "VMCOREINFO", 11);
 			pos += 12;
-			memcpy(n + pos, test_vmci, vlen);
+			memcpy(n + pos, vmci, vlen);
 			d->vmcoreinfo = (const char *)n + pos;
 			d->vmcoreinfo_len = vlen;
 		}
 	}
 	memcpy(d->kernel, "6.1.0-kdump-test", 17);
 	d->crash_time = 1767225600;
+}
+
+static inline void test_model(struct zfd_dump *d, bool be, uint64_t mem_start)
+{
+	test_model_vmci(d, be, mem_start, test_vmci);
 }
 
 /* Writes d's memory (test_page_byte pages) up to memory offset good. */

@@ -19,6 +19,8 @@
 #include "util.h"
 
 #define WIN_BYTES	65536		/* bitmap window */
+#define ZFD_UTS_SIZE	(6 * 65)	/* struct new_utsname */
+#define X86_START_KERNEL_MAP	0xffffffff80000000ull
 #define DESC_WIN	2048		/* descriptors buffered */
 
 struct pfn_range {
@@ -41,7 +43,10 @@ struct zfd_kdump_writer {
 	uint64_t bitmap_off, bitmap_len, desc_off, data_off, zero_off;
 	uint64_t phys_base;
 	uint32_t status;
-	char uts_version[65];
+	/* the crashed kernel's utsname, caught in its memory as it passes */
+	uint64_t uts_off;		/* memory offset, UINT64_MAX: unknown */
+	uint8_t uts[ZFD_UTS_SIZE];
+	uint32_t uts_seen;		/* bytes of uts caught */
 
 	/* emitting: descriptor index and pfn of the next page */
 	uint64_t idx;
@@ -112,6 +117,65 @@ static void put_str(uint8_t *p, size_t field, const char *s)
 	memcpy(p, s, n < field - 1 ? n : field - 1);
 }
 
+/*
+ * True when the utsname caught in memory is whole and plausible: sysname
+ * "Linux" and the release VMCOREINFO names (else the address was wrong).
+ */
+static bool uts_caught(const struct zfd_kdump_writer *w)
+{
+	return w->uts_seen == ZFD_UTS_SIZE &&
+	       memcmp(w->uts, "Linux", 6) == 0 && w->d->kernel[0] &&
+	       strncmp((const char *)w->uts + 2 * 65, w->d->kernel, 65) == 0 &&
+	       memchr(w->uts + 3 * 65, 0, 65) && memchr(w->uts + 65, 0, 65) &&
+	       memchr(w->uts + 5 * 65, 0, 65);
+}
+
+/*
+ * Where init_uts_ns.name lies (x86_64: kernel text mapping, through
+ * phys_base): VMCOREINFO's SYMBOL(init_uts_ns) and
+ * OFFSET(uts_namespace.name). UINT64_MAX when unknown.
+ */
+static uint64_t find_uts(const struct zfd_kdump_writer *w)
+{
+	const struct zfd_dump *d = w->d;
+	char sym[32], off[32];
+	uint64_t va, pa;
+
+	if (d->machine != EM_X86_64 || !d->vmcoreinfo ||
+	    !zfd_vmcoreinfo_get(d->vmcoreinfo, d->vmcoreinfo_len,
+				"SYMBOL(init_uts_ns)", sym, sizeof(sym)) ||
+	    !zfd_vmcoreinfo_get(d->vmcoreinfo, d->vmcoreinfo_len,
+				"OFFSET(uts_namespace.name)", off, sizeof(off)))
+		return UINT64_MAX;
+	va = strtoull(sym, NULL, 16) + strtoull(off, NULL, 10);
+	if (va < X86_START_KERNEL_MAP)
+		return UINT64_MAX;
+	pa = va - X86_START_KERNEL_MAP + w->phys_base;
+	if (pa < d->mem_start || pa - d->mem_start > d->mem_size ||
+	    d->mem_size - (pa - d->mem_start) < ZFD_UTS_SIZE)
+		return UINT64_MAX;
+	return pa - d->mem_start;
+}
+
+/* Copies what memory [off, off + len) holds of the utsname. */
+static void catch_uts(struct zfd_kdump_writer *w, uint64_t off,
+		      const uint8_t *p, size_t len)
+{
+	uint64_t from, to;
+
+	if (!p || w->uts_off == UINT64_MAX || off >= w->uts_off + ZFD_UTS_SIZE ||
+	    off + len <= w->uts_off)
+		return;
+	from = ZFD_MAX(off, w->uts_off);
+	to = ZFD_MIN(off + len, w->uts_off + ZFD_UTS_SIZE);
+	/* memory comes in ascending order: count what arrived in one run */
+	if (from - w->uts_off > w->uts_seen)
+		return;
+	memcpy(w->uts + (from - w->uts_off), p + (from - off), to - from);
+	if (to - w->uts_off > w->uts_seen)
+		w->uts_seen = (uint32_t)(to - w->uts_off);
+}
+
 /* disk_dump_header, 64-bit layout. */
 static void encode_header(const struct zfd_kdump_writer *w, uint8_t *h)
 {
@@ -126,9 +190,14 @@ static void encode_header(const struct zfd_kdump_writer *w, uint8_t *h)
 	put_str(uts, 65, "Linux");
 	/* readers (libkdumpfile) ignore a utsname with an empty release */
 	put_str(uts + 2 * 65, 65, d->kernel[0] ? d->kernel : "unknown");
-	/* readers want a version; the crashed kernel's is in its memory */
-	put_str(uts + 3 * 65, 65, w->uts_version[0] ? w->uts_version :
-		"unknown");
+	/* readers want a version: the crashed kernel's, from its memory */
+	if (uts_caught(w)) {
+		memcpy(uts + 65, w->uts + 65, 64);		/* nodename */
+		memcpy(uts + 3 * 65, w->uts + 3 * 65, 64);	/* version */
+		memcpy(uts + 5 * 65, w->uts + 5 * 65, 64);	/* domainname */
+	} else {
+		put_str(uts + 3 * 65, 65, "unknown");
+	}
 	put_str(uts + 4 * 65, 65, zfd_dump_arch(d, arch, sizeof(arch)));
 	put64(w, h + 408, (uint64_t)(d->crash_time > 0 ? d->crash_time : 0));
 	put64(w, h + 416, 0);
@@ -339,6 +408,7 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	w->zero_off = w->data_off;
 	w->data_pos = w->data_off + w->ps;
 	w->phys_base = find_phys_base(d);
+	w->uts_off = find_uts(w);
 	w->status = zfd_kdump_codec_flag(o->codec) | ZFD_KDUMP_INCOMPLETE;
 	w->ri = 0;
 	w->next_pfn = w->nr_ranges ? w->ranges[0].start : UINT64_MAX;
@@ -514,6 +584,7 @@ int zfd_kdump_writer_mem(struct zfd_kdump_writer *w, uint64_t off,
 	if (off >= w->d->mem_size)
 		return 0;
 	len = (size_t)ZFD_MIN((uint64_t)len, w->d->mem_size - off);
+	catch_uts(w, off, p, len);
 	addr = w->d->mem_start + off;
 	while (len) {
 		pfn = addr / w->ps;

@@ -284,6 +284,58 @@ static void test_refusals(void **state)
 	zfd_dump_free(&d);
 }
 
+/*
+ * x86_64: the utsname (nodename, version) comes from init_uts_ns in the
+ * crashed kernel's memory, found through VMCOREINFO and phys_base; a
+ * utsname whose release differs from OSRELEASE is not taken.
+ */
+static void uts_case(const char *release, const char *want_version)
+{
+	static const char vmci[] =
+		"OSRELEASE=6.1.0-kdump-test\nPAGESIZE=4096\n"
+		"SYMBOL(init_uts_ns)=ffffffff80005080\n"
+		"OFFSET(uts_namespace.name)=128\nNUMBER(phys_base)=0\n";
+	struct zfd_kdump_wopts o = { .codec = ZFD_KDUMP_C_ZSTD };
+	struct zfd_kdump_writer *w;
+	struct membuf m = { 0 };
+	struct zfd_dump d;
+	uint8_t *mem;
+	char why[256];
+
+	test_model_vmci(&d, false, 0, vmci);
+	mem = calloc(1, d.mem_size);
+	assert_non_null(mem);
+	strcpy((char *)mem + 0x5100, "Linux");
+	strcpy((char *)mem + 0x5100 + 65, "node1");
+	strcpy((char *)mem + 0x5100 + 130, release);
+	strcpy((char *)mem + 0x5100 + 195, "#1 SMP PREEMPT_DYNAMIC test");
+	strcpy((char *)mem + 0x5100 + 260, "x86_64");
+	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, membuf_write, &m,
+					      why, sizeof(why)), 0);
+	assert_int_equal(zfd_kdump_writer_begin(w), 0);
+	/* in pieces that split the utsname */
+	assert_int_equal(zfd_kdump_writer_mem(w, 0, mem, 0x5180), 0);
+	assert_int_equal(zfd_kdump_writer_mem(w, 0x5180, mem + 0x5180,
+					      d.mem_size - 0x5180), 0);
+	assert_int_equal(zfd_kdump_writer_finish(w, UINT64_MAX, NULL), 0);
+	zfd_kdump_writer_free(w);
+	assert_string_equal((const char *)m.p + 12 + 3 * 65, want_version);
+	assert_string_equal((const char *)m.p + 12 + 65,
+			    strcmp(want_version, "unknown") ? "node1" : "");
+	assert_string_equal((const char *)m.p + 12 + 2 * 65,
+			    "6.1.0-kdump-test");
+	free(mem);
+	free(m.p);
+	zfd_dump_free(&d);
+}
+
+static void test_uts(void **state)
+{
+	(void)state;
+	uts_case("6.1.0-kdump-test", "#1 SMP PREEMPT_DYNAMIC test");
+	uts_case("5.10.0-other", "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_uts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
