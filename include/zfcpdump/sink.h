@@ -34,8 +34,16 @@
  * sink reports one plain line through host->log(); it never exits, never
  * writes to stdout/stderr itself, and never kills the process.
  *
+ * Formats: in ABI 1 a sink receives the s390 header and the memory and
+ * writes a format itself (s390; extfs also elf). The dump model and the
+ * format layer that will hand sinks plain bytes at offsets (ABI 2) are
+ * described in doc/formats.md of the source tree.
+ *
  * ABI history:
  *	1	2026-11: first version.
+ *		Later in 2026-11, compatibly: struct zfd_dump_info.arch and
+ *		.kernel (two of its reserved slots; NULL when unknown or
+ *		from an older host), for the manifest keys of the same names.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -102,7 +110,10 @@ struct zfd_dump_info {
 	int64_t started;		/* Unix time of the dump start */
 	bool dry_run;			/* prepare() only: check, touch nothing */
 	bool truncated;			/* mem_size < mem_size_orig by truncation */
-	void *reserved[4];
+	/* where known, else NULL (older hosts: these were reserved slots) */
+	const char *arch;		/* "s390x", "x86_64", ... */
+	const char *kernel;		/* OSRELEASE, e.g. "6.1.0-13-amd64" */
+	void *reserved[2];
 };
 
 enum zfd_block_kind {

@@ -140,25 +140,21 @@ int get_cmd_copy(int argc, char **argv)
 	}
 	if (get_in_open(dump, &in))
 		return 1;
-	if (out.ops != &get_out_kdump_ops && in->hdr.arch == 0 &&
-	    in->model) {
+	if (out.ops == &get_out_s390_ops && in->hdr.arch != ZFD_S390_ARCH_S390 &&
+	    in->hdr.arch != ZFD_S390_ARCH_S390X) {
 		char arch[32];
 
-		if (out.ops == &get_out_elf_ops) {
-			out.ops = &get_out_elf_model_ops;
-		} else {
-			get_err("%s: a dump of %s cannot be copied as -f s390 "
-				"(s390 dumps only)", dump,
-				zfd_dump_arch(in->model, arch, sizeof(arch)));
-			goto out_close_in;
-		}
+		get_err("%s: a%s %s dump cannot be written in the s390 format "
+			"(s390 dumps only); use -f elf", dump,
+			in->dump.kernel[0] ? " Linux" : "n",
+			zfd_dump_arch(&in->dump, arch, sizeof(arch)));
+		goto out_close_in;
 	}
 
 	st = get_in_status(in, reason, sizeof(reason));
 	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&
 	    st != GET_ST_TRUNCATED) {
-		if ((out.ops == &get_out_elf_ops ||
-		     out.ops == &get_out_elf_model_ops) && !force) {
+		if (out.ops == &get_out_elf_ops && !force) {
 			get_err("%s: %s; an ELF core would hide that, "
 				"use --force to convert it anyway", dump, reason);
 			goto out_close_in;
@@ -213,8 +209,7 @@ int get_cmd_copy(int argc, char **argv)
 		goto out_remove;
 	}
 	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
-	    (out.ops == &get_out_elf_ops ||
-	     out.ops == &get_out_elf_model_ops) && !force) {
+	    out.ops == &get_out_elf_ops && !force) {
 		get_err("%s: %s; an ELF core would hide that, use --force "
 			"to convert it anyway", dump, reason);
 		goto out_remove;

@@ -73,7 +73,14 @@ struct get_in {
 	const char *format;		/* "s390" or "elf" */
 
 	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
+	/*
+	 * The s390 header; for an ELF core of another architecture only
+	 * its memory fields (mem_size, mem_end, num_pages, page_size,
+	 * cpu_cnt) are set and arch is 0: dump says what the dump is.
+	 */
 	struct zfd_s390_hdr hdr;
+	/* the dump model (ELF inputs: architecture, kernel, CPUs, notes) */
+	struct zfd_dump dump;
 
 	/* memory bytes present behind the header (UINT64_MAX: unknown) */
 	uint64_t mem_avail;
@@ -96,13 +103,6 @@ struct get_in {
 
 	/* a structural fault found while streaming (tape records) */
 	char bad[GET_WHY_LEN];
-
-	/*
-	 * The dump model where the input has one (ELF cores, kdump files:
-	 * architecture, notes, VMCOREINFO), owned by the input; NULL for
-	 * s390 dumps (the header says it all).
-	 */
-	struct zfd_dump *model;
 
 	/* private data of the input kind */
 	void *priv;
@@ -202,8 +202,6 @@ struct get_out {
 extern const struct get_out_ops get_out_s390_ops;
 extern const struct get_out_ops get_out_elf_ops;
 extern const struct get_out_ops get_out_kdump_ops;
-/* -f elf of a dump with a model that is not s390x (out_elf_model.c) */
-extern const struct get_out_ops get_out_elf_model_ops;
 /* Writes len bytes at output offset off (zeros if data is NULL). */
 int get_out_write(struct get_out *out, uint64_t off, const void *data,
 		  size_t len);
@@ -216,6 +214,8 @@ int get_out_finish(struct get_out *out, uint64_t size);
 /* Messages: "zfcpdump-get: ..." on stderr. */
 __attribute__((format(printf, 1, 2)))
 void get_err(const char *fmt, ...);
+/* Also keep the last get_err() message in buf (NULL: stop). */
+void get_err_capture(char *buf, size_t len);
 __attribute__((format(printf, 1, 2)))
 void get_warn(const char *fmt, ...);
 

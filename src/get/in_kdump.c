@@ -8,7 +8,7 @@
  *
  * Memory byte X is physical address X: page frames in bitmap 2 are read
  * and decompressed, every other page is a hole (zeros). The dump model
- * (in->model) carries the architecture, ranges (bitmap 1), notes and
+ * (in->dump) carries the architecture, ranges (bitmap 1), notes and
  * VMCOREINFO for the writers. An s390 header is synthesized for the
  * commands that show one; an s390x kdump file keeps its CPUs only in its
  * notes, so 'copy -f s390' of it has no prefix list.
@@ -29,7 +29,6 @@
 struct kdump_in {
 	struct get_file file;
 	struct zfd_kdump_reader *r;
-	struct zfd_dump model;
 	uint32_t ps;
 };
 
@@ -166,12 +165,10 @@ static void kdump_close(struct get_in *in)
 	if (!k)
 		return;
 	zfd_kdump_close(k->r);
-	zfd_dump_free(&k->model);
 	if (k->file.close)
 		k->file.close(k->file.arg);
 	free(k);
 	in->priv = NULL;
-	in->model = NULL;
 }
 
 static const struct get_in_ops kdump_ops = {
@@ -258,41 +255,42 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 		snprintf(why, why_len, "%s", sub);
 		goto out_close;
 	}
-	rc = zfd_kdump_to_dump(k->r, &k->model, sub, sizeof(sub));
+	rc = zfd_kdump_to_dump(k->r, &in->dump, sub, sizeof(sub));
 	if (rc) {
 		snprintf(why, why_len, "not a valid kdump file: %s", sub);
 		goto out_close;
 	}
 	ki = zfd_kdump_info(k->r);
 	k->ps = ki->page_size;
-	in->model = &k->model;
 
 	memset(&in->hdr, 0, sizeof(in->hdr));
 	in->hdr.magic = ZFD_S390_MAGIC;
-	in->hdr.version = 5;
 	in->hdr.hdr_size = ZFD_S390_HDR_SIZE;
 	in->hdr.page_size = k->ps;
-	in->hdr.mem_size = k->model.mem_size;
-	in->hdr.mem_end = k->model.mem_size;
-	in->hdr.mem_size_real = k->model.mem_size;
+	in->hdr.mem_size = in->dump.mem_size;
+	in->hdr.mem_end = in->dump.mem_size;
+	in->hdr.mem_size_real = in->dump.mem_size;
 	in->hdr.num_pages = ki->max_mapnr > UINT32_MAX ? UINT32_MAX :
 			    (uint32_t)ki->max_mapnr;
-	if (strcmp(ki->machine, "s390x") == 0)
+	if (strcmp(ki->machine, "s390x") == 0) {
+		/* an s390 header for -f s390 / elf (no CPUs: see above) */
+		in->hdr.version = 5;
 		in->hdr.arch = in->hdr.build_arch = ZFD_S390_ARCH_S390X;
+	}
 	in->hdr.tod = ki->time > 0 ? zfd_tod_from_unix(ki->time, 0) : 0;
 	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
 
-	in->ranges = calloc(k->model.nr_ranges ? k->model.nr_ranges : 1,
+	in->ranges = calloc(in->dump.nr_ranges ? in->dump.nr_ranges : 1,
 			    sizeof(*in->ranges));
 	if (!in->ranges) {
 		rc = -ENOMEM;
 		goto out_close;
 	}
-	for (size_t i = 0; i < k->model.nr_ranges; i++) {
-		in->ranges[i].start = k->model.ranges[i].start;
-		in->ranges[i].size = k->model.ranges[i].size;
+	for (size_t i = 0; i < in->dump.nr_ranges; i++) {
+		in->ranges[i].start = in->dump.ranges[i].start;
+		in->ranges[i].size = in->dump.ranges[i].size;
 	}
-	in->nr_ranges = k->model.nr_ranges;
+	in->nr_ranges = in->dump.nr_ranges;
 	in->mem_avail = in->hdr.mem_size;
 	in->end_off = k->file.size;
 	if (ki->status & ZFD_KDUMP_INCOMPLETE) {

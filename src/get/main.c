@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zfcpdump-get info DUMP [--json]\n"
-		"       zfcpdump-get verify DUMP [-q]\n"
+		"       zfcpdump-get verify DUMP [-q] [--json]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
 		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n"
 		"DUMP: an s390 dump file, a raw dump partition or image, an ELF\n"

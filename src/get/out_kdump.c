@@ -40,7 +40,7 @@ static void kdump_free(struct get_out *out)
 
 static int begin(struct get_out *out, struct get_in *in)
 {
-	const struct zfd_dump *d = in->model;
+	const struct zfd_dump *d = in->dump.machine ? &in->dump : NULL;
 	struct zfd_range *chunks;
 	char why[GET_WHY_LEN];
 	struct kdump_out *k;

@@ -106,7 +106,7 @@ cmp "$T/x.relzo" "$T/x.lzo" || fail "kdump(zstd) -> kdump(lzo) differs from elf 
 expect_rc 0 $GET copy -f kdump -c snappy "$T/x.zlib.flat" "$T/x.resnappy"
 expect_rc 0 $CMP "$T/x.elf" "$T/x.resnappy" x86_64
 expect_rc 1 $GET copy -f s390 "$T/x.zstd" "$T/bad"
-expect_err 'a dump of x86_64 cannot be copied as -f s390'
+expect_err 'a Linux x86_64 dump cannot be written in the s390 format'
 note "kdump -> elf (x86_64): notes kept, every page back"
 expect_rc 0 $GET copy -f elf "$T/x.zstd" "$T/x.back.elf"
 readelf -hW "$T/x.back.elf" | grep -Eq 'Machine: +Advanced Micro Devices X86-64' ||

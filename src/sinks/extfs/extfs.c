@@ -440,16 +440,22 @@ static int nospc_mid_dump(void *arg)
 static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 			     const struct zfd_dump_info *info)
 {
-	uint64_t bytes = ZFD_HDR_SIZE + info->mem_size + ZFD_END_MARKER_SIZE;
+	uint64_t bytes;
 
+	/* checked: a size near 2^64 must not wrap into a small need */
+	if (__builtin_add_overflow(info->mem_size,
+				   (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE, &bytes))
+		bytes = UINT64_MAX;
 	if (x->format == FMT_ELF) {
 		struct zfd_s390_hdr hdr;
 
 		zfd_s390_hdr_decode(info->hdr, &hdr);
-		bytes = zfd_elf_prologue_size(&hdr, info->nr_chunks ? info->nr_chunks : 1) +
-			info->mem_size;
+		if (__builtin_add_overflow(zfd_elf_prologue_size(&hdr, info->nr_chunks ?
+								 info->nr_chunks : 1),
+					   info->mem_size, &bytes))
+			bytes = UINT64_MAX;
 	}
-	blk64_t data = (bytes + fs->blocksize - 1) / fs->blocksize;
+	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
 
 	return data + data / (fs->blocksize / 4) + 16;
 }

@@ -108,6 +108,12 @@ static uint64_t raw_manifest_off(uint64_t mem_size)
 /* Bytes a dump of mem_size memory bytes occupies. */
 static uint64_t raw_need(uint64_t mem_size)
 {
+	uint64_t end;
+
+	/* a size near 2^64 must not wrap into a small need */
+	if (__builtin_add_overflow(mem_size, (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
+				   ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX, &end))
+		return UINT64_MAX;
 	return raw_manifest_off(mem_size) + ZFD_MANIFEST_MAX;
 }
 
