@@ -112,7 +112,12 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		snprintf(reason, len, "end marker not checked");
 		return GET_ST_INCOMPLETE;
 	case GET_END_MISSING:
-		if (present != UINT64_MAX && present < in->hdr.mem_size)
+		if (in->format && strncmp(in->format, "kdump", 5) == 0)
+			snprintf(reason, len, "the kdump header says incomplete"
+				 " (status flag 0x8); pages up to memory byte %"
+				 PRIu64 " of %" PRIu64 " are in the file",
+				 present, in->hdr.mem_size);
+		else if (present != UINT64_MAX && present < in->hdr.mem_size)
 			snprintf(reason, len, "dump ends after %" PRIu64
 				 " of %" PRIu64 " memory bytes: end marker "
 				 "missing at offset %" PRIu64, present,

@@ -143,8 +143,9 @@ note "incomplete kdump files say so"
 cp "$T/x.zstd" "$T/inc"
 put "$T/inc" 424 '<I' $((32 | 8))
 expect_rc 0 $GET info "$T/inc"
-expect_out '^Status: +incomplete'
+expect_out '^Status: +incomplete: the kdump header says incomplete \(status flag 0x8\); pages up to memory byte 50331648 of 50331648 are in the file$'
 expect_rc 1 $GET verify "$T/inc"
+expect_err 'the kdump header says incomplete'
 [ "$(wc -l <"$T/.stderr")" = 1 ] || fail "verify of an incomplete kdump: not one line"
 
 note "bad kdump files: one line naming the problem, exit 1, no crash"
