@@ -32,7 +32,7 @@ struct zfd_kdump_reader {
 	uint64_t nr_blocks;	/* blocks of one bitmap */
 	uint64_t *before;	/* dumpable pages before each bitmap block */
 	struct bitmap_cache bm[2];
-	uint16_t *prefix;	/* bits set before each byte of bm[1] */
+	uint32_t *prefix;	/* bits set before each byte of bm[1] */
 	uint8_t *desc;		/* DESC_WIN descriptors */
 	uint64_t desc_first, desc_n;
 	uint8_t *cbuf;		/* compressed page */
@@ -101,7 +101,7 @@ static int load_block(struct zfd_kdump_reader *r, int which, uint64_t blk)
 		return rc;
 	if (which == 1) {
 		for (i = 0; i < ps; i++) {
-			r->prefix[i] = (uint16_t)n;
+			r->prefix[i] = n;
 			n += (uint32_t)__builtin_popcount(c->buf[i]);
 		}
 	}
