@@ -96,8 +96,9 @@ int zfd_kdump_codec_parse(const char *name, enum zfd_kdump_codec *c);
 const char *zfd_kdump_codec_name(enum zfd_kdump_codec c);
 /* The descriptor flag of a codec (0 for none). */
 uint32_t zfd_kdump_codec_flag(enum zfd_kdump_codec c);
-/* Level range per codec (zlib 1..9, zstd 1..19 (negative: fast), lzo and
- * snappy ignore it); 0 means the codec's default. 0 or -EINVAL. */
+/* Level range per codec (zlib 1..9, zstd -7..19, lzo and snappy have
+ * none); 0 means the default: zlib 1 (as makedumpfile), zstd 1.
+ * 0 or -EINVAL. */
 int zfd_kdump_level_check(enum zfd_kdump_codec c, int level, char *why,
 			  size_t why_len);
 

@@ -109,8 +109,9 @@ int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
 	switch (c) {
 	case ZFD_KDUMP_C_ZLIB:
 		cc->cap = compressBound(page_size);
+		/* makedumpfile's level: a dump is written against the clock */
 		if (!level)
-			cc->level = Z_DEFAULT_COMPRESSION;
+			cc->level = Z_BEST_SPEED;
 		break;
 	case ZFD_KDUMP_C_LZO:
 		if (lzo_init() != LZO_E_OK)
