@@ -93,6 +93,8 @@ struct zfd_kdump_codec_ctx {
 	uint8_t *out;
 	void *work;		/* LZO work memory */
 	ZSTD_CCtx *zc;
+	z_stream zs;		/* deflate state, reset per page */
+	bool zs_init;
 };
 
 int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
@@ -112,6 +114,11 @@ int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
 		/* makedumpfile's level: a dump is written against the clock */
 		if (!level)
 			cc->level = Z_BEST_SPEED;
+		/* one deflate state for all pages (compress2() would set up
+		 * and free one per page); the output is the same */
+		if (deflateInit(&cc->zs, cc->level) != Z_OK)
+			goto out_free;
+		cc->zs_init = true;
 		break;
 	case ZFD_KDUMP_C_LZO:
 		if (lzo_init() != LZO_E_OK)
@@ -152,6 +159,8 @@ void zfd_kdump_codec_free(struct zfd_kdump_codec_ctx *cc)
 	if (!cc)
 		return;
 	ZSTD_freeCCtx(cc->zc);
+	if (cc->zs_init)
+		deflateEnd(&cc->zs);
 	free(cc->work);
 	free(cc->out);
 	free(cc);
@@ -161,16 +170,19 @@ int zfd_kdump_compress(struct zfd_kdump_codec_ctx *cc, const void *page,
 		       const void **out, size_t *out_len)
 {
 	size_t n = cc->cap, r;
-	uLongf zn;
 	lzo_uint ln;
 
 	switch (cc->codec) {
 	case ZFD_KDUMP_C_ZLIB:
-		zn = (uLongf)cc->cap;
-		if (compress2(cc->out, &zn, page, (uLong)cc->page_size,
-			      cc->level) != Z_OK)
+		if (deflateReset(&cc->zs) != Z_OK)
 			return -EIO;
-		n = zn;
+		cc->zs.next_in = (Bytef *)(uintptr_t)page;
+		cc->zs.avail_in = (uInt)cc->page_size;
+		cc->zs.next_out = cc->out;
+		cc->zs.avail_out = (uInt)cc->cap;
+		if (deflate(&cc->zs, Z_FINISH) != Z_STREAM_END)
+			return -EIO;
+		n = cc->zs.total_out;
 		break;
 	case ZFD_KDUMP_C_LZO:
 		ln = cc->cap;
