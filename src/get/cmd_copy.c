@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]
+ * zfcpdump-get copy DUMP OUT [-f s390|elf|kdump|kdump-flat]
+ *	[-c zstd|lzo|snappy|zlib|none] [-l LEVEL] [--force] [-q]
  * OUT "-" is stdout. A regular output file gets holes for zero pages; a
  * failed copy removes it, so that no partial output is left to look
  * complete. An s390 copy of a dump with a manifest also writes OUT.info.
@@ -22,7 +23,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]\n");
+	fprintf(f, "usage: zfcpdump-get copy DUMP OUT "
+		"[-f s390|elf|kdump|kdump-flat]\n"
+		"         [-c zstd|lzo|snappy|zlib|none] [-l LEVEL] [-v] "
+		"[--force] [-q]\n");
 }
 
 /* Mode of every output file: 0640, or stricter if it already was. */
@@ -82,11 +86,16 @@ int get_cmd_copy(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "compress-level", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char reason[GET_WHY_LEN * 2], info[4096];
-	const char *fmt = "s390", *dump, *oname;
+	const char *fmt = "s390", *dump, *oname, *codec = "zstd";
+	char why[GET_WHY_LEN], *end;
+	long level = 0;
 	struct get_out out = { .fd = -1 };
 	struct get_in *in;
 	enum get_status st;
@@ -98,10 +107,26 @@ int get_cmd_copy(int argc, char **argv)
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:l:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
+			break;
+		case 'c':
+			codec = optarg;
+			break;
+		case 'l':
+			errno = 0;
+			level = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || level < -100 ||
+			    level > 100) {
+				get_err("compress level '%s' is not a number",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			out.verbose = true;
 			break;
 		case 'F':
 			force = true;
@@ -127,8 +152,24 @@ int get_cmd_copy(int argc, char **argv)
 		out.ops = &get_out_s390_ops;
 	} else if (strcmp(fmt, "elf") == 0) {
 		out.ops = &get_out_elf_ops;
+	} else if (strcmp(fmt, "kdump") == 0 ||
+		   strcmp(fmt, "kdump-flat") == 0) {
+		out.ops = &get_out_kdump_ops;
+		out.kdump.flat = strcmp(fmt, "kdump-flat") == 0;
 	} else {
-		get_err("unknown output format '%s' (s390 or elf)", fmt);
+		get_err("unknown output format '%s' (s390, elf, kdump or "
+			"kdump-flat)", fmt);
+		return 2;
+	}
+	if (zfd_kdump_codec_parse(codec, &out.kdump.codec)) {
+		get_err("unknown compression '%s' (zstd, lzo, snappy, zlib or "
+			"none)", codec);
+		return 2;
+	}
+	out.kdump.level = (int)level;
+	if (zfd_kdump_level_check(out.kdump.codec, out.kdump.level, why,
+				  sizeof(why))) {
+		get_err("%s", why);
 		return 2;
 	}
 	if (get_in_open(dump, &in))
@@ -228,7 +269,8 @@ int get_cmd_copy(int argc, char **argv)
 	}
 	if (rc) {
 		get_err("%s: copy failed after %" PRIu64 " memory bytes: %s",
-			oname, in->mem_streamed, strerror(-rc));
+			oname, in->mem_streamed,
+			in->bad[0] ? in->bad : strerror(-rc));
 		goto out_remove;
 	}
 	st = get_in_status(in, reason, sizeof(reason));

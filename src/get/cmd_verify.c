@@ -162,7 +162,8 @@ int get_cmd_verify(int argc, char **argv)
 	rc = compute_digest(in, digest, sizeof(digest), no_progress);
 	if (rc) {
 		get_err("%s: read failed after %" PRIu64 " memory bytes: %s",
-			in->name, in->mem_streamed, strerror(-rc));
+			in->name, in->mem_streamed,
+			in->bad[0] ? in->bad : strerror(-rc));
 		goto out_close;
 	}
 	v.digest = digest;
@@ -170,6 +171,20 @@ int get_cmd_verify(int argc, char **argv)
 	v.status = get_status_name(st);
 	if (st == GET_ST_CORRUPT) {
 		get_err("%s: %s", in->name, reason);
+		goto out_close;
+	}
+	if (strncmp(in->format, "kdump", 5) == 0 && !in->man_text) {
+		/* no manifest: every page was read and decompressed */
+		if (st != GET_ST_COMPLETE) {
+			get_err("%s: %s", in->name, reason);
+			goto out_close;
+		}
+		if (!quiet)
+			printf("%s: complete, %" PRIu64 " memory bytes, every "
+			       "page of the %s file readable (no manifest "
+			       "digest)\n", in->name, in->mem_streamed,
+			       in->format);
+		ret = 0;
 		goto out_close;
 	}
 	if (strcmp(in->format, "elf") == 0) {

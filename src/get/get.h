@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "dump.h"
+#include "fmt_kdump.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 
@@ -160,6 +161,12 @@ struct get_file {
 };
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 			 char *why, size_t why_len);
+/* kdump-compressed file or flattened stream (in_kdump.c). */
+int get_in_kdump_open(struct get_in *in, int fd, const char *path,
+		      char *why, size_t why_len);
+int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
+			   char *why, size_t why_len);
+bool get_is_kdump(int fd);
 /*
  * An ELF core's PT_LOADs end where its last memory chunk ends; memory that
  * ends in a hole is longer. Takes mem_size from the manifest (call it after
@@ -208,10 +215,13 @@ struct get_out {
 	bool sparse;			/* regular file: zero pages become holes */
 	uint64_t pos;			/* bytes of the output written so far */
 	uint64_t mem_base;		/* output offset of memory offset 0 */
+	struct zfd_kdump_wopts kdump;	/* -f kdump / kdump-flat */
+	bool verbose;
 	void *priv;
 };
 extern const struct get_out_ops get_out_s390_ops;
 extern const struct get_out_ops get_out_elf_ops;
+extern const struct get_out_ops get_out_kdump_ops;
 /* Writes len bytes at output offset off (zeros if data is NULL). */
 int get_out_write(struct get_out *out, uint64_t off, const void *data,
 		  size_t len);

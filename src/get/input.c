@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Opening a dump of any kind: detection order ext superblock -> s390
- * magic (file, raw partition or image) -> ELF -> tape (st device or
+ * magic (file, raw partition or image) -> ELF -> kdump -> tape (st device or
  * AWSTAPE image); DEVICE:PATH names a file in an ext filesystem.
  */
 #include <errno.h>
@@ -129,7 +129,12 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		snprintf(reason, len, "end marker not checked");
 		return GET_ST_INCOMPLETE;
 	case GET_END_MISSING:
-		if (present != UINT64_MAX && present < in->hdr.mem_size)
+		if (in->format && strncmp(in->format, "kdump", 5) == 0)
+			snprintf(reason, len, "the kdump header says incomplete"
+				 " (status flag 0x8); pages up to memory byte %"
+				 PRIu64 " of %" PRIu64 " are in the file",
+				 present, in->hdr.mem_size);
+		else if (present != UINT64_MAX && present < in->hdr.mem_size)
 			snprintf(reason, len, "dump ends after %" PRIu64
 				 " of %" PRIu64 " memory bytes: end marker "
 				 "missing at offset %" PRIu64, present,
@@ -309,11 +314,25 @@ static int probe_awstape(struct get_in *in, int fd, const char *path,
 	return rc == -ENODEV ? -EMEDIUMTYPE : rc;
 }
 
+static int probe_kdump(struct get_in *in, int fd, const char *path,
+		       const struct stat *st, const uint8_t *head, size_t len,
+		       char *why, size_t why_len)
+{
+	(void)st;
+	(void)head;
+	(void)len;
+	if (!get_is_kdump(fd))
+		return -ENODEV;
+	/* a broken kdump file says what is wrong with it (-EINVAL) */
+	return get_in_kdump_open(in, fd, path, why, why_len);
+}
+
 static const struct get_probe probes[] = {
 	{ "tape device", probe_tape_dev },
 	{ "ext filesystem", probe_ext_fs },
 	{ "s390 dump", probe_s390 },
 	{ "ELF core", probe_elf },
+	{ "kdump-compressed file", probe_kdump },
 	{ "AWSTAPE image", probe_awstape },
 };
 

@@ -72,6 +72,10 @@ struct zfd_dump {
 	size_t nr_cpus;
 	char kernel[ZFD_DUMP_KERNEL_MAX];	/* OSRELEASE, "" unknown */
 	int64_t crash_time;		/* Unix time, 0 unknown */
+	/* x86_64: physical address the kernel text was loaded at, minus its
+	 * link address (kdump sub-header); 0 unknown (then found from
+	 * VMCOREINFO or the kernel-text segment where needed) */
+	uint64_t phys_base;
 };
 
 /* Frees what the model owns and zeroes it. */

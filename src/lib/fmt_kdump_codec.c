@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Page codecs of the kdump format, with the libraries makedumpfile uses:
+ * zlib (compress2/uncompress, zlib framing), LZO1X-1, snappy (raw
+ * format), zstd (one frame per page).
+ */
+#include <errno.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "fmt_kdump.h"
+
+static const char *const codec_names[] = {
+	[ZFD_KDUMP_C_NONE] = "none",
+	[ZFD_KDUMP_C_ZLIB] = "zlib",
+	[ZFD_KDUMP_C_LZO] = "lzo",
+	[ZFD_KDUMP_C_SNAPPY] = "snappy",
+	[ZFD_KDUMP_C_ZSTD] = "zstd",
+};
+
+int zfd_kdump_codec_parse(const char *name, enum zfd_kdump_codec *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(codec_names) / sizeof(codec_names[0]); i++) {
+		if (strcmp(name, codec_names[i]) == 0) {
+			*c = (enum zfd_kdump_codec)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *zfd_kdump_codec_name(enum zfd_kdump_codec c)
+{
+	return c <= ZFD_KDUMP_C_ZSTD ? codec_names[c] : "?";
+}
+
+uint32_t zfd_kdump_codec_flag(enum zfd_kdump_codec c)
+{
+	switch (c) {
+	case ZFD_KDUMP_C_ZLIB:
+		return ZFD_KDUMP_ZLIB;
+	case ZFD_KDUMP_C_LZO:
+		return ZFD_KDUMP_LZO;
+	case ZFD_KDUMP_C_SNAPPY:
+		return ZFD_KDUMP_SNAPPY;
+	case ZFD_KDUMP_C_ZSTD:
+		return ZFD_KDUMP_ZSTD;
+	default:
+		return 0;
+	}
+}
+
+int zfd_kdump_level_check(enum zfd_kdump_codec c, int level, char *why,
+			  size_t why_len)
+{
+	int lo = 0, hi = 0;
+
+	switch (c) {
+	case ZFD_KDUMP_C_ZLIB:
+		lo = 1;
+		hi = 9;
+		break;
+	case ZFD_KDUMP_C_ZSTD:
+		lo = -7;
+		hi = 19;
+		break;
+	default:
+		break;
+	}
+	if (level == 0 || (level >= lo && level <= hi))
+		return 0;
+	if (lo == hi)
+		snprintf(why, why_len, "compress_level %d: %s has no levels "
+			 "(use 0)", level, zfd_kdump_codec_name(c));
+	else
+		snprintf(why, why_len, "compress_level %d is outside %d..%d "
+			 "for %s", level, lo, hi, zfd_kdump_codec_name(c));
+	return -EINVAL;
+}
+
+struct zfd_kdump_codec_ctx {
+	enum zfd_kdump_codec codec;
+	int level;
+	size_t page_size;
+	size_t cap;
+	uint8_t *out;
+	void *work;		/* LZO work memory */
+	ZSTD_CCtx *zc;
+	z_stream zs;		/* deflate state, reset per page */
+	bool zs_init;
+};
+
+int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
+			enum zfd_kdump_codec c, int level, size_t page_size)
+{
+	struct zfd_kdump_codec_ctx *cc;
+
+	cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return -ENOMEM;
+	cc->codec = c;
+	cc->level = level;
+	cc->page_size = page_size;
+	switch (c) {
+	case ZFD_KDUMP_C_ZLIB:
+		cc->cap = compressBound(page_size);
+		/* makedumpfile's level: a dump is written against the clock */
+		if (!level)
+			cc->level = Z_BEST_SPEED;
+		/* one deflate state for all pages (compress2() would set up
+		 * and free one per page); the output is the same */
+		if (deflateInit(&cc->zs, cc->level) != Z_OK)
+			goto out_free;
+		cc->zs_init = true;
+		break;
+	case ZFD_KDUMP_C_LZO:
+		if (lzo_init() != LZO_E_OK)
+			goto out_free;
+		cc->cap = page_size + page_size / 16 + 64 + 3;
+		cc->work = malloc(LZO1X_1_MEM_COMPRESS);
+		if (!cc->work)
+			goto out_free;
+		break;
+	case ZFD_KDUMP_C_SNAPPY:
+		cc->cap = snappy_max_compressed_length(page_size);
+		break;
+	case ZFD_KDUMP_C_ZSTD:
+		cc->cap = ZSTD_compressBound(page_size);
+		if (!level)
+			cc->level = 1;
+		cc->zc = ZSTD_createCCtx();
+		if (!cc->zc)
+			goto out_free;
+		break;
+	default:
+		cc->cap = page_size;
+		break;
+	}
+	cc->out = malloc(cc->cap);
+	if (!cc->out)
+		goto out_free;
+	*ccp = cc;
+	return 0;
+
+out_free:
+	zfd_kdump_codec_free(cc);
+	return -ENOMEM;
+}
+
+void zfd_kdump_codec_free(struct zfd_kdump_codec_ctx *cc)
+{
+	if (!cc)
+		return;
+	ZSTD_freeCCtx(cc->zc);
+	if (cc->zs_init)
+		deflateEnd(&cc->zs);
+	free(cc->work);
+	free(cc->out);
+	free(cc);
+}
+
+int zfd_kdump_compress(struct zfd_kdump_codec_ctx *cc, const void *page,
+		       const void **out, size_t *out_len)
+{
+	size_t n = cc->cap, r;
+	lzo_uint ln;
+
+	switch (cc->codec) {
+	case ZFD_KDUMP_C_ZLIB:
+		if (deflateReset(&cc->zs) != Z_OK)
+			return -EIO;
+		cc->zs.next_in = (Bytef *)(uintptr_t)page;
+		cc->zs.avail_in = (uInt)cc->page_size;
+		cc->zs.next_out = cc->out;
+		cc->zs.avail_out = (uInt)cc->cap;
+		if (deflate(&cc->zs, Z_FINISH) != Z_STREAM_END)
+			return -EIO;
+		n = cc->zs.total_out;
+		break;
+	case ZFD_KDUMP_C_LZO:
+		ln = cc->cap;
+		if (lzo1x_1_compress(page, cc->page_size, cc->out, &ln,
+				     cc->work) != LZO_E_OK)
+			return -EIO;
+		n = ln;
+		break;
+	case ZFD_KDUMP_C_SNAPPY:
+		if (snappy_compress(page, cc->page_size, (char *)cc->out,
+				    &n) != SNAPPY_OK)
+			return -EIO;
+		break;
+	case ZFD_KDUMP_C_ZSTD:
+		r = ZSTD_compressCCtx(cc->zc, cc->out, cc->cap, page,
+				      cc->page_size, cc->level);
+		if (ZSTD_isError(r))
+			return -EIO;
+		n = r;
+		break;
+	default:
+		return -ENOSPC;
+	}
+	if (n >= cc->page_size)
+		return -ENOSPC;
+	*out = cc->out;
+	*out_len = n;
+	return 0;
+}
+
+int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
+			 void *dst, size_t page_size)
+{
+	size_t n = page_size, r;
+	uLongf zn = (uLongf)page_size;
+	lzo_uint ln = page_size;
+
+	switch (flag) {
+	case ZFD_KDUMP_ZLIB:
+		if (uncompress(dst, &zn, src, (uLong)src_len) != Z_OK)
+			return -EINVAL;
+		n = zn;
+		break;
+	case ZFD_KDUMP_LZO:
+		if (lzo1x_decompress_safe(src, src_len, dst, &ln, NULL) !=
+		    LZO_E_OK)
+			return -EINVAL;
+		n = ln;
+		break;
+	case ZFD_KDUMP_SNAPPY:
+		if (snappy_uncompressed_length(src, src_len, &n) !=
+		    SNAPPY_OK || n != page_size)
+			return -EINVAL;
+		if (snappy_uncompress(src, src_len, dst, &n) != SNAPPY_OK)
+			return -EINVAL;
+		break;
+	case ZFD_KDUMP_ZSTD:
+		r = ZSTD_decompress(dst, page_size, src, src_len);
+		if (ZSTD_isError(r))
+			return -EINVAL;
+		n = r;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	return n == page_size ? 0 : -EINVAL;
+}
