@@ -7,7 +7,8 @@
 # disk holds an ELF core (ET_CORE, PT_NOTE, PT_LOADs) as long as the size
 # the capture kernel reported, with the first kernel's known data in it;
 # Debian's makedumpfile --dump-dmesg reads the guest's log from it,
-# including the sysrq crash lines.
+# including the sysrq crash lines, and zfcpdump-get dmesg prints the same
+# text line for line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kdump.sh"
 e2e_begin s90-kdump-vmcore
@@ -56,3 +57,12 @@ makedumpfile --dump-dmesg "$vmcore" "$W/dmesg.txt" >"$W/makedumpfile.out" 2>&1 |
 e2e_console_has "$W/dmesg.txt" "sysrq: Trigger a crash"
 e2e_console_has "$W/dmesg.txt" "Kernel panic - not syncing: sysrq triggered crash"
 e2e_console_has "$W/dmesg.txt" "Linux version $E2E_KVER"
+
+# zfcpdump-get dmesg (issue 11, item 6) prints the same log, line for line.
+"$E2E_INST$E2E_PREFIX/bin/zfcpdump-get" dmesg "$vmcore" >"$W/get-dmesg.txt" \
+	2>"$W/get-dmesg.err" ||
+	{ cat "$W/get-dmesg.err" >&2; e2e_fail "zfcpdump-get dmesg failed"; }
+[ -s "$W/get-dmesg.err" ] && { cat "$W/get-dmesg.err" >&2; e2e_fail "zfcpdump-get dmesg wrote to stderr"; }
+diff "$W/dmesg.txt" "$W/get-dmesg.txt" >"$W/dmesg.diff" ||
+	{ head -n 20 "$W/dmesg.diff" >&2; e2e_fail "zfcpdump-get dmesg differs from makedumpfile --dump-dmesg"; }
+e2e_note "zfcpdump-get dmesg = makedumpfile --dump-dmesg: $(wc -l <"$W/dmesg.txt") lines"
