@@ -101,6 +101,8 @@ int get_cmd_dmesg(int argc, char **argv)
 		s390.elf_class = in->hdr.arch == ZFD_S390_ARCH_S390 ?
 				 ELFCLASS32 : ELFCLASS64;
 		s390.big_endian = true;
+		s390.mem_start = in->hdr.mem_start;
+		s390.mem_size = in->hdr.mem_size;
 		d = &s390;
 		rc = zfd_vmci_from_s390_lowcore(dmesg_read, in, &vmci_s390,
 						&vmci_len);

@@ -111,7 +111,15 @@ int zfd_kmem_init(struct zfd_kmem *km, const struct zfd_dump *d,
 		km->arch = ZFD_KMEM_S390X;
 		if (!zfd_vmci_get(vmci, vmci_len, &v, "IDENTITYBASE"))
 			km->identity_base = v;
+		if (!zfd_vmci_get(vmci, vmci_len, &v, "SYMBOL(swapper_pg_dir)") &&
+		    !km->identity_base)
+			km->pgd = v;
 	}
+	if (d->nr_ranges)
+		km->mem_end = d->ranges[d->nr_ranges - 1].start +
+			      d->ranges[d->nr_ranges - 1].size;
+	else
+		km->mem_end = d->mem_start + d->mem_size;
 	return 0;
 }
 
@@ -153,17 +161,72 @@ static int x86_walk(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 	return 0;
 }
 
+/* s390x DAT: region-first/second/third, segment and page tables. */
+#define S390_TT(e)		(((e) >> 2) & 3)
+#define S390_INVALID		0x20ULL
+#define S390_LARGE		0x400ULL	/* 1 MiB segment, 2 GiB region-3 */
+#define S390_PAGE_INVALID	0x400ULL
+
+static int s390_walk(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
+{
+	uint64_t table = km->pgd, e;
+	uint8_t raw[8];
+	int level;
+
+	if (table == UINT64_MAX || km->read(km->arg, table, raw, 8))
+		return -EFAULT;
+	/* the top table's type is in its entries */
+	level = (int)S390_TT(zfd_get_be64(raw));
+	if (level < 3 && (va >> (20 + 11 * (level + 1))))
+		return -EFAULT;
+	for (; level >= 0; level--) {
+		uint64_t idx = (va >> (20 + 11 * level)) & 0x7ff;
+
+		if (km->read(km->arg, table + idx * 8, raw, 8))
+			return -EFAULT;
+		e = zfd_get_be64(raw);
+		if (e & S390_INVALID)
+			return -EFAULT;
+		if (level == 1 && (e & S390_LARGE)) {
+			*pa = (e & ~0x7fffffffULL) | (va & 0x7fffffffULL);
+			return 0;
+		}
+		if (level == 0 && (e & S390_LARGE)) {
+			*pa = (e & ~0xfffffULL) | (va & 0xfffffULL);
+			return 0;
+		}
+		table = level ? e & ~0xfffULL : e & ~0x7ffULL;
+	}
+	/* a page table: 256 entries */
+	if (km->read(km->arg, table + ((va >> 12) & 0xff) * 8, raw, 8))
+		return -EFAULT;
+	e = zfd_get_be64(raw);
+	if (e & S390_PAGE_INVALID)
+		return -EFAULT;
+	*pa = (e & ~0xfffULL) | (va & 0xfffULL);
+	return 0;
+}
+
 int zfd_kmem_vtop(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 {
 	size_t i;
 
 	if (km->arch == ZFD_KMEM_S390X) {
+		/* the kernel and its direct map: identity */
+		if (!km->identity_base && va < km->mem_end) {
+			*pa = va;
+			return 0;
+		}
+		if (!s390_walk(km, va, pa))
+			return 0;
 		if (km->identity_base) {
 			if (va < km->identity_base)
 				return -EFAULT;
 			*pa = va - km->identity_base;
+		} else if (!km->mem_end) {
+			*pa = va;	/* the memory's size is unknown */
 		} else {
-			*pa = va;
+			return -EFAULT;
 		}
 		return 0;
 	}

@@ -13,8 +13,10 @@
  *		the kernel text map (__START_KERNEL_map + phys_base), then a
  *		walk of the page tables from SYMBOL(init_top_pgt) (4 or 5
  *		levels: NUMBER(pgtable_l5_enabled))
- *	s390x	the identity map (virtual = physical), or the direct map at
- *		IDENTITYBASE when the kernel publishes one
+ *	s390x	the identity map (virtual = physical) within the dump's
+ *		memory, else (vmemmap, vmalloc) a walk of the DAT tables
+ *		from SYMBOL(swapper_pg_dir); the direct map at IDENTITYBASE
+ *		when the kernel publishes one
  *	others	the ELF core's PT_LOADs
  */
 #ifndef ZFD_VMCOREINFO_H
@@ -59,6 +61,7 @@ struct zfd_kmem {
 	uint64_t pgd;			/* x86_64 top level, UINT64_MAX: none */
 	bool l5;			/* x86_64 5-level paging */
 	uint64_t identity_base;		/* s390x */
+	uint64_t mem_end;		/* end of the dump's memory */
 };
 
 /*

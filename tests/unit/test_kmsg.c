@@ -546,6 +546,45 @@ static void test_x86_translation(void **state)
 	free(im.mem);
 }
 
+static void test_s390x_translation(void **state)
+{
+	struct zfd_dump d = {
+		.machine = EM_S390, .elf_class = ELFCLASS64, .big_endian = true,
+		.mem_size = MEM_SIZE,
+	};
+	const uint64_t va = 0x20000000000ULL;	/* vmemmap-like, 2 TiB */
+	struct zfd_kmem km;
+	struct image im;
+	char why[64];
+	uint64_t pa;
+
+	(void)state;
+	image_init(&im, false);
+	vmci_add(&im, "SYMBOL(swapper_pg_dir)=90000\n");
+	/* region-3 table (TT 01 in its entries), segment table, page table */
+	put64(&im, 0x90000, 0x04 | 0x20);
+	put64(&im, 0x90000 + ((va >> 31) & 0x7ff) * 8, 0x94000 | 0x04);
+	put64(&im, 0x94000, 0x98000);
+	put64(&im, 0x94000 + 8, 0x100000 | 0x400);	/* a 1 MiB page */
+	put64(&im, 0x94000 + 16, 0x20);			/* invalid */
+	put64(&im, 0x98000 + 5 * 8, PA_TEXT);
+	put64(&im, 0x98000 + 6 * 8, PA_TEXT | 0x400);	/* invalid page */
+	assert_int_equal(zfd_kmem_init(&km, &d, im.vmci, strlen(im.vmci),
+				       mem_read, &im, why, sizeof(why)), 0);
+	/* identity within the memory */
+	assert_int_equal(zfd_kmem_vtop(&km, 0x1234, &pa), 0);
+	assert_true(pa == 0x1234);
+	assert_int_equal(zfd_kmem_vtop(&km, va + 0x5123, &pa), 0);
+	assert_true(pa == PA_TEXT + 0x123);
+	assert_int_equal(zfd_kmem_vtop(&km, va + 0x1abcde, &pa), 0);
+	assert_true(pa == 0x1abcde);
+	assert_int_equal(zfd_kmem_vtop(&km, va + 0x200000, &pa), -EFAULT);
+	assert_int_equal(zfd_kmem_vtop(&km, va + 0x6000, &pa), -EFAULT);
+	/* beyond what a region-3 table translates */
+	assert_int_equal(zfd_kmem_vtop(&km, 1ULL << 42, &pa), -EFAULT);
+	free(im.mem);
+}
+
 /* ---- the same images as dump files, through zfcpdump-get dmesg ---- */
 
 static char tmpdir[] = "/tmp/test_kmsg.XXXXXX";
@@ -729,6 +768,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmci_values),
 		cmocka_unit_test(test_x86_translation),
+		cmocka_unit_test(test_s390x_translation),
 		cmocka_unit_test(test_prb_x86_64),
 		cmocka_unit_test(test_prb_s390x),
 		cmocka_unit_test(test_log_buf),
