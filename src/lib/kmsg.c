@@ -17,7 +17,7 @@
 #define DESC_STATE(sv)		(((sv) >> 62) & 3)
 #define DESC_COMMITTED		1
 #define DESC_FINALIZED		2
-#define PRB_MAX_COUNT_BITS	22
+#define PRB_MAX_COUNT_BITS	26	/* log_buf_len 2 GiB / 32 */
 #define KMSG_MAX_STRUCT		4096
 
 /* The output of one record, flushed to out when nearly full. */
@@ -166,8 +166,9 @@ static int kread_alloc(struct kctx *c, uint64_t va, uint64_t len,
 	int rc;
 
 	if (len > ZFD_KMSG_MAX_BUF) {
-		snprintf(c->why, c->why_len, "%s: %" PRIu64 " bytes is "
-			 "implausible", what, len);
+		snprintf(c->why, c->why_len, "%s: %" PRIu64 " bytes, more "
+			 "than the %u MiB read at most", what, len,
+			 ZFD_KMSG_MAX_BUF >> 20);
 		return -EINVAL;
 	}
 	p = malloc(len ? len : 1);
@@ -258,7 +259,7 @@ static int dump_prb(struct kctx *c, uint64_t prb_sym, struct kline *kl)
 	    (rc = kread_u64(c, rb + o.text_ring + o.data, &data_va,
 			    "prb->text_data_ring.data")))
 		return rc;
-	if (count_bits > PRB_MAX_COUNT_BITS || size_bits > 26) {
+	if (count_bits > PRB_MAX_COUNT_BITS || size_bits > 31) {
 		snprintf(c->why, c->why_len, "printk ring buffer: 2^%u "
 			 "descriptors and 2^%u text bytes is implausible",
 			 count_bits, size_bits);

@@ -432,6 +432,16 @@ static void test_errors(void **state)
 	free(o.p);
 	free(im.mem);
 
+	/* a ring too large to read */
+	image_init(&im, true);
+	build_prb(&im);
+	put32(&im, PA_RB, 24);
+	assert_int_equal(run(&im, &o, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "the printk descriptors: 402653184 bytes, more "
+			    "than the 256 MiB read at most");
+	free(o.p);
+	free(im.mem);
+
 	/* an absurd structure size */
 	image_init(&im, true);
 	build_prb(&im);
