@@ -7,8 +7,9 @@
  *
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
- *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]]
- *			 [--synthetic SIZE] [IMAGE]
+ *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
+ *			 [--aws FILE]] [--synthetic SIZE] [IMAGE]
+ *	--aws: the simulated tape afterwards as an AWSTAPE image file
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
  */
 #include <errno.h>
@@ -167,6 +168,46 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The simulated tape as an AWSTAPE image (what zfcpdump-get reads as a
+ * tape): records in blocks of at most 32 KiB, filemarks as tapemarks.
+ */
+static int write_aws(const struct tape_sim *sim, const char *path)
+{
+	uint8_t h[6];
+	uint16_t prev = 0;
+	size_t r, done, n;
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	for (r = 0; r < sim->nr; r++) {
+		const struct tape_sim_rec *rec = &sim->recs[r];
+
+		done = 0;
+		do {
+			n = rec->filemark ? 0 : ZFD_MIN((size_t)rec->len - done,
+							(size_t)32768);
+			h[0] = (uint8_t)n;
+			h[1] = (uint8_t)(n >> 8);
+			h[2] = (uint8_t)prev;
+			h[3] = (uint8_t)(prev >> 8);
+			h[4] = rec->filemark ? 0x40 :
+			       (done == 0 ? 0x80 : 0) |
+			       (done + n == rec->len ? 0x20 : 0);
+			h[5] = 0;
+			if (fwrite(h, 1, 6, f) != 6 ||
+			    (n && fwrite(rec->data + done, 1, n, f) != n)) {
+				fclose(f);
+				return -1;
+			}
+			prev = (uint16_t)n;
+			done += n;
+		} while (!rec->filemark && done < rec->len);
+	}
+	return fclose(f);
+}
+
 static int dump(int argc, char **argv)
 {
 	const struct zfd_sink *sink = &zfd_sink_entry;
@@ -175,7 +216,7 @@ static int dump(int argc, char **argv)
 				 .verbosity = 1 };
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
-	const char *opts = NULL, *image = NULL;
+	const char *opts = NULL, *image = NULL, *aws = NULL;
 	uint64_t synthetic = 0, sim_cap = 0, max_mem, off, zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
@@ -192,6 +233,8 @@ static int dump(int argc, char **argv)
 			opts = argv[++i];
 		else if (!strcmp(argv[i], "--sim"))
 			sim = tape_sim_new();
+		else if (!strcmp(argv[i], "--aws") && i + 1 < argc)
+			aws = argv[++i];
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &sim_cap);
 		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
@@ -207,8 +250,12 @@ static int dump(int argc, char **argv)
 		fprintf(stderr, "dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
 		return 2;
 	}
+	if (aws && !sim) {
+		fprintf(stderr, "dump: --aws needs --sim\n");
+		return 2;
+	}
 	if (sim) {
-		sim->keep_data = false;
+		sim->keep_data = aws != NULL;
 		if (sim_cap)
 			sim->capacity = sim_cap;
 		tape_sim_current = sim;
@@ -305,6 +352,10 @@ static int dump(int argc, char **argv)
 out:
 	if (ctx)
 		sink->close(ctx);
+	if (aws && write_aws(sim, aws) != 0) {
+		fprintf(stderr, "dump: %s: cannot write the AWSTAPE image\n", aws);
+		ret = 1;
+	}
 	config_destroy(&cfg);
 	zfd_digest_free(dg);
 	free(buf);
@@ -321,7 +372,7 @@ int main(int argc, char **argv)
 		return mkimage(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
-	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N]] [--synthetic SIZE] [IMAGE]\n",
+	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }
