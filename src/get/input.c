@@ -215,12 +215,115 @@ static bool split_ext_spec(const char *spec, char *dev, size_t dev_len,
 	return false;
 }
 
+/*
+ * The kinds of dump a file or device can hold, probed in this order (as
+ * zgetdump's dfi_vec[]): each probe answers -ENODEV, "not mine", and
+ * leaves fd alone, or takes fd over (closes it or keeps it for the input,
+ * on every other return) and opens the dump or says why it cannot. A
+ * probe that recognises its kind but finds the dump unusable returns
+ * -EMEDIUMTYPE: the search ends there and the caller reports "not a
+ * zfcpdump/s390 dump: why" (the inputs' own -ENODEV).
+ * head holds the first len bytes of the file (len 0 for a character
+ * device: reading a tape would consume a record). Adding a kind of input
+ * is one probe here.
+ */
+struct get_probe {
+	const char *name;
+	int (*open)(struct get_in *in, int fd, const char *path,
+		    const struct stat *st, const uint8_t *head, size_t len,
+		    char *why, size_t why_len);
+};
+
+static int probe_tape_dev(struct get_in *in, int fd, const char *path,
+			  const struct stat *st, const uint8_t *head,
+			  size_t len, char *why, size_t why_len)
+{
+	int rc;
+
+	(void)head;
+	(void)len;
+	if (!S_ISCHR(st->st_mode))
+		return -ENODEV;
+	close(fd);
+	rc = get_in_tape_open(in, path, why, why_len);
+	return rc == -ENODEV ? -EMEDIUMTYPE : rc;
+}
+
+static int probe_ext_fs(struct get_in *in, int fd, const char *path,
+			const struct stat *st, const uint8_t *head, size_t len,
+			char *why, size_t why_len)
+{
+	(void)in;
+	(void)st;
+	(void)head;
+	(void)len;
+	if (!get_is_ext_fs(fd))
+		return -ENODEV;
+	close(fd);
+	snprintf(why, why_len, "this is an ext filesystem: name a dump in it, "
+		 "e.g. %s:dump.0 (see 'zfcpdump-get list %s')", path, path);
+	return -EISDIR;
+}
+
+static int probe_s390(struct get_in *in, int fd, const char *path,
+		      const struct stat *st, const uint8_t *head, size_t len,
+		      char *why, size_t why_len)
+{
+	int rc;
+
+	(void)st;
+	if (len < 8 || zfd_get_be64(head) != ZFD_S390_MAGIC)
+		return -ENODEV;
+	rc = get_in_s390file_open(in, fd, path, why, why_len);
+	return rc == -ENODEV ? -EMEDIUMTYPE : rc;
+}
+
+static int probe_elf(struct get_in *in, int fd, const char *path,
+		     const struct stat *st, const uint8_t *head, size_t len,
+		     char *why, size_t why_len)
+{
+	int rc;
+
+	(void)st;
+	(void)head;
+	(void)len;
+	if (!get_is_elf(fd))
+		return -ENODEV;
+	rc = get_in_elf_open(in, fd, path, why, why_len);
+	return rc == -ENODEV ? -EMEDIUMTYPE : rc;
+}
+
+static int probe_awstape(struct get_in *in, int fd, const char *path,
+			 const struct stat *st, const uint8_t *head,
+			 size_t len, char *why, size_t why_len)
+{
+	int rc;
+
+	(void)st;
+	(void)head;
+	(void)len;
+	if (!get_is_awstape(fd))
+		return -ENODEV;
+	close(fd);
+	rc = get_in_tape_open(in, path, why, why_len);
+	return rc == -ENODEV ? -EMEDIUMTYPE : rc;
+}
+
+static const struct get_probe probes[] = {
+	{ "tape device", probe_tape_dev },
+	{ "ext filesystem", probe_ext_fs },
+	{ "s390 dump", probe_s390 },
+	{ "ELF core", probe_elf },
+	{ "AWSTAPE image", probe_awstape },
+};
+
 static int open_file_kind(struct get_in *in, const char *spec, char *why,
 			  size_t why_len)
 {
 	uint8_t head[8];
 	struct stat st;
-	ssize_t n;
+	ssize_t n = 0;
+	size_t i;
 	int fd, rc;
 
 	/* O_NONBLOCK: a FIFO must not hang the open; refused below */
@@ -250,31 +353,20 @@ static int open_file_kind(struct get_in *in, const char *spec, char *why,
 		close(fd);
 		return rc;
 	}
-	if (S_ISCHR(st.st_mode)) {
-		close(fd);
-		return get_in_tape_open(in, spec, why, why_len);
+	if (!S_ISCHR(st.st_mode)) {
+		n = zfd_pread_full(fd, head, sizeof(head), 0);
+		if (n < 0) {
+			rc = -errno;
+			snprintf(why, why_len, "read error: %s", strerror(errno));
+			close(fd);
+			return rc;
+		}
 	}
-	if (get_is_ext_fs(fd)) {
-		close(fd);
-		snprintf(why, why_len, "this is an ext filesystem: name a dump "
-			 "in it, e.g. %s:dump.0 (see 'zfcpdump-get list %s')",
-			 spec, spec);
-		return -EISDIR;
-	}
-	n = zfd_pread_full(fd, head, sizeof(head), 0);
-	if (n < 0) {
-		rc = -errno;
-		snprintf(why, why_len, "read error: %s", strerror(errno));
-		close(fd);
-		return rc;
-	}
-	if ((size_t)n == sizeof(head) && zfd_get_be64(head) == ZFD_S390_MAGIC)
-		return get_in_s390file_open(in, fd, spec, why, why_len);
-	if (get_is_elf(fd))
-		return get_in_elf_open(in, fd, spec, why, why_len);
-	if (get_is_awstape(fd)) {
-		close(fd);
-		return get_in_tape_open(in, spec, why, why_len);
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		rc = probes[i].open(in, fd, spec, &st, head, (size_t)n, why,
+				    why_len);
+		if (rc != -ENODEV)
+			return rc == -EMEDIUMTYPE ? -ENODEV : rc;
 	}
 	close(fd);
 	if ((size_t)n < sizeof(head))

@@ -5,8 +5,6 @@
  * device.h). One implementation, so that both sinks refuse the same
  * targets with the same words.
  */
-#include "config.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

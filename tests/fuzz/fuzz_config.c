@@ -5,7 +5,7 @@
  * the -o sink spec parser. The first byte picks which.
  * Built and run by tests/fuzz/run.
  * fuzz-sources: src/lib src/core/config.c src/core/log.c
- * fuzz-libs: -lconfig -lxxhash
+ * fuzz-libs: -lconfig -lxxhash -lblkid
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * zfcpdump-get takes a manifest in (get_in_set_manifest, status).
  * Built and run by tests/fuzz/run.
  * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/in_*.c src/get/tape_*.c
- * fuzz-libs: -lext2fs -lcom_err -lconfig -lxxhash
+ * fuzz-libs: -lext2fs -lcom_err -lconfig -lxxhash -lblkid
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * zero size ends the list). The first 8 input bytes give mem_size.
  * Built and run by tests/fuzz/run.
  * fuzz-sources: src/lib src/core/source.c src/core/log.c
- * fuzz-libs: -lconfig -lxxhash
+ * fuzz-libs: -lconfig -lxxhash -lblkid
  */
 #include <stdint.h>
 #include <stdlib.h>
