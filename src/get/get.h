@@ -198,6 +198,7 @@ int get_cmd_info(int argc, char **argv);
 int get_cmd_verify(int argc, char **argv);
 int get_cmd_copy(int argc, char **argv);
 int get_cmd_list(int argc, char **argv);
+int get_cmd_dmesg(int argc, char **argv);
 
 /* Output writers (out_s390.c, out_elf.c). */
 struct get_out;

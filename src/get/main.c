@@ -16,6 +16,7 @@ static void usage(FILE *f)
 		"       zfcpdump-get verify DUMP [-q] [--json]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
 		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]\n"
+		"       zfcpdump-get dmesg DUMP\n"
 		"DUMP: an s390 dump file, a raw dump partition or image, an ELF\n"
 		"core, DEVICE:dump.N in an unmounted ext2/3/4 filesystem, or a\n"
 		"tape (/dev/nstN, or an AWSTAPE image file).\n");
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return get_cmd_copy(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return get_cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "dmesg") == 0)
+		return get_cmd_dmesg(argc - 1, argv + 1);
 	get_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

@@ -7,7 +7,8 @@
 # disk holds an ELF core (ET_CORE, PT_NOTE, PT_LOADs) as long as the size
 # the capture kernel reported, with the first kernel's known data in it;
 # Debian's makedumpfile --dump-dmesg reads the guest's log from it,
-# including the sysrq crash lines.
+# including the sysrq crash lines, and zfcpdump-get dmesg prints the same
+# text line for line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kdump.sh"
 e2e_begin s90-kdump-vmcore
@@ -56,3 +57,28 @@ makedumpfile --dump-dmesg "$vmcore" "$W/dmesg.txt" >"$W/makedumpfile.out" 2>&1 |
 e2e_console_has "$W/dmesg.txt" "sysrq: Trigger a crash"
 e2e_console_has "$W/dmesg.txt" "Kernel panic - not syncing: sysrq triggered crash"
 e2e_console_has "$W/dmesg.txt" "Linux version $E2E_KVER"
+
+# zfcpdump-get dmesg (issue 11, item 6) prints the same log, line for line.
+"$E2E_INST$E2E_PREFIX/bin/zfcpdump-get" dmesg "$vmcore" >"$W/get-dmesg.txt" \
+	2>"$W/get-dmesg.err" ||
+	{ cat "$W/get-dmesg.err" >&2; e2e_fail "zfcpdump-get dmesg failed"; }
+[ -s "$W/get-dmesg.err" ] && { cat "$W/get-dmesg.err" >&2; e2e_fail "zfcpdump-get dmesg wrote to stderr"; }
+diff "$W/dmesg.txt" "$W/get-dmesg.txt" >"$W/dmesg.diff" ||
+	{ head -n 20 "$W/dmesg.diff" >&2; e2e_fail "zfcpdump-get dmesg differs from makedumpfile --dump-dmesg"; }
+e2e_note "zfcpdump-get dmesg = makedumpfile --dump-dmesg: $(wc -l <"$W/dmesg.txt") lines"
+
+# Page filtering (issue 11, item 4): our page set for dump level 31
+# (src/lib/pfilter.c, from VMCOREINFO) equals makedumpfile -d 31's on the
+# same vmcore, page for page (tests/integration/pfilter_cmp.c explains the
+# one rule of makedumpfile's ELF writer it models).
+make -s -C "$E2E_BUILD" tests/integration/pfilter-cmp >"$W/pfilter-build.log" 2>&1 ||
+	{ cat "$W/pfilter-build.log" >&2; e2e_fail "cannot build pfilter-cmp"; }
+makedumpfile -d 31 -E "$vmcore" "$W/filtered31.elf" >"$W/makedumpfile-d31.out" 2>&1 ||
+	{ tail -n 5 "$W/makedumpfile-d31.out" >&2; e2e_fail "makedumpfile -d 31 -E failed"; }
+"$E2E_BUILD/tests/integration/pfilter-cmp" "$vmcore" "$W/filtered31.elf" 31 \
+	>"$W/pfilter-cmp.out" 2>&1 ||
+	{ cat "$W/pfilter-cmp.out" >&2; e2e_fail "dump level 31: our page set differs from makedumpfile's"; }
+grep -q "only we keep 0, only makedumpfile keeps 0$" "$W/pfilter-cmp.out" ||
+	{ cat "$W/pfilter-cmp.out" >&2; e2e_fail "pfilter-cmp: unexpected summary"; }
+e2e_note "$(head -n 1 "$W/pfilter-cmp.out")"
+rm -f "$W/filtered31.elf"
