@@ -183,8 +183,13 @@ if [ $ours = 1 ]; then
 	check "our ELF dump's memory equals /proc/vmcore's ($(tail -n 1 "$KD_WORK/elfcmp.out"))" \
 		[ $cmp_rc = 0 ]
 	# makedumpfile needs the VMCOREINFO note, which our ELF dump carries
-	# only once the sinks write the format layer's elf (issue 10): until
-	# then the crash log of our dump is read by zfcpdump-get dmesg below
+	# only once the sinks write the format layer's elf (issue 10); the
+	# crash log of our s390 dump (VMCOREINFO through the lowcore) is read
+	# by zfcpdump-get dmesg, line for line equal to makedumpfile's
+	get dmesg "$KD_WORK/raw.img" >"$KD_WORK/ours-dmesg.txt" 2>"$KD_WORK/ours-dmesg.err"
+	check "zfcpdump-get dmesg of our raw dump equals makedumpfile:s390x --dump-dmesg of /proc/vmcore" \
+		eval 'grep -q "sysrq: Trigger a crash" "$KD_WORK/ours-dmesg.txt" &&
+			diff -q "$KD_WORK/ours-dmesg.txt" "$KD_WORK/dmesg.txt" >/dev/null'
 	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
 		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
 		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/ours.elf" \
