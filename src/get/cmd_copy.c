@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n");
+	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [--key FILE]\n");
 }
 
 static int write_info(const char *out, const struct get_in *in)
@@ -54,11 +55,14 @@ int get_cmd_copy(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char reason[GET_WHY_LEN * 2];
-	const char *fmt = "s390", *dump, *oname;
+	const char *fmt = "s390", *dump, *oname, *key = NULL, *orig;
+	char tmp[PATH_MAX + 32] = "";
+	bool bad = false;
 	struct get_out out = { .fd = -1 };
 	struct get_in *in;
 	enum get_status st;
@@ -67,8 +71,11 @@ int get_cmd_copy(int argc, char **argv)
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:k:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			key = optarg;
+			break;
 		case 'f':
 			fmt = optarg;
 			break;
@@ -97,8 +104,23 @@ int get_cmd_copy(int argc, char **argv)
 		get_err("unknown output format '%s' (s390 or elf)", fmt);
 		return 2;
 	}
-	if (get_in_open(dump, &in))
+	/* a sealed dump: decrypted beside OUT, then copied as usual */
+	orig = dump;
+	rc = get_sealed_decrypt(dump, key, oname, tmp, sizeof(tmp), &bad);
+	if (rc != 0 && rc != -ENODEV)
 		return 1;
+	if (rc == 0) {
+		dump = tmp;
+	} else if (key) {
+		get_err("%s: not a sealed dump (--key is for sealed dumps)",
+			dump);
+		return 1;
+	}
+	if (get_in_open(dump, &in)) {
+		if (tmp[0])
+			unlink(tmp);
+		return 1;
+	}
 
 	st = get_in_status(in, reason, sizeof(reason));
 	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&
@@ -123,7 +145,7 @@ int get_cmd_copy(int argc, char **argv)
 			get_err("%s: cannot open: %s", oname, strerror(errno));
 			goto out_close_in;
 		}
-		if (same_file(out.fd, dump)) {
+		if (same_file(out.fd, orig)) {
 			get_err("%s: is the input itself", oname);
 			goto out_close_out;
 		}
@@ -168,7 +190,7 @@ int get_cmd_copy(int argc, char **argv)
 			goto out_remove;
 		}
 	}
-	ret = 0;
+	ret = bad ? 1 : 0;
 	goto out_close_out;
 
 out_remove:
@@ -182,5 +204,7 @@ out_close_out:
 	}
 out_close_in:
 	get_in_close(in);
+	if (tmp[0])
+		unlink(tmp);
 	return ret;
 }

@@ -53,6 +53,7 @@ int get_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,25 +61,37 @@ int get_cmd_verify(int argc, char **argv)
 	const char *want, *mst;
 	struct get_in *in;
 	enum get_status st;
+	const char *key = NULL;
 	bool quiet = false;
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qk:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			key = optarg;
+			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
-			printf("usage: zfcpdump-get verify DUMP [-q]\n");
+			printf("usage: zfcpdump-get verify DUMP [-q] [--key FILE]\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		get_err("usage: zfcpdump-get verify DUMP [-q]");
+		get_err("usage: zfcpdump-get verify DUMP [-q] [--key FILE]");
 		return 2;
+	}
+	rc = get_sealed_verify(argv[optind], key, quiet);
+	if (rc != -ENODEV)
+		return rc;
+	if (key) {
+		get_err("%s: not a sealed dump (--key is for sealed dumps)",
+			argv[optind]);
+		return 1;
 	}
 	if (get_in_open(argv[optind], &in))
 		return 1;

@@ -163,6 +163,20 @@ int get_cmd_info(int argc, char **argv);
 int get_cmd_verify(int argc, char **argv);
 int get_cmd_copy(int argc, char **argv);
 int get_cmd_list(int argc, char **argv);
+int get_cmd_keygen(int argc, char **argv);
+
+/*
+ * Sealed dumps (sealed.c). Each returns -ENODEV when DUMP is not a sealed
+ * dump (the caller goes on as usual), else an exit code (0 or 1) after
+ * printing its own messages. get_sealed_decrypt() decrypts into a new
+ * temporary file beside OUT (name in tmp, the caller unlinks it); *bad
+ * says a chunk failed authentication (the file holds what came before).
+ */
+int get_sealed_info(const char *spec, bool json);
+int get_sealed_verify(const char *spec, const char *keyfile, bool quiet);
+int get_sealed_decrypt(const char *spec, const char *keyfile,
+		       const char *oname, char *tmp, size_t tmp_len,
+		       bool *bad);
 
 /* Output writers (out_s390.c, out_elf.c). */
 struct get_out;

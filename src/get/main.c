@@ -13,9 +13,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zfcpdump-get info DUMP [--json]\n"
-		"       zfcpdump-get verify DUMP [-q]\n"
+		"       zfcpdump-get verify DUMP [-q] [--key FILE]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
-		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force]\n"
+		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [--key FILE]\n"
+		"       zfcpdump-get keygen -o NAME\n"
 		"DUMP: an s390 dump file, a raw dump partition or image, an ELF\n"
 		"core, DEVICE:dump.N in an unmounted ext2/3/4 filesystem, or a\n"
 		"tape (/dev/nstN, or an AWSTAPE image file).\n");
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 		return get_cmd_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "copy") == 0)
 		return get_cmd_copy(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return get_cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return get_cmd_list(argc - 1, argv + 1);
 	get_err("unknown command '%s'", cmd);

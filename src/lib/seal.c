@@ -306,9 +306,8 @@ int zfd_seal_hdr_decode(const void *rawp, size_t len, struct zfd_seal_hdr *h,
 
 uint64_t zfd_seal_size(uint64_t plain, uint32_t chunk_size)
 {
-	/* the final chunk holds the last 1..chunk_size bytes (or none) */
-	uint64_t full = plain ? (plain - 1) / chunk_size : 0;
-	uint64_t rest = plain - full * chunk_size;
+	/* the final chunk holds the last 0..chunk_size-1 bytes */
+	uint64_t full = plain / chunk_size, rest = plain % chunk_size;
 
 	return ZFD_SEAL_HDR_SIZE +
 	       full * ((uint64_t)chunk_size + ZFD_SEAL_ABYTES) + rest +
@@ -402,13 +401,6 @@ int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 	if (w->done)
 		return -EINVAL;
 	while (len) {
-		/* a full buffer is pushed only when more data follows */
-		if (w->fill == w->h.chunk_size) {
-			rc = push(w, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
-				  fn, arg);
-			if (rc)
-				return rc;
-		}
 		n = w->h.chunk_size - w->fill;
 		if (n > len)
 			n = len;
@@ -416,6 +408,13 @@ int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 		w->fill += n;
 		p += n;
 		len -= n;
+		/* a full chunk goes out at once: it survives a later cut */
+		if (w->fill == w->h.chunk_size) {
+			rc = push(w, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
+				  fn, arg);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }

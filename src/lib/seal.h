@@ -9,7 +9,8 @@
  *	header		ZFD_SEAL_HDR_SIZE bytes (layout below)
  *	chunk 0		chunk_size + ZFD_SEAL_ABYTES bytes, tag MESSAGE
  *	chunk 1		...
- *	chunk n		0..chunk_size + ZFD_SEAL_ABYTES bytes, tag FINAL
+ *	chunk n		ZFD_SEAL_ABYTES..chunk_size - 1 + ZFD_SEAL_ABYTES bytes,
+ *			tag FINAL
  *
  * Chunk i starts at hdr_size + i * (chunk_size + ZFD_SEAL_ABYTES), so the
  * chunks before a cut are found and decrypted without the rest. The fixed

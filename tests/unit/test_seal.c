@@ -228,8 +228,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
 		assert_int_equal(res.end, ZFD_SEAL_END_FINAL);
 		assert_int_equal(res.plain, sizes[k]);
-		assert_int_equal(res.chunks,
-				 sizes[k] ? (sizes[k] - 1) / CS + 1 : 1);
+		assert_int_equal(res.chunks, sizes[k] / CS + 1);
 		assert_int_equal(res.stop_off, m.len);
 		check_plain(&s, sizes[k]);
 		/* header written last: sizes and state recorded */
