@@ -243,6 +243,7 @@ static int build_map(struct rd *r)
 		uint64_t cut;
 
 		if (n && l.paddr < end) {
+			info->overlaps = true;
 			cut = end - l.paddr;
 			if (cut >= l.memsz)
 				continue;	/* wholly covered already */
@@ -255,7 +256,6 @@ static int build_map(struct rd *r)
 				l.filesz -= cut;
 				l.offset += cut;
 			}
-			info->overlaps = true;
 		}
 		info->loads[n++] = l;
 		end = l.paddr + l.memsz;
@@ -268,7 +268,7 @@ static int check_loads(struct rd *r, uint64_t hdrs_end)
 {
 	struct zfd_elf_info *info = r->info;
 	struct zfd_elf_load *byoff;
-	size_t i, n = 0;
+	size_t i, n = 0, reach = 0;
 	int rc = 0;
 
 	byoff = malloc((info->nr_segs ? info->nr_segs : 1) * sizeof(*byoff));
@@ -285,14 +285,23 @@ static int check_loads(struct rd *r, uint64_t hdrs_end)
 				  byoff[i].offset);
 			break;
 		}
+		/* file bytes shared by two PT_LOADs are fine when they are the
+		 * same physical memory (a kernel text PT_LOAD pointing into
+		 * the RAM one, as zfcpdump's packed ELF writes it) */
 		if (i && byoff[i].offset <
-			 byoff[i - 1].offset + byoff[i - 1].filesz) {
+			 byoff[reach].offset + byoff[reach].filesz &&
+		    byoff[i].offset - byoff[reach].offset !=
+		    byoff[i].paddr - byoff[reach].paddr) {
 			rc = fail(r->why, r->why_len, "PT_LOAD data at file "
 				  "offsets %" PRIu64 " and %" PRIu64
-				  " overlap", byoff[i - 1].offset,
+				  " overlap", byoff[reach].offset,
 				  byoff[i].offset);
 			break;
 		}
+		/* the one reaching furthest into the file so far */
+		if (byoff[i].offset + byoff[i].filesz >
+		    byoff[reach].offset + byoff[reach].filesz)
+			reach = i;
 	}
 	free(byoff);
 	if (!rc)

@@ -7,7 +7,8 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *	-D_FILE_OFFSET_BITS=64 -Iinclude -Isrc/lib \
- *	tests/fuzz/fuzz_elf.c src/lib/fmt_elf_read.c src/lib/fmt_elf_write.c src/lib/s390_cpu.c \
+ *	tests/fuzz/fuzz_elf.c src/lib/fmt_elf_read.c src/lib/fmt_elf_write.c src/lib/dump.c \
+ *	src/lib/format.c src/lib/s390_cpu.c \
  *	src/lib/fmt_s390.c src/lib/util.c -o fuzz_elf
  *   mkdir -p corpus && ./fuzz_elf -max_total_time=60 -max_len=65536 corpus
  *
@@ -20,9 +21,11 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dump.h"
+#include "format.h"
 #include "fmt_elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct zfd_elf_info *info;
 	struct zfd_dump d;
+	struct zfd_format *fmt;
 	char arch[32];
 	struct zfd_s390_hdr hdr;
 	uint8_t sa[ZFD_S390_SA_SIZE];
@@ -80,6 +84,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (d.ranges[i].start < d.ranges[i - 1].start +
 						d.ranges[i - 1].size)
 				__builtin_trap();
+		/* the elf format of the model: its prologue parses back with
+		 * the same notes (the memory is not there: truncated) */
+		if (zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
+				   why, sizeof(why)) == 0) {
+			size_t plen = zfd_format_prologue_len(fmt);
+			uint8_t *pro = malloc(plen);
+			struct zfd_elf_info *back;
+
+			if (!pro)
+				__builtin_trap();
+			zfd_format_prologue(fmt, pro, true);
+			if (zfd_elf_parse_buf_ex(&back, pro, plen,
+						 ZFD_ELF_PARSE_TRUNCATED, why,
+						 sizeof(why)) == 0) {
+				if (back->notes_len != d.notes_len ||
+				    (d.notes_len && memcmp(back->notes, d.notes,
+							   d.notes_len)))
+					__builtin_trap();
+				zfd_elf_info_free(back);
+			}
+			free(pro);
+			zfd_format_free(fmt);
+		}
 		zfd_dump_free(&d);
 	}
 	/* walk the map over the first loads: every present run must lie
