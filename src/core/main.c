@@ -200,6 +200,9 @@ static int setup_sinks(struct daemon *d)
 		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured", c->file);
 		return -EINVAL;
 	}
+	rc = zfd_config_inherit_encrypt(c);
+	if (rc)
+		return rc;
 	for (i = 0; i < c->nr_sinks; i++) {
 		si = &d->sinks[d->nr_sinks];
 		memset(si, 0, sizeof(*si));

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The sealing transform for sinks (seal_sink.h, doc/sealing.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "digest.h"
+#include "seal_sink.h"
+#include "util.h"
+
+static const char *const encrypt_keys[] = { "recipient", NULL };
+
+int zfd_seal_cfg_parse(const struct zfd_host *host,
+		       const config_setting_t *cfg, struct zfd_seal_cfg *sc)
+{
+	const config_setting_t *enc = config_setting_get_member(cfg, "encrypt");
+	const config_setting_t *m;
+	const char *path;
+	uint8_t fp[ZFD_SEAL_FP_SIZE];
+	char why[160];
+	int i;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!enc)
+		return 0;
+	if (config_setting_type(enc) != CONFIG_TYPE_GROUP) {
+		zfd_cfg_error(host, enc, "'encrypt' must be a group: "
+			      "encrypt = { recipient = \"FILE.pub\"; }");
+		return -EINVAL;
+	}
+	for (i = 0; (m = config_setting_get_elem(enc, (unsigned int)i)); i++) {
+		if (strcmp(config_setting_name(m), encrypt_keys[0]) != 0) {
+			zfd_cfg_error(host, m, "unknown key '%s' in 'encrypt'",
+				      config_setting_name(m));
+			return -EINVAL;
+		}
+	}
+	m = config_setting_get_member(enc, "recipient");
+	if (!m || config_setting_type(m) != CONFIG_TYPE_STRING ||
+	    !*(path = config_setting_get_string(m))) {
+		zfd_cfg_error(host, m ? m : enc, "'encrypt' needs 'recipient', "
+			      "the public key file (zfcpdump-get keygen)");
+		return -EINVAL;
+	}
+	if (zfd_seal_load_key(path, sc->pk, NULL, why, sizeof(why))) {
+		zfd_cfg_error(host, m, "encrypt recipient %s: %s", path, why);
+		return -EINVAL;
+	}
+	sc->recipient = strdup(path);
+	if (!sc->recipient)
+		return -ENOMEM;
+	zfd_seal_fingerprint(sc->pk, fp);
+	zfd_seal_fp_hex(fp, sc->fp);
+	sc->on = true;
+	return 0;
+}
+
+void zfd_seal_cfg_free(struct zfd_seal_cfg *sc)
+{
+	free(sc->recipient);
+	sc->recipient = NULL;
+	sc->on = false;
+}
+
+struct zfd_sealer {
+	struct zfd_seal_w *w;
+	zfd_seal_out_fn store;
+	void *arg;
+	uint8_t *stage;			/* ZFD_SEALER_STAGE, aligned */
+	uint64_t stage_off;		/* envelope offset of stage[0] */
+	size_t fill;
+	struct zfd_digest *d;		/* fixed header part + chunks */
+	int err;
+};
+
+/* Ciphertext from the writer: staged, stored in whole pages. */
+static int stage_out(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct zfd_sealer *s = arg;
+	const uint8_t *p = data;
+	size_t n, whole;
+	int rc;
+
+	zfd_digest_update(s->d, data, len);
+	while (len) {
+		n = ZFD_SEALER_STAGE - s->fill;
+		if (n > len)
+			n = len;
+		memcpy(s->stage + s->fill, p, n);
+		s->fill += n;
+		p += n;
+		len -= n;
+		if (s->fill < ZFD_SEALER_STAGE)
+			break;
+		whole = s->fill;
+		rc = s->store(s->arg, s->stage_off, s->stage, whole);
+		if (rc)
+			return rc;
+		s->stage_off += whole;
+		s->fill = 0;
+	}
+	(void)off;
+	return 0;
+}
+
+int zfd_sealer_new(const struct zfd_seal_cfg *sc, zfd_seal_out_fn store,
+		   void *arg, struct zfd_sealer **sp)
+{
+	struct zfd_sealer *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->store = store;
+	s->arg = arg;
+	s->stage_off = ZFD_SEAL_HDR_SIZE;
+	s->d = zfd_digest_new();
+	if (!s->d || posix_memalign((void **)&s->stage, ZFD_ALIGN,
+				    ZFD_SEALER_STAGE)) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = zfd_seal_w_new(sc->pk, ZFD_SEAL_CHUNK_DEFAULT, &s->w);
+	if (rc)
+		goto out_free;
+	zfd_digest_update(s->d, zfd_seal_w_hdr(s->w), ZFD_SEAL_OFF_FIXED_END);
+	*sp = s;
+	return 0;
+
+out_free:
+	zfd_sealer_free(s);
+	return rc;
+}
+
+int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len)
+{
+	return zfd_seal_w_write(s->w, data, len, stage_out, s);
+}
+
+int zfd_sealer_end(struct zfd_sealer *s, bool complete)
+{
+	size_t len;
+	int rc;
+
+	if (complete) {
+		rc = zfd_seal_w_final(s->w, stage_out, s);
+		if (rc)
+			return rc;
+	} else {
+		zfd_seal_w_cut(s->w);
+	}
+	if (!s->fill)
+		return 0;
+	len = ZFD_ALIGN_UP(s->fill, ZFD_PAGE_SIZE);
+	memset(s->stage + s->fill, 0, len - s->fill);
+	rc = s->store(s->arg, s->stage_off, s->stage, len);
+	if (rc)
+		return rc;
+	s->stage_off += s->fill;
+	s->fill = 0;
+	return 0;
+}
+
+const uint8_t *zfd_sealer_hdr(struct zfd_sealer *s)
+{
+	return zfd_seal_w_hdr(s->w);
+}
+
+uint64_t zfd_sealer_size(const struct zfd_sealer *s)
+{
+	return zfd_seal_w_size(s->w);
+}
+
+uint64_t zfd_sealer_plain(const struct zfd_sealer *s)
+{
+	return zfd_seal_w_plain(s->w);
+}
+
+uint64_t zfd_sealer_need(uint64_t plain)
+{
+	return ZFD_ALIGN_UP(zfd_seal_size(plain, ZFD_SEAL_CHUNK_DEFAULT),
+			    ZFD_PAGE_SIZE);
+}
+
+int zfd_sealer_manifest(const struct zfd_sealer *s, char *buf, size_t len)
+{
+	char fp[ZFD_SEAL_FP_HEX];
+	int n;
+
+	zfd_seal_w_fp_hex(s->w, fp);
+	n = snprintf(buf, len, "encrypted: %s\nkey: %s\nsealed_bytes: %" PRIu64
+		     "\nsealed_chunk: %u\n", ZFD_SEAL_NAME, fp,
+		     zfd_seal_w_size(s->w) - ZFD_SEAL_HDR_SIZE,
+		     ZFD_SEAL_CHUNK_DEFAULT);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+void zfd_sealer_digest(const struct zfd_sealer *s, char *buf, size_t len)
+{
+	zfd_digest_string(s->d, buf, len);
+}
+
+void zfd_sealer_free(struct zfd_sealer *s)
+{
+	if (!s)
+		return;
+	zfd_seal_w_free(s->w);
+	zfd_digest_free(s->d);
+	free(s->stage);
+	free(s);
+}
