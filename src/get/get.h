@@ -139,6 +139,19 @@ struct get_file {
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 			 char *why, size_t why_len);
 
+/* "DEVICE:PATH" split at the first ':' whose left part exists. */
+bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
+			const char **path);
+/*
+ * PATH in the unmounted ext2/3/4 filesystem on DEVICE as a get_file (its
+ * close frees everything), and the text of PATH.info (malloc'ed, NULL if
+ * none) with its name in man_where. 0 or -errno with why.
+ */
+int get_extfs_file_open(const char *device, const char *path,
+			struct get_file *f, char **man, size_t *man_len,
+			char *man_where, size_t where_len, char *why,
+			size_t why_len);
+
 /* Helpers for file-like inputs (in_s390file.c). */
 bool get_is_ext_fs(int fd);
 bool get_is_elf(int fd);

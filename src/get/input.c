@@ -139,7 +139,7 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 }
 
 /* "DEVICE:PATH": the first ':' whose left part exists. */
-static bool split_ext_spec(const char *spec, char *dev, size_t dev_len,
+bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
 			   const char **path)
 {
 	const char *p;
@@ -228,7 +228,7 @@ int get_in_open(const char *spec, struct get_in **inp)
 	in->name = spec;
 	in->format = "s390";
 	in->mem_avail = UINT64_MAX;
-	if (stat(spec, &st) != 0 && split_ext_spec(spec, dev, sizeof(dev), &path))
+	if (stat(spec, &st) != 0 && get_split_ext_spec(spec, dev, sizeof(dev), &path))
 		rc = get_in_extfs_open(in, dev, path, why, sizeof(why));
 	else
 		rc = open_file_kind(in, spec, why, sizeof(why));

@@ -28,7 +28,8 @@
 
 struct sealed {
 	const char *name;
-	int fd;
+	struct get_file f;		/* the stored bytes */
+	int fd;				/* plain file or device, else -1 */
 	uint64_t size;			/* stored bytes (file or device) */
 	uint8_t raw[ZFD_SEAL_HDR_SIZE];
 	struct zfd_seal_hdr hdr;
@@ -42,9 +43,26 @@ struct sealed {
 
 static void sealed_close(struct sealed *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
+	if (s->f.close)
+		s->f.close(s->f.arg);
+	s->f.close = NULL;
 	free(s->man_text);
+}
+
+static int64_t fd_file_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct sealed *s = arg;
+	ssize_t n = zfd_pread_full(s->fd, buf, len, off);
+
+	return n < 0 ? -errno : n;
+}
+
+static void fd_file_close(void *arg)
+{
+	struct sealed *s = arg;
+
+	close(s->fd);
+	s->fd = -1;
 }
 
 static void set_manifest(struct sealed *s, const char *text, size_t len)
@@ -82,7 +100,7 @@ static void load_manifest(struct sealed *s)
 			goto out_free;
 		}
 	}
-	if (s->hdr.state == ZFD_SEAL_ST_OPEN)
+	if (s->hdr.state == ZFD_SEAL_ST_OPEN || s->fd < 0)
 		goto out_free;
 	/* raw layout: manifest block behind the sealed data */
 	off = ZFD_SEAL_HDR_SIZE + s->hdr.data_size;
@@ -97,30 +115,67 @@ out_free:
 	free(buf);
 }
 
-/* 0: sealed and open; -ENODEV: not a sealed dump file; else printed. */
+/* DEVICE:dump.N in an ext filesystem; -ENODEV when not sealed. */
+static int open_in_extfs(const char *dev, const char *path, struct sealed *s)
+{
+	char why[GET_WHY_LEN], *man = NULL;
+	size_t man_len = 0;
+
+	if (get_extfs_file_open(dev, path, &s->f, &man, &man_len,
+				s->man_where, sizeof(s->man_where), why,
+				sizeof(why)))
+		return -ENODEV;	/* the ordinary open says why */
+	s->size = s->f.size;
+	if (s->f.read(s->f.arg, s->raw, 8, 0) != 8 ||
+	    !zfd_seal_is_sealed(s->raw, 8)) {
+		free(man);
+		sealed_close(s);
+		return -ENODEV;
+	}
+	if (man) {
+		set_manifest(s, man, man_len);
+		free(man);
+	}
+	return 0;
+}
+
+/* 0: sealed and open; -ENODEV: not a sealed dump; else printed. */
 static int sealed_open(const char *spec, struct sealed *s)
 {
-	char why[GET_WHY_LEN];
+	char why[GET_WHY_LEN], dev[PATH_MAX];
+	const char *path;
 	struct stat st;
-	ssize_t n;
+	int64_t n;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->name = spec;
-	s->fd = open(spec, O_RDONLY | O_CLOEXEC);
-	if (s->fd < 0)
-		return -ENODEV;
-	if (fstat(s->fd, &st) != 0 || S_ISCHR(st.st_mode))
-		goto out_nodev;
-	n = zfd_pread_full(s->fd, s->raw, sizeof(s->raw), 0);
-	if (n < 8 || !zfd_seal_is_sealed(s->raw, (size_t)n))
-		goto out_nodev;
-	if (S_ISBLK(st.st_mode)) {
-		off_t end = lseek(s->fd, 0, SEEK_END);
-
-		s->size = end > 0 ? (uint64_t)end : 0;
+	s->fd = -1;
+	if (stat(spec, &st) != 0) {
+		if (!get_split_ext_spec(spec, dev, sizeof(dev), &path) ||
+		    open_in_extfs(dev, path, s))
+			return -ENODEV;
 	} else {
-		s->size = (uint64_t)st.st_size;
+		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0)
+			return -ENODEV;
+		if (fstat(s->fd, &st) != 0 || S_ISCHR(st.st_mode))
+			goto out_nodev;
+		s->f = (struct get_file){ .read = fd_file_read,
+					  .close = fd_file_close, .arg = s };
+		if (S_ISBLK(st.st_mode)) {
+			off_t end = lseek(s->fd, 0, SEEK_END);
+
+			s->size = end > 0 ? (uint64_t)end : 0;
+		} else {
+			s->size = (uint64_t)st.st_size;
+		}
+	}
+	n = s->f.read(s->f.arg, s->raw, sizeof(s->raw), 0);
+	if (n < 8 || !zfd_seal_is_sealed(s->raw, (size_t)n)) {
+		if (s->f.close)
+			goto out_nodev_f;
+		goto out_nodev;
 	}
 	rc = zfd_seal_hdr_decode(s->raw, (size_t)n, &s->hdr, why, sizeof(why));
 	if (rc) {
@@ -129,9 +184,13 @@ static int sealed_open(const char *spec, struct sealed *s)
 		return rc;
 	}
 	zfd_seal_fp_hex(s->hdr.fp, s->fp);
-	load_manifest(s);
+	if (!s->man_text && s->fd >= 0)
+		load_manifest(s);
 	return 0;
 
+out_nodev_f:
+	sealed_close(s);
+	return -ENODEV;
 out_nodev:
 	close(s->fd);
 	s->fd = -1;
@@ -164,9 +223,8 @@ static const char *state_name(uint32_t state)
 static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 {
 	struct sealed *s = arg;
-	ssize_t n = zfd_pread_full(s->fd, buf, len, off);
 
-	return n < 0 ? -errno : n;
+	return s->f.read(s->f.arg, buf, len, off);
 }
 
 static int load_secret(const char *path, uint8_t *pk, uint8_t *sk)
@@ -255,7 +313,7 @@ static int stored_digest(struct sealed *s, uint64_t bytes, char *out,
 	struct zfd_digest *d = zfd_digest_new();
 	uint64_t off = ZFD_SEAL_HDR_SIZE, end = ZFD_SEAL_HDR_SIZE + bytes;
 	uint8_t *buf = malloc(GET_BUF_SIZE);
-	ssize_t n;
+	int64_t n;
 	size_t want;
 	int rc = 0;
 
@@ -267,9 +325,9 @@ static int stored_digest(struct sealed *s, uint64_t bytes, char *out,
 	while (off < end) {
 		want = end - off < GET_BUF_SIZE ? (size_t)(end - off)
 						: GET_BUF_SIZE;
-		n = zfd_pread_full(s->fd, buf, want, off);
+		n = s->f.read(s->f.arg, buf, want, off);
 		if (n < 0) {
-			rc = -errno;
+			rc = (int)n;
 			goto out_free;
 		}
 		if ((size_t)n < want) {

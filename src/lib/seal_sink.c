@@ -72,6 +72,7 @@ struct zfd_sealer {
 	uint8_t *stage;			/* ZFD_SEALER_STAGE, aligned */
 	uint64_t stage_off;		/* envelope offset of stage[0] */
 	size_t fill;
+	unsigned int pad;
 	struct zfd_digest *d;		/* fixed header part + chunks */
 	int err;
 };
@@ -106,17 +107,20 @@ static int stage_out(void *arg, uint64_t off, const void *data, size_t len)
 	return 0;
 }
 
-int zfd_sealer_new(const struct zfd_seal_cfg *sc, zfd_seal_out_fn store,
-		   void *arg, struct zfd_sealer **sp)
+int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
+		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp)
 {
 	struct zfd_sealer *s;
 	int rc;
 
+	if (!pad || pad > ZFD_PAGE_SIZE || (pad & (pad - 1)))
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->store = store;
 	s->arg = arg;
+	s->pad = pad;
 	s->stage_off = ZFD_SEAL_HDR_SIZE;
 	s->d = zfd_digest_new();
 	if (!s->d || posix_memalign((void **)&s->stage, ZFD_ALIGN,
@@ -155,7 +159,7 @@ int zfd_sealer_end(struct zfd_sealer *s, bool complete)
 	}
 	if (!s->fill)
 		return 0;
-	len = ZFD_ALIGN_UP(s->fill, ZFD_PAGE_SIZE);
+	len = ZFD_ALIGN_UP(s->fill, s->pad);
 	memset(s->stage + s->fill, 0, len - s->fill);
 	rc = s->store(s->arg, s->stage_off, s->stage, len);
 	if (rc)

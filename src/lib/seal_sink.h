@@ -6,7 +6,7 @@
  * storing it, and stores what the sealer hands back: ciphertext at
  * envelope offsets, in large writes of whole 4 KiB pages (O_DIRECT safe)
  * from an aligned staging buffer, the partial last page zero-padded at the
- * end. The sink keeps its own commit rules around it: where the envelope
+ * end (to the target's block size). The sink keeps its own commit rules around it: where the envelope
  * header goes (first for a stream, last for a header-last commit) and
  * where the manifest goes.
  */
@@ -42,17 +42,19 @@ int zfd_seal_cfg_parse(const struct zfd_host *host,
 void zfd_seal_cfg_free(struct zfd_seal_cfg *sc);
 
 /*
- * store(arg, off, data, len): len bytes at envelope offset off; off is a
- * multiple of 4096 and so is len, except for the zero-padded last page.
+ * store(arg, off, data, len): len bytes at envelope offset off; off and
+ * len are multiples of 4096, except for the last store, which is padded
+ * with zeros to a multiple of pad (a power of 2, at most 4096: the
+ * target's block size).
  */
 struct zfd_sealer;
-int zfd_sealer_new(const struct zfd_seal_cfg *sc, zfd_seal_out_fn store,
-		   void *arg, struct zfd_sealer **sp);
+int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
+		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp);
 /* The format's bytes, in stream order. */
 int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len);
 /*
  * Ends the envelope: the final chunk when complete, else marks it cut;
- * then stores the staged rest (zero-padded to a page).
+ * then stores the staged rest (zero-padded to the pad size).
  */
 int zfd_sealer_end(struct zfd_sealer *s, bool complete);
 /* The envelope header as of now (state and sizes filled at the end). */

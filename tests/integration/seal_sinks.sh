@@ -5,6 +5,7 @@
 # secret key refused as recipient, an incomplete sealed dump.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/raw_lib.sh"
+. "$abs_top_srcdir/tests/integration/extfs_lib.sh"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 GET=$ZFCPDUMP_GET
 MEM=$((16 << 20))
@@ -104,4 +105,33 @@ expect_rc 0 $GET copy --key "$T/k.key" "$part" "$T/inc"
 n=$(stat -c %s "$T/inc")
 [ $n -ge $((GOOD + 4096 - 65536)) ] || fail "only $n bytes decrypted"
 cmp -n $n "$T/inc" "$IMG" || fail "incomplete sealed dump decrypts to other bytes"
+
+note "extfs (ext4 1 KiB blocks, ext3): .incomplete renamed at the end, fsck clean"
+for t in ext4:-b1024 ext3:-b4096; do
+	fs=$T/fs.img
+	mkfs "${t%%:*}" "$fs" 64M "${t#*:}"
+	cat >"$T/ext.conf" <<EOF2
+sinks = ( { type = "extfs"; device = "$fs"; encrypt = { recipient = "$T/k.pub"; }; } );
+EOF2
+	expect_rc 0 zfd_raw -c "$T/ext.conf" -s "file:$IMG"
+	[ "$(fs_ls "$fs" | tr '\n' ' ')" = "dump.0 dump.0.info " ] || fail "names: $(fs_ls "$fs")"
+	fsck_clean "$fs"
+	check_sealed "$fs:dump.0"
+	fs_get "$fs" dump.0 "$T/d0"
+	no_plaintext "$T/d0"
+	# a failed dump stays dump.1.incomplete, sealed and readable up to the cut
+	expect_rc 1 zfd_raw -c "$T/ext.conf" -s "file:$T/short.img"
+	[ "$(fs_ls "$fs" | tr '\n' ' ')" = "dump.0 dump.0.info dump.1.incomplete dump.1.info " ] ||
+		fail "names after a failed dump: $(fs_ls "$fs")"
+	fsck_clean "$fs"
+	expect_rc 1 $GET verify --key "$T/k.key" "$fs:dump.1.incomplete"
+	expect_err "incomplete: sealed data ends before chunk"
+	expect_rc 0 $GET copy --key "$T/k.key" "$fs:dump.1.incomplete" "$T/inc"
+	n=$(stat -c %s "$T/inc")
+	[ $n -ge $((GOOD + 4096 - 65536)) ] || fail "only $n bytes decrypted"
+	cmp -n $n "$T/inc" "$IMG" || fail "incomplete sealed dump decrypts to other bytes"
+done
+echo 'sinks = ( { type = "extfs"; device = "x"; format = "elf"; encrypt = { recipient = "'"$T/k.pub"'"; }; } );' >"$T/elf.conf"
+expect_rc 2 zfd_raw -c "$T/elf.conf" -s "file:$IMG" -n
+expect_err "'encrypt' seals format \"s390\" on this sink, not \"elf\""
 exit 0

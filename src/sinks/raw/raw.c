@@ -545,7 +545,8 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	if (ctx->seal.on) {
 		/* the sealed stream starts with the real s390 header */
 		ctx->punch = false;
-		rc = zfd_sealer_new(&ctx->seal, raw_store, ctx, &ctx->sealer);
+		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, raw_store, ctx,
+				    &ctx->sealer);
 		if (!rc)
 			rc = zfd_sealer_write(ctx->sealer, info->hdr,
 					      ZFD_HDR_SIZE);
