@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "get.h"
 #include "seal.h"
+#include "tape.h"
 #include "util.h"
 
 #define MAN_MAX		(64u << 10)
@@ -30,6 +31,8 @@ struct sealed {
 	const char *name;
 	struct get_file f;		/* the stored bytes */
 	int fd;				/* plain file or device, else -1 */
+	bool tape;			/* records, read front to back */
+	struct tape_rd *trd;
 	uint64_t size;			/* stored bytes (file or device) */
 	uint8_t raw[ZFD_SEAL_HDR_SIZE];
 	struct zfd_seal_hdr hdr;
@@ -115,6 +118,139 @@ out_free:
 	free(buf);
 }
 
+/*
+ * A sealed tape (st device or AWSTAPE image): file 1 = the envelope header
+ * record, the envelope in records, the 16-byte end-marker record of a
+ * complete dump; file 2 = the manifest. Read strictly front to back.
+ */
+struct tape_rd {
+	struct get_tape *t;
+	uint8_t *rec;
+	size_t len, pos;		/* current record, bytes used */
+	uint64_t off;			/* envelope offset of rec[pos] */
+	bool eof;			/* filemark behind file 1 reached */
+	bool end_rec;			/* the end-marker record was seen */
+};
+
+/* Next record of file 1 that holds envelope bytes; 0 at its end. */
+static int tape_next(struct tape_rd *t)
+{
+	ssize_t n;
+
+	while (!t->eof) {
+		n = t->t->ops->read(t->t, t->rec, GET_TAPE_MAX_REC);
+		if (n == -ENODATA || n == 0) {
+			t->eof = true;
+			return 0;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == ZFD_S390_END_SIZE &&
+		    memcmp(t->rec, "DUMP_END", 8) == 0) {
+			t->end_rec = true;
+			continue;
+		}
+		t->len = (size_t)n;
+		t->pos = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int64_t tape_rd_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct tape_rd *t = arg;
+	size_t got = 0, n;
+	int rc;
+
+	while (got < len) {
+		if (t->pos == t->len) {
+			rc = tape_next(t);
+			if (rc < 0)
+				return rc;
+			if (!rc)
+				break;
+		}
+		if (off + got < t->off) {
+			return -ESPIPE;	/* a tape does not go back */
+		}
+		n = t->len - t->pos;
+		if (off + got > t->off) {
+			/* skip forward */
+			n = (size_t)ZFD_MIN((uint64_t)n, off + got - t->off);
+			t->pos += n;
+			t->off += n;
+			continue;
+		}
+		n = ZFD_MIN(n, len - got);
+		memcpy((uint8_t *)buf + got, t->rec + t->pos, n);
+		t->pos += n;
+		t->off += n;
+		got += n;
+	}
+	return (int64_t)got;
+}
+
+static void tape_rd_close(void *arg)
+{
+	struct tape_rd *t = arg;
+
+	t->t->ops->close(t->t);
+	free(t->rec);
+	free(t);
+}
+
+/* After file 1: the manifest record of file 2. */
+static void tape_load_manifest(struct sealed *s)
+{
+	struct tape_rd *t = s->trd;
+	ssize_t n;
+
+	while (tape_next(t) > 0)
+		t->pos = t->len;
+	n = t->t->ops->read(t->t, t->rec, GET_TAPE_MAX_REC);
+	if (n > 0) {
+		snprintf(s->man_where, sizeof(s->man_where),
+			 "tape file 2 (manifest)");
+		set_manifest(s, (char *)t->rec, (size_t)n);
+	}
+}
+
+static int open_tape(const char *spec, struct sealed *s)
+{
+	char why[GET_WHY_LEN];
+	struct tape_rd *t;
+	int rc;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->rec = malloc(GET_TAPE_MAX_REC);
+	rc = t->rec ? get_tape_st_open(spec, &t->t, why, sizeof(why)) : -ENOMEM;
+	if (rc == -ENODEV)
+		rc = get_tape_aws_open(spec, &t->t, why, sizeof(why));
+	if (rc)
+		goto out_free;
+	rc = tape_next(t);
+	if (rc <= 0 || t->len != ZFD_SEAL_HDR_SIZE ||
+	    !zfd_seal_is_sealed(t->rec, t->len)) {
+		t->t->ops->close(t->t);
+		rc = -ENODEV;
+		goto out_free;
+	}
+	s->tape = true;
+	s->trd = t;
+	s->size = UINT64_MAX;
+	s->f = (struct get_file){ .read = tape_rd_read, .close = tape_rd_close,
+				  .arg = t };
+	return 0;
+
+out_free:
+	free(t->rec);
+	free(t);
+	return -ENODEV;
+}
+
 /* DEVICE:dump.N in an ext filesystem; -ENODEV when not sealed. */
 static int open_in_extfs(const char *dev, const char *path, struct sealed *s)
 {
@@ -159,8 +295,13 @@ static int sealed_open(const char *spec, struct sealed *s)
 		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)
 			return -ENODEV;
-		if (fstat(s->fd, &st) != 0 || S_ISCHR(st.st_mode))
-			goto out_nodev;
+		if (S_ISCHR(st.st_mode) || get_is_awstape(s->fd)) {
+			close(s->fd);
+			s->fd = -1;
+			if (open_tape(spec, s))
+				return -ENODEV;
+			goto opened;
+		}
 		s->f = (struct get_file){ .read = fd_file_read,
 					  .close = fd_file_close, .arg = s };
 		if (S_ISBLK(st.st_mode)) {
@@ -171,6 +312,7 @@ static int sealed_open(const char *spec, struct sealed *s)
 			s->size = (uint64_t)st.st_size;
 		}
 	}
+opened:
 	n = s->f.read(s->f.arg, s->raw, sizeof(s->raw), 0);
 	if (n < 8 || !zfd_seal_is_sealed(s->raw, (size_t)n)) {
 		if (s->f.close)
@@ -257,20 +399,26 @@ static int open_reader(struct sealed *s, const char *keyfile,
 int get_sealed_info(const char *spec, bool json)
 {
 	struct sealed s;
+	uint64_t sb;
 	size_t k;
 	int rc;
 
 	rc = sealed_open(spec, &s);
 	if (rc)
 		return rc == -ENODEV ? -ENODEV : 1;
+	if (s.tape)
+		tape_load_manifest(&s);
+	if (s.man_ok && zfd_manifest_get_u64(&s.man, "sealed_bytes", &sb) == 0)
+		;
+	else
+		sb = s.hdr.data_size;
 	if (json) {
 		printf("{\n  \"dump\": ");
 		get_json_str(stdout, spec);
 		printf(",\n  \"encrypted\": \"%s\",\n  \"key\": \"%s\",\n"
 		       "  \"chunk_size\": %u,\n  \"sealed_bytes\": %" PRIu64
 		       ",\n  \"manifest\": {", ZFD_SEAL_NAME, s.fp,
-		       s.hdr.chunk_size, sealed_data_end(&s) > ZFD_SEAL_HDR_SIZE ?
-		       sealed_data_end(&s) - ZFD_SEAL_HDR_SIZE : 0);
+		       s.hdr.chunk_size, sb);
 		for (k = 0; s.man_ok && k < s.man.nr; k++) {
 			printf("%s\n    ", k ? "," : "");
 			get_json_str(stdout, s.man.kv[k].key);
@@ -290,7 +438,10 @@ int get_sealed_info(const char *spec, bool json)
 	if (s.hdr.state != ZFD_SEAL_ST_OPEN)
 		printf("Sealed bytes:  %" PRIu64 " (%" PRIu64 " plaintext)\n",
 		       s.hdr.data_size, s.hdr.plain_size);
-	printf("Stored:        %" PRIu64 " bytes\n", s.size);
+	if (s.tape)
+		printf("Stored:        tape (envelope in records)\n");
+	else
+		printf("Stored:        %" PRIu64 " bytes\n", s.size);
 	if (!s.man_text) {
 		printf("Manifest:      none\n");
 	} else {
@@ -306,41 +457,51 @@ int get_sealed_info(const char *spec, bool json)
 	return 0;
 }
 
-/* Digest of the stored bytes: fixed header part + sealed_bytes of chunks. */
-static int stored_digest(struct sealed *s, uint64_t bytes, char *out,
-			 size_t out_len)
+/* Reads pass through here: the chunk bytes are hashed on the way. */
+struct hashing {
+	struct sealed *s;
+	struct zfd_digest *d;
+	uint64_t next;			/* envelope offset expected next */
+	uint64_t hashed;		/* chunk bytes hashed */
+};
+
+static int64_t hash_read(void *arg, void *buf, size_t len, uint64_t off)
 {
-	struct zfd_digest *d = zfd_digest_new();
-	uint64_t off = ZFD_SEAL_HDR_SIZE, end = ZFD_SEAL_HDR_SIZE + bytes;
+	struct hashing *h = arg;
+	int64_t n = h->s->f.read(h->s->f.arg, buf, len, off);
+
+	if (n > 0 && off == h->next && off >= ZFD_SEAL_HDR_SIZE) {
+		zfd_digest_update(h->d, buf, (size_t)n);
+		h->hashed += (uint64_t)n;
+		h->next += (uint64_t)n;
+	}
+	return n;
+}
+
+/* Hashes the chunk bytes in [4096, end) as far as they are stored. */
+static int hash_all(struct hashing *h, uint64_t end)
+{
 	uint8_t *buf = malloc(GET_BUF_SIZE);
-	int64_t n;
+	uint64_t off = ZFD_SEAL_HDR_SIZE;
 	size_t want;
+	int64_t n;
 	int rc = 0;
 
-	if (!d || !buf) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	zfd_digest_update(d, s->raw, ZFD_SEAL_OFF_FIXED_END);
+	if (!buf)
+		return -ENOMEM;
 	while (off < end) {
 		want = end - off < GET_BUF_SIZE ? (size_t)(end - off)
 						: GET_BUF_SIZE;
-		n = s->f.read(s->f.arg, buf, want, off);
+		n = hash_read(h, buf, want, off);
 		if (n < 0) {
 			rc = (int)n;
-			goto out_free;
+			break;
 		}
-		if ((size_t)n < want) {
-			rc = -ENODATA;
-			goto out_free;
-		}
-		zfd_digest_update(d, buf, want);
-		off += want;
+		off += (uint64_t)n;
+		if ((size_t)n < want)
+			break;
 	}
-	zfd_digest_string(d, out, out_len);
-out_free:
 	free(buf);
-	zfd_digest_free(d);
 	return rc;
 }
 
@@ -349,70 +510,97 @@ static int discard(void *arg, uint64_t off, const void *data, size_t len)
 	return 0;
 }
 
+static void tape_load_manifest(struct sealed *s);
+
 int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 {
+	struct hashing h = { .next = ZFD_SEAL_HDR_SIZE };
 	char digest[ZFD_DIGEST_STRLEN];
-	struct zfd_seal_result res;
-	struct zfd_seal_r *r;
+	struct zfd_seal_result res = { 0 };
+	struct zfd_seal_r *r = NULL;
 	const char *want, *mst;
-	uint64_t bytes;
+	uint64_t bytes = UINT64_MAX, end;
 	struct sealed s;
 	int rc, ret = 1;
 
 	rc = sealed_open(spec, &s);
 	if (rc)
 		return rc == -ENODEV ? -ENODEV : 1;
-	if (!s.man_text) {
-		get_err("%s: sealed dump (key %s), manifest missing: the digest "
-			"cannot be checked", spec, s.fp);
+	h.s = &s;
+	h.d = zfd_digest_new();
+	if (!h.d) {
+		get_err("%s: out of memory", spec);
 		goto out_close;
 	}
-	if (!s.man_ok) {
-		get_err("%s: manifest malformed (%s): %s", spec, s.man_where,
-			s.man_why);
+	zfd_digest_update(h.d, s.raw, ZFD_SEAL_OFF_FIXED_END);
+	if (!s.tape) {
+		/* the manifest names how many bytes the digest covers */
+		if (!s.man_text) {
+			get_err("%s: sealed dump (key %s), manifest missing: the "
+				"digest cannot be checked", spec, s.fp);
+			goto out_close;
+		}
+		if (!s.man_ok) {
+			get_err("%s: manifest malformed (%s): %s", spec,
+				s.man_where, s.man_why);
+			goto out_close;
+		}
+		if (zfd_manifest_get_u64(&s.man, "sealed_bytes", &bytes)) {
+			get_err("%s: manifest has no sealed_bytes: not a sealed "
+				"dump's manifest", spec);
+			goto out_close;
+		}
+		if (bytes > s.size - ZFD_SEAL_HDR_SIZE) {
+			get_err("%s: sealed data ends after %" PRIu64 " of %"
+				PRIu64 " bytes the manifest names", spec,
+				s.size - ZFD_SEAL_HDR_SIZE, bytes);
+			goto out_close;
+		}
+	}
+	end = bytes == UINT64_MAX ? UINT64_MAX : ZFD_SEAL_HDR_SIZE + bytes;
+	if (keyfile) {
+		if (open_reader(&s, keyfile, &r))
+			goto out_close;
+		rc = zfd_seal_r_stream(r, end, hash_read, &h, discard, NULL,
+				       &res);
+	} else {
+		rc = hash_all(&h, end);
+	}
+	if (rc) {
+		get_err("%s: read failed after %" PRIu64 " sealed bytes: %s",
+			spec, h.hashed, strerror(-rc));
 		goto out_close;
 	}
+	if (s.tape)
+		tape_load_manifest(&s);
+	if (keyfile && res.end != ZFD_SEAL_END_FINAL) {
+		get_err("%s: %s%s; %" PRIu64 " plaintext bytes in %" PRIu64
+			" chunks authenticated", spec,
+			res.end == ZFD_SEAL_END_CUT ? "incomplete: " : "",
+			res.why, res.plain, res.chunks);
+		goto out_close;
+	}
+	if (!s.man_text || !s.man_ok) {
+		get_err("%s: sealed dump (key %s), manifest %s: the digest "
+			"cannot be checked", spec, s.fp,
+			s.man_text ? "malformed" : "missing");
+		goto out_close;
+	}
+	if (s.tape && (zfd_manifest_get_u64(&s.man, "sealed_bytes", &bytes) ||
+		       bytes != h.hashed)) {
+		get_err("%s: %" PRIu64 " sealed bytes on tape, the manifest "
+			"names %s", spec, h.hashed,
+			zfd_manifest_get(&s.man, "sealed_bytes") ?
+			zfd_manifest_get(&s.man, "sealed_bytes") : "none");
+		goto out_close;
+	}
+	zfd_digest_string(h.d, digest, sizeof(digest));
 	want = zfd_manifest_get(&s.man, "digest");
 	mst = zfd_manifest_get(&s.man, "status");
-	if (zfd_manifest_get_u64(&s.man, "sealed_bytes", &bytes)) {
-		get_err("%s: manifest has no sealed_bytes: not a sealed dump's "
-			"manifest", spec);
-		goto out_close;
-	}
-	if (bytes > s.size - ZFD_SEAL_HDR_SIZE) {
-		get_err("%s: sealed data ends after %" PRIu64 " of %" PRIu64
-			" bytes the manifest names", spec,
-			s.size - ZFD_SEAL_HDR_SIZE, bytes);
-		goto out_close;
-	}
-	rc = stored_digest(&s, bytes, digest, sizeof(digest));
-	if (rc) {
-		get_err("%s: read failed: %s", spec, strerror(-rc));
-		goto out_close;
-	}
 	if (!want || strcmp(want, digest) != 0) {
 		get_err("%s: digest mismatch: computed %s, manifest has %s",
 			spec, digest, want ? want : "none");
 		goto out_close;
-	}
-	if (keyfile) {
-		if (open_reader(&s, keyfile, &r))
-			goto out_close;
-		rc = zfd_seal_r_stream(r, ZFD_SEAL_HDR_SIZE + bytes, fd_read, &s,
-				       discard, NULL, &res);
-		zfd_seal_r_free(r);
-		if (rc) {
-			get_err("%s: read failed: %s", spec, strerror(-rc));
-			goto out_close;
-		}
-		if (res.end != ZFD_SEAL_END_FINAL) {
-			get_err("%s: %s%s; %" PRIu64 " plaintext bytes in %"
-				PRIu64 " chunks authenticated",
-				spec, res.end == ZFD_SEAL_END_CUT ?
-				"incomplete: " : "", res.why, res.plain,
-				res.chunks);
-			goto out_close;
-		}
 	}
 	if (!mst || strcmp(mst, "complete") != 0) {
 		get_err("%s: %s; digest of the %" PRIu64 " sealed bytes ok",
@@ -432,6 +620,8 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 	}
 	ret = 0;
 out_close:
+	zfd_seal_r_free(r);
+	zfd_digest_free(h.d);
 	sealed_close(&s);
 	return ret;
 }

@@ -131,6 +131,41 @@ EOF2
 	[ $n -ge $((GOOD + 4096 - 65536)) ] || fail "only $n bytes decrypted"
 	cmp -n $n "$T/inc" "$IMG" || fail "incomplete sealed dump decrypts to other bytes"
 done
+note "tape (simulated drive, saved as AWSTAPE): end record and manifest file kept"
+FEED="$TEST_WRAPPER $ZFD_BUILD/tests/unit/test_tape_feed"
+$FEED dump --sim --aws "$T/plain.aws" "$IMG" >/dev/null 2>&1 || fail "plain tape dump"
+expect_rc 0 $GET copy "$T/plain.aws" "$T/ref"
+expect_rc 0 $GET copy -f elf "$T/plain.aws" "$T/ref.elf"
+expect_rc 0 $FEED dump --sim --encrypt "$T/k.pub" --aws "$T/tape.aws" "$IMG"
+expect_err "sealed to key $FP"
+check_sealed "$T/tape.aws"
+expect_rc 0 $GET info "$T/tape.aws"
+expect_out '^Header state: +not recorded \(stream\)$'
+expect_out '^Manifest: +tape file 2 \(manifest\)$'
+no_plaintext "$T/tape.aws"
+# the record before the filemark is the 16-byte end record
+python3 - "$T/tape.aws" <<'PY' || fail "tape layout"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+recs, pos = [], 0
+while pos < len(d):
+    n, prev, fl, _ = struct.unpack_from('<HHBB', d, pos); pos += 6
+    recs.append(None if fl & 0x40 else d[pos:pos + n]); pos += 0 if fl & 0x40 else n
+fm = recs.index(None)
+assert recs[0][:8] == b'ZFDSEAL1' and len(recs[0]) == 4096, 'record 1'
+assert len(recs[fm - 1]) == 16 and recs[fm - 1][:8] == b'DUMP_END', 'end record'
+assert recs[fm + 1].startswith(b'zfcpdump-info 1\n') and recs[fm + 2] is None, 'manifest file'
+PY
+note "tape full: incomplete, the sealed part decrypts"
+expect_rc 1 $FEED dump --sim --sim-capacity 6M --encrypt "$T/k.pub" --aws "$T/full.aws" "$IMG"
+expect_err "tape full after"
+expect_rc 1 $GET verify --key "$T/k.key" "$T/full.aws"
+expect_err "incomplete: sealed data ends"
+expect_rc 0 $GET copy --key "$T/k.key" "$T/full.aws" "$T/inc"
+n=$(stat -c %s "$T/inc")
+[ $n -ge $(( (5 << 20) )) ] || fail "only $n bytes decrypted from the full tape"
+cmp -n $n "$T/inc" "$IMG" || fail "full tape decrypts to other bytes"
+
 echo 'sinks = ( { type = "extfs"; device = "x"; format = "elf"; encrypt = { recipient = "'"$T/k.pub"'"; }; } );' >"$T/elf.conf"
 expect_rc 2 zfd_raw -c "$T/elf.conf" -s "file:$IMG" -n
 expect_err "'encrypt' seals format \"s390\" on this sink, not \"elf\""

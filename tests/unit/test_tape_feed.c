@@ -8,7 +8,9 @@
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
  *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]]
- *			 [--synthetic SIZE] [IMAGE]
+ *			 [--synthetic SIZE] [--encrypt PUB] [--aws OUT] [IMAGE]
+ *	--encrypt: encrypt = { recipient = PUB; } for the sink;
+ *	--aws: the simulated tape saved as an AWSTAPE image (zfcpdump-get)
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
  */
 #include <errno.h>
@@ -167,6 +169,37 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The simulated tape's records and filemarks as an AWSTAPE image. */
+static int save_aws(const struct tape_sim *sim, const char *path)
+{
+	uint16_t prev = 0;
+	uint8_t h[6];
+	FILE *f;
+	size_t i;
+
+	f = fopen(path, "wb");
+	if (!f)
+		return -errno;
+	for (i = 0; i < sim->nr; i++) {
+		const struct tape_sim_rec *r = &sim->recs[i];
+		uint16_t len = r->filemark ? 0 : (uint16_t)r->len;
+
+		if (!r->filemark && (r->len > 65535 || !r->data)) {
+			fclose(f);
+			return -EINVAL;
+		}
+		zfd_put_le16(h, len);
+		zfd_put_le16(h + 2, prev);
+		h[4] = r->filemark ? 0x40 : 0xa0;
+		h[5] = 0;
+		fwrite(h, 1, sizeof(h), f);
+		if (!r->filemark)
+			fwrite(r->data, 1, r->len, f);
+		prev = len;
+	}
+	return fclose(f) ? -EIO : 0;
+}
+
 static int dump(int argc, char **argv)
 {
 	const struct zfd_sink *sink = &zfd_sink_entry;
@@ -175,7 +208,7 @@ static int dump(int argc, char **argv)
 				 .verbosity = 1 };
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
-	const char *opts = NULL, *image = NULL;
+	const char *opts = NULL, *image = NULL, *pub = NULL, *aws = NULL;
 	uint64_t synthetic = 0, sim_cap = 0, max_mem, off, zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
@@ -192,6 +225,10 @@ static int dump(int argc, char **argv)
 			opts = argv[++i];
 		else if (!strcmp(argv[i], "--sim"))
 			sim = tape_sim_new();
+		else if (!strcmp(argv[i], "--encrypt") && i + 1 < argc)
+			pub = argv[++i];
+		else if (!strcmp(argv[i], "--aws") && i + 1 < argc)
+			aws = argv[++i];
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &sim_cap);
 		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
@@ -207,8 +244,12 @@ static int dump(int argc, char **argv)
 		fprintf(stderr, "dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
 		return 2;
 	}
+	if (aws && !sim) {
+		fprintf(stderr, "dump: --aws needs --sim\n");
+		return 2;
+	}
 	if (sim) {
-		sim->keep_data = false;
+		sim->keep_data = aws != NULL;
 		if (sim_cap)
 			sim->capacity = sim_cap;
 		tape_sim_current = sim;
@@ -238,8 +279,23 @@ static int dump(int argc, char **argv)
 	info.started = time(NULL);
 
 	config_init(&cfg);
-	if (parse_opts(&cfg, opts, &grp) ||
-	    sink->configure(&host, grp, &ctx)) {
+	if (parse_opts(&cfg, opts, &grp)) {
+		ret = 2;
+		goto out;
+	}
+	if (pub) {
+		config_setting_t *e = config_setting_add(grp, "encrypt",
+							 CONFIG_TYPE_GROUP);
+		config_setting_t *r = e ? config_setting_add(e, "recipient",
+							     CONFIG_TYPE_STRING)
+					: NULL;
+
+		if (!r || config_setting_set_string(r, pub) != CONFIG_TRUE) {
+			ret = 2;
+			goto out;
+		}
+	}
+	if (sink->configure(&host, grp, &ctx)) {
 		ret = 2;
 		goto out;
 	}
@@ -301,6 +357,10 @@ static int dump(int argc, char **argv)
 	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete", rc);
 	if (sim)
 		printf("sim: %zu records and filemarks\n", sim->nr);
+	if (aws && save_aws(sim, aws)) {
+		fprintf(stderr, "dump: cannot save %s\n", aws);
+		rc = -EIO;
+	}
 	ret = (rc || res.status != ZFD_STATUS_COMPLETE) ? 1 : 0;
 out:
 	if (ctx)
