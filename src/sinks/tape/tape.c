@@ -800,7 +800,7 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 {
 	struct tape_ctx *ctx = priv;
 	struct zfd_result mine = *res;
-	uint64_t mem_done = ctx->mem_written;
+	uint64_t mem_done = 0;		/* memory bytes safely on tape */
 	int rc = 0, rc2;
 
 	if (ctx->sealer) {
@@ -820,6 +820,8 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		rc = tape_put_record(ctx, ctx->rec, ctx->rec_len);
 		ctx->rec_len = 0;
 	}
+	if (!ctx->sealer)
+		mem_done = ctx->mem_written;
 	if (res->status != ZFD_STATUS_INCOMPLETE &&
 	    (rc || ctx->broken || mem_done != info->mem_size)) {
 		/* The core thinks the pass worked; the tape disagrees. */
