@@ -34,6 +34,11 @@
  * sink reports one plain line through host->log(); it never exits, never
  * writes to stdout/stderr itself, and never kills the process.
  *
+ * Formats: in ABI 1 a sink receives the s390 header and the memory and
+ * writes a format itself (s390; extfs also elf). The dump model and the
+ * format layer that will hand sinks plain bytes at offsets (ABI 2) are
+ * described in doc/formats.md of the source tree.
+ *
  * ABI history:
  *	1	2026-11: first version.
  */

@@ -121,17 +121,27 @@ int get_cmd_copy(int argc, char **argv)
 			unlink(tmp);
 		return 1;
 	}
+	if (out.ops == &get_out_s390_ops && in->hdr.arch != ZFD_S390_ARCH_S390 &&
+	    in->hdr.arch != ZFD_S390_ARCH_S390X) {
+		char arch[32];
+
+		get_err("%s: a%s %s dump cannot be written in the s390 format "
+			"(s390 dumps only); use -f elf", orig,
+			in->dump.kernel[0] ? " Linux" : "n",
+			zfd_dump_arch(&in->dump, arch, sizeof(arch)));
+		goto out_close_in;
+	}
 
 	st = get_in_status(in, reason, sizeof(reason));
 	if (in->end != GET_END_UNKNOWN && st != GET_ST_COMPLETE &&
 	    st != GET_ST_TRUNCATED) {
 		if (out.ops == &get_out_elf_ops && !force) {
 			get_err("%s: %s; an ELF core would hide that, "
-				"use --force to convert it anyway", dump, reason);
+				"use --force to convert it anyway", orig, reason);
 			goto out_close_in;
 		}
 		get_warn("%s: copying a dump that is not complete: %s",
-			 dump, reason);
+			 orig, reason);
 	}
 
 	out.name = oname;
@@ -173,13 +183,13 @@ int get_cmd_copy(int argc, char **argv)
 	}
 	st = get_in_status(in, reason, sizeof(reason));
 	if (st == GET_ST_CORRUPT) {
-		get_err("%s: %s", dump, reason);
+		get_err("%s: %s", orig, reason);
 		goto out_remove;
 	}
 	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
 	    out.ops == &get_out_elf_ops && !force) {
 		get_err("%s: %s; an ELF core would hide that, use --force "
-			"to convert it anyway", dump, reason);
+			"to convert it anyway", orig, reason);
 		goto out_remove;
 	}
 	if (out.ops == &get_out_s390_ops && in->man_text &&

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "get.h"
+#include "util.h"
 
 static const char *arch_name(uint32_t arch)
 {
@@ -20,8 +22,24 @@ static const char *arch_name(uint32_t arch)
 	}
 }
 
+/* The architecture: the dump model's where the input has one. */
+static const char *dump_arch(const struct get_in *in, char *buf, size_t len)
+{
+	if (in->dump.machine)
+		return zfd_dump_arch(&in->dump, buf, len);
+	return arch_name(in->hdr.arch);
+}
+
+static bool is_s390(const struct get_in *in)
+{
+	return in->hdr.arch == ZFD_S390_ARCH_S390 ||
+	       in->hdr.arch == ZFD_S390_ARCH_S390X;
+}
+
 static unsigned int cpu_count(const struct get_in *in)
 {
+	if (in->dump.machine && !is_s390(in))
+		return (unsigned int)ZFD_MIN(in->dump.nr_cpus, (size_t)UINT_MAX);
 	return in->hdr.cpu_cnt > ZFD_S390_MAX_CPUS ? ZFD_S390_MAX_CPUS
 						    : in->hdr.cpu_cnt;
 }
@@ -29,7 +47,7 @@ static unsigned int cpu_count(const struct get_in *in)
 static void print_human(const struct get_in *in, enum get_status st,
 			const char *reason)
 {
-	char created[32], ended[32];
+	char created[32], ended[32], arch[32], crashed[40];
 	unsigned int i;
 	size_t k;
 
@@ -38,16 +56,26 @@ static void print_human(const struct get_in *in, enum get_status st,
 		    sizeof(ended));
 	printf("Dump:          %s\n", in->name);
 	printf("Input:         %s\n", in->ops->kind);
-	printf("Format:        %s (s390 header version %" PRIu32 ")\n",
-	       in->format, in->hdr.version);
+	if (is_s390(in))
+		printf("Format:        %s (s390 header version %" PRIu32 ")\n",
+		       in->format, in->hdr.version);
+	else
+		printf("Format:        %s\n", in->format);
 	printf("Status:        %s%s%s\n", get_status_name(st),
 	       reason[0] ? ": " : "", reason);
 	printf("Created:       %s\n", created);
 	printf("Ended:         %s\n", ended);
-	printf("CPU id:        0x%016" PRIx64 "\n", in->hdr.cpu_id);
-	printf("Arch:          %s\n", arch_name(in->hdr.arch));
+	if (is_s390(in))
+		printf("CPU id:        0x%016" PRIx64 "\n", in->hdr.cpu_id);
+	printf("Arch:          %s\n", dump_arch(in, arch, sizeof(arch)));
+	if (in->dump.kernel[0])
+		printf("Kernel:        %s\n", in->dump.kernel);
+	if (in->dump.crash_time) {
+		zfd_format_utc(in->dump.crash_time, crashed, sizeof(crashed));
+		printf("Crashed:       %s\n", crashed);
+	}
 	printf("CPUs:          %u\n", cpu_count(in));
-	for (i = 0; i < cpu_count(in); i++)
+	for (i = 0; is_s390(in) && i < cpu_count(in); i++)
 		printf("  CPU %-3u      prefix 0x%08" PRIx32 "\n", i,
 		       in->hdr.lc_vec[i]);
 	printf("Memory size:   %" PRIu64 " bytes (%.1f MiB)\n",
@@ -105,10 +133,16 @@ static void print_json(const struct get_in *in, enum get_status st,
 	json_str("ended", buf, true);
 	snprintf(buf, sizeof(buf), "0x%016" PRIx64, in->hdr.cpu_id);
 	json_str("cpu_id", buf, true);
-	json_str("arch", arch_name(in->hdr.arch), true);
+	json_str("arch", dump_arch(in, buf, sizeof(buf)), true);
+	json_str("kernel", in->dump.kernel, true);
+	if (in->dump.crash_time)
+		zfd_format_utc(in->dump.crash_time, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	json_str("crashed", buf, true);
 	json_u64("cpu_count", cpu_count(in), true);
 	printf("  \"prefixes\": [");
-	for (i = 0; i < cpu_count(in); i++)
+	for (i = 0; is_s390(in) && i < cpu_count(in); i++)
 		printf("%s%" PRIu32, i ? ", " : "", in->hdr.lc_vec[i]);
 	printf("],\n");
 	json_u64("mem_size", in->hdr.mem_size, true);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dump.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 
@@ -71,7 +72,14 @@ struct get_in {
 	const char *format;		/* "s390" or "elf" */
 
 	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
+	/*
+	 * The s390 header; for an ELF core of another architecture only
+	 * its memory fields (mem_size, mem_end, num_pages, page_size,
+	 * cpu_cnt) are set and arch is 0: dump says what the dump is.
+	 */
 	struct zfd_s390_hdr hdr;
+	/* the dump model (ELF inputs: architecture, kernel, CPUs, notes) */
+	struct zfd_dump dump;
 
 	/* memory bytes present behind the header (UINT64_MAX: unknown) */
 	uint64_t mem_avail;

@@ -71,6 +71,8 @@ static void patch_save_areas(struct get_in *in, uint64_t off, uint8_t *buf,
 	uint64_t s, from, to;
 	size_t c;
 
+	if (!e->info->s390x)
+		return;	/* registers only in the notes: memory as it is */
 	for (c = 0; c < e->info->nr_cpus && c < in->hdr.cpu_cnt; c++) {
 		s = sa_off(in, c);
 		if (s == UINT64_MAX || s >= off + len || s + sizeof(sa) <= off)
@@ -254,14 +256,35 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		snprintf(why, why_len, "%s", sub);
 		goto out_close;
 	}
-	rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
-	if (rc) {
-		snprintf(why, why_len, "ELF core, but %s", sub);
-		rc = -ENODEV;
+	rc = zfd_dump_from_elf(&in->dump, e->info);
+	if (rc)
 		goto out_close;
+	if (e->info->s390x) {
+		rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
+		if (rc) {
+			snprintf(why, why_len, "ELF core, but %s", sub);
+			rc = -ENODEV;
+			goto out_close;
+		}
+	} else {
+		/* any other architecture: the memory fields only (get.h) */
+		memset(&in->hdr, 0, sizeof(in->hdr));
+		in->hdr.hdr_size = ZFD_S390_HDR_SIZE;
+		in->hdr.page_size = ZFD_S390_PAGE_SIZE;
+		in->hdr.mem_size = in->dump.mem_size;
+		in->hdr.mem_end = in->dump.mem_size;
+		in->hdr.mem_size_real = in->dump.mem_size;
+		in->hdr.num_pages = (uint32_t)ZFD_MIN(in->dump.mem_size /
+						      ZFD_S390_PAGE_SIZE,
+						      (uint64_t)UINT32_MAX);
+		in->hdr.cpu_cnt = (uint16_t)ZFD_MIN(in->dump.nr_cpus,
+						    (size_t)ZFD_S390_MAX_CPUS);
+		in->hdr.real_cpu_cnt = in->hdr.cpu_cnt;
 	}
-	/* the file's time stands in for the dump times the core lacks */
-	in->hdr.tod = zfd_tod_from_unix(e->file.mtime, 0);
+	/* the crash time, else the file's time, stands in for the dump
+	 * times the core lacks */
+	in->hdr.tod = zfd_tod_from_unix(in->dump.crash_time ?
+					in->dump.crash_time : e->file.mtime, 0);
 	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
 	in->ranges = calloc(e->info->nr_loads ? e->info->nr_loads : 1,
 			    sizeof(*in->ranges));

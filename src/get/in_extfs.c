@@ -665,6 +665,7 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 		in.ops->close(&in);
 	free(in.man_text);
 	free(in.ranges);
+	zfd_dump_free(&in.dump);
 }
 
 int get_cmd_list(int argc, char **argv)

@@ -256,5 +256,6 @@ void get_in_close(struct get_in *in)
 		in->ops->close(in);
 	free(in->man_text);
 	free(in->ranges);
+	zfd_dump_free(&in->dump);
 	free(in);
 }

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Output: an ELF64 core (EM_S390, big-endian), written with the shared
+ * Output: an ELF core.
+ *
+ * An ELF core of another architecture (x86_64, ...) is written through the
+ * elf format of src/lib/format.h: its notes unchanged, every PT_LOAD with
+ * its own addresses, the memory packed; everything in the prologue is
+ * known up front, so it is written first (pipes work).
+ *
+ * s390 dumps: an ELF64 core (EM_S390, big-endian), written with the shared
  * writer of src/lib/fmt_elf: one PT_LOAD per memory chunk, per CPU the
  * NT_PRSTATUS, NT_PRFPREG, NT_S390_TIMER/TODCMP/TODPREG/CTRS/PREFIX notes
  * from the save area in its prefix page. Memory byte X goes to file
@@ -14,10 +21,12 @@
 #include <stdlib.h>
 
 #include "fmt_elf.h"
+#include "format.h"
 #include "get.h"
 #include "util.h"
 
 struct elf_out {
+	struct zfd_format *fmt;		/* other architectures */
 	struct zfd_elf_writer *w;
 	bool collected;		/* save areas read before the memory */
 	bool prologue_done;
@@ -46,6 +55,34 @@ static int write_prologue(struct get_out *out)
 	return rc;
 }
 
+/* Any architecture but s390: the format layer's packed ELF core. */
+static int begin_model(struct get_out *out, struct get_in *in, uint64_t mem)
+{
+	struct elf_out *e = out->priv;
+	char why[GET_WHY_LEN];
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	rc = zfd_format_new(&e->fmt, ZFD_FORMAT_ELF, &in->dump, NULL,
+			    ZFD_ALIGN_UP(mem, (uint64_t)ZFD_PAGE_SIZE), why,
+			    sizeof(why));
+	if (rc) {
+		get_err("%s: cannot write an ELF core: %s", in->name, why);
+		return rc;
+	}
+	out->mem_base = 0;
+	n = zfd_format_prologue_len(e->fmt);
+	buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	zfd_format_prologue(e->fmt, buf, true);
+	rc = get_out_write(out, 0, buf, n);
+	free(buf);
+	e->prologue_done = true;
+	return rc;
+}
+
 static int begin(struct get_out *out, struct get_in *in)
 {
 	struct zfd_range *chunks;
@@ -64,6 +101,11 @@ static int begin(struct get_out *out, struct get_in *in)
 		return -ENOMEM;
 	}
 	out->priv = e;
+	if (in->hdr.arch != ZFD_S390_ARCH_S390 &&
+	    in->hdr.arch != ZFD_S390_ARCH_S390X && in->dump.machine) {
+		free(chunks);
+		return begin_model(out, in, mem);
+	}
 	for (i = 0; i < in->nr_ranges; i++) {
 		chunks[i].start = in->ranges[i].start - in->hdr.mem_start;
 		chunks[i].size = in->ranges[i].size;
@@ -101,6 +143,7 @@ static int elf_begin(struct get_out *out, struct get_in *in)
 
 	e = out->priv;
 	if (rc && e) {
+		zfd_format_free(e->fmt);
 		zfd_elf_writer_free(e->w);
 		free(e);
 		out->priv = NULL;
@@ -113,6 +156,27 @@ static int elf_mem(void *arg, uint64_t off, const void *data, size_t len)
 	struct get_out *out = arg;
 	struct elf_out *e = out->priv;
 
+	if (e->fmt) {
+		/* stored where the format puts it; holes are not stored */
+		const uint8_t *p = data;
+		uint64_t foff, n;
+		size_t done = 0;
+		int rc;
+
+		while (done < len) {
+			bool stored = zfd_format_map(e->fmt, off + done, &foff, &n);
+
+			n = ZFD_MIN(n, (uint64_t)(len - done));
+			if (stored) {
+				rc = get_out_write_mem(out, foff, p ? p + done : NULL,
+						       (size_t)n);
+				if (rc)
+					return rc;
+			}
+			done += (size_t)n;
+		}
+		return 0;
+	}
 	if (data && !e->collected)
 		zfd_elf_writer_feed(e->w, off, data, len);
 	return get_out_write_mem(out, off, data, len);
@@ -127,6 +191,13 @@ static int elf_end(struct get_out *out, struct get_in *in)
 
 	if (!e)
 		return -EINVAL;
+	if (e->fmt) {
+		rc = get_out_finish(out, zfd_format_size(e->fmt));
+		zfd_format_free(e->fmt);
+		free(e);
+		out->priv = NULL;
+		return rc;
+	}
 	missing = zfd_elf_writer_cpus_missing(e->w);
 	if (missing)
 		get_warn("%s: %u of %u CPUs have no save area in the dumped "
