@@ -370,38 +370,70 @@ out_free:
 	return rc;
 }
 
-static int push(struct zfd_seal_w *w, uint8_t tag, zfd_seal_out_fn fn,
-		void *arg)
+/* One chunk of mlen bytes from m into c; returns the ciphertext length. */
+static int seal_chunk(struct zfd_seal_w *w, const uint8_t *m, size_t mlen,
+		      uint8_t tag, uint8_t *c, size_t *clen)
 {
-	unsigned long long clen;
-	int rc;
+	unsigned long long n;
 
 	/* the fixed header part is the additional data of every chunk */
-	if (crypto_secretstream_xchacha20poly1305_push(&w->st, w->cbuf, &clen,
-						       w->buf, w->fill, w->raw,
+	if (crypto_secretstream_xchacha20poly1305_push(&w->st, c, &n, m, mlen,
+						       w->raw,
 						       ZFD_SEAL_OFF_FIXED_END,
 						       tag))
 		return -EIO;
-	rc = fn(arg, w->off, w->cbuf, (size_t)clen);
-	if (rc)
-		return rc;
-	w->off += clen;
-	w->plain += w->fill;
-	w->fill = 0;
+	*clen = (size_t)n;
 	return 0;
 }
 
-int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
-		     zfd_seal_out_fn fn, void *arg)
+/*
+ * Emits one chunk (from m, or from the buffer when m is NULL) through
+ * either fn (a copy out of w->cbuf) or the direct callbacks.
+ */
+static int emit(struct zfd_seal_w *w, const uint8_t *m, size_t mlen,
+		uint8_t tag, zfd_seal_out_fn fn,
+		const struct zfd_seal_direct *d, void *arg)
 {
+	uint8_t *c = d ? d->room(arg) : w->cbuf;
+	size_t clen;
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	rc = seal_chunk(w, m ? m : w->buf, m ? mlen : w->fill, tag, c, &clen);
+	if (!rc)
+		rc = d ? d->done(arg, w->off, clen) : fn(arg, w->off, c, clen);
+	if (rc)
+		return rc;
+	w->off += clen;
+	w->plain += m ? mlen : w->fill;
+	if (!m)
+		w->fill = 0;
+	return 0;
+}
+
+static int write_any(struct zfd_seal_w *w, const void *data, size_t len,
+		     zfd_seal_out_fn fn, const struct zfd_seal_direct *d,
+		     void *arg)
+{
+	const uint8_t msg = crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
 	const uint8_t *p = data;
-	size_t n;
+	size_t cs = w->h.chunk_size, n;
 	int rc;
 
 	if (w->done)
 		return -EINVAL;
 	while (len) {
-		n = w->h.chunk_size - w->fill;
+		/* whole chunks straight from the caller's memory */
+		if (d && !w->fill && len >= cs) {
+			rc = emit(w, p, cs, msg, fn, d, arg);
+			if (rc)
+				return rc;
+			p += cs;
+			len -= cs;
+			continue;
+		}
+		n = cs - w->fill;
 		if (n > len)
 			n = len;
 		memcpy(w->buf + w->fill, p, n);
@@ -409,9 +441,8 @@ int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 		p += n;
 		len -= n;
 		/* a full chunk goes out at once: it survives a later cut */
-		if (w->fill == w->h.chunk_size) {
-			rc = push(w, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
-				  fn, arg);
+		if (w->fill == cs) {
+			rc = emit(w, NULL, 0, msg, fn, d, arg);
 			if (rc)
 				return rc;
 		}
@@ -419,18 +450,44 @@ int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 	return 0;
 }
 
-int zfd_seal_w_final(struct zfd_seal_w *w, zfd_seal_out_fn fn, void *arg)
+static int final_any(struct zfd_seal_w *w, zfd_seal_out_fn fn,
+		     const struct zfd_seal_direct *d, void *arg)
 {
 	int rc;
 
 	if (w->done)
 		return -EINVAL;
-	rc = push(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL, fn, arg);
+	rc = emit(w, NULL, 0, crypto_secretstream_xchacha20poly1305_TAG_FINAL,
+		  fn, d, arg);
 	if (rc)
 		return rc;
 	w->done = true;
 	w->h.state = ZFD_SEAL_ST_FINAL;
 	return 0;
+}
+
+int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
+		     zfd_seal_out_fn fn, void *arg)
+{
+	return write_any(w, data, len, fn, NULL, arg);
+}
+
+int zfd_seal_w_final(struct zfd_seal_w *w, zfd_seal_out_fn fn, void *arg)
+{
+	return final_any(w, fn, NULL, arg);
+}
+
+int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data,
+			    size_t len, const struct zfd_seal_direct *d,
+			    void *arg)
+{
+	return write_any(w, data, len, NULL, d, arg);
+}
+
+int zfd_seal_w_final_direct(struct zfd_seal_w *w,
+			    const struct zfd_seal_direct *d, void *arg)
+{
+	return final_any(w, NULL, d, arg);
 }
 
 void zfd_seal_w_cut(struct zfd_seal_w *w)

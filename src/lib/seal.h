@@ -140,6 +140,21 @@ int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 		     zfd_seal_out_fn fn, void *arg);
 /* Writes the buffered rest as the FINAL chunk. */
 int zfd_seal_w_final(struct zfd_seal_w *w, zfd_seal_out_fn fn, void *arg);
+/*
+ * The same without copies: each chunk is encrypted straight into
+ * room(arg) (chunk_size + ZFD_SEAL_ABYTES bytes of the caller's memory),
+ * whole chunks straight from data; done(arg, off, len) then reports the
+ * len ciphertext bytes at envelope offset off written there.
+ */
+struct zfd_seal_direct {
+	uint8_t *(*room)(void *arg);
+	int (*done)(void *arg, uint64_t off, size_t len);
+};
+int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data,
+			    size_t len, const struct zfd_seal_direct *d,
+			    void *arg);
+int zfd_seal_w_final_direct(struct zfd_seal_w *w,
+			    const struct zfd_seal_direct *d, void *arg);
 /* Marks the envelope cut (the dump stops here, no final chunk). */
 void zfd_seal_w_cut(struct zfd_seal_w *w);
 const uint8_t *zfd_seal_w_hdr(struct zfd_seal_w *w);

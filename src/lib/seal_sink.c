@@ -69,7 +69,7 @@ struct zfd_sealer {
 	struct zfd_seal_w *w;
 	zfd_seal_out_fn store;
 	void *arg;
-	uint8_t *stage;			/* ZFD_SEALER_STAGE, aligned */
+	uint8_t *stage;			/* STAGE_CAP, aligned */
 	uint64_t stage_off;		/* envelope offset of stage[0] */
 	size_t fill;
 	unsigned int pad;
@@ -77,35 +77,46 @@ struct zfd_sealer {
 	int err;
 };
 
-/* Ciphertext from the writer: staged, stored in whole pages. */
-static int stage_out(void *arg, uint64_t off, const void *data, size_t len)
+/* Room for one more chunk behind the staged bytes. */
+#define STAGE_CAP	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + \
+			 ZFD_SEAL_ABYTES + ZFD_PAGE_SIZE)
+
+/* The writer encrypts each chunk straight into the staging buffer. */
+static uint8_t *stage_room(void *arg)
 {
 	struct zfd_sealer *s = arg;
-	const uint8_t *p = data;
-	size_t n, whole;
+
+	return s->stage + s->fill;
+}
+
+/* Whole pages of the stage to the target; the rest moves to the front. */
+static int stage_store(struct zfd_sealer *s)
+{
+	size_t whole = ZFD_ALIGN_DOWN(s->fill, ZFD_PAGE_SIZE);
 	int rc;
 
-	zfd_digest_update(s->d, data, len);
-	while (len) {
-		n = ZFD_SEALER_STAGE - s->fill;
-		if (n > len)
-			n = len;
-		memcpy(s->stage + s->fill, p, n);
-		s->fill += n;
-		p += n;
-		len -= n;
-		if (s->fill < ZFD_SEALER_STAGE)
-			break;
-		whole = s->fill;
-		rc = s->store(s->arg, s->stage_off, s->stage, whole);
-		if (rc)
-			return rc;
-		s->stage_off += whole;
-		s->fill = 0;
-	}
-	(void)off;
+	rc = s->store(s->arg, s->stage_off, s->stage, whole);
+	if (rc)
+		return rc;
+	memmove(s->stage, s->stage + whole, s->fill - whole);
+	s->fill -= whole;
+	s->stage_off += whole;
 	return 0;
 }
+
+static int stage_done(void *arg, uint64_t off, size_t len)
+{
+	struct zfd_sealer *s = arg;
+
+	zfd_digest_update(s->d, s->stage + s->fill, len);
+	s->fill += len;
+	return s->fill >= ZFD_SEALER_STAGE ? stage_store(s) : 0;
+}
+
+static const struct zfd_seal_direct stage_ops = {
+	.room = stage_room,
+	.done = stage_done,
+};
 
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp)
@@ -123,8 +134,7 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 	s->pad = pad;
 	s->stage_off = ZFD_SEAL_HDR_SIZE;
 	s->d = zfd_digest_new();
-	if (!s->d || posix_memalign((void **)&s->stage, ZFD_ALIGN,
-				    ZFD_SEALER_STAGE)) {
+	if (!s->d || posix_memalign((void **)&s->stage, ZFD_ALIGN, STAGE_CAP)) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -142,7 +152,7 @@ out_free:
 
 int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len)
 {
-	return zfd_seal_w_write(s->w, data, len, stage_out, s);
+	return zfd_seal_w_write_direct(s->w, data, len, &stage_ops, s);
 }
 
 int zfd_sealer_end(struct zfd_sealer *s, bool complete)
@@ -151,7 +161,7 @@ int zfd_sealer_end(struct zfd_sealer *s, bool complete)
 	int rc;
 
 	if (complete) {
-		rc = zfd_seal_w_final(s->w, stage_out, s);
+		rc = zfd_seal_w_final_direct(s->w, &stage_ops, s);
 		if (rc)
 			return rc;
 	} else {

@@ -370,6 +370,62 @@ static void test_wrong_key(void **state)
 	free(m.buf);
 }
 
+/* Direct mode: chunks encrypted in place into the caller's memory. */
+static uint8_t *direct_room(void *arg)
+{
+	struct mem *m = arg;
+
+	if (m->len + CS + 17 > m->cap) {
+		m->cap = (m->len + CS + 17) * 2;
+		m->buf = realloc(m->buf, m->cap);
+		assert_non_null(m->buf);
+	}
+	return m->buf + m->len;
+}
+
+static int direct_done(void *arg, uint64_t off, size_t len)
+{
+	struct mem *m = arg;
+
+	assert_int_equal(off, m->len);
+	m->len += len;
+	return 0;
+}
+
+static void test_direct(void **state)
+{
+	static const struct zfd_seal_direct ops = { direct_room, direct_done };
+	static const size_t steps[] = { 4096, 3 * CS, 1, CS - 1, 2 * CS + 5 };
+	struct zfd_seal_result res;
+	size_t total = 0, k, i;
+	struct zfd_seal_w *w;
+	struct sink s;
+	struct mem m = { 0 };
+	uint8_t *p;
+
+	(void)state;
+	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+		total += steps[k];
+	p = malloc(total);
+	pattern(p, total);
+	assert_int_equal(zfd_seal_w_new(pk, CS, &w), 0);
+	m.len = ZFD_SEAL_HDR_SIZE;
+	direct_room(&m);
+	for (k = 0, i = 0; k < sizeof(steps) / sizeof(steps[0]); i += steps[k++])
+		assert_int_equal(zfd_seal_w_write_direct(w, p + i, steps[k],
+							 &ops, &m), 0);
+	assert_int_equal(zfd_seal_w_final_direct(w, &ops, &m), 0);
+	memcpy(m.buf, zfd_seal_w_hdr(w), ZFD_SEAL_HDR_SIZE);
+	assert_int_equal(m.len, zfd_seal_size(total, CS));
+	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
+	assert_int_equal(res.end, ZFD_SEAL_END_FINAL);
+	check_plain(&s, total);
+	zfd_seal_w_free(w);
+	free(s.buf);
+	free(m.buf);
+	free(p);
+}
+
 static void test_key_files(void **state)
 {
 	char pub[ZFD_SEAL_KEYFILE_MAX], sec[ZFD_SEAL_KEYFILE_MAX], why[128];
@@ -415,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_reordered),
 		cmocka_unit_test(test_header_bound),
 		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_direct),
 		cmocka_unit_test(test_key_files),
 	};
 
