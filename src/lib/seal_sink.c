@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The sealing transform for sinks (seal_sink.h, doc/sealing.md). */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,40 +66,122 @@ void zfd_seal_cfg_free(struct zfd_seal_cfg *sc)
 	sc->on = false;
 }
 
+/*
+ * Two staging buffers: the sink's thread encrypts into one while a worker
+ * thread stores the other, so that the cipher and the I/O overlap (alone,
+ * each takes about as long as a plain dump). The worker only ever calls
+ * store(); the sink sees no store() in flight once zfd_sealer_sync() or
+ * zfd_sealer_end() returned.
+ */
 struct zfd_sealer {
 	struct zfd_seal_w *w;
 	zfd_seal_out_fn store;
 	void *arg;
-	uint8_t *stage;			/* STAGE_CAP, aligned */
-	uint64_t stage_off;		/* envelope offset of stage[0] */
+	uint8_t *stage[2];		/* STAGE_CAP each, aligned */
+	int cur;			/* the one being filled */
+	uint64_t stage_off;		/* envelope offset of stage[cur][0] */
 	size_t fill;
 	unsigned int pad;
 	struct zfd_digest *d;		/* fixed header part + chunks */
-	int err;
+	/* the store worker */
+	bool threaded;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool busy, quit;
+	const uint8_t *job;
+	size_t job_len;
+	uint64_t job_off;
+	int err;			/* first error of the worker */
 };
 
 /* Room for one more chunk behind the staged bytes. */
 #define STAGE_CAP	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + \
 			 ZFD_SEAL_ABYTES + ZFD_PAGE_SIZE)
 
+static void *store_worker(void *arg)
+{
+	struct zfd_sealer *s = arg;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->busy && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->busy)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		rc = s->store(s->arg, s->job_off, s->job, s->job_len);
+		pthread_mutex_lock(&s->mu);
+		if (rc && !s->err)
+			s->err = rc;
+		s->busy = false;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int zfd_sealer_sync(struct zfd_sealer *s)
+{
+	int rc;
+
+	if (!s->threaded)
+		return s->err;
+	pthread_mutex_lock(&s->mu);
+	while (s->busy)
+		pthread_cond_wait(&s->cv, &s->mu);
+	rc = s->err;
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* Stores len bytes of buf at off: by the worker, or here. */
+static int store_async(struct zfd_sealer *s, const uint8_t *buf, size_t len,
+		       uint64_t off)
+{
+	int rc;
+
+	if (!s->threaded) {
+		rc = s->store(s->arg, off, buf, len);
+		if (rc && !s->err)
+			s->err = rc;
+		return rc;
+	}
+	/* waits for the previous job, which used the other buffer */
+	rc = zfd_sealer_sync(s);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	s->job = buf;
+	s->job_len = len;
+	s->job_off = off;
+	s->busy = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
 /* The writer encrypts each chunk straight into the staging buffer. */
 static uint8_t *stage_room(void *arg)
 {
 	struct zfd_sealer *s = arg;
 
-	return s->stage + s->fill;
+	return s->stage[s->cur] + s->fill;
 }
 
-/* Whole pages of the stage to the target; the rest moves to the front. */
+/* Whole pages to the target; the rest starts the other buffer. */
 static int stage_store(struct zfd_sealer *s)
 {
 	size_t whole = ZFD_ALIGN_DOWN(s->fill, ZFD_PAGE_SIZE);
+	uint8_t *full = s->stage[s->cur];
 	int rc;
 
-	rc = s->store(s->arg, s->stage_off, s->stage, whole);
+	rc = store_async(s, full, whole, s->stage_off);
 	if (rc)
 		return rc;
-	memmove(s->stage, s->stage + whole, s->fill - whole);
+	s->cur ^= 1;
+	memcpy(s->stage[s->cur], full + whole, s->fill - whole);
 	s->fill -= whole;
 	s->stage_off += whole;
 	return 0;
@@ -108,7 +191,7 @@ static int stage_done(void *arg, uint64_t off, size_t len)
 {
 	struct zfd_sealer *s = arg;
 
-	zfd_digest_update(s->d, s->stage + s->fill, len);
+	zfd_digest_update(s->d, s->stage[s->cur] + s->fill, len);
 	s->fill += len;
 	return s->fill >= ZFD_SEALER_STAGE ? stage_store(s) : 0;
 }
@@ -134,7 +217,9 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 	s->pad = pad;
 	s->stage_off = ZFD_SEAL_HDR_SIZE;
 	s->d = zfd_digest_new();
-	if (!s->d || posix_memalign((void **)&s->stage, ZFD_ALIGN, STAGE_CAP)) {
+	if (!s->d ||
+	    posix_memalign((void **)&s->stage[0], ZFD_ALIGN, STAGE_CAP) ||
+	    posix_memalign((void **)&s->stage[1], ZFD_ALIGN, STAGE_CAP)) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -142,6 +227,10 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 	if (rc)
 		goto out_free;
 	zfd_digest_update(s->d, zfd_seal_w_hdr(s->w), ZFD_SEAL_OFF_FIXED_END);
+	/* without a worker thread the stores happen inline: slower, still right */
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->threaded = pthread_create(&s->th, NULL, store_worker, s) == 0;
 	*sp = s;
 	return 0;
 
@@ -167,11 +256,12 @@ int zfd_sealer_end(struct zfd_sealer *s, bool complete)
 	} else {
 		zfd_seal_w_cut(s->w);
 	}
-	if (!s->fill)
-		return 0;
+	rc = zfd_sealer_sync(s);
+	if (rc || !s->fill)
+		return rc;
 	len = ZFD_ALIGN_UP(s->fill, s->pad);
-	memset(s->stage + s->fill, 0, len - s->fill);
-	rc = s->store(s->arg, s->stage_off, s->stage, len);
+	memset(s->stage[s->cur] + s->fill, 0, len - s->fill);
+	rc = s->store(s->arg, s->stage_off, s->stage[s->cur], len);
 	if (rc)
 		return rc;
 	s->stage_off += s->fill;
@@ -222,8 +312,22 @@ void zfd_sealer_free(struct zfd_sealer *s)
 {
 	if (!s)
 		return;
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		while (s->busy)
+			pthread_cond_wait(&s->cv, &s->mu);
+		s->quit = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+	}
+	if (s->w) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
 	zfd_seal_w_free(s->w);
 	zfd_digest_free(s->d);
-	free(s->stage);
+	free(s->stage[0]);
+	free(s->stage[1]);
 	free(s);
 }

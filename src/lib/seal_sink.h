@@ -22,8 +22,11 @@
 
 #include "seal.h"
 
-/* Staging: whole pages handed to the store function at once. */
-#define ZFD_SEALER_STAGE	(1u << 20)
+/*
+ * Staging: whole pages handed to the store function at once, from two
+ * buffers of this size; a worker thread stores one while the other fills.
+ */
+#define ZFD_SEALER_STAGE	(512u << 10)
 
 struct zfd_seal_cfg {
 	bool on;
@@ -50,11 +53,19 @@ void zfd_seal_cfg_free(struct zfd_seal_cfg *sc);
 struct zfd_sealer;
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp);
+/*
+ * store() runs in the sealer's worker thread, one call at a time, in
+ * offset order. zfd_sealer_sync() waits until no store() is in flight and
+ * returns its first error: call it before touching the target yourself
+ * (e.g. a filesystem commit) while a pass is open.
+ */
+int zfd_sealer_sync(struct zfd_sealer *s);
 /* The format's bytes, in stream order. */
 int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len);
 /*
  * Ends the envelope: the final chunk when complete, else marks it cut;
- * then stores the staged rest (zero-padded to the pad size).
+ * waits for the worker, then stores the staged rest (zero-padded to the
+ * pad size) itself.
  */
 int zfd_sealer_end(struct zfd_sealer *s, bool complete);
 /* The envelope header as of now (state and sizes filled at the end). */

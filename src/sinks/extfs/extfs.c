@@ -817,7 +817,10 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 	if (extfs_file_commit_due(&x->file) ||
 	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
 		x->commit_mem = x->mem_done;
-		return extfs_file_commit(&x->file, x->host, x->sealed_stored);
+		/* the sealer's worker must not write while we commit */
+		rc = zfd_sealer_sync(x->sealer);
+		return rc ? rc : extfs_file_commit(&x->file, x->host,
+						   x->sealed_stored);
 	}
 	return 0;
 }
