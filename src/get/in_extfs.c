@@ -22,6 +22,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "get.h"
+#include "seal.h"
 #include "util.h"
 
 #define INFO_MAX	(64u << 10)
@@ -629,7 +630,24 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 		snprintf(reason, sizeof(reason), "dump file missing");
 	} else {
 		rc = open_in_fs(&in, &x, path, why, sizeof(why));
-		if (rc) {
+		if (rc && zfd_seal_is_sealed(in.hdr_raw, sizeof(in.hdr_raw))) {
+			/* sealed (doc/sealing.md): what the manifest says */
+			const char *v;
+			uint8_t *fp = in.hdr_raw + ZFD_SEAL_OFF_FP;
+			char hex[ZFD_SEAL_FP_HEX];
+
+			load_info(&in, &x);
+			zfd_seal_fp_hex(fp, hex);
+			v = in.man_ok ? zfd_manifest_get(&in.man, "status") : NULL;
+			status = e->incomplete && !e->dump ? "incomplete" :
+				 v ? v : "incomplete";
+			snprintf(reason, sizeof(reason), "sealed to key %s%s",
+				 hex, in.man_ok ? "" : ", no manifest");
+			if (in.man_ok)
+				zfd_manifest_get_u64(&in.man, "mem_size", &size);
+			v = in.man_ok ? zfd_manifest_get(&in.man, "started") : NULL;
+			snprintf(date, sizeof(date), "%s", v ? v : "-");
+		} else if (rc) {
 			status = "corrupt";
 			snprintf(reason, sizeof(reason), "%s", why);
 		} else {

@@ -124,6 +124,9 @@ EOF2
 	[ "$(fs_ls "$fs" | tr '\n' ' ')" = "dump.0 dump.0.info dump.1.incomplete dump.1.info " ] ||
 		fail "names after a failed dump: $(fs_ls "$fs")"
 	fsck_clean "$fs"
+	expect_rc 0 $GET list "$fs"
+	expect_out "^0 +dump.0 +16.0 +20[0-9T:-]+Z +complete +sealed to key $FP$"
+	expect_out "^1 +dump.1.incomplete +16.0 .* incomplete +sealed to key $FP$"
 	expect_rc 1 $GET verify --key "$T/k.key" "$fs:dump.1.incomplete"
 	expect_err "incomplete: sealed data ends before chunk"
 	expect_rc 0 $GET copy --key "$T/k.key" "$fs:dump.1.incomplete" "$T/inc"
