@@ -238,6 +238,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(zfd_get_be32(m.buf + 0xd0),
 				 ZFD_SEAL_ST_FINAL);
 		/* a raw device: garbage behind the data, bound by the header */
+		free(s.buf);
 		assert_int_equal(open_stream(&m, UINT64_MAX, &s, &res), 0);
 		assert_int_equal(res.end, ZFD_SEAL_END_FINAL);
 		free(s.buf);
