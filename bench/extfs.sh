@@ -18,8 +18,11 @@
 
 # ---- cases for bench/run (source this file after bench/run's helpers:
 # measure, MEM, ZFCPDUMP, PLUGINS); add them to its case list:
+#   extfs2       ext2, sparse (default)
 #   extfs        ext3, sparse (default)      extfs_full   ext3, sparse = false
 #   extfs4       ext4, sparse (default)      extfs4_full  ext4, sparse = false
+# Issue 12's target, extfs <= 1.1 x raw on both layouts, ext2/3/4:
+#   bench/run -c "dd raw extfs2 extfs extfs4" 
 # The filesystem is made (untimed) in OUT, big enough for the whole dump.
 
 extfs_target() {	# OUT TYPE
@@ -35,6 +38,7 @@ extfs_case() {		# IMG OUT TYPE OPTS
 		-s "file:$1" -o "extfs:device=$2,fsck=no$4"
 }
 
+case_extfs2() { extfs_case "$1" "$2" ext2 ""; }
 case_extfs() { extfs_case "$1" "$2" ext3 ""; }
 case_extfs_full() { extfs_case "$1" "$2" ext3 ",sparse=false"; }
 case_extfs4() { extfs_case "$1" "$2" ext4 ""; }
@@ -112,7 +116,33 @@ bench_extfs() {		# BUILD WORKDIR SIZE
 				echo "bench extfs: $t $c: e2fsck -fn not clean" >&2
 		done
 	done
+	bench_extfs_commits "$build" "$w" || return 1
 	rm -f "$w/fs" "$w/img" "$w/imgi" "$w/info" "$w/err"
+}
+
+# The cost of committing every 5 s as well as every 256 MiB (issue 12): a
+# slow source (1 MiB every 100 ms, 128 MiB: 12.8 s) through extfs-feed,
+# whose debug lines give the time of every commit. A time-based commit
+# costs its own duration once per 5 s of dump; at full speed (256 MiB in
+# well under 5 s) there are none.
+bench_extfs_commits() {	# BUILD WORKDIR
+	local build=$1 w=$2 t n sum
+	make -C "$build" tests/unit/extfs-feed >/dev/null || return 1
+	"$build/zfd-mkimage" -o "$w/slow" -s 128M --seed 3 >/dev/null || return 1
+	for t in ext3 ext4; do
+		mke2fs -q -F -t "$t" "$w/fs" 256M >/dev/null 2>&1 || return 1
+		"$build/tests/unit/extfs-feed" --delay-ms 100 "$w/slow" \
+			"device = \"$w/fs\"; fsck = \"no\";" >/dev/null 2>"$w/err" || return 1
+		# the first commit is the header's, the last one finish()'s
+		n=$(grep -c 'commit at' "$w/err")
+		sum=$(sed -n 's/.*commit at [0-9]* MiB took \([0-9.]*\) s/\1/p' "$w/err" |
+			sed '1d;$d' | awk '{ s += $1 } END { printf "%.3f", s }')
+		awk -v t="$t" -v n="$n" -v s="$sum" 'BEGIN {
+			k = n - 2; if (k < 1) k = 1
+			printf "%-18s %d time-based commits in 12.8 s, %.1f ms each: %.2f %% of the dump time\n",
+				t " 5 s commits", n - 2, s * 1000 / k, s / 12.8 * 100 }'
+	done
+	rm -f "$w/slow"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -41,6 +41,9 @@
  *
  * ABI history:
  *	1	2026-11: first version.
+ *		Later in 2026-11, compatibly: struct zfd_dump_info.arch and
+ *		.kernel (two of its reserved slots; NULL when unknown or
+ *		from an older host), for the manifest keys of the same names.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -107,7 +110,10 @@ struct zfd_dump_info {
 	int64_t started;		/* Unix time of the dump start */
 	bool dry_run;			/* prepare() only: check, touch nothing */
 	bool truncated;			/* mem_size < mem_size_orig by truncation */
-	void *reserved[4];
+	/* where known, else NULL (older hosts: these were reserved slots) */
+	const char *arch;		/* "s390x", "x86_64", ... */
+	const char *kernel;		/* OSRELEASE, e.g. "6.1.0-13-amd64" */
+	void *reserved[2];
 };
 
 enum zfd_block_kind {

@@ -291,6 +291,7 @@ int zfd_config_load(struct zfd_config *c, const char *file)
 			config_error_line(&c->cfg), config_error_text(&c->cfg));
 		return -EINVAL;
 	}
+	c->parsed = true;
 	return config_interpret(c);
 }
 
@@ -301,6 +302,7 @@ int zfd_config_load_default(struct zfd_config *c)
 	c->file = "(built-in)";
 	if (config_read_string(&c->cfg, default_config) != CONFIG_TRUE)
 		return -EINVAL;
+	c->parsed = true;
 	return config_interpret(c);
 }
 
@@ -330,7 +332,7 @@ static int add_value(config_setting_t *g, const char *key, const char *val)
 
 int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr)
 {
-	config_setting_t *root = config_root_setting(&c->cfg), *list, *g;
+	config_setting_t *root = config_root_setting(&c->cfg), *list, *g, *t;
 	char *spec, *colon, *kv, *save = NULL, *eq;
 	size_t i;
 	int rc;
@@ -352,12 +354,11 @@ int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr)
 			free(spec);
 			return -EINVAL;
 		}
+		/* the type is a name, even "123" or "true": the plugin loader
+		 * then says that there is no such sink type */
 		g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
-		rc = g ? add_value(g, "type", spec) : -ENOMEM;
-		/* add_value would type "type=123" as a number: force a string */
-		if (!rc && config_setting_type(config_setting_get_member(g, "type")) !=
-		    CONFIG_TYPE_STRING)
-			rc = -EINVAL;
+		t = g ? config_setting_add(g, "type", CONFIG_TYPE_STRING) : NULL;
+		rc = t && config_setting_set_string(t, spec) ? 0 : -ENOMEM;
 		for (kv = colon ? strtok_r(colon + 1, ",", &save) : NULL;
 		     !rc && kv; kv = strtok_r(NULL, ",", &save)) {
 			eq = strchr(kv, '=');

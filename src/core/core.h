@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,7 @@ struct zfd_config {
 	config_t cfg;			/* owns every setting below */
 	const char *file;		/* file name, or "(built-in)" */
 	bool fallback;			/* built-in default after an error */
+	bool parsed;			/* the file's syntax was fine: a tree exists */
 	enum zfd_source_type source_type;
 	bool source_auto;		/* not configured: zcore, else vmcore */
 	const char *source_path;	/* file: image path; vmcore: core path */
@@ -109,6 +111,8 @@ struct zfd_source {
 	size_t nr_chunks;
 	uint64_t hsa_size;		/* 0 = no HSA */
 	bool hsa_released;
+	struct stat st;			/* of the file read, to refuse it as a target */
+	bool have_st;
 	/* bytes read, or -EFAULT (hole), -EIO; len may end early at EOF */
 	ssize_t (*read)(struct zfd_source *src, void *buf, size_t len,
 			uint64_t off);
@@ -138,6 +142,15 @@ int zfd_source_setup(struct zfd_source *src, uint64_t avail);
 void zfd_source_close(struct zfd_source *src);
 
 /* ---- plugin.c ---- */
+/* Why a sink's last pass ended incomplete; failover decides on it. */
+enum zfd_fail_cause {
+	ZFD_FAIL_NONE,			/* complete or truncated */
+	ZFD_FAIL_SINK,			/* the sink itself failed */
+	ZFD_FAIL_SOURCE,		/* reading the source failed: every sink would */
+	ZFD_FAIL_STOP,			/* interrupted by a signal */
+	ZFD_FAIL_OTHER,			/* the pass could not run (no memory, no thread) */
+};
+
 struct zfd_sink_inst {
 	const struct zfd_sink *ops;
 	void *dl;
@@ -151,6 +164,7 @@ struct zfd_sink_inst {
 	bool prepared;
 	bool failed;
 	int rc;
+	enum zfd_fail_cause cause;
 	struct zfd_result res;
 	char reason[256];
 };
@@ -181,9 +195,30 @@ int zfd_pipeline_pass(struct zfd_run *run);
 /* ---- pid1.c ---- */
 void zfd_pid1_mounts(void);
 void zfd_pid1_console(void);
-int zfd_load_modules(const char *const *modules, size_t nr, bool perform);
-int zfd_fcp_dump_online(const char *root, unsigned int wait_s);
+/* The load order zfcpdump-mkinitramfs writes (see pid1.c), under --root. */
+#define ZFD_MODULES_ORDER "/lib/modules/zfcpdump.order"
+int zfd_load_modules(const char *root, const char *const *modules, size_t nr,
+		     bool perform);
+/* perform = false (dry run): only says what it would write. */
+int zfd_fcp_dump_online(const char *root, unsigned int wait_s, bool perform);
 void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 		      bool perform);
+
+/* ---- json.c: zfcpdump --json FILE ---- */
+struct zfd_json_run {
+	int exit_code;
+	const char *error;		/* why no sink was tried, or NULL */
+	const char *source;		/* NULL: no source opened */
+	uint64_t mem_size;		/* memory bytes of this run (after limit) */
+	bool policy_all;
+	int64_t started;		/* Unix time; 0 = not started */
+	int64_t finished;
+	const struct zfd_sink_inst *sinks;
+	size_t nr_sinks;
+};
+/* "complete", "incomplete", "truncated", "failed" or "not used". */
+const char *zfd_sink_status(const struct zfd_sink_inst *si);
+/* Writes the summary to FILE (atomically); reports errors itself. */
+int zfd_json_summary(const char *file, const struct zfd_json_run *jr);
 
 #endif /* ZFD_CORE_H */

@@ -34,13 +34,15 @@ struct opts {
 	bool dry_run;
 	bool check_config;
 	int verbosity;
+	const char *json;
 };
 
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	/* atomic: the reader thread polls it */
+	__atomic_store_n(&stop_signal, sig, __ATOMIC_RELAXED);
 }
 
 static void usage(FILE *f)
@@ -62,6 +64,7 @@ static void usage(FILE *f)
 		"  -n, --dry-run          check source and sinks, print the plan, write nothing\n"
 		"      --check-config     only parse and validate the config and its sinks\n"
 		"                         (needs no devices; used by zfcpdump-mkinitramfs)\n"
+		"      --json FILE        also write the run's summary to FILE as JSON\n"
 		"  -q, --quiet            errors and the final summary only\n"
 		"  -v, --verbose          more detail (repeat for debug)\n"
 		"  -h, --help             this text\n"
@@ -82,6 +85,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "check-config", no_argument, NULL, 'K' },
+		{ "json", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,6 +131,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'K':
 			o->check_config = true;
+			break;
+		case 'J':
+			o->json = optarg;
 			break;
 		case 'q':
 			o->verbosity = 0;
@@ -188,8 +195,11 @@ static void sink_desc(struct zfd_sink_inst *si, const char *type,
 		snprintf(si->desc, sizeof(si->desc), "%s", type);
 }
 
-/* Loads the plugins and lets each sink check its own keys. */
-static int setup_sinks(struct daemon *d)
+/*
+ * Loads the plugins and lets each sink check its own keys. cfg_rc: the
+ * result of the global checks (a broken 'sinks' list was reported there).
+ */
+static int setup_sinks(struct daemon *d, int cfg_rc)
 {
 	struct zfd_config *c = &d->cfg;
 	struct zfd_sink_inst *si;
@@ -197,7 +207,10 @@ static int setup_sinks(struct daemon *d)
 	int rc, ret = 0;
 
 	if (!c->nr_sinks) {
-		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured", c->file);
+		if (!cfg_rc || !config_setting_get_member(config_root_setting(&c->cfg),
+							  "sinks"))
+			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured",
+				c->file);
 		return -EINVAL;
 	}
 	rc = zfd_config_inherit_encrypt(c);
@@ -229,7 +242,7 @@ static int load_config(struct daemon *d)
 	struct zfd_config *c = &d->cfg;
 	const char *file = d->o.config;
 	bool explicit = file != NULL;
-	int rc;
+	int rc, sinks_rc;
 
 	if (!file)
 		file = d->pid1 ? "/etc/zfcpdump.conf" : SYSCONFDIR "/zfcpdump.conf";
@@ -239,15 +252,22 @@ static int load_config(struct daemon *d)
 	} else {
 		rc = zfd_config_load(c, file);
 	}
-	if (!rc && d->o.source)
-		rc = zfd_config_set_source(c, d->o.source);
-	if (!rc && d->o.nr_sinks)
-		rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
-	if (!rc)
-		rc = zfd_config_apply_cmdline(c, &d->cl);
-	if (!rc)
-		rc = setup_sinks(d);
-	return rc;
+	/*
+	 * Every mistake is reported at once: the sinks check their own keys
+	 * even when global settings are wrong, as long as the file parsed
+	 * and the sink list is intact.
+	 */
+	if (!c->parsed)
+		return rc;
+	if (d->o.source)
+		rc = zfd_config_set_source(c, d->o.source) ?: rc;
+	if (d->o.nr_sinks) {
+		sinks_rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
+		if (sinks_rc)
+			return sinks_rc;	/* the sink list is not usable */
+	}
+	rc = zfd_config_apply_cmdline(c, &d->cl) ?: rc;
+	return setup_sinks(d, rc) ?: rc;
 }
 
 /* As PID 1 a broken config must not cost the dump: use the built-in one. */
@@ -269,7 +289,7 @@ static int load_config_or_fallback(struct daemon *d)
 	if (!rc)
 		rc = zfd_config_apply_cmdline(&d->cfg, &d->cl);
 	if (!rc)
-		rc = setup_sinks(d);
+		rc = setup_sinks(d, 0);
 	return rc;
 }
 
@@ -371,6 +391,55 @@ static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 			usleep(250000);
 		}
 	}
+}
+
+/* st is the source itself: the same inode, or the same block device. */
+static bool same_file(const struct stat *src, const struct stat *st)
+{
+	if (S_ISBLK(src->st_mode) && S_ISBLK(st->st_mode))
+		return src->st_rdev == st->st_rdev;
+	return src->st_dev == st->st_dev && src->st_ino == st->st_ino;
+}
+
+/*
+ * Refuses a sink whose device is the source (the same file, also through
+ * a hard link or another device node), before anything is written. The
+ * sinks own their targets; the core knows both ends, so it checks the
+ * configured 'device' as the sinks resolve it: the path itself, and below
+ * a --root, a /dev path inside the root.
+ */
+static int check_targets(struct daemon *d)
+{
+	const config_setting_t *dev;
+	const char *name;
+	char path[4096];
+	struct stat st;
+	size_t i;
+	int k, rc = 0;
+
+	if (!d->src.have_st)
+		return 0;
+	for (i = 0; i < d->nr_sinks; i++) {
+		dev = config_setting_get_member(d->sinks[i].cfg, "device");
+		if (!dev || config_setting_type(dev) != CONFIG_TYPE_STRING)
+			continue;
+		name = config_setting_get_string(dev);
+		for (k = 0; k < 2; k++) {
+			if (k == 0)
+				snprintf(path, sizeof(path), "%s", name);
+			else if (strcmp(d->o.root, "/") && !strncmp(name, "/dev/", 5))
+				zfd_root_path(d->o.root, name, path, sizeof(path));
+			else
+				break;
+			if (stat(path, &st) || !same_file(&d->src.st, &st))
+				continue;
+			zfd_err("sink %s: device %s is the dump source %s: refusing to "
+				"write to it", d->sinks[i].desc, path, d->src.desc);
+			rc = -EINVAL;
+			break;
+		}
+	}
+	return rc;
 }
 
 static void print_plan(struct daemon *d, struct zfd_run *run)
@@ -484,11 +553,46 @@ static int dump(struct daemon *d, struct zfd_run *run)
 		if (stop_signal)
 			break;
 		/* a source that fails will fail every sink alike */
-		if (d->sinks[i].res.dumped_bytes && d->sinks[i].reason[0] &&
-		    strstr(d->sinks[i].reason, "source"))
+		if (d->sinks[i].cause == ZFD_FAIL_SOURCE) {
+			zfd_err("the source failed (%s): no failover", d->sinks[i].reason);
 			break;
+		}
 	}
 	return EXIT_FAILED;
+}
+
+/*
+ * --check-config lists the config's modules on stdout, one "module SPEC"
+ * line each: zfcpdump-mkinitramfs packs them and writes their load order.
+ */
+static void print_config_modules(const struct zfd_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_modules; i++)
+		printf("module %s\n", c->modules[i]);
+	fflush(stdout);
+}
+
+/* --json FILE: after a dump attempt (also one that failed early). */
+static void write_json(struct daemon *d, const struct zfd_run *run, int ret,
+		       const char *error)
+{
+	struct zfd_json_run jr = {
+		.exit_code = ret,
+		.error = error,
+		.source = d->have_src ? d->src.desc : NULL,
+		.mem_size = run->mem_size,
+		.policy_all = d->cfg.policy == ZFD_POLICY_ALL,
+		.started = run->started,
+		.finished = time(NULL),
+		.sinks = d->sinks,
+		.nr_sinks = d->nr_sinks,
+	};
+
+	if (!d->o.json || d->o.dry_run || d->o.check_config)
+		return;
+	zfd_json_summary(d->o.json, &jr);
 }
 
 int main(int argc, char **argv)
@@ -524,12 +628,14 @@ int main(int argc, char **argv)
 	rc = load_config_or_fallback(d);
 	if (rc) {
 		ret = EXIT_USAGE;
+		write_json(d, &run, ret, "usage or config error");
 		goto out_fail;
 	}
 	if (d->o.check_config) {
 		zfd_info("%s: config OK (%zu sink%s, %zu kernel module%s)",
 			 d->cfg.file, d->nr_sinks, d->nr_sinks == 1 ? "" : "s",
 			 d->cfg.nr_modules, d->cfg.nr_modules == 1 ? "" : "s");
+		print_config_modules(&d->cfg);
 		ret = EXIT_COMPLETE;
 		goto out;
 	}
@@ -537,18 +643,23 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait);
-	zfd_load_modules(d->cfg.modules, d->cfg.nr_modules, d->pid1);
+	zfd_fcp_dump_online(d->o.root, d->cfg.device_wait, !d->o.dry_run);
+	zfd_load_modules(d->o.root, d->cfg.modules, d->cfg.nr_modules, d->pid1);
 
 	rc = open_source(d);
 	if (rc) {
 		ret = rc == -EINVAL ? EXIT_FAILED : EXIT_FAILED;
+		write_json(d, &run, ret, "cannot open the source");
 		goto out_fail;
 	}
 	d->have_src = true;
 	rc = zfd_source_model(&d->src);
 	if (rc) {
 		ret = EXIT_FAILED;
+		goto out_fail;
+	}
+	if (check_targets(d)) {
+		ret = EXIT_USAGE;
 		goto out_fail;
 	}
 	run.mem_size = d->src.mem_size;
@@ -576,6 +687,7 @@ int main(int argc, char **argv)
 		zfd_info("dump complete");
 	else
 		zfd_err("dump failed or incomplete");
+	write_json(d, &run, ret, NULL);
 	goto out;
 
 out_fail:

@@ -4,7 +4,6 @@
  * bringing the IPL zfcp device online, and the final action. Outside
  * PID 1 these are only reported, never performed.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,10 +12,9 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <libkmod.h>
 
 #include "core.h"
 #include "util.h"
@@ -54,111 +52,187 @@ void zfd_pid1_console(void)
 }
 
 /*
- * libkmod is dlopen()ed, and only when there are modules to load: Debian's
- * libkmod pulls in libcrypto, 4.6 MiB that a dump initramfs without kernel
- * modules (the usual s390 case) should not carry.
+ * Kernel modules. zfcpdump-mkinitramfs resolved them when it built the
+ * initramfs (modules.dep, modules.softdep and modules.builtin of the dump
+ * kernel) and wrote the load order, dependencies first, to
+ * ZFD_MODULES_ORDER, one line each:
+ *
+ *	load NAME PATH [PARAM=VALUE ...]	load PATH with finit_module()
+ *	optional NAME PATH [PARAM=VALUE ...]	the same, for a soft dependency
+ *	builtin NAME				built into the kernel: nothing to do
+ *
+ * PATH is absolute in the initramfs; a PATH ending in .gz, .xz or .zst is
+ * left for the kernel to decompress (the builder packs compressed modules
+ * only for kernels with CONFIG_MODULE_DECOMPRESS). So PID 1 needs neither
+ * libkmod nor the libraries behind it. A module that is missing or fails
+ * to load is one warning line; an already loaded one (EEXIST) is fine. An
+ * optional one that fails (an accelerated variant the CPU lacks: ENODEV)
+ * is one info line.
  */
-struct kmod_api {
-	void *dl;
-	struct kmod_ctx *(*new)(const char *, const char *const *);
-	struct kmod_ctx *(*unref)(struct kmod_ctx *);
-	int (*lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
-	struct kmod_list *(*next)(const struct kmod_list *, const struct kmod_list *);
-	struct kmod_module *(*get_module)(const struct kmod_list *);
-	int (*probe)(struct kmod_module *, unsigned int, const char *,
-		     int (*)(struct kmod_module *, const char *, void *),
-		     const void *,
-		     void (*)(struct kmod_module *, bool, void *));
-	struct kmod_module *(*mod_unref)(struct kmod_module *);
-	int (*unref_list)(struct kmod_list *);
-};
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
 
-static int kmod_api_open(struct kmod_api *k)
+static bool is_compressed(const char *path)
 {
-	k->dl = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!k->dl) {
-		zfd_warn("cannot load libkmod.so.2 (%s); no modules loaded", dlerror());
-		return -ENOENT;
+	static const char *const ext[] = { ".gz", ".xz", ".zst" };
+	size_t len = strlen(path), i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t n = strlen(ext[i]);
+
+		if (len > n && strcmp(path + len - n, ext[i]) == 0)
+			return true;
 	}
-	*(void **)&k->new = dlsym(k->dl, "kmod_new");
-	*(void **)&k->unref = dlsym(k->dl, "kmod_unref");
-	*(void **)&k->lookup = dlsym(k->dl, "kmod_module_new_from_lookup");
-	*(void **)&k->next = dlsym(k->dl, "kmod_list_next");
-	*(void **)&k->get_module = dlsym(k->dl, "kmod_module_get_module");
-	*(void **)&k->probe = dlsym(k->dl, "kmod_module_probe_insert_module");
-	*(void **)&k->mod_unref = dlsym(k->dl, "kmod_module_unref");
-	*(void **)&k->unref_list = dlsym(k->dl, "kmod_module_unref_list");
-	if (!k->new || !k->unref || !k->lookup || !k->next || !k->get_module ||
-	    !k->probe || !k->mod_unref || !k->unref_list) {
-		zfd_warn("libkmod.so.2 lacks a needed function; no modules loaded");
-		dlclose(k->dl);
-		return -ENOENT;
+	return false;
+}
+
+static int load_module_file(const char *root, const char *name,
+			    const char *path, const char *params, bool optional)
+{
+	char full[4096];
+	int fd, rc = 0;
+
+	zfd_root_path(root, path, full, sizeof(full));
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		zfd_log(optional ? ZFD_LOG_INFO : ZFD_LOG_WARN,
+			"module %s%s: cannot open %s: %s", name,
+			optional ? " (optional)" : "", path, strerror(-rc));
+		return optional ? 0 : rc;
 	}
+	if (syscall(SYS_finit_module, fd, params,
+		    is_compressed(path) ? MODULE_INIT_COMPRESSED_FILE : 0))
+		rc = -errno;
+	close(fd);
+	if (rc == -EEXIST) {
+		zfd_info("module %s already loaded", name);
+		return 0;
+	}
+	if (rc && optional) {
+		zfd_info("module %s (optional) not loaded: %s", name, strerror(-rc));
+		return 0;
+	}
+	if (rc) {
+		zfd_warn("module %s: cannot load: %s", name, strerror(-rc));
+		return rc;
+	}
+	zfd_info("module %s loaded%s%s", name, *params ? " with " : "", params);
 	return 0;
 }
 
-static int load_module(struct kmod_api *k, struct kmod_ctx *ctx,
-		       const char *spec)
+/* Module names: '-' and '_' are the same to the kernel. */
+static bool same_name(const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct kmod_list *list = NULL, *l;
-	const char *params;
-	char name[256];
-	size_t len;
-	int rc, failed = 0;
+	size_t i;
 
-	len = strcspn(spec, " \t");
-	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
-	params = spec + len;
-	params += strspn(params, " \t");
-	rc = k->lookup(ctx, name, &list);
-	if (rc < 0 || !list) {
-		zfd_warn("module %s: not found", name);
-		return -ENOENT;
-	}
-	for (l = list; l; l = k->next(list, l)) {
-		struct kmod_module *mod = k->get_module(l);
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
 
-		rc = k->probe(mod, 0, *params ? params : NULL, NULL, NULL, NULL);
-		if (rc < 0 && rc != -EEXIST) {
-			zfd_warn("module %s: cannot load: %s", name, strerror(-rc));
-			failed++;
-		} else {
-			zfd_info("module %s loaded%s%s", name, *params ? " with " : "",
-				 params);
-		}
-		k->mod_unref(mod);
+		if (x != y)
+			return false;
 	}
-	k->unref_list(list);
-	return failed ? -EIO : 0;
+	return true;
 }
 
-int zfd_load_modules(const char *const *modules, size_t nr, bool perform)
+/* The next blank-separated word of *p (NUL-terminated), or NULL. */
+static char *next_word(char **p)
 {
-	struct kmod_api k;
-	struct kmod_ctx *ctx;
-	size_t i;
+	char *w = *p + strspn(*p, " \t");
+
+	if (!*w)
+		return NULL;
+	*p = w + strcspn(w, " \t");
+	if (**p)
+		*(*p)++ = 0;
+	return w;
+}
+
+/* Loads the packed modules in order; marks the config's modules seen. */
+static int load_order_file(const char *root, FILE *f,
+			   const char *const *modules, size_t nr, bool *seen)
+{
+	char line[4096];
+	unsigned int lineno = 0;
 	int failed = 0;
 
-	if (!nr)
-		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *kw, *name, *path, *params;
+		bool optional;
+		size_t i, len;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		kw = next_word(&p);
+		if (!kw || kw[0] == '#')
+			continue;
+		name = next_word(&p);
+		if (!name) {
+			zfd_warn("%s:%u: no module name", ZFD_MODULES_ORDER, lineno);
+			failed++;
+			continue;
+		}
+		for (i = 0; i < nr; i++)
+			if (same_name(name, strlen(name), modules[i],
+				      strcspn(modules[i], " \t")))
+				seen[i] = true;
+		if (strcmp(kw, "builtin") == 0)
+			continue;
+		path = next_word(&p);
+		optional = strcmp(kw, "optional") == 0;
+		if ((strcmp(kw, "load") && !optional) || !path || path[0] != '/') {
+			zfd_warn("%s:%u: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'",
+				 ZFD_MODULES_ORDER, lineno);
+			failed++;
+			continue;
+		}
+		params = p + strspn(p, " \t");
+		len = strlen(params);
+		while (len && (params[len - 1] == ' ' || params[len - 1] == '\t'))
+			params[--len] = 0;
+		if (load_module_file(root, name, path, params, optional))
+			failed++;
+	}
+	return failed;
+}
+
+int zfd_load_modules(const char *root, const char *const *modules, size_t nr,
+		     bool perform)
+{
+	char full[4096];
+	bool *seen;
+	size_t i;
+	FILE *f;
+	int failed = 0;
+
 	if (!perform) {
 		for (i = 0; i < nr; i++)
 			zfd_info("would load module '%s' (not PID 1)", modules[i]);
 		return 0;
 	}
-	if (kmod_api_open(&k))
-		return -ENOENT;
-	ctx = k.new(NULL, NULL);
-	if (!ctx) {
-		zfd_warn("libkmod: cannot initialise; no modules loaded");
-		dlclose(k.dl);
+	seen = calloc(nr ? nr : 1, sizeof(*seen));
+	if (!seen)
 		return -ENOMEM;
+	zfd_root_path(root, ZFD_MODULES_ORDER, full, sizeof(full));
+	f = fopen(full, "re");
+	if (f) {
+		failed = load_order_file(root, f, modules, nr, seen);
+		fclose(f);
+	} else if (errno != ENOENT) {
+		zfd_warn("%s: %s; no modules loaded", ZFD_MODULES_ORDER,
+			 strerror(errno));
 	}
-	for (i = 0; i < nr; i++)
-		if (load_module(&k, ctx, modules[i]))
-			failed++;
-	k.unref(ctx);
-	dlclose(k.dl);
+	for (i = 0; i < nr; i++) {
+		if (seen[i])
+			continue;
+		zfd_warn("module %.*s: not found (not packed into the initramfs)",
+			 (int)strcspn(modules[i], " \t"), modules[i]);
+		failed++;
+	}
+	free(seen);
 	return failed ? -ENOENT : 0;
 }
 
@@ -199,7 +273,7 @@ static int write_attr(const char *root, const char *path, const char *val)
  * On an s390 SCSI dump boot (ipl_type fcp_dump) bring the IPL device online
  * like the classic zfcpdump: the FCP device, its port and the LUN.
  */
-int zfd_fcp_dump_online(const char *root, unsigned int wait_s)
+int zfd_fcp_dump_online(const char *root, unsigned int wait_s, bool perform)
 {
 	char type[64], devno[64], wwpn[64], lun[64], path[512], full[4096];
 	struct stat st;
@@ -213,6 +287,11 @@ int zfd_fcp_dump_online(const char *root, unsigned int wait_s)
 	    read_attr(root, "/sys/firmware/ipl/lun", lun, sizeof(lun))) {
 		zfd_err("fcp_dump boot: cannot read device/wwpn/lun under /sys/firmware/ipl");
 		return -ENOENT;
+	}
+	if (!perform) {
+		zfd_info("fcp_dump boot: would set %s wwpn %s lun %s online (dry run)",
+			 devno, wwpn, lun);
+		return 0;
 	}
 	zfd_info("fcp_dump boot: setting %s wwpn %s lun %s online", devno, wwpn, lun);
 	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/online", devno);

@@ -36,12 +36,14 @@ struct consumer {
 	struct zfd_sink_inst *si;
 	pthread_t thread;
 	uint8_t hdr[ZFD_S390_HDR_SIZE];
+	char arch[32];
 	struct zfd_dump_info info;
 	uint64_t limit;			/* memory bytes for this sink */
 	uint64_t done;			/* memory bytes written */
 	bool active;			/* still taking data */
 	bool ok;			/* no failure so far */
 	bool opened;
+	bool started;			/* its thread runs */
 	struct zfd_digest *digest;
 	struct timespec t0;
 };
@@ -62,6 +64,7 @@ struct pipe {
 	size_t nr_active;
 	uint64_t stream_end;		/* highest limit of all consumers */
 	size_t nr_finished;		/* consumers that called finish() */
+	bool aborted;			/* the pass could not start */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -176,10 +179,16 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 			s->kind = kind;
 		if (kind != s->kind)
 			break;
-		if (kind != ZFD_BLK_DATA)
+		if (kind != ZFD_BLK_DATA) {
 			memset(s->data + pos, 0, len);
-		else if ((size_t)n < len)
+		} else if ((size_t)n < len) {
+			/* the source ends inside this page: keep what was read */
+			s->len = pos + (size_t)n;
+			snprintf(p->read_reason, sizeof(p->read_reason),
+				 "source ended after %" PRIu64 " of %" PRIu64 " bytes of memory",
+				 off + s->len, src->mem_size);
 			return -ENODATA;
+		}
 	}
 	s->len = pos < max ? pos : max;
 	return 0;
@@ -194,14 +203,15 @@ static void *reader_main(void *arg)
 	uint64_t off = 0, seq = 0;
 	struct slot *s;
 	size_t max;
-	bool inside;
-	int rc = 0;
+	bool inside, hsa_released;
+	int rc = 0, sig;
 
 	while (off < p->stream_end) {
-		if (run->stop && *run->stop) {
+		sig = run->stop ? __atomic_load_n(run->stop, __ATOMIC_RELAXED) : 0;
+		if (sig) {
 			rc = -EINTR;
 			snprintf(p->read_reason, sizeof(p->read_reason),
-				 "interrupted by signal %d", (int)*run->stop);
+				 "interrupted by signal %d", sig);
 			pthread_mutex_lock(&p->lock);
 			p->read_rc = rc;
 			p->read_end = off;
@@ -216,6 +226,8 @@ static void *reader_main(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
+		/* a consumer thread releases the HSA, under the lock */
+		hsa_released = src->hsa_released;
 		pthread_mutex_unlock(&p->lock);
 
 		max = (size_t)ZFD_MIN((uint64_t)run->buf_size, p->stream_end - off);
@@ -229,7 +241,7 @@ static void *reader_main(void *arg)
 			s->kind = ZFD_BLK_DATA;
 		}
 		/* after an early HSA release, the HSA part is gone */
-		if (s->kind == ZFD_BLK_DATA && src->hsa_released && off < src->hsa_size) {
+		if (s->kind == ZFD_BLK_DATA && hsa_released && off < src->hsa_size) {
 			max = (size_t)ZFD_MIN((uint64_t)max, src->hsa_size - off);
 			s->kind = ZFD_BLK_LOST;
 		}
@@ -292,8 +304,8 @@ static void consumer_fail(struct consumer *c, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(si->reason, sizeof(si->reason), fmt, ap);
 	va_end(ap);
-	si->rc = rc ? rc : -EIO;
 	pthread_mutex_lock(&c->pipe->lock);
+	si->rc = rc ? rc : -EIO;
 	c->ok = false;
 	if (c->active) {
 		c->active = false;
@@ -308,8 +320,11 @@ static void consumer_finish(struct consumer *c)
 	struct pipe *p = c->pipe;
 	struct zfd_sink_inst *si = c->si;
 	struct zfd_result *res = &si->res;
+	enum zfd_fail_cause cause;
 	struct timespec now;
-	int rc;
+	uint64_t read_end;
+	int rc, read_rc;
+	bool aborted;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	res->dumped_bytes = c->done;
@@ -321,28 +336,50 @@ static void consumer_finish(struct consumer *c)
 			 "memory unreadable", si->res.lost_bytes);
 		c->ok = false;
 	}
-	if (c->ok && c->done == c->limit && !(p->read_rc && p->read_end < c->limit)) {
+	pthread_mutex_lock(&p->lock);
+	read_rc = p->read_rc;
+	read_end = p->read_end;
+	aborted = p->aborted;
+	pthread_mutex_unlock(&p->lock);
+	if (c->ok && c->done == c->limit && !(read_rc && read_end < c->limit) &&
+	    c->digest) {
 		res->status = c->info.truncated ? ZFD_STATUS_TRUNCATED : ZFD_STATUS_COMPLETE;
 		zfd_s390_end_marker(res->end_marker, zfd_tod_now());
 		zfd_digest_update(c->digest, res->end_marker, sizeof(res->end_marker));
+		cause = ZFD_FAIL_NONE;
 	} else {
 		res->status = ZFD_STATUS_INCOMPLETE;
+		if (!c->ok)
+			cause = ZFD_FAIL_SINK;
+		else if (aborted)
+			cause = ZFD_FAIL_OTHER;
+		else if (read_rc == -EINTR)
+			cause = ZFD_FAIL_STOP;
+		else if (read_rc)
+			cause = ZFD_FAIL_SOURCE;
+		else
+			cause = ZFD_FAIL_OTHER;
 		if (!si->reason[0])
 			snprintf(si->reason, sizeof(si->reason), "%s",
 				 p->read_reason[0] ? p->read_reason : "dump interrupted");
 		res->reason = si->reason;
 	}
-	zfd_digest_string(c->digest, res->digest, sizeof(res->digest));
+	if (c->digest)
+		zfd_digest_string(c->digest, res->digest, sizeof(res->digest));
 	rc = si->ops->finish(si->ctx, &c->info, res);
 	if (rc && res->status != ZFD_STATUS_INCOMPLETE) {
 		res->status = ZFD_STATUS_INCOMPLETE;
 		snprintf(si->reason, sizeof(si->reason), "finishing failed: %s",
 			 strerror(-rc));
 		res->reason = si->reason;
+		cause = ZFD_FAIL_SINK;
 	}
+	pthread_mutex_lock(&p->lock);
 	if (rc)
 		si->rc = rc;
+	si->cause = cause;
 	si->failed = res->status == ZFD_STATUS_INCOMPLETE;
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *consumer_main(void *arg)
@@ -465,6 +502,9 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	c->info.source = run->src->desc;
 	c->info.started = run->started;
 	c->info.dry_run = false;
+	c->info.arch = run->src->dump.machine ?
+		       zfd_dump_arch(&run->src->dump, c->arch, sizeof(c->arch)) : NULL;
+	c->info.kernel = run->src->dump.kernel;
 	rc = si->ops->prepare(si->ctx, &c->info, &max_mem);
 	if (rc)
 		return rc;
@@ -482,6 +522,40 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	return 0;
 }
 
+/*
+ * The pass cannot run (no memory, no thread): every sink that was opened
+ * still gets its finish(), as the sink ABI promises, with the dump marked
+ * incomplete; threads already running end and are joined.
+ */
+static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
+{
+	struct consumer *c;
+	va_list ap;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	va_start(ap, fmt);
+	vsnprintf(p->read_reason, sizeof(p->read_reason), fmt, ap);
+	va_end(ap);
+	p->aborted = true;
+	p->read_rc = rc;
+	p->read_end = 0;
+	p->eof = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	zfd_err("%s", p->read_reason);
+	for (i = 0; i < p->nr_cons; i++) {
+		c = &p->cons[i];
+		if (c->started)
+			pthread_join(c->thread, NULL);
+		else
+			consumer_finish(c);
+	}
+}
+
 int zfd_pipeline_pass(struct zfd_run *run)
 {
 	struct pipe *p;
@@ -490,6 +564,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	struct timespec t0, deadline;
 	uint64_t last_done = 0;
 	double last_t = 0, next_progress;
+	bool show_progress;
 	size_t i;
 	int rc, completed = 0;
 
@@ -508,11 +583,13 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		memset(&si->res, 0, sizeof(si->res));
 		si->reason[0] = 0;
 		si->rc = 0;
+		si->cause = ZFD_FAIL_NONE;
 		c->pipe = p;
 		c->si = si;
 		rc = prepare_consumer(p, c);
 		if (rc) {
 			si->rc = rc;
+			si->cause = ZFD_FAIL_SINK;
 			si->failed = true;
 			continue;
 		}
@@ -520,21 +597,36 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		rc = si->ops->open(si->ctx, &c->info);
 		if (rc) {
 			si->rc = rc;
+			si->cause = ZFD_FAIL_SINK;
 			si->failed = true;
 			continue;
 		}
-		c->digest = zfd_digest_new();
-		if (!c->digest) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		zfd_digest_update(c->digest, c->hdr, sizeof(c->hdr));
+		/* from here on the sink is owed a finish() */
 		c->opened = true;
 		c->active = true;
 		c->ok = true;
 		p->stream_end = ZFD_MAX(p->stream_end, c->limit);
 		p->nr_cons++;
 		p->nr_active++;
+		c->digest = zfd_digest_new();
+		if (!c->digest) {
+			abort_pass(p, -ENOMEM, "out of memory for the digest of %s", si->desc);
+			/* the sinks after it were not even opened */
+			while (++i < run->nr_sinks) {
+				si = run->sinks[i];
+				if (si->failed)
+					continue;
+				memset(&si->res, 0, sizeof(si->res));
+				si->res.status = ZFD_STATUS_INCOMPLETE;
+				snprintf(si->reason, sizeof(si->reason), "not started: %.200s",
+					 p->read_reason);
+				si->rc = -ENOMEM;
+				si->cause = ZFD_FAIL_OTHER;
+				si->failed = true;
+			}
+			goto out;
+		}
+		zfd_digest_update(c->digest, c->hdr, sizeof(c->hdr));
 	}
 	if (!p->nr_cons) {
 		rc = 0;
@@ -544,28 +636,41 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	p->nr_slots = run->nr_bufs;
 	p->slots = calloc(p->nr_slots, sizeof(*p->slots));
 	if (!p->slots) {
-		rc = -ENOMEM;
+		abort_pass(p, -ENOMEM, "out of memory for the buffer ring");
 		goto out;
 	}
 	for (i = 0; i < p->nr_slots; i++) {
 		p->slots[i].data = aligned_alloc(ZFD_ALIGN, run->buf_size);
 		if (!p->slots[i].data) {
-			rc = -ENOMEM;
+			abort_pass(p, -ENOMEM, "out of memory for the buffer ring");
 			goto out;
 		}
 	}
-	for (i = 0; i < p->nr_cons; i++)
-		pthread_create(&p->cons[i].thread, NULL, consumer_main, &p->cons[i]);
-	pthread_create(&reader, NULL, reader_main, p);
+	for (i = 0; i < p->nr_cons; i++) {
+		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main, &p->cons[i]);
+		if (rc) {
+			abort_pass(p, -rc, "cannot start the thread for %s: %s",
+				   p->cons[i].si->desc, strerror(rc));
+			goto out;
+		}
+		p->cons[i].started = true;
+	}
+	rc = pthread_create(&reader, NULL, reader_main, p);
+	if (rc) {
+		abort_pass(p, -rc, "cannot start the reader thread: %s", strerror(rc));
+		goto out;
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	next_progress = run->cfg->progress_interval;
+	/* -q: errors and the final summary only */
+	show_progress = run->cfg->progress_interval && zfd_log_verbosity() >= 1;
 	pthread_mutex_lock(&p->lock);
 	while (p->nr_finished < p->nr_cons) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += 1;
 		pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
-		if (p->nr_finished < p->nr_cons && run->cfg->progress_interval &&
+		if (p->nr_finished < p->nr_cons && show_progress &&
 		    elapsed(&t0) >= next_progress) {
 			pthread_mutex_unlock(&p->lock);
 			progress(p, &t0, &last_done, &last_t);
@@ -577,11 +682,11 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	pthread_join(reader, NULL);
 	for (i = 0; i < p->nr_cons; i++)
 		pthread_join(p->cons[i].thread, NULL);
+out:
 	for (i = 0; i < p->nr_cons; i++)
 		if (!p->cons[i].si->failed)
 			completed++;
 	rc = completed;
-out:
 	for (i = 0; i < p->nr_cons; i++)
 		zfd_digest_free(p->cons[i].digest);
 	for (i = 0; p->slots && i < p->nr_slots; i++)

@@ -123,6 +123,8 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 		goto out_close;
 	}
 	posix_fadvise(fs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	src->st = st;
+	src->have_st = true;
 	src->priv = fs;
 	src->read = file_read;
 	src->close = file_close;

@@ -278,6 +278,8 @@ int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size)
 	}
 	vs->fd = fd;
 	vs->size = size;
+	/* for the core's check that no sink writes onto its own source */
+	src->have_st = fstat(fd, &src->st) == 0;
 	rc = zfd_elf_parse_fd(&vs->info, fd, size, why, sizeof(why));
 	if (rc) {
 		zfd_err("%s: not a usable ELF core: %s", src->desc, why);

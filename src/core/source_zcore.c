@@ -22,8 +22,6 @@
 struct zcore_src {
 	int fd;
 	char dir[4096];
-	/* fault injection for tests: reads touching [lo, hi) fail EFAULT */
-	uint64_t fault_lo, fault_hi;
 };
 
 static ssize_t zcore_read(struct zfd_source *src, void *buf, size_t len,
@@ -31,9 +29,6 @@ static ssize_t zcore_read(struct zfd_source *src, void *buf, size_t len,
 {
 	struct zcore_src *zs = src->priv;
 
-	if (zs->fault_hi > zs->fault_lo && off < zs->fault_hi &&
-	    off + len > zs->fault_lo)
-		return -EFAULT;
 	return zfd_pread_full(zs->fd, buf, len, ZFD_S390_HDR_SIZE + off);
 }
 
@@ -103,19 +98,6 @@ static char *read_small(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static void zcore_fault_setup(struct zcore_src *zs)
-{
-	const char *f = getenv("ZFD_FAULT_ZCORE_EFAULT");
-	unsigned long long lo, hi;
-
-	if (f && sscanf(f, "%llx-%llx", &lo, &hi) == 2 && hi > lo) {
-		zs->fault_lo = lo;
-		zs->fault_hi = hi;
-		zfd_warn("fault injection: zcore reads in 0x%llx-0x%llx fail with EFAULT",
-			 lo, hi);
-	}
-}
-
 int zfd_source_open_zcore(struct zfd_source *src, const char *root)
 {
 	struct zcore_src *zs;
@@ -145,12 +127,12 @@ int zfd_source_open_zcore(struct zfd_source *src, const char *root)
 		free(zs);
 		return n < 0 ? (int)n : -EIO;
 	}
+	src->have_st = fstat(zs->fd, &src->st) == 0;
 	src->priv = zs;
 	src->read = zcore_read;
 	src->release_hsa = zcore_release_hsa;
 	src->reipl = zcore_reipl;
 	src->close = zcore_close;
-	zcore_fault_setup(zs);
 	rc = zfd_source_setup(src, UINT64_MAX);
 	if (rc)
 		goto out_close;

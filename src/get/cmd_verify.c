@@ -49,18 +49,67 @@ static int compute_digest(struct get_in *in, char *out, size_t len)
 	return rc;
 }
 
+/* verify --json: the verdict, for monitoring (fields in zfcpdump-get(8)). */
+struct verdict {
+	bool json;
+	const char *status;		/* structural status, NULL: unknown */
+	const char *digest;		/* computed, NULL: not computed */
+	const char *want;		/* the manifest's digest */
+	char reason[GET_WHY_LEN * 3];	/* the error line, "" when ok */
+};
+
+static void json_field(const char *key, const char *v, bool comma)
+{
+	printf("  \"%s\": ", key);
+	if (v)
+		get_json_str(stdout, v);
+	else
+		printf("null");
+	printf("%s\n", comma ? "," : "");
+}
+
+static void print_verdict(const char *name, const struct get_in *in,
+			  const struct verdict *v, int ret)
+{
+	printf("{\n");
+	json_field("dump", name, true);
+	json_field("verdict", ret ? "failed" : "ok", true);
+	printf("  \"exit_code\": %d,\n", ret);
+	json_field("status", v->status, true);
+	json_field("format", in ? in->format : NULL, true);
+	if (in && v->status)
+		printf("  \"mem_size\": %" PRIu64 ",\n", in->hdr.mem_size);
+	else
+		printf("  \"mem_size\": null,\n");
+	if (in && v->digest)
+		printf("  \"verified_bytes\": %" PRIu64 ",\n", in->mem_streamed);
+	else
+		printf("  \"verified_bytes\": null,\n");
+	json_field("manifest_status", in && in->man_ok ?
+		   zfd_manifest_get(&in->man, "status") : NULL, true);
+	json_field("digest", v->digest, true);
+	json_field("manifest_digest", v->want, true);
+	printf("  \"digest_ok\": %s,\n", v->digest && v->want ?
+	       (strcmp(v->digest, v->want) ? "false" : "true") : "null");
+	json_field("reason", v->reason[0] ? v->reason : NULL, false);
+	printf("}\n");
+	fflush(stdout);
+}
+
 int get_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char digest[ZFD_DIGEST_STRLEN], reason[GET_WHY_LEN * 2];
 	const char *want, *mst;
-	struct get_in *in;
+	struct get_in *in = NULL;
 	enum get_status st;
+	struct verdict v = { 0 };
 	const char *key = NULL;
 	bool quiet = false;
 	int c, rc, ret = 1;
@@ -74,18 +123,22 @@ int get_cmd_verify(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'J':
+			v.json = true;
+			break;
 		case 'h':
-			printf("usage: zfcpdump-get verify DUMP [-q] [--key FILE]\n");
+			printf("usage: zfcpdump-get verify DUMP [-q] [--json] [--key FILE]\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		get_err("usage: zfcpdump-get verify DUMP [-q] [--key FILE]");
+		get_err("usage: zfcpdump-get verify DUMP [-q] [--json] [--key FILE]");
 		return 2;
 	}
-	rc = get_sealed_verify(argv[optind], key, quiet);
+	/* sealed dumps (sealed.c): one line, no JSON verdict yet */
+	rc = get_sealed_verify(argv[optind], key, quiet || v.json);
 	if (rc != -ENODEV)
 		return rc;
 	if (key) {
@@ -93,15 +146,23 @@ int get_cmd_verify(int argc, char **argv)
 			argv[optind]);
 		return 1;
 	}
-	if (get_in_open(argv[optind], &in))
-		return 1;
+	if (v.json) {
+		get_err_capture(v.reason, sizeof(v.reason));
+		quiet = true;	/* stdout is the JSON */
+	}
+	if (get_in_open(argv[optind], &in)) {
+		in = NULL;
+		goto out_close;
+	}
 	rc = compute_digest(in, digest, sizeof(digest));
 	if (rc) {
 		get_err("%s: read failed after %" PRIu64 " memory bytes: %s",
 			in->name, in->mem_streamed, strerror(-rc));
 		goto out_close;
 	}
+	v.digest = digest;
 	st = get_in_status(in, reason, sizeof(reason));
+	v.status = get_status_name(st);
 	if (st == GET_ST_CORRUPT) {
 		get_err("%s: %s", in->name, reason);
 		goto out_close;
@@ -130,6 +191,7 @@ int get_cmd_verify(int argc, char **argv)
 		goto out_close;
 	}
 	want = zfd_manifest_get(&in->man, "digest");
+	v.want = want;
 	if (!want || strcmp(want, digest) != 0) {
 		get_err("%s: %s%sdigest mismatch: computed %s, manifest has %s",
 			in->name, reason, reason[0] ? "; " : "", digest,
@@ -146,6 +208,11 @@ int get_cmd_verify(int argc, char **argv)
 		       in->name, in->mem_streamed, digest);
 	ret = 0;
 out_close:
-	get_in_close(in);
+	if (v.json) {
+		get_err_capture(NULL, 0);
+		print_verdict(argv[optind], in, &v, ret);
+	}
+	if (in)
+		get_in_close(in);
 	return ret;
 }

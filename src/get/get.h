@@ -229,6 +229,8 @@ int get_out_finish(struct get_out *out, uint64_t size);
 /* Messages: "zfcpdump-get: ..." on stderr. */
 __attribute__((format(printf, 1, 2)))
 void get_err(const char *fmt, ...);
+/* Also keep the last get_err() message in buf (NULL: stop). */
+void get_err_capture(char *buf, size_t len);
 __attribute__((format(printf, 1, 2)))
 void get_warn(const char *fmt, ...);
 

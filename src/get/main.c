@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zfcpdump-get info DUMP [--json]\n"
-		"       zfcpdump-get verify DUMP [-q] [--key FILE]\n"
+		"       zfcpdump-get verify DUMP [-q] [--json] [--key FILE]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
 		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [--key FILE]\n"
 		"       zfcpdump-get keygen -o NAME\n"

@@ -15,6 +15,16 @@
 #include "util.h"
 
 static const uint8_t zeros[65536];
+static char *err_capture;
+static size_t err_capture_len;
+
+void get_err_capture(char *buf, size_t len)
+{
+	err_capture = buf;
+	err_capture_len = len;
+	if (buf && len)
+		buf[0] = 0;
+}
 
 void get_err(const char *fmt, ...)
 {
@@ -25,6 +35,11 @@ void get_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (err_capture && err_capture_len) {
+		va_start(ap, fmt);
+		vsnprintf(err_capture, err_capture_len, fmt, ap);
+		va_end(ap);
+	}
 }
 
 void get_warn(const char *fmt, ...)

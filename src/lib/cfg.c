@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Typed, line-numbered access to libconfig settings. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -143,16 +144,105 @@ int zfd_cfg_bool(const struct zfd_host *host, const config_setting_t *cfg,
 	}
 }
 
+/*
+ * The integer literal of setting s as written in its file, into lit.
+ * Returns 0, or -ENOENT when there is no file (-o settings) or the line
+ * does not show "key = <number>".
+ */
+static int cfg_literal(const config_setting_t *s, const char *key, char *lit,
+		       size_t len)
+{
+	const char *file = config_setting_source_file(s);
+	unsigned int line = config_setting_source_line(s), nr = 0;
+	size_t klen = strlen(key), n;
+	char buf[4096], *p;
+	FILE *f;
+	int rc = -ENOENT;
+
+	if (!file || !line || !klen)
+		return -ENOENT;
+	f = fopen(file, "r");
+	if (!f)
+		return -ENOENT;
+	while (fgets(buf, sizeof(buf), f) && ++nr < line)
+		;
+	fclose(f);
+	if (nr != line)
+		return -ENOENT;
+	for (p = strstr(buf, key); p; p = strstr(p + 1, key)) {
+		const char *q = p + klen;
+
+		if (p > buf && (isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
+				p[-1] == '-' || p[-1] == '*'))
+			continue;
+		q += strspn(q, " \t");
+		if (*q != '=' && *q != ':')
+			continue;
+		q++;
+		q += strspn(q, " \t");
+		n = strspn(q, "+-0123456789abcdefABCDEFxXL");
+		if (!n || n >= len)
+			break;
+		memcpy(lit, q, n);
+		lit[n] = 0;
+		rc = 0;
+		break;
+	}
+	return rc;
+}
+
+/*
+ * libconfig 1.5 stores an integer literal without an L suffix as a 32-bit
+ * int and wraps larger ones silently (5000000000 becomes 705032704, 2^64
+ * and more become -1); with the suffix it saturates at 2^63-1. So the
+ * value is taken from the literal in the file where there is one.
+ * Returns 1 when the literal was not usable (the caller keeps libconfig's
+ * value), else 0 or -EINVAL (reported).
+ */
+static int cfg_literal_number(const struct zfd_host *host, const config_setting_t *s,
+			      const char *key, uint64_t *out)
+{
+	char lit[64], *end;
+	unsigned long long v;
+	const char *digits;
+	int base = 10;
+
+	if (cfg_literal(s, key, lit, sizeof(lit)))
+		return 1;
+	if (lit[0] == '-') {
+		zfd_cfg_error(host, s, "'%s' must not be negative", key);
+		return -EINVAL;
+	}
+	digits = lit + (lit[0] == '+');
+	if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+		base = 16;
+	errno = 0;
+	v = strtoull(digits, &end, base);
+	if (end == digits || (*end && strcmp(end, "L") && strcmp(end, "LL")))
+		return 1;
+	if (errno == ERANGE) {
+		zfd_cfg_error(host, s, "'%s' is out of range: %s is too large "
+			      "(at most %" PRIu64 ")", key, lit, UINT64_MAX);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 static int cfg_number(const struct zfd_host *host, const config_setting_t *s,
 		      const char *key, bool suffix, uint64_t *out)
 {
 	long long v;
 	const char *str;
 	char *end;
+	int rc;
 
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
+		rc = cfg_literal_number(host, s, key, out);
+		if (rc <= 0)
+			return rc;
 		v = config_setting_get_int64(s);
 		if (v < 0) {
 			zfd_cfg_error(host, s, "'%s' must not be negative", key);

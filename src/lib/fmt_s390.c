@@ -100,9 +100,9 @@ int zfd_s390_hdr_validate(const struct zfd_s390_hdr *hdr, uint64_t avail,
 			 hdr->cpu_cnt, ZFD_S390_MAX_CPUS);
 		return -EINVAL;
 	}
-	if (hdr->mem_size > UINT64_MAX - ZFD_S390_HDR_SIZE - ZFD_S390_END_SIZE) {
-		snprintf(why, why_len, "mem_size 0x%" PRIx64 " is impossible",
-			 hdr->mem_size);
+	if (hdr->mem_size > ZFD_S390_MEM_MAX) {
+		snprintf(why, why_len, "mem_size 0x%" PRIx64 " is impossible "
+			 "(more than 4 PiB)", hdr->mem_size);
 		return -EINVAL;
 	}
 	if (avail != UINT64_MAX && hdr->mem_size > avail) {

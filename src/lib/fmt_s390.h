@@ -15,6 +15,13 @@
 #define ZFD_S390_PAGE_SIZE	4096
 #define ZFD_S390_END_SIZE	16
 #define ZFD_S390_MAX_CPUS	512
+/*
+ * The largest memory size a header may claim: 4 PiB, far above any s390
+ * machine (Linux on s390 addresses 2^46 bytes at most). Every size computed
+ * from a header (header + memory + end marker + manifest, block counts)
+ * stays far below 2^64 and cannot wrap.
+ */
+#define ZFD_S390_MEM_MAX	(1ULL << 52)
 #define ZFD_S390_ARCH_S390	1
 #define ZFD_S390_ARCH_S390X	2
 

@@ -82,6 +82,14 @@ int zfd_manifest_format(char *buf, size_t len, const struct zfd_dump_info *info,
 	out_line(&o, "%s\n", ZFD_MANIFEST_MAGIC);
 	out_line(&o, "status: %s\n", zfd_status_name(res->status));
 	out_line(&o, "format: %s\n", format);
+	if (info->arch && *info->arch) {
+		sanitize(val, sizeof(val), info->arch);
+		out_line(&o, "arch: %s\n", val);
+	}
+	if (info->kernel && *info->kernel) {
+		sanitize(val, sizeof(val), info->kernel);
+		out_line(&o, "kernel: %s\n", val);
+	}
 	out_line(&o, "mem_size: %" PRIu64 "\n", info->mem_size);
 	if (info->mem_size_orig != info->mem_size)
 		out_line(&o, "mem_size_orig: %" PRIu64 "\n", info->mem_size_orig);

@@ -134,16 +134,7 @@ e2e_boot() {
 	local log=$1 initrd=$2 cmdline=$3 timeout=$4 t0 rc=0
 	shift 4
 	t0=$(date +%s)
-	# no_timer_check: a busy host makes TCG miss the IO-APIC timer check
-	# ("IO-APIC + timer doesn't work!" panics).
-	qemu-system-x86_64 -accel tcg -smp 1 -m "${E2E_MEM:-256}" \
-		-no-reboot -nographic -monitor none -nic none \
-		-serial "file:$log" \
-		-kernel "$E2E_VMLINUX" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=7 panic=-1 no_timer_check $cmdline" \
-		-device virtio-scsi-pci,id=scsi0 \
-		"$@" </dev/null >"$log.qemu" 2>&1 &
-	E2E_QEMU_PID=$!
+	e2e_qemu_start "$log" "$initrd" "$cmdline" "$@"
 	while kill -0 "$E2E_QEMU_PID" 2>/dev/null; do
 		if grep -aq 'reboot: System halted' "$log" 2>/dev/null; then
 			sleep 0.5
@@ -161,6 +152,47 @@ e2e_boot() {
 	E2E_QEMU_PID=
 	[ $rc -eq 0 ] || { cat "$log.qemu" >&2; e2e_fail "qemu exited $rc"; }
 	e2e_note "boot took $(($(date +%s) - t0)) s"
+}
+
+# e2e_qemu_start CONSOLE_LOG INITRD "CMDLINE" [qemu args...]: starts the
+# guest of e2e_boot in the background (PID in E2E_QEMU_PID) and returns.
+e2e_qemu_start() {
+	local log=$1 initrd=$2 cmdline=$3
+	shift 3
+	# no_timer_check: a busy host makes TCG miss the IO-APIC timer check
+	# ("IO-APIC + timer doesn't work!" panics).
+	qemu-system-x86_64 -accel tcg -smp 1 -m "${E2E_MEM:-256}" \
+		-no-reboot -nographic -monitor none -nic none \
+		-serial "file:$log" \
+		-kernel "$E2E_VMLINUX" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=7 panic=-1 no_timer_check $cmdline" \
+		-device virtio-scsi-pci,id=scsi0 \
+		"$@" </dev/null >"$log.qemu" 2>&1 &
+	E2E_QEMU_PID=$!
+}
+
+# e2e_wait_console LOG REGEX TIMEOUT: waits until the console LOG (of the
+# guest started by e2e_qemu_start) has a line matching REGEX; fails when
+# QEMU exits first or after TIMEOUT seconds.
+e2e_wait_console() {
+	local log=$1 re=$2 timeout=$3 t0
+	t0=$(date +%s)
+	until grep -aEq -- "$re" "$log" 2>/dev/null; do
+		kill -0 "$E2E_QEMU_PID" 2>/dev/null ||
+			e2e_fail "guest ended before the console showed /$re/; see $log"
+		[ $(($(date +%s) - t0)) -lt "$timeout" ] ||
+			e2e_fail "console lacks /$re/ after ${timeout}s; see $log"
+		sleep 0.2
+	done
+}
+
+# e2e_kill_qemu: a power cut: SIGKILL to the QEMU process started by
+# e2e_qemu_start (by its PID); it gets no chance to flush anything.
+e2e_kill_qemu() {
+	[ -n "$E2E_QEMU_PID" ] || e2e_fail "no guest to kill"
+	kill -KILL "$E2E_QEMU_PID" 2>/dev/null || e2e_fail "QEMU (PID $E2E_QEMU_PID) already gone"
+	wait "$E2E_QEMU_PID" 2>/dev/null || true
+	E2E_QEMU_PID=
 }
 
 # e2e_scsi_disk FILE ID [ro]: qemu args for a virtio-scsi disk at target ID

@@ -36,6 +36,12 @@ c=$(e2e_console "$W/console.log")
 e2e_console_has "$c" "dump complete"
 e2e_console_has "$c" "reboot: Power down"
 e2e_console_lacks "$c" "Kernel panic"
+# PID 1 loaded the packed modules itself (no libkmod), in the order
+# zfcpdump-mkinitramfs wrote, zcore_emu with its parameter; none failed.
+e2e_console_has "$c" "zfcpdump: module virtio_pci loaded"
+e2e_console_has "$c" "zfcpdump: module sd_mod loaded"
+e2e_console_has "$c" "zfcpdump: module zcore_emu loaded with image=/dev/vda$"
+e2e_console_lacks "$c" "warning: module"
 
 # extfs: dump.0 = the image, then the end marker; fsck-clean; manifest.
 e2e_fsck_clean "$disk" 1

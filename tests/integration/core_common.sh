@@ -9,6 +9,19 @@ for so in "$ZFD_PLUGINS"/*.so; do
 	[ -e "$so" ] && ln -s "$so" "$PLUG/"
 done
 ZFD="$ZFCPDUMP --plugin-dir $PLUG --cmdline none"
+# with_shim VAR=VALUE... CMD...: runs CMD with the fault-injecting
+# LD_PRELOAD shim (tests/shims/fault_shim.c) and the given variables.
+# Under an emulator (s390x build) the shim is for the emulated programs
+# only: qemu-user hands QEMU_SET_ENV to them, not to host commands.
+SHIM=$ZFD_BUILD/tests/shims/.libs/fault_shim.so
+with_shim() {
+	if [ -n "$TEST_WRAPPER" ]; then
+		env QEMU_SET_ENV="LD_PRELOAD=$SHIM" "$@"
+	else
+		env LD_PRELOAD="$SHIM" \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+	fi
+}
 MEM=$((32 << 20))
 $MKIMAGE -o "$T/img" -s 32M --seed 7 --cpus 3 || fail "zfd-mkimage failed"
 

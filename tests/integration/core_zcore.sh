@@ -64,10 +64,11 @@ grep -q "hsa=0" "$T/e1.ev" || fail "HSA not released early"
 grep -q "reason: HSA already released" "$T/e2.info" || fail "no reason for the loss"
 same_bytes "$Z/mem" $((4096 + (16 << 20))) "$T/e2" $((4096 + (16 << 20))) $((4 << 20))
 
-note "EFAULT from zcore/mem marks holes the memmap did not show"
+note "EFAULT from zcore/mem marks holes the memmap did not show (LD_PRELOAD shim)"
 mkzcore
 rm "$Z/memmap"
-ZFD_FAULT_ZCORE_EFAULT=800000-a00000 expect_rc 0 $ZZ -o "test:path=$T/x"
+# memory 8 MiB..10 MiB = file offsets 0x801000..0xa01000 (after the header)
+expect_rc 0 with_shim ZFD_SHIM_EFAULT="$Z/mem:801000-a01000" $ZZ -o "test:path=$T/x"
 [ "$(manifest_get "$T/x.info" hole_bytes)" = $((2 << 20)) ] || fail "EFAULT hole_bytes"
 cmp -n $((2 << 20)) -i $((4096 + (8 << 20))):0 "$T/x" /dev/zero || fail "EFAULT hole not zeros"
 same_bytes "$Z/mem" $((4096 + (10 << 20))) "$T/x" $((4096 + (10 << 20))) $((1 << 20))

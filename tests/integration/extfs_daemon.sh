@@ -160,7 +160,7 @@ for i in $(seq 1 600); do
 	fs_ls "$T/fs" | grep -qx dump.0.incomplete && break
 	sleep 0.05
 done
-sleep 0.3
+sleep 0.05
 kill -KILL "$pid" 2>/dev/null || fail "the dump ended before it could be killed"
 wait "$pid" 2>/dev/null || true
 [ "$(names)" = "dump.0.incomplete " ] || fail "names after kill: $(names)"

@@ -43,6 +43,23 @@ for t in ext3 ext4; do
 	done
 done
 
+note "a slow dump is committed every 5 s: killed after 7 s, 5 MiB or more are kept"
+$MKIMAGE -o "$T/slow" -s 8M --seed 7 --mix 0,50,50 >/dev/null || fail "zfd-mkimage"
+for t in ext3 ext4; do
+	mkfs "$t" "$T/fs" 64M
+	expect_rc 137 $FEED --delay-ms 1000 --kill-after 7M "$T/slow" \
+		"device = \"$T/fs\"; fsck = \"no\";"
+	fs_get "$T/fs" /dump.0.incomplete "$T/part"
+	size=$(stat -c %s "$T/part")
+	[ "$size" -ge $((4096 + (5 << 20))) ] ||
+		fail "$t: only $size bytes committed after 7 s of a slow dump"
+	same_bytes "$T/part" 0 "$T/slow" 0 "$size"
+	rc=0
+	e2fsck -p "$T/fs" >"$T/p.out" 2>&1 || rc=$?
+	[ $rc -le 1 ] || { cat "$T/p.out" >&2; fail "e2fsck -p exit $rc"; }
+	fsck_clean "$T/fs"
+done
+
 note "not clean + fsck = no is refused; fsck = auto repairs and dumps"
 mkfs ext3 "$T/fs" 400M
 expect_rc 137 $FEED --kill-after 100M "$T/img" "device = \"$T/fs\"; fsck = \"no\";"

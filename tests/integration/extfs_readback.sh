@@ -52,4 +52,27 @@ for b in 1024 2048; do
 	fsck_clean "$T/fs"
 	check_dump "$T/fs" /dump.0 "$T/img"
 done
+
+# ext4's extent tree is built by the sink: with 1 KiB blocks (84 extents
+# per block) and page-interleaved zero pages it grows to depth 3, in
+# several commits; a second dump and a kill in the middle of a third.
+note "ext4 extent tree of depth 3"
+$MKIMAGE -o "$T/deep" -s 512M --seed 4 --layout interleaved >/dev/null || fail "zfd-mkimage"
+mkfs ext4 "$T/fs" 1100M -b 1024
+for i in 0 1; do
+	expect_rc 0 $FEED "$T/deep" "device = \"$T/fs\"; fsck = \"no\";"
+	check_dump "$T/fs" /dump.$i "$T/deep"
+done
+depth=$(debugfs -R "ex /dump.0" "$T/fs" 2>/dev/null | awk 'NR == 2 { sub("/", " "); print $2 }')
+[ "$depth" = 3 ] || fail "extent tree depth $depth, expected 3"
+fsck_clean "$T/fs"
+expect_rc 137 $FEED --kill-after 400M "$T/deep" "device = \"$T/fs\"; fsck = \"no\";"
+rc=0
+e2fsck -p "$T/fs" >"$T/p.out" 2>&1 || rc=$?
+[ $rc -le 1 ] || { cat "$T/p.out" >&2; fail "e2fsck -p exit $rc"; }
+fsck_clean "$T/fs"
+fs_get "$T/fs" /dump.2.incomplete "$T/part"
+[ "$(stat -c %s "$T/part")" -ge $((128 << 20)) ] || fail "partial dump too short"
+same_bytes "$T/part" 0 "$T/deep" 0 "$(stat -c %s "$T/part")"
+check_dump "$T/fs" /dump.1 "$T/deep"
 exit 0

@@ -21,7 +21,7 @@ raw_manifest() {
 
 # raw_has_end_marker PART MEM: true if the end marker follows the memory.
 raw_has_end_marker() {
-	[ "$(dd if="$1" bs=1 skip=$((4096 + $2)) count=8 status=none)" = DUMP_END ]
+	printf DUMP_END | cmp -s -n 8 -i $((4096 + $2)):0 "$1" -
 }
 
 # raw_zero_at PART OFF LEN: true if LEN bytes at OFF are all zero.
@@ -55,4 +55,21 @@ raw_check_digest() {
 # command line, no default config.
 zfd_raw() {
 	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none "$@"
+}
+
+# The test-only fault-injection shim (tests/shims/iofault.c).
+IOFAULT_SO=$ZFD_BUILD/tests/shims/.libs/libiofault.so
+
+# zfd_raw_faulty ARGS...: zfd_raw with the iofault shim preloaded; the
+# ZFD_IOFAULT_* variables come from the caller's environment. Under
+# qemu-user the preload is handed to the s390x program only.
+zfd_raw_faulty() {
+	[ -f "$IOFAULT_SO" ] || fail "$IOFAULT_SO not built"
+	if [ -n "$TEST_WRAPPER" ]; then
+		QEMU_SET_ENV="LD_PRELOAD=$IOFAULT_SO" zfd_raw "$@"
+	else
+		LD_PRELOAD=$IOFAULT_SO \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			zfd_raw "$@"
+	fi
 }

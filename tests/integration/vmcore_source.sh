@@ -50,6 +50,8 @@ expect_rc 0 with_shim ZFD_SHIM_PATH="$T/root/proc/vmcore" \
 expect_err "source vmcore:$T/root/proc/vmcore, 32 MiB of memory"
 expect_err "dump of s390x, Linux 6.1.0-s390x-test, 3 CPUs, crashed 2026-01-01T00:00:07Z"
 check_s390 "$T/p1"
+[ "$(manifest_get "$T/man" arch)" = s390x ] || fail "manifest arch"
+[ "$(manifest_get "$T/man" kernel)" = 6.1.0-s390x-test ] || fail "manifest kernel"
 grep -q '^mmap ' "$T/log1" || fail "no mmap() of the core"
 ! grep -q '^pread [0-9]* [0-9]\{7,\}' "$T/log1" || fail "memory read with pread() although mmap() works"
 manifest_get "$T/man" source | grep -qF "vmcore:$T/root/proc/vmcore" || fail "manifest source"
@@ -80,7 +82,18 @@ expect_rc 0 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p4"
 check_s390 "$T/p4"
 expect_rc 1 zfd_raw -s "file:$T/s390x.elf,memmap=$T/nothing" -o "raw:device=$T/p4" -n
 expect_err "source $T/s390x.elf: an ELF core has no memmap file"
-note "path key and file:ELF"
+# an s390 image: arch from its header, no kernel release known
+raw_target "$T/p7" $(raw_need $MEM)
+expect_rc 0 zfd_raw -s "file:$T/s390x.img" -o "raw:device=$T/p7"
+raw_manifest "$T/p7" $MEM "$T/man"
+[ "$(manifest_get "$T/man" arch)" = s390x ] || fail "manifest arch (image)"
+! grep -q '^kernel:' "$T/man" || fail "a kernel release for an s390 image"
+# a sink onto the core itself is refused before anything is written
+cp "$T/s390x.elf" "$T/self.elf"
+expect_rc 2 zfd_raw -s "file:$T/self.elf" -o "raw:device=$T/self.elf"
+expect_err "device $T/self.elf is the dump source"
+cmp -s "$T/self.elf" "$T/s390x.elf" || fail "the source was written to"
+note "path key and file:ELF; manifest arch and kernel; no sink onto the source"
 
 # 4. damage in the middle: pages at file offsets 16M..16M+8K unreadable
 raw_target "$T/p5" $(raw_need $MEM)

@@ -7,6 +7,7 @@
  *   events     file that gets one line per call (prepare/open/write/finish)
  *   fail       "prepare" | "open" | "finish" | "configure": fail there
  *   fail_at    fail the write that reaches this memory offset
+ *   fail_errno the errno of that failure (default EIO)
  *   max_mem    report that only this much memory fits (truncation)
  *   delay_ms   sleep in every write (slow device)
  *   hsa_probe  a file whose first line is logged at finish (HSA order)
@@ -33,6 +34,7 @@ struct tsink {
 	uint64_t fail_at;
 	uint64_t max_mem;
 	uint64_t delay_ms;
+	uint64_t fail_errno;
 	int fd;
 	uint64_t written;
 };
@@ -62,7 +64,7 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 {
 	static const char *const keys[] = {
 		"path", "events", "fail", "fail_at", "max_mem", "delay_ms",
-		"hsa_probe", NULL,
+		"hsa_probe", "fail_errno", NULL,
 	};
 	struct tsink *t = calloc(1, sizeof(*t));
 	int rc;
@@ -79,6 +81,7 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 	rc = rc ?: zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX, &t->fail_at);
 	rc = rc ?: zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX, &t->max_mem);
 	rc = rc ?: zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000, &t->delay_ms);
+	rc = rc ?: zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095, &t->fail_errno);
 	if (!rc && !t->path) {
 		zfd_cfg_error(host, cfg, "sink 'test' needs 'path'");
 		rc = -EINVAL;
@@ -145,7 +148,7 @@ static int t_write(void *ctx, const struct zfd_block *blk)
 	if (t->fail_at != UINT64_MAX && blk->offset + blk->len > t->fail_at) {
 		zfd_hlog(t->host, ZFD_LOG_ERR, "injected write failure at %" PRIu64,
 			 t->fail_at);
-		return -EIO;
+		return -(int)t->fail_errno;
 	}
 	if (t->delay_ms) {
 		ts.tv_sec = (time_t)(t->delay_ms / 1000);

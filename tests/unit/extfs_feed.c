@@ -5,10 +5,11 @@
  * maps, finish, close), from an s390 dump image file. For the shell tests
  * until the daemon is on main, and for fault injection the daemon cannot
  * do: --kill-after BYTES raises SIGKILL in the middle of the dump,
- * --fail-after BYTES ends it as incomplete.
+ * --fail-after BYTES ends it as incomplete, --delay-ms N sleeps N ms
+ * before each 1 MiB block (a slow source, for the time-based commits).
  *
  * usage: extfs-feed [--root DIR] [--memmap FILE] [--ask y|n|none]
- *		     [--kill-after N] [--fail-after N] [--dry-run]
+ *		     [--kill-after N] [--fail-after N] [--delay-ms N] [--dry-run]
  *		     IMAGE 'key = value; ...'
  * ask: without --ask, questions are answered from stdin ('y'/'n' line;
  * EOF = no answer). Exit: 0 complete, 1 failed/incomplete, 2 usage.
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 		{ "root", 1, NULL, 'r' }, { "memmap", 1, NULL, 'm' },
 		{ "ask", 1, NULL, 'a' }, { "kill-after", 1, NULL, 'k' },
 		{ "fail-after", 1, NULL, 'f' }, { "dry-run", 0, NULL, 'n' },
+		{ "delay-ms", 1, NULL, 'd' },
 		{ NULL, 0, NULL, 0 } };
 	uint64_t kill_after = UINT64_MAX, fail_after = UINT64_MAX, max_mem, off;
 	struct zfd_range chunks[MAX_CHUNKS], whole;
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 	char text[8192], desc[600];
 	config_setting_t *sink;
 	size_t nr_chunks = 0;
+	unsigned long delay_ms = 0;
 	bool dry = false;
 	config_t cfg;
 	void *ctx;
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
 		case 'k': zfd_parse_size(optarg, &kill_after); break;
 		case 'f': zfd_parse_size(optarg, &fail_after); break;
 		case 'n': dry = true; break;
+		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -176,16 +180,19 @@ int main(int argc, char **argv)
 	info.started = time(NULL);
 	info.dry_run = dry;
 
-	if (zfd_sink_entry.configure(&host, sink, &ctx))
+	if (zfd_sink_entry.configure(&host, sink, &ctx)) {
+		config_destroy(&cfg);
+		fclose(img);
 		return 2;
+	}
 	rc = zfd_sink_entry.prepare(ctx, &info, &max_mem);
+	if (!rc && !dry)
+		rc = zfd_sink_entry.open(ctx, &info);
 	if (rc || dry) {
 		zfd_sink_entry.close(ctx);
+		config_destroy(&cfg);
+		fclose(img);
 		return rc ? 1 : 0;
-	}
-	if (zfd_sink_entry.open(ctx, &info)) {
-		zfd_sink_entry.close(ctx);
-		return 1;
 	}
 	buf = aligned_alloc(ZFD_ALIGN, BLK_SIZE);
 	dg = zfd_digest_new();
@@ -203,6 +210,12 @@ int main(int argc, char **argv)
 		}
 		if (off >= kill_after)
 			raise(SIGKILL);
+		if (delay_ms) {
+			struct timespec d = { (time_t)(delay_ms / 1000),
+					      (long)(delay_ms % 1000) * 1000000 };
+
+			nanosleep(&d, NULL);
+		}
 		memset(buf, 0, BLK_SIZE);
 		if (fread(buf, 1, len, img) != len) {
 			perror("read");

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of the daemon: config errors with line numbers, -o/-s specs,
- * the kernel command line, memmap parsing. */
+ * the kernel command line, memmap parsing, and the dump pipeline against a
+ * scripted source and a recording sink (short reads, EFAULT holes at
+ * buffer edges, the last partial block, failover re-reads, threads that
+ * cannot be started). */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <inttypes.h>
 
 #include <cmocka.h>
 
@@ -113,6 +118,35 @@ static void test_config_errors(void **state)
 	expect_error("\n\nsinks = ( 5 );\n", ":3: sink 1 must be a group");
 	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none, reboot");
 	expect_error("device_wait = -1;\n", "must not be negative");
+	/* finding 8: libconfig wraps this to -1; it is too large, not negative */
+	expect_error("\nlimit = 99999999999999999999;\n",
+		     ":2: 'limit' is out of range: 99999999999999999999 is too large");
+	expect_error("limit = 99999999999999999999L;\n", ":1: 'limit' is out of range");
+	expect_error("device_wait = 0x10000000000000000;\n", ":1: 'device_wait' is out of range");
+	expect_error("device_wait = 5000000000;\n", ":1: 'device_wait' must be at most 3600");
+	expect_error("device_wait = -5000000000;\n", ":1: 'device_wait' must not be negative");
+}
+
+/* Integers beyond 32 bits without the L suffix: libconfig 1.5 wraps them
+ * silently (5000000000 would become 705032704); the literal counts. */
+static void test_config_big_numbers(void **state)
+{
+	struct zfd_config c;
+
+	(void)state;
+	assert_int_equal(load(&c, "limit = 5000000000;\n"), 0);
+	assert_int_equal(c.limit, 5000000000ULL);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 0xFFFFFFFFFFFFFFFF; progress = { interval = 7; };\n"), 0);
+	assert_int_equal(c.limit, UINT64_MAX);
+	assert_int_equal(c.progress_interval, 7);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 18446744073709551615;\n"), 0);
+	assert_int_equal(c.limit, UINT64_MAX);
+	zfd_config_free(&c);
+	assert_int_equal(load(&c, "limit = 4294967296L;\n"), 0);
+	assert_int_equal(c.limit, 4294967296ULL);
+	zfd_config_free(&c);
 }
 
 static void test_config_default(void **state)
@@ -273,17 +307,553 @@ static void test_memmap(void **state)
 	assert_int_equal(zfd_memmap_parse("", 0, 1 << 20, &r, &n), -EINVAL);
 }
 
+/* ---- the pipeline against a scripted source and a recording sink ---- */
+
+#define KIB		1024ULL
+#define MAX_EFAULT	8
+
+/* A source whose memory is a pattern; reads touching an EFAULT range
+ * fail, the memory ends early at avail, EIO from eio_at on. */
+struct msrc {
+	uint64_t mem_size;
+	uint64_t avail;
+	uint64_t eio_at;
+	struct zfd_range efault[MAX_EFAULT];
+	size_t nr_efault;
+	unsigned int reads_at_0;
+};
+
+static uint8_t pattern(uint64_t i)
+{
+	uint64_t x = (i / 8 + 1) * 0x9e3779b97f4a7c15ULL;
+
+	return (uint8_t)((x >> (8 * (i % 8))) | 1);
+}
+
+static ssize_t msrc_read(struct zfd_source *src, void *buf, size_t len, uint64_t off)
+{
+	struct msrc *m = src->priv;
+	uint8_t *b = buf;
+	size_t i, n;
+
+	if (!off)
+		m->reads_at_0++;
+	for (i = 0; i < m->nr_efault; i++)
+		if (off < m->efault[i].start + m->efault[i].size &&
+		    off + len > m->efault[i].start)
+			return -EFAULT;
+	if (off + len > m->eio_at)
+		return -EIO;
+	if (off >= m->avail)
+		return 0;
+	n = (size_t)ZFD_MIN((uint64_t)len, m->avail - off);
+	for (i = 0; i < n; i++)
+		b[i] = pattern(off + i);
+	return (ssize_t)n;
+}
+
+static void msrc_init(struct zfd_source *src, struct msrc *m, uint64_t mem_size)
+{
+	struct zfd_s390_hdr h;
+
+	memset(src, 0, sizeof(*src));
+	memset(m, 0, sizeof(*m));
+	m->mem_size = mem_size;
+	m->avail = UINT64_MAX;
+	m->eio_at = UINT64_MAX;
+	memset(&h, 0, sizeof(h));
+	h.magic = ZFD_S390_MAGIC;
+	h.hdr_size = ZFD_S390_HDR_SIZE;
+	h.page_size = ZFD_S390_PAGE_SIZE;
+	h.mem_size = mem_size;
+	h.mem_end = mem_size;
+	h.arch = ZFD_S390_ARCH_S390X;
+	zfd_s390_hdr_encode(&h, src->hdr_raw);
+	snprintf(src->desc, sizeof(src->desc), "mock");
+	src->read = msrc_read;
+	src->priv = m;
+	assert_int_equal(zfd_source_setup(src, UINT64_MAX), 0);
+}
+
+/* A sink that keeps what it gets in memory and checks the block rules. */
+struct msink {
+	uint8_t *mem;
+	uint8_t *kind;			/* per page: block kind + 1 */
+	uint64_t mem_size;
+	uint64_t written;		/* next expected offset */
+	uint64_t fail_at;
+	int fail_errno;
+	unsigned int opens, finishes, writes;
+	struct zfd_result res;
+	char reason[256];
+};
+
+static int ms_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *max_mem)
+{
+	(void)ctx;
+	(void)info;
+	*max_mem = UINT64_MAX;
+	return 0;
+}
+
+static int ms_open(void *ctx, const struct zfd_dump_info *info)
+{
+	struct msink *m = ctx;
+
+	m->opens++;
+	m->written = 0;
+	memset(m->mem, 0xee, m->mem_size);
+	memset(m->kind, 0, m->mem_size / ZFD_PAGE_SIZE + 1);
+	assert_int_equal(info->mem_size, m->mem_size);
+	return 0;
+}
+
+static int ms_write(void *ctx, const struct zfd_block *blk)
+{
+	struct msink *m = ctx;
+	size_t i;
+
+	m->writes++;
+	/* ascending, gap-free, aligned, inside the dump */
+	assert_int_equal(blk->offset, m->written);
+	assert_int_equal(blk->offset % ZFD_ALIGN, 0);
+	assert_int_equal((uintptr_t)blk->data % ZFD_ALIGN, 0);
+	assert_true(blk->len > 0);
+	assert_true(blk->offset + blk->len <= m->mem_size);
+	if (m->fail_at != UINT64_MAX && blk->offset + blk->len > m->fail_at)
+		return -m->fail_errno;
+	memcpy(m->mem + blk->offset, blk->data, blk->len);
+	for (i = 0; i < blk->nr_pages; i++)
+		m->kind[blk->offset / ZFD_PAGE_SIZE + i] = (uint8_t)(blk->kind + 1);
+	m->written += blk->len;
+	return 0;
+}
+
+static int ms_finish(void *ctx, const struct zfd_dump_info *info,
+		     const struct zfd_result *res)
+{
+	struct msink *m = ctx;
+
+	(void)info;
+	m->finishes++;
+	m->res = *res;
+	snprintf(m->reason, sizeof(m->reason), "%s", res->reason ? res->reason : "");
+	/* the core's count and what the sink really got agree */
+	if (res->status == ZFD_STATUS_COMPLETE)
+		assert_int_equal(m->written, m->mem_size);
+	return 0;
+}
+
+static const struct zfd_sink mock_sink_ops = {
+	.abi = ZFD_SINK_ABI,
+	.size = sizeof(struct zfd_sink),
+	.name = "mock",
+	.prepare = ms_prepare,
+	.open = ms_open,
+	.write = ms_write,
+	.finish = ms_finish,
+};
+
+static void msink_init(struct zfd_sink_inst *si, struct msink *m, uint64_t mem_size)
+{
+	memset(si, 0, sizeof(*si));
+	memset(m, 0, sizeof(*m));
+	m->mem_size = mem_size;
+	m->mem = malloc(mem_size);
+	m->kind = malloc(mem_size / ZFD_PAGE_SIZE + 1);
+	assert_non_null(m->mem);
+	assert_non_null(m->kind);
+	m->fail_at = UINT64_MAX;
+	si->ops = &mock_sink_ops;
+	si->ctx = m;
+	snprintf(si->desc, sizeof(si->desc), "mock");
+	snprintf(si->type, sizeof(si->type), "mock");
+}
+
+static void msink_free(struct msink *m)
+{
+	free(m->mem);
+	free(m->kind);
+}
+
+struct prun {
+	struct zfd_config cfg;
+	struct zfd_run run;
+	volatile sig_atomic_t stop;
+};
+
+static void prun_init(struct prun *r, struct zfd_source *src, size_t buf_size,
+		      size_t nr_bufs)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg.progress_interval = 0;
+	r->cfg.hsa_release = ZFD_HSA_END;
+	r->run.src = src;
+	r->run.cfg = &r->cfg;
+	r->run.mem_size = src->mem_size;
+	r->run.buf_size = buf_size;
+	r->run.nr_bufs = nr_bufs;
+	r->run.stop = &r->stop;
+}
+
+/* Runs one pass to the given sinks; a hang fails the test. */
+static int pass(struct prun *r, struct zfd_sink_inst **sinks, size_t nr)
+{
+	int rc;
+
+	memcpy(r->run.sinks, sinks, nr * sizeof(*sinks));
+	r->run.nr_sinks = nr;
+	alarm(20);
+	rc = zfd_pipeline_pass(&r->run);
+	alarm(0);
+	return rc;
+}
+
+/* The sink holds the source's bytes in [from, to). */
+static void expect_data(const struct msink *m, uint64_t from, uint64_t to)
+{
+	uint64_t i;
+
+	for (i = from; i < to; i++)
+		if (m->mem[i] != pattern(i))
+			fail_msg("byte %" PRIu64 " is 0x%02x, the source has 0x%02x",
+				 i, m->mem[i], pattern(i));
+}
+
+static void expect_zeros(const struct msink *m, uint64_t from, uint64_t to,
+			 enum zfd_block_kind kind)
+{
+	uint64_t i;
+
+	for (i = from; i < to; i++)
+		if (m->mem[i])
+			fail_msg("hole byte %" PRIu64 " is 0x%02x", i, m->mem[i]);
+	for (i = from / ZFD_PAGE_SIZE; i < to / ZFD_PAGE_SIZE; i++)
+		if (m->kind[i] != kind + 1)
+			fail_msg("page %" PRIu64 " has kind %d, expected %d", i,
+				 m->kind[i] - 1, kind);
+}
+
+/*
+ * Finding 2: a short read after an EFAULT retry kept the ring slot's old
+ * length, so the sink got copies of earlier memory as if read.
+ */
+static void test_pipe_short_read_after_efault(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink mk;
+	struct zfd_sink_inst si, *sinks[] = { &si };
+	struct prun r;
+	uint64_t end = 136 * KIB + 100;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	ms.avail = end;			/* the source ends inside a page */
+	ms.efault[ms.nr_efault++] = (struct zfd_range){ 180 * KIB, 4 * KIB };
+	msink_init(&si, &mk, 256 * KIB);
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, sinks, 1), 0);
+	assert_int_equal(mk.finishes, 1);
+	assert_int_equal(mk.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_int_equal(mk.res.dumped_bytes, end);
+	assert_int_equal(mk.written, end);
+	expect_data(&mk, 0, end);
+	assert_string_equal(mk.reason, "source ended after 139364 of 262144 bytes of memory");
+	assert_int_equal(si.cause, ZFD_FAIL_SOURCE);
+	msink_free(&mk);
+	zfd_source_close(&src);
+}
+
+/* A plain short read (no EFAULT) ends the dump where the data ends. */
+static void test_pipe_short_read(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink mk;
+	struct zfd_sink_inst si, *sinks[] = { &si };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	ms.avail = 100 * KIB + 5;
+	msink_init(&si, &mk, 256 * KIB);
+	prun_init(&r, &src, 64 * KIB, 3);
+	assert_int_equal(pass(&r, sinks, 1), 0);
+	assert_int_equal(mk.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_int_equal(mk.res.dumped_bytes, 100 * KIB + 5);
+	expect_data(&mk, 0, 100 * KIB + 5);
+	assert_int_equal(si.cause, ZFD_FAIL_SOURCE);
+	msink_free(&mk);
+	zfd_source_close(&src);
+}
+
+/* EFAULT holes at every edge of the 64 KiB buffers, and in the last,
+ * partial block: zeros of kind HOLE exactly there, data elsewhere. */
+static void test_pipe_efault_edges(void **state)
+{
+	static const struct zfd_range holes[] = {
+		{ 0, 4 * KIB },			/* the first page */
+		{ 60 * KIB, 8 * KIB },		/* across a buffer boundary */
+		{ 128 * KIB, 64 * KIB },	/* exactly one buffer */
+		{ 252 * KIB, 4 * KIB },		/* the last page of a buffer */
+		{ 256 * KIB, 4 * KIB },		/* the first page of the next */
+		{ 328 * KIB, 4 * KIB },		/* the last page of the dump */
+	};
+	const uint64_t size = 332 * KIB;	/* the last block is 12 KiB */
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink mk;
+	struct zfd_sink_inst si, *sinks[] = { &si };
+	struct prun r;
+	uint64_t pos = 0, hole_bytes = 0;
+	size_t i;
+
+	(void)state;
+	msrc_init(&src, &ms, size);
+	for (i = 0; i < ZFD_ARRAY_SIZE(holes); i++)
+		ms.efault[ms.nr_efault++] = holes[i];
+	msink_init(&si, &mk, size);
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, sinks, 1), 1);
+	assert_int_equal(mk.res.status, ZFD_STATUS_COMPLETE);
+	assert_int_equal(mk.res.dumped_bytes, size);
+	for (i = 0; i < ZFD_ARRAY_SIZE(holes); i++) {
+		expect_data(&mk, pos, holes[i].start);
+		expect_zeros(&mk, holes[i].start, holes[i].start + holes[i].size,
+			     ZFD_BLK_HOLE);
+		pos = holes[i].start + holes[i].size;
+		hole_bytes += holes[i].size;
+	}
+	expect_data(&mk, pos, size);
+	assert_int_equal(mk.res.hole_bytes, hole_bytes);
+	assert_int_equal(si.cause, ZFD_FAIL_NONE);
+	msink_free(&mk);
+	zfd_source_close(&src);
+}
+
+/* A dump whose size is no multiple of the buffer: the last block is short,
+ * and a memory map hole in it stays a hole. */
+static void test_pipe_last_partial_block(void **state)
+{
+	const uint64_t size = 5 * 64 * KIB + 12 * KIB;
+	struct zfd_range chunks[] = { { 0, 5 * 64 * KIB + 4 * KIB } };
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink mk;
+	struct zfd_sink_inst si, *sinks[] = { &si };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, size);
+	free(src.chunks);
+	src.chunks = malloc(sizeof(chunks));
+	assert_non_null(src.chunks);
+	memcpy(src.chunks, chunks, sizeof(chunks));
+	src.nr_chunks = 1;
+	msink_init(&si, &mk, size);
+	prun_init(&r, &src, 64 * KIB, 4);
+	assert_int_equal(pass(&r, sinks, 1), 1);
+	assert_int_equal(mk.res.status, ZFD_STATUS_COMPLETE);
+	assert_int_equal(mk.written, size);
+	expect_data(&mk, 0, chunks[0].size);
+	expect_zeros(&mk, chunks[0].size, size, ZFD_BLK_HOLE);
+	assert_int_equal(mk.res.hole_bytes, 8 * KIB);
+	msink_free(&mk);
+	zfd_source_close(&src);
+}
+
+/*
+ * Failover: the first sink fails mid-dump (with an errno whose text holds
+ * the word "resource"); the next pass re-reads the source from offset 0
+ * and the second sink gets all of it. The failure is the sink's, not the
+ * source's (finding 5: a typed cause, not a word in a message).
+ */
+static void test_pipe_failover_rereads(void **state)
+{
+	const uint64_t size = 512 * KIB;
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink m1, m2;
+	struct zfd_sink_inst s1, s2, *first[] = { &s1 }, *second[] = { &s2 };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, size);
+	ms.efault[ms.nr_efault++] = (struct zfd_range){ 64 * KIB, 4 * KIB };
+	msink_init(&s1, &m1, size);
+	msink_init(&s2, &m2, size);
+	m1.fail_at = 300 * KIB;
+	m1.fail_errno = EBUSY;		/* "Device or resource busy" */
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, first, 1), 0);
+	assert_true(s1.failed);
+	assert_int_equal(s1.cause, ZFD_FAIL_SINK);
+	assert_int_equal(m1.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_int_equal(m1.res.dumped_bytes, 260 * KIB);	/* blocks: 64 K, 4 K hole, 64 K... */
+	assert_non_null(strstr(m1.reason, "resource busy"));
+	assert_int_equal(ms.reads_at_0, 1);
+	assert_int_equal(pass(&r, second, 1), 1);
+	assert_int_equal(ms.reads_at_0, 2);
+	assert_int_equal(m2.res.status, ZFD_STATUS_COMPLETE);
+	assert_int_equal(s2.cause, ZFD_FAIL_NONE);
+	expect_data(&m2, 0, 64 * KIB);
+	expect_zeros(&m2, 64 * KIB, 68 * KIB, ZFD_BLK_HOLE);
+	expect_data(&m2, 68 * KIB, size);
+	msink_free(&m1);
+	msink_free(&m2);
+	zfd_source_close(&src);
+}
+
+/* A read error of the source is the source's failure, for every sink. */
+static void test_pipe_source_error(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink m1, m2;
+	struct zfd_sink_inst s1, s2, *both[] = { &s1, &s2 };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	ms.eio_at = 130 * KIB;
+	msink_init(&s1, &m1, 256 * KIB);
+	msink_init(&s2, &m2, 256 * KIB);
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, both, 2), 0);
+	assert_int_equal(s1.cause, ZFD_FAIL_SOURCE);
+	assert_int_equal(s2.cause, ZFD_FAIL_SOURCE);
+	assert_int_equal(m1.res.dumped_bytes, 128 * KIB);
+	assert_int_equal(m2.res.dumped_bytes, 128 * KIB);
+	expect_data(&m2, 0, 128 * KIB);
+	assert_string_equal(m1.reason,
+			    "read error at memory offset 0x20000: Input/output error");
+	msink_free(&m1);
+	msink_free(&m2);
+	zfd_source_close(&src);
+}
+
+/*
+ * Finding 3: pthread_create() failing. The test binary is linked with
+ * --wrap=pthread_create: fail_thread_nr > 0 makes that call (counted from
+ * 1) fail with EAGAIN. The pass must return, and every opened sink must
+ * get finish() with an incomplete dump.
+ */
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+static int thread_nr, fail_thread_nr;
+
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
+{
+	if (fail_thread_nr && ++thread_nr == fail_thread_nr)
+		return EAGAIN;
+	return __real_pthread_create(t, attr, fn, arg);
+}
+
+static void test_pipe_thread_fails(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink m1, m2;
+	struct zfd_sink_inst s1, s2, *both[] = { &s1, &s2 };
+	struct prun r;
+	int nr;
+
+	(void)state;
+	/* 1, 2: the sinks' threads; 3: the reader */
+	for (nr = 1; nr <= 3; nr++) {
+		msrc_init(&src, &ms, 256 * KIB);
+		msink_init(&s1, &m1, 256 * KIB);
+		msink_init(&s2, &m2, 256 * KIB);
+		prun_init(&r, &src, 64 * KIB, 2);
+		thread_nr = 0;
+		fail_thread_nr = nr;
+		assert_int_equal(pass(&r, both, 2), 0);
+		fail_thread_nr = 0;
+		assert_int_equal(m1.opens, 1);
+		assert_int_equal(m1.finishes, 1);
+		assert_int_equal(m2.finishes, 1);
+		assert_int_equal(m1.res.status, ZFD_STATUS_INCOMPLETE);
+		assert_int_equal(m2.res.status, ZFD_STATUS_INCOMPLETE);
+		assert_int_equal(m2.res.dumped_bytes, 0);
+		assert_true(s1.failed && s2.failed);
+		assert_int_equal(s1.cause, ZFD_FAIL_OTHER);
+		assert_non_null(strstr(m1.reason, nr == 3 ?
+			"cannot start the reader thread: Resource temporarily unavailable" :
+			"cannot start the thread for mock: Resource temporarily unavailable"));
+		msink_free(&m1);
+		msink_free(&m2);
+		zfd_source_close(&src);
+	}
+}
+
+/* Out of memory for a sink's digest (--wrap=zfd_digest_new): the opened
+ * sink is finished as incomplete, the next one is never opened. */
+struct zfd_digest *__wrap_zfd_digest_new(void);
+struct zfd_digest *__real_zfd_digest_new(void);
+static int digest_nr, fail_digest_nr;
+
+struct zfd_digest *__wrap_zfd_digest_new(void)
+{
+	if (fail_digest_nr && ++digest_nr == fail_digest_nr)
+		return NULL;
+	return __real_zfd_digest_new();
+}
+
+static void test_pipe_no_memory(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct msink m1, m2;
+	struct zfd_sink_inst s1, s2, *both[] = { &s1, &s2 };
+	struct prun r;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	msink_init(&s1, &m1, 256 * KIB);
+	msink_init(&s2, &m2, 256 * KIB);
+	prun_init(&r, &src, 64 * KIB, 2);
+	digest_nr = 0;
+	fail_digest_nr = 1;
+	assert_int_equal(pass(&r, both, 2), 0);
+	fail_digest_nr = 0;
+	assert_int_equal(m1.opens, 1);
+	assert_int_equal(m1.finishes, 1);
+	assert_int_equal(m1.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_string_equal(m1.reason, "out of memory for the digest of mock");
+	assert_int_equal(m2.opens, 0);
+	assert_int_equal(m2.finishes, 0);
+	assert_true(s1.failed && s2.failed);
+	assert_int_equal(s2.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_string_equal(s2.reason, "not started: out of memory for the digest of mock");
+	msink_free(&m1);
+	msink_free(&m2);
+	zfd_source_close(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_full),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_big_numbers),
 		cmocka_unit_test(test_config_default),
 		cmocka_unit_test(test_sink_specs),
 		cmocka_unit_test(test_bad_sink_specs),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_cmdline_adds_extfs),
 		cmocka_unit_test(test_memmap),
+		cmocka_unit_test(test_pipe_short_read_after_efault),
+		cmocka_unit_test(test_pipe_short_read),
+		cmocka_unit_test(test_pipe_efault_edges),
+		cmocka_unit_test(test_pipe_last_partial_block),
+		cmocka_unit_test(test_pipe_failover_rereads),
+		cmocka_unit_test(test_pipe_source_error),
+		cmocka_unit_test(test_pipe_thread_fails),
+		cmocka_unit_test(test_pipe_no_memory),
 	};
 
 	zfd_log_init(0);

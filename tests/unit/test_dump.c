@@ -17,6 +17,7 @@
 
 #include "be.h"
 #include "dump.h"
+#include "manifest.h"
 #include "util.h"
 
 #define VMCI	"OSRELEASE=5.10.0-i386-test\nPAGESIZE=4096\nCRASHTIME=1767229200\n"
@@ -210,6 +211,34 @@ static void test_from_s390(void **state)
 					       buf, sizeof(buf)), "ppc64le");
 }
 
+/* The manifest gains arch and kernel where known. */
+static void test_manifest_arch(void **state)
+{
+	struct zfd_dump_info info = { .source = "vmcore:/proc/vmcore",
+				      .mem_size = 4096, .mem_size_orig = 4096 };
+	struct zfd_result res = { .status = ZFD_STATUS_COMPLETE };
+	char buf[ZFD_MANIFEST_MAX];
+	struct zfd_manifest m;
+	char why[128];
+
+	(void)state;
+	info.arch = "x86_64";
+	info.kernel = "6.1.0-13-amd64\nstatus: complete";	/* one line */
+	assert_true(zfd_manifest_format(buf, sizeof(buf), &info, &res, "raw:x",
+					"elf") > 0);
+	assert_int_equal(zfd_manifest_parse(buf, strlen(buf), &m, why,
+					    sizeof(why)), 0);
+	assert_string_equal(zfd_manifest_get(&m, "arch"), "x86_64");
+	assert_string_equal(zfd_manifest_get(&m, "kernel"),
+			    "6.1.0-13-amd64?status: complete");
+	info.arch = NULL;
+	info.kernel = "";
+	assert_true(zfd_manifest_format(buf, sizeof(buf), &info, &res, "raw:x",
+					"s390") > 0);
+	assert_null(strstr(buf, "arch:"));
+	assert_null(strstr(buf, "kernel:"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_elf32_bad),
 		cmocka_unit_test(test_vmcoreinfo_get),
 		cmocka_unit_test(test_from_s390),
+		cmocka_unit_test(test_manifest_arch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

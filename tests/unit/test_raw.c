@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -666,9 +667,9 @@ static void test_tag_not_found(void **state)
 	s = parse_cfg(e, "sink = { type = \"raw\";\n"
 			 "  device = \"PARTLABEL=zfd-no-such-label-4711\"; };\n");
 	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
-	assert_int_equal(run_prepare(e, &max), -ENOENT);
+	assert_int_equal(run_prepare(e, &max), -ENODEV);
 	assert_true(zfd_mock_host_logged(&e->mh,
-		"device PARTLABEL=zfd-no-such-label-4711 does not exist"));
+		"no device with PARTLABEL=zfd-no-such-label-4711 found (libblkid)"));
 }
 
 static void test_not_a_device(void **state)
@@ -790,6 +791,224 @@ static void test_cmdline_strings(void **state)
 		"-o raw: unknown key 'bogus' for sink type 'raw'"));
 }
 
+/* Runs a complete pass of the prepared dump onto the target. */
+static void full_pass(struct env *e)
+{
+	uint64_t max;
+
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, e->mem_size), 0);
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, e->mem_size), 0);
+}
+
+static void run_cmd(const char *fmt, const char *arg)
+{
+	char cmd[2 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), fmt, arg);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Issue 12 #16: a filesystem on the target is refused unless force. */
+static void test_signature_refused(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = MiB;
+	uint8_t *before, *after;
+	char msg[MSG_LEN];
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem) + 4 * MiB, 0);
+	run_cmd("mke2fs -q -F -t ext3 '%s' >/dev/null 2>&1", e->img);
+	before = read_file(e->img, &size);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -EEXIST);
+	snprintf(msg, sizeof(msg),
+		 "device %s holds data (ext3 filesystem); refusing to overwrite it without force = true",
+		 e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	after = read_file(e->img, &size);
+	assert_memory_equal(before, after, (size_t)size);
+	free(after);
+	free(before);
+
+	/* force = true: overwritten, and said so */
+	sink->close(e->ctx);
+	e->ctx = NULL;
+	assert_int_equal(configure(e, "  force = true;\n"), 0);
+	full_pass(e);
+	snprintf(msg, sizeof(msg),
+		 "device %s holds data (ext3 filesystem); overwriting it (force = true)",
+		 e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC);
+}
+
+/* A partition table and a swap signature count as data, too. */
+static void test_signature_kinds(void **state)
+{
+	struct env *e = *state;
+	uint8_t mbr[512] = { 0 };
+	uint64_t max, mem = MiB;
+	char msg[MSG_LEN];
+	int fd;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem) + 4 * MiB, 0);
+	/* one Linux partition at sector 2048, and the boot signature */
+	mbr[446 + 4] = 0x83;
+	zfd_put_le32(mbr + 446 + 8, 2048);
+	zfd_put_le32(mbr + 446 + 12, 2048);
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	fd = open(e->img, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pwrite_full(fd, mbr, sizeof(mbr), 0), sizeof(mbr));
+	close(fd);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -EEXIST);
+	snprintf(msg, sizeof(msg), "device %s holds data (dos partition table)",
+		 e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+
+	make_file(e->img, raw_need(mem) + 4 * MiB, 0);
+	run_cmd("mkswap '%s' >/dev/null 2>&1", e->img);
+	assert_int_equal(run_prepare(e, &max), -EEXIST);
+	snprintf(msg, sizeof(msg), "device %s holds data (swap signature)",
+		 e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+}
+
+/*
+ * Issue 12 #17: our own dump is overwritten without force (the normal
+ * re-dump), and the line says which dump is lost.
+ */
+static void test_overwrite_says_so(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, mem = MiB;
+	char date[32], msg[MSG_LEN];
+	int fd;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	full_pass(e);
+	assert_false(zfd_mock_host_logged(&e->mh, "overwriting"));
+	full_pass(e);
+	zfd_format_utc(1790000000, date, sizeof(date));
+	snprintf(msg, sizeof(msg), "overwriting complete dump of %s on %s",
+		 date, e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+
+	/* without its end marker it is an incomplete one */
+	fd = open(e->img, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pwrite_full(fd, "XXXX", 4, ZFD_HDR_SIZE + mem), 4);
+	close(fd);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	snprintf(msg, sizeof(msg), "overwriting incomplete dump of %s on %s",
+		 date, e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	assert_int_equal(finish(e, ZFD_STATUS_INCOMPLETE, 0), 0);
+}
+
+/* Issue 12 #18: an image file ends up 0640 or stricter. */
+static void test_mode_restricted(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		mode_t before, after;
+	} cases[] = {
+		{ 0644, 0640 }, { 0666, 0640 }, { 04755, 0640 },
+		{ 0600, 0600 }, { 0640, 0640 }, { 0620, 0600 },
+	};
+	struct stat st;
+	size_t i;
+
+	set_dump(e, MiB);
+	make_file(e->img, raw_need(MiB), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	for (i = 0; i < ZFD_ARRAY_SIZE(cases); i++) {
+		assert_int_equal(chmod(e->img, cases[i].before), 0);
+		full_pass(e);
+		assert_int_equal(stat(e->img, &st), 0);
+		assert_int_equal(st.st_mode & 07777, cases[i].after);
+	}
+	assert_true(zfd_mock_host_logged(&e->mh, "changed from 0644 to 0640"));
+}
+
+/* Issue 12 #7: a target locked by another process is refused. */
+static void test_locked(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = MiB;
+	char msg[MSG_LEN];
+	uint8_t *img;
+	int fd;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	fd = open(e->img, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(run_prepare(e, &max), -EBUSY);
+	snprintf(msg, sizeof(msg), "target %s is in use by another process",
+		 e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	img = read_file(e->img, &size);
+	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
+	free(img);
+	close(fd);
+
+	/* the sink holds the lock from prepare() to the end of the pass */
+	assert_int_equal(run_prepare(e, &max), 0);
+	fd = open(e->img, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_range(e, 0, mem), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+}
+
+/* Issue 12 #24: /dev/... specs are looked up below --root. */
+static void test_root_dev_path(void **state)
+{
+	struct env *e = *state;
+	char path[PATH_MAX + 32], msg[MSG_LEN];
+	const config_setting_t *s;
+	uint64_t max, mem = MiB;
+
+	set_dump(e, mem);
+	snprintf(path, sizeof(path), "%s/dev", e->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/dev/sdz2", e->dir);
+	make_file(path, raw_need(mem), OLD_FILL);
+	e->mh.host.root = e->dir;
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\"; device = \"/dev/sdz2\"; };\n");
+	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
+	full_pass(e);
+	assert_int_equal(magic_of(path), ZFD_S390_MAGIC);
+
+	/* and a missing one is named with the path looked at */
+	sink->close(e->ctx);
+	e->ctx = NULL;
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\"; device = \"/dev/sdz3\"; };\n");
+	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
+	assert_int_equal(run_prepare(e, &max), -ENOENT);
+	snprintf(msg, sizeof(msg),
+		 "device /dev/sdz3 (%s/dev/sdz3) does not exist", e->dir);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +1030,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signature_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signature_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overwrite_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_restricted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_dev_path, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

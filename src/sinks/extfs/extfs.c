@@ -5,7 +5,8 @@
  *
  * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
  * filesystem "not clean" -> make room if needed -> create and link
- * dump.N.incomplete -> data (committed every 256 MiB, see extfs_map.c)
+ * dump.N.incomplete -> data (committed every 256 MiB and every 5 s, see
+ * extfs_map.c)
  * -> end marker -> dump.N.info -> flush -> rename to dump.N -> rotation
  * (keep) -> mark clean, close.
  */
@@ -21,7 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <et/com_err.h>
+
 #include "cfg.h"
+#include "device.h"
 #include "extfs.h"
 #include "fmt_elf.h"
 #include "fmt_s390.h"
@@ -42,12 +46,15 @@ static const char *const keys[] = {
 };
 
 #define DUMP_NAME_MAX	64
+/* The highest dump number: 19 digits, so that N + 1 never wraps. */
+#define DUMP_NUM_MAX	9999999999999999999ULL
 
 /* One dump number found in the directory, with the inodes of its names. */
 struct dump_entry {
 	uint64_t num;
 	ext2_ino_t dump, incomplete, info;
 	bool foreign;		/* a name that is not a regular file: not ours */
+	bool pinned;		/* immutable or append-only: never removed */
 };
 
 struct dump_list {
@@ -57,6 +64,7 @@ struct dump_list {
 
 struct extfs {
 	const struct zfd_host *host;
+	bool et_added;			/* libext2fs's error table added */
 	/* config */
 	const char *device;
 	char dir[PATH_MAX];
@@ -71,6 +79,7 @@ struct extfs {
 	char dev[PATH_MAX];
 	ext2_filsys fs;
 	int fd;
+	int lock_fd;			/* flock()ed for the pass (device.h) */
 	ext2_ino_t dir_ino;
 	struct dump_list dumps;
 	ext2_filsys scan_fs;
@@ -81,12 +90,14 @@ struct extfs {
 	uint64_t data_off;		/* file offset of memory byte 0 */
 	uint64_t mem_done;		/* memory bytes passed to write() */
 	uint64_t commit_mem;		/* mem_done at the last commit */
+	struct timespec commit_time;	/* CLOCK_MONOTONIC of the last commit */
 	uint8_t *tail;			/* partial last fs block */
 	size_t tail_len;
 	struct extfs_run *runs;
 	size_t max_runs;
 	struct zfd_elf_writer *elf;	/* format = "elf" */
 	bool no_removal;		/* operator said no, or on_full = fail */
+	bool pinned_noted;		/* immutable dumps were reported */
 	bool state_cleared;		/* we marked the filesystem not clean */
 	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
@@ -108,8 +119,15 @@ static int extfs_configure(const struct zfd_host *host,
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
+	/*
+	 * libext2fs's messages, not "Unknown code ext2 19". Added per
+	 * instance and removed in close(): the list entry is freed before
+	 * the plugin (and with it libcom_err) may be unloaded.
+	 */
+	x->et_added = add_error_table(&et_ext2_error_table) == 0;
 	x->host = host;
 	x->fd = -1;
+	x->lock_fd = -1;
 	rc = zfd_cfg_check_keys(host, cfg, keys);
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "device", NULL, &x->device);
@@ -162,6 +180,8 @@ static int extfs_configure(const struct zfd_host *host,
 	return 0;
 
 out_free:
+	if (x->et_added)
+		remove_error_table(&et_ext2_error_table);
 	zfd_seal_cfg_free(&x->seal);
 	free(x);
 	return rc;
@@ -244,6 +264,8 @@ static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 		e->foreign = true;
 		return 0;
 	}
+	if (inode.i_flags & (EXT2_IMMUTABLE_FL | EXT2_APPEND_FL))
+		e->pinned = true;
 	if (kind == 0)
 		e->dump = de->inode;
 	else if (kind == 1)
@@ -377,9 +399,48 @@ static ssize_t oldest_dump(const struct extfs *x)
 
 	for (i = 0; i < x->dumps.nr; i++)
 		if ((!x->have_file || x->dumps.e[i].num != x->num) &&
-		    !x->dumps.e[i].foreign)
+		    !x->dumps.e[i].foreign && !x->dumps.e[i].pinned)
 			return (ssize_t)i;
 	return -1;
+}
+
+/* Says once per pass which dumps are immutable, hence kept. */
+static void note_pinned(struct extfs *x, const char *why)
+{
+	char label[DUMP_NAME_MAX];
+	size_t i;
+
+	if (x->pinned_noted)
+		return;
+	x->pinned_noted = true;
+	for (i = 0; i < x->dumps.nr; i++)
+		if (x->dumps.e[i].pinned && !x->dumps.e[i].foreign)
+			zfd_hlog(x->host, ZFD_LOG_INFO,
+				 "keeping %s: it is immutable or append-only (%s)",
+				 dump_label(&x->dumps.e[i], label, sizeof(label)),
+				 why);
+}
+
+/*
+ * The next dump number: highest + 1. Returns -ERANGE (logged) when the
+ * highest is DUMP_NUM_MAX: its successor would not be a dump name.
+ */
+static int next_dump_num(struct extfs *x, uint64_t *num)
+{
+	uint64_t hi;
+
+	*num = 0;
+	if (!x->dumps.nr)
+		return 0;
+	hi = x->dumps.e[x->dumps.nr - 1].num;
+	if (hi >= DUMP_NUM_MAX) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: no dump number left after dump.%" PRIu64 " in %s; rename or remove it",
+			 x->dev, hi, x->dir);
+		return -ERANGE;
+	}
+	*num = hi + 1;
+	return 0;
 }
 
 /*
@@ -402,6 +463,7 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 		return -ENOSPC;
 	}
 	if (i < 0) {
+		note_pinned(x, "not removed to make room");
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: not enough space (%" PRIu64 " MiB more needed) and no old dump left to remove",
 			 x->dev, need_mib);
@@ -454,18 +516,24 @@ static int nospc_mid_dump(void *arg)
 static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 			     const struct zfd_dump_info *info)
 {
-	uint64_t bytes = ZFD_HDR_SIZE + info->mem_size + ZFD_END_MARKER_SIZE;
+	uint64_t bytes;
 
+	/* checked: a size near 2^64 must not wrap into a small need */
+	if (__builtin_add_overflow(info->mem_size,
+				   (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE, &bytes))
+		bytes = UINT64_MAX;
 	if (x->format == FMT_ELF) {
 		struct zfd_s390_hdr hdr;
 
 		zfd_s390_hdr_decode(info->hdr, &hdr);
-		bytes = zfd_elf_prologue_size(&hdr, info->nr_chunks ? info->nr_chunks : 1) +
-			info->mem_size;
+		if (__builtin_add_overflow(zfd_elf_prologue_size(&hdr, info->nr_chunks ?
+								 info->nr_chunks : 1),
+					   info->mem_size, &bytes))
+			bytes = UINT64_MAX;
 	}
 	if (x->seal.on)
-		bytes = zfd_sealer_need(bytes);
-	blk64_t data = (bytes + fs->blocksize - 1) / fs->blocksize;
+		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX : zfd_sealer_need(bytes);
+	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
 
 	return data + data / (fs->blocksize / 4) + 16;
 }
@@ -539,7 +607,7 @@ static int open_fs(struct extfs *x, int flags, ext2_filsys *fs)
 	errcode_t err;
 
 	err = ext2fs_open(x->dev, flags | EXT2_FLAG_64BITS, 0, 0,
-			  unix_io_manager, fs);
+			  extfs_io_manager(), fs);
 	if (err) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: not an ext2/ext3/ext4 filesystem we can use: %s",
 			 x->dev, error_message(err));
@@ -615,10 +683,11 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 			goto out_close;
 	}
 	for (i = 0; i < x->dumps.nr; i++)
-		if (!x->dumps.e[i].foreign)
+		if (!x->dumps.e[i].foreign && !x->dumps.e[i].pinned)
 			old += dump_blocks(fs, &x->dumps.e[i]);
-	if (x->dumps.nr)
-		next = x->dumps.e[x->dumps.nr - 1].num + 1;
+	rc = next_dump_num(x, &next);
+	if (rc)
+		goto out_close;
 	need = blocks_needed(x, fs, info);
 	freeb = ext2fs_free_blocks_count(fs->super);
 	cap = freeb + (x->on_full == FULL_FAIL ? 0 : old);
@@ -627,6 +696,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 		 x->dev, fs_type(fs), (uint64_t)freeb * fs->blocksize >> 20,
 		 x->dumps.nr, (uint64_t)old * fs->blocksize >> 20,
 		 strcmp(x->dir, "/") ? x->dir : "", next);
+	x->pinned_noted = false;
 	if (cap < need) {
 		uint64_t room = (uint64_t)cap * fs->blocksize;
 		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
@@ -638,6 +708,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 				 "%s: the dump needs up to %" PRIu64 " MiB; it fits only if enough pages are zero (sparse)",
 				 x->dev, (uint64_t)need * fs->blocksize >> 20);
 		} else {
+			note_pinned(x, "not removed to make room");
 			*max_mem = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) : 0;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
 				 "%s: the dump needs %" PRIu64 " MiB, only %" PRIu64 " MiB free%s",
@@ -689,10 +760,15 @@ static int flush_fs(struct extfs *x)
 
 /*
  * Ends the pass: with clean, the filesystem is marked clean again and
- * closed normally; otherwise it is left "not clean" for e2fsck.
+ * closed normally; otherwise it is left "not clean" for e2fsck. Returns
+ * the first error of closing (logged): metadata or data that may not be
+ * on the device.
  */
-static void end_pass(struct extfs *x, bool clean)
+static int end_pass(struct extfs *x, bool clean)
 {
+	errcode_t err;
+	int rc = 0;
+
 	if (x->have_file)
 		extfs_file_free(&x->file);
 	x->have_file = false;
@@ -702,19 +778,32 @@ static void end_pass(struct extfs *x, bool clean)
 				x->fs->super->s_state |= EXT2_VALID_FS;
 				ext2fs_mark_super_dirty(x->fs);
 			}
-			if (ext2fs_close_free(&x->fs))
-				zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close the filesystem",
-					 x->dev);
+			err = ext2fs_close_free(&x->fs);
+			if (err) {
+				zfd_hlog(x->host, ZFD_LOG_ERR,
+					 "%s: cannot write the filesystem metadata at close: %s",
+					 x->dev, error_message(err));
+				rc = extfs_errno(err);
+			}
 		} else {
 			ext2fs_free(x->fs);
 			x->fs = NULL;
 		}
 	}
 	if (x->fd >= 0) {
-		fsync(x->fd);
-		close(x->fd);
+		if (extfs_io_fsync(x->fd) < 0 && clean && !rc) {
+			rc = -errno;
+			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot sync the dump data: %s",
+				 x->dev, strerror(errno));
+		}
+		if (extfs_io_close(x->fd) < 0 && clean && !rc) {
+			rc = -errno;
+			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot close: %s",
+				 x->dev, strerror(errno));
+		}
 	}
 	x->fd = -1;
+	zfd_dev_unlock(&x->lock_fd);
 	free(x->tail);
 	x->tail = NULL;
 	free(x->runs);
@@ -727,6 +816,7 @@ static void end_pass(struct extfs *x, bool clean)
 	x->prologue = NULL;
 	zfd_sealer_free(x->sealer);
 	x->sealer = NULL;
+	return rc;
 }
 
 static int open_checks(struct extfs *x, bool fsck_ran)
@@ -748,6 +838,50 @@ static int open_checks(struct extfs *x, bool fsck_ran)
 		return -EIO;
 	}
 	return 0;
+}
+
+/*
+ * The bitmaps against what the inodes own (extfs_check.c). Returns 0 when
+ * allocating is safe, -EAGAIN when it is not and e2fsck -f may repair it
+ * (may_fsck), else -EIO or another -errno (logged, one line).
+ */
+static int check_owners(struct extfs *x, bool may_fsck, bool forced)
+{
+	struct extfs_check c;
+	struct timespec t0, t1;
+	char words[512];
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = extfs_check_owners(x->host, x->fs, x->dev, &c);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	zfd_hlog(x->host, ZFD_LOG_DEBUG,
+		 "%s: bitmaps checked against %" PRIu64 " inodes with %" PRIu64 " blocks in %.3f s",
+		 x->dev, c.inodes, c.file_blocks,
+		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (!extfs_check_unsafe(&c) && !c.leaked_blocks && !c.leaked_inodes)
+		return 0;
+	extfs_check_words(&c, words, sizeof(words));
+	if (may_fsck) {
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s: filesystem is inconsistent although marked clean: %s; running e2fsck -f",
+			 x->dev, words);
+		return -EAGAIN;
+	}
+	if (!extfs_check_unsafe(&c)) {
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s: filesystem is inconsistent: %s; no risk for the dumps (run e2fsck -f)",
+			 x->dev, words);
+		return 0;
+	}
+	zfd_hlog(x->host, ZFD_LOG_ERR,
+		 "%s: filesystem is inconsistent: %s; not writing to it (%s)", x->dev,
+		 words, forced ? "e2fsck -f did not fix it" :
+		 x->fsck == FSCK_AUTO ? "no e2fsck to repair it" :
+		 "run e2fsck -f or set fsck = \"auto\"");
+	return -EIO;
 }
 
 static int write_runs(struct extfs *x, const struct extfs_run *runs, size_t nr)
@@ -849,43 +983,50 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct extfs *x = ctx;
 	struct extfs_run run;
-	bool fsck_ran = false;
+	bool fsck_ran = false, forced = false;
 	errcode_t err;
 	int rc;
 
 	x->mem_done = 0;
 	x->commit_mem = 0;
+	clock_gettime(CLOCK_MONOTONIC, &x->commit_time);
 	x->tail_len = 0;
 	x->no_removal = false;
+	x->pinned_noted = false;
 	x->state_cleared = false;
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
+	/* A second zfcpdump (an image file has no O_EXCL) waits its turn. */
+	if (!rc)
+		rc = zfd_dev_lock(x->host, x->dev, x->dev, &x->lock_fd);
 	if (rc)
 		return rc;
+again:
 	if (x->fsck == FSCK_AUTO) {
-		rc = extfs_run_fsck(x->host, x->e2fsck, x->dev);
+		rc = extfs_run_fsck(x->host, x->e2fsck, x->dev, forced);
 		if (rc == -ENOENT)
 			zfd_hlog(x->host, ZFD_LOG_WARN,
 				 "e2fsck not found in /sbin, /usr/sbin or $PATH; not checking %s",
 				 x->dev);
 		else if (rc)
-			return rc;
+			goto out_end;
 		else
 			fsck_ran = true;
 	}
 	/* Exclusive: a block device cannot be mounted while we write. */
 	rc = open_fs(x, EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE, &x->fs);
 	if (rc)
-		return rc;
+		goto out_end;
 	/*
-	 * No write-back cache: metadata reaches the device in the order it
-	 * is written (children before parents), and nothing stale can be
-	 * written over the dump data later.
+	 * libext2fs's write-back cache stays on: every extent insert would
+	 * otherwise be a write of its leaf (66000 writes for 512 MiB of
+	 * page-interleaved zero pages). It holds no dirty block between
+	 * commits (each commit, removal and rename ends with a flush), so
+	 * nothing stale can be written over dump data, and the dump data
+	 * (written past it, on x->fd) is never read through it.
 	 */
-	err = io_channel_set_options(x->fs->io, "cache=off");
-	if (!err)
-		err = ext2fs_read_bitmaps(x->fs);
+	err = ext2fs_read_bitmaps(x->fs);
 	if (err) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, error_message(err));
 		rc = extfs_errno(err);
@@ -895,17 +1036,23 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	if (!rc)
 		rc = open_checks(x, fsck_ran);
 	if (!rc)
+		rc = check_owners(x, fsck_ran && !forced, forced);
+	if (rc == -EAGAIN) {
+		/* nothing written yet */
+		ext2fs_free(x->fs);
+		x->fs = NULL;
+		forced = true;
+		goto again;
+	}
+	if (!rc)
 		rc = find_dir(x, x->fs, true, &x->dir_ino);
 	if (!rc)
 		rc = scan_dumps(x, x->fs, x->dir_ino);
 	if (rc)
 		goto out_end;
-	x->num = x->dumps.nr ? x->dumps.e[x->dumps.nr - 1].num + 1 : 0;
-	if (x->dumps.nr && x->num == 0) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: no dump number left", x->dir);
-		rc = -ERANGE;
+	rc = next_dump_num(x, &x->num);
+	if (rc)
 		goto out_end;
-	}
 	snprintf(x->name, sizeof(x->name), "dump.%" PRIu64, x->num);
 	snprintf(x->tmpname, sizeof(x->tmpname), "dump.%" PRIu64 ".incomplete", x->num);
 	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info", x->num);
@@ -1006,6 +1153,7 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	size_t nr = 0, full, i, plen;
 	uint64_t foff = x->data_off + blk->offset;
 	bool data = blk->kind == ZFD_BLK_DATA;
+	struct timespec now;
 	int rc;
 
 	if (x->sealer)
@@ -1067,9 +1215,14 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		memcpy(x->tail, (const char *)blk->data + full, x->tail_len);
 	}
 	x->mem_done += blk->len;
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (extfs_file_commit_due(&x->file) ||
-	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES ||
+	    now.tv_sec - x->commit_time.tv_sec > EXTFS_COMMIT_SECONDS ||
+	    (now.tv_sec - x->commit_time.tv_sec == EXTFS_COMMIT_SECONDS &&
+	     now.tv_nsec >= x->commit_time.tv_nsec)) {
 		x->commit_mem = x->mem_done;
+		x->commit_time = now;
 		return extfs_file_commit(&x->file, x->host, x->data_off + x->mem_done -
 					 x->tail_len);
 	}
@@ -1176,7 +1329,7 @@ static size_t count_dumps(const struct extfs *x)
 	size_t i, n = 0;
 
 	for (i = 0; i < x->dumps.nr; i++)
-		n += !x->dumps.e[i].foreign;
+		n += !x->dumps.e[i].foreign && !x->dumps.e[i].pinned;
 	return n;
 }
 
@@ -1191,6 +1344,7 @@ static int rotate(struct extfs *x)
 	rc = scan_dumps(x, x->fs, x->dir_ino);
 	if (rc)
 		return rc;
+	note_pinned(x, "not counted for keep");
 	while (count_dumps(x) > x->keep) {
 		i = oldest_dump(x);
 		if (i < 0)
@@ -1202,21 +1356,35 @@ static int rotate(struct extfs *x)
 	return 0;
 }
 
+/* The dump cannot be complete after all: say so in the manifest. */
+static void downgrade(struct extfs *x, struct zfd_result *r, uint64_t good,
+		      const char *reason)
+{
+	zfd_hlog(x->host, ZFD_LOG_ERR, "%s: the dump is incomplete: %s", x->dev,
+		 reason);
+	r->status = ZFD_STATUS_INCOMPLETE;
+	r->reason = reason;
+	r->dumped_bytes = ZFD_MIN(r->dumped_bytes, good);
+}
+
 static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 			const struct zfd_result *res)
 {
 	struct extfs *x = ctx;
+	struct zfd_result r = *res;
 	bool complete = res->status == ZFD_STATUS_COMPLETE ||
 			res->status == ZFD_STATUS_TRUNCATED;
-	uint64_t size;
+	uint64_t size, good = x->mem_done;
 	errcode_t err;
-	int rc;
+	int rc, frc = 0;
 
 	if (complete && x->mem_done != info->mem_size) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: complete after %" PRIu64 " of %" PRIu64 " bytes",
 			 x->mem_done, info->mem_size);
+		downgrade(x, &r, good, "not all memory reached the sink");
 		complete = false;
+		frc = -EIO;
 	}
 	x->file.reserve = 0;
 	if (x->sealer) {
@@ -1226,33 +1394,48 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		goto out_info;
 	}
 	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
-	size = x->data_off + x->mem_done + (complete ? ZFD_END_MARKER_SIZE : 0);
+	if (rc) {
+		/* The last partial block is not on disk: the dump ends before. */
+		good = x->mem_done - x->tail_len;
+		if (complete) {
+			downgrade(x, &r, good, x->elf ? "cannot write the last block" :
+				  "cannot write the end marker");
+			complete = false;
+		}
+		frc = frc ? frc : rc;
+		rc = 0;
+	}
+	size = x->data_off + good + (complete ? ZFD_END_MARKER_SIZE : 0);
 	if (x->elf) {
 		unsigned int missing = zfd_elf_writer_cpus_missing(x->elf);
 
 		size = complete ? zfd_elf_writer_file_size(x->elf) :
-			x->data_off + x->mem_done;
+			x->data_off + good;
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
 		if (!complete)
-			zfd_elf_writer_limit(x->elf, x->mem_done);
+			zfd_elf_writer_limit(x->elf, good);
 		if (missing)
 			zfd_hlog(x->host, ZFD_LOG_WARN,
 				 "format elf: registers of %u CPU(s) not in the dumped memory",
 				 missing);
 		zfd_elf_writer_prologue(x->elf, x->prologue);
-		if (!rc)
-			rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
-						x->data_off);
+		rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
+					x->data_off);
+		if (rc && complete) {
+			downgrade(x, &r, good, "cannot write the ELF headers");
+			complete = false;
+			frc = rc;
+		}
+		rc = 0;
 	}
 	/* A failed write() may have stored some of its pages. */
 	if (!complete)
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
-	if (!rc)
-		rc = extfs_file_commit(&x->file, x->host, size);
+	rc = extfs_file_commit(&x->file, x->host, size);
 	if (rc)
 		goto out_fail;
 out_info:
-	rc = write_info(x, info, res);
+	rc = write_info(x, info, &r);
 	if (!rc)
 		rc = flush_fs(x);
 	if (rc)
@@ -1260,9 +1443,9 @@ out_info:
 	if (!complete) {
 		zfd_hlog(x->host, ZFD_LOG_WARN, "incomplete dump left as %s%s%s (%s)",
 			 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname,
-			 res->reason ? res->reason : "dump failed");
-		end_pass(x, true);
-		return 0;
+			 r.reason ? r.reason : "dump failed");
+		rc = end_pass(x, true);
+		return frc ? frc : rc;
 	}
 	/* Data, end marker and manifest are on disk: now it is dump.N. */
 	rc = link_name(x, x->name, x->file.ino);
@@ -1282,8 +1465,11 @@ out_info:
 		 x->dev, strcmp(x->dir, "/") ? x->dir : "", x->name, size >> 20,
 		 x->file.alloc_blocks * x->fs->blocksize >> 20);
 	rc = rotate(x);
-	end_pass(x, rc == 0);
-	return rc;
+	if (rc) {
+		end_pass(x, false);
+		return rc;
+	}
+	return end_pass(x, true);
 
 out_fail:
 	end_pass(x, false);
@@ -1297,6 +1483,8 @@ static void extfs_close(void *ctx)
 	end_pass(x, false);
 	zfd_seal_cfg_free(&x->seal);
 	free(x->dumps.e);
+	if (x->et_added)
+		remove_error_table(&et_ext2_error_table);
 	free(x);
 }
 

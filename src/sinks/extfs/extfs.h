@@ -6,12 +6,16 @@
  *	extfs_map.c	fast file writer: bulk block allocation, direct data
  *			writes, block map (ext2/3) or extent tree (ext4)
  *	extfs_dev.c	device resolution (libblkid), mount check, e2fsck
+ *	extfs_check.c	bitmaps checked against what the inodes own
+ *	extfs_io.c	the I/O seam (test programs link a fault-injecting
+ *			tests/faultio/extfs_faultio.c instead)
  */
 #ifndef ZFD_EXTFS_H
 #define ZFD_EXTFS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <ext2fs/ext2fs.h>
@@ -28,17 +32,58 @@ int extfs_resolve_device(const struct zfd_host *host, const char *spec,
 /* 0 if nothing has the device mounted (or as swap), else -EBUSY (logged). */
 int extfs_check_unmounted(const struct zfd_host *host, const char *path);
 /*
- * Runs e2fsck -p on path, and e2fsck -y if -p left errors. e2fsck is the
- * configured program or found in /sbin, /usr/sbin, $PATH. Returns 0 when
- * the filesystem is usable, -ENOENT if no e2fsck was found, else -EIO.
+ * Runs e2fsck -p on path, and e2fsck -y if -p left errors; with force,
+ * -fp and -fy (a full check even when the filesystem is marked clean).
+ * e2fsck is the configured program or found in /sbin, /usr/sbin, $PATH.
+ * Returns 0 when the filesystem is usable, -ENOENT if no e2fsck was
+ * found, else -EIO.
  */
 int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
-		   const char *path);
+		   const char *path, bool force);
 /* e2fsck's exit code in words, e.g. "errors corrected". */
 void extfs_fsck_words(int code, char *buf, size_t len);
 
 /* libext2fs error code to -errno. */
 int extfs_errno(errcode_t err);
+
+/* ---- extfs_check.c ---- */
+
+struct extfs_check {
+	uint64_t inodes;		/* inodes in use */
+	uint64_t file_blocks;		/* blocks the inodes map */
+	uint64_t missing_blocks;	/* owned, but free in the bitmap */
+	uint64_t first_missing;
+	uint64_t missing_inodes;	/* in use, but free in the bitmap */
+	ext2_ino_t first_missing_inode;
+	uint64_t dup_blocks;		/* owned twice */
+	uint64_t bad_blocks;		/* block numbers outside the fs */
+	uint64_t bad_inodes;		/* unreadable inode or block map */
+	ext2_ino_t first_bad_inode;
+	uint64_t leaked_blocks;		/* used in the bitmap, owned by none */
+	uint64_t leaked_inodes;
+};
+
+/*
+ * Walks every inode in use and the group metadata and compares what they
+ * own with the bitmaps (read before). 0 with *res filled, or -errno when
+ * the inode table cannot be read (logged).
+ */
+int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
+		       const char *dev, struct extfs_check *res);
+/* True when allocating from the bitmaps could overwrite a file. */
+bool extfs_check_unsafe(const struct extfs_check *c);
+/* The findings in words: "12 blocks in use marked free (first 3000), ...". */
+void extfs_check_words(const struct extfs_check *c, char *buf, size_t len);
+
+/* ---- extfs_io.c: every write, sync and close of the sink ---- */
+
+/* The io_manager for ext2fs_open(): unix_io_manager. */
+io_manager extfs_io_manager(void);
+/* pwritev(), fdatasync(), fsync(), close() on the data descriptor. */
+ssize_t extfs_io_pwritev(int fd, const struct iovec *iov, int cnt, off_t off);
+int extfs_io_fdatasync(int fd);
+int extfs_io_fsync(int fd);
+int extfs_io_close(int fd);
 
 /* ---- extfs_map.c ---- */
 
@@ -49,14 +94,21 @@ int extfs_errno(errcode_t err);
  * data they point to is on disk, so that an interrupted dump never leaves
  * an inode pointing at unwritten blocks.
  */
-/* Commit at least after this many bytes of the file. */
+/*
+ * Commit at least after this many bytes of the file, and at least this
+ * often (a power cut loses at most the last seconds of the dump).
+ */
 #define EXTFS_COMMIT_BYTES	(256ULL << 20)
+#define EXTFS_COMMIT_SECONDS	5
 
 struct extfs_map {
 	blk64_t lblk;
 	blk64_t pblk;
 	blk64_t len;
 };
+
+/* Levels of an extent tree below the root (ext4 allows 5). */
+#define EXTFS_EXT_DEPTH		5
 
 struct extfs_level {
 	blk64_t pblk;			/* 0: none yet */
@@ -76,9 +128,13 @@ struct extfs_file {
 	int fd;				/* data writes go here */
 	unsigned int bs;
 	bool extents;
-	ext2_extent_handle_t handle;
-	struct ext2fs_extent last;	/* last committed extent */
-	bool have_last;
+	/*
+	 * ext4: the extent tree, append only. Level 0 is the root in
+	 * inode.i_block, level depth the leaf; ext[1..depth] hold the
+	 * right-most node of each level below the root.
+	 */
+	int depth;
+	struct extfs_level ext[EXTFS_EXT_DEPTH + 1];
 	blk64_t goal;
 	blk64_t next_lblk;		/* mappings must start here or later */
 	struct extfs_map *pending;

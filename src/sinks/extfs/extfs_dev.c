@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * extfs sink: finding the device (libblkid), refusing a mounted one
- * (libext2fs), and checking it with e2fsck.
+ * extfs sink: finding the device and refusing a mounted one (both in
+ * src/lib/device.c, shared with the raw sink), and checking it with e2fsck.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <mntent.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,203 +16,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <blkid/blkid.h>
-
+#include "device.h"
 #include "extfs.h"
 #include "util.h"
 
 extern char **environ;
 
-static bool root_is_slash(const char *root)
-{
-	return !root || !*root || strcmp(root, "/") == 0;
-}
-
-/* Does the file or device at path carry tag=value (libblkid probe)? */
-static bool probe_matches(const char *path, const char *tag, const char *value)
-{
-	const char *val = NULL;
-	blkid_probe pr;
-	bool match = false;
-
-	pr = blkid_new_probe_from_filename(path);
-	if (!pr)
-		return false;
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL |
-					  BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE);
-	if (blkid_do_safeprobe(pr) == 0 &&
-	    blkid_probe_lookup_value(pr, tag, &val, NULL) == 0 &&
-	    strcmp(val, value) == 0)
-		match = true;
-	blkid_free_probe(pr);
-	return match;
-}
-
-/*
- * Below a --root, the tag is looked up by probing every block device and
- * regular file in ROOT/dev: libblkid's cache only knows the real devices,
- * so this is how tests (and image files) get UUID=/LABEL= resolution.
- */
-static int resolve_tag_in_root(const struct zfd_host *host, const char *spec,
-			       const char *tag, const char *value,
-			       char *path, size_t len)
-{
-	char dir[PATH_MAX], cand[PATH_MAX + 256];
-	struct dirent *de;
-	struct stat st;
-	int found = 0;
-	DIR *d;
-
-	zfd_root_path(host->root, "/dev", dir, sizeof(dir));
-	d = opendir(dir);
-	if (!d) {
-		zfd_hlog(host, ZFD_LOG_ERR, "cannot resolve %s: %s: %s", spec,
-			 dir, strerror(errno));
-		return -ENODEV;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(cand, sizeof(cand), "%s/%s", dir, de->d_name);
-		if (stat(cand, &st) || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-			continue;
-		if (!probe_matches(cand, tag, value))
-			continue;
-		if (found++) {
-			zfd_hlog(host, ZFD_LOG_ERR, "%s is ambiguous: %s and %s",
-				 spec, path, cand);
-			closedir(d);
-			return -ENODEV;
-		}
-		snprintf(path, len, "%s", cand);
-	}
-	closedir(d);
-	if (!found) {
-		zfd_hlog(host, ZFD_LOG_ERR, "no device with %s found in %s", spec, dir);
-		return -ENODEV;
-	}
-	return 0;
-}
-
+/* Device specs and the mounted check are shared with the raw sink. */
 int extfs_resolve_device(const struct zfd_host *host, const char *spec,
 			 char *path, size_t len)
 {
-	const char *tag = NULL, *value = NULL;
-	char *dev;
-
-	if (strncmp(spec, "UUID=", 5) == 0) {
-		tag = "UUID";
-		value = spec + 5;
-	} else if (strncmp(spec, "LABEL=", 6) == 0) {
-		tag = "LABEL";
-		value = spec + 6;
-	}
-	if (!tag) {
-		if (!root_is_slash(host->root) && strncmp(spec, "/dev/", 5) == 0)
-			zfd_root_path(host->root, spec, path, len);
-		else
-			snprintf(path, len, "%s", spec);
-		return 0;
-	}
-	if (!*value) {
-		zfd_hlog(host, ZFD_LOG_ERR, "device '%s': empty %s", spec, tag);
-		return -EINVAL;
-	}
-	if (!root_is_slash(host->root))
-		return resolve_tag_in_root(host, spec, tag, value, path, len);
-
-	dev = blkid_evaluate_tag(tag, value, NULL);
-	if (!dev) {
-		zfd_hlog(host, ZFD_LOG_ERR, "no device with %s found (libblkid)", spec);
-		return -ENODEV;
-	}
-	snprintf(path, len, "%s", dev);
-	free(dev);
-	return 0;
-}
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
-		return a->st_rdev == b->st_rdev;
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/*
- * Below a --root, ROOT/proc/mounts is consulted as well: libext2fs reads
- * only the real /proc/mounts, and tests simulate a mount with a fake one.
- */
-static int check_root_mounts(const struct zfd_host *host, const char *path,
-			     const struct stat *dev)
-{
-	char mounts[PATH_MAX], cand[PATH_MAX];
-	struct mntent *me;
-	struct stat st;
-	FILE *fp;
-	int rc = 0;
-
-	zfd_root_path(host->root, "/proc/mounts", mounts, sizeof(mounts));
-	fp = setmntent(mounts, "r");
-	if (!fp)
-		return 0;
-	while ((me = getmntent(fp))) {
-		bool hit = stat(me->mnt_fsname, &st) == 0 && same_file(&st, dev);
-
-		zfd_root_path(host->root, me->mnt_fsname, cand, sizeof(cand));
-		if (!hit && me->mnt_fsname[0] == '/')
-			hit = stat(cand, &st) == 0 && same_file(&st, dev);
-		if (hit) {
-			zfd_hlog(host, ZFD_LOG_ERR,
-				 "%s is mounted on %s; refusing to write to a mounted filesystem",
-				 path, me->mnt_dir);
-			rc = -EBUSY;
-			break;
-		}
-	}
-	endmntent(fp);
-	return rc;
+	return zfd_dev_resolve(host, spec, path, len);
 }
 
 int extfs_check_unmounted(const struct zfd_host *host, const char *path)
 {
-	char mtpt[PATH_MAX] = "";
 	struct stat st;
-	errcode_t err;
-	int flags = 0;
 
-	if (stat(path, &st) < 0) {
-		zfd_hlog(host, ZFD_LOG_ERR, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		zfd_hlog(host, ZFD_LOG_ERR, "%s is neither a block device nor a file",
-			 path);
-		return -ENODEV;
-	}
-	err = ext2fs_check_mount_point(path, &flags, mtpt, sizeof(mtpt));
-	if (err) {
-		zfd_hlog(host, ZFD_LOG_ERR, "cannot tell whether %s is mounted: %s",
-			 path, error_message(err));
-		return -EIO;
-	}
-	if (flags & EXT2_MF_MOUNTED) {
-		zfd_hlog(host, ZFD_LOG_ERR,
-			 "%s is mounted on %s; refusing to write to a mounted filesystem",
-			 path, mtpt[0] ? mtpt : "?");
-		return -EBUSY;
-	}
-	if (flags & EXT2_MF_SWAP) {
-		zfd_hlog(host, ZFD_LOG_ERR, "%s is in use as swap space", path);
-		return -EBUSY;
-	}
-	if (flags & EXT2_MF_BUSY) {
-		zfd_hlog(host, ZFD_LOG_ERR, "%s is in use by the system (busy)", path);
-		return -EBUSY;
-	}
-	if (!root_is_slash(host->root))
-		return check_root_mounts(host, path, &st);
-	return 0;
+	return zfd_dev_check_unused(host, path, path, &st);
 }
 
 void extfs_fsck_words(int code, char *buf, size_t len)
@@ -338,41 +157,42 @@ static int fsck_once(const struct zfd_host *host, const char *prog,
 }
 
 int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
-		   const char *path)
+		   const char *path, bool force)
 {
+	const char *p = force ? "-fp" : "-p", *y = force ? "-fy" : "-y";
 	char prog[PATH_MAX], words[160];
 	int code = 0, rc;
 
 	rc = find_e2fsck(host, e2fsck, prog, sizeof(prog));
 	if (rc)
 		return rc;
-	rc = fsck_once(host, prog, "-p", path, &code);
+	rc = fsck_once(host, prog, p, path, &code);
 	if (rc)
 		return -EIO;
 	extfs_fsck_words(code, words, sizeof(words));
 	if (code >= 0 && (code & 4) && !(code & ~7)) {
-		zfd_hlog(host, ZFD_LOG_WARN, "e2fsck -p %s: %s (exit %d); retrying with -y",
-			 path, words, code);
-		rc = fsck_once(host, prog, "-y", path, &code);
+		zfd_hlog(host, ZFD_LOG_WARN, "e2fsck %s %s: %s (exit %d); retrying with %s",
+			 p, path, words, code, y);
+		rc = fsck_once(host, prog, y, path, &code);
 		if (rc)
 			return -EIO;
 		extfs_fsck_words(code, words, sizeof(words));
 		if (code >= 0 && !(code & ~3)) {
-			zfd_hlog(host, ZFD_LOG_INFO, "e2fsck -y %s: %s (exit %d)",
-				 path, words, code);
+			zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)",
+				 y, path, words, code);
 			return 0;
 		}
 		zfd_hlog(host, ZFD_LOG_ERR,
-			 "e2fsck -y %s: %s (exit %d); not writing to this filesystem",
-			 path, words, code);
+			 "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
+			 y, path, words, code);
 		return -EIO;
 	}
 	if (code >= 0 && !(code & ~3)) {
-		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck -p %s: %s (exit %d)", path,
+		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)", p, path,
 			 words, code);
 		return 0;
 	}
-	zfd_hlog(host, ZFD_LOG_ERR, "e2fsck -p %s: %s (exit %d); not writing to this filesystem",
-		 path, words, code);
+	zfd_hlog(host, ZFD_LOG_ERR, "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
+		 p, path, words, code);
 	return -EIO;
 }

@@ -20,6 +20,13 @@
  * through the page cache, with writeback started right behind the writes
  * and finished pages dropped, so that a 32 MiB dump system never fills up
  * with dirty cache.
+ *
+ * The target: resolved, checked (not mounted, not swap, not busy) and
+ * flock()ed by src/lib/device.c, shared with the extfs sink; the lock is
+ * held from prepare() to the end of the pass, so a second zfcpdump cannot
+ * interleave its writes with ours. A partition holds one dump: an older s390
+ * dump is overwritten (and named in one line), anything else libblkid
+ * recognises only with force = true. Image files become 0640 or stricter.
  */
 #include "config.h"
 
@@ -27,7 +34,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +41,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <blkid.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
 #include <zfcpdump/sink.h>
 
 #include "cfg.h"
+#include "device.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 #include "seal_sink.h"
@@ -56,6 +62,10 @@
  */
 #define RAW_CACHE_WINDOW	(4ULL << 20)
 
+/* Manifest reasons when the end of a dump did not reach the disk. */
+#define RAW_FLUSH_FAILED	"flushing the device failed"
+#define RAW_END_FAILED		"writing the end of the dump failed"
+
 enum raw_direct {
 	RAW_DIRECT_AUTO,
 	RAW_DIRECT_YES,
@@ -65,7 +75,7 @@ enum raw_direct {
 static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
 
 static const char *const raw_keys[] = {
-	"type", "device", "truncate", "direct", "sparse", "encrypt", NULL
+	"type", "device", "truncate", "direct", "sparse", "force", "encrypt", NULL
 };
 
 struct raw_ctx {
@@ -75,6 +85,7 @@ struct raw_ctx {
 	bool truncate;
 	enum raw_direct direct_mode;
 	bool sparse;
+	bool force;			/* overwrite foreign signatures */
 	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
 	/* target, from prepare() */
 	char path[PATH_MAX];		/* resolved device path */
@@ -82,10 +93,13 @@ struct raw_ctx {
 	bool blkdev;
 	uint64_t dev_size;
 	bool prepared;
+	int lock_fd;			/* flock()ed from prepare to pass end */
+	char old[128];			/* "complete dump of <date>" or "" */
 	/* one dump pass */
 	int fd;
 	bool direct;			/* fd opened with O_DIRECT */
 	bool punch;			/* may punch holes for zero blocks */
+	bool flush_failed;		/* an fsync() failed in this pass */
 	uint64_t mem_size;
 	uint64_t next;			/* next expected memory offset */
 	uint64_t written;		/* memory bytes on disk or in tail */
@@ -111,6 +125,12 @@ static uint64_t raw_manifest_off(uint64_t mem_size)
 /* Bytes a dump of mem_size memory bytes occupies. */
 static uint64_t raw_need(uint64_t mem_size)
 {
+	uint64_t end;
+
+	/* a size near 2^64 must not wrap into a small need */
+	if (__builtin_add_overflow(mem_size, (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
+				   ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX, &end))
+		return UINT64_MAX;
 	return raw_manifest_off(mem_size) + ZFD_MANIFEST_MAX;
 }
 
@@ -162,6 +182,7 @@ static int raw_configure(const struct zfd_host *host,
 		return -ENOMEM;
 	ctx->host = host;
 	ctx->fd = -1;
+	ctx->lock_fd = -1;
 	rc = zfd_cfg_string(host, cfg, "device", NULL, &device);
 	if (rc)
 		goto out_free_ctx;
@@ -181,7 +202,9 @@ static int raw_configure(const struct zfd_host *host,
 	rc = zfd_cfg_bool(host, cfg, "sparse", true, &ctx->sparse);
 	if (rc)
 		goto out_free_ctx;
-	rc = zfd_seal_cfg_parse(host, cfg, &ctx->seal);
+	rc = zfd_cfg_bool(host, cfg, "force", false, &ctx->force);
+	if (!rc)
+		rc = zfd_seal_cfg_parse(host, cfg, &ctx->seal);
 	if (rc)
 		goto out_free_ctx;
 	ctx->spec = strdup(device);
@@ -198,79 +221,21 @@ out_free_ctx:
 	return rc;
 }
 
-/* NAME=value specs that libblkid resolves to a device. */
-static bool raw_is_tag(const char *spec)
-{
-	static const char *const tags[] = {
-		"UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", NULL
-	};
-	int i;
-
-	for (i = 0; tags[i]; i++)
-		if (strncmp(spec, tags[i], strlen(tags[i])) == 0)
-			return true;
-	return false;
-}
-
+/* Finds the device (tags, --root) and its name for messages. */
 static int raw_resolve(struct raw_ctx *ctx)
 {
-	char *dev;
+	int rc;
 
-	if (!raw_is_tag(ctx->spec)) {
-		snprintf(ctx->path, sizeof(ctx->path), "%s", ctx->spec);
+	rc = zfd_dev_resolve(ctx->host, ctx->spec, ctx->path,
+			     sizeof(ctx->path));
+	if (rc)
+		return rc;
+	if (strcmp(ctx->path, ctx->spec) == 0)
 		snprintf(ctx->name, sizeof(ctx->name), "%s", ctx->spec);
-		return 0;
-	}
-	dev = blkid_evaluate_tag(ctx->spec, NULL, NULL);
-	if (!dev) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "device %s does not exist",
-			 ctx->spec);
-		return -ENOENT;
-	}
-	snprintf(ctx->path, sizeof(ctx->path), "%s", dev);
-	snprintf(ctx->name, sizeof(ctx->name), "%s (%s)", ctx->spec, dev);
-	free(dev);
+	else
+		snprintf(ctx->name, sizeof(ctx->name), "%s (%s)", ctx->spec,
+			 ctx->path);
 	return 0;
-}
-
-/* Same file or same block device? */
-static bool raw_same_target(const struct stat *a, const struct stat *b)
-{
-	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
-		return a->st_rdev == b->st_rdev;
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* Refuses a target that <root>/proc/mounts lists as mounted. */
-static int raw_check_mounted(struct raw_ctx *ctx, const struct stat *st)
-{
-	char mounts[PATH_MAX];
-	struct mntent *m;
-	struct stat mst;
-	FILE *f;
-	int rc = 0;
-
-	zfd_root_path(ctx->host->root, "/proc/mounts", mounts, sizeof(mounts));
-	f = setmntent(mounts, "r");
-	if (!f) {
-		zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
-			 "cannot read %s (%s), mount check skipped", mounts,
-			 strerror(errno));
-		return 0;
-	}
-	while ((m = getmntent(f))) {
-		if (m->mnt_fsname[0] != '/' || stat(m->mnt_fsname, &mst) != 0)
-			continue;
-		if (raw_same_target(st, &mst)) {
-			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "device %s is mounted on %s", ctx->name,
-				 m->mnt_dir);
-			rc = -EBUSY;
-			break;
-		}
-	}
-	endmntent(f);
-	return rc;
 }
 
 /* Opens the target for writing; O_EXCL on block devices (busy if mounted). */
@@ -311,7 +276,96 @@ static int raw_open_error(struct raw_ctx *ctx, int rc)
 	return rc;
 }
 
-/* Checks existence, type, mount state, writability; gets the size. */
+/* Does the dump of mem_size bytes on the target have its end marker? */
+static bool raw_has_end_marker(struct raw_ctx *ctx, int fd, uint64_t mem_size)
+{
+	uint8_t em[ZFD_END_MARKER_SIZE];
+	uint64_t tod;
+
+	if (mem_size > ctx->dev_size - ZFD_HDR_SIZE - ZFD_END_MARKER_SIZE)
+		return false;
+	if (zfd_pread_full(fd, em, sizeof(em), raw_em_off(mem_size)) !=
+	    (ssize_t)sizeof(em))
+		return false;
+	return zfd_s390_end_marker_check(em, &tod);
+}
+
+/*
+ * What is on the target now? Our own s390 dump, complete or not, is
+ * overwritten without asking: that is the normal re-dump, and the line
+ * "overwriting complete dump of <date>" says what is lost. Anything
+ * libblkid recognises (filesystem, swap, RAID, LVM, partition table) is
+ * refused unless force = true: a raw target is named by hand, and one
+ * wrong digit must not cost a filesystem. An aborted pass left a zero
+ * header (magic 0) over its memory: that is probed like foreign data.
+ */
+static int raw_inspect(struct raw_ctx *ctx)
+{
+	uint8_t *buf;
+	struct zfd_s390_hdr h;
+	char what[128], date[32], why[128];
+	uint32_t usec;
+	int64_t sec;
+	bool complete;
+	int fd, rc;
+
+	ctx->old[0] = 0;
+	fd = open(ctx->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "cannot read device %s: %s",
+			 ctx->name, strerror(-rc));
+		return rc;
+	}
+	buf = malloc(ZFD_HDR_SIZE);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out_close_fd;
+	}
+	if (ctx->dev_size >= ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE &&
+	    zfd_pread_full(fd, buf, ZFD_HDR_SIZE, 0) == ZFD_HDR_SIZE) {
+		zfd_s390_hdr_decode(buf, &h);
+		if (h.magic == ZFD_S390_MAGIC &&
+		    !zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why))) {
+			complete = raw_has_end_marker(ctx, fd, h.mem_size);
+			zfd_tod_to_unix(h.tod, &sec, &usec);
+			zfd_format_utc(sec, date, sizeof(date));
+			snprintf(ctx->old, sizeof(ctx->old), "%s dump of %s",
+				 complete ? "complete" : "incomplete", date);
+			rc = 0;
+			goto out_free_buf;
+		}
+	}
+	rc = zfd_dev_probe_signature(ctx->path, what, sizeof(what));
+	if (rc < 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_WARN,
+			 "cannot probe device %s for signatures (%s); writing anyway",
+			 ctx->name, strerror(-rc));
+		rc = 0;
+	} else if (rc > 0 && !ctx->force) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s holds data (%s); refusing to overwrite it without force = true",
+			 ctx->name, what);
+		rc = -EEXIST;
+	} else if (rc > 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_WARN,
+			 "device %s holds data (%s); overwriting it (force = true)",
+			 ctx->name, what);
+		rc = 0;
+	}
+
+out_free_buf:
+	free(buf);
+out_close_fd:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Checks existence, type, mount state, writability and what the target
+ * holds; gets the size; takes the lock that keeps a second zfcpdump away
+ * until the end of the pass.
+ */
 static int raw_check_target(struct raw_ctx *ctx)
 {
 	struct stat st;
@@ -320,28 +374,25 @@ static int raw_check_target(struct raw_ctx *ctx)
 	rc = raw_resolve(ctx);
 	if (rc)
 		return rc;
-	if (stat(ctx->path, &st) != 0)
-		return raw_open_error(ctx, -errno);
-	if (S_ISBLK(st.st_mode)) {
-		ctx->blkdev = true;
-	} else if (S_ISREG(st.st_mode)) {
-		ctx->blkdev = false;
-		/* Root may write anyway: honour what the mode says. */
-		if (!(st.st_mode & 0222))
-			return raw_open_error(ctx, -EROFS);
-	} else {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "device %s is neither a block device nor a regular file",
-			 ctx->name);
-		return -ENODEV;
-	}
-	rc = raw_check_mounted(ctx, &st);
+	rc = zfd_dev_check_unused(ctx->host, ctx->path, ctx->name, &st);
 	if (rc)
 		return rc;
+	ctx->blkdev = S_ISBLK(st.st_mode);
+	/* Root may write anyway: honour what the mode says. */
+	if (!ctx->blkdev && !(st.st_mode & 0222))
+		return raw_open_error(ctx, -EROFS);
+	if (ctx->lock_fd < 0) {
+		rc = zfd_dev_lock(ctx->host, ctx->path, ctx->name,
+				  &ctx->lock_fd);
+		if (rc)
+			return rc;
+	}
 
 	fd = raw_open_target(ctx, false);
-	if (fd < 0)
-		return raw_open_error(ctx, fd);
+	if (fd < 0) {
+		rc = raw_open_error(ctx, fd);
+		goto out_unlock;
+	}
 	if (ctx->blkdev) {
 		if (ioctl(fd, BLKROGET, &ro) == 0 && ro) {
 			rc = raw_open_error(ctx, -EROFS);
@@ -357,10 +408,16 @@ static int raw_check_target(struct raw_ctx *ctx)
 	} else {
 		ctx->dev_size = (uint64_t)st.st_size;
 	}
-	rc = 0;
+	close(fd);
+	rc = raw_inspect(ctx);
+	if (rc)
+		goto out_unlock;
+	return 0;
 
 out_close_fd:
 	close(fd);
+out_unlock:
+	zfd_dev_unlock(&ctx->lock_fd);
 	return rc;
 }
 
@@ -385,6 +442,7 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
 			 ctx->name, ctx->dev_size, need);
+		zfd_dev_unlock(&ctx->lock_fd);
 		return -ENOSPC;
 	} else {
 		/* The core tells the operator; this is for debugging. */
@@ -414,12 +472,15 @@ static int raw_pwrite(struct raw_ctx *ctx, const void *buf, size_t len,
 
 static int raw_flush(struct raw_ctx *ctx)
 {
-	if (fsync(ctx->fd) != 0) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "flushing device %s failed: %s",
-			 ctx->name, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	int rc;
+
+	if (fsync(ctx->fd) == 0)
+		return 0;
+	rc = -errno;
+	ctx->flush_failed = true;
+	zfd_hlog(ctx->host, ZFD_LOG_ERR, "flushing device %s failed: %s",
+		 ctx->name, strerror(-rc));
+	return rc;
 }
 
 /*
@@ -461,6 +522,7 @@ static void raw_pass_end(struct raw_ctx *ctx)
 	ctx->hdr = NULL;
 	zfd_sealer_free(ctx->sealer);
 	ctx->sealer = NULL;
+	zfd_dev_unlock(&ctx->lock_fd);
 }
 
 /* Sealed pass: whole pages of the envelope from the sealer. */
@@ -473,6 +535,37 @@ static int raw_store(void *arg, uint64_t off, const void *data, size_t len)
 	if (!rc)
 		raw_trim_cache(ctx, off, len);
 	return rc;
+}
+
+/*
+ * A dump is no more public than the memory it holds: an image file gets
+ * mode 0640 or stricter before anything is written (block devices keep
+ * theirs; their nodes belong to the system).
+ */
+static int raw_restrict_mode(struct raw_ctx *ctx)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (ctx->blkdev)
+		return 0;
+	if (fstat(ctx->fd, &st) != 0)
+		return -errno;
+	if (!(st.st_mode & 07777 & ~(mode_t)0640))
+		return 0;
+	mode = st.st_mode & 0640;
+	if (fchmod(ctx->fd, mode) != 0) {
+		int rc = -errno;
+
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "cannot restrict the mode of %s to %04o: %s",
+			 ctx->name, (unsigned int)mode, strerror(-rc));
+		return rc;
+	}
+	zfd_hlog(ctx->host, ZFD_LOG_INFO,
+		 "mode of %s changed from %04o to %04o", ctx->name,
+		 (unsigned int)(st.st_mode & 07777), (unsigned int)mode);
+	return 0;
 }
 
 static int raw_open(void *ctxp, const struct zfd_dump_info *info)
@@ -499,6 +592,7 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	ctx->written = 0;
 	ctx->synced = 0;
 	ctx->tail_len = 0;
+	ctx->flush_failed = false;
 	if (posix_memalign((void **)&ctx->tail, ZFD_ALIGN, RAW_TAIL_MAX) ||
 	    posix_memalign((void **)&ctx->hdr, ZFD_ALIGN, ZFD_HDR_SIZE)) {
 		rc = -ENOMEM;
@@ -533,6 +627,12 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		ctx->fd = rc;
 	}
 	ctx->punch = !ctx->blkdev && ctx->sparse;
+	rc = raw_restrict_mode(ctx);
+	if (rc)
+		goto out_end;
+	if (ctx->old[0])
+		zfd_hlog(ctx->host, ZFD_LOG_INFO, "overwriting %s on %s",
+			 ctx->old, ctx->name);
 
 	/* Invalidate whatever dump was there before anything else. */
 	memset(ctx->hdr, 0, ZFD_HDR_SIZE);
@@ -684,14 +784,52 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 	return rc;
 }
 
+/*
+ * The end of a pass: one aligned write from the page holding the end of
+ * memory up to the end of the manifest block (partial last page, end
+ * marker or zeros, zeros, manifest), flush, then the real header, flush.
+ */
+static int raw_commit(struct raw_ctx *ctx, const struct zfd_dump_info *info,
+		      const struct zfd_result *r)
+{
+	uint64_t base, em_off, man_off;
+	size_t len;
+	int n, rc;
+
+	base = ZFD_ALIGN_DOWN(raw_em_off(ctx->mem_size), ZFD_PAGE_SIZE);
+	em_off = raw_em_off(ctx->mem_size) - base;
+	man_off = raw_manifest_off(ctx->mem_size) - base;
+	len = (size_t)man_off + ZFD_MANIFEST_MAX;
+	memset(ctx->tail + ctx->tail_len, 0, RAW_TAIL_MAX - ctx->tail_len);
+	if (r->status != ZFD_STATUS_INCOMPLETE)
+		memcpy(ctx->tail + em_off, r->end_marker, ZFD_END_MARKER_SIZE);
+	n = zfd_manifest_format((char *)ctx->tail + man_off, ZFD_MANIFEST_MAX,
+				info, r, ctx->host->sink_desc, "s390");
+	if (n < 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
+		return -EOVERFLOW;
+	}
+	rc = raw_pwrite(ctx, ctx->tail, len, base);
+	if (rc)
+		return rc;
+	rc = raw_flush(ctx);
+	if (rc)
+		return rc;
+
+	/* Only now the dump becomes visible. */
+	memcpy(ctx->hdr, info->hdr, ZFD_HDR_SIZE);
+	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	if (rc)
+		return rc;
+	return raw_flush(ctx);
+}
+
 static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 		      const struct zfd_result *res)
 {
 	struct raw_ctx *ctx = ctxp;
 	struct zfd_result r = *res;
-	uint64_t base, em_off, man_off;
-	size_t len;
-	int n, rc;
+	int rc;
 
 	if (ctx->fd < 0)
 		return -EBADF;
@@ -707,46 +845,34 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 		if (!r.reason)
 			r.reason = "not all memory reached the sink";
 	}
-
+	/* Data that a failed flush may have lost is no complete dump. */
+	if (ctx->flush_failed && r.status != ZFD_STATUS_INCOMPLETE) {
+		r.status = ZFD_STATUS_INCOMPLETE;
+		r.reason = RAW_FLUSH_FAILED;
+	}
 	if (ctx->sealer) {
 		rc = raw_finish_sealed(ctx, info, &r);
-		goto out_end;
+		raw_pass_end(ctx);
+		return rc;
 	}
-
-	/*
-	 * One aligned write from the page holding the end of memory up to
-	 * the end of the manifest block: partial last page (if any), end
-	 * marker or zeros, zeros, manifest.
-	 */
-	base = ZFD_ALIGN_DOWN(raw_em_off(ctx->mem_size), ZFD_PAGE_SIZE);
-	em_off = raw_em_off(ctx->mem_size) - base;
-	man_off = raw_manifest_off(ctx->mem_size) - base;
-	len = (size_t)man_off + ZFD_MANIFEST_MAX;
-	memset(ctx->tail + ctx->tail_len, 0, RAW_TAIL_MAX - ctx->tail_len);
-	if (r.status != ZFD_STATUS_INCOMPLETE)
-		memcpy(ctx->tail + em_off, r.end_marker, ZFD_END_MARKER_SIZE);
-	n = zfd_manifest_format((char *)ctx->tail + man_off, ZFD_MANIFEST_MAX,
-				info, &r, ctx->host->sink_desc, "s390");
-	if (n < 0) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
-		rc = n;
-		goto out_end;
+	rc = raw_commit(ctx, info, &r);
+	if (rc && rc != -EOVERFLOW) {
+		/*
+		 * The end did not reach the disk (or may not have): once
+		 * more, as incomplete, so that what is there is recognisable
+		 * as a partial dump rather than as no dump, or as a complete
+		 * one that a later power cut would tear.
+		 */
+		if (r.status != ZFD_STATUS_INCOMPLETE) {
+			r.status = ZFD_STATUS_INCOMPLETE;
+			r.reason = ctx->flush_failed ? RAW_FLUSH_FAILED :
+						       RAW_END_FAILED;
+		}
+		if (raw_commit(ctx, info, &r) == 0)
+			zfd_hlog(ctx->host, ZFD_LOG_WARN,
+				 "device %s: dump marked incomplete (%s)",
+				 ctx->name, r.reason);
 	}
-	rc = raw_pwrite(ctx, ctx->tail, len, base);
-	if (rc)
-		goto out_end;
-	rc = raw_flush(ctx);
-	if (rc)
-		goto out_end;
-
-	/* Only now the dump becomes visible. */
-	memcpy(ctx->hdr, info->hdr, ZFD_HDR_SIZE);
-	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
-	if (rc)
-		goto out_end;
-	rc = raw_flush(ctx);
-
-out_end:
 	raw_pass_end(ctx);
 	return rc;
 }
