@@ -43,12 +43,26 @@ static int read_memmap(struct zfd_source *src, const char *path)
 {
 	char *text;
 	size_t len;
-	FILE *f = fopen(path, "r");
-	int rc;
+	struct stat st;
+	FILE *f;
+	int fd, rc;
 
-	if (!f) {
+	/* O_NONBLOCK: a FIFO must be refused, not waited on for ever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
 		zfd_err("memmap %s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		zfd_err("memmap %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		rc = -errno;
+		close(fd);
 		return rc;
 	}
 	text = malloc(1 << 20);

@@ -4,6 +4,8 @@
  * OUT "-" is stdout. A regular output file gets holes for zero pages; a
  * failed copy removes it, so that no partial output is left to look
  * complete. An s390 copy of a dump with a manifest also writes OUT.info.
+ * Output files are 0640 (an existing one loses any wider permission), and
+ * neither OUT nor OUT.info may be a file the input reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,30 +26,55 @@ static void usage(FILE *f)
 	fprintf(f, "usage: zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [--key FILE]\n");
 }
 
-static int write_info(const char *out, const struct get_in *in)
+/* Mode of every output file: 0640, or stricter if it already was. */
+#define OUT_MODE	0640
+
+/*
+ * An existing output file keeps no permission beyond 0640: a dump holds
+ * all of the crashed system's memory.
+ */
+static int restrict_mode(int fd, const struct stat *st)
 {
-	char name[4096];
+	if (!S_ISREG(st->st_mode) || !(st->st_mode & 07777 & ~OUT_MODE))
+		return 0;
+	return fchmod(fd, st->st_mode & OUT_MODE) == 0 ? 0 : -errno;
+}
+
+/* True (and says so) if name exists and is a file the input reads. */
+static bool is_input(const struct get_in *in, const char *name)
+{
+	struct stat st;
+
+	if (stat(name, &st) != 0 || !get_in_reads_file(in, &st))
+		return false;
+	get_err("%s: is the input itself (or a link to it): refusing to "
+		"overwrite it", name);
+	return true;
+}
+
+static int write_info(const char *name, const struct get_in *in)
+{
 	size_t len = strlen(in->man_text);
+	struct stat st;
 	int fd, rc = 0;
 
-	if (snprintf(name, sizeof(name), "%s.info", out) >= (int)sizeof(name))
-		return -ENAMETOOLONG;
-	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, OUT_MODE);
 	if (fd < 0)
 		return -errno;
-	if (zfd_pwrite_full(fd, in->man_text, len, 0) != (ssize_t)len)
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+	} else if (get_in_reads_file(in, &st)) {
+		rc = -EEXIST;
+	} else {
+		rc = restrict_mode(fd, &st);
+		if (!rc && S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0)
+			rc = -errno;
+	}
+	if (!rc && zfd_pwrite_full(fd, in->man_text, len, 0) != (ssize_t)len)
 		rc = -EIO;
 	if (close(fd) != 0 && !rc)
 		rc = -errno;
 	return rc;
-}
-
-static bool same_file(int fd, const char *in_name)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && stat(in_name, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int get_cmd_copy(int argc, char **argv)
@@ -59,14 +86,14 @@ int get_cmd_copy(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char reason[GET_WHY_LEN * 2];
+	char reason[GET_WHY_LEN * 2], info[4096];
 	const char *fmt = "s390", *dump, *oname, *key = NULL, *orig;
 	char tmp[PATH_MAX + 32] = "";
 	bool bad = false;
 	struct get_out out = { .fd = -1 };
 	struct get_in *in;
 	enum get_status st;
-	bool force = false, created = false;
+	bool force = false, created = false, with_info, begun = false;
 	struct stat sb;
 	int c, rc, ret = 1;
 
@@ -144,22 +171,54 @@ int get_cmd_copy(int argc, char **argv)
 			 orig, reason);
 	}
 
+	/*
+	 * The manifest goes beside an s390 copy of an s390 dump (an ELF
+	 * input's manifest digest covers an s390 header the copy rebuilds).
+	 */
+	with_info = out.ops == &get_out_s390_ops &&
+		    strcmp(in->format, "s390") == 0 && strcmp(oname, "-") != 0;
+	if (with_info &&
+	    snprintf(info, sizeof(info), "%s.info", oname) >= (int)sizeof(info)) {
+		get_err("%s.info: %s", oname, strerror(ENAMETOOLONG));
+		goto out_close_in;
+	}
+	/* never open for writing what the input reads (also hard links) */
+	if (is_input(in, oname) || (with_info && is_input(in, info)))
+		goto out_close_in;
+
 	out.name = oname;
 	if (strcmp(oname, "-") == 0) {
 		out.fd = STDOUT_FILENO;
+		if (fstat(out.fd, &sb) == 0 && get_in_reads_file(in, &sb)) {
+			get_err("standard output is the input itself");
+			goto out_close_in;
+		}
 	} else {
 		if (stat(oname, &sb) != 0)
 			created = true;
-		out.fd = open(oname, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+		out.fd = open(oname, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY,
+			      OUT_MODE);
 		if (out.fd < 0) {
 			get_err("%s: cannot open: %s", oname, strerror(errno));
 			goto out_close_in;
 		}
-		if (same_file(out.fd, orig)) {
-			get_err("%s: is the input itself", oname);
+		if (fstat(out.fd, &sb) != 0) {
+			get_err("%s: cannot stat: %s", oname, strerror(errno));
 			goto out_close_out;
 		}
-		if (fstat(out.fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if (get_in_reads_file(in, &sb)) {
+			/* it appeared between the check and the open */
+			get_err("%s: is the input itself (or a link to it): "
+				"refusing to overwrite it", oname);
+			goto out_close_out;
+		}
+		if (S_ISREG(sb.st_mode)) {
+			rc = restrict_mode(out.fd, &sb);
+			if (rc) {
+				get_err("%s: cannot restrict its mode to "
+					"0640: %s", oname, strerror(-rc));
+				goto out_close_out;
+			}
 			if (ftruncate(out.fd, 0) != 0) {
 				get_err("%s: cannot truncate: %s", oname,
 					strerror(errno));
@@ -170,12 +229,15 @@ int get_cmd_copy(int argc, char **argv)
 	}
 
 	rc = out.ops->begin(&out, in);
+	begun = !rc;
 	if (!rc)
 		rc = in->ops->stream(in, in->end == GET_END_UNKNOWN ?
 				     in->hdr.mem_size : get_in_mem_expected(in),
 				     out.ops->mem, &out);
-	if (!rc)
+	if (!rc) {
+		begun = false;	/* end() frees what begin() set up */
 		rc = out.ops->end(&out, in);
+	}
 	if (rc) {
 		get_err("%s: copy failed after %" PRIu64 " memory bytes: %s",
 			oname, in->mem_streamed, strerror(-rc));
@@ -192,11 +254,13 @@ int get_cmd_copy(int argc, char **argv)
 			"to convert it anyway", orig, reason);
 		goto out_remove;
 	}
-	if (out.ops == &get_out_s390_ops && in->man_text &&
-	    out.fd != STDOUT_FILENO && out.sparse) {
-		rc = write_info(oname, in);
+	/* (a tape's manifest is read behind the memory) */
+	if (with_info && in->man_text && out.sparse) {
+		rc = write_info(info, in);
 		if (rc) {
-			get_err("%s.info: %s", oname, strerror(-rc));
+			get_err("%s: %s", info, rc == -EEXIST ?
+				"is the input itself: refusing to overwrite it" :
+				strerror(-rc));
 			goto out_remove;
 		}
 	}
@@ -204,6 +268,8 @@ int get_cmd_copy(int argc, char **argv)
 	goto out_close_out;
 
 out_remove:
+	if (begun && out.ops->abort)
+		out.ops->abort(&out);
 	if (created && out.sparse)
 		unlink(oname);
 out_close_out:

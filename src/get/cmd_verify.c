@@ -25,6 +25,11 @@ static int hash_mem(void *arg, uint64_t off, const void *data, size_t len)
 	return 0;
 }
 
+static int read_only(void *arg, uint64_t off, const void *data, size_t len)
+{
+	return 0;
+}
+
 /*
  * Hashes the dump as its sink did: header, the memory that belongs to it
  * and, when complete, the end marker. Returns 0 or -errno.
@@ -41,7 +46,15 @@ static int compute_digest(struct get_in *in, char *out, size_t len)
 	/* sequential inputs learn the extent while streaming */
 	want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
 					  : get_in_mem_expected(in);
-	rc = in->ops->stream(in, want, hash_mem, d);
+	/*
+	 * An ELF core has no digest to check (its s390 header is rebuilt):
+	 * read what the file holds, and no more - the time stays bounded by
+	 * the file size, however much memory its PT_LOADs describe.
+	 */
+	if (strcmp(in->format, "elf") == 0)
+		rc = in->ops->stream(in, want, read_only, NULL);
+	else
+		rc = in->ops->stream(in, want, hash_mem, d);
 	if (!rc && in->end == GET_END_OK && in->mem_streamed == in->hdr.mem_size)
 		zfd_digest_update(d, in->end_raw, ZFD_S390_END_SIZE);
 	zfd_digest_string(d, out, len);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "dump.h"
 #include "fmt_s390.h"
@@ -105,7 +106,20 @@ struct get_in {
 
 	/* private data of the input kind */
 	void *priv;
+
+	/* the files the input reads (dump, device, sibling manifest) */
+	struct {
+		dev_t dev;
+		ino_t ino;
+		dev_t rdev;	/* block devices: any node of the device */
+	} files[4];
+	unsigned int nr_files;
 };
+
+/* Records a file the input reads, so that no output overwrites it. */
+void get_in_note_file(struct get_in *in, const struct stat *st);
+/* True if st is one of the files the input reads (also a hard link). */
+bool get_in_reads_file(const struct get_in *in, const struct stat *st);
 
 /* Opens DUMP of any kind; prints the one-line error itself on failure. */
 int get_in_open(const char *spec, struct get_in **inp);
@@ -146,6 +160,12 @@ struct get_file {
 };
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 			 char *why, size_t why_len);
+/*
+ * An ELF core's PT_LOADs end where its last memory chunk ends; memory that
+ * ends in a hole is longer. Takes mem_size from the manifest (call it after
+ * loading one) when that is larger.
+ */
+void get_in_elf_fit_manifest(struct get_in *in);
 
 /* "DEVICE:PATH" split at the first ':' whose left part exists. */
 bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
@@ -205,6 +225,8 @@ struct get_out_ops {
 	int (*begin)(struct get_out *out, struct get_in *in);
 	int (*mem)(void *out, uint64_t off, const void *data, size_t len);
 	int (*end)(struct get_out *out, struct get_in *in);
+	/* frees what begin() set up when the copy fails before end() */
+	void (*abort)(struct get_out *out);
 };
 struct get_out {
 	const struct get_out_ops *ops;

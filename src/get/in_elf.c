@@ -119,8 +119,17 @@ static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 	in->mem_streamed = 0;
 	while (off < len) {
 		present = zfd_elf_map(e->info, off, &foff, &n);
-		n = ZFD_MIN(ZFD_MIN(n, len - off), (uint64_t)GET_BUF_SIZE);
+		if (present)
+			n = ZFD_MIN(ZFD_MIN(n, len - off),
+				    (uint64_t)GET_BUF_SIZE);
 		if (!present) {
+			/*
+			 * A hole goes to the consumer in one piece, whatever
+			 * its size (output files skip it, digests hash its
+			 * zeros in bulk): the number of calls is bounded by
+			 * the PT_LOADs, not by the memory they describe.
+			 */
+			n = ZFD_MIN(n, ZFD_MIN(len - off, (uint64_t)SIZE_MAX));
 			sa = next_sa_page(in, off);
 			if (sa <= off) {
 				/* a save area in a hole: zeros plus registers */
@@ -223,8 +232,15 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 
 	e = calloc(1, sizeof(*e));
 	if (!e) {
+		/*
+		 * The file is closed on every failure, and the caller's
+		 * input is left without ops or priv: whoever set them
+		 * before (in_extfs.c) must not close its file again.
+		 */
 		if (f->close)
 			f->close(f->arg);
+		in->ops = NULL;
+		in->priv = NULL;
 		return -ENOMEM;
 	}
 	e->file = *f;
@@ -257,8 +273,10 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		goto out_close;
 	}
 	rc = zfd_dump_from_elf(&in->dump, e->info);
-	if (rc)
+	if (rc) {
+		snprintf(why, why_len, "out of memory");
 		goto out_close;
+	}
 	if (e->info->s390x) {
 		rc = zfd_elf_to_s390_hdr(e->info, &in->hdr, sub, sizeof(sub));
 		if (rc) {
@@ -289,6 +307,7 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	in->ranges = calloc(e->info->nr_loads ? e->info->nr_loads : 1,
 			    sizeof(*in->ranges));
 	if (!in->ranges) {
+		snprintf(why, why_len, "out of memory");
 		rc = -ENOMEM;
 		goto out_close;
 	}
@@ -314,6 +333,25 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 
 out_close:
 	elf_close(in);
+	zfd_dump_free(&in->dump);
 	in->ops = NULL;
 	return rc;
+}
+
+void get_in_elf_fit_manifest(struct get_in *in)
+{
+	uint64_t msize;
+
+	if (!in->man_ok || strcmp(in->format, "elf") != 0 ||
+	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) != 0 ||
+	    msize <= in->hdr.mem_size || msize % ZFD_S390_PAGE_SIZE)
+		return;
+	/* memory that ends in a hole: the PT_LOADs stop before mem_size */
+	in->hdr.mem_size = msize;
+	in->hdr.mem_size_real = msize;
+	in->hdr.mem_end = msize - 1;
+	in->hdr.num_pages = (uint32_t)ZFD_MIN(msize / ZFD_S390_PAGE_SIZE,
+					      (uint64_t)UINT32_MAX);
+	in->mem_avail = msize;
+	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
 }

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <et/com_err.h>
@@ -289,6 +290,7 @@ static void load_info(struct get_in *in, struct extfs_in *x)
 	char name[1100], *text;
 	const char *suffix = ".incomplete";
 	size_t n = strlen(x->path), sl = strlen(suffix);
+	struct ext2_inode inode;
 	ext2_ino_t ino;
 	ssize_t len;
 
@@ -297,6 +299,11 @@ static void load_info(struct get_in *in, struct extfs_in *x)
 	snprintf(name, sizeof(name), "%.*s.info", (int)n, x->path);
 	if (ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, name, &ino))
 		return;
+	if (ext2fs_read_inode(x->fs, ino, &inode) ||
+	    !LINUX_S_ISREG(inode.i_mode)) {
+		get_warn("%s: not a regular file, ignored as manifest", name);
+		return;
+	}
 	text = malloc(INFO_MAX);
 	if (!text)
 		return;
@@ -335,8 +342,10 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 	int rc;
 
 	rc = get_in_elf_open_file(in, &f, why, why_len);
-	if (!rc)
+	if (!rc) {
 		load_info(in, x);
+		get_in_elf_fit_manifest(in);
+	}
 	return rc;
 }
 
@@ -406,9 +415,17 @@ static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 		   char *why, size_t why_len)
 {
 	static bool et_loaded;
+	struct stat st;
 	int mflags = 0;
 	errcode_t err;
 
+	/* a FIFO would hang libext2fs's open */
+	if (stat(device, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISBLK(st.st_mode)) {
+		snprintf(why, why_len, "not a filesystem image or block "
+			 "device");
+		return -EINVAL;
+	}
 	if (!et_loaded) {
 		initialize_ext2_error_table();
 		et_loaded = true;
@@ -537,6 +554,7 @@ struct entry {
 struct listing {
 	struct entry *e;
 	size_t nr, cap;
+	bool nomem;		/* a dump left out: the listing would lie */
 };
 
 /* "dump.N", "dump.N.incomplete", "dump.N.info"; N without leading zeros. */
@@ -585,8 +603,10 @@ static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 			size_t cap = l->cap ? 2 * l->cap : 16;
 			struct entry *n = realloc(l->e, cap * sizeof(*n));
 
-			if (!n)
+			if (!n) {
+				l->nomem = true;
 				return DIRENT_ABORT;
+			}
 			l->e = n;
 			l->cap = cap;
 		}
@@ -743,12 +763,13 @@ int get_cmd_list(int argc, char **argv)
 		goto out_close;
 	}
 	err = ext2fs_dir_iterate2(fs, ino, 0, NULL, dir_cb, &l);
-	if (err) {
+	if (err || l.nomem) {
 		get_err("%s: reading %s: %s", dev, dir[0] ? dir : "/",
-			error_message(err));
+			l.nomem ? strerror(ENOMEM) : error_message(err));
 		goto out_close;
 	}
-	qsort(l.e, l.nr, sizeof(*l.e), cmp_entry);
+	if (l.nr)
+		qsort(l.e, l.nr, sizeof(*l.e), cmp_entry);
 	if (json)
 		printf("[");
 	else

@@ -42,6 +42,7 @@ static int load_sibling_manifest(struct get_in *in, const char *path)
 	char name[4096], *text;
 	const char *suffix = ".incomplete";
 	size_t n = strlen(path), sl = strlen(suffix);
+	struct stat st;
 	ssize_t len;
 	int fd;
 
@@ -51,9 +52,16 @@ static int load_sibling_manifest(struct get_in *in, const char *path)
 		return -ENAMETOOLONG;
 	memcpy(name, path, n);
 	strcpy(name + n, ".info");
-	fd = open(name, O_RDONLY | O_CLOEXEC);
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		/* a FIFO or device there is not a manifest (and would hang) */
+		get_warn("%s: not a regular file, ignored as manifest", name);
+		close(fd);
+		return -EINVAL;
+	}
+	get_in_note_file(in, &st);
 	text = malloc(SIBLING_MAX);
 	if (!text) {
 		close(fd);

@@ -86,7 +86,24 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		snprintf(reason, len, "%s", in->bad);
 		return GET_ST_CORRUPT;
 	}
-	if (in->man_ok &&
+	if (in->man_ok && in->format && strcmp(in->format, "elf") == 0 &&
+	    in->nr_ranges &&
+	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0) {
+		/*
+		 * An ELF core keeps physical addresses, not mem_start: memory
+		 * that starts above 0 spans fewer bytes than its end address.
+		 */
+		uint64_t lo = ZFD_ALIGN_DOWN(in->ranges[0].start,
+					     ZFD_S390_PAGE_SIZE);
+
+		if (msize < in->hdr.mem_size - lo) {
+			snprintf(reason, len, "manifest mem_size %" PRIu64
+				 " is smaller than the %" PRIu64 " bytes the "
+				 "ELF core's PT_LOADs span", msize,
+				 in->hdr.mem_size - lo);
+			return GET_ST_CORRUPT;
+		}
+	} else if (in->man_ok &&
 	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0 &&
 	    msize != in->hdr.mem_size) {
 		snprintf(reason, len, "manifest mem_size %" PRIu64
@@ -138,6 +155,44 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 	return GET_ST_COMPLETE;
 }
 
+void get_in_note_file(struct get_in *in, const struct stat *st)
+{
+	if (get_in_reads_file(in, st) ||
+	    in->nr_files == sizeof(in->files) / sizeof(in->files[0]))
+		return;
+	in->files[in->nr_files].dev = st->st_dev;
+	in->files[in->nr_files].ino = st->st_ino;
+	in->files[in->nr_files].rdev = S_ISBLK(st->st_mode) ? st->st_rdev : 0;
+	in->nr_files++;
+}
+
+bool get_in_reads_file(const struct get_in *in, const struct stat *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nr_files; i++)
+		if ((in->files[i].dev == st->st_dev &&
+		     in->files[i].ino == st->st_ino) ||
+		    (S_ISBLK(st->st_mode) && in->files[i].rdev &&
+		     in->files[i].rdev == st->st_rdev))
+			return true;
+	return false;
+}
+
+/* A dump, device or tape: regular file, block or character device. */
+static bool usable_type(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) || S_ISBLK(st->st_mode) ||
+	       S_ISCHR(st->st_mode);
+}
+
+static const char *type_name(const struct stat *st)
+{
+	return S_ISFIFO(st->st_mode) ? "a FIFO" :
+	       S_ISSOCK(st->st_mode) ? "a socket" :
+	       S_ISDIR(st->st_mode) ? "a directory" : "not a regular file";
+}
+
 /* "DEVICE:PATH": the first ':' whose left part exists. */
 bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
 			   const char **path)
@@ -168,13 +223,34 @@ static int open_file_kind(struct get_in *in, const char *spec, char *why,
 	ssize_t n;
 	int fd, rc;
 
-	fd = open(spec, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the open; refused below */
+	fd = open(spec, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(why, why_len, "cannot open: %s", strerror(errno));
 		return rc;
 	}
-	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (!usable_type(&st)) {
+		snprintf(why, why_len, "is %s, not a dump file or device",
+			 type_name(&st));
+		close(fd);
+		return -EINVAL;
+	}
+	get_in_note_file(in, &st);
+	if (fcntl(fd, F_SETFL, 0) != 0) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot clear O_NONBLOCK: %s",
+			 strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (S_ISCHR(st.st_mode)) {
 		close(fd);
 		return get_in_tape_open(in, spec, why, why_len);
 	}
@@ -228,10 +304,19 @@ int get_in_open(const char *spec, struct get_in **inp)
 	in->name = spec;
 	in->format = "s390";
 	in->mem_avail = UINT64_MAX;
-	if (stat(spec, &st) != 0 && get_split_ext_spec(spec, dev, sizeof(dev), &path))
+	if (stat(spec, &st) != 0 && get_split_ext_spec(spec, dev, sizeof(dev), &path)) {
+		if (stat(dev, &st) == 0 && !S_ISREG(st.st_mode) &&
+		    !S_ISBLK(st.st_mode)) {
+			get_err("%s: is %s, not a filesystem image or block "
+				"device", dev, type_name(&st));
+			rc = -EINVAL;
+			goto out_free;
+		}
+		get_in_note_file(in, &st);
 		rc = get_in_extfs_open(in, dev, path, why, sizeof(why));
-	else
+	} else {
 		rc = open_file_kind(in, spec, why, sizeof(why));
+	}
 	if (rc == -ENODEV) {
 		get_err("%s: not a zfcpdump/s390 dump: %s", spec, why);
 		goto out_free;

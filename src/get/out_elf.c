@@ -214,8 +214,20 @@ static int elf_end(struct get_out *out, struct get_in *in)
 	return rc;
 }
 
+static void elf_abort(struct get_out *out)
+{
+	struct elf_out *e = out->priv;
+
+	if (!e)
+		return;
+	zfd_elf_writer_free(e->w);
+	free(e);
+	out->priv = NULL;
+}
+
 const struct get_out_ops get_out_elf_ops = {
 	.begin = elf_begin,
 	.mem = elf_mem,
 	.end = elf_end,
+	.abort = elf_abort,
 };

@@ -289,9 +289,15 @@ static int sealed_open(const char *spec, struct sealed *s)
 	s->fd = -1;
 	if (stat(spec, &st) != 0) {
 		if (!get_split_ext_spec(spec, dev, sizeof(dev), &path) ||
+		    stat(dev, &st) != 0 ||
+		    (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) ||
 		    open_in_extfs(dev, path, s))
 			return -ENODEV;
 	} else {
+		/* FIFOs and the like: not opened here (that could block) */
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) &&
+		    !S_ISCHR(st.st_mode))
+			return -ENODEV;
 		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)
 			return -ENODEV;
@@ -640,6 +646,26 @@ static int tmp_write(void *arg, uint64_t off, const void *data, size_t len)
 	return 0;
 }
 
+/* OUT must not be the sealed dump (or its filesystem image) itself. */
+static bool is_sealed_input(const char *spec, const char *oname)
+{
+	char dev[PATH_MAX];
+	struct stat ist, ost;
+	const char *path, *src = spec;
+
+	if (strcmp(oname, "-") == 0 || stat(oname, &ost) != 0)
+		return false;
+	if (stat(spec, &ist) != 0 &&
+	    get_split_ext_spec(spec, dev, sizeof(dev), &path))
+		src = dev;
+	if (stat(src, &ist) != 0 || ist.st_dev != ost.st_dev ||
+	    ist.st_ino != ost.st_ino)
+		return false;
+	get_err("%s: is the input itself (or a link to it): refusing to "
+		"overwrite it", oname);
+	return true;
+}
+
 int get_sealed_decrypt(const char *spec, const char *keyfile,
 		       const char *oname, char *tmp, size_t tmp_len,
 		       bool *bad)
@@ -659,6 +685,8 @@ int get_sealed_decrypt(const char *spec, const char *keyfile,
 			"--key FILE", spec, s.fp);
 		goto out_close;
 	}
+	if (is_sealed_input(spec, oname))
+		goto out_close;
 	if (open_reader(&s, keyfile, &r))
 		goto out_close;
 	if (strcmp(oname, "-") == 0)

@@ -11,8 +11,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Largest record we read; records are block_size (default 32 KiB). */
-#define GET_TAPE_MAX_REC	(256u << 10)
+#include "fmt_s390.h"
+
+/*
+ * Largest record we read: the tape sink's largest block_size (records are
+ * block_size, default 32 KiB).
+ */
+#define GET_TAPE_MAX_REC	ZFD_S390_TAPE_MAX_RECORD
 
 struct get_tape;
 

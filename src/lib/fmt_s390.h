@@ -24,6 +24,12 @@
 #define ZFD_S390_MEM_MAX	(1ULL << 52)
 #define ZFD_S390_ARCH_S390	1
 #define ZFD_S390_ARCH_S390X	2
+/*
+ * Largest tape record of the s390 tape layout: the tape sink's block_size
+ * maximum and the record buffer of zfcpdump-get's tape input (one limit,
+ * so that every dump the sink writes can be read back).
+ */
+#define ZFD_S390_TAPE_MAX_RECORD	(1u << 20)
 
 /* Byte offsets of the header fields. */
 #define ZFD_S390_OFF_MAGIC		0x000

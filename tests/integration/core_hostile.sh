@@ -122,4 +122,10 @@ ln "$Z/mem" "$R/dev/sdz"
 expect_rc 2 $ZFD --root "$R" -s zcore -o "raw:device=/dev/sdz"
 expect_err "sink raw:/dev/sdz: device $R/dev/sdz is the dump source zcore:$Z/mem: refusing"
 cmp "$Z/mem" "$T/img.orig" || fail "zcore/mem was changed"
+
+note "finding 20: a FIFO as the memmap is refused at once, not waited on"
+mkfifo "$T/memmap.fifo"
+expect_rc 1 timeout 20 $ZFD -s "file:$T/img,memmap=$T/memmap.fifo" -o "test:path=$T/fifo"
+expect_err "memmap $T/memmap.fifo: not a regular file"
+[ ! -e "$T/fifo" ] || fail "a sink was written although the memmap was refused"
 exit 0

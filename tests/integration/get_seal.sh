@@ -54,6 +54,12 @@ expect_rc 0 $GET copy "$T/expect" -f elf "$T/ref.elf"
 cmp "$T/plain.elf" "$T/ref.elf" || fail "ELF from the sealed dump differs"
 ls "$T"/*.zfcpdump-get.* 2>/dev/null && fail "temporary file left behind"
 
+note "OUT is the sealed dump itself (also through a link): refused, untouched"
+cp "$s" "$T/self"; cp "$s.info" "$T/self.info"; ln "$T/self" "$T/self.link"
+expect_rc 1 $GET copy --key "$T/k.key" "$T/self" "$T/self.link"
+expect_err "^zfcpdump-get: $T/self.link: is the input itself \(or a link to it\): refusing to overwrite it$"
+cmp "$T/self" "$s" || fail "the sealed dump was overwritten"
+
 note "without a key, with the wrong key, with a public key"
 expect_rc 1 $GET copy "$s" "$T/x"
 expect_err "^zfcpdump-get: $s: sealed dump \(key $FP\): give the secret key with --key FILE$"

@@ -5,7 +5,8 @@
 . "$abs_top_srcdir/tests/integration/get_common.sh"
 
 make_image
-for bs in 32768 4096 200000; do
+# 1048576: the tape sink's largest block_size (ZFD_S390_TAPE_MAX_RECORD)
+for bs in 32768 4096 200000 1048576; do
 	note "block size $bs"
 	$MKDUMP -i "$T/img" -o "$T/tape" -l aws -b $bs || fail "get-mkdump"
 	check_good "$T/tape"
@@ -59,6 +60,20 @@ open(sys.argv[2], 'wb').write(d[:pos])
 PY
 expect_rc 1 $GET verify "$T/noman"
 expect_err "manifest missing"
+
+note "the tape sink at its largest block_size, read back by zfcpdump-get"
+FEED="$TEST_WRAPPER $ZFD_BUILD/tests/unit/test_tape_feed"
+expect_rc 0 $FEED dump --sim --aws "$T/sink.aws" -o block_size=1048576 "$T/expect"
+expect_err "in 1048576-byte records"
+expect_rc 0 $GET verify "$T/sink.aws"
+expect_out "complete, $MEM memory bytes, digest ok"
+expect_rc 0 $GET copy "$T/sink.aws" "$T/sink.s390"
+same_bytes "$T/sink.s390" 0 "$T/expect" 0 $((4096 + MEM))
+
+note "a record beyond the tape sink's largest block_size"
+$MKDUMP -i "$T/img" -o "$T/big" -l aws -b $((1048576 + 4096)) || fail "get-mkdump"
+expect_rc 1 $GET verify "$T/big"
+expect_err "record too large"
 
 note "not a tape dump"
 printf '\000\020\000\000\240\000' >"$T/junk"; head -c 5000 /dev/zero >>"$T/junk"

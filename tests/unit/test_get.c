@@ -295,6 +295,42 @@ static void test_status(void **state)
 	free(in.man_text);
 }
 
+/* copy's "is the input itself": same inode, or another node of a device */
+static void test_reads_file(void **state)
+{
+	struct get_in in = { 0 };
+	struct stat a = { 0 }, b = { 0 };
+
+	(void)state;
+	a.st_mode = S_IFREG | 0644;
+	a.st_dev = 8;
+	a.st_ino = 12;
+	get_in_note_file(&in, &a);
+	get_in_note_file(&in, &a);
+	assert_int_equal(in.nr_files, 1);
+	b = a;
+	assert_true(get_in_reads_file(&in, &b));	/* a hard link */
+	b.st_ino = 13;
+	assert_false(get_in_reads_file(&in, &b));
+
+	/* /dev/sda2 and another node of the same block device */
+	a.st_mode = S_IFBLK | 0660;
+	a.st_dev = 5;
+	a.st_ino = 100;
+	a.st_rdev = 0x802;
+	get_in_note_file(&in, &a);
+	b = a;
+	b.st_dev = 6;
+	b.st_ino = 200;
+	assert_true(get_in_reads_file(&in, &b));
+	b.st_rdev = 0x803;
+	assert_false(get_in_reads_file(&in, &b));
+	/* a regular file's st_rdev (0) never matches */
+	b.st_mode = S_IFREG | 0644;
+	b.st_rdev = 0;
+	assert_false(get_in_reads_file(&in, &b));
+}
+
 static void test_json_str(void **state)
 {
 	char *buf = NULL;
@@ -333,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_stream_output),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_json_str),
+		cmocka_unit_test(test_reads_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

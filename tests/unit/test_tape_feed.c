@@ -7,10 +7,10 @@
  *
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
- *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]]
- *			 [--synthetic SIZE] [--encrypt PUB] [--aws OUT] [IMAGE]
- *	--encrypt: encrypt = { recipient = PUB; } for the sink;
- *	--aws: the simulated tape saved as an AWSTAPE image (zfcpdump-get)
+ *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
+ *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]
+ *	--aws: the simulated tape afterwards as an AWSTAPE image file
+ *	--encrypt: encrypt = { recipient = PUB; } for the sink
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
  */
 #include <errno.h>
@@ -169,35 +169,44 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The simulated tape's records and filemarks as an AWSTAPE image. */
-static int save_aws(const struct tape_sim *sim, const char *path)
+/*
+ * The simulated tape as an AWSTAPE image (what zfcpdump-get reads as a
+ * tape): records in blocks of at most 32 KiB, filemarks as tapemarks.
+ */
+static int write_aws(const struct tape_sim *sim, const char *path)
 {
-	uint16_t prev = 0;
 	uint8_t h[6];
-	FILE *f;
-	size_t i;
+	uint16_t prev = 0;
+	size_t r, done, n;
+	FILE *f = fopen(path, "wb");
 
-	f = fopen(path, "wb");
 	if (!f)
-		return -errno;
-	for (i = 0; i < sim->nr; i++) {
-		const struct tape_sim_rec *r = &sim->recs[i];
-		uint16_t len = r->filemark ? 0 : (uint16_t)r->len;
+		return -1;
+	for (r = 0; r < sim->nr; r++) {
+		const struct tape_sim_rec *rec = &sim->recs[r];
 
-		if (!r->filemark && (r->len > 65535 || !r->data)) {
-			fclose(f);
-			return -EINVAL;
-		}
-		zfd_put_le16(h, len);
-		zfd_put_le16(h + 2, prev);
-		h[4] = r->filemark ? 0x40 : 0xa0;
-		h[5] = 0;
-		fwrite(h, 1, sizeof(h), f);
-		if (!r->filemark)
-			fwrite(r->data, 1, r->len, f);
-		prev = len;
+		done = 0;
+		do {
+			n = rec->filemark ? 0 : ZFD_MIN((size_t)rec->len - done,
+							(size_t)32768);
+			h[0] = (uint8_t)n;
+			h[1] = (uint8_t)(n >> 8);
+			h[2] = (uint8_t)prev;
+			h[3] = (uint8_t)(prev >> 8);
+			h[4] = rec->filemark ? 0x40 :
+			       (done == 0 ? 0x80 : 0) |
+			       (done + n == rec->len ? 0x20 : 0);
+			h[5] = 0;
+			if (fwrite(h, 1, 6, f) != 6 ||
+			    (n && fwrite(rec->data + done, 1, n, f) != n)) {
+				fclose(f);
+				return -1;
+			}
+			prev = (uint16_t)n;
+			done += n;
+		} while (!rec->filemark && done < rec->len);
 	}
-	return fclose(f) ? -EIO : 0;
+	return fclose(f);
 }
 
 static int dump(int argc, char **argv)
@@ -357,14 +366,14 @@ static int dump(int argc, char **argv)
 	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete", rc);
 	if (sim)
 		printf("sim: %zu records and filemarks\n", sim->nr);
-	if (aws && save_aws(sim, aws)) {
-		fprintf(stderr, "dump: cannot save %s\n", aws);
-		rc = -EIO;
-	}
 	ret = (rc || res.status != ZFD_STATUS_COMPLETE) ? 1 : 0;
 out:
 	if (ctx)
 		sink->close(ctx);
+	if (aws && write_aws(sim, aws) != 0) {
+		fprintf(stderr, "dump: %s: cannot write the AWSTAPE image\n", aws);
+		ret = 1;
+	}
 	config_destroy(&cfg);
 	zfd_digest_free(dg);
 	free(buf);
@@ -381,7 +390,7 @@ int main(int argc, char **argv)
 		return mkimage(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
-	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N]] [--synthetic SIZE] [IMAGE]\n",
+	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }

@@ -32,6 +32,7 @@
 
 #include "be.h"
 #include "cfg.h"
+#include "fmt_s390.h"
 #include "manifest.h"
 #include "seal_sink.h"
 #include "tape_scsi.h"
@@ -42,7 +43,7 @@ tape_open_fn tape_backend_open = tape_sg_open;
 #define TAPE_DEF_BLOCK_SIZE	32768
 /* Bigger records would need a bigger staging buffer than the dump
  * environment's memory budget allows (DESIGN §1). */
-#define TAPE_MAX_BLOCK_SIZE	(1u << 20)
+#define TAPE_MAX_BLOCK_SIZE	ZFD_S390_TAPE_MAX_RECORD
 #define TAPE_DEF_READY_TIMEOUT	120
 #define TAPE_MAX_READY_TIMEOUT	3600
 
