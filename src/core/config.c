@@ -11,6 +11,7 @@
 
 #include "cfg.h"
 #include "core.h"
+#include "seal_sink.h"
 #include "util.h"
 
 const char *const zfd_action_names[] = {
@@ -30,7 +31,7 @@ static const char *const source_names[] = { "zcore", "vmcore", "file", NULL };
 static const char *const top_keys[] = {
 	"source", "limit", "hsa_release", "policy", "progress",
 	"final_action", "failure_action", "modules", "sinks", "device_wait",
-	NULL,
+	"encrypt", NULL,
 };
 static const char *const source_keys[] = { "path", "memmap", NULL };
 static const char *const progress_keys[] = { "interval", NULL };
@@ -186,6 +187,17 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 	return 0;
 }
 
+/* Top-level encrypt = { recipient = "PATH.pub"; }: checked here once. */
+static int parse_encrypt(config_setting_t *root)
+{
+	struct zfd_seal_cfg sc;
+	int rc;
+
+	rc = zfd_seal_cfg_parse(&core_host, root, &sc);
+	zfd_seal_cfg_free(&sc);
+	return rc;
+}
+
 /* Interprets the parsed tree; every problem is reported, not just the first. */
 static int config_interpret(struct zfd_config *c)
 {
@@ -233,7 +245,36 @@ static int config_interpret(struct zfd_config *c)
 		rc = -EINVAL;
 	if (parse_sinks(c, config_setting_get_member(root, "sinks")))
 		rc = -EINVAL;
+	if (parse_encrypt(root))
+		rc = -EINVAL;
 	return rc;
+}
+
+int zfd_config_inherit_encrypt(struct zfd_config *c)
+{
+	config_setting_t *root = config_root_setting(&c->cfg);
+	config_setting_t *enc = config_setting_get_member(root, "encrypt");
+	config_setting_t *g, *r;
+	const char *path;
+	size_t i;
+
+	if (!enc)
+		return 0;
+	r = config_setting_get_member(enc, "recipient");
+	if (!r || config_setting_type(r) != CONFIG_TYPE_STRING)
+		return -EINVAL;
+	path = config_setting_get_string(r);
+	for (i = 0; i < c->nr_sinks; i++) {
+		if (config_setting_get_member(c->sinks[i], "encrypt"))
+			continue;	/* the sink's own setting wins */
+		g = config_setting_add(c->sinks[i], "encrypt",
+				       CONFIG_TYPE_GROUP);
+		r = g ? config_setting_add(g, "recipient", CONFIG_TYPE_STRING)
+		      : NULL;
+		if (!r || config_setting_set_string(r, path) != CONFIG_TRUE)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int zfd_config_load(struct zfd_config *c, const char *file)

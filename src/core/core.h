@@ -88,6 +88,11 @@ int zfd_config_load(struct zfd_config *c, const char *file);
 int zfd_config_load_default(struct zfd_config *c);
 /* Replaces the sinks by the -o specs ("TYPE:key=value,..."). */
 int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr);
+/*
+ * A top-level encrypt group goes into every sink's subtree that has none
+ * (call after the sinks are final, -o included); each sink checks it.
+ */
+int zfd_config_inherit_encrypt(struct zfd_config *c);
 /* Replaces the source by -s ("zcore", "vmcore", "file:PATH[,memmap=P]"). */
 int zfd_config_set_source(struct zfd_config *c, const char *spec);
 int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file);

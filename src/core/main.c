@@ -213,6 +213,9 @@ static int setup_sinks(struct daemon *d, int cfg_rc)
 				c->file);
 		return -EINVAL;
 	}
+	rc = zfd_config_inherit_encrypt(c);
+	if (rc)
+		return rc;
 	for (i = 0; i < c->nr_sinks; i++) {
 		si = &d->sinks[d->nr_sinks];
 		memset(si, 0, sizeof(*si));

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: zfcpdump-get copy DUMP OUT "
 		"[-f s390|elf|kdump|kdump-flat]\n"
 		"         [-c zstd|lzo|snappy|zlib|none] [-l LEVEL] [-v] "
-		"[--force] [-q]\n");
+		"[--force] [-q] [--key FILE]\n");
 }
 
 /* Mode of every output file: 0640, or stricter if it already was. */
@@ -89,12 +90,16 @@ int get_cmd_copy(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'c' },
 		{ "compress-level", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char reason[GET_WHY_LEN * 2], info[4096];
 	const char *fmt = "s390", *dump, *oname, *codec = "zstd";
+	const char *key = NULL, *orig;
 	char why[GET_WHY_LEN], *end;
+	char tmp[PATH_MAX + 32] = "";
+	bool bad = false;
 	long level = 0;
 	struct get_out out = { .fd = -1 };
 	struct get_in *in;
@@ -107,8 +112,11 @@ int get_cmd_copy(int argc, char **argv)
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:c:l:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:l:vqk:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			key = optarg;
+			break;
 		case 'f':
 			fmt = optarg;
 			break;
@@ -172,14 +180,29 @@ int get_cmd_copy(int argc, char **argv)
 		get_err("%s", why);
 		return 2;
 	}
-	if (get_in_open(dump, &in))
+	/* a sealed dump: decrypted beside OUT, then copied as usual */
+	orig = dump;
+	rc = get_sealed_decrypt(dump, key, oname, tmp, sizeof(tmp), &bad);
+	if (rc != 0 && rc != -ENODEV)
 		return 1;
+	if (rc == 0) {
+		dump = tmp;
+	} else if (key) {
+		get_err("%s: not a sealed dump (--key is for sealed dumps)",
+			dump);
+		return 1;
+	}
+	if (get_in_open(dump, &in)) {
+		if (tmp[0])
+			unlink(tmp);
+		return 1;
+	}
 	if (out.ops == &get_out_s390_ops && in->hdr.arch != ZFD_S390_ARCH_S390 &&
 	    in->hdr.arch != ZFD_S390_ARCH_S390X) {
 		char arch[32];
 
 		get_err("%s: a%s %s dump cannot be written in the s390 format "
-			"(s390 dumps only); use -f elf", dump,
+			"(s390 dumps only); use -f elf", orig,
 			in->dump.kernel[0] ? " Linux" : "n",
 			zfd_dump_arch(&in->dump, arch, sizeof(arch)));
 		goto out_close_in;
@@ -190,11 +213,11 @@ int get_cmd_copy(int argc, char **argv)
 	    st != GET_ST_TRUNCATED) {
 		if (out.ops == &get_out_elf_ops && !force) {
 			get_err("%s: %s; an ELF core would hide that, "
-				"use --force to convert it anyway", dump, reason);
+				"use --force to convert it anyway", orig, reason);
 			goto out_close_in;
 		}
 		get_warn("%s: copying a dump that is not complete: %s",
-			 dump, reason);
+			 orig, reason);
 	}
 
 	/*
@@ -275,13 +298,13 @@ int get_cmd_copy(int argc, char **argv)
 	}
 	st = get_in_status(in, reason, sizeof(reason));
 	if (st == GET_ST_CORRUPT) {
-		get_err("%s: %s", dump, reason);
+		get_err("%s: %s", orig, reason);
 		goto out_remove;
 	}
 	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
 	    out.ops == &get_out_elf_ops && !force) {
 		get_err("%s: %s; an ELF core would hide that, use --force "
-			"to convert it anyway", dump, reason);
+			"to convert it anyway", orig, reason);
 		goto out_remove;
 	}
 	/* (a tape's manifest is read behind the memory) */
@@ -294,7 +317,7 @@ int get_cmd_copy(int argc, char **argv)
 			goto out_remove;
 		}
 	}
-	ret = 0;
+	ret = bad ? 1 : 0;
 	goto out_close_out;
 
 out_remove:
@@ -310,5 +333,7 @@ out_close_out:
 	}
 out_close_in:
 	get_in_close(in);
+	if (tmp[0])
+		unlink(tmp);
 	return ret;
 }

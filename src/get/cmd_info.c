@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* zfcpdump-get info DUMP [--json] */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -204,6 +205,9 @@ int get_cmd_info(int argc, char **argv)
 		get_err("usage: zfcpdump-get info DUMP [--json]");
 		return 2;
 	}
+	c = get_sealed_info(argv[optind], json);
+	if (c != -ENODEV)
+		return c ? 1 : (fflush(stdout) == 0 ? 0 : 1);
 	if (get_in_open(argv[optind], &in))
 		return 1;
 	if (in->end == GET_END_UNKNOWN && in->ops->load_tail)

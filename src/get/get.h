@@ -174,6 +174,19 @@ bool get_is_kdump(int fd);
  */
 void get_in_elf_fit_manifest(struct get_in *in);
 
+/* "DEVICE:PATH" split at the first ':' whose left part exists. */
+bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
+			const char **path);
+/*
+ * PATH in the unmounted ext2/3/4 filesystem on DEVICE as a get_file (its
+ * close frees everything), and the text of PATH.info (malloc'ed, NULL if
+ * none) with its name in man_where. 0 or -errno with why.
+ */
+int get_extfs_file_open(const char *device, const char *path,
+			struct get_file *f, char **man, size_t *man_len,
+			char *man_where, size_t where_len, char *why,
+			size_t why_len);
+
 /* Helpers for file-like inputs (in_s390file.c). */
 bool get_is_ext_fs(int fd);
 bool get_is_elf(int fd);
@@ -199,6 +212,20 @@ int get_cmd_verify(int argc, char **argv);
 int get_cmd_copy(int argc, char **argv);
 int get_cmd_list(int argc, char **argv);
 int get_cmd_dmesg(int argc, char **argv);
+int get_cmd_keygen(int argc, char **argv);
+
+/*
+ * Sealed dumps (sealed.c). Each returns -ENODEV when DUMP is not a sealed
+ * dump (the caller goes on as usual), else an exit code (0 or 1) after
+ * printing its own messages. get_sealed_decrypt() decrypts into a new
+ * temporary file beside OUT (name in tmp, the caller unlinks it); *bad
+ * says a chunk failed authentication (the file holds what came before).
+ */
+int get_sealed_info(const char *spec, bool json);
+int get_sealed_verify(const char *spec, const char *keyfile, bool quiet);
+int get_sealed_decrypt(const char *spec, const char *keyfile,
+		       const char *oname, char *tmp, size_t tmp_len,
+		       bool *bad);
 
 /* Output writers (out_s390.c, out_elf.c). */
 struct get_out;

@@ -23,6 +23,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "get.h"
+#include "seal.h"
 #include "util.h"
 
 #define INFO_MAX	(64u << 10)
@@ -478,6 +479,71 @@ int get_in_extfs_open(struct get_in *in, const char *device,
 	return rc;
 }
 
+int get_extfs_file_open(const char *device, const char *path,
+			struct get_file *f, char **man, size_t *man_len,
+			char *man_where, size_t where_len, char *why,
+			size_t why_len)
+{
+	const char *suffix = ".incomplete";
+	size_t n, sl = strlen(suffix);
+	struct extfs_in *x;
+	ext2_ino_t ino;
+	char name[1100];
+	errcode_t err;
+	ssize_t len;
+	int rc;
+
+	*man = NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	rc = open_fs(device, &x->fs, &x->devfd, why, why_len);
+	if (rc) {
+		free(x);
+		return rc;
+	}
+	x->own = true;
+	while (*path == '/')
+		path++;
+	snprintf(x->path, sizeof(x->path), "%s", path);
+	err = ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, x->path, &x->ino);
+	if (!err)
+		err = ext2fs_read_inode(x->fs, x->ino, &x->inode);
+	if (err) {
+		snprintf(why, why_len, "%.100s: %.100s", x->path, error_message(err));
+		elf_file_close(x);
+		return -ENOENT;
+	}
+	if (!LINUX_S_ISREG(x->inode.i_mode)) {
+		snprintf(why, why_len, "%.200s: not a regular file", x->path);
+		elf_file_close(x);
+		return -EISDIR;
+	}
+	x->size = EXT2_I_SIZE(&x->inode);
+	*f = (struct get_file){
+		.read = elf_file_read, .close = elf_file_close, .arg = x,
+		.size = x->size, .mtime = x->inode.i_mtime,
+	};
+	n = strlen(x->path);
+	if (n > sl && strcmp(x->path + n - sl, suffix) == 0)
+		n -= sl;
+	snprintf(name, sizeof(name), "%.*s.info", (int)n, x->path);
+	if (ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, name, &ino))
+		return 0;
+	*man = malloc(INFO_MAX);
+	if (!*man)
+		return 0;
+	len = read_file(x->fs, ino, *man, INFO_MAX, 0);
+	if (len < 0) {
+		free(*man);
+		*man = NULL;
+		return 0;
+	}
+	*man_len = (size_t)len;
+	snprintf(man_where, where_len, "%s:%s", device, name);
+	return 0;
+}
+
 /* ---- list ---- */
 
 struct entry {
@@ -584,7 +650,24 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 		snprintf(reason, sizeof(reason), "dump file missing");
 	} else {
 		rc = open_in_fs(&in, &x, path, why, sizeof(why));
-		if (rc) {
+		if (rc && zfd_seal_is_sealed(in.hdr_raw, sizeof(in.hdr_raw))) {
+			/* sealed (doc/sealing.md): what the manifest says */
+			const char *v;
+			uint8_t *fp = in.hdr_raw + ZFD_SEAL_OFF_FP;
+			char hex[ZFD_SEAL_FP_HEX];
+
+			load_info(&in, &x);
+			zfd_seal_fp_hex(fp, hex);
+			v = in.man_ok ? zfd_manifest_get(&in.man, "status") : NULL;
+			status = e->incomplete && !e->dump ? "incomplete" :
+				 v ? v : "incomplete";
+			snprintf(reason, sizeof(reason), "sealed to key %s%s",
+				 hex, in.man_ok ? "" : ", no manifest");
+			if (in.man_ok)
+				zfd_manifest_get_u64(&in.man, "mem_size", &size);
+			v = in.man_ok ? zfd_manifest_get(&in.man, "started") : NULL;
+			snprintf(date, sizeof(date), "%s", v ? v : "-");
+		} else if (rc) {
 			status = "corrupt";
 			snprintf(reason, sizeof(reason), "%s", why);
 		} else {

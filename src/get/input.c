@@ -199,7 +199,7 @@ static const char *type_name(const struct stat *st)
 }
 
 /* "DEVICE:PATH": the first ':' whose left part exists. */
-static bool split_ext_spec(const char *spec, char *dev, size_t dev_len,
+bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
 			   const char **path)
 {
 	const char *p;
@@ -415,7 +415,7 @@ int get_in_open(const char *spec, struct get_in **inp)
 	in->name = spec;
 	in->format = "s390";
 	in->mem_avail = UINT64_MAX;
-	if (stat(spec, &st) != 0 && split_ext_spec(spec, dev, sizeof(dev), &path)) {
+	if (stat(spec, &st) != 0 && get_split_ext_spec(spec, dev, sizeof(dev), &path)) {
 		if (stat(dev, &st) == 0 && !S_ISREG(st.st_mode) &&
 		    !S_ISBLK(st.st_mode)) {
 			get_err("%s: is %s, not a filesystem image or block "

@@ -13,10 +13,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zfcpdump-get info DUMP [--json]\n"
-		"       zfcpdump-get verify DUMP [-q] [--json]\n"
+		"       zfcpdump-get verify DUMP [-q] [--json] [--key FILE]\n"
 		"       zfcpdump-get list DEVICE[:DIR] [--json]\n"
-		"       zfcpdump-get copy DUMP OUT [-f s390|elf] [--force] [-q]\n"
+		"       zfcpdump-get copy DUMP OUT [-f s390|elf|kdump|kdump-flat] [--force] [-q] [--key FILE]\n"
 		"       zfcpdump-get dmesg DUMP\n"
+		"       zfcpdump-get keygen -o NAME\n"
 		"DUMP: an s390 dump file, a raw dump partition or image, an ELF\n"
 		"core, DEVICE:dump.N in an unmounted ext2/3/4 filesystem, or a\n"
 		"tape (/dev/nstN, or an AWSTAPE image file).\n");
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return get_cmd_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "copy") == 0)
 		return get_cmd_copy(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return get_cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return get_cmd_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "dmesg") == 0)

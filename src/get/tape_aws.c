@@ -18,6 +18,7 @@
 #include "be.h"
 #include "fmt_s390.h"
 #include "get.h"
+#include "seal.h"
 #include "tape.h"
 #include "util.h"
 
@@ -60,7 +61,8 @@ bool get_is_awstape(int fd)
 	return zfd_pread_full(fd, b, sizeof(b), 0) == (ssize_t)sizeof(b) &&
 	       b[0] == 0x00 && b[1] == 0x10 && b[2] == 0 && b[3] == 0 &&
 	       (b[4] & AWS_NEWREC) && !(b[4] & AWS_TAPEMARK) &&
-	       zfd_get_be64(b + AWS_HDR) == ZFD_S390_MAGIC;
+	       (zfd_get_be64(b + AWS_HDR) == ZFD_S390_MAGIC ||
+		zfd_get_be64(b + AWS_HDR) == ZFD_SEAL_MAGIC);
 }
 
 static ssize_t aws_read(struct get_tape *t, void *buf, size_t len)

@@ -8,8 +8,9 @@
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
  *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
- *			 [--aws FILE]] [--synthetic SIZE] [IMAGE]
+ *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]
  *	--aws: the simulated tape afterwards as an AWSTAPE image file
+ *	--encrypt: encrypt = { recipient = PUB; } for the sink
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
  */
 #include <errno.h>
@@ -216,7 +217,7 @@ static int dump(int argc, char **argv)
 				 .verbosity = 1 };
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
-	const char *opts = NULL, *image = NULL, *aws = NULL;
+	const char *opts = NULL, *image = NULL, *pub = NULL, *aws = NULL;
 	uint64_t synthetic = 0, sim_cap = 0, max_mem, off, zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
@@ -233,6 +234,8 @@ static int dump(int argc, char **argv)
 			opts = argv[++i];
 		else if (!strcmp(argv[i], "--sim"))
 			sim = tape_sim_new();
+		else if (!strcmp(argv[i], "--encrypt") && i + 1 < argc)
+			pub = argv[++i];
 		else if (!strcmp(argv[i], "--aws") && i + 1 < argc)
 			aws = argv[++i];
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
@@ -285,8 +288,23 @@ static int dump(int argc, char **argv)
 	info.started = time(NULL);
 
 	config_init(&cfg);
-	if (parse_opts(&cfg, opts, &grp) ||
-	    sink->configure(&host, grp, &ctx)) {
+	if (parse_opts(&cfg, opts, &grp)) {
+		ret = 2;
+		goto out;
+	}
+	if (pub) {
+		config_setting_t *e = config_setting_add(grp, "encrypt",
+							 CONFIG_TYPE_GROUP);
+		config_setting_t *r = e ? config_setting_add(e, "recipient",
+							     CONFIG_TYPE_STRING)
+					: NULL;
+
+		if (!r || config_setting_set_string(r, pub) != CONFIG_TRUE) {
+			ret = 2;
+			goto out;
+		}
+	}
+	if (sink->configure(&host, grp, &ctx)) {
 		ret = 2;
 		goto out;
 	}
@@ -372,7 +390,7 @@ int main(int argc, char **argv)
 		return mkimage(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
-	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [IMAGE]\n",
+	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }

@@ -30,6 +30,7 @@
 #include "fmt_elf.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "seal_sink.h"
 #include "util.h"
 
 enum { FSCK_AUTO, FSCK_NO };
@@ -41,7 +42,7 @@ static const char *const format_names[] = { "s390", "elf", NULL };
 static const char *const on_full_names[] = { "delete-oldest", "ask", "fail", NULL };
 static const char *const keys[] = {
 	"type", "device", "dir", "fsck", "format", "sparse", "keep",
-	"on_full", "ask_timeout", "e2fsck", NULL
+	"on_full", "ask_timeout", "e2fsck", "encrypt", NULL
 };
 
 #define DUMP_NAME_MAX	64
@@ -100,6 +101,9 @@ struct extfs {
 	bool state_cleared;		/* we marked the filesystem not clean */
 	uint8_t *prologue;		/* ELF header, phdrs, notes */
 	uint8_t *zero_block;
+	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
+	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
+	uint64_t sealed_stored;		/* envelope bytes stored so far */
 };
 
 /* ---- configuration ---- */
@@ -145,8 +149,17 @@ static int extfs_configure(const struct zfd_host *host,
 		rc = zfd_cfg_uint(host, cfg, "ask_timeout", 120, 86400, &timeout);
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "e2fsck", NULL, &x->e2fsck);
+	if (!rc)
+		rc = zfd_seal_cfg_parse(host, cfg, &x->seal);
 	if (rc)
 		goto out_free;
+	if (x->seal.on && x->format == FMT_ELF) {
+		zfd_cfg_error(host, config_setting_get_member(cfg, "format"),
+			      "'encrypt' seals format \"s390\" on this sink, "
+			      "not \"elf\" (convert with zfcpdump-get copy -f elf)");
+		rc = -EINVAL;
+		goto out_free;
+	}
 
 	if (!x->device || !*x->device) {
 		zfd_cfg_error(host, cfg, "sink type 'extfs' needs a 'device'");
@@ -169,6 +182,7 @@ static int extfs_configure(const struct zfd_host *host,
 out_free:
 	if (x->et_added)
 		remove_error_table(&et_ext2_error_table);
+	zfd_seal_cfg_free(&x->seal);
 	free(x);
 	return rc;
 }
@@ -517,6 +531,8 @@ static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 					   info->mem_size, &bytes))
 			bytes = UINT64_MAX;
 	}
+	if (x->seal.on)
+		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX : zfd_sealer_need(bytes);
 	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
 
 	return data + data / (fs->blocksize / 4) + 16;
@@ -798,6 +814,8 @@ static int end_pass(struct extfs *x, bool clean)
 	x->elf = NULL;
 	free(x->prologue);
 	x->prologue = NULL;
+	zfd_sealer_free(x->sealer);
+	x->sealer = NULL;
 	return rc;
 }
 
@@ -871,6 +889,94 @@ static int write_runs(struct extfs *x, const struct extfs_run *runs, size_t nr)
 	if (!nr)
 		return 0;
 	return extfs_file_write_runs(&x->file, x->host, runs, nr);
+}
+
+/* Sealed pass: whole pages of the envelope from the sealer. */
+static int sealed_store(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct extfs *x = arg;
+	struct extfs_run run = { off, data, len };
+	int rc;
+
+	rc = write_runs(x, &run, 1);
+	if (!rc)
+		x->sealed_stored = off + len;
+	return rc;
+}
+
+/*
+ * Sealed (doc/sealing.md): the file holds the envelope of the s390 stream;
+ * its header (state open) goes first and is rewritten at the end, the
+ * names and the manifest follow the unsealed rules (.incomplete renamed).
+ */
+static int sealed_open(struct extfs *x, const struct zfd_dump_info *info)
+{
+	struct extfs_run run;
+	int rc;
+
+	x->sealed_stored = ZFD_SEAL_HDR_SIZE;
+	rc = zfd_sealer_new(&x->seal, x->fs->blocksize, sealed_store, x,
+			    &x->sealer);
+	if (rc) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "sealing failed: %s", strerror(-rc));
+		return rc;
+	}
+	run = (struct extfs_run){ 0, zfd_sealer_hdr(x->sealer), ZFD_SEAL_HDR_SIZE };
+	rc = write_runs(x, &run, 1);
+	if (!rc)
+		rc = zfd_sealer_write(x->sealer, info->hdr, ZFD_HDR_SIZE);
+	if (!rc)
+		rc = extfs_file_commit(&x->file, x->host, ZFD_SEAL_HDR_SIZE);
+	if (rc)
+		return rc;
+	zfd_hlog(x->host, ZFD_LOG_INFO, "sealed to key %s (%s)", x->seal.fp,
+		 x->seal.recipient);
+	return 0;
+}
+
+static int sealed_write(struct extfs *x, const struct zfd_block *blk)
+{
+	int rc;
+
+	if (blk->offset != x->mem_done) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
+			 blk->offset, x->mem_done);
+		return -EINVAL;
+	}
+	rc = zfd_sealer_write(x->sealer, blk->data, blk->len);
+	if (rc)
+		return rc;
+	x->mem_done += blk->len;
+	if (extfs_file_commit_due(&x->file) ||
+	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+		x->commit_mem = x->mem_done;
+		/* the sealer's worker must not write while we commit */
+		rc = zfd_sealer_sync(x->sealer);
+		return rc ? rc : extfs_file_commit(&x->file, x->host,
+						   x->sealed_stored);
+	}
+	return 0;
+}
+
+/* The rest of the envelope, its real header, committed. */
+static int sealed_end(struct extfs *x, bool complete, const uint8_t *em,
+		      uint64_t *size)
+{
+	int rc = 0;
+
+	if (complete)
+		rc = zfd_sealer_write(x->sealer, em, ZFD_END_MARKER_SIZE);
+	if (!rc)
+		rc = zfd_sealer_end(x->sealer, complete);
+	if (!rc)
+		rc = extfs_file_rewrite(&x->file, x->host, 0,
+					zfd_sealer_hdr(x->sealer),
+					ZFD_SEAL_HDR_SIZE);
+	*size = zfd_sealer_size(x->sealer);
+	if (!rc)
+		rc = extfs_file_commit(&x->file, x->host, *size);
+	return rc;
 }
 
 static int extfs_open(void *ctx, const struct zfd_dump_info *info)
@@ -1013,6 +1119,12 @@ again:
 	zfd_hlog(x->host, ZFD_LOG_INFO, "writing %s:%s%s%s", x->dev,
 		 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname);
 
+	if (x->seal.on) {
+		rc = sealed_open(x, info);
+		if (rc)
+			goto out_end;
+		return 0;
+	}
 	run.off = 0;
 	run.data = x->elf ? x->prologue : info->hdr;
 	run.len = x->data_off;
@@ -1044,6 +1156,8 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	struct timespec now;
 	int rc;
 
+	if (x->sealer)
+		return sealed_write(x, blk);
 	if (blk->offset != x->mem_done || x->tail_len) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
@@ -1149,8 +1263,21 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 	errcode_t err;
 	int len, rc;
 
-	len = zfd_manifest_format(text, sizeof(text), info, res,
-				  x->host->sink_desc, x->elf ? "elf" : "s390");
+	if (x->sealer) {
+		struct zfd_result r = *res;
+		int n;
+
+		zfd_sealer_digest(x->sealer, r.digest, sizeof(r.digest));
+		len = zfd_manifest_format(text, sizeof(text), info, &r,
+					  x->host->sink_desc, "s390");
+		n = len < 0 ? len : zfd_sealer_manifest(x->sealer, text + len,
+						       sizeof(text) - (size_t)len);
+		len = n < 0 ? n : len + n;
+	} else {
+		len = zfd_manifest_format(text, sizeof(text), info, res,
+					  x->host->sink_desc,
+					  x->elf ? "elf" : "s390");
+	}
 	if (len < 0) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
 		return len;
@@ -1260,6 +1387,12 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		frc = -EIO;
 	}
 	x->file.reserve = 0;
+	if (x->sealer) {
+		rc = sealed_end(x, complete, res->end_marker, &size);
+		if (rc)
+			goto out_fail;
+		goto out_info;
+	}
 	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
 	if (rc) {
 		/* The last partial block is not on disk: the dump ends before. */
@@ -1301,6 +1434,7 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	rc = extfs_file_commit(&x->file, x->host, size);
 	if (rc)
 		goto out_fail;
+out_info:
 	rc = write_info(x, info, &r);
 	if (!rc)
 		rc = flush_fs(x);
@@ -1347,6 +1481,7 @@ static void extfs_close(void *ctx)
 	struct extfs *x = ctx;
 
 	end_pass(x, false);
+	zfd_seal_cfg_free(&x->seal);
 	free(x->dumps.e);
 	if (x->et_added)
 		remove_error_table(&et_ext2_error_table);

@@ -50,6 +50,7 @@
 #include "device.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "seal_sink.h"
 #include "util.h"
 
 /* Bytes around the memory: header, end marker page, manifest block. */
@@ -74,7 +75,7 @@ enum raw_direct {
 static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
 
 static const char *const raw_keys[] = {
-	"type", "device", "truncate", "direct", "sparse", "force", NULL
+	"type", "device", "truncate", "direct", "sparse", "force", "encrypt", NULL
 };
 
 struct raw_ctx {
@@ -85,6 +86,7 @@ struct raw_ctx {
 	enum raw_direct direct_mode;
 	bool sparse;
 	bool force;			/* overwrite foreign signatures */
+	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
 	/* target, from prepare() */
 	char path[PATH_MAX];		/* resolved device path */
 	char name[PATH_MAX + 64];	/* for messages: "UUID=x (/dev/sdb2)" */
@@ -105,6 +107,7 @@ struct raw_ctx {
 	uint8_t *tail;			/* RAW_TAIL_MAX, aligned */
 	size_t tail_len;		/* partial last page held in tail */
 	uint8_t *hdr;			/* ZFD_HDR_SIZE, aligned */
+	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
 };
 
 /* Disk offset of the end marker and of the manifest block. */
@@ -131,14 +134,37 @@ static uint64_t raw_need(uint64_t mem_size)
 	return raw_manifest_off(mem_size) + ZFD_MANIFEST_MAX;
 }
 
-/* Largest page-aligned memory size that fits into size bytes. */
-static uint64_t raw_fits(uint64_t size)
+/*
+ * Sealed (doc/sealing.md): the envelope of the s390 stream at 0, its
+ * header written last; the manifest block at the next 4 KiB boundary.
+ */
+static uint64_t raw_sealed_need(uint64_t mem_size)
 {
-	uint64_t overhead = raw_need(0);
+	return zfd_sealer_need(ZFD_HDR_SIZE + mem_size + ZFD_END_MARKER_SIZE) +
+	       ZFD_MANIFEST_MAX;
+}
+
+static uint64_t raw_need_ctx(const struct raw_ctx *ctx, uint64_t mem_size)
+{
+	return ctx->seal.on ? raw_sealed_need(mem_size) : raw_need(mem_size);
+}
+
+/* Largest page-aligned memory size that fits into size bytes. */
+static uint64_t raw_fits(const struct raw_ctx *ctx, uint64_t size)
+{
+	uint64_t overhead = raw_need_ctx(ctx, 0), fits;
 
 	if (size < overhead)
 		return 0;
-	return ZFD_ALIGN_DOWN(size - overhead, ZFD_PAGE_SIZE);
+	fits = ZFD_ALIGN_DOWN(size - overhead, ZFD_PAGE_SIZE);
+	if (!ctx->seal.on)
+		return fits;
+	/* the chunks' 17 bytes per 64 KiB: step down until it fits */
+	fits = ZFD_ALIGN_DOWN(fits / (ZFD_SEAL_CHUNK_DEFAULT + ZFD_SEAL_ABYTES) *
+			      ZFD_SEAL_CHUNK_DEFAULT, ZFD_PAGE_SIZE);
+	while (fits && raw_sealed_need(fits) > size)
+		fits -= ZFD_PAGE_SIZE;
+	return fits;
 }
 
 static int raw_configure(const struct zfd_host *host,
@@ -177,6 +203,8 @@ static int raw_configure(const struct zfd_host *host,
 	if (rc)
 		goto out_free_ctx;
 	rc = zfd_cfg_bool(host, cfg, "force", false, &ctx->force);
+	if (!rc)
+		rc = zfd_seal_cfg_parse(host, cfg, &ctx->seal);
 	if (rc)
 		goto out_free_ctx;
 	ctx->spec = strdup(device);
@@ -188,6 +216,7 @@ static int raw_configure(const struct zfd_host *host,
 	return 0;
 
 out_free_ctx:
+	zfd_seal_cfg_free(&ctx->seal);
 	free(ctx);
 	return rc;
 }
@@ -403,8 +432,8 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 	rc = raw_check_target(ctx);
 	if (rc)
 		return rc;
-	need = raw_need(info->mem_size);
-	fits = raw_fits(ctx->dev_size);
+	need = raw_need_ctx(ctx, info->mem_size);
+	fits = raw_fits(ctx, ctx->dev_size);
 	*max_mem = fits;
 	if (need <= ctx->dev_size) {
 		/* Everything fits; report the room, never less than needed. */
@@ -491,7 +520,21 @@ static void raw_pass_end(struct raw_ctx *ctx)
 	ctx->tail = NULL;
 	free(ctx->hdr);
 	ctx->hdr = NULL;
+	zfd_sealer_free(ctx->sealer);
+	ctx->sealer = NULL;
 	zfd_dev_unlock(&ctx->lock_fd);
+}
+
+/* Sealed pass: whole pages of the envelope from the sealer. */
+static int raw_store(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct raw_ctx *ctx = arg;
+	int rc;
+
+	rc = raw_pwrite(ctx, data, len, off);
+	if (!rc)
+		raw_trim_cache(ctx, off, len);
+	return rc;
 }
 
 /*
@@ -537,10 +580,11 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		return -EINVAL;
 	}
 	ctx->prepared = false;
-	if (raw_need(info->mem_size) > ctx->dev_size) {
+	if (raw_need_ctx(ctx, info->mem_size) > ctx->dev_size) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
-			 ctx->name, ctx->dev_size, raw_need(info->mem_size));
+			 ctx->name, ctx->dev_size,
+			 raw_need_ctx(ctx, info->mem_size));
 		return -ENOSPC;
 	}
 	ctx->mem_size = info->mem_size;
@@ -598,6 +642,23 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	rc = raw_flush(ctx);
 	if (rc)
 		goto out_end;
+	if (ctx->seal.on) {
+		/* the sealed stream starts with the real s390 header */
+		ctx->punch = false;
+		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, raw_store, ctx,
+				    &ctx->sealer);
+		if (!rc)
+			rc = zfd_sealer_write(ctx->sealer, info->hdr,
+					      ZFD_HDR_SIZE);
+		if (rc) {
+			zfd_hlog(ctx->host, ZFD_LOG_ERR,
+				 "sealing for device %s failed: %s", ctx->name,
+				 strerror(-rc));
+			goto out_end;
+		}
+		zfd_hlog(ctx->host, ZFD_LOG_INFO, "sealed to key %s (%s)",
+			 ctx->seal.fp, ctx->seal.recipient);
+	}
 	zfd_hlog(ctx->host, ZFD_LOG_DEBUG, "writing %" PRIu64
 		 " memory bytes to %s (%s I/O)", ctx->mem_size, ctx->name,
 		 ctx->direct ? "direct" : "buffered");
@@ -643,6 +704,19 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 			 blk->offset);
 		return -EINVAL;
 	}
+	if (ctx->sealer) {
+		rc = zfd_sealer_write(ctx->sealer, blk->data, blk->len);
+		if (rc) {
+			zfd_hlog(ctx->host, ZFD_LOG_ERR,
+				 "sealing for device %s failed at memory offset %"
+				 PRIu64 ": %s", ctx->name, blk->offset,
+				 strerror(-rc));
+			return rc;
+		}
+		ctx->next += blk->len;
+		ctx->written += blk->len;
+		return 0;
+	}
 	off = ZFD_HDR_SIZE + blk->offset;
 	if (whole) {
 		if (!(ctx->punch && blk->nr_zero_pages == blk->nr_pages &&
@@ -661,6 +735,53 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 	ctx->next += blk->len;
 	ctx->written += blk->len;
 	return 0;
+}
+
+/*
+ * Sealed: end marker into the envelope (complete and truncated dumps),
+ * the rest of the envelope, the manifest block behind it, flush; then the
+ * envelope header at 0, flush. A failed pass leaves a cut envelope whose
+ * header says how far it got.
+ */
+static int raw_finish_sealed(struct raw_ctx *ctx,
+			     const struct zfd_dump_info *info,
+			     struct zfd_result *r)
+{
+	bool complete = r->status != ZFD_STATUS_INCOMPLETE;
+	uint64_t man_off;
+	int n, m, rc;
+
+	rc = complete ? zfd_sealer_write(ctx->sealer, r->end_marker,
+					 ZFD_END_MARKER_SIZE) : 0;
+	if (!rc)
+		rc = zfd_sealer_end(ctx->sealer, complete);
+	if (rc) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "sealing for device %s failed: %s",
+			 ctx->name, strerror(-rc));
+		return rc;
+	}
+	zfd_sealer_digest(ctx->sealer, r->digest, sizeof(r->digest));
+	memset(ctx->tail, 0, ZFD_MANIFEST_MAX);
+	n = zfd_manifest_format((char *)ctx->tail, ZFD_MANIFEST_MAX, info, r,
+				ctx->host->sink_desc, "s390");
+	m = n < 0 ? n : zfd_sealer_manifest(ctx->sealer, (char *)ctx->tail + n,
+					     ZFD_MANIFEST_MAX - (size_t)n);
+	if (n < 0 || m < 0) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
+		return -ENOSPC;
+	}
+	man_off = ZFD_ALIGN_UP(zfd_sealer_size(ctx->sealer), ZFD_PAGE_SIZE);
+	rc = raw_pwrite(ctx, ctx->tail, ZFD_MANIFEST_MAX, man_off);
+	if (!rc)
+		rc = raw_flush(ctx);
+	if (rc)
+		return rc;
+	/* Only now the dump becomes visible. */
+	memcpy(ctx->hdr, zfd_sealer_hdr(ctx->sealer), ZFD_HDR_SIZE);
+	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	if (!rc)
+		rc = raw_flush(ctx);
+	return rc;
 }
 
 /*
@@ -729,6 +850,11 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 		r.status = ZFD_STATUS_INCOMPLETE;
 		r.reason = RAW_FLUSH_FAILED;
 	}
+	if (ctx->sealer) {
+		rc = raw_finish_sealed(ctx, info, &r);
+		raw_pass_end(ctx);
+		return rc;
+	}
 	rc = raw_commit(ctx, info, &r);
 	if (rc && rc != -EOVERFLOW) {
 		/*
@@ -758,6 +884,7 @@ static void raw_close(void *ctxp)
 	if (!ctx)
 		return;
 	raw_pass_end(ctx);
+	zfd_seal_cfg_free(&ctx->seal);
 	free(ctx->spec);
 	free(ctx);
 }

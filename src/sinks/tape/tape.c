@@ -10,6 +10,11 @@
  *	file 2:	manifest record (text)
  *		filemark
  *
+ * Sealed (encrypt = { recipient }, doc/sealing.md): record 1 is the
+ * envelope header (state open: a stream cannot go back), the records
+ * after it the envelope's chunks (the sealed s390 stream), then the same
+ * 16-byte end-marker record for a complete dump, filemark, manifest.
+ *
  * CDBs are built and sense data decoded here (libsgutils2's sense
  * helpers); a backend (tape_scsi.h) only moves commands to the device.
  */
@@ -29,6 +34,7 @@
 #include "cfg.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "seal_sink.h"
 #include "tape_scsi.h"
 #include "util.h"
 
@@ -87,11 +93,14 @@ struct tape_ctx {
 	bool full;			/* end of medium reached */
 	bool broken;			/* a write failed: stop writing memory */
 	char reason[256];
+	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
+	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
+	uint64_t plain_mem;		/* sealed pass: memory bytes sealed */
 };
 
 static const char *const tape_keys[] = {
 	"type", "device", "block_size", "rewind", "unload", "ready_timeout",
-	NULL
+	"encrypt", NULL
 };
 
 /*
@@ -519,6 +528,7 @@ static int tape_configure(const struct zfd_host *host,
 	rc = rc ? rc : zfd_cfg_uint(host, cfg, "ready_timeout",
 				    TAPE_DEF_READY_TIMEOUT,
 				    TAPE_MAX_READY_TIMEOUT, &ctx->ready_timeout);
+	rc = rc ? rc : zfd_seal_cfg_parse(host, cfg, &ctx->seal);
 	if (rc)
 		goto out_free_ctx;
 
@@ -552,6 +562,7 @@ out_free_bufs:
 	free(ctx->rec);
 	free(ctx->device);
 out_free_ctx:
+	zfd_seal_cfg_free(&ctx->seal);
 	free(ctx);
 	return rc;
 }
@@ -595,6 +606,16 @@ static int tape_prepare(void *priv, const struct zfd_dump_info *info,
 	return 0;
 }
 
+static int tape_put_bytes(struct tape_ctx *ctx, const uint8_t *p,
+			  size_t left);
+
+/* Sealed pass: the envelope's bytes go into records like memory. */
+static int tape_sealed_store(void *arg, uint64_t off, const void *data,
+			     size_t len)
+{
+	return tape_put_bytes(arg, data, len);
+}
+
 static int tape_open(void *priv, const struct zfd_dump_info *info)
 {
 	struct tape_ctx *ctx = priv;
@@ -617,7 +638,26 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 		rc = tape_simple(ctx, "REWIND", 0x01, 0, TAPE_TMO_POSITION);
 	if (rc)
 		return rc;
-	rc = tape_write_record(ctx, info->hdr, ZFD_HDR_SIZE);
+	zfd_sealer_free(ctx->sealer);
+	ctx->sealer = NULL;
+	ctx->plain_mem = 0;
+	if (ctx->seal.on) {
+		/* record 1: the envelope header; the s390 header is sealed */
+		rc = zfd_sealer_new(&ctx->seal, 1, tape_sealed_store, ctx,
+				    &ctx->sealer);
+		if (!rc)
+			rc = zfd_sealer_write(ctx->sealer, info->hdr,
+					      ZFD_HDR_SIZE);
+		if (rc) {
+			zfd_hlog(ctx->host, ZFD_LOG_ERR, "sealing failed: %s",
+				 strerror(-rc));
+			return rc;
+		}
+		zfd_hlog(ctx->host, ZFD_LOG_INFO, "%ssealed to key %s (%s)",
+			 tape_who(ctx), ctx->seal.fp, ctx->seal.recipient);
+	}
+	rc = tape_write_record(ctx, ctx->sealer ? zfd_sealer_hdr(ctx->sealer) :
+			       info->hdr, ZFD_HDR_SIZE);
 	if (rc < 0) {
 		if (rc == -ENOSPC)
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
@@ -655,15 +695,12 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 	return rc;
 }
 
-static int tape_write(void *priv, const struct zfd_block *blk)
+/* Bytes into block_size records (p NULL: zeros). */
+static int tape_put_bytes(struct tape_ctx *ctx, const uint8_t *p, size_t left)
 {
-	struct tape_ctx *ctx = priv;
-	const uint8_t *p = blk->data;
-	size_t bs = ctx->block_size, left = blk->len, n;
+	size_t bs = ctx->block_size, n;
 	int rc;
 
-	if (ctx->broken)
-		return ctx->full ? -ENOSPC : -EIO;
 	while (left) {
 		if (!ctx->rec_len && left >= bs && p) {
 			/* whole record straight from the caller's buffer */
@@ -693,6 +730,28 @@ static int tape_write(void *priv, const struct zfd_block *blk)
 	return 0;
 }
 
+static int tape_write(void *priv, const struct zfd_block *blk)
+{
+	static const uint8_t zeros[ZFD_PAGE_SIZE];
+	struct tape_ctx *ctx = priv;
+	size_t n, done;
+	int rc = 0;
+
+	if (ctx->broken)
+		return ctx->full ? -ENOSPC : -EIO;
+	if (!ctx->sealer)
+		return tape_put_bytes(ctx, blk->data, blk->len);
+	if (blk->data)
+		rc = zfd_sealer_write(ctx->sealer, blk->data, blk->len);
+	for (done = 0; !blk->data && !rc && done < blk->len; done += n) {
+		n = ZFD_MIN(sizeof(zeros), blk->len - done);
+		rc = zfd_sealer_write(ctx->sealer, zeros, n);
+	}
+	if (!rc)
+		ctx->plain_mem += blk->len;
+	return rc;
+}
+
 /* Second tape file: the manifest, then a filemark. */
 static int tape_write_manifest(struct tape_ctx *ctx,
 			       const struct zfd_dump_info *info,
@@ -706,8 +765,21 @@ static int tape_write_manifest(struct tape_ctx *ctx,
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "out of memory");
 		return -ENOMEM;
 	}
-	len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, res, ctx->desc,
-				  "s390");
+	if (ctx->sealer) {
+		struct zfd_result r = *res;
+		int n;
+
+		zfd_sealer_digest(ctx->sealer, r.digest, sizeof(r.digest));
+		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, &r,
+					  ctx->desc, "s390");
+		n = len < 0 ? len : zfd_sealer_manifest(ctx->sealer, text + len,
+						       ZFD_MANIFEST_MAX -
+						       (size_t)len);
+		len = n < 0 ? n : len + n;
+	} else {
+		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, res,
+					  ctx->desc, "s390");
+	}
 	if (len < 0) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
 		rc = len;
@@ -729,28 +801,43 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 {
 	struct tape_ctx *ctx = priv;
 	struct zfd_result mine = *res;
+	uint64_t mem_done = 0;		/* memory bytes safely on tape */
 	int rc = 0, rc2;
 
+	if (ctx->sealer) {
+		/* the end marker sealed too; then the rest of the envelope */
+		bool complete = res->status != ZFD_STATUS_INCOMPLETE &&
+				ctx->plain_mem == info->mem_size;
+
+		if (!ctx->broken && complete)
+			rc = zfd_sealer_write(ctx->sealer, res->end_marker,
+					      ZFD_END_MARKER_SIZE);
+		if (!ctx->broken && !rc)
+			rc = zfd_sealer_end(ctx->sealer, complete);
+		mem_done = ctx->broken || rc ? 0 : ctx->plain_mem;
+	}
 	/* The last, shorter memory record. */
 	if (ctx->rec_len && !ctx->broken) {
 		rc = tape_put_record(ctx, ctx->rec, ctx->rec_len);
 		ctx->rec_len = 0;
 	}
+	if (!ctx->sealer)
+		mem_done = ctx->mem_written;
 	if (res->status != ZFD_STATUS_INCOMPLETE &&
-	    (rc || ctx->broken || ctx->mem_written != info->mem_size)) {
+	    (rc || ctx->broken || mem_done != info->mem_size)) {
 		/* The core thinks the pass worked; the tape disagrees. */
 		mine.status = ZFD_STATUS_INCOMPLETE;
 		if (!ctx->reason[0])
 			snprintf(ctx->reason, sizeof(ctx->reason),
 				 "only %" PRIu64 " of %" PRIu64 " bytes on tape",
-				 ctx->mem_written, info->mem_size);
+				 mem_done, info->mem_size);
 		rc = rc ? rc : -EIO;
 	}
 	if (mine.status == ZFD_STATUS_INCOMPLETE && ctx->reason[0])
 		mine.reason = ctx->reason;
 	if (mine.status == ZFD_STATUS_INCOMPLETE &&
-	    mine.dumped_bytes > ctx->mem_written)
-		mine.dumped_bytes = ctx->mem_written;
+	    mine.dumped_bytes > (ctx->sealer ? ctx->plain_mem : mem_done))
+		mine.dumped_bytes = ctx->sealer ? ctx->plain_mem : mem_done;
 
 	if (mine.status != ZFD_STATUS_INCOMPLETE) {
 		rc = tape_write_record(ctx, res->end_marker,
@@ -813,6 +900,8 @@ static void tape_close(void *priv)
 	if (!ctx)
 		return;
 	tape_dev_close(&ctx->dev);
+	zfd_sealer_free(ctx->sealer);
+	zfd_seal_cfg_free(&ctx->seal);
 	free(ctx->rec);
 	free(ctx->device);
 	free(ctx);

@@ -1,0 +1,40 @@
+# Sealed-dump cases for bench/run (sourced by it), doc/sealing.md. Run
+#   bench/run -c "raw_plain raw_sealed"
+# raw-plain: the daemon onto the raw sink with sparse = false (every byte
+# written, as on a real partition, where no holes are punched); raw-sealed:
+# the same with encrypt = { recipient }: every byte sealed and written.
+# Target: raw-sealed <= 1.10 x raw-plain, peak RSS <= 8 MiB.
+
+seal_need() {
+	[ -x "$ZFCPDUMP" ] || die "no zfcpdump in $build (build first)"
+	if [ ! -f "$run/seal.pub" ]; then
+		"$build/zfcpdump-get" keygen -o "$run/seal" >/dev/null ||
+			die "zfcpdump-get keygen failed"
+	fi
+}
+
+# bytes the sealed raw dump needs: envelope (17 bytes per 64 KiB chunk)
+# rounded up, manifest block, one page of slack
+seal_need_bytes() {
+	echo $(( ($1 + 8192) / 65536 * 65553 + 65553 + 4 * 4096 ))
+}
+
+case_raw_plain() {
+	seal_need
+	fresh_target "$2" "$(raw_need "$MEM")"
+	cat >"$run/plain.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$2"; sparse = false; } );
+EOF2
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$run/plain.conf" -s "file:$1"
+}
+
+case_raw_sealed() {
+	seal_need
+	fresh_target "$2" "$(seal_need_bytes "$MEM")"
+	cat >"$run/sealed.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$2"; encrypt = { recipient = "$run/seal.pub"; }; } );
+EOF2
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$run/sealed.conf" -s "file:$1"
+}
