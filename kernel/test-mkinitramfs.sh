@@ -47,10 +47,21 @@ for i in $(seq 1 15); do
 	has "nod /dev/sda$i 600 0 0 b 8 $i"
 done
 has "slink /init $sbindir/zfcpdump 777 0 0"
-has "file $sbindir/zfcpdump $(readlink -f "$ZFD_BUILD/zfcpdump") 755 0 0"
+# Our own programs carry debug information (-g); they are packed as
+# stripped copies kept beside the list, with the same code.
+stripped() {	# stripped TARGET ORIGINAL: the list's copy of ORIGINAL, without debug info
+	local copy=$T/list.d/stripped$1
+	has "file $1 $copy 755 0 0"
+	readelf -S -W "$2" | grep -q ' \.debug_info ' || fail "$2 has no debug info to strip"
+	! readelf -S -W "$copy" | grep -q ' \.debug_' || fail "$copy still has debug info"
+	cmp -s <(objcopy -O binary -j .text "$2" /dev/stdout) \
+		<(objcopy -O binary -j .text "$copy" /dev/stdout) || fail "$copy: code differs"
+	[ "$(stat -c %s "$copy")" -lt "$(stat -c %s "$2")" ] || fail "$copy is not smaller"
+}
+stripped "$sbindir/zfcpdump" "$(readlink -f "$ZFD_BUILD/zfcpdump")"
 has "file /etc/zfcpdump.conf $(readlink -f "$T/good.conf") 644 0 0"
 for so in "$ZFD_PLUGINS"/*.so; do
-	has "file $pkglibdir/sinks/$(basename "$so") $(readlink -f "$so") 755 0 0"
+	stripped "$pkglibdir/sinks/$(basename "$so")" "$(readlink -f "$so")"
 done
 # The loader at the daemon's PT_INTERP path, and every library it resolves.
 interp=$(readelf -l "$ZFD_BUILD/zfcpdump" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
@@ -90,7 +101,7 @@ gzip -dc "$T/rd" | cpio -tv --quiet 2>/dev/null | grep -E '^c.* 5, +1 .*/dev/con
 gzip -dc "$T/rd" | cpio -tv --quiet 2>/dev/null | grep -E '^b.* 8, +3 .*/dev/sda3$' >/dev/null ||
 	fail "/dev/sda3 is not block 8,3 in the archive"
 cmp -s "$T/x/etc/zfcpdump.conf" "$T/good.conf" || fail "packed config differs"
-cmp -s "$T/x$sbindir/zfcpdump" "$ZFD_BUILD/zfcpdump" || fail "packed daemon differs"
+cmp -s "$T/x$sbindir/zfcpdump" "$T/list.d/stripped$sbindir/zfcpdump" || fail "packed daemon differs from its stripped copy"
 [ "$(readlink "$T/x/init")" = "$sbindir/zfcpdump" ] || fail "/init is not a link to the daemon"
 
 # Reproducible: the same input gives the same archive.
