@@ -102,8 +102,9 @@ echo "capture: dd done"
 exec /usr/sbin/zfcpdump
 EOF2
 	chmod 755 "$KD_WORK/capture-init"
-	mkinit=("$ZFD_S390X_DESTDIR/usr/sbin/zfcpdump-mkinitramfs")
-	[ -x "${mkinit[0]}" ] || mkinit=("$ZFD_S390X_MKINITRAMFS")
+	mkinit=$(find "$ZFD_S390X_DESTDIR" -path '*/sbin/zfcpdump-mkinitramfs' | head -n 1)
+	[ -n "$mkinit" ] || bail "no zfcpdump-mkinitramfs in $ZFD_S390X_DESTDIR"
+	mkinit=("$mkinit")
 	"${mkinit[@]}" --capture --destdir "$ZFD_S390X_DESTDIR" --sysroot "$SYSROOT" \
 		-c "$KD_WORK/zfcpdump.conf" --init "$KD_WORK/capture-init" \
 		--add "$SYSROOT/bin/busybox:/bin/busybox" -o "$KD_WORK/capture.gz" \
