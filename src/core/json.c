@@ -13,26 +13,11 @@
 #include "core.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "util.h"
 
-/* A JSON string (with quotes); control and non-ASCII bytes as \u00XX. */
 static void json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	zfd_json_str(f, s);
 }
 
 static void json_time(FILE *f, int64_t t)

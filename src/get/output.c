@@ -153,18 +153,7 @@ int get_out_finish(struct get_out *out, uint64_t size)
 
 void get_json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	zfd_json_str(f, s);
 }
 
 void get_tod_str(uint64_t tod, char *buf, size_t len)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <zfcpdump/sink.h>
@@ -40,5 +41,10 @@ void zfd_root_path(const char *root, const char *path, char *buf, size_t len);
 
 /* Returns true if the len bytes at p (multiple of 8, aligned) are zero. */
 bool zfd_is_zero(const void *p, size_t len);
+
+/* s as a JSON string (with quotes; control and non-ASCII bytes as
+ * \u00XX), or null for NULL: one writer for zfcpdump --json and
+ * zfcpdump-get --json. */
+void zfd_json_str(FILE *f, const char *s);
 
 #endif /* ZFD_UTIL_H */
