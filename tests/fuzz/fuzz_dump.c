@@ -5,7 +5,7 @@
  * tape images (records, filemarks, spacing back), ELF cores; then info's
  * status, the tape tail and a streaming pass as verify does it.
  * Built and run by tests/fuzz/run.
- * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/in_*.c src/get/tape_*.c
+ * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/progress.c src/get/in_*.c src/get/tape_*.c
  * fuzz-libs: -lext2fs -lcom_err -lconfig -lxxhash -lblkid
  */
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * libFuzzer target: the manifest parser (src/lib/manifest.c) and how
  * zfcpdump-get takes a manifest in (get_in_set_manifest, status).
  * Built and run by tests/fuzz/run.
- * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/in_*.c src/get/tape_*.c
+ * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/progress.c src/get/in_*.c src/get/tape_*.c
  * fuzz-libs: -lext2fs -lcom_err -lconfig -lxxhash -lblkid
  */
 #include <stdint.h>
