@@ -294,9 +294,15 @@ static int sealed_open(const char *spec, struct sealed *s)
 		    open_in_extfs(dev, path, s))
 			return -ENODEV;
 	} else {
-		/* FIFOs and the like: not opened here (that could block) */
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) &&
-		    !S_ISCHR(st.st_mode))
+		/*
+		 * FIFOs and the like: not opened here (that could block).
+		 * A tape drive (st) neither: looking at its first record
+		 * would consume it, and the ordinary tape input would then
+		 * start at the second (spacing back is not reliable on every
+		 * drive). A sealed tape is read from an image of it (dd, or
+		 * an AWSTAPE file).
+		 */
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 			return -ENODEV;
 		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)

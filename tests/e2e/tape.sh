@@ -284,7 +284,7 @@ note "read back through st: byte-exact, end marker, manifest complete"
 
 # ---- zfcpdump-get on the tapes, in the guest through st ----------------
 if [ "$DUMPER" = zfcpdump ]; then
-	[ "$(rc_of get-verify)" = 0 ] || { section get-verify >&2; fail "zfcpdump-get verify $big: exit $(rc_of get-verify)"; }
+	[ "$(rc_of get-verify)" = 0 ] || { section get-verify >&2; fail "zfcpdump-get verify (big tape): exit $(rc_of get-verify)"; }
 	expect_in get-verify "complete, $MEM_BYTES memory bytes, digest ok \\(xxh3-128:$want\\)"
 	[ "$(rc_of get-info)" = 0 ] || { section get-info >&2; fail "zfcpdump-get info: exit $(rc_of get-info)"; }
 	expect_in get-info '^Status: +complete$'
