@@ -18,9 +18,15 @@ SHIM=$ZFD_BUILD/tests/shims/.libs/fault_io.so
 # the shim is not first in an ASan binary's library list; that is fine here
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 # with_shim VAR=VALUE... CMD...: CMD with the shim preloaded
+# A sanitizer runtime the daemon links (the tsan and asan stages) must come
+# before the shim in LD_PRELOAD, or ThreadSanitizer dies at start.
+san_rt=
+[ -n "${TEST_WRAPPER:-}" ] ||
+	san_rt=$(ldd "$abs_top_builddir/zfcpdump" 2>/dev/null | awk '/lib[at]san\.so/ { print $3 }')
 with_shim() {
 	(
-		export LD_PRELOAD="$SHIM"
+		export LD_PRELOAD="${san_rt:+$san_rt }$SHIM"
+		export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 		while [[ $1 == *=* ]]; do export "${1?}"; shift; done
 		"$@"
 	)

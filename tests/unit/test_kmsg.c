@@ -11,6 +11,7 @@
  * --dump-dmesg prints for such records.
  */
 #include <elf.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -610,14 +611,16 @@ static void write_file(const char *path, const void *p, size_t len)
 
 /* An x86_64 ELF core: PT_NOTE with VMCOREINFO, a PT_LOAD of the whole
  * memory through the direct map (the text ring stays unmapped by it). */
+/* An x86_64 ELF core: every header field little-endian, whatever the host
+ * (the s390x stage runs this test big-endian). */
 static void write_elf(const char *path, struct image *im)
 {
 	size_t vlen = strlen(im->vmci), nlen, off;
 	size_t hdrs = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph[2] = { { 0 } };
-	Elf64_Nhdr nh = { .n_namesz = 11, .n_descsz = (Elf64_Word)vlen,
-			  .n_type = 0 };
+	Elf64_Nhdr nh = { .n_namesz = htole32(11),
+			  .n_descsz = htole32((uint32_t)vlen), .n_type = 0 };
 	uint8_t *f;
 
 	nlen = sizeof(nh) + 12 + ((vlen + 3) & ~3UL);
@@ -628,25 +631,25 @@ static void write_elf(const char *path, struct image *im)
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
-	ph[0].p_type = PT_NOTE;
-	ph[0].p_offset = hdrs;
-	ph[0].p_filesz = nlen;
-	ph[0].p_memsz = nlen;
-	ph[1].p_type = PT_LOAD;
-	ph[1].p_flags = PF_R | PF_W | PF_X;
-	ph[1].p_offset = off;
-	ph[1].p_vaddr = PAGE_OFFSET;
+	eh.e_type = htole16(ET_CORE);
+	eh.e_machine = htole16(EM_X86_64);
+	eh.e_version = htole32(EV_CURRENT);
+	eh.e_phoff = htole64(sizeof(eh));
+	eh.e_ehsize = htole16(sizeof(eh));
+	eh.e_phentsize = htole16(sizeof(Elf64_Phdr));
+	eh.e_phnum = htole16(2);
+	ph[0].p_type = htole32(PT_NOTE);
+	ph[0].p_offset = htole64(hdrs);
+	ph[0].p_filesz = htole64(nlen);
+	ph[0].p_memsz = htole64(nlen);
+	ph[1].p_type = htole32(PT_LOAD);
+	ph[1].p_flags = htole32(PF_R | PF_W | PF_X);
+	ph[1].p_offset = htole64(off);
+	ph[1].p_vaddr = htole64(PAGE_OFFSET);
 	ph[1].p_paddr = 0;
-	ph[1].p_filesz = MEM_SIZE;
-	ph[1].p_memsz = MEM_SIZE;
-	ph[1].p_align = 4096;
+	ph[1].p_filesz = htole64(MEM_SIZE);
+	ph[1].p_memsz = htole64(MEM_SIZE);
+	ph[1].p_align = htole64(4096);
 	memcpy(f, &eh, sizeof(eh));
 	memcpy(f + sizeof(eh), ph, sizeof(ph));
 	memcpy(f + hdrs, &nh, sizeof(nh));

@@ -899,8 +899,16 @@ static int sealed_store(void *arg, uint64_t off, const void *data, size_t len)
 	int rc;
 
 	rc = write_runs(x, &run, 1);
-	if (!rc)
-		x->sealed_stored = off + len;
+	if (rc)
+		return rc;
+	x->sealed_stored = off + len;
+	/*
+	 * This runs in the sealer's worker, the only thread that touches the
+	 * file while the pass writes: the mapping-count commit is decided and
+	 * done here, not by the sink's caller (that was a data race).
+	 */
+	if (extfs_file_commit_due(&x->file))
+		rc = extfs_file_commit(&x->file, x->host, x->sealed_stored);
 	return rc;
 }
 
@@ -948,8 +956,7 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 	if (rc)
 		return rc;
 	x->mem_done += blk->len;
-	if (extfs_file_commit_due(&x->file) ||
-	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
+	if (x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
 		x->commit_mem = x->mem_done;
 		/* the sealer's worker must not write while we commit */
 		rc = zfd_sealer_sync(x->sealer);
