@@ -89,6 +89,9 @@ sinks = (
   { type = "extfs"; device = "/dev/vdb2"; dir = "/"; format = "elf"; }
 );
 EOF2
+	daemon=$(find "$ZFD_S390X_DESTDIR" -path '*/sbin/zfcpdump' | head -n 1)
+	[ -n "$daemon" ] || bail "no zfcpdump in $ZFD_S390X_DESTDIR"
+	daemon=${daemon#"$ZFD_S390X_DESTDIR"}
 	cat >"$KD_WORK/capture-init" <<'EOF2'
 #!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev
@@ -99,8 +102,9 @@ echo "capture: vmcore $(/bin/busybox ls -l /proc/vmcore)"
 echo "capture: dd done"
 /bin/busybox umount /dev
 /bin/busybox umount /proc
-exec /usr/sbin/zfcpdump
+exec @DAEMON@
 EOF2
+	sed -i "s|@DAEMON@|$daemon|" "$KD_WORK/capture-init"
 	chmod 755 "$KD_WORK/capture-init"
 	mkinit=$(find "$ZFD_S390X_DESTDIR" -path '*/sbin/zfcpdump-mkinitramfs' | head -n 1)
 	[ -n "$mkinit" ] || bail "no zfcpdump-mkinitramfs in $ZFD_S390X_DESTDIR"

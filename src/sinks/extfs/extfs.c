@@ -1393,9 +1393,12 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		complete = false;
 		frc = -EIO;
 	}
+	/* the sealer's worker writes the file until it is synced */
+	rc = x->sealer ? zfd_sealer_sync(x->sealer) : 0;
 	x->file.reserve = 0;
 	if (x->sealer) {
-		rc = sealed_end(x, complete, res->end_marker, &size);
+		if (!rc)
+			rc = sealed_end(x, complete, res->end_marker, &size);
 		if (rc)
 			goto out_fail;
 		goto out_info;
