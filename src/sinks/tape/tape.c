@@ -737,10 +737,12 @@ static int tape_write(void *priv, const struct zfd_block *blk)
 	size_t n, done;
 	int rc = 0;
 
-	if (ctx->broken)
-		return ctx->full ? -ENOSPC : -EIO;
-	if (!ctx->sealer)
+	if (!ctx->sealer) {
+		if (ctx->broken)
+			return ctx->full ? -ENOSPC : -EIO;
 		return tape_put_bytes(ctx, blk->data, blk->len);
+	}
+	/* sealed: the records are the worker's; its errors come back here */
 	if (blk->data)
 		rc = zfd_sealer_write(ctx->sealer, blk->data, blk->len);
 	for (done = 0; !blk->data && !rc && done < blk->len; done += n) {
@@ -809,11 +811,15 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		bool complete = res->status != ZFD_STATUS_INCOMPLETE &&
 				ctx->plain_mem == info->mem_size;
 
-		if (!ctx->broken && complete)
+		/* the worker owns broken/full/rec until it is idle */
+		rc = zfd_sealer_sync(ctx->sealer);
+		if (!rc && complete)
 			rc = zfd_sealer_write(ctx->sealer, res->end_marker,
 					      ZFD_END_MARKER_SIZE);
-		if (!ctx->broken && !rc)
+		if (!rc)
 			rc = zfd_sealer_end(ctx->sealer, complete);
+		rc2 = zfd_sealer_sync(ctx->sealer);
+		rc = rc ? rc : rc2;
 		mem_done = ctx->broken || rc ? 0 : ctx->plain_mem;
 	}
 	/* The last, shorter memory record. */
