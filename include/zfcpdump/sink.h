@@ -18,15 +18,21 @@
  * Call sequence, for each sink instance in the config:
  *
  *	configure()		once, parses and validates the sink's config
- *				subtree; no I/O on the target.
+ *				subtree; no I/O on the target. The key
+ *				"format" of the subtree belongs to the host
+ *				(it picks the format); a sink accepts it as
+ *				known and may refuse a format it cannot hold
+ *				in prepare() (info->format).
  *	prepare()		resolves and checks the target (exists, writable,
- *				big enough); writes nothing. Also used by -n.
+ *				big enough for info->size); writes nothing.
+ *				Also used by -n.
  *	open() write()... finish()
- *				one dump pass. write() gets the memory in
- *				ascending, gap-free order. finish() is always
- *				called once open() succeeded, with the outcome.
- *				A pass may be repeated (failover re-reads the
- *				source) only after a new prepare().
+ *				one dump pass. write() gets the stored dump's
+ *				data in ascending, gap-free order of stored
+ *				offsets. finish() is always called once open()
+ *				succeeded, with the outcome. A pass may be
+ *				repeated (failover re-reads the source) only
+ *				after a new prepare().
  *	close()			frees the instance; always called after a
  *				successful configure().
  *
@@ -34,16 +40,48 @@
  * sink reports one plain line through host->log(); it never exits, never
  * writes to stdout/stderr itself, and never kills the process.
  *
- * Formats: in ABI 1 a sink receives the s390 header and the memory and
- * writes a format itself (s390; extfs also elf). The dump model and the
- * format layer that will hand sinks plain bytes at offsets (ABI 2) are
- * described in doc/formats.md of the source tree.
+ * LAYERS (ABI 2). The host reads the source into the dump model, and a
+ * format (s390, elf; chosen per sink with the key "format") turns the
+ * model and the memory into the bytes of a stored dump. A sink only
+ * stores bytes at offsets; it never needs to know the format. Every
+ * format has the same shape:
+ *
+ *	[0, prologue_len)	the prologue (s390: the 4096-byte header; elf:
+ *				ELF header, program headers, notes, padding)
+ *	[prologue_len, ...)	the data: struct zfd_block at block->offset
+ *				(positional formats deliver holes as
+ *				ZFD_BLK_HOLE blocks, packed ones skip them)
+ *	[trailer_off, size)	the trailer of a complete dump (s390: the
+ *				16-byte end marker; elf: none)
+ *
+ * Commit order, which makes a failed dump never look complete:
+ *	seekable sinks	zeros over the prologue at open(), the data, the
+ *			trailer, the sink's own records (manifest), flush,
+ *			then res->prologue at offset 0, flush.
+ *	streams (tape)	info->prologue first (it is final at open for a
+ *			complete dump), the data, the trailer; completeness
+ *			is in the trailer and the manifest.
+ *
+ * Digest rule (the manifest key "digest", xxh3-128, computed by the
+ * host): the stored bytes in offset order, holes as zeros: the prologue as
+ * at open (info->prologue, which is res->prologue for a complete dump),
+ * the data written, the trailer when there is one. For an INCOMPLETE
+ * dump: the prologue as at open and the data up to res->stored_end.
  *
  * ABI history:
- *	1	2026-11: first version.
+ *	1	2026-11: first version. The sink received the s390 header
+ *		and memory and wrote a format itself (s390; extfs also elf).
  *		Later in 2026-11, compatibly: struct zfd_dump_info.arch and
- *		.kernel (two of its reserved slots; NULL when unknown or
- *		from an older host), for the manifest keys of the same names.
+ *		.kernel (two of its reserved slots), for the manifest.
+ *	2	2026-11: formats apart from sinks (LAYERS above). zfd_dump_info
+ *		describes the stored dump (format, prologue, size, extents
+ *		in stored offsets) instead of the s390 header; zfd_block
+ *		.offset is a stored offset (.mem_offset the memory offset);
+ *		zfd_result carries the final prologue and the trailer
+ *		instead of the end marker; prepare() reports the capacity in
+ *		stored bytes; enum zfd_status starts at 1, so a zeroed
+ *		result never reads as complete. The loader refuses an ABI-1
+ *		plugin with one line.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -55,7 +93,7 @@
 
 #include <libconfig.h>
 
-#define ZFD_SINK_ABI		1
+#define ZFD_SINK_ABI		2
 #define ZFD_SINK_SYMBOL		"zfd_sink_entry"
 
 /* Alignment of every buffer handed to write(), and of block offsets. */
@@ -93,37 +131,51 @@ struct zfd_host {
 	void *reserved[8];
 };
 
-/* One range of memory that exists, relative to mem_start. */
+/* A range: of stored offsets (zfd_dump_info.extents) or of memory. */
 struct zfd_range {
 	uint64_t start;
 	uint64_t size;
 };
 
 struct zfd_dump_info {
-	/* s390 header for this sink (big-endian, limit/truncation applied) */
-	const uint8_t *hdr;
-	uint64_t mem_size;		/* memory bytes this pass will write */
+	const char *format;		/* "s390", "elf" */
+	/*
+	 * The prologue, bytes [0, prologue_len) of the stored dump, as known
+	 * at open(): final for a dump that completes (streams store it
+	 * first); finish() gets the final one in res->prologue.
+	 */
+	const uint8_t *prologue;
+	size_t prologue_len;		/* multiple of ZFD_PAGE_SIZE */
+	uint64_t size;			/* stored bytes of the complete dump:
+					 * prologue, data, trailer */
+	uint64_t trailer_off;		/* where a complete dump's trailer goes */
+	size_t trailer_len;		/* 0: the format has none */
+	/* stored data that exists (not holes), ascending, inside
+	 * [prologue_len, trailer_off) */
+	const struct zfd_range *extents;
+	size_t nr_extents;
+	uint64_t mem_size;		/* memory bytes this pass dumps */
 	uint64_t mem_size_orig;		/* memory bytes the source has */
-	const struct zfd_range *chunks;	/* existing memory, ascending */
-	size_t nr_chunks;
 	const char *source;		/* e.g. "zcore:/sys/kernel/debug/zcore/mem" */
 	int64_t started;		/* Unix time of the dump start */
 	bool dry_run;			/* prepare() only: check, touch nothing */
 	bool truncated;			/* mem_size < mem_size_orig by truncation */
-	/* where known, else NULL (older hosts: these were reserved slots) */
-	const char *arch;		/* "s390x", "x86_64", ... */
-	const char *kernel;		/* OSRELEASE, e.g. "6.1.0-13-amd64" */
-	void *reserved[2];
+	const char *arch;		/* "s390x", "x86_64", ...; NULL unknown */
+	const char *kernel;		/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
+	void *reserved[8];
 };
 
 enum zfd_block_kind {
 	ZFD_BLK_DATA = 0,		/* memory read from the source */
-	ZFD_BLK_HOLE = 1,		/* no memory there; data is zeros */
-	ZFD_BLK_LOST = 2,		/* HSA already released; data is zeros */
+	ZFD_BLK_HOLE = 1,		/* no memory there; stored as zeros or
+					 * as a hole where the target has holes */
+	ZFD_BLK_LOST = 2,		/* memory unreadable (HSA released,
+					 * damage); data is zeros */
 };
 
 struct zfd_block {
-	uint64_t offset;		/* memory offset, multiple of ZFD_ALIGN */
+	uint64_t offset;		/* stored offset, multiple of ZFD_ALIGN */
+	uint64_t mem_offset;		/* memory offset of the first byte */
 	const void *data;		/* len bytes, ZFD_ALIGN aligned */
 	size_t len;			/* multiple of ZFD_PAGE_SIZE, except the
 					 * very last block of a dump */
@@ -141,25 +193,31 @@ static inline bool zfd_block_page_zero(const struct zfd_block *blk,
 }
 
 enum zfd_status {
-	ZFD_STATUS_COMPLETE = 0,
-	ZFD_STATUS_INCOMPLETE = 1,
-	ZFD_STATUS_TRUNCATED = 2,	/* complete up to a truncated mem_size */
+	/* 0 is no status: a zeroed result never reads as complete */
+	ZFD_STATUS_COMPLETE = 1,
+	ZFD_STATUS_INCOMPLETE = 2,
+	ZFD_STATUS_TRUNCATED = 3,	/* complete up to a truncated mem_size */
 };
 
 struct zfd_result {
 	enum zfd_status status;
 	uint64_t dumped_bytes;		/* memory bytes written successfully */
+	uint64_t stored_end;		/* stored offset up to which every byte
+					 * was written (prologue excluded) */
 	uint64_t zero_pages;
 	uint64_t hole_bytes;
 	uint64_t lost_bytes;
 	int64_t finished;		/* Unix time */
 	double seconds;
-	/* end marker to write (only for COMPLETE and TRUNCATED) */
-	uint8_t end_marker[ZFD_END_MARKER_SIZE];
-	/* "xxh3-128:<32 hex>" over header + dumped memory (+ end marker) */
-	char digest[48];
+	/* the final prologue, info->prologue_len bytes, to store at 0 */
+	const uint8_t *prologue;
+	/* trailer_len bytes to store at info->trailer_off; only for
+	 * COMPLETE and TRUNCATED (else NULL) */
+	const uint8_t *trailer;
+	size_t trailer_len;
+	char digest[48];		/* "xxh3-128:<32 hex>", the digest rule */
 	const char *reason;		/* why INCOMPLETE, or NULL */
-	void *reserved[4];
+	void *reserved[8];
 };
 
 struct zfd_sink {
@@ -171,12 +229,15 @@ struct zfd_sink {
 	int (*configure)(const struct zfd_host *host,
 			 const config_setting_t *cfg, void **ctx);
 	/*
-	 * *max_mem: memory bytes the target can hold (UINT64_MAX when it
-	 * cannot tell, e.g. tape). A sink that cannot hold info->mem_size
-	 * and is not configured to truncate fails with -ENOSPC.
+	 * *capacity: stored bytes the target can hold for the dump
+	 * (prologue, data, trailer; the sink's own records such as a
+	 * manifest already subtracted), UINT64_MAX when it cannot tell
+	 * (tape). A sink that cannot hold info->size and is not configured
+	 * to truncate fails with -ENOSPC; one that truncates returns its
+	 * capacity and the host calls open() with a smaller dump.
 	 */
 	int (*prepare)(void *ctx, const struct zfd_dump_info *info,
-		       uint64_t *max_mem);
+		       uint64_t *capacity);
 	int (*open)(void *ctx, const struct zfd_dump_info *info);
 	int (*write)(void *ctx, const struct zfd_block *blk);
 	int (*finish)(void *ctx, const struct zfd_dump_info *info,
