@@ -30,6 +30,7 @@ $MKIMAGE -o "$T/x86.elf" -s 16M --format elf --arch x86_64 --seed 3 ||
 	fail "zfd-mkimage x86_64"
 expect_rc 0 $ZFD -s "file:$T/x86.elf" -o "test:path=$T/x1,events=$T/x1.ev"
 expect_err "dump of x86_64, Linux 6.1.0-zfd-test"
+expect_err "^zfcpdump:   1\\. test \\(format elf\\)\$"
 grep -q "^open mem_size=16777216 truncated=0 format=elf " "$T/x1.ev" ||
 	fail "not opened as elf: $(cat "$T/x1.ev")"
 expect_rc 0 $ZFCPDUMP_GET copy "$T/x86.elf" "$T/x1.copy" -f elf
@@ -64,6 +65,8 @@ sinks = ( { type = "test"; path = "$T/s1"; format = "s390"; },
           { type = "test"; path = "$T/s2"; events = "$T/s2.ev"; } );
 EOT
 expect_rc 0 $ZFD -c "$T/two.conf" -s "file:$T/s390x.elf"
+expect_err "^zfcpdump:   1\\. test \\(format s390\\)\$"
+expect_err "^zfcpdump:   2\\. test \\(format elf\\)\$"
 check_dump "$T/s1" "$T/img" $MEM
 [ "$(manifest_get "$T/s1.info" format)" = s390 ] || fail "s1: manifest format"
 cmp "$T/s2" "$T/s390x.elf" || fail "the elf sink did not get the core's memory unchanged"
