@@ -487,7 +487,8 @@ static int dry_run(struct daemon *d, struct zfd_run *run)
 		si = &d->sinks[i];
 		rc = zfd_plan_build(&pl, run, si, run->mem_size, true);
 		if (rc) {
-			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
+			printf("  %s: not usable: %s\n", si->desc,
+			       strerror(-rc));
 			continue;
 		}
 		capacity = UINT64_MAX;
@@ -498,12 +499,14 @@ static int dry_run(struct daemon *d, struct zfd_run *run)
 			mem = run->mem_size;
 		zfd_plan_free(&pl);
 		if (rc) {
-			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
+			printf("  %s: not usable: %s\n", si->desc,
+			       strerror(-rc));
 			continue;
 		}
 		ok++;
 		if (mem < run->mem_size)
-			printf("  %s: ready, would truncate to %" PRIu64 " bytes\n",
+			printf("  %s: ready, would truncate to %" PRIu64
+			       " bytes\n",
 			       si->desc, mem);
 		else
 			printf("  %s: ready\n", si->desc);
@@ -528,8 +531,8 @@ static void print_summary(struct daemon *d)
 			printf("  %s: not used\n", si->desc);
 			continue;
 		}
-		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n", si->desc,
-		       zfd_sink_status(si), r->dumped_bytes,
+		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n",
+		       si->desc, zfd_sink_status(si), r->dumped_bytes,
 		       r->seconds, r->seconds > 0 ? mib / r->seconds : 0.0,
 		       si->reason[0] ? ": " : "", si->reason);
 	}

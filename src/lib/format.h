@@ -141,8 +141,7 @@ void zfd_format_limit(struct zfd_format *f, uint64_t good);
  * dump fits), or the errors of zfd_format_new() (why says why).
  */
 int zfd_format_fit(enum zfd_format_id id, const struct zfd_dump *d,
-		   const uint8_t *s390_hdr, uint64_t max_mem,
-		   uint64_t capacity, uint64_t *mem_size,
-		   char *why, size_t why_len);
+		   const uint8_t *s390_hdr, uint64_t max_mem, uint64_t capacity,
+		   uint64_t *mem_size, char *why, size_t why_len);
 
 #endif /* ZFD_FORMAT_H */
