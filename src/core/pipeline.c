@@ -694,9 +694,9 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 	}
 	if (si->format == ZFD_FORMAT_S390 && d->machine != EM_S390) {
 		a = zfd_dump_arch(d, arch, sizeof(arch));
-		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s is "
-			"a%s %s dump (use format = \"elf\")", si->desc, src->desc,
-			strchr("aeiou", a[0]) ? "n" : "", a);
+		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s "
+			"is a dump of %s (use format = \"elf\")", si->desc,
+			src->desc, a);
 	} else {
 		zfd_err("sink %s: format \"%s\" cannot hold this dump: %s",
 			si->desc, zfd_format_name(si->format), why);
