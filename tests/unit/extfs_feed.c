@@ -9,6 +9,8 @@
  * --fail-after BYTES ends it as incomplete, --delay-ms N sleeps N ms
  * before each 1 MiB block (a slow source, for the time-based commits).
  *
+ * The key "format" (the host's) may only be "s390" here.
+ *
  * usage: extfs-feed [--root DIR] [--memmap FILE] [--ask y|n|none]
  *		     [--kill-after N] [--fail-after N] [--delay-ms N] [--dry-run]
  *		     IMAGE 'key = value; ...'
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	uint8_t hbuf[ZFD_HDR_SIZE], em[ZFD_END_MARKER_SIZE], *buf;
 	uint64_t zmap[BLK_SIZE / ZFD_PAGE_SIZE / 64];
-	const char *memmap = NULL, *root = "/";
+	const char *memmap = NULL, *root = "/", *format;
 	char text[8192], desc[600];
 	config_setting_t *sink;
 	size_t nr_chunks = 0, i;
@@ -164,6 +166,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sink = config_lookup(&cfg, "sink");
+	if (config_setting_lookup_string(sink, "format", &format) &&
+	    strcmp(format, "s390")) {
+		fprintf(stderr, "extfs-feed: stores the s390 format only, not '%s' "
+			"(elf is tested under the daemon)\n", format);
+		return 2;
+	}
 
 	host.abi = ZFD_SINK_ABI;
 	host.vlog = feed_vlog;
