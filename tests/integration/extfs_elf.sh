@@ -9,7 +9,8 @@
 #   format elf with arch and kernel;
 # - an s390 image with a hole, format elf: byte-identical to what the
 #   extfs sink of sink ABI 1 wrote (its own s390x ELF writer), sparse and
-#   not sparse.
+#   not sparse;
+# - encrypt with an ELF source (default elf): refused with one line.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
 
@@ -121,6 +122,19 @@ for t in ext3 ext4; do
 	size=$(stat -c %s "$T/core")
 	[ "$got" -ge "$size" ] || fail "sparse = false allocates $got of $size bytes"
 done
+
+note "encrypt with the default elf of an ELF source: refused, nothing written"
+expect_rc 0 $ZFCPDUMP_GET keygen -o "$T/k"
+mkfs ext4 "$T/fs" 64M
+cat >"$T/seal.conf" <<EOC
+sinks = ( { type = "extfs"; device = "$T/fs"; fsck = "no";
+	    encrypt = { recipient = "$T/k.pub"; }; } );
+EOC
+expect_rc 1 $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none -c "$T/seal.conf" \
+	-s "file:$T/x.elf"
+expect_err "'encrypt' seals format \"s390\" on this sink, not \"elf\": set format = \"s390\" \(s390 dumps\) or drop 'encrypt'$"
+[ -z "$(fs_ls "$T/fs")" ] || fail "written: $(fs_ls "$T/fs" | tr '\n' ' ')"
+fsck_clean "$T/fs"
 
 note "an s390 image with a hole as elf: the bytes of sink ABI 1's extfs elf"
 # sha256 of dump.0 that the extfs sink of sink ABI 1 (main at 8e3109d)

@@ -656,8 +656,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	*capacity = UINT64_MAX;
 	if (x->seal.on && info->format && strcmp(info->format, "s390")) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "'encrypt' seals format \"s390\" on this sink, not \"%s\" "
-			 "(set format = \"s390\" or leave out 'encrypt')",
+			 "'encrypt' seals format \"s390\" on this sink, not \"%s\": "
+			 "set format = \"s390\" (s390 dumps) or drop 'encrypt'",
 			 info->format);
 		return -EINVAL;
 	}
