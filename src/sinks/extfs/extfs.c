@@ -1006,6 +1006,15 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	errcode_t err;
 	int rc;
 
+	if (!info->prologue_len || info->prologue_len % ZFD_PAGE_SIZE ||
+	    info->trailer_off < info->prologue_len || info->size < info->trailer_off ||
+	    info->size - info->trailer_off < info->trailer_len) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: dump layout prologue %zu, trailer %" PRIu64 "+%zu, size %" PRIu64,
+			 info->prologue_len, info->trailer_off, info->trailer_len,
+			 info->size);
+		return -EINVAL;
+	}
 	x->stored_done = info->prologue_len;
 	x->mem_end = 0;
 	x->commit_at = info->prologue_len;
@@ -1093,16 +1102,6 @@ again:
 	 * The name dump.N.incomplete, not the prologue, says the dump is not
 	 * complete; finish() stores the final prologue before the rename.
 	 */
-	if (!info->prologue_len || info->prologue_len % ZFD_PAGE_SIZE ||
-	    info->trailer_off < info->prologue_len ||
-	    info->size < info->trailer_off + info->trailer_len) {
-		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "internal error: dump layout prologue %zu, trailer %" PRIu64 "+%zu, size %" PRIu64,
-			 info->prologue_len, info->trailer_off, info->trailer_len,
-			 info->size);
-		rc = -EINVAL;
-		goto out_end;
-	}
 	x->prologue = calloc(1, info->prologue_len);
 	if (x->prologue && info->prologue)
 		memcpy(x->prologue, info->prologue, info->prologue_len);
