@@ -471,7 +471,8 @@ static void print_plan(struct daemon *d, struct zfd_run *run)
 		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
 		 d->nr_sinks == 1 ? "" : "s");
 	for (i = 0; i < d->nr_sinks; i++)
-		zfd_info("  %zu. %s", i + 1, d->sinks[i].desc);
+		zfd_info("  %zu. %s (format %s)", i + 1, d->sinks[i].desc,
+			 zfd_format_name(d->sinks[i].format));
 }
 
 static int dry_run(struct daemon *d, struct zfd_run *run)

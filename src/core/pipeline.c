@@ -659,10 +659,18 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 	*last_t = t;
 }
 
+/*
+ * Reads registers for a format's prologue (zfd_format_collect()). Like the
+ * reader thread, memory of a released HSA is lost: the CPU is missing.
+ */
 static int plan_read(void *arg, uint64_t off, void *buf, size_t len)
 {
 	struct zfd_source *src = arg;
-	ssize_t n = src->read(src, buf, len, off);
+	ssize_t n;
+
+	if (src->hsa_released && off < src->hsa_size)
+		return -ENXIO;
+	n = src->read(src, buf, len, off);
 
 	if (n < 0)
 		return (int)n;
@@ -694,9 +702,9 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 	}
 	if (si->format == ZFD_FORMAT_S390 && d->machine != EM_S390) {
 		a = zfd_dump_arch(d, arch, sizeof(arch));
-		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s is "
-			"a%s %s dump (use format = \"elf\")", si->desc, src->desc,
-			strchr("aeiou", a[0]) ? "n" : "", a);
+		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s "
+			"is a dump of %s (use format = \"elf\")", si->desc,
+			src->desc, a);
 	} else {
 		zfd_err("sink %s: format \"%s\" cannot hold this dump: %s",
 			si->desc, zfd_format_name(si->format), why);
