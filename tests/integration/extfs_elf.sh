@@ -9,7 +9,7 @@
 #   format elf with arch and kernel;
 # - an s390 image with a hole, format elf: byte-identical to what the
 #   extfs sink of sink ABI 1 wrote (its own s390x ELF writer), sparse and
-#   not sparse;
+#   not sparse, from the file source and from zcore;
 # - encrypt with an ELF source (default elf): refused with one line.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
@@ -151,4 +151,17 @@ for sp in true false; do
 	[ "$(sha256sum <"$T/core" | cut -d' ' -f1)" = "$ABI1_SHA" ] ||
 		fail "sparse = $sp: the elf dump differs from sink ABI 1's"
 done
+note "the same memory from zcore (fake debugfs tree) as elf: the same bytes"
+Z=$T/root/sys/kernel/debug/zcore
+mkdir -p "$Z"
+cp "$T/h" "$Z/mem"
+cp "$T/h.map" "$Z/memmap"
+echo 1000000 >"$Z/hsa"
+: >"$Z/reipl"
+mkfs ext3 "$T/fs" 64M
+expect_rc 0 $ZFD --root "$T/root" -s zcore -o "extfs:device=$T/fs,format=elf,fsck=no"
+fsck_clean "$T/fs"
+fs_get "$T/fs" /dump.0 "$T/core"
+[ "$(sha256sum <"$T/core" | cut -d' ' -f1)" = "$ABI1_SHA" ] ||
+	fail "zcore: the elf dump differs from sink ABI 1's"
 exit 0
