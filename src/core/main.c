@@ -685,6 +685,7 @@ int main(int argc, char **argv)
 	run.cfg = &d->cfg;
 	if (check_formats(d, &run)) {
 		ret = EXIT_USAGE;
+		write_json(d, &run, ret, "usage or config error");
 		goto out_fail;
 	}
 	run.buf_size = 512 << 10;	/* 4 x 512 KiB: peak RSS stays under 8 MiB */

@@ -47,6 +47,8 @@ same_bytes "$T/x1" 4096 "$T/x86.elf" $((ram)) $((16 << 20))
 [ "$(manifest_get "$T/x1.info" status)" = complete ] || fail "manifest status"
 [ "$(manifest_get "$T/x1.info" digest)" = "$(digest_all "$T/x1")" ] ||
 	fail "digest is not xxh3-128 of the stored ELF core"
+expect_rc 0 $ZFD -s "file:$T/x86.elf" -o "test:path=$T/x1" --json "$T/x1.json"
+[ "$(jq -r '.sinks[0].format' "$T/x1.json")" = elf ] || fail "--json: no format elf"
 grep -q "^finish status=complete dumped=16777216 hsa= stored_end=$(stat -c %s "$T/x1") trailer=0\$" \
 	"$T/x1.ev" || fail "finish: $(tail -n 1 "$T/x1.ev")"
 
@@ -54,6 +56,10 @@ note "format s390 for an x86_64 core: one line, exit 2, no sink touched"
 expect_rc 2 $ZFD -s "file:$T/x86.elf" -o "test:path=$T/x2,events=$T/x2.ev,format=s390"
 expect_err "^zfcpdump: error: sink test: format \"s390\" holds s390 dumps only, and file:$T/x86.elf is a dump of x86_64 \\(use format = \"elf\"\\)\$"
 [ "$(grep -c error "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "not one line"; }
+expect_rc 2 $ZFD -s "file:$T/x86.elf" -o "test:path=$T/x2,events=$T/x2.ev,format=s390" \
+	--json "$T/x2.json"
+[ "$(jq -r '.exit_code, .error, .sinks[0].status' "$T/x2.json" | tr '\n' '|')" = \
+	"2|usage or config error|not used|" ] || fail "--json: $(cat "$T/x2.json")"
 [ ! -e "$T/x2" ] && [ ! -e "$T/x2.ev" ] || fail "the sink was touched"
 
 note "s390x core to two sinks: s390 gets the registers in the save areas, elf the core unchanged"
