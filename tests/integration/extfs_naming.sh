@@ -74,9 +74,15 @@ expect_rc 0 $FEED "$T/img" "device = \"$T/fs\"; fsck = \"no\";"
 check_dump "$T/fs" /dump.1 "$T/img"
 fsck_clean "$T/fs"
 
-note "a failed ELF dump describes only the memory it holds"
+note "a failed ELF dump describes only the memory it holds (the daemon's elf format)"
 mkfs ext4 "$T/fs" 32M
-expect_rc 1 $FEED --fail-after 2M "$T/img" "device = \"$T/fs\"; fsck = \"no\"; format = \"elf\";"
+# the source ends after 2 MiB of memory
+head -c $((4096 + (2 << 20))) "$T/img" >"$T/short"
+expect_rc 1 $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none -s "file:$T/short" \
+	-o "extfs:device=$T/fs,fsck=no,format=elf"
+expect_err "incomplete dump left as /dump.0.incomplete \(source ended after 2097152 of"
+[ "$(fs_ls "$T/fs" | tr '\n' ' ')" = "dump.0.incomplete dump.0.info " ] ||
+	fail "unexpected names: $(fs_ls "$T/fs" | tr '\n' ' ')"
 fs_get "$T/fs" /dump.0.incomplete "$T/core"
 loads=$(readelf -lW "$T/core" | awk '$1 == "LOAD" { print $5 }')
 [ "$loads" = 0x200000 ] || fail "PT_LOAD file sizes: $loads, expected 0x200000"

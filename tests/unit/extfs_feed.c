@@ -2,11 +2,14 @@
 /*
  * extfs-feed: drives the extfs sink through its descriptor the way the
  * daemon does (configure, prepare, open, write 1 MiB blocks with zero-page
- * maps, finish, close), from an s390 dump image file. For the shell tests
- * until the daemon is on main, and for fault injection the daemon cannot
+ * maps, finish, close), from an s390 dump image file stored in the s390
+ * format (sink ABI 2: the header is the prologue, memory X at 4096 + X,
+ * the end marker is the trailer). For fault injection the daemon cannot
  * do: --kill-after BYTES raises SIGKILL in the middle of the dump,
  * --fail-after BYTES ends it as incomplete, --delay-ms N sleeps N ms
  * before each 1 MiB block (a slow source, for the time-based commits).
+ *
+ * The key "format" (the host's) may only be "s390" here.
  *
  * usage: extfs-feed [--root DIR] [--memmap FILE] [--ask y|n|none]
  *		     [--kill-after N] [--fail-after N] [--delay-ms N] [--dry-run]
@@ -101,20 +104,20 @@ int main(int argc, char **argv)
 		{ "fail-after", 1, NULL, 'f' }, { "dry-run", 0, NULL, 'n' },
 		{ "delay-ms", 1, NULL, 'd' },
 		{ NULL, 0, NULL, 0 } };
-	uint64_t kill_after = UINT64_MAX, fail_after = UINT64_MAX, max_mem, off;
-	struct zfd_range chunks[MAX_CHUNKS], whole;
+	uint64_t kill_after = UINT64_MAX, fail_after = UINT64_MAX, capacity, off;
+	struct zfd_range chunks[MAX_CHUNKS], whole, extents[MAX_CHUNKS];
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
 	struct zfd_host host = { 0 };
 	struct zfd_s390_hdr hdr;
 	struct zfd_digest *dg;
 	struct timespec t0, t1;
-	uint8_t hbuf[ZFD_HDR_SIZE], *buf;
+	uint8_t hbuf[ZFD_HDR_SIZE], em[ZFD_END_MARKER_SIZE], *buf;
 	uint64_t zmap[BLK_SIZE / ZFD_PAGE_SIZE / 64];
-	const char *memmap = NULL, *root = "/";
+	const char *memmap = NULL, *root = "/", *format;
 	char text[8192], desc[600];
 	config_setting_t *sink;
-	size_t nr_chunks = 0;
+	size_t nr_chunks = 0, i;
 	unsigned long delay_ms = 0;
 	bool dry = false;
 	config_t cfg;
@@ -163,6 +166,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sink = config_lookup(&cfg, "sink");
+	if (config_setting_lookup_string(sink, "format", &format) &&
+	    strcmp(format, "s390")) {
+		fprintf(stderr, "extfs-feed: stores the s390 format only, not '%s' "
+			"(elf is tested under the daemon)\n", format);
+		return 2;
+	}
 
 	host.abi = ZFD_SINK_ABI;
 	host.vlog = feed_vlog;
@@ -172,10 +181,21 @@ int main(int argc, char **argv)
 	host.sink_desc = "extfs";
 	host.verbosity = 1;
 
-	info.hdr = hbuf;
+	info.format = "s390";
+	info.prologue = hbuf;
+	info.prologue_len = ZFD_HDR_SIZE;
+	info.trailer_off = ZFD_HDR_SIZE + hdr.mem_size;
+	info.trailer_len = ZFD_END_MARKER_SIZE;
+	info.size = info.trailer_off + ZFD_END_MARKER_SIZE;
+	for (i = 0; i < (nr_chunks ? nr_chunks : 1); i++) {
+		const struct zfd_range *ch = nr_chunks ? &chunks[i] : &whole;
+
+		extents[i].start = ZFD_HDR_SIZE + ch->start;
+		extents[i].size = ch->size;
+	}
+	info.extents = extents;
+	info.nr_extents = nr_chunks ? nr_chunks : 1;
 	info.mem_size = info.mem_size_orig = hdr.mem_size;
-	info.chunks = nr_chunks ? chunks : &whole;
-	info.nr_chunks = nr_chunks ? nr_chunks : 1;
 	info.source = argv[optind];
 	info.started = time(NULL);
 	info.dry_run = dry;
@@ -185,7 +205,7 @@ int main(int argc, char **argv)
 		fclose(img);
 		return 2;
 	}
-	rc = zfd_sink_entry.prepare(ctx, &info, &max_mem);
+	rc = zfd_sink_entry.prepare(ctx, &info, &capacity);
 	if (!rc && !dry)
 		rc = zfd_sink_entry.open(ctx, &info);
 	if (rc || dry) {
@@ -201,7 +221,7 @@ int main(int argc, char **argv)
 	res.status = ZFD_STATUS_COMPLETE;
 	for (off = 0; off < hdr.mem_size; off += BLK_SIZE) {
 		struct zfd_block blk = { 0 };
-		size_t len = (size_t)ZFD_MIN(BLK_SIZE, hdr.mem_size - off), i;
+		size_t len = (size_t)ZFD_MIN(BLK_SIZE, hdr.mem_size - off);
 
 		if (off >= fail_after) {
 			res.status = ZFD_STATUS_INCOMPLETE;
@@ -222,7 +242,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		memset(zmap, 0, sizeof(zmap));
-		blk.offset = off;
+		blk.offset = ZFD_HDR_SIZE + off;
+		blk.mem_offset = off;
 		blk.data = buf;
 		blk.len = len;
 		blk.kind = in_chunks(chunks, nr_chunks, off) ? ZFD_BLK_DATA :
@@ -245,14 +266,18 @@ int main(int argc, char **argv)
 		}
 		zfd_digest_update(dg, buf, len);
 		res.dumped_bytes += len;
+		res.stored_end = blk.offset + len;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	res.finished = time(NULL);
 	res.seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	res.prologue = hbuf;
 	if (res.status == ZFD_STATUS_COMPLETE) {
-		zfd_s390_end_marker(res.end_marker, zfd_tod_now());
-		zfd_digest_update(dg, res.end_marker, ZFD_END_MARKER_SIZE);
+		zfd_s390_end_marker(em, zfd_tod_now());
+		zfd_digest_update(dg, em, ZFD_END_MARKER_SIZE);
+		res.trailer = em;
+		res.trailer_len = ZFD_END_MARKER_SIZE;
 	}
 	zfd_digest_string(dg, res.digest, sizeof(res.digest));
 	rc = zfd_sink_entry.finish(ctx, &info, &res);

@@ -5,10 +5,14 @@
  *
  * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
  * filesystem "not clean" -> make room if needed -> create and link
- * dump.N.incomplete -> data (committed every 256 MiB and every 5 s, see
- * extfs_map.c)
- * -> end marker -> dump.N.info -> flush -> rename to dump.N -> rotation
- * (keep) -> mark clean, close.
+ * dump.N.incomplete -> the prologue as known at open -> data at its stored
+ * offsets (committed every 256 MiB and every 5 s, see extfs_map.c) ->
+ * trailer -> the final prologue -> dump.N.info -> flush -> rename to
+ * dump.N -> rotation (keep) -> mark clean, close.
+ *
+ * The sink stores bytes only (sink ABI 2): the host's format (s390, elf)
+ * decides what they are. Zero pages, ZFD_BLK_HOLE blocks and the stored
+ * ranges a packed format skips stay holes in the file.
  */
 #include "config.h"
 
@@ -27,18 +31,14 @@
 #include "cfg.h"
 #include "device.h"
 #include "extfs.h"
-#include "fmt_elf.h"
-#include "fmt_s390.h"
 #include "manifest.h"
 #include "seal_sink.h"
 #include "util.h"
 
 enum { FSCK_AUTO, FSCK_NO };
-enum { FMT_S390, FMT_ELF };
 enum { FULL_DELETE_OLDEST, FULL_ASK, FULL_FAIL };
 
 static const char *const fsck_names[] = { "auto", "no", NULL };
-static const char *const format_names[] = { "s390", "elf", NULL };
 static const char *const on_full_names[] = { "delete-oldest", "ask", "fail", NULL };
 static const char *const keys[] = {
 	"type", "device", "dir", "fsck", "format", "sparse", "keep",
@@ -69,7 +69,6 @@ struct extfs {
 	const char *device;
 	char dir[PATH_MAX];
 	int fsck;
-	int format;
 	bool sparse;
 	uint64_t keep;
 	int on_full;
@@ -87,20 +86,21 @@ struct extfs {
 	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX], infoname[DUMP_NAME_MAX];
 	struct extfs_file file;
 	bool have_file;
-	uint64_t data_off;		/* file offset of memory byte 0 */
-	uint64_t mem_done;		/* memory bytes passed to write() */
-	uint64_t commit_mem;		/* mem_done at the last commit */
+	uint64_t stored_done;		/* stored offset where write() ended */
+	uint64_t mem_end;		/* memory offset where write() ended */
+	uint64_t commit_at;		/* stored_done at the last commit */
+	size_t prologue_len;
+	struct zfd_range *extents;	/* copy of info->extents */
+	size_t nr_extents, next_extent;
 	struct timespec commit_time;	/* CLOCK_MONOTONIC of the last commit */
 	uint8_t *tail;			/* partial last fs block */
 	size_t tail_len;
 	struct extfs_run *runs;
 	size_t max_runs;
-	struct zfd_elf_writer *elf;	/* format = "elf" */
 	bool no_removal;		/* operator said no, or on_full = fail */
 	bool pinned_noted;		/* immutable dumps were reported */
 	bool state_cleared;		/* we marked the filesystem not clean */
-	uint8_t *prologue;		/* ELF header, phdrs, notes */
-	uint8_t *zero_block;
+	uint8_t *prologue;		/* as stored at open */
 	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
 	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
 	uint64_t sealed_stored;		/* envelope bytes stored so far */
@@ -112,7 +112,7 @@ static int extfs_configure(const struct zfd_host *host,
 			   const config_setting_t *cfg, void **ctx)
 {
 	struct extfs *x;
-	const char *dir;
+	const char *dir, *format = NULL;
 	uint64_t timeout;
 	int rc;
 
@@ -136,9 +136,6 @@ static int extfs_configure(const struct zfd_host *host,
 	if (!rc)
 		rc = zfd_cfg_enum(host, cfg, "fsck", fsck_names, FSCK_AUTO, &x->fsck);
 	if (!rc)
-		rc = zfd_cfg_enum(host, cfg, "format", format_names, FMT_S390,
-				  &x->format);
-	if (!rc)
 		rc = zfd_cfg_bool(host, cfg, "sparse", true, &x->sparse);
 	if (!rc)
 		rc = zfd_cfg_uint(host, cfg, "keep", 0, 1000000, &x->keep);
@@ -153,7 +150,13 @@ static int extfs_configure(const struct zfd_host *host,
 		rc = zfd_seal_cfg_parse(host, cfg, &x->seal);
 	if (rc)
 		goto out_free;
-	if (x->seal.on && x->format == FMT_ELF) {
+	/*
+	 * "format" belongs to the host, which checks its value; a sealed
+	 * pass on this sink holds the s390 format only (checked again in
+	 * prepare() for the host's default).
+	 */
+	config_setting_lookup_string(cfg, "format", &format);
+	if (x->seal.on && format && !strcmp(format, "elf")) {
 		zfd_cfg_error(host, config_setting_get_member(cfg, "format"),
 			      "'encrypt' seals format \"s390\" on this sink, "
 			      "not \"elf\" (convert with zfcpdump-get copy -f elf)");
@@ -508,29 +511,39 @@ static int nospc_mid_dump(void *arg)
 	struct extfs *x = arg;
 
 	zfd_hlog(x->host, ZFD_LOG_WARN, "%s full after %" PRIu64 " MiB of the dump",
-		 x->dev, x->mem_done >> 20);
+		 x->dev, x->mem_end >> 20);
 	return make_room_once(x, 1);
+}
+
+/*
+ * Stored bytes the dump file will hold at most: every byte of the dump
+ * (info->size) without holes; with sparse, the prologue, the stored data
+ * that exists (info->extents) and the trailer.
+ */
+static uint64_t bytes_needed(const struct extfs *x,
+			     const struct zfd_dump_info *info)
+{
+	uint64_t bytes = info->size;
+	size_t i;
+
+	if (!x->sparse || !info->extents || !info->nr_extents)
+		return bytes;
+	/* checked: sizes near 2^64 must not wrap into a small need */
+	if (__builtin_add_overflow((uint64_t)info->prologue_len,
+				   (uint64_t)info->trailer_len, &bytes))
+		return UINT64_MAX;
+	for (i = 0; i < info->nr_extents; i++)
+		if (__builtin_add_overflow(bytes, info->extents[i].size, &bytes))
+			return UINT64_MAX;
+	return ZFD_MIN(bytes, info->size);
 }
 
 /* Blocks the dump file will need at most (data, mapping, manifest). */
 static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 			     const struct zfd_dump_info *info)
 {
-	uint64_t bytes;
+	uint64_t bytes = bytes_needed(x, info);
 
-	/* checked: a size near 2^64 must not wrap into a small need */
-	if (__builtin_add_overflow(info->mem_size,
-				   (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE, &bytes))
-		bytes = UINT64_MAX;
-	if (x->format == FMT_ELF) {
-		struct zfd_s390_hdr hdr;
-
-		zfd_s390_hdr_decode(info->hdr, &hdr);
-		if (__builtin_add_overflow(zfd_elf_prologue_size(&hdr, info->nr_chunks ?
-								 info->nr_chunks : 1),
-					   info->mem_size, &bytes))
-			bytes = UINT64_MAX;
-	}
 	if (x->seal.on)
 		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX : zfd_sealer_need(bytes);
 	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
@@ -630,7 +643,7 @@ static const char *fs_type(ext2_filsys fs)
 /* ---- prepare ---- */
 
 static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
-			 uint64_t *max_mem)
+			 uint64_t *capacity)
 {
 	struct extfs *x = ctx;
 	blk64_t need, freeb, old = 0, cap;
@@ -640,17 +653,13 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	size_t i;
 	int rc;
 
-	*max_mem = UINT64_MAX;
-	if (x->format == FMT_ELF) {
-		struct zfd_elf_writer *w;
-		char why[256];
-
-		rc = zfd_elf_writer_new_info(&w, info, why, sizeof(why));
-		if (rc) {
-			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
-			return rc;
-		}
-		zfd_elf_writer_free(w);
+	*capacity = UINT64_MAX;
+	if (x->seal.on && info->format && strcmp(info->format, "s390")) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "'encrypt' seals format \"s390\" on this sink, not \"%s\": "
+			 "set format = \"s390\" (s390 dumps) or drop 'encrypt'",
+			 info->format);
+		return -EINVAL;
 	}
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
@@ -699,6 +708,7 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	x->pinned_noted = false;
 	if (cap < need) {
 		uint64_t room = (uint64_t)cap * fs->blocksize;
+		/* the mapping, the manifest and some slack (as in ABI 1) */
 		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
 				(uint64_t)cap / (fs->blocksize / 4) * fs->blocksize +
 				16 * fs->blocksize;
@@ -709,7 +719,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 				 x->dev, (uint64_t)need * fs->blocksize >> 20);
 		} else {
 			note_pinned(x, "not removed to make room");
-			*max_mem = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) : 0;
+			*capacity = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) +
+				    ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE : 0;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
 				 "%s: the dump needs %" PRIu64 " MiB, only %" PRIu64 " MiB free%s",
 				 x->dev, (uint64_t)need * fs->blocksize >> 20,
@@ -808,10 +819,9 @@ static int end_pass(struct extfs *x, bool clean)
 	x->tail = NULL;
 	free(x->runs);
 	x->runs = NULL;
-	free(x->zero_block);
-	x->zero_block = NULL;
-	zfd_elf_writer_free(x->elf);
-	x->elf = NULL;
+	free(x->extents);
+	x->extents = NULL;
+	x->nr_extents = 0;
 	free(x->prologue);
 	x->prologue = NULL;
 	zfd_sealer_free(x->sealer);
@@ -932,7 +942,7 @@ static int sealed_open(struct extfs *x, const struct zfd_dump_info *info)
 	run = (struct extfs_run){ 0, zfd_sealer_hdr(x->sealer), ZFD_SEAL_HDR_SIZE };
 	rc = write_runs(x, &run, 1);
 	if (!rc)
-		rc = zfd_sealer_write(x->sealer, info->hdr, ZFD_HDR_SIZE);
+		rc = zfd_sealer_write(x->sealer, x->prologue, x->prologue_len);
 	if (!rc)
 		rc = extfs_file_commit(&x->file, x->host, ZFD_SEAL_HDR_SIZE);
 	if (rc)
@@ -946,18 +956,20 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 {
 	int rc;
 
-	if (blk->offset != x->mem_done) {
+	/* the plain stream has no gaps (s390 delivers its holes) */
+	if (blk->offset != x->stored_done) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
-			 blk->offset, x->mem_done);
+			 blk->offset, x->stored_done);
 		return -EINVAL;
 	}
 	rc = zfd_sealer_write(x->sealer, blk->data, blk->len);
 	if (rc)
 		return rc;
-	x->mem_done += blk->len;
-	if (x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES) {
-		x->commit_mem = x->mem_done;
+	x->stored_done += blk->len;
+	x->mem_end = blk->mem_offset + blk->len;
+	if (x->stored_done - x->commit_at >= EXTFS_COMMIT_BYTES) {
+		x->commit_at = x->stored_done;
 		/* the sealer's worker must not write while we commit */
 		rc = zfd_sealer_sync(x->sealer);
 		return rc ? rc : extfs_file_commit(&x->file, x->host,
@@ -967,13 +979,13 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 }
 
 /* The rest of the envelope, its real header, committed. */
-static int sealed_end(struct extfs *x, bool complete, const uint8_t *em,
-		      uint64_t *size)
+static int sealed_end(struct extfs *x, bool complete, const uint8_t *trailer,
+		      size_t trailer_len, uint64_t *size)
 {
 	int rc = 0;
 
-	if (complete)
-		rc = zfd_sealer_write(x->sealer, em, ZFD_END_MARKER_SIZE);
+	if (complete && trailer && trailer_len)
+		rc = zfd_sealer_write(x->sealer, trailer, trailer_len);
 	if (!rc)
 		rc = zfd_sealer_end(x->sealer, complete);
 	if (!rc)
@@ -994,8 +1006,21 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	errcode_t err;
 	int rc;
 
-	x->mem_done = 0;
-	x->commit_mem = 0;
+	if (!info->prologue_len || info->prologue_len % ZFD_PAGE_SIZE ||
+	    info->trailer_off < info->prologue_len || info->size < info->trailer_off ||
+	    info->size - info->trailer_off < info->trailer_len) {
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: dump layout prologue %zu, trailer %" PRIu64 "+%zu, size %" PRIu64,
+			 info->prologue_len, info->trailer_off, info->trailer_len,
+			 info->size);
+		return -EINVAL;
+	}
+	x->stored_done = info->prologue_len;
+	x->mem_end = 0;
+	x->commit_at = info->prologue_len;
+	x->prologue_len = info->prologue_len;
+	x->nr_extents = 0;
+	x->next_extent = 0;
 	clock_gettime(CLOCK_MONOTONIC, &x->commit_time);
 	x->tail_len = 0;
 	x->no_removal = false;
@@ -1071,29 +1096,29 @@ again:
 			goto out_end;
 	}
 
-	x->data_off = ZFD_HDR_SIZE;
-	if (x->format == FMT_ELF) {
-		char why[256];
-
-		rc = zfd_elf_writer_new_info(&x->elf, info, why, sizeof(why));
-		if (rc) {
-			zfd_hlog(x->host, ZFD_LOG_ERR, "format elf: %s", why);
-			goto out_end;
+	/*
+	 * The prologue as known at open goes first (zeros if the host has
+	 * none): a dump killed at once keeps it, as ABI 1 kept the header.
+	 * The name dump.N.incomplete, not the prologue, says the dump is not
+	 * complete; finish() stores the final prologue before the rename.
+	 */
+	x->prologue = calloc(1, info->prologue_len);
+	if (x->prologue && info->prologue)
+		memcpy(x->prologue, info->prologue, info->prologue_len);
+	if (info->nr_extents) {
+		x->extents = calloc(info->nr_extents, sizeof(*x->extents));
+		if (x->extents) {
+			memcpy(x->extents, info->extents,
+			       info->nr_extents * sizeof(*x->extents));
+			x->nr_extents = info->nr_extents;
 		}
-		x->data_off = zfd_elf_writer_data_off(x->elf);
-		x->prologue = calloc(1, x->data_off);
-		if (!x->prologue) {
-			rc = -ENOMEM;
-			goto out_end;
-		}
-		/* A placeholder until the CPU registers have been seen. */
-		zfd_elf_writer_prologue(x->elf, x->prologue);
 	}
 	x->max_runs = 1024;
 	x->runs = calloc(x->max_runs, sizeof(*x->runs));
 	x->tail = calloc(1, 2 * x->fs->blocksize);
 	x->fd = open(x->dev, O_RDWR | O_CLOEXEC);
-	if (!x->runs || !x->tail) {
+	if (!x->runs || !x->tail || !x->prologue ||
+	    (info->nr_extents && !x->extents)) {
 		rc = -ENOMEM;
 		goto out_end;
 	}
@@ -1133,12 +1158,12 @@ again:
 		return 0;
 	}
 	run.off = 0;
-	run.data = x->elf ? x->prologue : info->hdr;
-	run.len = x->data_off;
+	run.data = x->prologue;
+	run.len = x->prologue_len;
 	rc = write_runs(x, &run, 1);
-	/* Even a dump killed at once keeps its header. */
+	/* Even a dump killed at once keeps its prologue. */
 	if (!rc)
-		rc = extfs_file_commit(&x->file, x->host, x->data_off);
+		rc = extfs_file_commit(&x->file, x->host, x->prologue_len);
 	if (rc)
 		goto out_end;
 	return 0;
@@ -1153,28 +1178,43 @@ out_end:
 	return rc;
 }
 
+/*
+ * True when a block may start at off: where the last one ended, or, past
+ * a gap a packed format does not store, exactly at the next extent.
+ */
+static bool write_at_ok(struct extfs *x, uint64_t off)
+{
+	if (x->tail_len || off < x->stored_done)
+		return false;
+	if (off == x->stored_done)
+		return true;
+	while (x->next_extent < x->nr_extents &&
+	       x->extents[x->next_extent].start < off)
+		x->next_extent++;
+	return x->next_extent < x->nr_extents &&
+	       x->extents[x->next_extent].start == off;
+}
+
 static int extfs_write(void *ctx, const struct zfd_block *blk)
 {
 	struct extfs *x = ctx;
 	unsigned int bs = x->fs->blocksize;
 	size_t nr = 0, full, i, plen;
-	uint64_t foff = x->data_off + blk->offset;
+	uint64_t foff = blk->offset;
 	bool data = blk->kind == ZFD_BLK_DATA;
 	struct timespec now;
 	int rc;
 
 	if (x->sealer)
 		return sealed_write(x, blk);
-	if (blk->offset != x->mem_done || x->tail_len) {
+	if (!write_at_ok(x, blk->offset)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
-			 blk->offset, x->mem_done);
+			 blk->offset, x->stored_done);
 		return -EINVAL;
 	}
 	full = blk->len / bs * bs;
-	if (x->elf && !data) {
-		/* outside every PT_LOAD: nothing to store */
-	} else if (!x->sparse) {
+	if (!x->sparse) {
 		if (full) {
 			x->runs[0] = (struct extfs_run){ foff, blk->data, full };
 			nr = 1;
@@ -1205,58 +1245,83 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	rc = write_runs(x, x->runs, nr);
 	if (rc)
 		return rc;
-	if (x->elf && data)
-		zfd_elf_writer_feed(x->elf, blk->offset, blk->data, blk->len);
-	if (x->elf && blk->kind == ZFD_BLK_LOST &&
-	    zfd_elf_writer_exclude(x->elf, blk->offset, blk->len)) {
-		/* Lost memory must not look like zeros: end the dump here. */
-		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "format elf: too many lost ranges to describe; dump ends at %" PRIu64,
-			 blk->offset);
-		return -ENOSPC;
-	}
 	if (full < blk->len) {
 		/* Only the very last block may end inside an fs block. */
 		x->tail_len = blk->len - full;
 		memset(x->tail, 0, 2 * bs);
 		memcpy(x->tail, (const char *)blk->data + full, x->tail_len);
 	}
-	x->mem_done += blk->len;
+	x->stored_done = blk->offset + blk->len;
+	x->mem_end = blk->mem_offset + blk->len;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (extfs_file_commit_due(&x->file) ||
-	    x->mem_done - x->commit_mem >= EXTFS_COMMIT_BYTES ||
+	    x->stored_done - x->commit_at >= EXTFS_COMMIT_BYTES ||
 	    now.tv_sec - x->commit_time.tv_sec > EXTFS_COMMIT_SECONDS ||
 	    (now.tv_sec - x->commit_time.tv_sec == EXTFS_COMMIT_SECONDS &&
 	     now.tv_nsec >= x->commit_time.tv_nsec)) {
-		x->commit_mem = x->mem_done;
+		x->commit_at = x->stored_done;
 		x->commit_time = now;
-		return extfs_file_commit(&x->file, x->host, x->data_off + x->mem_done -
+		return extfs_file_commit(&x->file, x->host, x->stored_done -
 					 x->tail_len);
 	}
 	return 0;
 }
 
-/* Writes the partial last block, with the end marker when given. */
-static int write_tail(struct extfs *x, const uint8_t *em)
+/* Stores len bytes at off, past everything written, in whole fs blocks. */
+static int write_bytes(struct extfs *x, uint64_t off, const void *data,
+		       size_t len)
 {
 	unsigned int bs = x->fs->blocksize;
-	uint64_t end = x->data_off + x->mem_done;
-	uint64_t off = end / bs * bs;
+	uint64_t start = off / bs * bs;
+	size_t n = ZFD_ALIGN_UP(off - start + len, bs);
+	struct extfs_run run;
+	uint8_t *buf;
+	int rc;
+
+	if (x->sparse && zfd_is_zero(data, len))
+		return 0;
+	buf = calloc(1, n);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf + (off - start), data, len);
+	run = (struct extfs_run){ start, buf, n };
+	rc = write_runs(x, &run, 1);
+	free(buf);
+	return rc;
+}
+
+/*
+ * Writes the partial last block, with the trailer (len bytes at
+ * trailer_off) in it when given and it fits there, else after it.
+ */
+static int write_tail(struct extfs *x, const uint8_t *trailer,
+		      uint64_t trailer_off, size_t trailer_len)
+{
+	unsigned int bs = x->fs->blocksize;
+	uint64_t off = x->stored_done - x->tail_len;
 	size_t len = x->tail_len;
 	struct extfs_run run;
+	int rc;
 
-	if (em) {
-		memcpy(x->tail + len, em, ZFD_END_MARKER_SIZE);
-		len += ZFD_END_MARKER_SIZE;
-	}
 	if (!len)
-		return 0;
-	if (x->sparse && zfd_is_zero(x->tail, ZFD_ALIGN_UP(len, 8)))
-		return 0;
-	run.off = off;
-	run.data = x->tail;
-	run.len = ZFD_ALIGN_UP(len, bs);
-	return write_runs(x, &run, 1);
+		memset(x->tail, 0, 2 * bs);
+	if (trailer && trailer_len && trailer_off >= off &&
+	    trailer_len <= 2 * bs && trailer_off - off <= 2 * bs - trailer_len) {
+		memcpy(x->tail + (trailer_off - off), trailer, trailer_len);
+		len = ZFD_MAX(len, trailer_off - off + trailer_len);
+		trailer = NULL;
+	}
+	if (len && !(x->sparse && zfd_is_zero(x->tail, ZFD_ALIGN_UP(len, 8)))) {
+		run.off = off;
+		run.data = x->tail;
+		run.len = ZFD_ALIGN_UP(len, bs);
+		rc = write_runs(x, &run, 1);
+		if (rc)
+			return rc;
+	}
+	if (trailer && trailer_len)
+		return write_bytes(x, trailer_off, trailer, trailer_len);
+	return 0;
 }
 
 static int write_info(struct extfs *x, const struct zfd_dump_info *info,
@@ -1283,7 +1348,7 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 	} else {
 		len = zfd_manifest_format(text, sizeof(text), info, res,
 					  x->host->sink_desc,
-					  x->elf ? "elf" : "s390");
+					  info->format ? info->format : "s390");
 	}
 	if (len < 0) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
@@ -1365,13 +1430,37 @@ static int rotate(struct extfs *x)
 
 /* The dump cannot be complete after all: say so in the manifest. */
 static void downgrade(struct extfs *x, struct zfd_result *r, uint64_t good,
-		      const char *reason)
+		      uint64_t good_mem, const char *reason)
 {
 	zfd_hlog(x->host, ZFD_LOG_ERR, "%s: the dump is incomplete: %s", x->dev,
 		 reason);
 	r->status = ZFD_STATUS_INCOMPLETE;
 	r->reason = reason;
-	r->dumped_bytes = ZFD_MIN(r->dumped_bytes, good);
+	r->dumped_bytes = ZFD_MIN(r->dumped_bytes, good_mem);
+	r->stored_end = ZFD_MIN(r->stored_end, good);
+	r->prologue = NULL;	/* keep the one stored at open */
+}
+
+/* What a failed write_tail() lost, in the words of the format. */
+static const char *tail_failure(const struct zfd_dump_info *info)
+{
+	if (!info->trailer_len)
+		return "cannot write the last block";
+	if (info->format && !strcmp(info->format, "s390"))
+		return "cannot write the end marker";
+	return "cannot write the trailer";
+}
+
+/* Where the data of a complete dump ends: the last extent, or beyond. */
+static bool data_complete(const struct extfs *x,
+			  const struct zfd_dump_info *info)
+{
+	uint64_t end = info->prologue_len;
+
+	if (x->nr_extents)
+		end = x->extents[x->nr_extents - 1].start +
+		      x->extents[x->nr_extents - 1].size;
+	return x->stored_done >= end && x->stored_done <= info->trailer_off;
 }
 
 static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
@@ -1381,15 +1470,21 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	struct zfd_result r = *res;
 	bool complete = res->status == ZFD_STATUS_COMPLETE ||
 			res->status == ZFD_STATUS_TRUNCATED;
-	uint64_t size, good = x->mem_done;
+	uint64_t size, good = x->stored_done, good_mem = x->mem_end;
 	errcode_t err;
 	int rc, frc = 0;
 
-	if (complete && x->mem_done != info->mem_size) {
+	if (complete && !data_complete(x, info)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: complete after %" PRIu64 " of %" PRIu64 " bytes",
-			 x->mem_done, info->mem_size);
-		downgrade(x, &r, good, "not all memory reached the sink");
+			 x->stored_done, info->trailer_off);
+		downgrade(x, &r, good, good_mem, "not all memory reached the sink");
+		complete = false;
+		frc = -EIO;
+	}
+	if (complete && info->trailer_len && !res->trailer) {
+		zfd_hlog(x->host, ZFD_LOG_ERR, "internal error: complete without a trailer");
+		downgrade(x, &r, good, good_mem, "no trailer");
 		complete = false;
 		frc = -EIO;
 	}
@@ -1398,49 +1493,40 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	x->file.reserve = 0;
 	if (x->sealer) {
 		if (!rc)
-			rc = sealed_end(x, complete, res->end_marker, &size);
+			rc = sealed_end(x, complete, res->trailer, info->trailer_len,
+					&size);
 		if (rc)
 			goto out_fail;
 		goto out_info;
 	}
-	rc = write_tail(x, complete && !x->elf ? res->end_marker : NULL);
+	rc = write_tail(x, complete ? res->trailer : NULL, info->trailer_off,
+			info->trailer_len);
 	if (rc) {
 		/* The last partial block is not on disk: the dump ends before. */
-		good = x->mem_done - x->tail_len;
+		good = x->stored_done - x->tail_len;
+		good_mem = x->mem_end - x->tail_len;
 		if (complete) {
-			downgrade(x, &r, good, x->elf ? "cannot write the last block" :
-				  "cannot write the end marker");
+			downgrade(x, &r, good, good_mem, tail_failure(info));
 			complete = false;
 		}
 		frc = frc ? frc : rc;
 		rc = 0;
 	}
-	size = x->data_off + good + (complete ? ZFD_END_MARKER_SIZE : 0);
-	if (x->elf) {
-		unsigned int missing = zfd_elf_writer_cpus_missing(x->elf);
-
-		size = complete ? zfd_elf_writer_file_size(x->elf) :
-			x->data_off + good;
+	size = complete ? info->size : good;
+	/* A failed write() may have stored some of its pages. */
+	if (!complete)
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
-		if (!complete)
-			zfd_elf_writer_limit(x->elf, good);
-		if (missing)
-			zfd_hlog(x->host, ZFD_LOG_WARN,
-				 "format elf: registers of %u CPU(s) not in the dumped memory",
-				 missing);
-		zfd_elf_writer_prologue(x->elf, x->prologue);
-		rc = extfs_file_rewrite(&x->file, x->host, 0, x->prologue,
-					x->data_off);
+	/* The final prologue, before the sync that precedes the rename. */
+	if (r.prologue && memcmp(r.prologue, x->prologue, x->prologue_len)) {
+		rc = extfs_file_rewrite(&x->file, x->host, 0, r.prologue,
+					x->prologue_len);
 		if (rc && complete) {
-			downgrade(x, &r, good, "cannot write the ELF headers");
+			downgrade(x, &r, good, good_mem, "cannot write the prologue");
 			complete = false;
 			frc = rc;
 		}
 		rc = 0;
 	}
-	/* A failed write() may have stored some of its pages. */
-	if (!complete)
-		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));
 	rc = extfs_file_commit(&x->file, x->host, size);
 	if (rc)
 		goto out_fail;
@@ -1457,7 +1543,7 @@ out_info:
 		rc = end_pass(x, true);
 		return frc ? frc : rc;
 	}
-	/* Data, end marker and manifest are on disk: now it is dump.N. */
+	/* Data, trailer, prologue and manifest are on disk: now it is dump.N. */
 	rc = link_name(x, x->name, x->file.ino);
 	if (!rc) {
 		err = ext2fs_unlink(x->fs, x->dir_ino, x->tmpname, x->file.ino, 0);
