@@ -32,6 +32,7 @@ assert recs[fm + 2] is None and len(recs) == fm + 3, 'filemark, manifest, filema
 man = recs[fm + 1].decode()
 assert man.startswith('zfcpdump-info 1\n'), 'manifest'
 assert 'status: complete\n' in man and 'format: elf\n' in man, man
+assert 'arch: x86_64\n' in man and 'kernel: 6.1.0-zfd-test\n' in man, man
 dump_recs = recs[:fm]
 out = b''.join(dump_recs)
 

@@ -231,6 +231,7 @@ struct elf_src {
 	struct zfd_format *f;
 	uint8_t *prologue;
 	struct zfd_range *extents;
+	char arch[32];
 	int fd;
 };
 
@@ -282,6 +283,7 @@ static int elf_src_open(struct elf_src *e, const char *image,
 	info->nr_extents = i;
 	info->mem_size = e->d.mem_size;
 	info->kernel = e->d.kernel[0] ? e->d.kernel : NULL;
+	info->arch = zfd_dump_arch(&e->d, e->arch, sizeof(e->arch));
 	return 0;
 }
 
