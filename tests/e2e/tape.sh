@@ -360,6 +360,9 @@ head -c "$(awk '{ s += $1 } END { print s }' "$W/elf.len")" "$W/out-elf.img" >"$
 python3 "$src/tests/integration/tape_elf_check.py" "$W/core" 32768 \
 	--stream "$W/elf.stream" --lengths "$W/elf.len" \
 	--manifest "$W/elf.manifest" || fail "elf tape: records or ELF core"
+want=$(xxhsum -H2 <"$W/elf.stream" | cut -d' ' -f1)
+[ "$(mf manifest-elf digest)" = "xxh3-128:$want" ] ||
+	fail "elf manifest digest $(mf manifest-elf digest) != xxh3-128:$want of the read-back stream"
 note "elf tape: prologue and data records, no trailer, manifest; the read-back ELF core equals the source page by page"
 
 failed=0; [ -n "${ZFD_KEEP:-}" ] && failed=1
