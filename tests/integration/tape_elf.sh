@@ -5,6 +5,7 @@
 # of at most block_size bytes, the data in block_size records, no trailer
 # record, a filemark, the manifest file; the dump file's records together
 # are a valid ELF core whose memory equals the input's page by page.
+# Sealed: the envelope verifies with the key and decrypts to that core.
 . "$abs_top_srcdir/tests/lib.sh"
 
 FEED="$TEST_WRAPPER $ZFD_BUILD/tests/unit/test_tape_feed"
@@ -28,6 +29,16 @@ check "$T/t4.aws" 4096
 note "elf on tape, block_size 1M: prologue and data each in one record or more"
 expect_rc 0 $FEED dump --sim --aws "$T/t1m.aws" --format elf -o block_size=1048576 "$T/core"
 check "$T/t1m.aws" 1048576
+
+note "sealed elf on tape: verifies with the key, decrypts to the ELF core"
+expect_rc 0 $ZFCPDUMP_GET keygen -o "$T/k"
+expect_rc 0 $FEED dump --sim --encrypt "$T/k.pub" --aws "$T/sealed.aws" --format elf "$T/core"
+expect_err "sealed to key"
+expect_rc 0 $ZFCPDUMP_GET verify --key "$T/k.key" "$T/sealed.aws"
+expect_out "complete, sealed to key .* digest ok"
+expect_rc 0 $ZFCPDUMP_GET copy -f elf --key "$T/k.key" "$T/sealed.aws" "$T/dec.elf"
+python3 "$ZFD_SRC/tests/integration/tape_elf_check.py" "$T/core" 0 \
+	--elf "$T/dec.elf" || fail "sealed elf tape: decrypted core"
 
 note "tape full: incomplete, no ELF core looks complete"
 expect_rc 1 $FEED dump --sim --sim-capacity 8M --aws "$T/full.aws" --format elf "$T/core"

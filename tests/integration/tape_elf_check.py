@@ -4,6 +4,7 @@
 Usage: tape_elf_check.py CORE BLOCK_SIZE --aws TAPE.aws
        tape_elf_check.py CORE BLOCK_SIZE --stream FILE --lengths FILE
                          --manifest FILE
+       tape_elf_check.py CORE 0 --elf FILE   (only the ELF core part)
 The tape (an AWSTAPE image of the simulated drive, or the dump file read
 back from a real tape with its record lengths and manifest) must hold:
 the prologue in records of at most BLOCK_SIZE bytes, the data in
@@ -57,11 +58,7 @@ def pages(loads, b):
     return m
 
 
-def check(core, bs, dump_recs, man):
-    assert man.startswith('zfcpdump-info 1\n'), 'manifest'
-    assert 'status: complete\n' in man and 'format: elf\n' in man, man
-    assert 'arch: x86_64\n' in man, man
-    out = b''.join(dump_recs)
+def same_core(core, out):
     iloads, inotes = elf(core)
     oloads, onotes = elf(out)
     assert onotes == inotes, 'notes passed through unchanged'
@@ -73,6 +70,15 @@ def check(core, bs, dump_recs, man):
     assert set(ip) == set(op), 'the same pages'
     bad = [hex(a) for a in ip if ip[a] != op[a]]
     assert not bad, 'pages differ: %s' % bad[:5]
+    return oloads, ip
+
+
+def check(core, bs, dump_recs, man):
+    assert man.startswith('zfcpdump-info 1\n'), 'manifest'
+    assert 'status: complete\n' in man and 'format: elf\n' in man, man
+    assert 'arch: x86_64\n' in man, man
+    out = b''.join(dump_recs)
+    oloads, ip = same_core(core, out)
     # the prologue (up to the first PT_LOAD's data) in block_size
     # records, then the data in block_size records, the last one shorter
     plen = min(l[1] for l in oloads if l[2])
@@ -97,7 +103,9 @@ def main(argv):
     core = open(argv[1], 'rb').read()
     bs = int(argv[2])
     opts = dict(zip(argv[3::2], argv[4::2]))
-    if '--aws' in opts:
+    if '--elf' in opts:
+        same_core(core, open(opts['--elf'], 'rb').read())
+    elif '--aws' in opts:
         recs = aws_records(open(opts['--aws'], 'rb').read())
         fm = recs.index(None)
         assert len(recs) == fm + 3 and recs[fm + 2] is None, \
