@@ -9,8 +9,10 @@
 #   notes back into the save areas (memory equal to the s390 image of the
 #   same seed), format elf gets the core's memory unchanged (the core
 #   itself, byte for byte);
-# - an s390 image as elf: what "zfcpdump-get copy -f elf" makes of it;
-#   with memmap holes: positional, one PT_LOAD per chunk, holes kept;
+# - an s390 image as elf: what "zfcpdump-get copy -f elf" makes of it and
+#   what the extfs sink wrote for format = "elf" in sink ABI 1 (digests
+#   recorded from it); with memmap holes: positional, one PT_LOAD per
+#   chunk, holes kept;
 # - truncation of an elf dump to what the sink holds.
 . "$abs_top_srcdir/tests/integration/core_common.sh"
 
@@ -74,6 +76,10 @@ $MKIMAGE -o "$T/e.img" -s 16M --seed 9 --cpus 3 --end-marker || fail "zfd-mkimag
 expect_rc 0 $ZFD -s "file:$T/e.img" -o "test:path=$T/e1,format=elf"
 expect_rc 0 $ZFCPDUMP_GET copy "$T/e.img" "$T/e1.copy" -f elf
 cmp "$T/e1" "$T/e1.copy" || fail "elf of an s390 image differs from zfcpdump-get's"
+# the bytes the extfs sink wrote for format = "elf" in sink ABI 1 (main at
+# 8e3109d, the same image: the file dump.0 read back with debugfs)
+[ "$(digest_all "$T/e1")" = xxh3-128:69486bf5306fb0d7d733e8f819a4efe9 ] ||
+	fail "elf of an s390 image differs from what the ABI-1 extfs sink wrote"
 [ "$(manifest_get "$T/e1.info" digest)" = "$(digest_all "$T/e1")" ] || fail "e1: digest"
 [ "$(manifest_get "$T/e1.info" format)" = elf ] || fail "e1: manifest format"
 
@@ -94,6 +100,8 @@ same_bytes "$T/h1" $((off + (6 << 20))) "$T/h.img" $((4096 + (6 << 20))) $((8 <<
 	fail "hole blocks: $(grep kind=1 "$T/h1.ev")"
 [ "$(manifest_get "$T/h1.info" hole_bytes)" = $((4 << 20)) ] || fail "hole_bytes"
 [ "$(manifest_get "$T/h1.info" digest)" = "$(digest_all "$T/h1")" ] || fail "h1: digest"
+[ "$(digest_all "$T/h1")" = xxh3-128:14c9b2742332737e16a38a8d151bbcb5 ] ||
+	fail "elf with holes differs from what the ABI-1 extfs sink wrote"
 
 note "elf to a sink that holds 8 MiB of memory: truncated to what fits"
 expect_rc 0 $ZFD -s "file:$T/x86.elf" -o "test:path=$T/t1,capacity=$(((8 << 20) + 4096 + 100))"
