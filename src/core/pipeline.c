@@ -659,10 +659,18 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 	*last_t = t;
 }
 
+/*
+ * Reads registers for a format's prologue (zfd_format_collect()). Like the
+ * reader thread, memory of a released HSA is lost: the CPU is missing.
+ */
 static int plan_read(void *arg, uint64_t off, void *buf, size_t len)
 {
 	struct zfd_source *src = arg;
-	ssize_t n = src->read(src, buf, len, off);
+	ssize_t n;
+
+	if (src->hsa_released && off < src->hsa_size)
+		return -ENXIO;
+	n = src->read(src, buf, len, off);
 
 	if (n < 0)
 		return (int)n;
