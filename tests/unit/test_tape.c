@@ -751,6 +751,18 @@ static void test_prologue_changed(void **state)
 			    "the final prologue differs from the one on tape");
 }
 
+/* No room for the whole elf prologue: open() fails, says so. */
+static void test_elf_full_in_prologue(void **state)
+{
+	assert_int_equal(configure("device = \"sim\"; block_size = 8192;"), 0);
+	make_elf(3 * 4096, 65536);
+	F.sim->capacity = 8192 + 2048;
+	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
+	assert_int_equal(S->open(F.ctx, &F.info), -ENOSPC);
+	assert_true(zfd_mock_host_logged(&F.mh, "sim: tape full before the dump header"));
+	assert_int_equal(tape_sim_file_records(F.sim, 0, NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -781,6 +793,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_elf_short_prologue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_gap_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prologue_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_full_in_prologue, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
