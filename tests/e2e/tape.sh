@@ -9,9 +9,13 @@
 #   small tape (id 1):     16 MB, too small: "tape full after N bytes", exit 1
 #   write-protected (id 2): refused, nothing written
 #   no cartridge (id 3):   "no tape loaded", nothing written
+#   elf tape (id 4):       an x86_64 ELF core from a third disk with
+#                          format = "elf" (sink ABI 2); read back through
+#                          st onto a fourth disk
 # The host checks exit codes, messages, the record structure of each tape
 # from tgt's backing files (tgtimg --op=show), the manifests, and the
-# read-back bytes against the image.
+# read-back bytes against the image (the elf dump: records and ELF core
+# page by page, tests/integration/tape_elf_check.py).
 #
 # Usage: tests/e2e/tape.sh [BUILDDIR]   (default: build/ next to the sources)
 # Standalone (not in "make check"); needs scripts/install-deps test.
@@ -36,6 +40,7 @@ KERNEL=/boot/vmlinuz-$KVER
 MODDIR=/lib/modules/$KVER
 MEM=64M
 MEM_BYTES=$((64 << 20))
+ELF_MEM=32M
 TIMEOUT=${ZFD_E2E_TIMEOUT:-200}
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/zfd-tape-e2e.XXXXXX")
@@ -57,7 +62,8 @@ note() {
 	echo "# $*"
 }
 
-for f in "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/bin/xxhsum /usr/sbin/tgtd; do
+for f in "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/bin/xxhsum /usr/sbin/tgtd \
+	"$src/tests/integration/tape_elf_check.py"; do
 	[ -e "$f" ] || fail "$f missing (build first; scripts/install-deps test)"
 done
 
@@ -100,6 +106,9 @@ else
 	cp "$build/tests/unit/test_tape_feed" "$R/bin/test_tape_feed"
 	cat >"$R/bin/zfd-dump" <<'SH'
 #!/bin/sh
+case "$1" in
+*format=elf*) exec test_tape_feed dump --format elf -o "$1" "$2" ;;
+esac
 exec test_tape_feed dump -o "$1" "$2"
 SH
 fi
@@ -123,11 +132,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
-# wait (bounded) for 4 sg devices, 4 st devices and 2 disks
+# wait (bounded) for 5 sg devices, 5 st devices and 4 disks
 i=0
 while [ $i -lt 300 ]; do
-	n=$(ls /dev/sg* /dev/nst[0-9] /dev/vda /dev/vdb 2>/dev/null | wc -l)
-	[ "$n" -ge 10 ] && break
+	n=$(ls /dev/sg* /dev/nst[0-9] /dev/vd[a-d] 2>/dev/null | wc -l)
+	[ "$n" -ge 14 ] && break
 	sleep 0.1; i=$((i + 1))
 done
 ls /dev/sg* /dev/nst[0-9] /dev/vd?
@@ -167,6 +176,13 @@ if [ -x /bin/zfcpdump-get ]; then
 	mt -f $small rewind
 fi
 run nomedium zfd-dump device=$(sg_of 3),ready_timeout=3 /dev/vda
+# the elf format: an ELF core from the third disk, read back onto the fourth
+run elf zfd-dump device=$(sg_of 4),format=elf /dev/vdc
+elft=$(nst_of 4)
+mt -f $elft rewind; mt -f $elft setblk 0
+run readback-elf dd if=$elft of=/dev/vdd bs=32768
+run manifest-elf dd if=$elft bs=32768
+mt -f $elft rewind
 echo ZFD-DONE
 sync
 reboot -f
@@ -178,10 +194,14 @@ chmod +x "$R/init"
 # ---- image, disks, tapes -----------------------------------------------
 "$MKIMAGE" -o "$W/image" -s "$MEM" --seed 7 || fail "zfd-mkimage failed"
 truncate -s 80M "$W/out.img"
+"$MKIMAGE" -o "$W/core" -s "$ELF_MEM" --seed 5 --arch x86_64 --format elf \
+	--cpus 4 --hole 2M:1M --hole 20M:3M || fail "zfd-mkimage (elf) failed"
+truncate -s 48M "$W/out-elf.img"
 tgt_new_tape "$W/big.tape" 100 || fail "tgtimg failed"
 tgt_new_tape "$W/small.tape" 16 || fail "tgtimg failed"
 tgt_new_tape "$W/wp.tape" 100 || fail "tgtimg failed"
 tgt_new_tape "$W/empty.tape" 16 || fail "tgtimg failed"
+tgt_new_tape "$W/elf.tape" 100 || fail "tgtimg failed"
 cp "$W/wp.tape" "$W/wp.tape.orig"
 cp "$W/empty.tape" "$W/empty.tape.orig"
 
@@ -192,6 +212,7 @@ tgt_add_tape 1 "$IQN:big" "$W/big.tape" || fail "tgtadm (big)"
 tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
 tgt_add_tape 3 "$IQN:wp" "$W/wp.tape" readonly=1 || fail "tgtadm (wp)"
 tgt_add_tape 4 "$IQN:empty" "$W/empty.tape" online=0 || fail "tgtadm (empty)"
+tgt_add_tape 5 "$IQN:elf" "$W/elf.tape" || fail "tgtadm (elf)"
 
 tape_dev() {	# tid scsi-id
 	echo "-drive driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:$3,lun=1,if=none,id=t$1"
@@ -206,9 +227,11 @@ qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
 	-serial "file:$W/console.log" \
 	-drive "file=$W/image,format=raw,if=virtio,readonly=on" \
 	-drive "file=$W/out.img,format=raw,if=virtio" \
+	-drive "file=$W/core,format=raw,if=virtio,readonly=on" \
+	-drive "file=$W/out-elf.img,format=raw,if=virtio" \
 	-device virtio-scsi-pci,id=scsi0 \
 	$(tape_dev 1 0 big) $(tape_dev 2 1 small) $(tape_dev 3 2 wp) \
-	$(tape_dev 4 3 empty) \
+	$(tape_dev 4 3 empty) $(tape_dev 5 4 elf) \
 	>"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 while kill -0 "$QEMU_PID" 2>/dev/null; do
@@ -320,6 +343,27 @@ expect_in readback-small "^$k\+1 records in"
 [ "$(mf manifest-small status)" = incomplete ] || { section manifest-small >&2; fail "small tape: manifest status not incomplete"; }
 mf manifest-small reason | grep -q "tape full after $full bytes" || fail "small tape: manifest reason"
 note "small tape: tape full after $full bytes ($k records), exit 1, manifest incomplete"
+
+# ---- format elf ----------------------------------------------------------
+[ "$(rc_of elf)" = 0 ] || { section elf >&2; fail "elf: exit $(rc_of elf), expected 0"; }
+records "$W/elf.tape" >"$W/elf.rec"
+awk '/^filemark/ { exit } { print $2 }' "$W/elf.rec" >"$W/elf.len"
+n=$(wc -l <"$W/elf.len")
+[ "$(sed -n "$((n + 1))p" "$W/elf.rec")" = filemark ] &&
+	sed -n "$((n + 2))p" "$W/elf.rec" | grep -q '^data [0-9]' &&
+	[ "$(sed -n "$((n + 3))p" "$W/elf.rec")" = filemark ] &&
+	[ "$(wc -l <"$W/elf.rec")" = $((n + 3)) ] ||
+	{ tail -n 4 "$W/elf.rec" >&2; fail "elf tape: not dump file, filemark, manifest, filemark"; }
+expect_in readback-elf "^[0-9]+\+[0-9]+ records in"
+section manifest-elf >"$W/elf.manifest"
+head -c "$(awk '{ s += $1 } END { print s }' "$W/elf.len")" "$W/out-elf.img" >"$W/elf.stream"
+python3 "$src/tests/integration/tape_elf_check.py" "$W/core" 32768 \
+	--stream "$W/elf.stream" --lengths "$W/elf.len" \
+	--manifest "$W/elf.manifest" || fail "elf tape: records or ELF core"
+want=$(xxhsum -H2 <"$W/elf.stream" | cut -d' ' -f1)
+[ "$(mf manifest-elf digest)" = "xxh3-128:$want" ] ||
+	fail "elf manifest digest $(mf manifest-elf digest) != xxh3-128:$want of the read-back stream"
+note "elf tape: prologue and data records, no trailer, manifest; the read-back ELF core equals the source page by page"
 
 failed=0; [ -n "${ZFD_KEEP:-}" ] && failed=1
 echo "PASS: tape e2e"

@@ -42,6 +42,12 @@ rm "$T/root/dev/sg3"
 expect_rc 1 run --root "$T/root" -s "file:$T/img" -o tape:device=auto
 expect_err "no SCSI tape found \(0 sg devices"
 
+# the daemon's key format (sink ABI 2) is known to the tape sink
+expect_rc 1 run -s "file:$T/img" -o tape:device=/dev/null,format=elf
+expect_err "tape:/dev/null: /dev/null is not a SCSI generic device"
+expect_rc 1 run -s "file:$T/img" -o tape:device=/dev/null,format=s390
+expect_err "tape:/dev/null: /dev/null is not a SCSI generic device"
+
 # a missing device
 expect_rc 1 run -s "file:$T/img" -o tape:device=/dev/sg-nonexistent
 expect_err "/dev/sg-nonexistent: No such file or directory; nothing written"

@@ -3,6 +3,9 @@
  * Unit tests of the tape sink through its descriptor, against the
  * simulated drive (src/sinks/tape/tape_sim.c): exact record structure,
  * byte-exact data, manifest, and every refusal and end-of-tape path.
+ * Sink ABI 2: the dump descriptions are built here as the host builds
+ * them (s390: header prologue, memory at 4096 + X, end-marker trailer;
+ * elf: a packed stream without a trailer).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -33,8 +36,10 @@ struct fixture {
 	config_t cfg;
 	void *ctx;
 	uint8_t hdr[ZFD_HDR_SIZE];
+	uint8_t trailer[ZFD_END_MARKER_SIZE];
 	uint8_t *mem;
 	uint64_t mem_size;
+	struct zfd_range extent;
 	struct zfd_dump_info info;
 	struct zfd_result res;
 };
@@ -99,7 +104,16 @@ static void make_dump(uint64_t mem_size)
 	h.cpu_cnt = 1;
 	zfd_s390_hdr_encode(&h, F.hdr);
 
-	F.info.hdr = F.hdr;
+	F.info.format = "s390";
+	F.info.prologue = F.hdr;
+	F.info.prologue_len = ZFD_HDR_SIZE;
+	F.info.size = ZFD_HDR_SIZE + mem_size + ZFD_END_MARKER_SIZE;
+	F.info.trailer_off = ZFD_HDR_SIZE + mem_size;
+	F.info.trailer_len = ZFD_END_MARKER_SIZE;
+	F.extent.start = ZFD_HDR_SIZE;
+	F.extent.size = mem_size;
+	F.info.extents = &F.extent;
+	F.info.nr_extents = 1;
 	F.info.mem_size = mem_size;
 	F.info.mem_size_orig = mem_size;
 	F.info.source = "file:test.img";
@@ -115,7 +129,8 @@ static int feed(uint64_t from, uint64_t len, size_t chunk)
 	memset(words, 0, sizeof(words));
 	for (off = from; off < from + len; off += chunk) {
 		struct zfd_block blk = {
-			.offset = off,
+			.offset = ZFD_HDR_SIZE + off,
+			.mem_offset = off,
 			.data = F.mem + off,
 			.len = (size_t)ZFD_MIN(chunk, from + len - off),
 			.kind = ZFD_BLK_DATA,
@@ -127,6 +142,7 @@ static int feed(uint64_t from, uint64_t len, size_t chunk)
 		if (rc)
 			return rc;
 		F.res.dumped_bytes = off + blk.len;
+		F.res.stored_end = ZFD_HDR_SIZE + off + blk.len;
 	}
 	return 0;
 }
@@ -138,11 +154,15 @@ static void result(enum zfd_status status)
 	F.res.status = status;
 	F.res.finished = F.info.started + 3;
 	F.res.seconds = 3.0;
-	zfd_s390_end_marker(F.res.end_marker, 0xd000000000000000ULL);
+	zfd_s390_end_marker(F.trailer, 0xd000000000000000ULL);
+	F.res.prologue = F.hdr;
 	zfd_digest_update(d, F.hdr, ZFD_HDR_SIZE);
 	zfd_digest_update(d, F.mem, F.res.dumped_bytes);
-	if (status != ZFD_STATUS_INCOMPLETE)
-		zfd_digest_update(d, F.res.end_marker, ZFD_END_MARKER_SIZE);
+	if (status != ZFD_STATUS_INCOMPLETE) {
+		F.res.trailer = F.trailer;
+		F.res.trailer_len = ZFD_END_MARKER_SIZE;
+		zfd_digest_update(d, F.trailer, ZFD_END_MARKER_SIZE);
+	}
 	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
 	zfd_digest_free(d);
 }
@@ -180,7 +200,7 @@ static void check_dump_file(uint64_t bs, uint64_t mem_on_tape, bool em)
 	assert_int_equal(off, mem_on_tape);
 	if (em) {
 		assert_int_equal(F.sim->recs[i].len, ZFD_END_MARKER_SIZE);
-		assert_memory_equal(F.sim->recs[i].data, F.res.end_marker,
+		assert_memory_equal(F.sim->recs[i].data, F.trailer,
 				    ZFD_END_MARKER_SIZE);
 	}
 	assert_true(F.sim->recs[first + n].filemark);
@@ -250,7 +270,8 @@ static void test_holes_as_zeros(void **state)
 	assert_int_equal(feed(0, 16384, 4096), 0);
 	{
 		struct zfd_block hole = {
-			.offset = 16384, .data = NULL, .len = 16384,
+			.offset = ZFD_HDR_SIZE + 16384, .mem_offset = 16384,
+			.data = NULL, .len = 16384,
 			.kind = ZFD_BLK_HOLE,
 		};
 		assert_int_equal(S->write(F.ctx, &hole), 0);
@@ -530,6 +551,218 @@ static void test_no_rewind_appends(void **state)
 	assert_int_equal(F.sim->pos, F.sim->nr);
 }
 
+/* The host's key "format" is known to the sink. */
+static void test_format_key(void **state)
+{
+	assert_int_equal(configure("device = \"sim\"; format = \"elf\";"), 0);
+}
+
+/*
+ * An elf-like stored dump: plen bytes of prologue, then data_len bytes of
+ * packed data in two extents (the memory between them is a hole that is
+ * not stored); no trailer. F.mem holds the whole stream.
+ */
+static void make_elf(size_t plen, uint64_t data_len)
+{
+	static struct zfd_range ext[2];
+	uint64_t i;
+
+	F.mem_size = plen + data_len;
+	F.mem = aligned_alloc(ZFD_ALIGN, F.mem_size);
+	assert_non_null(F.mem);
+	for (i = 0; i < F.mem_size; i++)
+		F.mem[i] = (uint8_t)(i * 11 + (i >> 12) * 5 + 3);
+	memcpy(F.mem, "\177ELF", 4);
+	ext[0] = (struct zfd_range){ plen, 16384 };
+	ext[1] = (struct zfd_range){ plen + 16384, data_len - 16384 };
+	F.info.format = "elf";
+	F.info.prologue = F.mem;
+	F.info.prologue_len = plen;
+	F.info.size = plen + data_len;
+	F.info.trailer_off = plen + data_len;
+	F.info.trailer_len = 0;
+	F.info.extents = ext;
+	F.info.nr_extents = 2;
+	F.info.mem_size = data_len + (1 << 20);
+	F.info.mem_size_orig = F.info.mem_size;
+	F.info.source = "file:test.elf";
+	F.info.started = 1795000000;
+}
+
+/* Packed blocks of the stream [from, from + len); memory skips 1 MiB. */
+static int feed_elf(uint64_t from, uint64_t len, size_t chunk)
+{
+	uint64_t off, words[64] = { 0 };
+	int rc;
+
+	for (off = from; off < from + len; off += chunk) {
+		uint64_t data = off - F.info.prologue_len;
+		struct zfd_block blk = {
+			.offset = off,
+			.mem_offset = data < 16384 ? data : data + (1 << 20),
+			.data = F.mem + off,
+			.len = (size_t)ZFD_MIN(chunk, from + len - off),
+			.kind = ZFD_BLK_DATA,
+			.zero_map = words,
+		};
+
+		blk.nr_pages = (blk.len + 4095) / 4096;
+		rc = S->write(F.ctx, &blk);
+		if (rc)
+			return rc;
+		F.res.dumped_bytes += blk.len;
+		F.res.stored_end = off + blk.len;
+	}
+	return 0;
+}
+
+static void result_elf(enum zfd_status status)
+{
+	struct zfd_digest *d = zfd_digest_new();
+
+	F.res.status = status;
+	F.res.finished = F.info.started + 3;
+	F.res.seconds = 3.0;
+	F.res.prologue = F.mem;
+	zfd_digest_update(d, F.mem, F.res.stored_end ? F.res.stored_end :
+			  F.info.prologue_len);
+	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
+	zfd_digest_free(d);
+}
+
+/*
+ * elf: the prologue in block_size records (8192 + 4096), the data in
+ * block_size records (the last one shorter), no trailer record, a
+ * filemark, the manifest file; the records of file 1 are the stream.
+ */
+static void test_elf_records(void **state)
+{
+	size_t plen = 3 * 4096, first, n, i, off = 0;
+	uint64_t data_len = 6 * 8192 + 4096;
+	struct zfd_manifest m;
+	uint64_t cap = 0;
+
+	assert_int_equal(configure("device = \"sim\"; block_size = 8192; format = \"elf\";"), 0);
+	make_elf(plen, data_len);
+	assert_int_equal(S->prepare(F.ctx, &F.info, &cap), 0);
+	assert_true(cap == UINT64_MAX);
+	assert_int_equal(S->open(F.ctx, &F.info), 0);
+	/* 12 KiB blocks: records straddle block boundaries */
+	assert_int_equal(feed_elf(plen, data_len, 12288), 0);
+	result_elf(ZFD_STATUS_COMPLETE);
+	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
+
+	n = tape_sim_file_records(F.sim, 0, &first);
+	assert_int_equal(first, 0);
+	assert_int_equal(n, 2 + 7);
+	assert_int_equal(F.sim->recs[0].len, 8192);
+	assert_int_equal(F.sim->recs[1].len, 4096);
+	for (i = 2; i < 8; i++)
+		assert_int_equal(F.sim->recs[i].len, 8192);
+	assert_int_equal(F.sim->recs[8].len, 4096);
+	for (i = 0; i < n; i++) {
+		assert_false(F.sim->recs[i].filemark);
+		assert_memory_equal(F.sim->recs[i].data, F.mem + off,
+				    F.sim->recs[i].len);
+		off += F.sim->recs[i].len;
+	}
+	assert_int_equal(off, plen + data_len);
+	assert_true(F.sim->recs[n].filemark);
+	tape_manifest(&m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), "complete");
+	assert_string_equal(zfd_manifest_get(&m, "format"), "elf");
+	assert_string_equal(zfd_manifest_get(&m, "digest"), F.res.digest);
+	assert_int_equal(F.sim->nr, n + 1 + 1 + 1);
+	/* records: the dump file's 9 and the manifest */
+	assert_true(zfd_mock_host_logged(&F.mh, "dump complete: 10 records, 53248 bytes of data"));
+}
+
+/* elf, a prologue of one page with big records: one prologue record. */
+static void test_elf_short_prologue(void **state)
+{
+	size_t first;
+
+	assert_int_equal(configure("device = \"sim\";"), 0);
+	make_elf(4096, 65536);
+	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
+	assert_int_equal(S->open(F.ctx, &F.info), 0);
+	assert_int_equal(feed_elf(4096, 65536, 65536), 0);
+	result_elf(ZFD_STATUS_COMPLETE);
+	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
+	assert_int_equal(tape_sim_file_records(F.sim, 0, &first), 3);
+	assert_int_equal(F.sim->recs[0].len, 4096);
+	assert_int_equal(F.sim->recs[1].len, 32768);
+	assert_int_equal(F.sim->recs[2].len, 32768);
+}
+
+/* A block that does not continue the stream: one line, refused. */
+static void test_elf_gap_refused(void **state)
+{
+	struct zfd_manifest m;
+	struct zfd_block blk = { .kind = ZFD_BLK_DATA, .len = 4096,
+				 .nr_pages = 1, .zero_map = (uint64_t[1]){ 0 } };
+
+	assert_int_equal(configure("device = \"sim\"; block_size = 8192;"), 0);
+	make_elf(4096, 65536);
+	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
+	assert_int_equal(S->open(F.ctx, &F.info), 0);
+	assert_int_equal(feed_elf(4096, 16384, 8192), 0);
+	blk.offset = 4096 + 16384 + 4096;
+	blk.data = F.mem + blk.offset;
+	assert_int_equal(S->write(F.ctx, &blk), -EINVAL);
+	assert_true(zfd_mock_host_logged(&F.mh,
+		"sim: block at stored offset 24576, expected 20480: a tape stores a gap-free stream"));
+	/* past the end of the data */
+	blk.offset = 4096 + 16384;
+	blk.len = 65536;
+	assert_int_equal(S->write(F.ctx, &blk), -EINVAL);
+	assert_true(zfd_mock_host_logged(&F.mh,
+		"sim: block at stored offset 20480 of 65536 bytes ends beyond the dump's data (69632)"));
+	F.res.reason = "sink write failed";
+	result_elf(ZFD_STATUS_INCOMPLETE);
+	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
+	assert_int_equal(tape_sim_file_records(F.sim, 0, NULL), 1 + 2);
+	tape_manifest(&m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
+}
+
+/* A complete dump whose final prologue is not the one streamed first. */
+static void test_prologue_changed(void **state)
+{
+	uint8_t other[ZFD_HDR_SIZE];
+	struct zfd_manifest m;
+
+	assert_int_equal(configure("device = \"sim\";"), 0);
+	make_dump(65536);
+	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
+	assert_int_equal(S->open(F.ctx, &F.info), 0);
+	assert_int_equal(feed(0, 65536, 65536), 0);
+	result(ZFD_STATUS_COMPLETE);
+	memcpy(other, F.hdr, sizeof(other));
+	other[100] ^= 1;
+	F.res.prologue = other;
+	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), -EIO);
+	assert_true(zfd_mock_host_logged(&F.mh,
+		"sim: the final prologue differs from the one on tape"));
+	check_dump_file(32768, 65536, false);
+	tape_manifest(&m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
+	assert_string_equal(zfd_manifest_get(&m, "reason"),
+			    "the final prologue differs from the one on tape");
+}
+
+/* No room for the whole elf prologue: open() fails, says so. */
+static void test_elf_full_in_prologue(void **state)
+{
+	assert_int_equal(configure("device = \"sim\"; block_size = 8192;"), 0);
+	make_elf(3 * 4096, 65536);
+	F.sim->capacity = 8192 + 2048;
+	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
+	assert_int_equal(S->open(F.ctx, &F.info), -ENOSPC);
+	assert_true(zfd_mock_host_logged(&F.mh, "sim: tape full before the dump header"));
+	assert_int_equal(tape_sim_file_records(F.sim, 0, NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +788,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_core_complete_tape_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_rewind_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_short_prologue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_gap_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prologue_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_full_in_prologue, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,18 @@
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
  *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
- *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]
+ *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB]
+ *			 [--format elf] [IMAGE]
  *	--aws: the simulated tape afterwards as an AWSTAPE image file
  *	--encrypt: encrypt = { recipient = PUB; } for the sink
+ *	--format elf: IMAGE is an ELF core; the sink gets the packed elf
+ *		format of it (src/lib/format.h) as the daemon builds it
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
+ *
+ * Sink ABI 2: s390 images are fed as the s390 format (the header as
+ * prologue, memory X at stored offset 4096 + X, the end marker as
+ * trailer), ELF cores as the elf format (prologue, memory packed, no
+ * trailer).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +36,10 @@
 
 #include "be.h"
 #include "digest.h"
+#include "dump.h"
+#include "fmt_elf.h"
 #include "fmt_s390.h"
+#include "format.h"
 #include "tape_scsi.h"
 #include "tape_sim.h"
 #include "util.h"
@@ -209,6 +220,121 @@ static int write_aws(const struct tape_sim *sim, const char *path)
 	return fclose(f);
 }
 
+/*
+ * An ELF core as the elf format: the model (dump.h) from the parsed core,
+ * the format's final prologue, then every range of memory at its packed
+ * stored offset, in 1 MiB blocks. Returns 0 or 1 (message printed).
+ */
+struct elf_src {
+	struct zfd_elf_info *elf;
+	struct zfd_dump d;
+	struct zfd_format *f;
+	uint8_t *prologue;
+	struct zfd_range *extents;
+	char arch[32];
+	int fd;
+};
+
+static int elf_src_open(struct elf_src *e, const char *image,
+			struct zfd_dump_info *info)
+{
+	char why[256] = "";
+	uint64_t x, off, len;
+	size_t i;
+	off_t size;
+	int rc;
+
+	e->fd = open(image, O_RDONLY);
+	size = e->fd < 0 ? -1 : lseek(e->fd, 0, SEEK_END);
+	if (size < 0) {
+		fprintf(stderr, "dump: %s: %s\n", image, strerror(errno));
+		return 1;
+	}
+	rc = zfd_elf_parse_fd(&e->elf, e->fd, (uint64_t)size, why, sizeof(why));
+	rc = rc ? rc : zfd_dump_from_elf(&e->d, e->elf);
+	rc = rc ? rc : zfd_format_new(&e->f, ZFD_FORMAT_ELF, &e->d, NULL,
+				      e->d.mem_size, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "dump: %s: %s\n", image, why[0] ? why :
+			strerror(-rc));
+		return 1;
+	}
+	info->prologue_len = zfd_format_prologue_len(e->f);
+	e->prologue = aligned_alloc(ZFD_ALIGN, info->prologue_len);
+	e->extents = calloc(e->d.nr_ranges + 1, sizeof(*e->extents));
+	if (!e->prologue || !e->extents)
+		return 1;
+	zfd_format_prologue(e->f, e->prologue, true);
+	for (i = 0, x = 0; x < e->d.mem_size; x += len) {
+		if (!zfd_format_map(e->f, x, &off, &len))
+			continue;
+		len = ZFD_MIN(len, e->d.mem_size - x);
+		if (i && e->extents[i - 1].start + e->extents[i - 1].size == off)
+			e->extents[i - 1].size += len;
+		else if (i < e->d.nr_ranges + 1)
+			e->extents[i++] = (struct zfd_range){ off, len };
+	}
+	info->format = "elf";
+	info->prologue = e->prologue;
+	info->size = zfd_format_size(e->f);
+	info->trailer_off = zfd_format_trailer_off(e->f);
+	info->trailer_len = zfd_format_trailer_len(e->f);
+	info->extents = e->extents;
+	info->nr_extents = i;
+	info->mem_size = e->d.mem_size;
+	info->kernel = e->d.kernel[0] ? e->d.kernel : NULL;
+	info->arch = zfd_dump_arch(&e->d, e->arch, sizeof(e->arch));
+	return 0;
+}
+
+static void elf_src_free(struct elf_src *e)
+{
+	zfd_format_free(e->f);
+	zfd_dump_free(&e->d);
+	zfd_elf_info_free(e->elf);
+	free(e->prologue);
+	free(e->extents);
+	if (e->fd >= 0)
+		close(e->fd);
+}
+
+/*
+ * The next block of the elf format at memory offset *x: stored offset,
+ * length (at most BLK, within one stored run and one file run) and the
+ * data read into buf. Returns 1 at the end, 0, or -1 (message printed).
+ */
+static int elf_src_next(struct elf_src *e, uint64_t *x, uint8_t *buf,
+			struct zfd_block *blk)
+{
+	uint64_t off, len, foff, flen;
+
+	for (;;) {
+		if (*x >= e->d.mem_size)
+			return 1;
+		if (zfd_format_map(e->f, *x, &off, &len))
+			break;
+		*x += len;
+	}
+	len = ZFD_MIN(ZFD_MIN(len, e->d.mem_size - *x), (uint64_t)BLK);
+	if (zfd_elf_map(e->elf, e->d.mem_start + *x, &foff, &flen)) {
+		len = ZFD_MIN(len, flen);
+		if (zfd_pread_full(e->fd, buf, (size_t)len, foff) !=
+		    (ssize_t)len) {
+			fprintf(stderr, "dump: short read at %" PRIu64 "\n",
+				foff);
+			return -1;
+		}
+	} else {
+		len = ZFD_MIN(len, flen);
+		memset(buf, 0, (size_t)len);
+	}
+	blk->offset = off;
+	blk->mem_offset = *x;
+	blk->len = (size_t)len;
+	*x += len;
+	return 0;
+}
+
 static int dump(int argc, char **argv)
 {
 	const struct zfd_sink *sink = &zfd_sink_entry;
@@ -218,7 +344,11 @@ static int dump(int argc, char **argv)
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
 	const char *opts = NULL, *image = NULL, *pub = NULL, *aws = NULL;
-	uint64_t synthetic = 0, sim_cap = 0, max_mem, off, zero_pages = 0;
+	struct elf_src esrc = { .fd = -1 };
+	struct zfd_range extent;
+	uint8_t trailer[ZFD_END_MARKER_SIZE];
+	bool elf = false;
+	uint64_t synthetic = 0, sim_cap = 0, capacity, off, zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
 	struct zfd_digest *dg;
@@ -238,6 +368,10 @@ static int dump(int argc, char **argv)
 			pub = argv[++i];
 		else if (!strcmp(argv[i], "--aws") && i + 1 < argc)
 			aws = argv[++i];
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "elf") ||
+			  !strcmp(argv[i + 1], "s390")))
+			elf = !strcmp(argv[++i], "elf");
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &sim_cap);
 		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
@@ -251,6 +385,10 @@ static int dump(int argc, char **argv)
 	}
 	if (!image == !synthetic || (synthetic % BLK)) {
 		fprintf(stderr, "dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
+		return 2;
+	}
+	if (elf && !image) {
+		fprintf(stderr, "dump: --format elf needs an ELF core IMAGE\n");
 		return 2;
 	}
 	if (aws && !sim) {
@@ -269,7 +407,10 @@ static int dump(int argc, char **argv)
 	dg = zfd_digest_new();
 	if (!hdr || !buf || !dg)
 		return 1;
-	if (image) {
+	if (elf) {
+		if (elf_src_open(&esrc, image, &info))
+			goto out_src;
+	} else if (image) {
 		fd = open(image, O_RDONLY);
 		if (fd < 0 || zfd_pread_full(fd, hdr, ZFD_HDR_SIZE, 0) != ZFD_HDR_SIZE) {
 			fprintf(stderr, "dump: %s: cannot read the header\n", image);
@@ -282,7 +423,17 @@ static int dump(int argc, char **argv)
 		for (off = 0; off < BLK; off += 4096)
 			fill_page(buf + off, off / 4096 + 512, 3);
 	}
-	info.hdr = hdr;
+	if (!elf) {
+		info.format = "s390";
+		info.prologue = hdr;
+		info.prologue_len = ZFD_HDR_SIZE;
+		info.trailer_off = ZFD_HDR_SIZE + info.mem_size;
+		info.trailer_len = ZFD_END_MARKER_SIZE;
+		info.size = info.trailer_off + info.trailer_len;
+		extent = (struct zfd_range){ ZFD_HDR_SIZE, info.mem_size };
+		info.extents = &extent;
+		info.nr_extents = 1;
+	}
 	info.mem_size_orig = info.mem_size;
 	info.source = image ? image : "synthetic";
 	info.started = time(NULL);
@@ -308,22 +459,34 @@ static int dump(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	rc = sink->prepare(ctx, &info, &max_mem);
+	rc = sink->prepare(ctx, &info, &capacity);
 	rc = rc ? rc : sink->open(ctx, &info);
 	if (rc)
 		goto out;
 
-	zfd_digest_update(dg, hdr, ZFD_HDR_SIZE);
+	zfd_digest_update(dg, info.prologue, info.prologue_len);
 	t0 = now_s();
 	res.status = ZFD_STATUS_COMPLETE;
-	for (off = 0; off < info.mem_size; off += BLK) {
-		struct zfd_block blk = { .offset = off, .data = buf,
+	res.stored_end = info.prologue_len;
+	for (off = 0; off < info.mem_size; off += elf ? 0 : BLK) {
+		struct zfd_block blk = { .offset = ZFD_HDR_SIZE + off,
+					 .mem_offset = off, .data = buf,
 					 .kind = ZFD_BLK_DATA, .zero_map = zmap };
 		size_t p;
 
 		blk.len = (size_t)ZFD_MIN(BLK, info.mem_size - off);
+		if (elf) {
+			rc = elf_src_next(&esrc, &off, buf, &blk);
+			if (rc == 1)
+				break;
+			if (rc) {
+				res.status = ZFD_STATUS_INCOMPLETE;
+				res.reason = "source read error";
+				break;
+			}
+		}
 		blk.nr_pages = (blk.len + 4095) / 4096;
-		if (fd >= 0 && zfd_pread_full(fd, buf, blk.len,
+		if (!elf && fd >= 0 && zfd_pread_full(fd, buf, blk.len,
 					      ZFD_HDR_SIZE + off) != (ssize_t)blk.len) {
 			fprintf(stderr, "dump: %s: short read at %" PRIu64 "\n",
 				image, off);
@@ -347,15 +510,19 @@ static int dump(int argc, char **argv)
 		}
 		zfd_digest_update(dg, buf, blk.len);
 		res.dumped_bytes += blk.len;
+		res.stored_end = blk.offset + blk.len;
 		zero_pages += blk.nr_zero_pages;
 	}
 	t1 = now_s();
 	res.zero_pages = zero_pages;
 	res.finished = time(NULL);
 	res.seconds = t1 - t0;
-	if (res.status == ZFD_STATUS_COMPLETE) {
-		zfd_s390_end_marker(res.end_marker, zfd_tod_now());
-		zfd_digest_update(dg, res.end_marker, ZFD_END_MARKER_SIZE);
+	res.prologue = info.prologue;
+	if (res.status == ZFD_STATUS_COMPLETE && info.trailer_len) {
+		zfd_s390_end_marker(trailer, zfd_tod_now());
+		res.trailer = trailer;
+		res.trailer_len = ZFD_END_MARKER_SIZE;
+		zfd_digest_update(dg, trailer, ZFD_END_MARKER_SIZE);
 	}
 	zfd_digest_string(dg, res.digest, sizeof(res.digest));
 	rc = sink->finish(ctx, &info, &res);
@@ -375,6 +542,8 @@ out:
 		ret = 1;
 	}
 	config_destroy(&cfg);
+out_src:
+	elf_src_free(&esrc);
 	zfd_digest_free(dg);
 	free(buf);
 	free(hdr);

@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tape sink: the s390 tape-dump layout (DESIGN §5) on a SCSI
- * sequential-access device, in variable-block mode:
+ * tape sink: stores the stored dump's byte stream (sink ABI 2: prologue,
+ * data, trailer; the format is the host's) on a SCSI sequential-access
+ * device, in variable-block mode:
  *
- *	file 1:	header record (4096 bytes)
- *		memory records (block_size bytes; the last one may be shorter)
- *		end-marker record (16 bytes; missing when incomplete)
+ *	file 1:	prologue records (block_size bytes at most; the last one
+ *		may be shorter; s390: the 4096-byte header alone in record
+ *		1, the tape layout of DESIGN §5)
+ *		data records (block_size bytes; the last one may be shorter)
+ *		trailer record (s390: the 16-byte end marker; missing when
+ *		incomplete; none for a format without a trailer, elf)
  *		filemark
  *	file 2:	manifest record (text)
  *		filemark
  *
+ * A stream cannot go back: the prologue as known at open() is final for
+ * a dump that completes, and the data must come gap-free (a packed
+ * format's blocks are adjacent in stored offsets; anything else is
+ * refused with one line).
+ *
  * Sealed (encrypt = { recipient }, doc/sealing.md): record 1 is the
  * envelope header (state open: a stream cannot go back), the records
- * after it the envelope's chunks (the sealed s390 stream), then the same
- * 16-byte end-marker record for a complete dump, filemark, manifest.
+ * after it the envelope's chunks (the sealed stream: prologue, data,
+ * trailer), then the same trailer record in plain for a complete dump
+ * (s390: the end marker), filemark, manifest.
  *
  * CDBs are built and sense data decoded here (libsgutils2's sense
  * helpers); a backend (tape_scsi.h) only moves commands to the device.
@@ -84,23 +94,27 @@ struct tape_ctx {
 	struct tape_dev dev;
 	char who[270];			/* "/dev/sg1: ", or "" if the host says it */
 	char desc[320];			/* "tape:/dev/sg1" for the manifest */
-	uint8_t *rec;			/* a partly filled memory record */
+	uint8_t *rec;			/* a partly filled data record */
 	size_t rec_len;
 
-	uint64_t mem_size;		/* memory bytes of this pass */
-	uint64_t mem_written;		/* memory bytes on tape */
+	uint64_t data_size;		/* stored data bytes of this pass */
+	uint64_t mem_written;		/* data bytes on tape (sealed: of
+					 * the envelope after record 1) */
+	uint64_t pos;			/* stored offset the next block must
+					 * start at (the main thread's) */
+	uint64_t data_end;		/* stored offset where the data ends */
 	uint64_t records;		/* records written in this pass */
 	bool full;			/* end of medium reached */
 	bool broken;			/* a write failed: stop writing memory */
 	char reason[256];
 	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
 	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
-	uint64_t plain_mem;		/* sealed pass: memory bytes sealed */
+	uint64_t plain_mem;		/* sealed pass: data bytes sealed */
 };
 
 static const char *const tape_keys[] = {
 	"type", "device", "block_size", "rewind", "unload", "ready_timeout",
-	"encrypt", NULL
+	"encrypt", "format", NULL
 };
 
 /*
@@ -569,7 +583,7 @@ out_free_ctx:
 
 /* Opens the drive and checks it; writes nothing. */
 static int tape_prepare(void *priv, const struct zfd_dump_info *info,
-			uint64_t *max_mem)
+			uint64_t *capacity)
 {
 	struct tape_ctx *ctx = priv;
 	char err[512];
@@ -602,7 +616,7 @@ static int tape_prepare(void *priv, const struct zfd_dump_info *info,
 	snprintf(ctx->desc, sizeof(ctx->desc), "tape:%s", ctx->dev.path);
 	zfd_hlog(ctx->host, ZFD_LOG_INFO, "%s%s, ready, writable",
 		 tape_who(ctx), ctx->dev.ident);
-	*max_mem = UINT64_MAX;
+	*capacity = UINT64_MAX;		/* a tape cannot tell */
 	return 0;
 }
 
@@ -616,6 +630,33 @@ static int tape_sealed_store(void *arg, uint64_t off, const void *data,
 	return tape_put_bytes(arg, data, len);
 }
 
+/* Stored data bytes of a complete dump: [prologue_len, trailer_off). */
+static uint64_t tape_data_size(const struct zfd_dump_info *info)
+{
+	return info->size - info->trailer_len - info->prologue_len;
+}
+
+/* The prologue in records of at most block_size bytes (s390: one). */
+static int tape_put_prologue(struct tape_ctx *ctx,
+			     const struct zfd_dump_info *info)
+{
+	size_t off, n;
+	int rc;
+
+	for (off = 0; off < info->prologue_len; off += n) {
+		n = (size_t)ZFD_MIN(ctx->block_size, info->prologue_len - off);
+		rc = tape_write_record(ctx, info->prologue + off, n);
+		if (rc < 0) {
+			if (rc == -ENOSPC)
+				zfd_hlog(ctx->host, ZFD_LOG_ERR,
+					 "%stape full before the dump header",
+					 tape_who(ctx));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int tape_open(void *priv, const struct zfd_dump_info *info)
 {
 	struct tape_ctx *ctx = priv;
@@ -625,7 +666,16 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "open without prepare");
 		return -EINVAL;
 	}
-	ctx->mem_size = info->mem_size;
+	if (!info->prologue || !info->prologue_len ||
+	    info->size < (uint64_t)info->prologue_len + info->trailer_len) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "dump description without a prologue or with size %" PRIu64 " below prologue and trailer",
+			 info->size);
+		return -EINVAL;
+	}
+	ctx->data_size = tape_data_size(info);
+	ctx->pos = info->prologue_len;
+	ctx->data_end = info->prologue_len + ctx->data_size;
 	ctx->mem_written = 0;
 	ctx->records = 0;
 	ctx->rec_len = 0;
@@ -642,12 +692,12 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	ctx->sealer = NULL;
 	ctx->plain_mem = 0;
 	if (ctx->seal.on) {
-		/* record 1: the envelope header; the s390 header is sealed */
+		/* record 1: the envelope header; the prologue is sealed */
 		rc = zfd_sealer_new(&ctx->seal, 1, tape_sealed_store, ctx,
 				    &ctx->sealer);
 		if (!rc)
-			rc = zfd_sealer_write(ctx->sealer, info->hdr,
-					      ZFD_HDR_SIZE);
+			rc = zfd_sealer_write(ctx->sealer, info->prologue,
+					      info->prologue_len);
 		if (rc) {
 			zfd_hlog(ctx->host, ZFD_LOG_ERR, "sealing failed: %s",
 				 strerror(-rc));
@@ -655,30 +705,31 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 		}
 		zfd_hlog(ctx->host, ZFD_LOG_INFO, "%ssealed to key %s (%s)",
 			 tape_who(ctx), ctx->seal.fp, ctx->seal.recipient);
-	}
-	rc = tape_write_record(ctx, ctx->sealer ? zfd_sealer_hdr(ctx->sealer) :
-			       info->hdr, ZFD_HDR_SIZE);
-	if (rc < 0) {
+		rc = tape_write_record(ctx, zfd_sealer_hdr(ctx->sealer),
+				       ZFD_HDR_SIZE);
 		if (rc == -ENOSPC)
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
 				 "%stape full before the dump header",
 				 tape_who(ctx));
-		return rc;
+	} else {
+		rc = tape_put_prologue(ctx, info);
 	}
+	if (rc < 0)
+		return rc;
 	zfd_hlog(ctx->host, ZFD_LOG_INFO,
 		 "%swriting %" PRIu64 " bytes of memory in %" PRIu64 "-byte records",
 		 tape_who(ctx), info->mem_size, ctx->block_size);
 	return 0;
 }
 
-/* Writes one memory record and accounts for it; stops at the end of tape. */
+/* Writes one data record and accounts for it; stops at the end of tape. */
 static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 {
 	int rc = tape_write_record(ctx, buf, len);
 
 	if (rc >= 0)
 		ctx->mem_written += len;
-	if (rc == 0 || (rc == 1 && ctx->mem_written == ctx->mem_size))
+	if (rc == 0 || (rc == 1 && ctx->mem_written == ctx->data_size))
 		return 0;	/* early warning after the last record is fine */
 	ctx->broken = true;
 	if (rc == 1 || rc == -ENOSPC) {
@@ -730,6 +781,28 @@ static int tape_put_bytes(struct tape_ctx *ctx, const uint8_t *p, size_t left)
 	return 0;
 }
 
+/*
+ * A stream has no gaps: each block starts where the previous one ended
+ * (a packed format's blocks are adjacent in stored offsets) and stays
+ * inside the data. One line and -EINVAL otherwise.
+ */
+static int tape_check_block(struct tape_ctx *ctx, const struct zfd_block *blk)
+{
+	if (blk->offset != ctx->pos) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "%sblock at stored offset %" PRIu64 ", expected %" PRIu64 ": a tape stores a gap-free stream",
+			 tape_who(ctx), blk->offset, ctx->pos);
+		return -EINVAL;
+	}
+	if (blk->len > ctx->data_end - ctx->pos) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "%sblock at stored offset %" PRIu64 " of %zu bytes ends beyond the dump's data (%" PRIu64 ")",
+			 tape_who(ctx), blk->offset, blk->len, ctx->data_end);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int tape_write(void *priv, const struct zfd_block *blk)
 {
 	static const uint8_t zeros[ZFD_PAGE_SIZE];
@@ -737,9 +810,14 @@ static int tape_write(void *priv, const struct zfd_block *blk)
 	size_t n, done;
 	int rc = 0;
 
+	/* once the tape failed, later blocks only get its error */
+	if (!ctx->sealer && ctx->broken)
+		return ctx->full ? -ENOSPC : -EIO;
+	rc = tape_check_block(ctx, blk);
+	if (rc)
+		return rc;
 	if (!ctx->sealer) {
-		if (ctx->broken)
-			return ctx->full ? -ENOSPC : -EIO;
+		ctx->pos += blk->len;
 		return tape_put_bytes(ctx, blk->data, blk->len);
 	}
 	/* sealed: the records are the worker's; its errors come back here */
@@ -749,8 +827,10 @@ static int tape_write(void *priv, const struct zfd_block *blk)
 		n = ZFD_MIN(sizeof(zeros), blk->len - done);
 		rc = zfd_sealer_write(ctx->sealer, zeros, n);
 	}
-	if (!rc)
+	if (!rc) {
 		ctx->plain_mem += blk->len;
+		ctx->pos += blk->len;
+	}
 	return rc;
 }
 
@@ -773,14 +853,14 @@ static int tape_write_manifest(struct tape_ctx *ctx,
 
 		zfd_sealer_digest(ctx->sealer, r.digest, sizeof(r.digest));
 		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, &r,
-					  ctx->desc, "s390");
+					  ctx->desc, info->format);
 		n = len < 0 ? len : zfd_sealer_manifest(ctx->sealer, text + len,
 						       ZFD_MANIFEST_MAX -
 						       (size_t)len);
 		len = n < 0 ? n : len + n;
 	} else {
 		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, res,
-					  ctx->desc, "s390");
+					  ctx->desc, info->format);
 	}
 	if (len < 0) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
@@ -803,51 +883,75 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 {
 	struct tape_ctx *ctx = priv;
 	struct zfd_result mine = *res;
-	uint64_t mem_done = 0;		/* memory bytes safely on tape */
+	uint64_t mem_done = 0;		/* data bytes safely on tape */
+	bool trailer = res->status != ZFD_STATUS_INCOMPLETE &&
+		       info->trailer_len && res->trailer &&
+		       res->trailer_len == info->trailer_len;
+	const char *bad = NULL;		/* why a complete pass is not */
 	int rc = 0, rc2;
 
+	if (res->status != ZFD_STATUS_INCOMPLETE) {
+		/* the stream holds the prologue as at open: it must be final */
+		if (!res->prologue || memcmp(res->prologue, info->prologue,
+					     info->prologue_len))
+			bad = "the final prologue differs from the one on tape";
+		else if (info->trailer_len && !trailer)
+			bad = "no trailer for a complete dump";
+	}
 	if (ctx->sealer) {
-		/* the end marker sealed too; then the rest of the envelope */
-		bool complete = res->status != ZFD_STATUS_INCOMPLETE &&
-				ctx->plain_mem == info->mem_size;
+		/* the trailer sealed too; then the rest of the envelope */
+		bool complete = res->status != ZFD_STATUS_INCOMPLETE && !bad &&
+				ctx->plain_mem == ctx->data_size;
 
 		/* the worker owns broken/full/rec until it is idle */
 		rc = zfd_sealer_sync(ctx->sealer);
-		if (!rc && complete)
-			rc = zfd_sealer_write(ctx->sealer, res->end_marker,
-					      ZFD_END_MARKER_SIZE);
+		if (!rc && complete && trailer)
+			rc = zfd_sealer_write(ctx->sealer, res->trailer,
+					      res->trailer_len);
 		if (!rc)
 			rc = zfd_sealer_end(ctx->sealer, complete);
 		rc2 = zfd_sealer_sync(ctx->sealer);
 		rc = rc ? rc : rc2;
 		mem_done = ctx->broken || rc ? 0 : ctx->plain_mem;
 	}
-	/* The last, shorter memory record. */
+	/* The last, shorter data record. */
 	if (ctx->rec_len && !ctx->broken) {
 		rc = tape_put_record(ctx, ctx->rec, ctx->rec_len);
 		ctx->rec_len = 0;
 	}
 	if (!ctx->sealer)
 		mem_done = ctx->mem_written;
+	if (bad && !ctx->reason[0]) {
+		snprintf(ctx->reason, sizeof(ctx->reason), "%s", bad);
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s", tape_who(ctx), bad);
+	}
 	if (res->status != ZFD_STATUS_INCOMPLETE &&
-	    (rc || ctx->broken || mem_done != info->mem_size)) {
+	    (rc || ctx->broken || ctx->reason[0] ||
+	     mem_done != ctx->data_size)) {
 		/* The core thinks the pass worked; the tape disagrees. */
 		mine.status = ZFD_STATUS_INCOMPLETE;
 		if (!ctx->reason[0])
 			snprintf(ctx->reason, sizeof(ctx->reason),
 				 "only %" PRIu64 " of %" PRIu64 " bytes on tape",
-				 mem_done, info->mem_size);
+				 mem_done, ctx->data_size);
 		rc = rc ? rc : -EIO;
 	}
 	if (mine.status == ZFD_STATUS_INCOMPLETE && ctx->reason[0])
 		mine.reason = ctx->reason;
-	if (mine.status == ZFD_STATUS_INCOMPLETE &&
-	    mine.dumped_bytes > (ctx->sealer ? ctx->plain_mem : mem_done))
-		mine.dumped_bytes = ctx->sealer ? ctx->plain_mem : mem_done;
+	if (mine.status == ZFD_STATUS_INCOMPLETE) {
+		uint64_t done = ctx->sealer ? ctx->plain_mem : mem_done;
 
-	if (mine.status != ZFD_STATUS_INCOMPLETE) {
-		rc = tape_write_record(ctx, res->end_marker,
-				       ZFD_END_MARKER_SIZE);
+		/* packed or not, memory bytes on tape <= data bytes on tape */
+		if (mine.dumped_bytes > done)
+			mine.dumped_bytes = done;
+		if (mine.stored_end > info->prologue_len + done)
+			mine.stored_end = info->prologue_len + done;
+		mine.trailer = NULL;
+		mine.trailer_len = 0;
+	}
+
+	if (mine.status != ZFD_STATUS_INCOMPLETE && trailer) {
+		rc = tape_write_record(ctx, res->trailer, res->trailer_len);
 		if (rc < 0) {
 			mine.status = ZFD_STATUS_INCOMPLETE;
 			snprintf(ctx->reason, sizeof(ctx->reason),
@@ -867,9 +971,11 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		rc2 = tape_write_manifest(ctx, info, &mine);
 	if (rc2) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%sthe manifest could not be written; the dump on tape has %s",
+			 "%sthe manifest could not be written; the dump on tape %s",
 			 tape_who(ctx), mine.status == ZFD_STATUS_INCOMPLETE ?
-			 "no end marker (incomplete)" : "an end marker");
+			 "has no end marker (incomplete)" :
+			 info->trailer_len ? "has an end marker" :
+			 "has all its data");
 		rc = rc ? rc : rc2;
 	}
 
@@ -885,14 +991,16 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 	if (mine.status == ZFD_STATUS_INCOMPLETE)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "%sdump incomplete: %" PRIu64 " of %" PRIu64 " bytes on tape%s%s",
-			 tape_who(ctx), ctx->mem_written, info->mem_size,
+			 tape_who(ctx), ctx->mem_written, ctx->data_size,
 			 mine.reason ? ": " : "",
 			 mine.reason ? mine.reason : "");
 	else
 		zfd_hlog(ctx->host, ZFD_LOG_INFO,
-			 "%sdump %s: %" PRIu64 " records, %" PRIu64 " bytes of memory",
+			 "%sdump %s: %" PRIu64 " records, %" PRIu64 " bytes of %s",
 			 tape_who(ctx), zfd_status_name(mine.status),
-			 ctx->records, ctx->mem_written);
+			 ctx->records, ctx->mem_written,
+			 info->format && strcmp(info->format, "s390") ?
+			 "data" : "memory");
 	if (!rc && mine.status == ZFD_STATUS_INCOMPLETE &&
 	    res->status != ZFD_STATUS_INCOMPLETE)
 		rc = -EIO;
