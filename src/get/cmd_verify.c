@@ -31,6 +31,30 @@ static int read_only(void *arg, uint64_t off, const void *data, size_t len)
 }
 
 /*
+ * ELF dumps (any sink): the digest covers the stored bytes [0, len) as a
+ * reader sees them (sink.h "Digest rule"), holes as zeros. A tape reads
+ * its manifest behind the data, so len comes from the ELF headers
+ * (stored_size) and is cut to the manifest's afterwards: the tape holds
+ * no more than the sink wrote.
+ */
+static int compute_elf_digest(struct get_in *in, uint64_t len, char *out,
+			      size_t out_len, bool quiet)
+{
+	struct zfd_digest *d = zfd_digest_new();
+	struct get_progress pg;
+	int rc;
+
+	if (!d)
+		return -ENOMEM;
+	get_progress_start(&pg, len, quiet, hash_mem, d);
+	rc = in->ops->stream_stored(in, len, get_progress_mem, &pg);
+	get_progress_end(&pg);
+	zfd_digest_string(d, out, out_len);
+	zfd_digest_free(d);
+	return rc;
+}
+
+/*
  * Hashes the dump as its sink did: header, the memory that belongs to it
  * and, when complete, the end marker. Returns 0 or -errno.
  */
@@ -99,7 +123,8 @@ static void print_verdict(const char *name, const struct get_in *in,
 	else
 		printf("  \"mem_size\": null,\n");
 	if (in && v->digest)
-		printf("  \"verified_bytes\": %" PRIu64 ",\n", in->mem_streamed);
+		printf("  \"verified_bytes\": %" PRIu64 ",\n",
+		       in->stored_size ? in->stored_streamed : in->mem_streamed);
 	else
 		printf("  \"verified_bytes\": null,\n");
 	json_field("manifest_status", in && in->man_ok ?
@@ -111,6 +136,94 @@ static void print_verdict(const char *name, const struct get_in *in,
 	json_field("reason", v->reason[0] ? v->reason : NULL, false);
 	printf("}\n");
 	fflush(stdout);
+}
+
+/* Memory bytes an ELF core stores (each physical page once). */
+static uint64_t elf_mem_bytes(const struct get_in *in)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < in->dump.nr_ranges; i++)
+		n += in->dump.ranges[i].size;
+	return n;
+}
+
+/*
+ * verify of an ELF dump: the digest of the stored bytes, then the
+ * verdict. Returns the exit code.
+ */
+static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
+		      bool no_progress)
+{
+	static char digest[ZFD_DIGEST_STRLEN];
+	char reason[GET_WHY_LEN * 2], why[GET_WHY_LEN];
+	uint64_t len = in->stored_size;
+	const char *want, *mst;
+	enum get_status st;
+	bool incomplete;
+	int rc;
+
+	/* a file knows its manifest up front: hash just what it covers */
+	if (in->man_ok && get_in_elf_digest_len(in, &len, why, sizeof(why))) {
+		get_err("%s: %s", in->name, why);
+		return 1;
+	}
+	rc = compute_elf_digest(in, len, digest, sizeof(digest), no_progress);
+	if (rc) {
+		get_err("%s: read failed after %" PRIu64 " stored bytes: %s",
+			in->name, in->stored_streamed,
+			in->bad[0] ? in->bad : strerror(-rc));
+		return 1;
+	}
+	v->digest = digest;
+	st = get_in_status(in, reason, sizeof(reason));
+	v->status = get_status_name(st);
+	if (st == GET_ST_CORRUPT) {
+		get_err("%s: %s", in->name, reason);
+		return 1;
+	}
+	if (!in->man_text) {
+		get_err("%s: %s%sELF core, structure ok; no digest to check: "
+			"no manifest", in->name, reason, reason[0] ? "; " : "");
+		return 1;
+	}
+	if (!in->man_ok) {
+		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
+			reason[0] ? "; " : "", in->man_where, in->man_why);
+		return 1;
+	}
+	mst = zfd_manifest_get(&in->man, "status");
+	incomplete = strcmp(mst, "incomplete") == 0;
+	if (get_in_elf_digest_len(in, &len, why, sizeof(why))) {
+		get_err("%s: %s", in->name, why);
+		return 1;
+	}
+	if (in->stored_streamed < len) {
+		get_err("%s: %sthe dump ends after %" PRIu64 " stored bytes, "
+			"its manifest's digest covers %" PRIu64, in->name,
+			incomplete ? "incomplete; " : "", in->stored_streamed,
+			len);
+		return 1;
+	}
+	want = zfd_manifest_get(&in->man, "digest");
+	v->want = want;
+	if (!want || strcmp(want, digest) != 0) {
+		get_err("%s: %s%sdigest mismatch: computed %s, manifest has %s",
+			in->name, reason, reason[0] ? "; " : "", digest,
+			want ? want : "none");
+		return 1;
+	}
+	if (st != GET_ST_COMPLETE) {
+		get_err("%s: %s; digest of the %" PRIu64 " stored bytes ok",
+			in->name, reason, len);
+		return 1;
+	}
+	if (!quiet)
+		printf("%s: complete, %" PRIu64 " memory bytes, %" PRIu64
+		       " stored bytes (%s), digest ok (%s)\n", in->name,
+		       elf_mem_bytes(in), len, in->format, digest);
+	return 0;
 }
 
 int get_cmd_verify(int argc, char **argv)
@@ -172,6 +285,10 @@ int get_cmd_verify(int argc, char **argv)
 		in = NULL;
 		goto out_close;
 	}
+	if (in->ops->stream_stored) {
+		ret = verify_elf(in, &v, quiet, no_progress);
+		goto out_close;
+	}
 	/* --json keeps the progress: it goes to stderr */
 	rc = compute_digest(in, digest, sizeof(digest), no_progress);
 	if (rc) {
@@ -199,13 +316,6 @@ int get_cmd_verify(int argc, char **argv)
 			       "digest)\n", in->name, in->mem_streamed,
 			       in->format);
 		ret = 0;
-		goto out_close;
-	}
-	if (strcmp(in->format, "elf") == 0) {
-		get_err("%s: %s%sELF core, structure ok; no digest to check: a "
-			"manifest digest covers the s390 stream, whose header "
-			"an ELF core does not keep", in->name, reason,
-			reason[0] ? "; " : "");
 		goto out_close;
 	}
 	if (!in->man_text) {
