@@ -186,6 +186,8 @@ int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg);
 void get_in_elf_close(struct get_in *in);
 void *get_in_elf_file_arg(const struct get_in *in);
+/* The ELF input's ops for a file in an ext fs (its kind named so). */
+extern const struct get_in_ops get_in_elf_extfs_ops;
 /* kdump-compressed file or flattened stream (in_kdump.c). */
 int get_in_kdump_open(struct get_in *in, int fd, const char *path,
 		      char *why, size_t why_len);

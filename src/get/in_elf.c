@@ -311,6 +311,14 @@ static const struct get_in_ops elf_raw_ops = {
 	.close = elf_close,
 };
 
+const struct get_in_ops get_in_elf_extfs_ops = {
+	.kind = "file in an ext2/3/4 filesystem",
+	.stream = elf_stream,
+	.read_mem = elf_read_mem,
+	.stream_stored = elf_stream_stored,
+	.close = elf_close,
+};
+
 int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg)
 {

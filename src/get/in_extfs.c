@@ -343,6 +343,7 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 
 	rc = get_in_elf_open_file(in, &f, why, why_len);
 	if (!rc) {
+		in->ops = &get_in_elf_extfs_ops;
 		load_info(in, x);
 		get_in_elf_fit_manifest(in);
 	}
