@@ -239,6 +239,31 @@ static int elf_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
 	return rc;
 }
 
+/*
+ * Where the stored data of memory [0, x) ends: behind the last byte of it
+ * any PT_LOAD stores (the physical memory map: each page once), at least
+ * the prologue. Memory offset X is physical address X (dump.h: an ELF
+ * core's model starts at 0).
+ */
+static uint64_t elf_stored_end(const struct get_in *in, uint64_t x)
+{
+	const struct elf_in *e = in->priv;
+	const struct zfd_elf_load *l;
+	uint64_t end = in->prologue_len;
+	size_t i;
+
+	if (x >= e->info->mem_end)
+		return in->stored_size;
+	for (i = 0; i < e->info->nr_loads; i++) {
+		l = &e->info->loads[i];
+		if (!l->filesz || l->paddr >= x)
+			continue;
+		end = ZFD_MAX(end, l->offset + ZFD_MIN(l->filesz,
+						       x - l->paddr));
+	}
+	return ZFD_MIN(end, in->stored_size);
+}
+
 int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
 			  size_t why_len)
 {
@@ -252,9 +277,9 @@ int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
 	if (!st || strcmp(st, "incomplete") != 0)
 		return 0;
 	/*
-	 * Incomplete: the prologue and the data written, which is
-	 * stored_end where the manifest names it, else dumped_bytes of
-	 * data behind the prologue.
+	 * Incomplete: the prologue and the data written, which ends at
+	 * stored_end where the manifest names it, else where memory offset
+	 * dumped_bytes (how far the dump got, holes included) is stored.
 	 */
 	if (zfd_manifest_get_u64(&in->man, "stored_end", &end) == 0) {
 		if (end > in->stored_size || end < in->prologue_len) {
@@ -272,13 +297,7 @@ int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
 			 "dumped_bytes");
 		return -EINVAL;
 	}
-	if (dumped > in->stored_size - in->prologue_len) {
-		snprintf(why, why_len, "manifest dumped_bytes %" PRIu64 " is "
-			 "more than the %" PRIu64 " data bytes the ELF core "
-			 "stores", dumped, in->stored_size - in->prologue_len);
-		return -EINVAL;
-	}
-	*len = in->prologue_len + dumped;
+	*len = elf_stored_end(in, dumped);
 	return 0;
 }
 

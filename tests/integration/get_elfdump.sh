@@ -87,6 +87,12 @@ check_incomplete "$T/fi"
 flip "$T/fi" $((4096 + INC - 1))
 expect_rc 1 $GET verify "$T/fi"
 expect_err "digest mismatch"
+# dumped_bytes is how far in memory the dump got, holes included: at 50
+# MiB, behind the 4 MiB hole, 46 MiB of data are stored
+$MKDUMP -i "$T/c.elf" -o "$T/fh" -l file --dumped $((50 << 20)) || fail "get-mkdump"
+[ "$(stat -c %s "$T/fh")" = $((4096 + (46 << 20))) ] || fail "incomplete dump file size"
+expect_rc 1 $GET verify "$T/fh"
+expect_err "^zfcpdump-get: $T/fh: incomplete: $((50 << 20)) of 67108864 memory bytes dumped \(test: write error\); digest of the $((4096 + (46 << 20))) stored bytes ok$"
 
 note "raw partition image: manifest block at the 4 KiB boundary"
 $MKDUMP -i "$T/c.elf" -o "$T/raw" -l raw --raw-size $((80 << 20)) || fail "get-mkdump"

@@ -27,7 +27,9 @@
  *         what was written
  *   aws:  the prologue in records of at most BLOCK_SIZE, the data in
  *         BLOCK_SIZE records, filemark, manifest record, filemark
- * --dumped BYTES: only BYTES of data behind the prologue were written.
+ * --dumped BYTES: the dump got to memory offset (physical address) BYTES;
+ * the data stored for memory below it was written (the daemon's
+ * dumped_bytes and stored_end).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,8 +109,17 @@ static int main_elf(int in, const char *outname, const char *layout,
 		die("out of memory");
 	prologue = ZFD_ALIGN_UP(ei->headers_end, 4096);
 	size = ZFD_MAX(ZFD_ALIGN_UP(ei->data_end, 4096), prologue);
-	complete = dumped >= size - prologue;
-	end = complete ? size : prologue + dumped;
+	complete = dumped >= ei->mem_end;
+	end = prologue;
+	for (n = 0; n < ei->nr_loads; n++) {
+		const struct zfd_elf_load *l = &ei->loads[n];
+
+		if (l->filesz && l->paddr < dumped)
+			end = ZFD_MAX(end, l->offset +
+				      ZFD_MIN(l->filesz, dumped - l->paddr));
+	}
+	if (complete)
+		end = size;
 	chunk = aws ? block : 1048576;
 	buf = malloc(chunk);
 	d = zfd_digest_new();
@@ -147,7 +158,7 @@ static int main_elf(int in, const char *outname, const char *layout,
 	info.source = "file:test-core";
 	info.started = 1795000000;
 	res.status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
-	res.dumped_bytes = end - prologue;
+	res.dumped_bytes = complete ? model.mem_size : dumped;
 	res.stored_end = end;
 	res.finished = 1795000005;
 	res.seconds = 5.0;
