@@ -56,7 +56,7 @@ static void print_human(const struct get_in *in, enum get_status st,
 		    sizeof(ended));
 	printf("Dump:          %s\n", in->name);
 	printf("Input:         %s\n", in->ops->kind);
-	if (is_s390(in))
+	if (is_s390(in) && strcmp(in->format, "s390") == 0)
 		printf("Format:        %s (s390 header version %" PRIu32 ")\n",
 		       in->format, in->hdr.version);
 	else

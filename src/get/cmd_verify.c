@@ -9,10 +9,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
 #include "get.h"
+#include "util.h"
 
 static int hash_mem(void *arg, uint64_t off, const void *data, size_t len)
 {
@@ -33,24 +35,87 @@ static int read_only(void *arg, uint64_t off, const void *data, size_t len)
 /*
  * ELF dumps (any sink): the digest covers the stored bytes [0, len) as a
  * reader sees them (sink.h "Digest rule"), holes as zeros. A tape reads
- * its manifest behind the data, so len comes from the ELF headers
- * (stored_size) and is cut to the manifest's afterwards: the tape holds
- * no more than the sink wrote.
+ * its manifest behind the data, and an incomplete tape may hold records
+ * beyond the data its manifest counts (written, but not confirmed when
+ * the drive gave up): so the digest is also noted at every page boundary
+ * of the last SNAP_PAGES pages, and the one at the manifest's end is
+ * taken afterwards.
  */
+#define SNAP_PAGES	16384		/* 64 MiB */
+
+struct snap {
+	uint64_t off;
+	char digest[ZFD_DIGEST_STRLEN];
+};
+
+struct elf_hash {
+	struct zfd_digest *d;
+	struct snap *ring;		/* NULL: the end is known up front */
+	size_t next;			/* ring slot for the next snapshot */
+};
+
+static int hash_stored(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct elf_hash *h = arg;
+	const uint8_t *p = data;
+	size_t n;
+
+	if (!h->ring)
+		return hash_mem(h->d, off, data, len);
+	while (len) {
+		n = (size_t)ZFD_MIN((uint64_t)len, 4096 - off % 4096);
+		hash_mem(h->d, off, p, n);
+		off += n;
+		len -= n;
+		p = p ? p + n : NULL;
+		if (off % 4096 == 0) {
+			h->ring[h->next].off = off;
+			zfd_digest_string(h->d, h->ring[h->next].digest,
+					  ZFD_DIGEST_STRLEN);
+			h->next = (h->next + 1) % SNAP_PAGES;
+		}
+	}
+	return 0;
+}
+
 static int compute_elf_digest(struct get_in *in, uint64_t len, char *out,
 			      size_t out_len, bool quiet)
 {
-	struct zfd_digest *d = zfd_digest_new();
+	struct elf_hash h = { .d = zfd_digest_new() };
 	struct get_progress pg;
+	uint64_t end;
+	char why[GET_WHY_LEN];
+	size_t i;
 	int rc;
 
-	if (!d)
+	if (!h.d)
 		return -ENOMEM;
-	get_progress_start(&pg, len, quiet, hash_mem, d);
+	if (!in->man_text) {
+		h.ring = calloc(SNAP_PAGES, sizeof(*h.ring));
+		if (!h.ring) {
+			zfd_digest_free(h.d);
+			return -ENOMEM;
+		}
+	}
+	get_progress_start(&pg, len, quiet, hash_stored, &h);
 	rc = in->ops->stream_stored(in, len, get_progress_mem, &pg);
 	get_progress_end(&pg);
-	zfd_digest_string(d, out, out_len);
-	zfd_digest_free(d);
+	zfd_digest_string(h.d, out, out_len);
+	/* a manifest found behind the data may cover less */
+	if (!rc && h.ring && in->man_ok &&
+	    get_in_elf_digest_len(in, &end, why, sizeof(why)) == 0 &&
+	    end < in->stored_streamed) {
+		rc = -ERANGE;
+		for (i = 0; i < SNAP_PAGES; i++) {
+			if (h.ring[i].digest[0] && h.ring[i].off == end) {
+				snprintf(out, out_len, "%s", h.ring[i].digest);
+				in->stored_streamed = end;
+				rc = 0;
+			}
+		}
+	}
+	free(h.ring);
+	zfd_digest_free(h.d);
 	return rc;
 }
 
@@ -170,6 +235,13 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 		return 1;
 	}
 	rc = compute_elf_digest(in, len, digest, sizeof(digest), no_progress);
+	if (rc == -ERANGE) {
+		get_err("%s: the tape holds %" PRIu64 " stored bytes, more than "
+			"%u pages beyond the end of the data its manifest's "
+			"digest covers: the digest cannot be checked", in->name,
+			in->stored_streamed, SNAP_PAGES);
+		return 1;
+	}
 	if (rc) {
 		get_err("%s: read failed after %" PRIu64 " stored bytes: %s",
 			in->name, in->stored_streamed,
