@@ -166,6 +166,19 @@ phdrs() {
 }
 [ "$(phdrs "$T/v")" = "$(phdrs "$T/v.elf")" ] || fail "program headers not kept"
 
+note "every allocation fails once (no crash, no double free, no leak)"
+NOMEM="$TEST_WRAPPER $ZFD_BUILD/tests/unit/test_get_nomem"
+$MKDUMP -i "$T/c.elf" -o "$T/tape" -l aws || fail "get-mkdump"
+for args in "verify $T/tape" "info $T/tape" "copy $T/tape $T/n1 -f elf" \
+	"verify $T/tapei" "verify $T/raw" "verify $T/fh" "info $fs:dump.0" \
+	"verify $fs:dump.1.incomplete"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 timeout 120 $NOMEM $args
+	grep -q "each failed once: no crash, nothing leaked" "$T/.stderr" ||
+		fail "test_get_nomem $args: $(cat "$T/.stderr")"
+done
+cmp "$T/n1" "$T/c.elf" || fail "ELF copy after the failure runs differs"
+
 note "item 7: crafted cores: one line, exit 1"
 # le64 FILE OFFSET VALUE / le16 / le32: little-endian fields in place
 lepatch() {
