@@ -180,14 +180,15 @@ struct get_file {
 };
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 			 char *why, size_t why_len);
-/* For inputs built on the ELF reader (a tape): its memory stream, its
- * close, and the arg of the get_file it was opened with. */
+/* For inputs built on the ELF reader (a tape, a file in an ext fs): its
+ * memory stream and reads, its close, and the arg of the get_file it was
+ * opened with. */
 int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg);
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
+			size_t len);
 void get_in_elf_close(struct get_in *in);
 void *get_in_elf_file_arg(const struct get_in *in);
-/* The ELF input's ops for a file in an ext fs (its kind named so). */
-extern const struct get_in_ops get_in_elf_extfs_ops;
 /* kdump-compressed file or flattened stream (in_kdump.c). */
 int get_in_kdump_open(struct get_in *in, int fd, const char *path,
 		      char *why, size_t why_len);

@@ -25,6 +25,7 @@
 struct elf_in {
 	struct get_file file;
 	struct zfd_elf_info *info;
+	int seek_fd;		/* a regular file's fd (SEEK_DATA), or -1 */
 };
 
 static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -211,9 +212,10 @@ static int elf_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
 			     void *arg)
 {
 	struct elf_in *e = in->priv;
-	uint64_t off = 0, n;
+	uint64_t off = 0, n, data_end = 0;
 	int64_t got;
 	uint8_t *buf;
+	off_t d;
 	int rc = 0;
 
 	if (posix_memalign((void **)&buf, 4096, GET_BUF_SIZE))
@@ -222,6 +224,25 @@ static int elf_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
 	while (off < len && off < e->file.size) {
 		n = ZFD_MIN(ZFD_MIN(len - off, e->file.size - off),
 			    (uint64_t)GET_BUF_SIZE);
+		if (e->seek_fd >= 0 && off >= data_end) {
+			/* a sparse file's holes go as zeros, unread */
+			d = lseek(e->seek_fd, (off_t)off, SEEK_DATA);
+			if (d < 0)
+				d = (off_t)e->file.size;
+			if ((uint64_t)d > off) {
+				n = ZFD_MIN((uint64_t)d - off, len - off);
+				rc = fn(arg, off, NULL, (size_t)n);
+				if (rc)
+					break;
+				off += n;
+				in->stored_streamed = off;
+				continue;
+			}
+			d = lseek(e->seek_fd, (off_t)off, SEEK_HOLE);
+			data_end = d < 0 ? e->file.size : (uint64_t)d;
+		}
+		if (e->seek_fd >= 0)
+			n = ZFD_MIN(n, data_end - off);
 		got = e->file.read(e->file.arg, buf, n, off);
 		if (got < 0) {
 			rc = (int)got;
@@ -330,18 +351,16 @@ static const struct get_in_ops elf_raw_ops = {
 	.close = elf_close,
 };
 
-const struct get_in_ops get_in_elf_extfs_ops = {
-	.kind = "file in an ext2/3/4 filesystem",
-	.stream = elf_stream,
-	.read_mem = elf_read_mem,
-	.stream_stored = elf_stream_stored,
-	.close = elf_close,
-};
-
 int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg)
 {
 	return elf_stream(in, len, fn, arg);
+}
+
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
+			size_t len)
+{
+	return elf_read_mem(in, off, buf, len);
 }
 
 void get_in_elf_close(struct get_in *in)
@@ -415,6 +434,8 @@ int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		return rc;
 	if (S_ISBLK(st.st_mode))
 		in->ops = &elf_raw_ops;
+	if (S_ISREG(st.st_mode))
+		((struct elf_in *)in->priv)->seek_fd = fd;
 	load_manifest(in, fd, path, f.size, S_ISREG(st.st_mode));
 	get_in_elf_fit_manifest(in);
 	return 0;
@@ -442,6 +463,7 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		return -ENOMEM;
 	}
 	e->file = *f;
+	e->seek_fd = -1;
 	in->priv = e;
 	in->ops = &elf_ops;
 	in->format = "elf";
