@@ -119,4 +119,15 @@ expect_rc 0 $GET verify "$T/spart"
 expect_out "^$T/spart: complete, $((MEM - (2 << 20))) memory bytes, [0-9]+ stored bytes \(elf\), digest ok"
 expect_rc 0 $GET copy "$T/spart" "$T/s.s390"
 same_bytes "$T/s.s390" 4096 "$T/img" 4096 $MEM
+
+note "an s390x core to s390: info names the kernel from the manifest"
+$MKIMAGE -o "$T/s.elf" -s 16M --seed 9 --cpus 2 --format elf || fail mkimage
+truncate -s 20M "$T/s390part"
+expect_rc 0 zfd -s "file:$T/s.elf" -o "raw:device=$T/s390part,format=s390"
+expect_rc 0 $GET verify "$T/s390part"
+expect_rc 0 $GET info "$T/s390part"
+expect_out "^Format: +s390 \(s390 header version 5\)$"
+expect_out "^Kernel: +6.1.0-zfd-test$"
+expect_rc 0 $GET info --json "$T/s390part"
+expect_out '"kernel": "6.1.0-zfd-test",'
 exit 0
