@@ -30,6 +30,20 @@ static const char *dump_arch(const struct get_in *in, char *buf, size_t len)
 	return arch_name(in->hdr.arch);
 }
 
+/*
+ * The kernel release: the dump's VMCOREINFO, else what the daemon put in
+ * the manifest (an s390 dump of a vmcore source keeps no notes); or "".
+ */
+static const char *kernel_of(const struct get_in *in)
+{
+	const char *k;
+
+	if (in->dump.kernel[0])
+		return in->dump.kernel;
+	k = in->man_ok ? zfd_manifest_get(&in->man, "kernel") : NULL;
+	return k ? k : "";
+}
+
 static bool is_s390(const struct get_in *in)
 {
 	return in->hdr.arch == ZFD_S390_ARCH_S390 ||
@@ -56,7 +70,7 @@ static void print_human(const struct get_in *in, enum get_status st,
 		    sizeof(ended));
 	printf("Dump:          %s\n", in->name);
 	printf("Input:         %s\n", in->ops->kind);
-	if (is_s390(in))
+	if (is_s390(in) && strcmp(in->format, "s390") == 0)
 		printf("Format:        %s (s390 header version %" PRIu32 ")\n",
 		       in->format, in->hdr.version);
 	else
@@ -68,8 +82,8 @@ static void print_human(const struct get_in *in, enum get_status st,
 	if (is_s390(in))
 		printf("CPU id:        0x%016" PRIx64 "\n", in->hdr.cpu_id);
 	printf("Arch:          %s\n", dump_arch(in, arch, sizeof(arch)));
-	if (in->dump.kernel[0])
-		printf("Kernel:        %s\n", in->dump.kernel);
+	if (kernel_of(in)[0])
+		printf("Kernel:        %s\n", kernel_of(in));
 	if (in->dump.crash_time) {
 		zfd_format_utc(in->dump.crash_time, crashed, sizeof(crashed));
 		printf("Crashed:       %s\n", crashed);
@@ -134,7 +148,7 @@ static void print_json(const struct get_in *in, enum get_status st,
 	snprintf(buf, sizeof(buf), "0x%016" PRIx64, in->hdr.cpu_id);
 	json_str("cpu_id", buf, true);
 	json_str("arch", dump_arch(in, buf, sizeof(buf)), true);
-	json_str("kernel", in->dump.kernel, true);
+	json_str("kernel", kernel_of(in), true);
 	if (in->dump.crash_time)
 		zfd_format_utc(in->dump.crash_time, buf, sizeof(buf));
 	else

@@ -9,10 +9,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
 #include "get.h"
+#include "util.h"
 
 static int hash_mem(void *arg, uint64_t off, const void *data, size_t len)
 {
@@ -28,6 +30,93 @@ static int hash_mem(void *arg, uint64_t off, const void *data, size_t len)
 static int read_only(void *arg, uint64_t off, const void *data, size_t len)
 {
 	return 0;
+}
+
+/*
+ * ELF dumps (any sink): the digest covers the stored bytes [0, len) as a
+ * reader sees them (sink.h "Digest rule"), holes as zeros. A tape reads
+ * its manifest behind the data, and an incomplete tape may hold records
+ * beyond the data its manifest counts (written, but not confirmed when
+ * the drive gave up): so the digest is also noted at every page boundary
+ * of the last SNAP_PAGES pages, and the one at the manifest's end is
+ * taken afterwards.
+ */
+#define SNAP_PAGES	16384		/* 64 MiB */
+
+struct snap {
+	uint64_t off;
+	char digest[ZFD_DIGEST_STRLEN];
+};
+
+struct elf_hash {
+	struct zfd_digest *d;
+	struct snap *ring;		/* NULL: the end is known up front */
+	size_t next;			/* ring slot for the next snapshot */
+};
+
+static int hash_stored(void *arg, uint64_t off, const void *data, size_t len)
+{
+	struct elf_hash *h = arg;
+	const uint8_t *p = data;
+	size_t n;
+
+	if (!h->ring)
+		return hash_mem(h->d, off, data, len);
+	while (len) {
+		n = (size_t)ZFD_MIN((uint64_t)len, 4096 - off % 4096);
+		hash_mem(h->d, off, p, n);
+		off += n;
+		len -= n;
+		p = p ? p + n : NULL;
+		if (off % 4096 == 0) {
+			h->ring[h->next].off = off;
+			zfd_digest_string(h->d, h->ring[h->next].digest,
+					  ZFD_DIGEST_STRLEN);
+			h->next = (h->next + 1) % SNAP_PAGES;
+		}
+	}
+	return 0;
+}
+
+static int compute_elf_digest(struct get_in *in, uint64_t len, char *out,
+			      size_t out_len, bool quiet)
+{
+	struct elf_hash h = { .d = zfd_digest_new() };
+	struct get_progress pg;
+	uint64_t end;
+	char why[GET_WHY_LEN];
+	size_t i;
+	int rc;
+
+	if (!h.d)
+		return -ENOMEM;
+	if (!in->man_text) {
+		h.ring = calloc(SNAP_PAGES, sizeof(*h.ring));
+		if (!h.ring) {
+			zfd_digest_free(h.d);
+			return -ENOMEM;
+		}
+	}
+	get_progress_start(&pg, len, quiet, hash_stored, &h);
+	rc = in->ops->stream_stored(in, len, get_progress_mem, &pg);
+	get_progress_end(&pg);
+	zfd_digest_string(h.d, out, out_len);
+	/* a manifest found behind the data may cover less */
+	if (!rc && h.ring && in->man_ok &&
+	    get_in_elf_digest_len(in, &end, why, sizeof(why)) == 0 &&
+	    end < in->stored_streamed) {
+		rc = -ERANGE;
+		for (i = 0; i < SNAP_PAGES; i++) {
+			if (h.ring[i].digest[0] && h.ring[i].off == end) {
+				snprintf(out, out_len, "%s", h.ring[i].digest);
+				in->stored_streamed = end;
+				rc = 0;
+			}
+		}
+	}
+	free(h.ring);
+	zfd_digest_free(h.d);
+	return rc;
 }
 
 /*
@@ -99,7 +188,8 @@ static void print_verdict(const char *name, const struct get_in *in,
 	else
 		printf("  \"mem_size\": null,\n");
 	if (in && v->digest)
-		printf("  \"verified_bytes\": %" PRIu64 ",\n", in->mem_streamed);
+		printf("  \"verified_bytes\": %" PRIu64 ",\n",
+		       in->stored_size ? in->stored_streamed : in->mem_streamed);
 	else
 		printf("  \"verified_bytes\": null,\n");
 	json_field("manifest_status", in && in->man_ok ?
@@ -111,6 +201,101 @@ static void print_verdict(const char *name, const struct get_in *in,
 	json_field("reason", v->reason[0] ? v->reason : NULL, false);
 	printf("}\n");
 	fflush(stdout);
+}
+
+/* Memory bytes an ELF core stores (each physical page once). */
+static uint64_t elf_mem_bytes(const struct get_in *in)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < in->dump.nr_ranges; i++)
+		n += in->dump.ranges[i].size;
+	return n;
+}
+
+/*
+ * verify of an ELF dump: the digest of the stored bytes, then the
+ * verdict. Returns the exit code.
+ */
+static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
+		      bool no_progress)
+{
+	static char digest[ZFD_DIGEST_STRLEN];
+	char reason[GET_WHY_LEN * 2], why[GET_WHY_LEN];
+	uint64_t len = in->stored_size;
+	const char *want, *mst;
+	enum get_status st;
+	bool incomplete;
+	int rc;
+
+	/* a file knows its manifest up front: hash just what it covers */
+	if (in->man_ok && get_in_elf_digest_len(in, &len, why, sizeof(why))) {
+		get_err("%s: %s", in->name, why);
+		return 1;
+	}
+	rc = compute_elf_digest(in, len, digest, sizeof(digest), no_progress);
+	if (rc == -ERANGE) {
+		get_err("%s: the tape holds %" PRIu64 " stored bytes, more than "
+			"%u pages beyond the end of the data its manifest's "
+			"digest covers: the digest cannot be checked", in->name,
+			in->stored_streamed, SNAP_PAGES);
+		return 1;
+	}
+	if (rc) {
+		get_err("%s: read failed after %" PRIu64 " stored bytes: %s",
+			in->name, in->stored_streamed,
+			in->bad[0] ? in->bad : strerror(-rc));
+		return 1;
+	}
+	v->digest = digest;
+	st = get_in_status(in, reason, sizeof(reason));
+	v->status = get_status_name(st);
+	if (st == GET_ST_CORRUPT) {
+		get_err("%s: %s", in->name, reason);
+		return 1;
+	}
+	if (!in->man_text) {
+		get_err("%s: %s%sELF core, structure ok; no digest to check: "
+			"no manifest", in->name, reason, reason[0] ? "; " : "");
+		return 1;
+	}
+	if (!in->man_ok) {
+		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
+			reason[0] ? "; " : "", in->man_where, in->man_why);
+		return 1;
+	}
+	mst = zfd_manifest_get(&in->man, "status");
+	incomplete = strcmp(mst, "incomplete") == 0;
+	if (get_in_elf_digest_len(in, &len, why, sizeof(why))) {
+		get_err("%s: %s", in->name, why);
+		return 1;
+	}
+	if (in->stored_streamed < len) {
+		get_err("%s: %sthe dump ends after %" PRIu64 " stored bytes, "
+			"its manifest's digest covers %" PRIu64, in->name,
+			incomplete ? "incomplete; " : "", in->stored_streamed,
+			len);
+		return 1;
+	}
+	want = zfd_manifest_get(&in->man, "digest");
+	v->want = want;
+	if (!want || strcmp(want, digest) != 0) {
+		get_err("%s: %s%sdigest mismatch: computed %s, manifest has %s",
+			in->name, reason, reason[0] ? "; " : "", digest,
+			want ? want : "none");
+		return 1;
+	}
+	if (st != GET_ST_COMPLETE) {
+		get_err("%s: %s; digest of the %" PRIu64 " stored bytes ok",
+			in->name, reason, len);
+		return 1;
+	}
+	if (!quiet)
+		printf("%s: complete, %" PRIu64 " memory bytes, %" PRIu64
+		       " stored bytes (%s), digest ok (%s)\n", in->name,
+		       elf_mem_bytes(in), len, in->format, digest);
+	return 0;
 }
 
 int get_cmd_verify(int argc, char **argv)
@@ -172,6 +357,10 @@ int get_cmd_verify(int argc, char **argv)
 		in = NULL;
 		goto out_close;
 	}
+	if (in->ops->stream_stored) {
+		ret = verify_elf(in, &v, quiet, no_progress);
+		goto out_close;
+	}
 	/* --json keeps the progress: it goes to stderr */
 	rc = compute_digest(in, digest, sizeof(digest), no_progress);
 	if (rc) {
@@ -199,13 +388,6 @@ int get_cmd_verify(int argc, char **argv)
 			       "digest)\n", in->name, in->mem_streamed,
 			       in->format);
 		ret = 0;
-		goto out_close;
-	}
-	if (strcmp(in->format, "elf") == 0) {
-		get_err("%s: %s%sELF core, structure ok; no digest to check: a "
-			"manifest digest covers the s390 stream, whose header "
-			"an ELF core does not keep", in->name, reason,
-			reason[0] ? "; " : "");
 		goto out_close;
 	}
 	if (!in->man_text) {

@@ -65,6 +65,14 @@ struct get_in_ops {
 			size_t len);
 	/* info only: look at end marker and manifest without streaming. */
 	int (*load_tail)(struct get_in *in);
+	/*
+	 * ELF inputs: the stored bytes [0, len) in order (data NULL: zeros),
+	 * what the manifest digest covers (sink.h "Digest rule"); stops
+	 * early at the end of what is stored (in->stored_streamed). A tape
+	 * also reads the manifest behind the data.
+	 */
+	int (*stream_stored)(struct get_in *in, uint64_t len, get_mem_fn fn,
+			     void *arg);
 	void (*close)(struct get_in *in);
 };
 
@@ -104,6 +112,17 @@ struct get_in {
 
 	/* a structural fault found while streaming (tape records) */
 	char bad[GET_WHY_LEN];
+	/*
+	 * ELF inputs: the stored dump. The prologue (ELF header, program
+	 * headers, notes) is [0, prologue_len); a complete dump is
+	 * [0, stored_size) (the end of its PT_LOADs' data, rounded up to
+	 * 4096); cut says the file ends before that (an incomplete dump's
+	 * manifest explains it, else the dump is corrupt).
+	 */
+	uint64_t prologue_len;
+	uint64_t stored_size;
+	uint64_t stored_streamed;
+	char cut[GET_WHY_LEN];
 
 	/* private data of the input kind */
 	void *priv;
@@ -161,6 +180,15 @@ struct get_file {
 };
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 			 char *why, size_t why_len);
+/* For inputs built on the ELF reader (a tape, a file in an ext fs): its
+ * memory stream and reads, its close, and the arg of the get_file it was
+ * opened with. */
+int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+		      void *arg);
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
+			size_t len);
+void get_in_elf_close(struct get_in *in);
+void *get_in_elf_file_arg(const struct get_in *in);
 /* kdump-compressed file or flattened stream (in_kdump.c). */
 int get_in_kdump_open(struct get_in *in, int fd, const char *path,
 		      char *why, size_t why_len);
@@ -186,6 +214,20 @@ int get_extfs_file_open(const char *device, const char *path,
 			struct get_file *f, char **man, size_t *man_len,
 			char *man_where, size_t where_len, char *why,
 			size_t why_len);
+
+/*
+ * Loads PATH.info (PATH without ".incomplete") as the manifest of a dump
+ * file; 0 or -errno (no such file: -ENOENT).
+ */
+int get_in_load_sibling_manifest(struct get_in *in, const char *path);
+/*
+ * The stored bytes [0, *len) an ELF dump's manifest digest covers: the
+ * complete dump, or for an incomplete one the prologue and the data the
+ * manifest says were written. 0, or -EINVAL with why (manifest values
+ * that do not fit the dump).
+ */
+int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
+			  size_t why_len);
 
 /* Helpers for file-like inputs (in_s390file.c). */
 bool get_is_ext_fs(int fd);

@@ -9,10 +9,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/fs.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 struct elf_in {
 	struct get_file file;
 	struct zfd_elf_info *info;
+	int seek_fd;		/* a regular file's fd (SEEK_DATA), or -1 */
 };
 
 static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -35,6 +38,18 @@ static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
 static bool read_all(struct elf_in *e, void *buf, size_t len, uint64_t off)
 {
 	return e->file.read(e->file.arg, buf, len, off) == (int64_t)len;
+}
+
+/* The file ends (a cut-off copy, an incomplete dump, a short tape). */
+static void note_cut(struct get_in *in, uint64_t at)
+{
+	struct elf_in *e = in->priv;
+
+	in->end = GET_END_MISSING;
+	if (!in->cut[0])
+		snprintf(in->cut, sizeof(in->cut), "ELF core cut off: file "
+			 "has %" PRIu64 " bytes, its PT_LOADs end at %" PRIu64,
+			 at, e->info->data_end);
 }
 
 static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -142,12 +157,22 @@ static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 				rc = fn(arg, off, NULL, n);
 			}
 		} else {
+			int64_t got;
+
 			if (foff >= e->file.size)
 				break;
 			n = ZFD_MIN(n, e->file.size - foff);
-			if (!read_all(e, buf, n, foff)) {
-				rc = -EIO;
+			got = e->file.read(e->file.arg, buf, n, foff);
+			if (got < 0) {
+				rc = (int)got;
 				break;
+			}
+			if ((uint64_t)got < n) {
+				/* the end of what is stored (a tape's data) */
+				note_cut(in, foff + (uint64_t)got);
+				n = (uint64_t)got;
+				if (!n)
+					break;
 			}
 			patch_save_areas(in, off, buf, n);
 			rc = fn(arg, off, buf, n);
@@ -183,6 +208,120 @@ static int elf_read_mem(struct get_in *in, uint64_t off, void *buf,
 	return 0;
 }
 
+static int elf_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
+			     void *arg)
+{
+	struct elf_in *e = in->priv;
+	uint64_t off = 0, n, data_end = 0;
+	int64_t got;
+	uint8_t *buf;
+	off_t d;
+	int rc = 0;
+
+	if (posix_memalign((void **)&buf, 4096, GET_BUF_SIZE))
+		return -ENOMEM;
+	in->stored_streamed = 0;
+	while (off < len && off < e->file.size) {
+		n = ZFD_MIN(ZFD_MIN(len - off, e->file.size - off),
+			    (uint64_t)GET_BUF_SIZE);
+		if (e->seek_fd >= 0 && off >= data_end) {
+			/* a sparse file's holes go as zeros, unread */
+			d = lseek(e->seek_fd, (off_t)off, SEEK_DATA);
+			if (d < 0)
+				d = (off_t)e->file.size;
+			if ((uint64_t)d > off) {
+				n = ZFD_MIN((uint64_t)d - off, len - off);
+				rc = fn(arg, off, NULL, (size_t)n);
+				if (rc)
+					break;
+				off += n;
+				in->stored_streamed = off;
+				continue;
+			}
+			d = lseek(e->seek_fd, (off_t)off, SEEK_HOLE);
+			data_end = d < 0 ? e->file.size : (uint64_t)d;
+		}
+		if (e->seek_fd >= 0)
+			n = ZFD_MIN(n, data_end - off);
+		got = e->file.read(e->file.arg, buf, n, off);
+		if (got < 0) {
+			rc = (int)got;
+			break;
+		}
+		if (!got)
+			break;
+		rc = fn(arg, off, buf, (size_t)got);
+		if (rc)
+			break;
+		off += (uint64_t)got;
+		in->stored_streamed = off;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Where the stored data of memory [0, x) ends: behind the last byte of it
+ * any PT_LOAD stores (the physical memory map: each page once), at least
+ * the prologue. Memory offset X is physical address X (dump.h: an ELF
+ * core's model starts at 0).
+ */
+static uint64_t elf_stored_end(const struct get_in *in, uint64_t x)
+{
+	const struct elf_in *e = in->priv;
+	const struct zfd_elf_load *l;
+	uint64_t end = in->prologue_len;
+	size_t i;
+
+	if (x >= e->info->mem_end)
+		return in->stored_size;
+	for (i = 0; i < e->info->nr_loads; i++) {
+		l = &e->info->loads[i];
+		if (!l->filesz || l->paddr >= x)
+			continue;
+		end = ZFD_MAX(end, l->offset + ZFD_MIN(l->filesz,
+						       x - l->paddr));
+	}
+	return ZFD_MIN(end, in->stored_size);
+}
+
+int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
+			  size_t why_len)
+{
+	uint64_t end, dumped;
+	const char *st;
+
+	*len = in->stored_size;
+	if (!in->man_ok)
+		return 0;
+	st = zfd_manifest_get(&in->man, "status");
+	if (!st || strcmp(st, "incomplete") != 0)
+		return 0;
+	/*
+	 * Incomplete: the prologue and the data written, which ends at
+	 * stored_end where the manifest names it, else where memory offset
+	 * dumped_bytes (how far the dump got, holes included) is stored.
+	 */
+	if (zfd_manifest_get_u64(&in->man, "stored_end", &end) == 0) {
+		if (end > in->stored_size || end < in->prologue_len) {
+			snprintf(why, why_len, "manifest stored_end %" PRIu64
+				 " is outside the dump's data [%" PRIu64 ", %"
+				 PRIu64 "]", end, in->prologue_len,
+				 in->stored_size);
+			return -EINVAL;
+		}
+		*len = end;
+		return 0;
+	}
+	if (zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped) != 0) {
+		snprintf(why, why_len, "manifest of an incomplete dump without "
+			 "dumped_bytes");
+		return -EINVAL;
+	}
+	*len = elf_stored_end(in, dumped);
+	return 0;
+}
+
 static void elf_close(struct get_in *in)
 {
 	struct elf_in *e = in->priv;
@@ -200,8 +339,71 @@ static const struct get_in_ops elf_ops = {
 	.kind = "ELF core",
 	.stream = elf_stream,
 	.read_mem = elf_read_mem,
+	.stream_stored = elf_stream_stored,
 	.close = elf_close,
 };
+
+static const struct get_in_ops elf_raw_ops = {
+	.kind = "raw dump (partition or image)",
+	.stream = elf_stream,
+	.read_mem = elf_read_mem,
+	.stream_stored = elf_stream_stored,
+	.close = elf_close,
+};
+
+int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+		      void *arg)
+{
+	return elf_stream(in, len, fn, arg);
+}
+
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
+			size_t len)
+{
+	return elf_read_mem(in, off, buf, len);
+}
+
+void get_in_elf_close(struct get_in *in)
+{
+	elf_close(in);
+}
+
+void *get_in_elf_file_arg(const struct get_in *in)
+{
+	const struct elf_in *e = in->priv;
+
+	return e ? e->file.arg : NULL;
+}
+
+/*
+ * A raw partition or its image: the manifest block at the 4 KiB boundary
+ * behind the stored dump (sink.h: raw); a dump file: FILE.info beside it.
+ */
+static void load_manifest(struct get_in *in, int fd, const char *path,
+			  uint64_t size, bool regular)
+{
+	uint64_t man_off = ZFD_ALIGN_UP(in->stored_size, (uint64_t)4096);
+	char where[64];
+	uint8_t *blk;
+	ssize_t n;
+
+	if (size > man_off) {
+		blk = malloc(ZFD_MANIFEST_MAX);
+		if (!blk)
+			return;
+		n = zfd_pread_full(fd, blk, (size_t)ZFD_MIN(size - man_off,
+			(uint64_t)ZFD_MANIFEST_MAX), man_off);
+		if (n > 13 && memcmp(blk, "zfcpdump-info", 13) == 0) {
+			snprintf(where, sizeof(where), "manifest block at "
+				 "offset %" PRIu64, man_off);
+			get_in_set_manifest(in, (char *)blk, (size_t)n, where);
+			in->ops = &elf_raw_ops;
+		}
+		free(blk);
+	}
+	if (!in->man_text && regular)
+		get_in_load_sibling_manifest(in, path);
+}
 
 int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		    char *why, size_t why_len)
@@ -211,6 +413,7 @@ int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		.arg = (void *)(intptr_t)fd,
 	};
 	struct stat st;
+	int rc;
 
 	if (fstat(fd, &st) != 0) {
 		snprintf(why, why_len, "cannot stat: %s", strerror(errno));
@@ -218,8 +421,24 @@ int get_in_elf_open(struct get_in *in, int fd, const char *path,
 		return -EIO;
 	}
 	f.size = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &f.size) != 0) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot get device size: %s",
+			 strerror(errno));
+		close(fd);
+		return rc;
+	}
 	f.mtime = st.st_mtim.tv_sec;
-	return get_in_elf_open_file(in, &f, why, why_len);
+	rc = get_in_elf_open_file(in, &f, why, why_len);
+	if (rc)
+		return rc;
+	if (S_ISBLK(st.st_mode))
+		in->ops = &elf_raw_ops;
+	if (S_ISREG(st.st_mode))
+		((struct elf_in *)in->priv)->seek_fd = fd;
+	load_manifest(in, fd, path, f.size, S_ISREG(st.st_mode));
+	get_in_elf_fit_manifest(in);
+	return 0;
 }
 
 int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
@@ -244,6 +463,7 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		return -ENOMEM;
 	}
 	e->file = *f;
+	e->seek_fd = -1;
 	in->priv = e;
 	in->ops = &elf_ops;
 	in->format = "elf";
@@ -317,18 +537,20 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	}
 	in->nr_ranges = e->info->nr_loads;
 	in->mem_avail = in->hdr.mem_size;
+	in->prologue_len = ZFD_ALIGN_UP(e->info->headers_end, (uint64_t)4096);
+	in->stored_size = e->info->data_end > UINT64_MAX - 4095 ?
+			  UINT64_MAX - 4095 :
+			  ZFD_MAX(ZFD_ALIGN_UP(e->info->data_end,
+					       (uint64_t)4096),
+				  in->prologue_len);
 	/* an ELF core has no end marker: complete means all of it is there */
 	in->end_off = e->info->data_end;
-	if (e->file.size >= e->info->data_end) {
+	in->end_tod = in->hdr.tod;
+	zfd_s390_end_marker(in->end_raw, in->end_tod);
+	if (e->file.size >= e->info->data_end)
 		in->end = GET_END_OK;
-		in->end_tod = in->hdr.tod;
-		zfd_s390_end_marker(in->end_raw, in->end_tod);
-	} else {
-		in->end = GET_END_MISSING;
-		snprintf(in->bad, sizeof(in->bad), "ELF core cut off: file "
-			 "has %" PRIu64 " bytes, its PT_LOADs end at %" PRIu64,
-			 e->file.size, e->info->data_end);
-	}
+	else
+		note_cut(in, e->file.size);
 	return 0;
 
 out_close:

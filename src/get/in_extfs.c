@@ -44,6 +44,8 @@ struct feeder {
 	struct extfs_in *x;
 	get_mem_fn fn;
 	void *arg;
+	uint64_t base;		/* file byte the consumer calls offset 0 */
+	uint64_t *streamed;	/* how far delivery got (from base) */
 	uint64_t cur;		/* next file byte to deliver */
 	uint64_t stop;		/* file byte where delivery ends */
 	uint64_t run_f, run_p, run_len;	/* pending run, in bytes */
@@ -59,11 +61,11 @@ static int feed_hole(struct feeder *fd, uint64_t upto)
 	upto = ZFD_MIN(upto, fd->stop);
 	while (fd->cur < upto) {
 		n = ZFD_MIN(upto - fd->cur, (uint64_t)GET_BUF_SIZE);
-		rc = fd->fn(fd->arg, fd->cur - ZFD_S390_HDR_SIZE, NULL, (size_t)n);
+		rc = fd->fn(fd->arg, fd->cur - fd->base, NULL, (size_t)n);
 		if (rc)
 			return rc;
 		fd->cur += n;
-		fd->in->mem_streamed = fd->cur - ZFD_S390_HDR_SIZE;
+		*fd->streamed = fd->cur - fd->base;
 	}
 	return 0;
 }
@@ -96,13 +98,13 @@ static int feed_flush(struct feeder *fd)
 				"short read");
 			return -EIO;
 		}
-		rc = fd->fn(fd->arg, f - ZFD_S390_HDR_SIZE, fd->buf, (size_t)n);
+		rc = fd->fn(fd->arg, f - fd->base, fd->buf, (size_t)n);
 		if (rc)
 			return rc;
 		f += n;
 		p += n;
 		fd->cur = f;
-		fd->in->mem_streamed = f - ZFD_S390_HDR_SIZE;
+		*fd->streamed = f - fd->base;
 	}
 	return 0;
 }
@@ -180,19 +182,22 @@ static int walk_extents(struct feeder *fd)
 	return 0;
 }
 
-static int extfs_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
-			void *arg)
+/*
+ * File bytes [base, base + len) of x to fn at offsets from base, holes
+ * and unwritten extents as NULL (zeros); *streamed says how far it got.
+ */
+static int feed_file(struct get_in *in, struct extfs_in *x, uint64_t base,
+		     uint64_t len, get_mem_fn fn, void *arg, uint64_t *streamed)
 {
-	struct extfs_in *x = in->priv;
 	struct feeder fd = {
 		.in = in, .x = x, .fn = fn, .arg = arg,
-		.cur = ZFD_S390_HDR_SIZE,
+		.base = base, .streamed = streamed, .cur = base,
 	};
 	errcode_t err;
 	int rc;
 
-	fd.stop = ZFD_MIN(ZFD_S390_HDR_SIZE + len, x->size);
-	in->mem_streamed = 0;
+	fd.stop = len > x->size - ZFD_MIN(base, x->size) ? x->size : base + len;
+	*streamed = 0;
 	if (fd.stop <= fd.cur)
 		return 0;
 	if (posix_memalign(&fd.buf, 4096, GET_BUF_SIZE))
@@ -217,6 +222,13 @@ static int extfs_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		rc = feed_hole(&fd, fd.stop);
 	free(fd.buf);
 	return rc;
+}
+
+static int extfs_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+			void *arg)
+{
+	return feed_file(in, in->priv, ZFD_S390_HDR_SIZE, len, fn, arg,
+			 &in->mem_streamed);
 }
 
 static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf,
@@ -331,6 +343,22 @@ static void elf_file_close(void *arg)
 	}
 }
 
+/* An ELF dump's stored bytes, straight from the device's blocks. */
+static int elf_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
+			     void *arg)
+{
+	return feed_file(in, get_in_elf_file_arg(in), 0, len, fn, arg,
+			 &in->stored_streamed);
+}
+
+static const struct get_in_ops elf_extfs_ops = {
+	.kind = "file in an ext2/3/4 filesystem",
+	.stream = get_in_elf_stream,
+	.read_mem = get_in_elf_read_mem,
+	.stream_stored = elf_stream_stored,
+	.close = get_in_elf_close,
+};
+
 /* An ELF core in the filesystem (the extfs sink's format = "elf"). */
 static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 			  size_t why_len)
@@ -343,6 +371,7 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 
 	rc = get_in_elf_open_file(in, &f, why, why_len);
 	if (!rc) {
+		in->ops = &elf_extfs_ops;
 		load_info(in, x);
 		get_in_elf_fit_manifest(in);
 	}

@@ -37,7 +37,7 @@ bool get_is_ext_fs(int fd)
 	       magic[0] == 0x53 && magic[1] == 0xef;
 }
 
-static int load_sibling_manifest(struct get_in *in, const char *path)
+int get_in_load_sibling_manifest(struct get_in *in, const char *path)
 {
 	char name[4096], *text;
 	const char *suffix = ".incomplete";
@@ -263,7 +263,7 @@ int get_in_s390file_open(struct get_in *in, int fd, const char *path,
 		free(blk);
 	}
 	if (!in->man_text && f->regular)
-		load_sibling_manifest(in, path);
+		get_in_load_sibling_manifest(in, path);
 	return 0;
 
 out_close:

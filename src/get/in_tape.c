@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -161,6 +162,249 @@ static const struct get_in_ops tape_ops = {
 	.close = tape_close,
 };
 
+/*
+ * ELF dumps on tape (sink ABI 2): file 1 is the stored dump, the prologue
+ * first (in records of at most block_size), then the packed data in
+ * block_size records, no trailer; the stored bytes are the records
+ * concatenated. The ELF reader gets it as a get_file whose reads go
+ * forward only: the first records are kept (the prologue, which the
+ * reader parses), the data records are read as the reads ask for them.
+ */
+#define TAPE_PROLOGUE_MAX	(64u << 20)
+
+struct tape_elf {
+	struct get_in *in;
+	struct get_tape *t;
+	uint8_t *pro;		/* the first records, kept */
+	size_t pro_len;
+	bool growing;		/* reads may append records to pro */
+	uint8_t *rec;		/* the current record behind pro */
+	uint64_t rec_off;
+	size_t rec_len;
+	uint64_t pos;		/* stored offset of the next record */
+	bool eof;		/* the filemark (or a fault) ended file 1 */
+	bool tail_done;
+};
+
+/* The next record of file 1 into rec; false at its end. */
+static bool te_next(struct tape_elf *te)
+{
+	ssize_t n;
+
+	if (te->eof)
+		return false;
+	n = te->t->ops->read(te->t, te->rec, GET_TAPE_MAX_REC);
+	if (n <= 0) {
+		if (n < 0)
+			tape_fault(te->in, "reading data records", n);
+		te->eof = true;
+		return false;
+	}
+	te->rec_off = te->pos;
+	te->rec_len = (size_t)n;
+	te->pos += (uint64_t)n;
+	return true;
+}
+
+/*
+ * Appends records to pro until it holds end bytes or file 1 ends: 0, or
+ * -EFBIG (a prologue larger than any we write), -ENOMEM.
+ */
+static int te_grow(struct tape_elf *te, uint64_t end)
+{
+	uint8_t *p;
+
+	while (te->pro_len < end) {
+		if (!te_next(te))
+			return 0;
+		if (te->pro_len + te->rec_len > TAPE_PROLOGUE_MAX)
+			return -EFBIG;
+		p = realloc(te->pro, te->pro_len + te->rec_len);
+		if (!p)
+			return -ENOMEM;
+		te->pro = p;
+		memcpy(te->pro + te->pro_len, te->rec, te->rec_len);
+		te->pro_len += te->rec_len;
+		te->rec_len = 0;
+	}
+	return 0;
+}
+
+static int64_t te_read(void *arg, void *buf, size_t len, uint64_t off)
+{
+	struct tape_elf *te = arg;
+	uint8_t *out = buf;
+	size_t done = 0, n;
+	int rc;
+
+	if (te->growing && off + len > te->pro_len) {
+		if (off > UINT64_MAX - len)
+			return -EFBIG;
+		rc = te_grow(te, off + len);
+		if (rc)
+			return rc;
+	}
+	while (done < len) {
+		uint64_t at = off + done;
+
+		if (at < te->pro_len) {
+			n = (size_t)ZFD_MIN((uint64_t)(len - done),
+					    te->pro_len - at);
+			memcpy(out + done, te->pro + at, n);
+		} else if (te->rec_len && at >= te->rec_off &&
+			   at < te->rec_off + te->rec_len) {
+			n = (size_t)ZFD_MIN((uint64_t)(len - done),
+					    te->rec_off + te->rec_len - at);
+			memcpy(out + done, te->rec + (at - te->rec_off), n);
+		} else if (at < te->pos) {
+			return -ESPIPE;	/* behind us: a tape goes forward */
+		} else {
+			if (!te_next(te))
+				break;
+			continue;
+		}
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static void te_close(void *arg)
+{
+	struct tape_elf *te = arg;
+
+	te->t->ops->close(te->t);
+	free(te->pro);
+	free(te->rec);
+	free(te);
+}
+
+/* The rest of file 1, the filemark, the manifest (file 2). */
+static void te_tail(struct get_in *in, struct tape_elf *te)
+{
+	ssize_t n;
+
+	if (te->tail_done)
+		return;
+	te->tail_done = true;
+	while (te_next(te))
+		;
+	in->mem_avail = in->hdr.mem_size;
+	if (!in->bad[0]) {
+		n = te->t->ops->read(te->t, te->rec, GET_TAPE_MAX_REC);
+		if (n > 0)
+			get_in_set_manifest(in, (char *)te->rec, (size_t)n,
+					    "tape file 2");
+	}
+	if (te->pos >= in->end_off) {
+		if (in->end == GET_END_UNKNOWN)
+			in->end = GET_END_OK;
+	} else {
+		in->end = GET_END_MISSING;
+		if (!in->cut[0])
+			snprintf(in->cut, sizeof(in->cut), "ELF core cut off: "
+				 "the tape holds %" PRIu64 " bytes, its "
+				 "PT_LOADs end at %" PRIu64, te->pos,
+				 in->end_off);
+	}
+}
+
+static int te_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+		     void *arg)
+{
+	int rc = get_in_elf_stream(in, len, fn, arg);
+
+	if (!rc)
+		te_tail(in, get_in_elf_file_arg(in));
+	return rc;
+}
+
+static int te_load_tail(struct get_in *in)
+{
+	te_tail(in, get_in_elf_file_arg(in));
+	return 0;
+}
+
+static int te_stream_stored(struct get_in *in, uint64_t len, get_mem_fn fn,
+			    void *arg)
+{
+	struct tape_elf *te = get_in_elf_file_arg(in);
+	uint64_t off;
+	size_t n;
+	int rc;
+
+	in->stored_streamed = 0;
+	n = (size_t)ZFD_MIN((uint64_t)te->pro_len, len);
+	if (n) {
+		rc = fn(arg, 0, te->pro, n);
+		if (rc)
+			return rc;
+	}
+	in->stored_streamed = n;
+	/* records already read behind the prologue: none (the reader only
+	 * parses the prologue before this) */
+	while (in->stored_streamed < len && te_next(te)) {
+		off = te->rec_off;
+		if (off != in->stored_streamed)
+			return -ESPIPE;
+		n = (size_t)ZFD_MIN((uint64_t)te->rec_len, len - off);
+		rc = fn(arg, off, te->rec, n);
+		if (rc)
+			return rc;
+		in->stored_streamed = off + n;
+	}
+	te_tail(in, te);
+	return 0;
+}
+
+static const struct get_in_ops tape_elf_ops = {
+	.kind = "tape",
+	.stream = te_stream,
+	.load_tail = te_load_tail,
+	.stream_stored = te_stream_stored,
+	.close = get_in_elf_close,
+};
+
+static int tape_elf_open(struct get_in *in, struct get_tape *t,
+			 const uint8_t *first, size_t len, char *why,
+			 size_t why_len)
+{
+	struct get_file f = { .read = te_read, .close = te_close,
+			      .size = UINT64_MAX };
+	struct tape_elf *te;
+	int rc;
+
+	te = calloc(1, sizeof(*te));
+	if (te) {
+		te->pro = malloc(len);
+		te->rec = malloc(GET_TAPE_MAX_REC);
+	}
+	if (!te || !te->pro || !te->rec) {
+		if (te) {
+			free(te->pro);
+			free(te->rec);
+		}
+		free(te);
+		t->ops->close(t);
+		return -ENOMEM;
+	}
+	te->in = in;
+	te->t = t;
+	memcpy(te->pro, first, len);
+	te->pro_len = len;
+	te->pos = len;
+	te->growing = true;
+	f.arg = te;
+	rc = get_in_elf_open_file(in, &f, why, why_len);
+	if (rc)
+		return rc;	/* the file (and the tape) is closed */
+	te->growing = false;
+	in->ops = &tape_elf_ops;
+	/* what the tape holds is known at its filemark */
+	in->end = GET_END_UNKNOWN;
+	in->cut[0] = 0;
+	return 0;
+}
+
 int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len)
 {
@@ -189,6 +433,17 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 	in->priv = ti;
 	in->ops = &tape_ops;
 	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	if (n >= 4 && memcmp(ti->buf, "\177ELF", 4) == 0) {
+		struct get_tape *t = ti->t;
+		uint8_t *first = ti->buf;
+
+		free(ti);
+		in->priv = NULL;
+		in->ops = NULL;
+		rc = tape_elf_open(in, t, first, (size_t)n, why, why_len);
+		free(first);
+		return rc;
+	}
 	if (n != ZFD_S390_HDR_SIZE) {
 		if (n < 0)
 			snprintf(why, why_len, "reading the first record: %s",

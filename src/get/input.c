@@ -86,6 +86,11 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		snprintf(reason, len, "%s", in->bad);
 		return GET_ST_CORRUPT;
 	}
+	/* an ELF dump cut off: expected only where its manifest says so */
+	if (in->cut[0] && !(mst && strcmp(mst, "incomplete") == 0)) {
+		snprintf(reason, len, "%s", in->cut);
+		return GET_ST_CORRUPT;
+	}
 	if (in->man_ok && in->format && strcmp(in->format, "elf") == 0 &&
 	    in->nr_ranges &&
 	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0) {

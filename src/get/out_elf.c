@@ -220,6 +220,7 @@ static void elf_abort(struct get_out *out)
 
 	if (!e)
 		return;
+	zfd_format_free(e->fmt);
 	zfd_elf_writer_free(e->w);
 	free(e);
 	out->priv = NULL;

@@ -58,11 +58,16 @@ bool get_is_awstape(int fd)
 {
 	uint8_t b[AWS_HDR + 8];
 
-	return zfd_pread_full(fd, b, sizeof(b), 0) == (ssize_t)sizeof(b) &&
-	       b[0] == 0x00 && b[1] == 0x10 && b[2] == 0 && b[3] == 0 &&
-	       (b[4] & AWS_NEWREC) && !(b[4] & AWS_TAPEMARK) &&
-	       (zfd_get_be64(b + AWS_HDR) == ZFD_S390_MAGIC ||
-		zfd_get_be64(b + AWS_HDR) == ZFD_SEAL_MAGIC);
+	if (zfd_pread_full(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b) ||
+	    b[2] != 0 || b[3] != 0 || !(b[4] & AWS_NEWREC) ||
+	    (b[4] & AWS_TAPEMARK))
+		return false;
+	/* s390: the 4096-byte header record; ELF: the prologue's first */
+	if (b[0] == 0x00 && b[1] == 0x10 &&
+	    (zfd_get_be64(b + AWS_HDR) == ZFD_S390_MAGIC ||
+	     zfd_get_be64(b + AWS_HDR) == ZFD_SEAL_MAGIC))
+		return true;
+	return (b[0] || b[1]) && memcmp(b + AWS_HDR, "\177ELF", 4) == 0;
 }
 
 static ssize_t aws_read(struct get_tape *t, void *buf, size_t len)

@@ -287,6 +287,9 @@ struct zfd_elf_info {
 	uint64_t vmcoreinfo_len;
 	uint64_t mem_end;	/* highest paddr + memsz of any PT_LOAD */
 	uint64_t data_end;	/* highest offset + filesz: minimum file size */
+	/* end of the ELF header, program headers and PT_NOTE data in the
+	 * file: the prologue of a stored dump is this rounded up to 4096 */
+	uint64_t headers_end;
 	/*
 	 * Only with ZFD_ELF_PARSE_TRUNCATED: the file ends before the data
 	 * of its PT_LOADs; the loads were cut to what the file holds

@@ -608,6 +608,8 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 				goto out_free;
 			}
 			notes_total += h.filesz;
+			info->headers_end = ZFD_MAX(info->headers_end,
+						    h.off + h.filesz);
 			continue;
 		}
 		if (h.filesz > h.memsz) {
@@ -636,6 +638,7 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 			info->data_end = ZFD_MAX(info->data_end,
 						 h.off + h.filesz);
 	}
+	info->headers_end = ZFD_MAX(info->headers_end, phoff + tbl_len);
 	rc = check_loads(r, phoff + tbl_len);
 	if (rc)
 		goto out_free;

@@ -3,7 +3,8 @@
  * libFuzzer target: zfcpdump-get's input side on whole files: detection,
  * s390 file / raw image (header, end marker, manifest block), AWSTAPE
  * tape images (records, filemarks, spacing back), ELF cores; then info's
- * status, the tape tail and a streaming pass as verify does it.
+ * status, the tape tail and a streaming pass as verify does it (for ELF
+ * dumps also of the stored bytes).
  * Built and run by tests/fuzz/run.
  * fuzz-sources: src/lib src/get/input.c src/get/output.c src/get/progress.c src/get/in_*.c src/get/tape_*.c
  * fuzz-libs: -lext2fs -lcom_err -lconfig -lxxhash -lblkid
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "get.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t want;
 	int fd, pass;
 
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 3; pass++) {
 		fd = memfd_create("fuzz.dump", 0);
 		if (fd < 0)
 			return 0;
@@ -65,6 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				w.next = 0;
 				in->ops->stream(in, want, consume, &w);
 				if (w.next != in->mem_streamed && in->ops->load_tail == NULL)
+					__builtin_trap();
+				get_in_status(in, reason, sizeof(reason));
+			}
+			if (pass == 2 && in->ops->stream_stored) {
+				/* as verify does for ELF dumps */
+				w.next = 0;
+				in->ops->stream_stored(in, ZFD_MIN(in->stored_size,
+						(uint64_t)64 << 20), consume, &w);
+				if (w.next != in->stored_streamed)
 					__builtin_trap();
 				get_in_status(in, reason, sizeof(reason));
 			}

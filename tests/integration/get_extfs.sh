@@ -98,8 +98,11 @@ expect_rc 0 $GET verify "$fs:dump.0"
 expect_rc 0 $GET copy "$fs:dump.0" "$T/real0"
 same_bytes "$T/real0" 0 "$T/img" 0 $((4096 + MEM))
 expect_rc 0 $GET info "$fs:dump.1"
-expect_out "^Input: +ELF core$"
+expect_out "^Input: +file in an ext2/3/4 filesystem$"
+expect_out "^Format: +elf$"
 expect_out "^  format +elf$"
+expect_rc 0 $GET verify "$fs:dump.1"
+expect_out "^$fs:dump.1: complete, $MEM memory bytes, [0-9]+ stored bytes \(elf\), digest ok"
 expect_rc 0 $GET copy "$fs:dump.1" "$T/real1"
 same_bytes "$T/real1" 4096 "$T/img" 4096 $MEM
 expect_rc 0 $GET copy "$fs:dump.0" "$T/real0.elf" -f elf

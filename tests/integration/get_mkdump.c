@@ -16,6 +16,20 @@
  *         manifest record, filemark
  * --dumped BYTES makes an incomplete dump: only BYTES of memory, no end
  * marker, manifest status incomplete.
+ *
+ * IMAGE may also be an ELF core as a sink stores it (the elf format, e.g.
+ * written by "zfcpdump-get copy -f elf"): the stored dump [0, size), size
+ * = the end of its PT_LOADs' data rounded up to 4096, digest over those
+ * bytes (sink.h "Digest rule").
+ *   file: OUT = the stored dump, OUT.info = manifest
+ *   raw:  the stored dump, the manifest block at the 4 KiB boundary
+ *         behind it; an incomplete dump leaves old bytes (0xa5) behind
+ *         what was written
+ *   aws:  the prologue in records of at most BLOCK_SIZE, the data in
+ *         BLOCK_SIZE records, filemark, manifest record, filemark
+ * --dumped BYTES: the dump got to memory offset (physical address) BYTES;
+ * the data stored for memory below it was written (the daemon's
+ * dumped_bytes and stored_end).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +42,8 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "dump.h"
+#include "fmt_elf.h"
 #include "fmt_s390.h"
 #include "manifest.h"
 #include "util.h"
@@ -72,6 +88,120 @@ static void aws_rec(const void *buf, size_t len, uint64_t *off)
 	} while (done < len);
 }
 
+/* An ELF core: the stored dump as a sink lays it out (see the top). */
+static int main_elf(int in, const char *outname, const char *layout,
+		    size_t block, uint64_t dumped, uint64_t raw_size)
+{
+	char why[256], man[ZFD_MANIFEST_MAX], name[4096], arch[32];
+	struct zfd_dump_info info = { 0 };
+	struct zfd_result res = { 0 };
+	struct zfd_elf_info *ei;
+	struct zfd_dump model = { 0 };
+	uint64_t prologue, size, end, off, pos = 0, n, chunk;
+	struct zfd_digest *d;
+	bool complete, aws = strcmp(layout, "aws") == 0;
+	uint8_t *buf;
+	int len;
+
+	if (zfd_elf_parse_fd(&ei, in, UINT64_MAX, why, sizeof(why)))
+		die(why);
+	if (zfd_dump_from_elf(&model, ei))
+		die("out of memory");
+	prologue = ZFD_ALIGN_UP(ei->headers_end, 4096);
+	size = ZFD_MAX(ZFD_ALIGN_UP(ei->data_end, 4096), prologue);
+	complete = dumped >= ei->mem_end;
+	end = prologue;
+	for (n = 0; n < ei->nr_loads; n++) {
+		const struct zfd_elf_load *l = &ei->loads[n];
+
+		if (l->filesz && l->paddr < dumped)
+			end = ZFD_MAX(end, l->offset +
+				      ZFD_MIN(l->filesz, dumped - l->paddr));
+	}
+	if (complete)
+		end = size;
+	chunk = aws ? block : 1048576;
+	buf = malloc(chunk);
+	d = zfd_digest_new();
+	if (!buf || !d)
+		die("out of memory");
+	for (off = 0; off < end; off += n) {
+		ssize_t got;
+
+		/* tape records: the prologue's end starts a new record */
+		n = ZFD_MIN(end - off, chunk);
+		if (off < prologue)
+			n = ZFD_MIN(n, prologue - off);
+		got = zfd_pread_full(in, buf, (size_t)n, off);
+		if (got < 0)
+			die("cannot read the ELF core");
+		memset(buf + got, 0, (size_t)n - (size_t)got);
+		zfd_digest_update(d, buf, (size_t)n);
+		if (aws)
+			aws_rec(buf, (size_t)n, &pos);
+		else
+			put(buf, (size_t)n, off);
+	}
+	if (!aws && !complete && strcmp(layout, "raw") == 0) {
+		/* what the partition held before: must not count */
+		memset(buf, 0xa5, chunk);
+		for (off = end; off < size; off += n) {
+			n = ZFD_MIN(size - off, chunk);
+			put(buf, (size_t)n, off);
+		}
+	}
+	info.format = "elf";
+	info.arch = zfd_dump_arch(&model, arch, sizeof(arch));
+	info.kernel = model.kernel[0] ? model.kernel : NULL;
+	info.mem_size = model.mem_size;
+	info.mem_size_orig = model.mem_size;
+	info.source = "file:test-core";
+	info.started = 1795000000;
+	res.status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
+	res.dumped_bytes = complete ? model.mem_size : dumped;
+	res.stored_end = end;
+	res.finished = 1795000005;
+	res.seconds = 5.0;
+	res.reason = complete ? NULL : "test: write error";
+	zfd_digest_string(d, res.digest, sizeof(res.digest));
+	len = zfd_manifest_format(man, sizeof(man), &info, &res,
+				  aws ? "tape:test" :
+				  strcmp(layout, "raw") == 0 ? "raw:test" :
+				  "extfs:test", "elf");
+	if (len < 0)
+		die("manifest too long");
+	if (aws) {
+		aws_rec(NULL, 0, &pos);
+		aws_rec(man, (size_t)len, &pos);
+		aws_rec(NULL, 0, &pos);
+	} else if (strcmp(layout, "raw") == 0) {
+		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
+		uint64_t moff = ZFD_ALIGN_UP(size, 4096);
+
+		memcpy(blk, man, (size_t)len);
+		put(blk, sizeof(blk), moff);
+		if (raw_size > moff + sizeof(blk) &&
+		    ftruncate(out_fd, (off_t)raw_size) != 0)
+			die("cannot size raw image");
+	} else {
+		int fd;
+
+		snprintf(name, sizeof(name), "%s.info", outname);
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
+			die("cannot write manifest");
+		close(fd);
+		if (ftruncate(out_fd, (off_t)end) != 0)
+			die("cannot size output");
+	}
+	zfd_digest_free(d);
+	zfd_dump_free(&model);
+	zfd_elf_info_free(ei);
+	free(buf);
+	close(in);
+	return close(out_fd) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -108,7 +238,15 @@ int main(int argc, char **argv)
 		die("usage: get-mkdump -i IMAGE -o OUT -l file|raw|aws [-b N] "
 		    "[--dumped N] [--raw-size N]");
 	in = open(image, O_RDONLY);
-	if (in < 0 || zfd_pread_full(in, hdr, sizeof(hdr), 0) != sizeof(hdr))
+	if (in < 0 || zfd_pread_full(in, hdr, 4, 0) != 4)
+		die("cannot read image header");
+	if (memcmp(hdr, "\177ELF", 4) == 0) {
+		out_fd = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (out_fd < 0)
+			die("cannot create output");
+		return main_elf(in, outname, layout, block, dumped, raw_size);
+	}
+	if (zfd_pread_full(in, hdr, sizeof(hdr), 0) != sizeof(hdr))
 		die("cannot read image header");
 	zfd_s390_hdr_decode(hdr, &h);
 	mem = h.mem_size;
@@ -155,7 +293,7 @@ int main(int argc, char **argv)
 			pos += sizeof(end);
 	}
 
-	info.hdr = hdr;
+
 	info.mem_size = mem;
 	info.mem_size_orig = mem;
 	info.source = "file:test-image";
