@@ -116,6 +116,27 @@ static int parse_sinks(struct zfd_config *c, config_setting_t *list)
 	return rc;
 }
 
+int zfd_config_sink_format(const config_setting_t *sink, int *fmt)
+{
+	const config_setting_t *s = config_setting_get_member(sink, "format");
+	enum zfd_format_id id;
+
+	*fmt = -1;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		zfd_cfg_error(&core_host, s, "'format' must be a string: \"s390\" or \"elf\"");
+		return -EINVAL;
+	}
+	if (zfd_format_parse(config_setting_get_string(s), &id)) {
+		zfd_cfg_error(&core_host, s, "unknown format '%s' (\"s390\" or \"elf\")",
+			      config_setting_get_string(s));
+		return -EINVAL;
+	}
+	*fmt = (int)id;
+	return 0;
+}
+
 static int parse_modules(struct zfd_config *c, config_setting_t *m)
 {
 	config_setting_t *e;

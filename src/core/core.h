@@ -15,6 +15,8 @@
 
 #include "dump.h"
 #include "fmt_s390.h"
+#include "format.h"
+#include "s390_cpu.h"
 
 /* ---- log.c: console lines ---- */
 void zfd_log_init(int verbosity);
@@ -93,6 +95,11 @@ int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr);
  * (call after the sinks are final, -o included); each sink checks it.
  */
 int zfd_config_inherit_encrypt(struct zfd_config *c);
+/*
+ * The sink's key "format" (the core's, DESIGN §6): *fmt = -1 when not
+ * given, else an enum zfd_format_id. Reports a bad value with its place.
+ */
+int zfd_config_sink_format(const config_setting_t *sink, int *fmt);
 /* Replaces the source by -s ("zcore", "vmcore", "file:PATH[,memmap=P]"). */
 int zfd_config_set_source(struct zfd_config *c, const char *spec);
 int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file);
@@ -101,8 +108,16 @@ int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl)
 void zfd_config_free(struct zfd_config *c);
 
 /* ---- sources ---- */
+/* Bytes that replace memory for the s390 format only (save areas). */
+struct zfd_mem_patch {
+	uint64_t off;			/* memory offset */
+	uint8_t data[ZFD_S390_SA_SIZE];
+};
+
 struct zfd_source {
 	char desc[512];			/* for messages and manifests */
+	bool have_hdr;			/* hdr_raw/hdr are valid (s390 dumps) */
+	bool elf_core;			/* an ELF core (vmcore, file:ELF) */
 	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
 	struct zfd_s390_hdr hdr;
 	uint64_t mem_size;		/* memory bytes per the header */
@@ -121,6 +136,10 @@ struct zfd_source {
 	void (*close)(struct zfd_source *src);
 	void *priv;
 	struct zfd_dump dump;		/* the dump model (dump.h) */
+	/* s390x ELF cores: each CPU's save area rebuilt from its register
+	 * notes, for the consumers that write the s390 format */
+	const struct zfd_mem_patch *patches;
+	size_t nr_patches;
 };
 
 int zfd_source_open_file(struct zfd_source *src, const char *path,
@@ -159,6 +178,8 @@ struct zfd_sink_inst {
 	char type[32];
 	char desc[256];
 	struct zfd_host host;
+	int format_cfg;			/* key "format": -1 not given */
+	enum zfd_format_id format;	/* resolved for the source */
 	/* per pass */
 	uint64_t max_mem;
 	bool prepared;
@@ -191,6 +212,28 @@ struct zfd_run {
 /* One pass over the source to every sink in run->sinks that is not
  * failed. Returns the number of sinks that completed. */
 int zfd_pipeline_pass(struct zfd_run *run);
+
+/* What one sink stores: its format instance and the description of it. */
+struct zfd_plan {
+	struct zfd_format *fmt;
+	struct zfd_dump_info info;
+	uint8_t *prologue;		/* as at open (final for a complete dump) */
+	char arch[32];
+};
+
+/*
+ * Resolves si->format for the source (key "format", else s390 for zcore
+ * and s390 images, elf for ELF cores) and checks that the format can hold
+ * this dump: one line and -EINVAL when not.
+ */
+int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si);
+/* Builds the plan of si's dump of memory [0, mem_size). */
+int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
+		   struct zfd_sink_inst *si, uint64_t mem_size, bool dry_run);
+/* The largest mem_size whose dump fits capacity stored bytes; -ENOSPC. */
+int zfd_plan_fit(struct zfd_run *run, struct zfd_sink_inst *si,
+		 uint64_t capacity, uint64_t *mem_size);
+void zfd_plan_free(struct zfd_plan *pl);
 
 /* ---- pid1.c ---- */
 void zfd_pid1_mounts(void);

@@ -38,7 +38,8 @@ const char *zfd_sink_status(const struct zfd_sink_inst *si)
 
 	if (!si->prepared)
 		return "not used";
-	if (si->rc && !r->dumped_bytes && r->status == ZFD_STATUS_COMPLETE)
+	/* no status (0, sink ABI 2): the pass never reached finish() */
+	if (!r->status)
 		return "failed";
 	return zfd_status_name(r->status);
 }

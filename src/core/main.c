@@ -221,6 +221,9 @@ static int setup_sinks(struct daemon *d, int cfg_rc)
 		memset(si, 0, sizeof(*si));
 		sink_desc(si, c->sink_types[i], c->sinks[i]);
 		si->cfg = c->sinks[i];
+		rc = zfd_config_sink_format(si->cfg, &si->format_cfg);
+		if (rc)
+			ret = rc;
 		rc = zfd_plugin_load(si, d->o.plugin_dir, c->sink_types[i], c->sinks[i]);
 		if (rc) {
 			ret = rc;
@@ -362,35 +365,43 @@ static int open_source(struct daemon *d)
 /* As PID 1, give each sink's device time to appear (bounded). */
 static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 {
-	struct zfd_dump_info info = {
-		.hdr = d->src.hdr_raw,
-		.mem_size = run->mem_size,
-		.mem_size_orig = d->src.mem_size,
-		.chunks = d->src.chunks,
-		.nr_chunks = d->src.nr_chunks,
-		.source = d->src.desc,
-		.started = run->started,
-		.dry_run = true,
-	};
 	time_t until = time(NULL) + d->cfg.device_wait;
-	uint64_t max_mem;
+	struct zfd_plan pl;
+	uint64_t capacity;
 	size_t i;
 	int rc, saved;
 
 	for (i = 0; i < d->nr_sinks; i++) {
 		struct zfd_sink_inst *si = &d->sinks[i];
 
+		if (zfd_plan_build(&pl, run, si, run->mem_size, true))
+			continue;	/* the pass reports it */
 		saved = zfd_log_verbosity();
 		for (;;) {
 			/* muted while waiting; the real prepare() reports */
 			zfd_log_init(-1);
-			rc = si->ops->prepare(si->ctx, &info, &max_mem);
+			rc = si->ops->prepare(si->ctx, &pl.info, &capacity);
 			zfd_log_init(saved);
 			if (!retryable(rc) || time(NULL) >= until)
 				break;
 			usleep(250000);
 		}
+		zfd_plan_free(&pl);
 	}
+}
+
+/*
+ * Each sink's format (key "format", or the source's default) must hold
+ * this dump: one line per sink that cannot, before any sink is touched.
+ */
+static int check_formats(struct daemon *d, struct zfd_run *run)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < d->nr_sinks; i++)
+		rc = zfd_sink_format(run, &d->sinks[i]) ?: rc;
+	return rc;
 }
 
 /* st is the source itself: the same inode, or the same block device. */
@@ -465,33 +476,36 @@ static void print_plan(struct daemon *d, struct zfd_run *run)
 
 static int dry_run(struct daemon *d, struct zfd_run *run)
 {
-	struct zfd_dump_info info = {
-		.hdr = d->src.hdr_raw,
-		.mem_size = run->mem_size,
-		.mem_size_orig = d->src.mem_size,
-		.chunks = d->src.chunks,
-		.nr_chunks = d->src.nr_chunks,
-		.source = d->src.desc,
-		.started = run->started,
-		.dry_run = true,
-	};
+	struct zfd_sink_inst *si;
+	struct zfd_plan pl;
 	size_t i, ok = 0;
-	uint64_t max_mem;
+	uint64_t capacity, mem;
 	int rc;
 
 	for (i = 0; i < d->nr_sinks; i++) {
-		max_mem = UINT64_MAX;
-		rc = d->sinks[i].ops->prepare(d->sinks[i].ctx, &info, &max_mem);
+		si = &d->sinks[i];
+		rc = zfd_plan_build(&pl, run, si, run->mem_size, true);
 		if (rc) {
-			printf("  %s: not usable: %s\n", d->sinks[i].desc, strerror(-rc));
+			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
+			continue;
+		}
+		capacity = UINT64_MAX;
+		rc = si->ops->prepare(si->ctx, &pl.info, &capacity);
+		if (!rc && capacity < pl.info.size)
+			rc = zfd_plan_fit(run, si, capacity, &mem);
+		else
+			mem = run->mem_size;
+		zfd_plan_free(&pl);
+		if (rc) {
+			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
 			continue;
 		}
 		ok++;
-		if (max_mem < run->mem_size)
+		if (mem < run->mem_size)
 			printf("  %s: ready, would truncate to %" PRIu64 " bytes\n",
-			       d->sinks[i].desc, max_mem);
+			       si->desc, mem);
 		else
-			printf("  %s: ready\n", d->sinks[i].desc);
+			printf("  %s: ready\n", si->desc);
 	}
 	printf("dry run: nothing written\n");
 	if (d->cfg.policy == ZFD_POLICY_ALL)
@@ -514,8 +528,7 @@ static void print_summary(struct daemon *d)
 			continue;
 		}
 		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n", si->desc,
-		       si->rc && !r->dumped_bytes && r->status == ZFD_STATUS_COMPLETE ?
-		       "failed" : zfd_status_name(r->status), r->dumped_bytes,
+		       zfd_sink_status(si), r->dumped_bytes,
 		       r->seconds, r->seconds > 0 ? mib / r->seconds : 0.0,
 		       si->reason[0] ? ": " : "", si->reason);
 	}
@@ -667,6 +680,12 @@ int main(int argc, char **argv)
 		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);
 	run.mem_size = ZFD_MIN(run.mem_size, d->src.mem_size);
 	run.started = time(NULL);
+	run.src = &d->src;
+	run.cfg = &d->cfg;
+	if (check_formats(d, &run)) {
+		ret = EXIT_USAGE;
+		goto out_fail;
+	}
 	run.buf_size = 512 << 10;	/* 4 x 512 KiB: peak RSS stays under 8 MiB */
 	run.nr_bufs = 4;
 	run.pid1 = d->pid1;

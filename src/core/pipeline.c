@@ -5,7 +5,17 @@
  * once; every sink consumes the ring in its own thread. A buffer is reused
  * when every sink is done with it, so reads and writes overlap and memory
  * use does not depend on the dump size.
+ *
+ * Each sink has its own format instance (format.h, sink ABI 2): the
+ * consumer maps every memory block through zfd_format_map() to stored
+ * offsets, splits it where the format needs (a packed format skips
+ * holes, a positional one hands them as ZFD_BLK_HOLE blocks), and for the
+ * s390 format of an s390x ELF core hands the pages that hold a CPU's save
+ * area from its own buffer with the registers put back (src->patches).
+ * The digest follows the rule of sink.h: the prologue as at open, the
+ * stored data in offset order (holes as zeros), the trailer.
  */
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -36,11 +46,16 @@ struct consumer {
 	struct pipe *pipe;
 	struct zfd_sink_inst *si;
 	pthread_t thread;
-	uint8_t hdr[ZFD_S390_HDR_SIZE];
-	char arch[32];
-	struct zfd_dump_info info;
+	struct zfd_plan plan;		/* format instance and dump info */
 	uint64_t limit;			/* memory bytes for this sink */
-	uint64_t done;			/* memory bytes written */
+	uint64_t done;			/* memory bytes written (or skipped) */
+	uint64_t stored_end;		/* stored offset written up to */
+	uint64_t lost_cut;		/* elf: lost memory it cannot describe */
+	bool patch;			/* s390 format over src->patches */
+	uint8_t *page;			/* a patched page (ZFD_ALIGN aligned) */
+	uint8_t *final;			/* the final prologue, if it differs */
+	uint8_t trailer[ZFD_END_MARKER_SIZE];
+	uint64_t zmap[MAX_PAGES_PER_BUF / 64];	/* zero map of a split block */
 	bool active;			/* still taking data */
 	bool ok;			/* no failure so far */
 	bool opened;
@@ -342,11 +357,18 @@ static void consumer_finish(struct consumer *c)
 	read_end = p->read_end;
 	aborted = p->aborted;
 	pthread_mutex_unlock(&p->lock);
+	res->stored_end = c->stored_end;
+	res->prologue = c->plan.prologue;
+	res->trailer = NULL;
+	res->trailer_len = 0;
 	if (c->ok && c->done == c->limit && !(read_rc && read_end < c->limit) &&
 	    c->digest) {
-		res->status = c->info.truncated ? ZFD_STATUS_TRUNCATED : ZFD_STATUS_COMPLETE;
-		zfd_s390_end_marker(res->end_marker, zfd_tod_now());
-		zfd_digest_update(c->digest, res->end_marker, sizeof(res->end_marker));
+		res->status = c->plan.info.truncated ? ZFD_STATUS_TRUNCATED :
+			      ZFD_STATUS_COMPLETE;
+		res->trailer_len = zfd_format_trailer_len(c->plan.fmt);
+		zfd_format_trailer(c->plan.fmt, zfd_tod_now(), c->trailer);
+		res->trailer = c->trailer;
+		zfd_digest_update(c->digest, c->trailer, res->trailer_len);
 		cause = ZFD_FAIL_NONE;
 	} else {
 		res->status = ZFD_STATUS_INCOMPLETE;
@@ -364,10 +386,16 @@ static void consumer_finish(struct consumer *c)
 			snprintf(si->reason, sizeof(si->reason), "%s",
 				 p->read_reason[0] ? p->read_reason : "dump interrupted");
 		res->reason = si->reason;
+		/* the final prologue describes only what was written */
+		if (c->final && zfd_format_positional(c->plan.fmt)) {
+			zfd_format_limit(c->plan.fmt, ZFD_MIN(c->done, c->lost_cut));
+			zfd_format_prologue(c->plan.fmt, c->final, true);
+			res->prologue = c->final;
+		}
 	}
 	if (c->digest)
 		zfd_digest_string(c->digest, res->digest, sizeof(res->digest));
-	rc = si->ops->finish(si->ctx, &c->info, res);
+	rc = si->ops->finish(si->ctx, &c->plan.info, res);
 	if (rc && res->status != ZFD_STATUS_INCOMPLETE) {
 		res->status = ZFD_STATUS_INCOMPLETE;
 		snprintf(si->reason, sizeof(si->reason), "finishing failed: %s",
@@ -383,15 +411,194 @@ static void consumer_finish(struct consumer *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Zero map of the block that starts at page first of slot s. */
+static void block_zero_map(struct consumer *c, const struct slot *s,
+			   size_t first, struct zfd_block *blk)
+{
+	size_t i, k;
+
+	blk->nr_pages = (blk->len + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
+	if (first == 0 && blk->nr_pages == s->nr_pages) {
+		blk->zero_map = s->zero_map;
+		blk->nr_zero_pages = s->nr_zero;
+		return;
+	}
+	memset(c->zmap, 0, sizeof(c->zmap));
+	blk->nr_zero_pages = 0;
+	for (i = 0; i < blk->nr_pages; i++) {
+		k = first + i;
+		if ((s->zero_map[k / 64] >> (k % 64)) & 1) {
+			c->zmap[i / 64] |= 1ULL << (i % 64);
+			blk->nr_zero_pages++;
+		}
+	}
+	blk->zero_map = c->zmap;
+}
+
+/* Hands one block to the sink; on success it counts and digests it. */
+static int emit(struct consumer *c, struct zfd_block *blk)
+{
+	struct zfd_sink_inst *si = c->si;
+	int rc;
+
+	rc = si->ops->write(si->ctx, blk);
+	if (rc) {
+		consumer_fail(c, rc, "write failed at memory offset %" PRIu64
+			      " (%" PRIu64 " bytes done): %s", blk->mem_offset,
+			      c->done, strerror(-rc));
+		return rc;
+	}
+	if (blk->kind == ZFD_BLK_DATA)
+		zfd_digest_update(c->digest, blk->data, blk->len);
+	else
+		zfd_digest_update_zeros(c->digest, blk->len);
+	si->res.zero_pages += blk->nr_zero_pages;
+	if (blk->kind == ZFD_BLK_HOLE)
+		si->res.hole_bytes += blk->len;
+	if (blk->kind == ZFD_BLK_LOST)
+		si->res.lost_bytes += blk->len;
+	c->stored_end = blk->offset + blk->len;
+	return 0;
+}
+
+/* Memory [x, x + n) of slot s, stored at foff, as one block. */
+static int emit_plain(struct consumer *c, const struct slot *s, uint64_t x,
+		      uint64_t n, uint64_t foff, enum zfd_block_kind kind)
+{
+	struct zfd_block blk = {
+		.offset = foff,
+		.mem_offset = x,
+		.data = s->data + (x - s->off),
+		.len = (size_t)n,
+		.kind = kind,
+	};
+
+	block_zero_map(c, s, (size_t)((x - s->off) / ZFD_PAGE_SIZE), &blk);
+	return emit(c, &blk);
+}
+
+/* The first page at or after x, before end, that a patch touches. */
+static uint64_t next_patched_page(const struct consumer *c, uint64_t x,
+				  uint64_t end)
+{
+	const struct zfd_source *src = c->pipe->run->src;
+	uint64_t best = UINT64_MAX, pg;
+	size_t i;
+
+	for (i = 0; i < src->nr_patches; i++) {
+		const struct zfd_mem_patch *pt = &src->patches[i];
+
+		if (pt->off >= end || pt->off + ZFD_S390_SA_SIZE <= x)
+			continue;
+		pg = ZFD_ALIGN_DOWN(ZFD_MAX(pt->off, x), (uint64_t)ZFD_PAGE_SIZE);
+		pg = ZFD_MAX(pg, x);
+		best = ZFD_MIN(best, pg);
+	}
+	return best;
+}
+
+/*
+ * Memory [x, x + n) of slot s, stored contiguously from foff. The s390
+ * format of an s390x ELF core gets the pages with a CPU's save area from
+ * c->page, the registers put back.
+ */
+static int emit_range(struct consumer *c, const struct slot *s, uint64_t x,
+		      uint64_t n, uint64_t foff, enum zfd_block_kind kind)
+{
+	const struct zfd_source *src = c->pipe->run->src;
+	uint64_t end = x + n, pg, len;
+	struct zfd_block blk;
+	size_t i;
+	int rc;
+
+	while (c->patch && kind == ZFD_BLK_DATA && x < end) {
+		pg = next_patched_page(c, x, end);
+		if (pg == UINT64_MAX)
+			break;
+		if (pg > x) {
+			rc = emit_plain(c, s, x, pg - x, foff, kind);
+			if (rc)
+				return rc;
+			foff += pg - x;
+			x = pg;
+		}
+		len = ZFD_MIN((uint64_t)ZFD_PAGE_SIZE, end - x);
+		memset(c->page, 0, ZFD_PAGE_SIZE);
+		memcpy(c->page, s->data + (x - s->off), (size_t)len);
+		for (i = 0; i < src->nr_patches; i++) {
+			const struct zfd_mem_patch *pt = &src->patches[i];
+			uint64_t from = ZFD_MAX(x, pt->off);
+			uint64_t to = ZFD_MIN(x + len, pt->off + ZFD_S390_SA_SIZE);
+
+			if (from < to)
+				memcpy(c->page + (from - x), pt->data + (from - pt->off),
+				       (size_t)(to - from));
+		}
+		memset(c->zmap, 0, sizeof(c->zmap));
+		blk = (struct zfd_block){
+			.offset = foff,
+			.mem_offset = x,
+			.data = c->page,
+			.len = (size_t)len,
+			.kind = kind,
+			.zero_map = c->zmap,
+			.nr_pages = 1,
+		};
+		if (zfd_is_zero(c->page, ZFD_PAGE_SIZE)) {
+			c->zmap[0] = 1;
+			blk.nr_zero_pages = 1;
+		}
+		rc = emit(c, &blk);
+		if (rc)
+			return rc;
+		foff += len;
+		x += len;
+	}
+	if (x >= end)
+		return 0;
+	return emit_plain(c, s, x, end - x, foff, kind);
+}
+
+/*
+ * The part of slot s this sink takes, mapped through its format: pieces
+ * in a memory range go to their stored offsets; holes go as HOLE blocks
+ * to a positional format and are skipped by a packed one.
+ */
+static void consume_slot(struct consumer *c, const struct slot *s)
+{
+	struct pipe *p = c->pipe;
+	uint64_t x = s->off, end = ZFD_MIN(s->off + s->len, c->limit);
+	uint64_t foff, n;
+	enum zfd_block_kind kind;
+	bool in;
+
+	while (x < end) {
+		in = zfd_format_map(c->plan.fmt, x, &foff, &n);
+		n = ZFD_MIN(n, end - x);
+		if (in || foff != UINT64_MAX) {
+			kind = in ? s->kind : ZFD_BLK_HOLE;
+			if (emit_range(c, s, x, n, foff, kind))
+				return;
+			if (kind == ZFD_BLK_LOST &&
+			    zfd_format_exclude(c->plan.fmt, x, n))
+				c->lost_cut = ZFD_MIN(c->lost_cut, x);
+		} else {
+			c->si->res.hole_bytes += n;	/* not stored at all */
+		}
+		pthread_mutex_lock(&p->lock);
+		c->done = x + n;
+		maybe_release_hsa_early(p);
+		pthread_mutex_unlock(&p->lock);
+		x += n;
+	}
+}
+
 static void *consumer_main(void *arg)
 {
 	struct consumer *c = arg;
 	struct pipe *p = c->pipe;
-	struct zfd_sink_inst *si = c->si;
-	struct zfd_block blk;
 	struct slot *s;
 	uint64_t seq;
-	int rc;
 
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
@@ -403,42 +610,8 @@ static void *consumer_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		s = &p->slots[seq % p->nr_slots];
-		if (c->active && s->off < c->limit) {
-			blk.offset = s->off;
-			blk.data = s->data;
-			blk.len = (size_t)ZFD_MIN((uint64_t)s->len, c->limit - s->off);
-			blk.kind = s->kind;
-			blk.zero_map = s->zero_map;
-			blk.nr_pages = (blk.len + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
-			blk.nr_zero_pages = blk.nr_pages == s->nr_pages ? s->nr_zero :
-				0;
-			if (blk.nr_pages != s->nr_pages) {
-				size_t i;
-
-				for (i = 0; i < blk.nr_pages; i++)
-					blk.nr_zero_pages += zfd_block_page_zero(&blk, i);
-			}
-			rc = si->ops->write(si->ctx, &blk);
-			if (rc) {
-				consumer_fail(c, rc, "write failed at memory offset %" PRIu64
-					      " (%" PRIu64 " bytes done): %s", s->off,
-					      c->done, strerror(-rc));
-			} else {
-				if (blk.kind == ZFD_BLK_DATA)
-					zfd_digest_update(c->digest, blk.data, blk.len);
-				else
-					zfd_digest_update_zeros(c->digest, blk.len);
-				si->res.zero_pages += blk.nr_zero_pages;
-				if (blk.kind == ZFD_BLK_HOLE)
-					si->res.hole_bytes += blk.len;
-				if (blk.kind == ZFD_BLK_LOST)
-					si->res.lost_bytes += blk.len;
-				pthread_mutex_lock(&p->lock);
-				c->done += blk.len;
-				maybe_release_hsa_early(p);
-				pthread_mutex_unlock(&p->lock);
-			}
-		}
+		if (c->active && s->off < c->limit)
+			consume_slot(c, s);
 		pthread_mutex_lock(&p->lock);
 		s->pending--;
 		pthread_cond_broadcast(&p->cond);
@@ -486,40 +659,189 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 	*last_t = t;
 }
 
+static int plan_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct zfd_source *src = arg;
+	ssize_t n = src->read(src, buf, len, off);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
+{
+	const struct zfd_source *src = run->src;
+	const struct zfd_dump *d = &src->dump;
+	struct zfd_format *f;
+	char why[256], arch[32];
+	const char *a;
+	int rc;
+
+	if (si->format_cfg >= 0)
+		si->format = (enum zfd_format_id)si->format_cfg;
+	else
+		si->format = src->elf_core ? ZFD_FORMAT_ELF : ZFD_FORMAT_S390;
+	rc = zfd_format_new(&f, si->format, d, src->have_hdr ? src->hdr_raw : NULL,
+			    run->mem_size, why, sizeof(why));
+	if (!rc) {
+		zfd_format_free(f);
+		return 0;
+	}
+	if (rc == -ENOMEM) {
+		zfd_err("%s: out of memory", si->desc);
+		return rc;
+	}
+	if (si->format == ZFD_FORMAT_S390 && d->machine != EM_S390) {
+		a = zfd_dump_arch(d, arch, sizeof(arch));
+		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s is "
+			"a%s %s dump (use format = \"elf\")", si->desc, src->desc,
+			strchr("aeiou", a[0]) ? "n" : "", a);
+	} else {
+		zfd_err("sink %s: format \"%s\" cannot hold this dump: %s",
+			si->desc, zfd_format_name(si->format), why);
+	}
+	return -EINVAL;
+}
+
+void zfd_plan_free(struct zfd_plan *pl)
+{
+	zfd_format_free(pl->fmt);
+	free(pl->prologue);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
+		   struct zfd_sink_inst *si, uint64_t mem_size, bool dry_run)
+{
+	struct zfd_source *src = run->src;
+	struct zfd_dump_info *info = &pl->info;
+	unsigned int missing;
+	char why[256];
+	size_t len;
+	int rc;
+
+	memset(pl, 0, sizeof(*pl));
+	rc = zfd_format_new(&pl->fmt, si->format, &src->dump,
+			    src->have_hdr ? src->hdr_raw : NULL, mem_size, why,
+			    sizeof(why));
+	if (rc) {
+		zfd_err("sink %s: format \"%s\": %s", si->desc,
+			zfd_format_name(si->format), why);
+		return rc;
+	}
+	if (!dry_run) {
+		/* registers the prologue holds (elf of an s390 dump) */
+		rc = zfd_format_collect(pl->fmt, plan_read, src);
+		if (rc) {
+			zfd_err("sink %s: format \"%s\": cannot read the CPUs' "
+				"registers: %s", si->desc,
+				zfd_format_name(si->format), strerror(-rc));
+			goto out_free;
+		}
+		missing = zfd_format_cpus_missing(pl->fmt);
+		if (missing)
+			zfd_warn("%s: format elf: registers of %u CPU(s) not in "
+				 "the dumped memory", si->desc, missing);
+	}
+	len = zfd_format_prologue_len(pl->fmt);
+	pl->prologue = aligned_alloc(ZFD_ALIGN, len);
+	if (!pl->prologue) {
+		zfd_err("sink %s: out of memory", si->desc);
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	zfd_format_prologue(pl->fmt, pl->prologue, true);
+	info->format = zfd_format_name(si->format);
+	info->prologue = pl->prologue;
+	info->prologue_len = len;
+	info->size = zfd_format_size(pl->fmt);
+	info->trailer_off = zfd_format_trailer_off(pl->fmt);
+	info->trailer_len = zfd_format_trailer_len(pl->fmt);
+	info->extents = zfd_format_extents(pl->fmt, &info->nr_extents);
+	info->mem_size = mem_size;
+	info->mem_size_orig = src->mem_size;
+	info->source = src->desc;
+	info->started = run->started;
+	info->dry_run = dry_run;
+	info->arch = src->dump.machine ?
+		     zfd_dump_arch(&src->dump, pl->arch, sizeof(pl->arch)) : NULL;
+	info->kernel = src->dump.kernel;
+	return 0;
+
+out_free:
+	zfd_plan_free(pl);
+	return rc;
+}
+
+int zfd_plan_fit(struct zfd_run *run, struct zfd_sink_inst *si,
+		 uint64_t capacity, uint64_t *mem_size)
+{
+	struct zfd_source *src = run->src;
+	char why[256];
+	int rc;
+
+	rc = zfd_format_fit(si->format, &src->dump,
+			    src->have_hdr ? src->hdr_raw : NULL, run->mem_size,
+			    capacity, mem_size, why, sizeof(why));
+	if (rc == -ENOSPC)
+		zfd_err("%s: holds only %" PRIu64 " bytes: not even an empty "
+			"dump fits", si->desc, capacity);
+	else if (rc)
+		zfd_err("sink %s: format \"%s\": %s", si->desc,
+			zfd_format_name(si->format), why);
+	return rc;
+}
+
 static int prepare_consumer(struct pipe *p, struct consumer *c)
 {
 	struct zfd_run *run = p->run;
 	struct zfd_sink_inst *si = c->si;
-	uint64_t max_mem = UINT64_MAX;
+	uint64_t capacity = UINT64_MAX, mem;
+	size_t len;
 	int rc;
 
-	memcpy(c->hdr, run->src->hdr_raw, sizeof(c->hdr));
-	c->info.hdr = c->hdr;
-	c->info.mem_size = run->mem_size;
-	c->info.mem_size_orig = run->src->mem_size;
-	c->info.chunks = run->src->chunks;
-	c->info.nr_chunks = run->src->nr_chunks;
-	c->info.source = run->src->desc;
-	c->info.started = run->started;
-	c->info.dry_run = false;
-	c->info.arch = run->src->dump.machine ?
-		       zfd_dump_arch(&run->src->dump, c->arch, sizeof(c->arch)) : NULL;
-	c->info.kernel = run->src->dump.kernel;
-	rc = si->ops->prepare(si->ctx, &c->info, &max_mem);
+	rc = zfd_plan_build(&c->plan, run, si, run->mem_size, false);
 	if (rc)
 		return rc;
-	if (max_mem < run->mem_size) {
-		max_mem = ZFD_ALIGN_DOWN(max_mem, (uint64_t)ZFD_PAGE_SIZE);
-		c->info.mem_size = max_mem;
-		c->info.truncated = true;
+	rc = si->ops->prepare(si->ctx, &c->plan.info, &capacity);
+	if (rc)
+		return rc;
+	if (capacity < c->plan.info.size) {
+		rc = zfd_plan_fit(run, si, capacity, &mem);
+		if (rc)
+			return rc;
 		zfd_warn("%s: holds only %" PRIu64 " of %" PRIu64
 			 " bytes: the dump will be truncated", si->desc,
-			 max_mem, run->mem_size);
+			 mem, run->mem_size);
+		zfd_plan_free(&c->plan);
+		rc = zfd_plan_build(&c->plan, run, si, mem, false);
+		if (rc)
+			return rc;
+		c->plan.info.truncated = true;
 	}
-	if (c->info.mem_size != run->src->mem_size)
-		zfd_s390_hdr_set_mem_size(c->hdr, c->info.mem_size);
-	c->limit = c->info.mem_size;
+	c->limit = c->plan.info.mem_size;
+	c->stored_end = c->plan.info.prologue_len;
+	c->lost_cut = UINT64_MAX;
+	c->patch = si->format == ZFD_FORMAT_S390 && run->src->nr_patches;
+	c->page = aligned_alloc(ZFD_ALIGN, ZFD_PAGE_SIZE);
+	len = c->plan.info.prologue_len;
+	c->final = zfd_format_positional(c->plan.fmt) ? aligned_alloc(ZFD_ALIGN, len) :
+		   NULL;
+	if (!c->page || (zfd_format_positional(c->plan.fmt) && !c->final)) {
+		zfd_err("%s: out of memory", si->desc);
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+static void free_consumer(struct consumer *c)
+{
+	zfd_plan_free(&c->plan);
+	free(c->page);
+	free(c->final);
+	c->page = NULL;
+	c->final = NULL;
 }
 
 /*
@@ -580,6 +902,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		if (si->failed)
 			continue;
 		c = &p->cons[p->nr_cons];
+		free_consumer(c);
+		memset(c, 0, sizeof(*c));
 		memset(&si->res, 0, sizeof(si->res));
 		si->reason[0] = 0;
 		si->rc = 0;
@@ -594,7 +918,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &c->t0);
-		rc = si->ops->open(si->ctx, &c->info);
+		rc = si->ops->open(si->ctx, &c->plan.info);
 		if (rc) {
 			si->rc = rc;
 			si->cause = ZFD_FAIL_SINK;
@@ -626,7 +950,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			}
 			goto out;
 		}
-		zfd_digest_update(c->digest, c->hdr, sizeof(c->hdr));
+		zfd_digest_update(c->digest, c->plan.prologue,
+				  c->plan.info.prologue_len);
 	}
 	if (!p->nr_cons) {
 		rc = 0;
@@ -689,6 +1014,8 @@ out:
 	rc = completed;
 	for (i = 0; i < p->nr_cons; i++)
 		zfd_digest_free(p->cons[i].digest);
+	for (i = 0; i < ZFD_MAX_SINKS; i++)
+		free_consumer(&p->cons[i]);
 	for (i = 0; p->slots && i < p->nr_slots; i++)
 		free(p->slots[i].data);
 	free(p->slots);

@@ -77,6 +77,7 @@ int zfd_source_setup(struct zfd_source *src, uint64_t avail)
 		zfd_err("%s: not an s390 dump: %s", src->desc, why);
 		return rc;
 	}
+	src->have_hdr = true;
 	src->mem_size = src->hdr.mem_size;
 	src->avail = ZFD_MIN(avail, src->mem_size);
 	if (avail < src->mem_size)

@@ -17,11 +17,13 @@
  * pipeline re-reads it page by page and records the unreadable pages as
  * lost, never as if they were real zeros.
  *
- * Until formats are separate from sinks (sink ABI 2), every sink writes
- * the s390 format, which holds s390x dumps: the core's registers are put
- * back into the save areas of the CPUs' prefix pages as they are read
- * (as "zfcpdump-get copy -f s390" does), and the s390 header is built from
- * the notes. Cores of other architectures are refused with one line.
+ * Cores of any architecture are read; each sink's format (pipeline.c)
+ * decides what is stored. For s390x cores the source also prepares what
+ * the s390 format needs: the s390 header built from the notes, and each
+ * CPU's save area rebuilt from its register notes (src->patches), which
+ * the pipeline puts into the prefix pages of the consumers that write the
+ * s390 format only (as "zfcpdump-get copy -f s390" does); the other
+ * consumers get the memory of the core unchanged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,11 +43,6 @@
 #define VMCORE_PATH	"/proc/vmcore"
 #define WINDOW_SIZE	(2U << 20)	/* mmap() window; counts in the RSS */
 
-struct vmcore_sa {
-	uint64_t off;			/* memory offset of the save area */
-	uint8_t sa[ZFD_S390_SA_SIZE];	/* rebuilt from the CPU's notes */
-};
-
 struct vmcore_src {
 	int fd;
 	uint64_t size;
@@ -54,7 +51,7 @@ struct vmcore_src {
 	uint8_t *win;			/* mapped window, or NULL */
 	uint64_t win_off;
 	size_t win_len;
-	struct vmcore_sa *sa;
+	struct zfd_mem_patch *sa;	/* save areas rebuilt from the notes */
 	size_t nr_sa;
 	char zcore[4096];		/* zcore debugfs directory (s390) */
 };
@@ -110,22 +107,6 @@ static int copy_file(struct zfd_source *src, void *buf, size_t len,
 	return 0;
 }
 
-/* Overlays the rebuilt save areas on [off, off + len) read into buf. */
-static void patch_save_areas(const struct vmcore_src *vs, uint8_t *buf,
-			     size_t len, uint64_t off)
-{
-	size_t i;
-
-	for (i = 0; i < vs->nr_sa; i++) {
-		uint64_t from = ZFD_MAX(off, vs->sa[i].off);
-		uint64_t to = ZFD_MIN(off + len, vs->sa[i].off + ZFD_S390_SA_SIZE);
-
-		if (from < to)
-			memcpy(buf + (from - off), vs->sa[i].sa + (from - vs->sa[i].off),
-			       to - from);
-	}
-}
-
 static ssize_t vmcore_read(struct zfd_source *src, void *buf, size_t len,
 			   uint64_t off)
 {
@@ -148,7 +129,6 @@ static ssize_t vmcore_read(struct zfd_source *src, void *buf, size_t len,
 		}
 		done += (size_t)n;
 	}
-	patch_save_areas(vs, buf, len, off);
 	return (ssize_t)len;
 }
 
@@ -213,6 +193,8 @@ static void vmcore_close(struct zfd_source *src)
 	close(vs->fd);
 	zfd_elf_info_free(vs->info);
 	free(vs->sa);
+	src->patches = NULL;
+	src->nr_patches = 0;
 	free(vs);
 	src->priv = NULL;
 }
@@ -225,17 +207,10 @@ static int setup_s390(struct zfd_source *src)
 {
 	struct vmcore_src *vs = src->priv;
 	struct zfd_s390_hdr hdr;
-	char why[256], arch[32];
+	char why[256];
 	size_t c;
 	int rc;
 
-	if (!vs->info->s390x) {
-		zfd_err("%s: a%s %s dump: this version writes only the s390 dump "
-			"format, which holds s390x dumps", src->desc,
-			src->dump.kernel[0] ? " Linux" : "n",
-			zfd_dump_arch(&src->dump, arch, sizeof(arch)));
-		return -EOPNOTSUPP;
-	}
 	rc = zfd_elf_to_s390_hdr(vs->info, &hdr, why, sizeof(why));
 	if (rc) {
 		zfd_err("%s: cannot describe the dump in the s390 format: %s",
@@ -249,18 +224,20 @@ static int setup_s390(struct zfd_source *src)
 	if (!vs->sa)
 		return -ENOMEM;
 	for (c = 0; c < vs->info->nr_cpus; c++) {
-		struct vmcore_sa *sa = &vs->sa[vs->nr_sa];
+		struct zfd_mem_patch *sa = &vs->sa[vs->nr_sa];
 
 		sa->off = (uint64_t)hdr.lc_vec[c] + ZFD_S390_SA_OFF;
-		rc = (int)vmcore_read(src, sa->sa, ZFD_S390_SA_SIZE, sa->off);
+		rc = (int)vmcore_read(src, sa->data, ZFD_S390_SA_SIZE, sa->off);
 		if (rc < 0) {
 			zfd_warn("%s: the save area of CPU %zu cannot be read; its "
 				 "registers are not written to the dump", src->desc, c);
 			continue;
 		}
-		zfd_elf_cpu_save_area(vs->info, c, sa->sa);
+		zfd_elf_cpu_save_area(vs->info, c, sa->data);
 		vs->nr_sa++;
 	}
+	src->patches = vs->sa;
+	src->nr_patches = vs->nr_sa;
 	return 0;
 }
 
@@ -300,12 +277,18 @@ int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size)
 	rc = zfd_dump_from_elf(&src->dump, vs->info);
 	if (rc)
 		goto out_close;
-	rc = setup_s390(src);
-	if (rc)
-		goto out_close;
-	rc = zfd_source_setup(src, UINT64_MAX);
-	if (rc)
-		goto out_close;
+	src->elf_core = true;
+	if (vs->info->s390x) {
+		rc = setup_s390(src);
+		if (rc)
+			goto out_close;
+		rc = zfd_source_setup(src, UINT64_MAX);
+		if (rc)
+			goto out_close;
+	} else {
+		src->mem_size = src->dump.mem_size;
+		src->avail = src->mem_size;
+	}
 	free(src->chunks);
 	src->chunks = calloc(src->dump.nr_ranges ? src->dump.nr_ranges : 1,
 			     sizeof(*src->chunks));

@@ -113,14 +113,6 @@ int zfd_elf_writer_new(struct zfd_elf_writer **w,
 		       const struct zfd_range *chunks, size_t nr_chunks,
 		       uint64_t mem_size, char *why, size_t why_len);
 
-/*
- * Convenience for sinks: decodes info->hdr and uses info->chunks,
- * info->nr_chunks and info->mem_size.
- */
-int zfd_elf_writer_new_info(struct zfd_elf_writer **w,
-			    const struct zfd_dump_info *info,
-			    char *why, size_t why_len);
-
 void zfd_elf_writer_free(struct zfd_elf_writer *w);
 
 /* File offset of memory byte 0 (= prologue size, multiple of 4096). */
@@ -202,8 +194,10 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 					      unsigned int cpu);
 
 /*
- * Typical use, streaming (extfs sink):
- *	zfd_elf_writer_new_info(&w, info, why, sizeof(why));
+ * Typical use, streaming (the core's elf format for s390 models,
+ * src/lib/format.c, collects at open instead of feeding):
+ *	zfd_elf_writer_new(&w, hdr, chunks, nr_chunks, mem_size, why,
+ *			   sizeof(why));
  *	off0 = zfd_elf_writer_data_off(w);
  *	at open:   optionally write a placeholder prologue (registers still
  *		   zero) so that even a dump cut off by a crash is an ELF file;

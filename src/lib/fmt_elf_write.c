@@ -197,26 +197,6 @@ out_free:
 	return rc;
 }
 
-int zfd_elf_writer_new_info(struct zfd_elf_writer **w,
-			    const struct zfd_dump_info *info,
-			    char *why, size_t why_len)
-{
-	struct zfd_s390_hdr *hdr;
-	int rc;
-
-	hdr = malloc(sizeof(*hdr));
-	if (!hdr) {
-		*w = NULL;
-		fail(why, why_len, "out of memory");
-		return -ENOMEM;
-	}
-	zfd_s390_hdr_decode(info->hdr, hdr);
-	rc = zfd_elf_writer_new(w, hdr, info->chunks, info->nr_chunks,
-				info->mem_size, why, why_len);
-	free(hdr);
-	return rc;
-}
-
 uint64_t zfd_elf_writer_data_off(const struct zfd_elf_writer *w)
 {
 	return w->data_off;

@@ -38,6 +38,12 @@ struct zfd_format {
 	struct fseg *segs;
 	size_t nr_segs;
 	uint64_t notes_off;
+	/* elf from an s390 model: fmt_elf.h's s390x writer (positional) */
+	struct zfd_elf_writer *w;
+	uint64_t loads_end;		/* memory offset after the last load */
+	/* stored data that exists */
+	struct zfd_range *extents;
+	size_t nr_extents;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -76,6 +82,8 @@ void zfd_format_free(struct zfd_format *f)
 	free(f->ranges);
 	free(f->range_off);
 	free(f->segs);
+	free(f->extents);
+	zfd_elf_writer_free(f->w);
 	free(f);
 }
 
@@ -213,16 +221,51 @@ static size_t range_of(const struct zfd_format *f, uint64_t x, uint64_t len)
 	return SIZE_MAX;
 }
 
-static int elf_new(struct zfd_format *f, char *why, size_t why_len)
+/*
+ * An s390 model without notes (zcore, s390 image): the s390x writer of
+ * fmt_elf.h, registers from the save areas, memory positional.
+ */
+static int elf_s390_new(struct zfd_format *f, const uint8_t *s390_hdr,
+			char *why, size_t why_len)
+{
+	const struct zfd_range *loads;
+	struct zfd_s390_hdr h;
+	size_t i, nr;
+	int rc;
+
+	if (s390_hdr)
+		memcpy(f->hdr, s390_hdr, ZFD_S390_HDR_SIZE);
+	else
+		s390_hdr_from_model(f);
+	zfd_s390_hdr_decode(f->hdr, &h);
+	rc = zfd_elf_writer_new(&f->w, &h, f->d->ranges, f->d->nr_ranges,
+				f->mem_size, why, why_len);
+	if (rc)
+		return rc;
+	f->prologue_len = (size_t)zfd_elf_writer_data_off(f->w);
+	f->size = zfd_elf_writer_file_size(f->w);
+	loads = zfd_elf_writer_loads(f->w, &nr);
+	/* the writer clips the ranges as clip_ranges() does */
+	f->nr_ranges = 0;
+	for (i = 0; i < nr && i < f->d->nr_ranges; i++) {
+		f->ranges[f->nr_ranges] = loads[i];
+		f->range_off[f->nr_ranges++] = f->prologue_len + loads[i].start;
+		f->loads_end = loads[i].start + loads[i].size;
+	}
+	return 0;
+}
+
+static int elf_new(struct zfd_format *f, const uint8_t *s390_hdr, char *why,
+		   size_t why_len)
 {
 	const struct zfd_dump *d = f->d;
 	uint64_t pos, limit;
 	size_t i, r;
 
+	if (!d->notes_len && d->machine == EM_S390)
+		return elf_s390_new(f, s390_hdr, why, why_len);
 	if (!d->notes_len)
-		return why_fmt(why, why_len, "the dump has no ELF notes (an s390 "
-			       "dump from zcore is written as ELF by the s390x "
-			       "writer of fmt_elf.h)");
+		return why_fmt(why, why_len, "the dump has no ELF notes");
 	f->is64 = d->elf_class == ELFCLASS64;
 	f->be = d->big_endian;
 	limit = f->is64 ? UINT64_MAX : UINT32_MAX;
@@ -326,6 +369,28 @@ static void elf_prologue(const struct zfd_format *f, uint8_t *buf)
 
 /* ---- common ---- */
 
+static int make_extents(struct zfd_format *f)
+{
+	size_t i;
+
+	f->extents = calloc(f->nr_ranges ? f->nr_ranges : 1, sizeof(*f->extents));
+	if (!f->extents)
+		return -ENOMEM;
+	for (i = 0; i < f->nr_ranges; i++) {
+		struct zfd_range *e = f->nr_extents ?
+				      &f->extents[f->nr_extents - 1] : NULL;
+
+		if (e && e->start + e->size == f->range_off[i]) {
+			e->size += f->ranges[i].size;
+			continue;
+		}
+		f->extents[f->nr_extents].start = f->range_off[i];
+		f->extents[f->nr_extents].size = f->ranges[i].size;
+		f->nr_extents++;
+	}
+	return 0;
+}
+
 int zfd_format_new(struct zfd_format **fp, enum zfd_format_id id,
 		   const struct zfd_dump *d, const uint8_t *s390_hdr,
 		   uint64_t mem_size, char *why, size_t why_len)
@@ -350,7 +415,9 @@ int zfd_format_new(struct zfd_format **fp, enum zfd_format_id id,
 	rc = clip_ranges(f);
 	if (!rc)
 		rc = id == ZFD_FORMAT_S390 ? s390_new(f, s390_hdr, why, why_len) :
-		     elf_new(f, why, why_len);
+		     elf_new(f, s390_hdr, why, why_len);
+	if (!rc)
+		rc = make_extents(f);
 	if (rc) {
 		if (rc == -ENOMEM)
 			why_fmt(why, why_len, "out of memory");
@@ -373,6 +440,8 @@ void zfd_format_prologue(const struct zfd_format *f, uint8_t *buf, bool final)
 		return;
 	if (f->id == ZFD_FORMAT_S390)
 		memcpy(buf, f->hdr, ZFD_S390_HDR_SIZE);
+	else if (f->w)
+		zfd_elf_writer_prologue(f->w, buf);
 	else
 		elf_prologue(f, buf);
 }
@@ -398,7 +467,12 @@ bool zfd_format_map(const struct zfd_format *f, uint64_t x,
 	if (i == f->nr_ranges)
 		*len = x < f->mem_size ? f->mem_size - x : 1;
 	/* a positional format keeps holes in place; a packed one does not */
-	*file_off = f->id == ZFD_FORMAT_S390 ? ZFD_S390_HDR_SIZE + x : UINT64_MAX;
+	if (f->id == ZFD_FORMAT_S390)
+		*file_off = ZFD_S390_HDR_SIZE + x;
+	else if (f->w && x < f->loads_end)
+		*file_off = f->prologue_len + x;
+	else
+		*file_off = UINT64_MAX;	/* packed, or after the last load */
 	return false;
 }
 
@@ -422,4 +496,73 @@ void zfd_format_trailer(const struct zfd_format *f, uint64_t tod, uint8_t *buf)
 uint64_t zfd_format_size(const struct zfd_format *f)
 {
 	return f->size;
+}
+
+const struct zfd_range *zfd_format_extents(const struct zfd_format *f,
+					   size_t *nr)
+{
+	*nr = f->nr_extents;
+	return f->extents;
+}
+
+bool zfd_format_positional(const struct zfd_format *f)
+{
+	return f->id == ZFD_FORMAT_S390 || f->w;
+}
+
+int zfd_format_collect(struct zfd_format *f, zfd_elf_mem_read_fn read,
+		       void *arg)
+{
+	return f->w ? zfd_elf_writer_collect(f->w, read, arg) : 0;
+}
+
+unsigned int zfd_format_cpus_missing(const struct zfd_format *f)
+{
+	return f->w ? zfd_elf_writer_cpus_missing(f->w) : 0;
+}
+
+int zfd_format_exclude(struct zfd_format *f, uint64_t off, uint64_t len)
+{
+	return f->w ? zfd_elf_writer_exclude(f->w, off, len) : 0;
+}
+
+void zfd_format_limit(struct zfd_format *f, uint64_t good)
+{
+	if (f->w)
+		zfd_elf_writer_limit(f->w, good);
+}
+
+int zfd_format_fit(enum zfd_format_id id, const struct zfd_dump *d,
+		   const uint8_t *s390_hdr, uint64_t max_mem,
+		   uint64_t capacity, uint64_t *mem_size,
+		   char *why, size_t why_len)
+{
+	uint64_t lo = 0, hi = max_mem / ZFD_PAGE_SIZE, mid;
+	struct zfd_format *f;
+	bool fits;
+	int rc;
+
+	/* the size grows with mem_size: the largest page count that fits */
+	rc = zfd_format_new(&f, id, d, s390_hdr, 0, why, why_len);
+	if (rc)
+		return rc;
+	fits = zfd_format_size(f) <= capacity;
+	zfd_format_free(f);
+	if (!fits)
+		return -ENOSPC;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		rc = zfd_format_new(&f, id, d, s390_hdr, mid * ZFD_PAGE_SIZE,
+				    why, why_len);
+		if (rc)
+			return rc;
+		fits = zfd_format_size(f) <= capacity;
+		zfd_format_free(f);
+		if (fits)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*mem_size = lo * ZFD_PAGE_SIZE;
+	return 0;
 }

@@ -36,9 +36,12 @@
  *		p_vaddr/p_paddr (physically overlapping ones too: they point
  *		into the same file bytes). Memory is packed: the ranges follow
  *		each other page-aligned from data_off, so a dump with large
- *		physical holes stays small on a raw device or a tape. Needs a
- *		model with notes (sources vmcore and file:ELF); s390 models
- *		from zcore are written by fmt_elf.h's s390x writer.
+ *		physical holes stays small on a raw device or a tape. That is
+ *		for a model with notes (sources vmcore and file:ELF). An s390x
+ *		model without notes (zcore, s390 image) is written by
+ *		fmt_elf.h's s390x writer instead: registers from the save
+ *		areas (zfd_format_collect()), memory positional at data_off +
+ *		X (holes stay in place), as the extfs sink wrote it in ABI 1.
  */
 #ifndef ZFD_FORMAT_H
 #define ZFD_FORMAT_H
@@ -98,5 +101,47 @@ void zfd_format_trailer(const struct zfd_format *f, uint64_t tod,
 
 /* Size of the complete stored dump (prologue, memory, trailer). */
 uint64_t zfd_format_size(const struct zfd_format *f);
+
+/*
+ * The stored data that exists (struct zfd_dump_info.extents): the
+ * ranges' stored offsets, ascending, adjacent ones merged.
+ */
+const struct zfd_range *zfd_format_extents(const struct zfd_format *f,
+					   size_t *nr);
+
+/* True for positional formats (holes keep their place: ZFD_BLK_HOLE
+ * blocks), false for packed ones (holes are not stored at all). */
+bool zfd_format_positional(const struct zfd_format *f);
+
+/*
+ * Formats whose prologue holds registers read from memory (elf from an
+ * s390 model: the save areas): reads them through read (as
+ * zfd_elf_writer_collect() does) so that the prologue is final at open.
+ * A no-op for the others. Returns 0 or a negative errno.
+ */
+int zfd_format_collect(struct zfd_format *f, zfd_elf_mem_read_fn read,
+		       void *arg);
+/* CPUs whose registers could not be collected (0 for other formats). */
+unsigned int zfd_format_cpus_missing(const struct zfd_format *f);
+
+/*
+ * For the final prologue of a dump that did not complete: memory
+ * [off, off + len) was lost (exclude), memory from good on is missing
+ * (limit). Only the elf format from an s390 model describes this in its
+ * prologue (its PT_LOADs); the others ignore it. exclude returns -ENOSPC
+ * when the prologue cannot describe more lost ranges.
+ */
+int zfd_format_exclude(struct zfd_format *f, uint64_t off, uint64_t len);
+void zfd_format_limit(struct zfd_format *f, uint64_t good);
+
+/*
+ * The largest page-aligned mem_size <= max_mem whose stored size fits in
+ * capacity bytes, into *mem_size. Returns 0, -ENOSPC (not even an empty
+ * dump fits), or the errors of zfd_format_new() (why says why).
+ */
+int zfd_format_fit(enum zfd_format_id id, const struct zfd_dump *d,
+		   const uint8_t *s390_hdr, uint64_t max_mem,
+		   uint64_t capacity, uint64_t *mem_size,
+		   char *why, size_t why_len);
 
 #endif /* ZFD_FORMAT_H */

@@ -10,6 +10,7 @@
 #include "fmt_s390.h"
 #include "manifest.h"
 
+/* enum zfd_status starts at 1 (sink ABI 2): 0 is no status */
 static const char *const status_names[] = {
 	[ZFD_STATUS_COMPLETE] = "complete",
 	[ZFD_STATUS_INCOMPLETE] = "incomplete",
@@ -18,8 +19,9 @@ static const char *const status_names[] = {
 
 const char *zfd_status_name(enum zfd_status status)
 {
-	if ((unsigned int)status >= sizeof(status_names) / sizeof(status_names[0]))
-		return "incomplete";
+	if ((unsigned int)status >= sizeof(status_names) / sizeof(status_names[0]) ||
+	    !status_names[status])
+		return "incomplete";	/* never "complete" by mistake */
 	return status_names[status];
 }
 
@@ -28,7 +30,7 @@ int zfd_status_parse(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
-		if (strcmp(name, status_names[i]) == 0)
+		if (status_names[i] && strcmp(name, status_names[i]) == 0)
 			return (int)i;
 	return -1;
 }

@@ -11,7 +11,8 @@ check_dump "$T/b" "$T/img" $MEM
 grep -q "reason: write failed at memory offset" "$T/a.info" || fail "no reason in manifest"
 [ "$(dd if="$T/a" bs=1 skip=$((4096 + 10 * 1048576)) count=8 2>/dev/null)" != DUMP_END ] ||
 	fail "incomplete dump has an end marker"
-head -n 3 "$T/b.ev" | grep -q "write off=0 " || fail "sink b did not start at offset 0"
+# stored offset 4096 (after the s390 header) is memory offset 0
+head -n 3 "$T/b.ev" | grep -q "write off=4096 mem=0 " || fail "sink b did not start at offset 0"
 expect_err "failing over to test"
 expect_out "test: incomplete"
 

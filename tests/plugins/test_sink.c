@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * A sink for testing the daemon: writes the s390 stream into a file
- * (header @0, memory @4096, end marker after it; the manifest into
- * PATH.info) and injects failures on request. Keys:
+ * A sink for testing the daemon (sink ABI 2): stores the stored dump's
+ * bytes at their offsets in a file, in the commit order of a seekable sink
+ * (zeros over the prologue at open, the data, the trailer, the manifest
+ * into PATH.info, then the final prologue at 0), checks the order the
+ * core hands the blocks in, and injects failures on request. Keys:
  *   path       output file (created)
  *   events     file that gets one line per call (prepare/open/write/finish)
  *   fail       "prepare" | "open" | "finish" | "configure": fail there
  *   fail_at    fail the write that reaches this memory offset
  *   fail_errno the errno of that failure (default EIO)
- *   max_mem    report that only this much memory fits (truncation)
+ *   max_mem    report that only this much memory fits (truncation): the
+ *              capacity is max_mem plus what the format adds to the
+ *              memory (exact for s390, whose dump is header + memory +
+ *              end marker)
+ *   capacity   report this capacity in stored bytes (truncation)
  *   delay_ms   sleep in every write (slow device)
  *   hsa_probe  a file whose first line is logged at finish (HSA order)
+ *   format     the core's key (accepted as known)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +40,13 @@ struct tsink {
 	const char *hsa_probe;
 	uint64_t fail_at;
 	uint64_t max_mem;
+	uint64_t capacity;
 	uint64_t delay_ms;
 	uint64_t fail_errno;
 	int fd;
-	uint64_t written;
+	const struct zfd_dump_info *info;
+	uint64_t next;			/* stored offset the next block starts at */
+	size_t ext;			/* extent the last block was in */
 };
 
 static void event(struct tsink *t, const char *fmt, ...)
@@ -64,7 +74,7 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 {
 	static const char *const keys[] = {
 		"path", "events", "fail", "fail_at", "max_mem", "delay_ms",
-		"hsa_probe", "fail_errno", NULL,
+		"hsa_probe", "fail_errno", "capacity", "format", NULL,
 	};
 	struct tsink *t = calloc(1, sizeof(*t));
 	int rc;
@@ -80,6 +90,7 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 	rc = rc ?: zfd_cfg_string(host, cfg, "hsa_probe", NULL, &t->hsa_probe);
 	rc = rc ?: zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX, &t->fail_at);
 	rc = rc ?: zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX, &t->max_mem);
+	rc = rc ?: zfd_cfg_size(host, cfg, "capacity", UINT64_MAX, &t->capacity);
 	rc = rc ?: zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000, &t->delay_ms);
 	rc = rc ?: zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095, &t->fail_errno);
 	if (!rc && !t->path) {
@@ -98,16 +109,19 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 	return 0;
 }
 
-static int t_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *max_mem)
+static int t_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *capacity)
 {
 	struct tsink *t = ctx;
 
-	event(t, "prepare dry_run=%d mem_size=%" PRIu64, info->dry_run, info->mem_size);
+	event(t, "prepare dry_run=%d mem_size=%" PRIu64 " format=%s size=%" PRIu64,
+	      info->dry_run, info->mem_size, info->format, info->size);
 	if (!strcmp(t->fail, "prepare")) {
 		zfd_hlog(t->host, ZFD_LOG_ERR, "injected prepare failure");
 		return -ENOSPC;
 	}
-	*max_mem = t->max_mem;
+	*capacity = t->capacity;
+	if (t->max_mem < info->mem_size)
+		*capacity = ZFD_MIN(*capacity, info->size - info->mem_size + t->max_mem);
 	return 0;
 }
 
@@ -115,8 +129,10 @@ static int t_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct tsink *t = ctx;
 
-	event(t, "open mem_size=%" PRIu64 " truncated=%d", info->mem_size,
-	      info->truncated);
+	event(t, "open mem_size=%" PRIu64 " truncated=%d format=%s size=%" PRIu64
+	      " prologue=%zu trailer=%" PRIu64 "+%zu extents=%zu", info->mem_size,
+	      info->truncated, info->format, info->size, info->prologue_len,
+	      info->trailer_off, info->trailer_len, info->nr_extents);
 	if (!strcmp(t->fail, "open")) {
 		zfd_hlog(t->host, ZFD_LOG_ERR, "injected open failure");
 		return -EIO;
@@ -126,10 +142,35 @@ static int t_open(void *ctx, const struct zfd_dump_info *info)
 		zfd_hlog(t->host, ZFD_LOG_ERR, "%s: %s", t->path, strerror(errno));
 		return -errno;
 	}
-	t->written = 0;
-	if (zfd_pwrite_full(t->fd, info->hdr, ZFD_HDR_SIZE, 0) < 0)
-		return -EIO;
+	t->info = info;
+	t->next = info->prologue_len;
+	t->ext = 0;
+	/* zeros over the prologue: a dump cut off here is never taken for one */
+	if (ftruncate(t->fd, (off_t)info->prologue_len))
+		return -errno;
 	return 0;
+}
+
+/*
+ * The order of sink.h: ascending, each block where the previous one ended
+ * or, for a packed format, exactly at the next extent.
+ */
+static int check_order(struct tsink *t, const struct zfd_block *blk)
+{
+	const struct zfd_dump_info *info = t->info;
+
+	if (blk->offset % ZFD_ALIGN || blk->offset < info->prologue_len ||
+	    blk->offset + blk->len > info->trailer_off)
+		return -EPROTO;
+	if (blk->offset == t->next)
+		return 0;
+	while (t->ext < info->nr_extents &&
+	       info->extents[t->ext].start + info->extents[t->ext].size <= t->next)
+		t->ext++;
+	if (t->ext < info->nr_extents && info->extents[t->ext].start == blk->offset &&
+	    blk->offset > t->next)
+		return 0;
+	return -EPROTO;
 }
 
 static int t_write(void *ctx, const struct zfd_block *blk)
@@ -137,15 +178,16 @@ static int t_write(void *ctx, const struct zfd_block *blk)
 	struct tsink *t = ctx;
 	struct timespec ts;
 
-	event(t, "write off=%" PRIu64 " len=%zu kind=%d zero=%zu", blk->offset,
-	      blk->len, blk->kind, blk->nr_zero_pages);
-	if (blk->offset != t->written) {
-		zfd_hlog(t->host, ZFD_LOG_ERR, "gap: expected offset %" PRIu64, t->written);
+	event(t, "write off=%" PRIu64 " mem=%" PRIu64 " len=%zu kind=%d zero=%zu",
+	      blk->offset, blk->mem_offset, blk->len, blk->kind, blk->nr_zero_pages);
+	if (check_order(t, blk)) {
+		zfd_hlog(t->host, ZFD_LOG_ERR, "gap: expected offset %" PRIu64
+			 ", got %" PRIu64, t->next, blk->offset);
 		return -EPROTO;
 	}
 	if (((uintptr_t)blk->data % ZFD_ALIGN) != 0)
 		return -EFAULT;
-	if (t->fail_at != UINT64_MAX && blk->offset + blk->len > t->fail_at) {
+	if (t->fail_at != UINT64_MAX && blk->mem_offset + blk->len > t->fail_at) {
 		zfd_hlog(t->host, ZFD_LOG_ERR, "injected write failure at %" PRIu64,
 			 t->fail_at);
 		return -(int)t->fail_errno;
@@ -155,9 +197,9 @@ static int t_write(void *ctx, const struct zfd_block *blk)
 		ts.tv_nsec = (long)(t->delay_ms % 1000) * 1000000L;
 		nanosleep(&ts, NULL);
 	}
-	if (zfd_pwrite_full(t->fd, blk->data, blk->len, ZFD_HDR_SIZE + blk->offset) < 0)
+	if (zfd_pwrite_full(t->fd, blk->data, blk->len, blk->offset) < 0)
 		return -EIO;
-	t->written += blk->len;
+	t->next = blk->offset + blk->len;
 	return 0;
 }
 
@@ -179,18 +221,17 @@ static int t_finish(void *ctx, const struct zfd_dump_info *info,
 			probe[strcspn(probe, "\n")] = 0;
 		}
 	}
-	event(t, "finish status=%s dumped=%" PRIu64 " hsa=%s",
-	      zfd_status_name(res->status), res->dumped_bytes, probe);
+	event(t, "finish status=%s dumped=%" PRIu64 " hsa=%s stored_end=%" PRIu64
+	      " trailer=%zu", zfd_status_name(res->status), res->dumped_bytes, probe,
+	      res->stored_end, res->trailer ? res->trailer_len : 0);
 	if (t->fd < 0)
 		return -EBADF;
-	if (res->status != ZFD_STATUS_INCOMPLETE &&
-	    zfd_pwrite_full(t->fd, res->end_marker, ZFD_END_MARKER_SIZE,
-			    ZFD_HDR_SIZE + res->dumped_bytes) < 0)
+	if (res->status != ZFD_STATUS_INCOMPLETE && res->trailer_len &&
+	    zfd_pwrite_full(t->fd, res->trailer, res->trailer_len,
+			    info->trailer_off) < 0)
 		return -EIO;
-	close(t->fd);
-	t->fd = -1;
 	len = zfd_manifest_format(text, sizeof(text), info, res,
-				  t->host->sink_desc, "s390");
+				  t->host->sink_desc, info->format);
 	if (len < 0)
 		return len;
 	snprintf(path, sizeof(path), "%s.info", t->path);
@@ -202,6 +243,11 @@ static int t_finish(void *ctx, const struct zfd_dump_info *info,
 		return -EIO;
 	}
 	close(fd);
+	/* last: the final prologue */
+	if (zfd_pwrite_full(t->fd, res->prologue, info->prologue_len, 0) < 0)
+		return -EIO;
+	close(t->fd);
+	t->fd = -1;
 	if (!strcmp(t->fail, "finish"))
 		return -EIO;
 	return 0;

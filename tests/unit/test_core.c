@@ -373,9 +373,14 @@ static void msrc_init(struct zfd_source *src, struct msrc *m, uint64_t mem_size)
 	src->read = msrc_read;
 	src->priv = m;
 	assert_int_equal(zfd_source_setup(src, UINT64_MAX), 0);
+	assert_int_equal(zfd_source_model(src), 0);
 }
 
-/* A sink that keeps what it gets in memory and checks the block rules. */
+/*
+ * A sink that keeps the memory it gets (by .mem_offset) and checks the
+ * block rules of the s390 format (positional: stored offset = 4096 +
+ * memory offset, gap-free).
+ */
 struct msink {
 	uint8_t *mem;
 	uint8_t *kind;			/* per page: block kind + 1 */
@@ -388,11 +393,11 @@ struct msink {
 	char reason[256];
 };
 
-static int ms_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *max_mem)
+static int ms_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *capacity)
 {
 	(void)ctx;
 	(void)info;
-	*max_mem = UINT64_MAX;
+	*capacity = UINT64_MAX;
 	return 0;
 }
 
@@ -405,6 +410,11 @@ static int ms_open(void *ctx, const struct zfd_dump_info *info)
 	memset(m->mem, 0xee, m->mem_size);
 	memset(m->kind, 0, m->mem_size / ZFD_PAGE_SIZE + 1);
 	assert_int_equal(info->mem_size, m->mem_size);
+	assert_string_equal(info->format, "s390");
+	assert_int_equal(info->prologue_len, ZFD_HDR_SIZE);
+	assert_int_equal(info->size, ZFD_HDR_SIZE + m->mem_size + ZFD_END_MARKER_SIZE);
+	assert_int_equal(info->trailer_off, ZFD_HDR_SIZE + m->mem_size);
+	assert_int_equal(info->trailer_len, ZFD_END_MARKER_SIZE);
 	return 0;
 }
 
@@ -415,16 +425,17 @@ static int ms_write(void *ctx, const struct zfd_block *blk)
 
 	m->writes++;
 	/* ascending, gap-free, aligned, inside the dump */
-	assert_int_equal(blk->offset, m->written);
+	assert_int_equal(blk->mem_offset, m->written);
+	assert_int_equal(blk->offset, ZFD_HDR_SIZE + blk->mem_offset);
 	assert_int_equal(blk->offset % ZFD_ALIGN, 0);
 	assert_int_equal((uintptr_t)blk->data % ZFD_ALIGN, 0);
 	assert_true(blk->len > 0);
-	assert_true(blk->offset + blk->len <= m->mem_size);
-	if (m->fail_at != UINT64_MAX && blk->offset + blk->len > m->fail_at)
+	assert_true(blk->mem_offset + blk->len <= m->mem_size);
+	if (m->fail_at != UINT64_MAX && blk->mem_offset + blk->len > m->fail_at)
 		return -m->fail_errno;
-	memcpy(m->mem + blk->offset, blk->data, blk->len);
+	memcpy(m->mem + blk->mem_offset, blk->data, blk->len);
 	for (i = 0; i < blk->nr_pages; i++)
-		m->kind[blk->offset / ZFD_PAGE_SIZE + i] = (uint8_t)(blk->kind + 1);
+		m->kind[blk->mem_offset / ZFD_PAGE_SIZE + i] = (uint8_t)(blk->kind + 1);
 	m->written += blk->len;
 	return 0;
 }
@@ -434,13 +445,22 @@ static int ms_finish(void *ctx, const struct zfd_dump_info *info,
 {
 	struct msink *m = ctx;
 
-	(void)info;
 	m->finishes++;
 	m->res = *res;
 	snprintf(m->reason, sizeof(m->reason), "%s", res->reason ? res->reason : "");
 	/* the core's count and what the sink really got agree */
-	if (res->status == ZFD_STATUS_COMPLETE)
+	if (res->status == ZFD_STATUS_COMPLETE) {
 		assert_int_equal(m->written, m->mem_size);
+		assert_non_null(res->trailer);
+		assert_int_equal(res->trailer_len, ZFD_END_MARKER_SIZE);
+		assert_memory_equal(res->trailer, "DUMP_END", 8);
+		assert_int_equal(res->stored_end, info->trailer_off);
+	} else {
+		assert_null(res->trailer);
+		assert_int_equal(res->stored_end, ZFD_HDR_SIZE + m->written);
+	}
+	assert_non_null(res->prologue);
+	assert_memory_equal(res->prologue, info->prologue, info->prologue_len);
 	return 0;
 }
 

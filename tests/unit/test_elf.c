@@ -680,28 +680,6 @@ static void test_writer_chunks(void **state)
 					    sizeof(why)), -EINVAL);
 }
 
-/* The writer through struct zfd_dump_info, as a sink calls it. */
-static void test_writer_info(void **state)
-{
-	struct zfd_dump_info info = { 0 };
-	struct zfd_elf_writer *w;
-	struct zfd_s390_hdr hdr;
-	uint8_t raw[ZFD_S390_HDR_SIZE];
-	char why[256];
-
-	sample_hdr(&hdr, NR_CPUS);
-	zfd_s390_hdr_encode(&hdr, raw);
-	info.hdr = raw;
-	info.mem_size = MEM_SIZE;
-	info.chunks = chunks;
-	info.nr_chunks = 3;
-	assert_int_equal(zfd_elf_writer_new_info(&w, &info, why,
-						 sizeof(why)), 0);
-	assert_int_equal(zfd_elf_writer_data_off(w), 4096);
-	assert_int_equal(zfd_elf_writer_file_size(w), 4096 + MEM_SIZE);
-	zfd_elf_writer_free(w);
-}
-
 /* ------------------------------------------------------------------ */
 /* Bad input for the reader                                           */
 /* ------------------------------------------------------------------ */
@@ -1262,7 +1240,6 @@ int main(void)
 		cmocka_unit_test(test_feed_and_collect),
 		cmocka_unit_test(test_cpu_in_hole),
 		cmocka_unit_test(test_writer_chunks),
-		cmocka_unit_test(test_writer_info),
 		cmocka_unit_test(test_bad_truncated),
 		cmocka_unit_test(test_bad_fields),
 		cmocka_unit_test(test_bad_phdrs),

@@ -201,9 +201,13 @@ static void test_s390(void **state)
 	uint8_t em[ZFD_S390_END_SIZE];
 	struct zfd_s390_hdr hdr;
 	struct zfd_format *fmt;
+	struct zfd_elf_writer *w;
+	const struct zfd_range *ext;
 	struct zfd_dump d;
-	uint64_t off, len;
+	uint64_t off, len, data_off, fit;
+	uint8_t *ebuf, *wbuf;
 	char why[256];
+	size_t nr;
 
 	(void)state;
 	memset(&hdr, 0, sizeof(hdr));
@@ -255,10 +259,69 @@ static void test_s390(void **state)
 	assert_int_equal(zfd_format_trailer_off(fmt), 4096 + 0x18000);
 	zfd_format_free(fmt);
 
-	/* elf needs notes: an s390 model from zcore has none */
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL,
-					0x40000, why, sizeof(why)), -EOPNOTSUPP);
-	assert_non_null(strstr(why, "no ELF notes"));
+	/* extents: the ranges' stored offsets */
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
+					0x40000, why, sizeof(why)), 0);
+	ext = zfd_format_extents(fmt, &nr);
+	assert_int_equal(nr, 2);
+	assert_int_equal(ext[0].start, 4096);
+	assert_int_equal(ext[0].size, 0x10000);
+	assert_int_equal(ext[1].start, 4096 + 0x20000);
+	assert_int_equal(ext[1].size, 0x10000);
+	assert_true(zfd_format_positional(fmt));
+	zfd_format_free(fmt);
+
+	/*
+	 * elf of an s390 model without notes (zcore): fmt_elf.h's s390x
+	 * writer, memory positional after its prologue
+	 */
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, raw,
+					0x40000, why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, ch, 2, 0x40000, why,
+					    sizeof(why)), 0);
+	data_off = zfd_elf_writer_data_off(w);
+	assert_int_equal(zfd_format_prologue_len(fmt), data_off);
+	assert_int_equal(zfd_format_size(fmt), zfd_elf_writer_file_size(w));
+	assert_int_equal(zfd_format_trailer_len(fmt), 0);
+	assert_true(zfd_format_positional(fmt));
+	ebuf = malloc(data_off);
+	wbuf = malloc(data_off);
+	assert_non_null(ebuf);
+	assert_non_null(wbuf);
+	zfd_format_prologue(fmt, ebuf, true);
+	zfd_elf_writer_prologue(w, wbuf);
+	assert_memory_equal(ebuf, wbuf, data_off);
+	assert_true(zfd_format_map(fmt, 0x1000, &off, &len));
+	assert_int_equal(off, data_off + 0x1000);
+	assert_false(zfd_format_map(fmt, 0x10000, &off, &len));
+	assert_int_equal(off, data_off + 0x10000);	/* positional hole */
+	assert_false(zfd_format_map(fmt, 0x30000, &off, &len));
+	assert_int_equal(off, UINT64_MAX);		/* after the last load */
+	ext = zfd_format_extents(fmt, &nr);
+	assert_int_equal(nr, 2);
+	assert_int_equal(ext[1].start, data_off + 0x20000);
+	/* an incomplete dump: the final prologue describes what was written */
+	zfd_format_limit(fmt, 0x8000);
+	zfd_elf_writer_limit(w, 0x8000);
+	zfd_format_prologue(fmt, ebuf, true);
+	zfd_elf_writer_prologue(w, wbuf);
+	assert_memory_equal(ebuf, wbuf, data_off);
+	free(ebuf);
+	free(wbuf);
+	zfd_elf_writer_free(w);
+	zfd_format_free(fmt);
+
+	/* truncation: the largest mem_size that fits a capacity */
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
+					4096 + 0x18000 + 16, &fit, why,
+					sizeof(why)), 0);
+	assert_int_equal(fit, 0x18000);
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
+					4096 + 0x18fff + 16, &fit, why,
+					sizeof(why)), 0);
+	assert_int_equal(fit, 0x18000);
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
+					4000, &fit, why, sizeof(why)), -ENOSPC);
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
 					0x1234, why, sizeof(why)), -EINVAL);
 	free(buf);

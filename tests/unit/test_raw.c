@@ -45,8 +45,10 @@ struct env {
 	config_t cfg;
 	void *ctx;
 	uint8_t hdr[ZFD_HDR_SIZE];
+	uint8_t em[ZFD_END_MARKER_SIZE];
 	uint8_t *mem;
 	uint64_t mem_size;
+	struct zfd_range ext[4];
 	struct zfd_dump_info info;
 };
 
@@ -205,6 +207,26 @@ static int configure(struct env *e, const char *extra)
 	return sink->configure(&e->mh.host, parse_cfg(e, text), &e->ctx);
 }
 
+/*
+ * What the core's s390 format hands the sink (sink ABI 2): the header as
+ * prologue, memory X at 4096 + X, the end marker behind it.
+ */
+static void set_s390_layout(struct env *e)
+{
+	uint64_t mem = e->info.mem_size;
+
+	e->info.format = "s390";
+	e->info.prologue = e->hdr;
+	e->info.prologue_len = ZFD_HDR_SIZE;
+	e->info.trailer_off = ZFD_HDR_SIZE + mem;
+	e->info.trailer_len = ZFD_END_MARKER_SIZE;
+	e->info.size = ZFD_HDR_SIZE + mem + ZFD_END_MARKER_SIZE;
+	e->ext[0].start = ZFD_HDR_SIZE;
+	e->ext[0].size = mem;
+	e->info.extents = e->ext;
+	e->info.nr_extents = 1;
+}
+
 static void set_dump(struct env *e, uint64_t mem_size)
 {
 	free(e->mem);
@@ -214,15 +236,19 @@ static void set_dump(struct env *e, uint64_t mem_size)
 	fill_mem(e->mem, mem_size);
 	make_hdr(e->hdr, mem_size);
 	memset(&e->info, 0, sizeof(e->info));
-	e->info.hdr = e->hdr;
 	e->info.mem_size = mem_size;
 	e->info.mem_size_orig = mem_size;
+	set_s390_layout(e);
 	e->info.source = "file:test";
 	e->info.started = 1790000000;
 }
 
-/* Hands memory [from, to) to the sink in 1 MiB blocks. */
-static int write_range(struct env *e, uint64_t from, uint64_t to)
+/*
+ * Hands e->mem [from, to) to the sink in 1 MiB blocks, stored at
+ * stored + (offset - from).
+ */
+static int send_range(struct env *e, uint64_t stored, uint64_t from,
+		      uint64_t to)
 {
 	static uint64_t zmap[BLK / ZFD_PAGE_SIZE / 64];
 	struct zfd_block b;
@@ -233,7 +259,8 @@ static int write_range(struct env *e, uint64_t from, uint64_t to)
 	for (off = from; off < to; off += b.len) {
 		memset(&b, 0, sizeof(b));
 		memset(zmap, 0, sizeof(zmap));
-		b.offset = off;
+		b.offset = stored + (off - from);
+		b.mem_offset = off;
 		b.len = (size_t)ZFD_MIN(BLK, to - off);
 		b.data = e->mem + off;
 		b.kind = ZFD_BLK_DATA;
@@ -259,6 +286,12 @@ static int write_range(struct env *e, uint64_t from, uint64_t to)
 	return 0;
 }
 
+/* Hands memory [from, to) to the sink as the s390 format stores it. */
+static int write_range(struct env *e, uint64_t from, uint64_t to)
+{
+	return send_range(e, ZFD_HDR_SIZE + from, from, to);
+}
+
 static int finish(struct env *e, enum zfd_status status, uint64_t dumped)
 {
 	struct zfd_result r;
@@ -268,7 +301,13 @@ static int finish(struct env *e, enum zfd_status status, uint64_t dumped)
 	r.dumped_bytes = dumped;
 	r.finished = 1790000010;
 	r.seconds = 10.0;
-	zfd_s390_end_marker(r.end_marker, zfd_tod_from_unix(1790000010, 0));
+	r.stored_end = ZFD_HDR_SIZE + dumped;
+	zfd_s390_end_marker(e->em, zfd_tod_from_unix(1790000010, 0));
+	r.prologue = e->hdr;
+	if (status != ZFD_STATUS_INCOMPLETE) {
+		r.trailer = e->em;
+		r.trailer_len = ZFD_END_MARKER_SIZE;
+	}
 	snprintf(r.digest, sizeof(r.digest),
 		 "xxh3-128:00112233445566778899aabbccddeeff");
 	if (status == ZFD_STATUS_INCOMPLETE)
@@ -318,7 +357,7 @@ static void check_layout(struct env *e, const uint8_t *img, uint64_t size,
 	size_t tlen;
 
 	assert_true(size >= raw_need(e->info.mem_size));
-	assert_memory_equal(img, e->info.hdr, ZFD_HDR_SIZE);
+	assert_memory_equal(img, e->hdr, ZFD_HDR_SIZE);
 	assert_memory_equal(img + ZFD_HDR_SIZE, e->mem, dumped);
 	if (end_marker) {
 		assert_true(zfd_s390_end_marker_check(img + em, &v));
@@ -362,7 +401,8 @@ static void test_complete_layout(void **state)
 	make_file(e->img, raw_need(mem) + 3 * 4096, OLD_FILL);
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
-	assert_true(max >= mem);
+	/* capacity in stored bytes: the device less the manifest block */
+	assert_int_equal(max, raw_need(mem) + 3 * 4096 - MAN_MAX);
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_int_equal(write_range(e, 0, mem), 0);
 	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
@@ -385,7 +425,8 @@ static void test_exact_fit_and_repeat(void **state)
 	/* A pass may be repeated after a new prepare() (failover). */
 	for (pass = 0; pass < 2; pass++) {
 		assert_int_equal(run_prepare(e, &max), 0);
-		assert_int_equal(max, mem);
+		/* room for header, memory and the end marker's page */
+		assert_int_equal(max, ZFD_HDR_SIZE + mem + ZFD_PAGE_SIZE);
 		assert_int_equal(sink->open(e->ctx, &e->info), 0);
 		assert_int_equal(write_range(e, 0, mem), 0);
 		assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
@@ -560,7 +601,8 @@ static void test_too_small_unchanged(void **state)
 	snprintf(msg, sizeof(msg), "device %s too small: %" PRIu64
 		 " bytes, need %" PRIu64, e->img, size, raw_need(mem));
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
-	assert_int_equal(max, mem - 4096);
+	/* the stored bytes it could hold: 12 bytes short of the end marker */
+	assert_int_equal(max, ZFD_HDR_SIZE + mem);
 	/* open() after a failed prepare() is refused too */
 	assert_int_equal(sink->open(e->ctx, &e->info), -EINVAL);
 	after = read_file(e->img, &size2);
@@ -581,12 +623,19 @@ static void test_truncate(void **state)
 	make_file(e->img, dev, OLD_FILL);
 	assert_int_equal(configure(e, "  truncate = true;\n"), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
-	assert_int_equal(max, 2 * MiB);
+	assert_int_equal(max, ZFD_HDR_SIZE + 2 * MiB + ZFD_PAGE_SIZE);
 	assert_true(zfd_mock_host_logged(&e->mh, "will be truncated"));
-	/* what the core then does: a truncated header and mem_size */
+	/*
+	 * What the core then does: the largest page-aligned memory whose
+	 * s390 dump fits into the capacity, a truncated header and layout.
+	 */
+	max = ZFD_ALIGN_DOWN(max - ZFD_HDR_SIZE - ZFD_END_MARKER_SIZE,
+			     ZFD_PAGE_SIZE);
+	assert_int_equal(max, 2 * MiB);
 	zfd_s390_hdr_set_mem_size(e->hdr, max);
 	e->info.mem_size = max;
 	e->info.truncated = true;
+	set_s390_layout(e);
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_int_equal(write_range(e, 0, max), 0);
 	assert_int_equal(finish(e, ZFD_STATUS_TRUNCATED, max), 0);
@@ -602,7 +651,7 @@ static void test_truncate(void **state)
 	/* smaller than header + end marker + manifest: nothing fits */
 	make_file(e->img, 8192, OLD_FILL);
 	assert_int_equal(run_prepare(e, &max), -ENOSPC);
-	assert_int_equal(max, 0);
+	assert_int_equal(max, 4096);
 }
 
 static void test_open_rechecks_size(void **state)
@@ -615,8 +664,8 @@ static void test_open_rechecks_size(void **state)
 	make_file(e->img, raw_need(MiB), OLD_FILL);
 	assert_int_equal(configure(e, "  truncate = true;\n"), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
-	assert_int_equal(max, MiB);
-	/* a core that ignores max_mem gets -ENOSPC, nothing written */
+	assert_int_equal(max, ZFD_HDR_SIZE + MiB + ZFD_PAGE_SIZE);
+	/* a core that ignores the capacity gets -ENOSPC, nothing written */
 	assert_int_equal(sink->open(e->ctx, &e->info), -ENOSPC);
 	img = read_file(e->img, &size);
 	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
@@ -780,7 +829,7 @@ static void test_cmdline_strings(void **state)
 	config_setting_set_string(s, "true");
 	assert_int_equal(sink->configure(&e->mh.host, g, &e->ctx), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
-	assert_int_equal(max, MiB);
+	assert_int_equal(max, ZFD_HDR_SIZE + MiB + ZFD_PAGE_SIZE);
 	sink->close(e->ctx);
 	e->ctx = NULL;
 
@@ -1009,6 +1058,335 @@ static void test_root_dev_path(void **state)
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 }
 
+/* ---------------------------------------------- format elf (ABI 2) */
+
+#define ELF_PRO		(2 * ZFD_PAGE_SIZE)	/* prologue_len */
+#define ELF_GAP		(64 * 1024)		/* a packed format's hole */
+#define ELF_NOTE	"OSRELEASE=6.1.0-test\n"
+
+struct elf_dump {
+	uint8_t *pro;		/* prologue as at open */
+	uint8_t *fin;		/* final prologue (res->prologue) */
+	uint64_t load[2];	/* memory offset, stored offset, size */
+	uint64_t at[2];
+	uint64_t len[2];
+};
+
+static void put_phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t paddr,
+		     uint64_t size)
+{
+	zfd_put_le32(ph, type);
+	zfd_put_le32(ph + 4, type == 1 ? 7 : 0);
+	zfd_put_le64(ph + 8, off);
+	zfd_put_le64(ph + 16, paddr ? 0xffff880000000000ULL + paddr : 0);
+	zfd_put_le64(ph + 24, paddr);
+	zfd_put_le64(ph + 32, size);
+	zfd_put_le64(ph + 40, size);
+	zfd_put_le64(ph + 48, type == 1 ? ZFD_PAGE_SIZE : 0);
+}
+
+/*
+ * A hand-built x86_64 ELF core as the core's elf format hands it (packed):
+ * memory [0, 1 MiB) at ELF_PRO, a hole of ELF_GAP stored bytes, then
+ * memory [1 MiB, 1 MiB + second) (physical 2 MiB up). tail_hole: the dump
+ * ends hole_len bytes behind the last extent (a trailing hole).
+ */
+static void set_elf_dump(struct env *e, struct elf_dump *d, uint64_t second,
+			 uint64_t tail_hole)
+{
+	size_t nlen = 12 + 12 + ZFD_ALIGN_UP(sizeof(ELF_NOTE) - 1, 4);
+	uint8_t *n;
+
+	set_dump(e, MiB + second);
+	d->pro = aligned_alloc(ZFD_ALIGN, ELF_PRO);
+	d->fin = aligned_alloc(ZFD_ALIGN, ELF_PRO);
+	assert_non_null(d->pro);
+	assert_non_null(d->fin);
+	memset(d->pro, 0, ELF_PRO);
+	memcpy(d->pro, "\177ELF\2\1\1", 7);
+	zfd_put_le16(d->pro + 16, 4);		/* ET_CORE */
+	zfd_put_le16(d->pro + 18, 62);		/* EM_X86_64 */
+	zfd_put_le32(d->pro + 20, 1);
+	zfd_put_le64(d->pro + 32, 64);		/* e_phoff */
+	zfd_put_le16(d->pro + 52, 64);
+	zfd_put_le16(d->pro + 54, 56);
+	zfd_put_le16(d->pro + 56, 3);
+	d->load[0] = 0;
+	d->at[0] = ELF_PRO;
+	d->len[0] = MiB;
+	d->load[1] = MiB;
+	d->at[1] = ELF_PRO + MiB + ELF_GAP;
+	d->len[1] = second;
+	put_phdr(d->pro + 64, 4, 64 + 3 * 56, 0, nlen);
+	put_phdr(d->pro + 64 + 56, 1, d->at[0], 0x1000, d->len[0]);
+	put_phdr(d->pro + 64 + 112, 1, d->at[1], 2 * MiB, d->len[1]);
+	n = d->pro + 64 + 3 * 56;
+	zfd_put_le32(n, 11);
+	zfd_put_le32(n + 4, (uint32_t)(sizeof(ELF_NOTE) - 1));
+	memcpy(n + 12, "VMCOREINFO", 11);
+	memcpy(n + 24, ELF_NOTE, sizeof(ELF_NOTE) - 1);
+	/* the final prologue differs: it is the one that must end up at 0 */
+	memcpy(d->fin, d->pro, ELF_PRO);
+	d->fin[ELF_PRO - 1] = 0x5a;
+
+	e->info.format = "elf";
+	e->info.prologue = d->pro;
+	e->info.prologue_len = ELF_PRO;
+	e->info.size = d->at[1] + d->len[1] + tail_hole;
+	e->info.trailer_off = e->info.size;
+	e->info.trailer_len = 0;
+	e->ext[0].start = d->at[0];
+	e->ext[0].size = d->len[0];
+	e->ext[1].start = d->at[1];
+	e->ext[1].size = d->len[1];
+	e->info.extents = e->ext;
+	e->info.nr_extents = 2;
+	e->info.arch = "x86_64";
+	e->info.kernel = "6.1.0-test";
+}
+
+static void free_elf_dump(struct elf_dump *d)
+{
+	free(d->pro);
+	free(d->fin);
+}
+
+static int write_elf(struct env *e, const struct elf_dump *d, int extents)
+{
+	int i, rc;
+
+	for (i = 0; i < extents; i++) {
+		rc = send_range(e, d->at[i], d->load[i], d->load[i] + d->len[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int finish_elf(struct env *e, const struct elf_dump *d,
+		      enum zfd_status status, uint64_t dumped)
+{
+	struct zfd_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.dumped_bytes = dumped;
+	r.finished = 1790000010;
+	r.seconds = 10.0;
+	r.prologue = d->fin;
+	snprintf(r.digest, sizeof(r.digest),
+		 "xxh3-128:00112233445566778899aabbccddeeff");
+	if (status == ZFD_STATUS_INCOMPLETE)
+		r.reason = "read error at 1048576";
+	return sink->finish(e->ctx, &e->info, &r);
+}
+
+/* The manifest of an elf dump: at the next 4 KiB boundary behind it. */
+static void parse_elf_manifest(const uint8_t *img, uint64_t size,
+			       struct zfd_manifest *m)
+{
+	char why[128];
+
+	assert_int_equal(zfd_manifest_parse((const char *)img +
+					    ZFD_ALIGN_UP(size, ZFD_PAGE_SIZE),
+					    MAN_MAX, m, why, sizeof(why)), 0);
+}
+
+static void check_elf(struct env *e, const struct elf_dump *d,
+		      const uint8_t *img, uint64_t isize, const char *status,
+		      int extents)
+{
+	uint64_t size = e->info.size, man = ZFD_ALIGN_UP(size, ZFD_PAGE_SIZE);
+	struct zfd_manifest m;
+	int i;
+
+	assert_memory_equal(img, d->fin, ELF_PRO);
+	for (i = 0; i < extents; i++)
+		assert_memory_equal(img + d->at[i], e->mem + d->load[i],
+				    d->len[i]);
+	if (extents == 2) {
+		/* the skipped hole, and a trailing one, read as zeros */
+		assert_true(all_bytes(img + d->at[0] + d->len[0], ELF_GAP, 0));
+		assert_true(all_bytes(img + d->at[1] + d->len[1],
+				      (size_t)(man - d->at[1] - d->len[1]), 0));
+	}
+	parse_elf_manifest(img, size, &m);
+	assert_string_equal(zfd_manifest_get(&m, "status"), status);
+	assert_string_equal(zfd_manifest_get(&m, "format"), "elf");
+	assert_string_equal(zfd_manifest_get(&m, "arch"), "x86_64");
+	assert_string_equal(zfd_manifest_get(&m, "kernel"), "6.1.0-test");
+	/* nothing written behind the manifest block */
+	assert_true(all_bytes(img + man + MAN_MAX,
+			      (size_t)(isize - man - MAN_MAX), OLD_FILL));
+}
+
+static void test_elf_layout(void **state)
+{
+	struct env *e = *state;
+	static const uint64_t cases[][2] = {
+		{ MiB + 100, 0 },		/* partial last page */
+		{ MiB, 2 * 4096 + 100 },	/* trailing hole */
+		{ 2 * MiB, 0 },
+	};
+	struct elf_dump d;
+	uint64_t max, size, dev;
+	char date[32], msg[MSG_LEN];
+	uint8_t *img;
+	size_t i;
+
+	for (i = 0; i < ZFD_ARRAY_SIZE(cases); i++) {
+		set_elf_dump(e, &d, cases[i][0], cases[i][1]);
+		dev = raw_need(e->info.size - ZFD_HDR_SIZE -
+			       ZFD_END_MARKER_SIZE) + 2 * 4096;
+		make_file(e->img, dev, OLD_FILL);
+		if (e->ctx)
+			sink->close(e->ctx);
+		e->ctx = NULL;
+		config_destroy(&e->cfg);
+		config_init(&e->cfg);
+		/* the host's key "format" is known to the sink */
+		assert_int_equal(configure(e, i == 2 ? "  format = \"elf\";\n  direct = \"yes\";\n" :
+					   "  format = \"elf\";\n"), 0);
+		assert_int_equal(run_prepare(e, &max), 0);
+		assert_int_equal(max, ZFD_ALIGN_DOWN(dev - MAN_MAX, 4096));
+		assert_int_equal(sink->open(e->ctx, &e->info), 0);
+		/* the placeholder prologue: zeros */
+		img = read_file(e->img, &size);
+		assert_true(all_bytes(img, ELF_PRO, 0));
+		free(img);
+		assert_int_equal(write_elf(e, &d, 2), 0);
+		assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
+					    e->mem_size), 0);
+		img = read_file(e->img, &size);
+		assert_int_equal(size, dev);
+		check_elf(e, &d, img, size, "complete", 2);
+		free(img);
+
+		/* the next pass names it */
+		assert_int_equal(run_prepare(e, &max), 0);
+		assert_int_equal(sink->open(e->ctx, &e->info), 0);
+		zfd_format_utc(1790000000, date, sizeof(date));
+		snprintf(msg, sizeof(msg),
+			 "overwriting complete dump of %s on %s", date, e->img);
+		assert_true(zfd_mock_host_logged(&e->mh, msg));
+		assert_int_equal(write_elf(e, &d, 2), 0);
+		assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
+					    e->mem_size), 0);
+		free_elf_dump(&d);
+	}
+}
+
+static void test_elf_incomplete(void **state)
+{
+	struct env *e = *state;
+	struct elf_dump d;
+	uint64_t max, size;
+	char date[32], msg[MSG_LEN];
+	struct zfd_manifest m;
+	uint8_t *img;
+
+	set_elf_dump(e, &d, MiB, 0);
+	make_file(e->img, raw_need(4 * MiB), OLD_FILL);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_elf(e, &d, 1), 0);
+	/* a block in the middle of the hole is no extent start */
+	assert_int_equal(send_range(e, d.at[0] + d.len[0] + 4096, MiB,
+				    2 * MiB), -EINVAL);
+	assert_true(zfd_mock_host_logged(&e->mh, "out of order"));
+	/* "complete" for data that never came is not believed */
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size), 0);
+	assert_true(zfd_mock_host_logged(&e->mh, "dump marked incomplete"));
+	img = read_file(e->img, &size);
+	check_elf(e, &d, img, size, "incomplete", 1);
+	parse_elf_manifest(img, e->info.size, &m);
+	assert_string_equal(zfd_manifest_get(&m, "dumped_bytes"), "1048576");
+	free(img);
+
+	/* the core's incomplete pass: the same, with its reason */
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	zfd_format_utc(1790000000, date, sizeof(date));
+	snprintf(msg, sizeof(msg), "overwriting incomplete dump of %s on %s",
+		 date, e->img);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	assert_int_equal(write_elf(e, &d, 1), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_INCOMPLETE, MiB), 0);
+	img = read_file(e->img, &size);
+	check_elf(e, &d, img, size, "incomplete", 1);
+	parse_elf_manifest(img, e->info.size, &m);
+	assert_string_equal(zfd_manifest_get(&m, "reason"),
+			    "read error at 1048576");
+	free(img);
+
+	/* a pass that dies before finish() leaves no ELF header */
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_int_equal(write_elf(e, &d, 2), 0);
+	sink->close(e->ctx);
+	e->ctx = NULL;
+	assert_int_equal(magic_of(e->img), 0);
+	free_elf_dump(&d);
+}
+
+/* An ELF file without our manifest behind it is no dump of ours. */
+static void test_elf_foreign(void **state)
+{
+	struct env *e = *state;
+	struct elf_dump d;
+	uint64_t max;
+	int fd;
+
+	set_elf_dump(e, &d, MiB, 0);
+	make_file(e->img, raw_need(4 * MiB), OLD_FILL);
+	fd = open(e->img, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(zfd_pwrite_full(fd, d.fin, ELF_PRO, 0), ELF_PRO);
+	close(fd);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(sink->open(e->ctx, &e->info), 0);
+	assert_false(zfd_mock_host_logged(&e->mh, "overwriting"));
+	assert_int_equal(write_elf(e, &d, 2), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size), 0);
+	free_elf_dump(&d);
+}
+
+/* Capacity in stored bytes; too small without truncate: -ENOSPC. */
+static void test_elf_capacity(void **state)
+{
+	struct env *e = *state;
+	struct elf_dump d;
+	uint64_t max, size, dev = MiB + 4096 + 100;
+	uint8_t *before, *after;
+	char msg[MSG_LEN];
+
+	set_elf_dump(e, &d, MiB, 0);
+	make_file(e->img, dev, OLD_FILL);
+	before = read_file(e->img, &size);
+	assert_int_equal(configure(e, NULL), 0);
+	assert_int_equal(run_prepare(e, &max), -ENOSPC);
+	assert_int_equal(max, MiB);
+	snprintf(msg, sizeof(msg), "device %s too small: %" PRIu64
+		 " bytes, need %" PRIu64, e->img, dev,
+		 ZFD_ALIGN_UP(e->info.size, 4096) + MAN_MAX);
+	assert_true(zfd_mock_host_logged(&e->mh, msg));
+	sink->close(e->ctx);
+	e->ctx = NULL;
+	/* truncate: the capacity, for the core to build a smaller dump */
+	assert_int_equal(configure(e, "  truncate = true;\n"), 0);
+	assert_int_equal(run_prepare(e, &max), 0);
+	assert_int_equal(max, MiB);
+	/* a core that ignores it gets -ENOSPC, nothing written */
+	assert_int_equal(sink->open(e->ctx, &e->info), -ENOSPC);
+	after = read_file(e->img, &size);
+	assert_memory_equal(before, after, (size_t)size);
+	free(before);
+	free(after);
+	free_elf_dump(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1036,6 +1414,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mode_restricted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_dev_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_incomplete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_foreign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_capacity, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,11 +8,15 @@
  *	zfcpdump -s file:dump.img -o null:report=/tmp/count
  *
  * Keys: report (optional) names a file that gets one line at the end,
- * "bytes=N blocks=N zero_pages=N status=complete".
+ * "bytes=N blocks=N zero_pages=N status=complete format=s390 size=N".
+ * The key "format" belongs to the daemon (it picks the format of the
+ * stored dump); every sink accepts it as known.
  *
- * The rules a sink keeps are written at the top of <zfcpdump/sink.h>: 0 or
- * a negative errno from every function, one plain line through host->vlog
- * before an error, never exit() and never print.
+ * The rules a sink keeps are written at the top of <zfcpdump/sink.h> (sink
+ * ABI 2): 0 or a negative errno from every function, one plain line
+ * through host->vlog before an error, never exit() and never print. A sink
+ * stores bytes at offsets and never interprets them: write() gets blocks
+ * at stored offsets, finish() the final prologue and the trailer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,6 +32,7 @@ struct null_sink {
 	uint64_t bytes;
 	uint64_t blocks;
 	uint64_t zero_pages;
+	uint64_t next;		/* where the next block may start */
 };
 
 static void nlog(const struct zfd_host *host, int level, const char *fmt, ...)
@@ -53,7 +58,8 @@ static int null_configure(const struct zfd_host *host,
 	/* Every key is checked: an unknown one is an error with its line. */
 	for (i = 0; (m = config_setting_get_elem(cfg, i)); i++) {
 		name = config_setting_name(m);
-		if (!strcmp(name, "type") || !strcmp(name, "report"))
+		if (!strcmp(name, "type") || !strcmp(name, "report") ||
+		    !strcmp(name, "format"))
 			continue;
 		if (config_setting_source_file(m))
 			nlog(host, ZFD_LOG_ERR, "%s:%u: unknown key '%s'",
@@ -74,9 +80,9 @@ static int null_configure(const struct zfd_host *host,
 }
 
 static int null_prepare(void *ctx, const struct zfd_dump_info *info,
-			uint64_t *max_mem)
+			uint64_t *capacity)
 {
-	*max_mem = UINT64_MAX; /* holds any amount */
+	*capacity = UINT64_MAX; /* holds any amount */
 	return 0;
 }
 
@@ -88,6 +94,7 @@ static int null_open(void *ctx, const struct zfd_dump_info *info)
 	ns->bytes = 0;
 	ns->blocks = 0;
 	ns->zero_pages = 0;
+	ns->next = info->prologue_len;
 	return 0;
 }
 
@@ -95,6 +102,13 @@ static int null_write(void *ctx, const struct zfd_block *blk)
 {
 	struct null_sink *ns = ctx;
 
+	/* ascending: where the last block ended, or a later extent */
+	if (blk->offset < ns->next) {
+		nlog(ns->host, ZFD_LOG_ERR, "block at %" PRIu64 " before %" PRIu64,
+		     blk->offset, ns->next);
+		return -EPROTO;
+	}
+	ns->next = blk->offset + blk->len;
 	ns->bytes += blk->len;
 	ns->blocks++;
 	ns->zero_pages += blk->nr_zero_pages;
@@ -111,7 +125,7 @@ static const char *status_name(enum zfd_status status)
 	case ZFD_STATUS_TRUNCATED:
 		return "truncated";
 	}
-	return "unknown";
+	return "unknown";	/* 0: no status, never complete */
 }
 
 static int null_finish(void *ctx, const struct zfd_dump_info *info,
@@ -135,9 +149,9 @@ static int null_finish(void *ctx, const struct zfd_dump_info *info,
 	}
 	fprintf(f,
 		"bytes=%" PRIu64 " blocks=%" PRIu64 " zero_pages=%" PRIu64
-		" status=%s\n",
+		" status=%s format=%s size=%" PRIu64 "\n",
 		ns->bytes, ns->blocks, ns->zero_pages,
-		status_name(res->status));
+		status_name(res->status), info->format, info->size);
 	if (fclose(f)) {
 		rc = -errno;
 		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report,

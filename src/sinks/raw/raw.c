@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * raw sink: the s390 standalone dump written straight onto a partition (or
- * onto a regular file standing for a partition image).
+ * raw sink: a stored dump (any format: s390, elf) written straight onto a
+ * partition (or onto a regular file standing for a partition image). The
+ * sink stores the format's bytes at their offsets (sink ABI 2, LAYERS in
+ * zfcpdump/sink.h); it never interprets them, except to name an older dump.
  *
- * Layout (DESIGN §6):
- *	0			header, 4096 bytes
- *	4096			memory, mem_size bytes
- *	4096 + mem_size		end marker, 16 bytes (zeros if incomplete)
- *	next 4 KiB boundary	manifest, text, NUL padded, ZFD_MANIFEST_MAX
+ * Layout (DESIGN §6), info->size = S stored bytes:
+ *	0			prologue, prologue_len bytes (s390: the
+ *				4096-byte header; elf: ELF header, program
+ *				headers, notes)
+ *	prologue_len		data, at each block's stored offset
+ *	trailer_off		trailer, trailer_len bytes (s390: the 16-byte
+ *				end marker, zeros if incomplete; elf: none)
+ *	ALIGN_UP(S, 4 KiB)	manifest, text, NUL padded, ZFD_MANIFEST_MAX
+ * For s390 this is 0 header, 4096 memory, 4096 + mem_size end marker, the
+ * manifest at the next 4 KiB boundary: the bytes of ABI 1, unchanged. For
+ * elf the manifest lies at the next 4 KiB boundary behind the end of the
+ * last PT_LOAD's data (the largest p_offset + p_filesz).
  *
- * Write order: placeholder header (magic 0) -> memory -> end marker ->
- * manifest -> flush -> real header -> flush. Until the very last write the
- * target does not hold a valid header, so a dump that dies half-way never
- * looks complete; an incomplete pass still gets its manifest (status
- * incomplete, dumped_bytes) and its header, but never an end marker.
+ * Write order: placeholder prologue (zeros) -> data -> trailer -> manifest
+ * -> flush -> real prologue -> flush. Until the very last write the target
+ * does not hold a valid prologue (s390 magic, ELF magic), so a dump that
+ * dies half-way never looks complete; an incomplete pass still gets its
+ * manifest (status incomplete, dumped_bytes) and its prologue, but never a
+ * trailer.
  *
  * I/O: block devices are written with O_DIRECT from the core's aligned
  * buffers. Regular files (and block devices with direct = "no") are written
@@ -24,9 +34,10 @@
  * The target: resolved, checked (not mounted, not swap, not busy) and
  * flock()ed by src/lib/device.c, shared with the extfs sink; the lock is
  * held from prepare() to the end of the pass, so a second zfcpdump cannot
- * interleave its writes with ours. A partition holds one dump: an older s390
- * dump is overwritten (and named in one line), anything else libblkid
- * recognises only with force = true. Image files become 0640 or stricter.
+ * interleave its writes with ours. A partition holds one dump: an older
+ * dump of ours (s390, or elf with our manifest behind it) is overwritten
+ * (and named in one line), anything else libblkid recognises only with
+ * force = true. Image files become 0640 or stricter.
  */
 #include "config.h"
 
@@ -46,6 +57,7 @@
 
 #include <zfcpdump/sink.h>
 
+#include "be.h"
 #include "cfg.h"
 #include "device.h"
 #include "fmt_s390.h"
@@ -53,8 +65,11 @@
 #include "seal_sink.h"
 #include "util.h"
 
-/* Bytes around the memory: header, end marker page, manifest block. */
-#define RAW_TAIL_MAX		(2 * ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX)
+/* Zeros written at a time (placeholder prologue, holes skipped by a
+ * packed format). */
+#define RAW_ZERO_LEN		(64 * 1024)
+/* Largest program header table looked at when naming an older ELF dump. */
+#define RAW_ELF_PH_MAX		(4U << 20)
 /*
  * Buffered I/O: writeback is started for every write; once more than
  * 2 * RAW_CACHE_WINDOW bytes are in flight, the older part is waited for
@@ -75,7 +90,9 @@ enum raw_direct {
 static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
 
 static const char *const raw_keys[] = {
-	"type", "device", "truncate", "direct", "sparse", "force", "encrypt", NULL
+	"type", "device", "truncate", "direct", "sparse", "force", "encrypt",
+	"format",		/* the host's: it picks the format */
+	NULL
 };
 
 struct raw_ctx {
@@ -100,71 +117,88 @@ struct raw_ctx {
 	bool direct;			/* fd opened with O_DIRECT */
 	bool punch;			/* may punch holes for zero blocks */
 	bool flush_failed;		/* an fsync() failed in this pass */
-	uint64_t mem_size;
-	uint64_t next;			/* next expected memory offset */
+	uint64_t prologue_len;		/* of this pass's dump (info) */
+	uint64_t trailer_off;
+	uint64_t size;
+	const struct zfd_range *ext;	/* info->extents, valid for the pass */
+	size_t nr_ext;
+	size_t ext_i;			/* first extent not behind next */
+	uint64_t next;			/* next expected stored offset */
 	uint64_t written;		/* memory bytes on disk or in tail */
 	uint64_t synced;		/* disk offset: cache dropped below */
-	uint8_t *tail;			/* RAW_TAIL_MAX, aligned */
+	uint8_t *tail;			/* tail_cap bytes, aligned: from the
+					 * page holding trailer_off to the end
+					 * of the manifest block */
+	size_t tail_cap;
 	size_t tail_len;		/* partial last page held in tail */
-	uint8_t *hdr;			/* ZFD_HDR_SIZE, aligned */
+	uint8_t *hdr;			/* hdr_len bytes, aligned */
+	size_t hdr_len;			/* prologue_len, at least ZFD_HDR_SIZE */
+	uint8_t *zeros;			/* RAW_ZERO_LEN zeros, aligned */
 	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
 };
 
-/* Disk offset of the end marker and of the manifest block. */
-static uint64_t raw_em_off(uint64_t mem_size)
+/* Disk offset of the manifest block of a dump of size stored bytes. */
+static uint64_t raw_manifest_off(uint64_t size)
 {
-	return ZFD_HDR_SIZE + mem_size;
+	return ZFD_ALIGN_UP(size, ZFD_PAGE_SIZE);
 }
 
-static uint64_t raw_manifest_off(uint64_t mem_size)
-{
-	return ZFD_ALIGN_UP(raw_em_off(mem_size) + ZFD_END_MARKER_SIZE,
-			    ZFD_PAGE_SIZE);
-}
-
-/* Bytes a dump of mem_size memory bytes occupies. */
-static uint64_t raw_need(uint64_t mem_size)
+/* Bytes a dump of size stored bytes occupies, manifest included. */
+static uint64_t raw_need(uint64_t size)
 {
 	uint64_t end;
 
 	/* a size near 2^64 must not wrap into a small need */
-	if (__builtin_add_overflow(mem_size, (uint64_t)ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
-				   ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX, &end))
+	if (__builtin_add_overflow(size, (uint64_t)ZFD_PAGE_SIZE +
+				   ZFD_MANIFEST_MAX, &end))
 		return UINT64_MAX;
-	return raw_manifest_off(mem_size) + ZFD_MANIFEST_MAX;
+	return raw_manifest_off(size) + ZFD_MANIFEST_MAX;
 }
 
 /*
- * Sealed (doc/sealing.md): the envelope of the s390 stream at 0, its
- * header written last; the manifest block at the next 4 KiB boundary.
+ * Sealed (doc/sealing.md): the envelope of the plain stream (prologue,
+ * data, trailer) at 0, its header written last; the manifest block at the
+ * next 4 KiB boundary behind the envelope.
  */
-static uint64_t raw_sealed_need(uint64_t mem_size)
+static uint64_t raw_sealed_need(uint64_t size)
 {
-	return zfd_sealer_need(ZFD_HDR_SIZE + mem_size + ZFD_END_MARKER_SIZE) +
-	       ZFD_MANIFEST_MAX;
+	uint64_t need;
+
+	if (size > UINT64_MAX / 2)
+		return UINT64_MAX;
+	need = zfd_sealer_need(size);
+	if (need > UINT64_MAX - ZFD_MANIFEST_MAX)
+		return UINT64_MAX;
+	return need + ZFD_MANIFEST_MAX;
 }
 
-static uint64_t raw_need_ctx(const struct raw_ctx *ctx, uint64_t mem_size)
+static uint64_t raw_need_ctx(const struct raw_ctx *ctx, uint64_t size)
 {
-	return ctx->seal.on ? raw_sealed_need(mem_size) : raw_need(mem_size);
+	return ctx->seal.on ? raw_sealed_need(size) : raw_need(size);
 }
 
-/* Largest page-aligned memory size that fits into size bytes. */
-static uint64_t raw_fits(const struct raw_ctx *ctx, uint64_t size)
+/* Largest dump (stored bytes) that fits into the target with its manifest. */
+static uint64_t raw_capacity(const struct raw_ctx *ctx)
 {
-	uint64_t overhead = raw_need_ctx(ctx, 0), fits;
+	uint64_t lo = 0, hi, mid;
 
-	if (size < overhead)
+	if (ctx->dev_size < ZFD_MANIFEST_MAX)
 		return 0;
-	fits = ZFD_ALIGN_DOWN(size - overhead, ZFD_PAGE_SIZE);
 	if (!ctx->seal.on)
-		return fits;
-	/* the chunks' 17 bytes per 64 KiB: step down until it fits */
-	fits = ZFD_ALIGN_DOWN(fits / (ZFD_SEAL_CHUNK_DEFAULT + ZFD_SEAL_ABYTES) *
-			      ZFD_SEAL_CHUNK_DEFAULT, ZFD_PAGE_SIZE);
-	while (fits && raw_sealed_need(fits) > size)
-		fits -= ZFD_PAGE_SIZE;
-	return fits;
+		return ZFD_ALIGN_DOWN(ctx->dev_size - ZFD_MANIFEST_MAX,
+				      ZFD_PAGE_SIZE);
+	/* the envelope grows monotonically with its plain stream */
+	if (raw_sealed_need(0) > ctx->dev_size)
+		return 0;
+	hi = ctx->dev_size;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (raw_sealed_need(mid) <= ctx->dev_size)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
 }
 
 static int raw_configure(const struct zfd_host *host,
@@ -276,7 +310,7 @@ static int raw_open_error(struct raw_ctx *ctx, int rc)
 	return rc;
 }
 
-/* Does the dump of mem_size bytes on the target have its end marker? */
+/* Does the s390 dump of mem_size bytes on the target have its end marker? */
 static bool raw_has_end_marker(struct raw_ctx *ctx, int fd, uint64_t mem_size)
 {
 	uint8_t em[ZFD_END_MARKER_SIZE];
@@ -284,16 +318,122 @@ static bool raw_has_end_marker(struct raw_ctx *ctx, int fd, uint64_t mem_size)
 
 	if (mem_size > ctx->dev_size - ZFD_HDR_SIZE - ZFD_END_MARKER_SIZE)
 		return false;
-	if (zfd_pread_full(fd, em, sizeof(em), raw_em_off(mem_size)) !=
+	if (zfd_pread_full(fd, em, sizeof(em), ZFD_HDR_SIZE + mem_size) !=
 	    (ssize_t)sizeof(em))
 		return false;
 	return zfd_s390_end_marker_check(em, &tod);
 }
 
+/* An integer of an ELF file, in its byte order. */
+static uint64_t raw_elf_get(const uint8_t *p, size_t width, bool be)
+{
+	switch (width) {
+	case 2:
+		return be ? zfd_get_be16(p) : zfd_get_le16(p);
+	case 4:
+		return be ? zfd_get_be32(p) : zfd_get_le32(p);
+	default:
+		return be ? zfd_get_be64(p) : zfd_get_le64(p);
+	}
+}
+
+/*
+ * The end of an ELF core's data: the largest p_offset + p_filesz of its
+ * PT_LOAD and PT_NOTE headers (eh: the first ZFD_HDR_SIZE bytes). Our
+ * manifest lies at the next 4 KiB boundary. Returns 0, or -EINVAL for
+ * anything that is no sane ELF core.
+ */
+static int raw_elf_end(struct raw_ctx *ctx, int fd, const uint8_t *eh,
+		       uint64_t *end)
+{
+	bool is64 = eh[4] == 2, be = eh[5] == 2;
+	uint64_t phoff, off, sz, e = 0;
+	size_t phent, phnum, len, i;
+	uint32_t type;
+	uint8_t *ph;
+	int rc = -EINVAL;
+
+	if ((eh[4] != 1 && eh[4] != 2) || (eh[5] != 1 && eh[5] != 2))
+		return -EINVAL;
+	phoff = is64 ? raw_elf_get(eh + 32, 8, be) : raw_elf_get(eh + 28, 4, be);
+	phent = (size_t)raw_elf_get(eh + (is64 ? 54 : 42), 2, be);
+	phnum = (size_t)raw_elf_get(eh + (is64 ? 56 : 44), 2, be);
+	if (phent < (is64 ? 56U : 32U) || !phnum || phnum == 0xffff)
+		return -EINVAL;
+	len = phent * phnum;
+	if (len > RAW_ELF_PH_MAX || phoff > ctx->dev_size ||
+	    len > ctx->dev_size - phoff)
+		return -EINVAL;
+	ph = malloc(len);
+	if (!ph)
+		return -ENOMEM;
+	if (zfd_pread_full(fd, ph, len, phoff) != (ssize_t)len)
+		goto out_free_ph;
+	for (i = 0; i < phnum; i++) {
+		const uint8_t *p = ph + i * phent;
+
+		type = (uint32_t)raw_elf_get(p, 4, be);
+		if (type != 1 && type != 4)	/* PT_LOAD, PT_NOTE */
+			continue;
+		off = is64 ? raw_elf_get(p + 8, 8, be) : raw_elf_get(p + 4, 4, be);
+		sz = is64 ? raw_elf_get(p + 32, 8, be) : raw_elf_get(p + 16, 4, be);
+		if (__builtin_add_overflow(off, sz, &off))
+			goto out_free_ph;
+		e = ZFD_MAX(e, off);
+	}
+	*end = e;
+	rc = 0;
+out_free_ph:
+	free(ph);
+	return rc;
+}
+
+/*
+ * An ELF dump of ours: an ELF header at 0 and our manifest (format elf) at
+ * the next 4 KiB boundary behind its data. Fills ctx->old and returns true.
+ */
+static bool raw_inspect_elf(struct raw_ctx *ctx, int fd, const uint8_t *eh)
+{
+	struct zfd_manifest *m;
+	const char *status, *format, *started;
+	char why[128], *text;
+	uint64_t end, man;
+	bool ours = false;
+
+	if (memcmp(eh, "\177ELF", 4) != 0 || raw_elf_end(ctx, fd, eh, &end))
+		return false;
+	man = raw_manifest_off(end);
+	if (end > ctx->dev_size || man > ctx->dev_size - ZFD_MANIFEST_MAX)
+		return false;
+	m = malloc(sizeof(*m));
+	text = malloc(ZFD_MANIFEST_MAX);
+	if (!m || !text)
+		goto out_free;
+	if (zfd_pread_full(fd, text, ZFD_MANIFEST_MAX, man) != ZFD_MANIFEST_MAX ||
+	    zfd_manifest_parse(text, ZFD_MANIFEST_MAX, m, why, sizeof(why)))
+		goto out_free;
+	status = zfd_manifest_get(m, "status");
+	format = zfd_manifest_get(m, "format");
+	started = zfd_manifest_get(m, "started");
+	if (!status || !format || strcmp(format, "elf") != 0 || !started)
+		goto out_free;
+	snprintf(ctx->old, sizeof(ctx->old), "%s dump of %s",
+		 strcmp(status, "complete") == 0 ||
+		 strcmp(status, "truncated") == 0 ? "complete" : "incomplete",
+		 started);
+	ours = true;
+out_free:
+	free(text);
+	free(m);
+	return ours;
+}
+
 /*
  * What is on the target now? Our own s390 dump, complete or not, is
  * overwritten without asking: that is the normal re-dump, and the line
- * "overwriting complete dump of <date>" says what is lost. Anything
+ * "overwriting complete dump of <date>" says what is lost; so is an ELF
+ * dump of ours (our manifest behind its data: its status and start
+ * date). Anything
  * libblkid recognises (filesystem, swap, RAID, LVM, partition table) is
  * refused unless force = true: a raw target is named by hand, and one
  * wrong digit must not cost a filesystem. An aborted pass left a zero
@@ -332,6 +472,10 @@ static int raw_inspect(struct raw_ctx *ctx)
 			zfd_format_utc(sec, date, sizeof(date));
 			snprintf(ctx->old, sizeof(ctx->old), "%s dump of %s",
 				 complete ? "complete" : "incomplete", date);
+			rc = 0;
+			goto out_free_buf;
+		}
+		if (raw_inspect_elf(ctx, fd, buf)) {
 			rc = 0;
 			goto out_free_buf;
 		}
@@ -422,23 +566,26 @@ out_unlock:
 }
 
 static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
-		       uint64_t *max_mem)
+		       uint64_t *capacity)
 {
 	struct raw_ctx *ctx = ctxp;
-	uint64_t need, fits;
+	uint64_t need, cap, least;
 	int rc;
 
 	ctx->prepared = false;
+	*capacity = 0;
 	rc = raw_check_target(ctx);
 	if (rc)
 		return rc;
-	need = raw_need_ctx(ctx, info->mem_size);
-	fits = raw_fits(ctx, ctx->dev_size);
-	*max_mem = fits;
+	need = raw_need_ctx(ctx, info->size);
+	cap = raw_capacity(ctx);
+	*capacity = cap;
+	/* the smallest dump worth truncating to: one page of data */
+	least = (uint64_t)info->prologue_len + info->trailer_len + ZFD_PAGE_SIZE;
 	if (need <= ctx->dev_size) {
 		/* Everything fits; report the room, never less than needed. */
-		*max_mem = ZFD_MAX(fits, info->mem_size);
-	} else if (!ctx->truncate || !fits) {
+		*capacity = ZFD_MAX(cap, info->size);
+	} else if (!ctx->truncate || cap < least) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
 			 ctx->name, ctx->dev_size, need);
@@ -448,8 +595,8 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 		/* The core tells the operator; this is for debugging. */
 		zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
 			 "device %s holds %" PRIu64 " of %" PRIu64
-			 " memory bytes: the dump will be truncated",
-			 ctx->name, fits, info->mem_size);
+			 " stored bytes: the dump will be truncated",
+			 ctx->name, cap, info->size);
 	}
 	ctx->prepared = true;
 	return 0;
@@ -520,6 +667,10 @@ static void raw_pass_end(struct raw_ctx *ctx)
 	ctx->tail = NULL;
 	free(ctx->hdr);
 	ctx->hdr = NULL;
+	free(ctx->zeros);
+	ctx->zeros = NULL;
+	ctx->ext = NULL;
+	ctx->nr_ext = 0;
 	zfd_sealer_free(ctx->sealer);
 	ctx->sealer = NULL;
 	zfd_dev_unlock(&ctx->lock_fd);
@@ -568,9 +719,91 @@ static int raw_restrict_mode(struct raw_ctx *ctx)
 	return 0;
 }
 
+/* Is the dump description consistent? Logs and returns -EINVAL if not. */
+static int raw_check_info(struct raw_ctx *ctx, const struct zfd_dump_info *info)
+{
+	uint64_t tend;
+	size_t i;
+
+	if (!info->prologue || !info->prologue_len ||
+	    info->prologue_len % ZFD_PAGE_SIZE ||
+	    info->trailer_off < info->prologue_len ||
+	    __builtin_add_overflow(info->trailer_off, (uint64_t)info->trailer_len,
+				   &tend) || tend > info->size ||
+	    (info->nr_extents && !info->extents))
+		goto bad;
+	for (i = 0; i < info->nr_extents; i++) {
+		const struct zfd_range *r = &info->extents[i];
+
+		if (r->start < (i ? info->extents[i - 1].start +
+				    info->extents[i - 1].size :
+				    info->prologue_len) ||
+		    r->start > info->trailer_off ||
+		    r->size > info->trailer_off - r->start)
+			goto bad;
+	}
+	return 0;
+bad:
+	zfd_hlog(ctx->host, ZFD_LOG_ERR,
+		 "device %s: inconsistent dump description (prologue %zu, trailer at %"
+		 PRIu64 ", size %" PRIu64 ")", ctx->name, info->prologue_len,
+		 info->trailer_off, info->size);
+	return -EINVAL;
+}
+
+/* A block of zero pages in a regular file: a hole is as good as zeros. */
+static int raw_punch(struct raw_ctx *ctx, uint64_t off, size_t len)
+{
+	if (fallocate(ctx->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) == 0)
+		return 0;
+	/* Not supported by this filesystem: write the zeros from now on. */
+	ctx->punch = false;
+	return -errno;
+}
+
+/*
+ * Zeros over [off, off + len): stored data that the format skips (a packed
+ * format's holes), or the placeholder prologue (punch false). Into the
+ * envelope when sealed, as a hole where allowed, else written.
+ */
+static int raw_zero(struct raw_ctx *ctx, uint64_t off, uint64_t len,
+		    bool punch)
+{
+	size_t n;
+	int rc;
+
+	if (!len)
+		return 0;
+	if (!ctx->sealer && punch && ctx->punch && len % ZFD_PAGE_SIZE == 0 &&
+	    raw_punch(ctx, off, (size_t)len) == 0)
+		return 0;
+	while (len) {
+		n = (size_t)ZFD_MIN(len, RAW_ZERO_LEN);
+		if (ctx->sealer) {
+			rc = zfd_sealer_write(ctx->sealer, ctx->zeros, n);
+			if (rc) {
+				zfd_hlog(ctx->host, ZFD_LOG_ERR,
+					 "sealing for device %s failed: %s",
+					 ctx->name, strerror(-rc));
+				return rc;
+			}
+		} else {
+			rc = raw_pwrite(ctx, ctx->zeros, n, off);
+			if (rc)
+				return rc;
+			raw_trim_cache(ctx, off, n);
+		}
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 {
 	struct raw_ctx *ctx = ctxp;
+	uint64_t base, man_off;
 	bool want_direct;
 	int rc;
 
@@ -580,25 +813,43 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		return -EINVAL;
 	}
 	ctx->prepared = false;
-	if (raw_need_ctx(ctx, info->mem_size) > ctx->dev_size) {
+	rc = raw_check_info(ctx, info);
+	if (rc) {
+		zfd_dev_unlock(&ctx->lock_fd);
+		return rc;
+	}
+	if (raw_need_ctx(ctx, info->size) > ctx->dev_size) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
 			 ctx->name, ctx->dev_size,
-			 raw_need_ctx(ctx, info->mem_size));
+			 raw_need_ctx(ctx, info->size));
+		zfd_dev_unlock(&ctx->lock_fd);
 		return -ENOSPC;
 	}
-	ctx->mem_size = info->mem_size;
-	ctx->next = 0;
+	ctx->prologue_len = info->prologue_len;
+	ctx->trailer_off = info->trailer_off;
+	ctx->size = info->size;
+	ctx->ext = info->extents;
+	ctx->nr_ext = info->nr_extents;
+	ctx->ext_i = 0;
+	ctx->next = info->prologue_len;
 	ctx->written = 0;
 	ctx->synced = 0;
 	ctx->tail_len = 0;
 	ctx->flush_failed = false;
-	if (posix_memalign((void **)&ctx->tail, ZFD_ALIGN, RAW_TAIL_MAX) ||
-	    posix_memalign((void **)&ctx->hdr, ZFD_ALIGN, ZFD_HDR_SIZE)) {
+	/* the tail: the page holding trailer_off up to the manifest's end */
+	base = ZFD_ALIGN_DOWN(info->trailer_off, ZFD_PAGE_SIZE);
+	man_off = raw_manifest_off(info->size);
+	ctx->tail_cap = (size_t)(man_off - base) + ZFD_MANIFEST_MAX;
+	ctx->hdr_len = ZFD_MAX(info->prologue_len, (size_t)ZFD_HDR_SIZE);
+	if (posix_memalign((void **)&ctx->tail, ZFD_ALIGN, ctx->tail_cap) ||
+	    posix_memalign((void **)&ctx->hdr, ZFD_ALIGN, ctx->hdr_len) ||
+	    posix_memalign((void **)&ctx->zeros, ZFD_ALIGN, RAW_ZERO_LEN)) {
 		rc = -ENOMEM;
 		goto out_end;
 	}
-	memset(ctx->tail, 0, RAW_TAIL_MAX);
+	memset(ctx->tail, 0, ctx->tail_cap);
+	memset(ctx->zeros, 0, RAW_ZERO_LEN);
 
 	want_direct = ctx->direct_mode == RAW_DIRECT_YES ||
 		      (ctx->direct_mode == RAW_DIRECT_AUTO && ctx->blkdev);
@@ -635,21 +886,20 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 			 ctx->old, ctx->name);
 
 	/* Invalidate whatever dump was there before anything else. */
-	memset(ctx->hdr, 0, ZFD_HDR_SIZE);
-	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	rc = raw_zero(ctx, 0, info->prologue_len, false);
 	if (rc)
 		goto out_end;
 	rc = raw_flush(ctx);
 	if (rc)
 		goto out_end;
 	if (ctx->seal.on) {
-		/* the sealed stream starts with the real s390 header */
+		/* the sealed stream starts with the prologue as at open */
 		ctx->punch = false;
 		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, raw_store, ctx,
 				    &ctx->sealer);
 		if (!rc)
-			rc = zfd_sealer_write(ctx->sealer, info->hdr,
-					      ZFD_HDR_SIZE);
+			rc = zfd_sealer_write(ctx->sealer, info->prologue,
+					      info->prologue_len);
 		if (rc) {
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
 				 "sealing for device %s failed: %s", ctx->name,
@@ -659,8 +909,9 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		zfd_hlog(ctx->host, ZFD_LOG_INFO, "sealed to key %s (%s)",
 			 ctx->seal.fp, ctx->seal.recipient);
 	}
-	zfd_hlog(ctx->host, ZFD_LOG_DEBUG, "writing %" PRIu64
-		 " memory bytes to %s (%s I/O)", ctx->mem_size, ctx->name,
+	zfd_hlog(ctx->host, ZFD_LOG_DEBUG, "writing a %s dump of %" PRIu64
+		 " stored bytes to %s (%s I/O)",
+		 info->format ? info->format : "?", info->size, ctx->name,
 		 ctx->direct ? "direct" : "buffered");
 	return 0;
 
@@ -669,68 +920,92 @@ out_end:
 	return rc;
 }
 
-/* A block of zero pages in a regular file: a hole is as good as zeros. */
-static int raw_punch(struct raw_ctx *ctx, uint64_t off, size_t len)
+/*
+ * May the next block start at off, skipping [next, off)? Only a packed
+ * format does that, and only up to the start of the next extent: what lies
+ * between is no stored data (a hole, stored as zeros).
+ */
+static bool raw_may_skip(struct raw_ctx *ctx, uint64_t off)
 {
-	if (fallocate(ctx->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)off, (off_t)len) == 0)
-		return 0;
-	/* Not supported by this filesystem: write the zeros from now on. */
-	ctx->punch = false;
-	return -errno;
+	while (ctx->ext_i < ctx->nr_ext &&
+	       ctx->ext[ctx->ext_i].start + ctx->ext[ctx->ext_i].size <=
+	       ctx->next)
+		ctx->ext_i++;
+	return off > ctx->next && ctx->ext_i < ctx->nr_ext &&
+	       ctx->ext[ctx->ext_i].start == off;
+}
+
+/* Has every stored data byte arrived (the rest up to the trailer a hole)? */
+static bool raw_all_arrived(struct raw_ctx *ctx)
+{
+	if (ctx->next == ctx->trailer_off)
+		return true;
+	raw_may_skip(ctx, ctx->next);
+	return ctx->ext_i == ctx->nr_ext;
 }
 
 static int raw_write(void *ctxp, const struct zfd_block *blk)
 {
 	struct raw_ctx *ctx = ctxp;
 	size_t whole, rest;
-	uint64_t off;
+	uint64_t off = blk->offset;
 	int rc;
 
 	if (ctx->fd < 0)
 		return -EBADF;
-	if (blk->offset != ctx->next || blk->len > ctx->mem_size - blk->offset) {
+	if ((off != ctx->next && !raw_may_skip(ctx, off)) ||
+	    off > ctx->trailer_off || blk->len > ctx->trailer_off - off ||
+	    (!blk->data && blk->kind == ZFD_BLK_DATA)) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "block at %" PRIu64 " (+%zu) out of order, expected %"
-			 PRIu64 " of %" PRIu64, blk->offset, blk->len,
-			 ctx->next, ctx->mem_size);
+			 "block at stored offset %" PRIu64 " (+%zu) out of order, expected %"
+			 PRIu64 " of %" PRIu64, off, blk->len, ctx->next,
+			 ctx->trailer_off);
 		return -EINVAL;
 	}
 	whole = ZFD_ALIGN_DOWN(blk->len, ZFD_PAGE_SIZE);
 	rest = blk->len - whole;
-	if (rest && blk->offset + blk->len != ctx->mem_size) {
+	if (rest && off + blk->len != ctx->trailer_off) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "partial page block at %" PRIu64 " before the end",
-			 blk->offset);
+			 "partial page block at stored offset %" PRIu64
+			 " before the end", off);
 		return -EINVAL;
 	}
-	if (ctx->sealer) {
+	/* a packed format's hole: zeros (or a file hole) */
+	rc = raw_zero(ctx, ctx->next, off - ctx->next, true);
+	if (rc)
+		return rc;
+	ctx->next = off;
+	if (!blk->data) {
+		/* a hole or lost memory handed without a buffer: zeros */
+		rc = raw_zero(ctx, off, whole, true);
+		if (!rc && rest && ctx->sealer)
+			rc = raw_zero(ctx, off + whole, rest, false);
+		if (rc)
+			return rc;
+	} else if (ctx->sealer) {
 		rc = zfd_sealer_write(ctx->sealer, blk->data, blk->len);
 		if (rc) {
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "sealing for device %s failed at memory offset %"
-				 PRIu64 ": %s", ctx->name, blk->offset,
-				 strerror(-rc));
+				 "sealing for device %s failed at stored offset %"
+				 PRIu64 ": %s", ctx->name, off, strerror(-rc));
 			return rc;
 		}
-		ctx->next += blk->len;
-		ctx->written += blk->len;
-		return 0;
-	}
-	off = ZFD_HDR_SIZE + blk->offset;
-	if (whole) {
-		if (!(ctx->punch && blk->nr_zero_pages == blk->nr_pages &&
-		      raw_punch(ctx, off, whole) == 0)) {
-			rc = raw_pwrite(ctx, blk->data, whole, off);
-			if (rc)
-				return rc;
+	} else {
+		if (whole) {
+			if (!(ctx->punch && blk->nr_zero_pages == blk->nr_pages &&
+			      raw_punch(ctx, off, whole) == 0)) {
+				rc = raw_pwrite(ctx, blk->data, whole, off);
+				if (rc)
+					return rc;
+			}
+			raw_trim_cache(ctx, off, whole);
 		}
-		raw_trim_cache(ctx, off, whole);
-	}
-	/* The last, partial page goes out with the end marker in finish(). */
-	if (rest) {
-		memcpy(ctx->tail, (const uint8_t *)blk->data + whole, rest);
-		ctx->tail_len = rest;
+		/* The last, partial page goes out with the trailer in finish(). */
+		if (rest) {
+			memcpy(ctx->tail, (const uint8_t *)blk->data + whole,
+			       rest);
+			ctx->tail_len = rest;
+		}
 	}
 	ctx->next += blk->len;
 	ctx->written += blk->len;
@@ -738,7 +1013,7 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 }
 
 /*
- * Sealed: end marker into the envelope (complete and truncated dumps),
+ * Sealed: the trailer into the envelope (complete and truncated dumps),
  * the rest of the envelope, the manifest block behind it, flush; then the
  * envelope header at 0, flush. A failed pass leaves a cut envelope whose
  * header says how far it got.
@@ -751,8 +1026,8 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 	uint64_t man_off;
 	int n, m, rc;
 
-	rc = complete ? zfd_sealer_write(ctx->sealer, r->end_marker,
-					 ZFD_END_MARKER_SIZE) : 0;
+	rc = complete && info->trailer_len ?
+	     zfd_sealer_write(ctx->sealer, r->trailer, info->trailer_len) : 0;
 	if (!rc)
 		rc = zfd_sealer_end(ctx->sealer, complete);
 	if (rc) {
@@ -763,7 +1038,8 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 	zfd_sealer_digest(ctx->sealer, r->digest, sizeof(r->digest));
 	memset(ctx->tail, 0, ZFD_MANIFEST_MAX);
 	n = zfd_manifest_format((char *)ctx->tail, ZFD_MANIFEST_MAX, info, r,
-				ctx->host->sink_desc, "s390");
+				ctx->host->sink_desc,
+				info->format ? info->format : "s390");
 	m = n < 0 ? n : zfd_sealer_manifest(ctx->sealer, (char *)ctx->tail + n,
 					     ZFD_MANIFEST_MAX - (size_t)n);
 	if (n < 0 || m < 0) {
@@ -785,26 +1061,27 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 }
 
 /*
- * The end of a pass: one aligned write from the page holding the end of
- * memory up to the end of the manifest block (partial last page, end
- * marker or zeros, zeros, manifest), flush, then the real header, flush.
+ * The end of a pass: one aligned write from the page holding trailer_off
+ * up to the end of the manifest block (partial last page, trailer or
+ * zeros, zeros, manifest), flush, then the real prologue, flush.
  */
 static int raw_commit(struct raw_ctx *ctx, const struct zfd_dump_info *info,
 		      const struct zfd_result *r)
 {
-	uint64_t base, em_off, man_off;
+	uint64_t base, tr_off, man_off;
 	size_t len;
 	int n, rc;
 
-	base = ZFD_ALIGN_DOWN(raw_em_off(ctx->mem_size), ZFD_PAGE_SIZE);
-	em_off = raw_em_off(ctx->mem_size) - base;
-	man_off = raw_manifest_off(ctx->mem_size) - base;
+	base = ZFD_ALIGN_DOWN(ctx->trailer_off, ZFD_PAGE_SIZE);
+	tr_off = ctx->trailer_off - base;
+	man_off = raw_manifest_off(ctx->size) - base;
 	len = (size_t)man_off + ZFD_MANIFEST_MAX;
-	memset(ctx->tail + ctx->tail_len, 0, RAW_TAIL_MAX - ctx->tail_len);
-	if (r->status != ZFD_STATUS_INCOMPLETE)
-		memcpy(ctx->tail + em_off, r->end_marker, ZFD_END_MARKER_SIZE);
+	memset(ctx->tail + ctx->tail_len, 0, ctx->tail_cap - ctx->tail_len);
+	if (r->status != ZFD_STATUS_INCOMPLETE && info->trailer_len)
+		memcpy(ctx->tail + tr_off, r->trailer, info->trailer_len);
 	n = zfd_manifest_format((char *)ctx->tail + man_off, ZFD_MANIFEST_MAX,
-				info, r, ctx->host->sink_desc, "s390");
+				info, r, ctx->host->sink_desc,
+				info->format ? info->format : "s390");
 	if (n < 0) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
 		return -EOVERFLOW;
@@ -817,8 +1094,9 @@ static int raw_commit(struct raw_ctx *ctx, const struct zfd_dump_info *info,
 		return rc;
 
 	/* Only now the dump becomes visible. */
-	memcpy(ctx->hdr, info->hdr, ZFD_HDR_SIZE);
-	rc = raw_pwrite(ctx, ctx->hdr, ZFD_HDR_SIZE, 0);
+	memcpy(ctx->hdr, r->prologue ? r->prologue : info->prologue,
+	       ctx->prologue_len);
+	rc = raw_pwrite(ctx, ctx->hdr, ctx->prologue_len, 0);
 	if (rc)
 		return rc;
 	return raw_flush(ctx);
@@ -829,6 +1107,8 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 {
 	struct raw_ctx *ctx = ctxp;
 	struct zfd_result r = *res;
+	uint64_t upto;
+	bool arrived;
 	int rc;
 
 	if (ctx->fd < 0)
@@ -836,14 +1116,39 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 	/* Never claim more than reached this sink. */
 	if (r.dumped_bytes > ctx->written)
 		r.dumped_bytes = ctx->written;
-	if (r.status != ZFD_STATUS_INCOMPLETE && ctx->written != ctx->mem_size) {
+	if (r.stored_end > ctx->next)
+		r.stored_end = ctx->next;
+	arrived = raw_all_arrived(ctx);
+	if (r.status != ZFD_STATUS_INCOMPLETE && !arrived) {
 		zfd_hlog(ctx->host, ZFD_LOG_WARN,
 			 "only %" PRIu64 " of %" PRIu64
 			 " bytes reached device %s: dump marked incomplete",
-			 ctx->written, ctx->mem_size, ctx->name);
+			 ctx->next - ctx->prologue_len,
+			 ctx->trailer_off - ctx->prologue_len, ctx->name);
 		r.status = ZFD_STATUS_INCOMPLETE;
 		if (!r.reason)
 			r.reason = "not all memory reached the sink";
+	}
+	if (r.status != ZFD_STATUS_INCOMPLETE && info->trailer_len &&
+	    !r.trailer) {
+		r.status = ZFD_STATUS_INCOMPLETE;
+		r.reason = "the dump's trailer is missing";
+	}
+	/*
+	 * A packed format's trailing hole: zeros (into the envelope, or up to
+	 * the page the tail begins with, which holds zeros there).
+	 */
+	if (r.status != ZFD_STATUS_INCOMPLETE && ctx->next < ctx->trailer_off) {
+		upto = ctx->sealer ? ctx->trailer_off :
+			ZFD_ALIGN_DOWN(ctx->trailer_off, ZFD_PAGE_SIZE);
+		rc = raw_zero(ctx, ctx->next, upto - ZFD_MIN(ctx->next, upto),
+			      true);
+		if (rc) {
+			r.status = ZFD_STATUS_INCOMPLETE;
+			r.reason = RAW_END_FAILED;
+		} else {
+			ctx->next = ctx->trailer_off;
+		}
 	}
 	/* Data that a failed flush may have lost is no complete dump. */
 	if (ctx->flush_failed && r.status != ZFD_STATUS_INCOMPLETE) {
@@ -893,7 +1198,7 @@ const struct zfd_sink zfd_sink_entry = {
 	.abi		= ZFD_SINK_ABI,
 	.size		= sizeof(struct zfd_sink),
 	.name		= "raw",
-	.description	= "s390 dump on a raw partition",
+	.description	= "dump (s390 or elf) on a raw partition",
 	.configure	= raw_configure,
 	.prepare	= raw_prepare,
 	.open		= raw_open,
