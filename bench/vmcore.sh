@@ -157,7 +157,7 @@ vmcore_summary() {
 			r=${med[$l/vmcore-$c]:-}
 			[ -n "$r" ] || continue
 			awk -v l="$l" -v c="$c" -v w="$w" -v r="$r" 'BEGIN {
-				printf "%-12s vmcore-elf-raw / vmcore-%-13s %5.2f\n", l, c, r > 0 ? w / r : 0 }'
+				printf "%-12s vmcore-elf-raw / vmcore-%-13s %5.2f\n", l, c, (r > 0 ? w / r : 0) }'
 		done
 	done
 	if [ -n "${VMCORE_BIG:-}" ]; then
