@@ -172,7 +172,7 @@ vmcore_summary() {
 		vmcore_target "$run/out.big" "$big"
 		measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
 			-s "file:$big" -o "raw:device=$run/out.big,format=elf"
-		echo "big core: $VMCORE_BIG x86_64 (90 % zero pages as file holes, 5 % text, 5 % random), vmcore-elf-raw once: $WALL s, peak RSS $(awk -v r="$RSS" 'BEGIN { printf "%.1f", r / 1024 }') MiB"
+		echo "big core: $VMCORE_BIG x86_64 (90 % zero pages as file holes, 5 % text, 5 % random), vmcore-elf-raw once: $(printf "%.2f" "$WALL") s, peak RSS $(awk -v r="$RSS" 'BEGIN { printf "%.1f", r / 1024 }') MiB"
 		rm -f "$run/out.big"
 	fi
 }
