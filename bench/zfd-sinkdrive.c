@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * zfd-sinkdrive: drives one sink plugin with an s390 dump image, without
- * the daemon: one thread, 1 MiB aligned blocks, zero-page maps, digest and
- * end marker as the core computes them. For benchmarking a sink alone
+ * zfd-sinkdrive: drives one sink plugin (sink ABI 2) with an s390 dump
+ * image in the s390 format, without the daemon: one thread, 1 MiB aligned
+ * blocks at stored offsets (4096 + memory offset), zero-page maps, digest
+ * and end marker (the trailer) as the core computes them. For benchmarking a sink alone
  * (bench/run) and for poking at a plugin by hand.
  *
  *	zfd-sinkdrive PLUGIN.so IMAGE [key=value[,key=value]...]
@@ -95,14 +96,16 @@ int main(int argc, char **argv)
 	static uint64_t zmap[BLOCK / ZFD_PAGE_SIZE / 64];
 	struct zfd_host host = { .abi = ZFD_SINK_ABI, .vlog = drive_vlog,
 				 .ask = drive_ask, .root = "/", .verbosity = 1 };
-	struct zfd_dump_info info = { 0 };
+	struct zfd_dump_info info = { .format = "s390" };
 	struct zfd_result res = { 0 };
+	struct zfd_range extent;
+	uint8_t end_marker[ZFD_END_MARKER_SIZE];
 	struct zfd_s390_hdr h;
 	const struct zfd_sink *sink;
 	struct zfd_digest *dg;
 	char why[256], type[64], desc[512], src[512], *kv;
 	uint8_t hdr[ZFD_HDR_SIZE], *buf;
-	uint64_t max_mem, off;
+	uint64_t capacity, off;
 	struct zfd_block b;
 	void *dl, *ctx = NULL;
 	config_t cfg;
@@ -146,8 +149,12 @@ int main(int argc, char **argv)
 	snprintf(desc, sizeof(desc), "%s:%s", type, argc > 3 ? argv[3] : "");
 	snprintf(src, sizeof(src), "file:%s", argv[2]);
 	host.sink_desc = desc;
-	info.hdr = hdr;
+	info.prologue = hdr;
+	info.prologue_len = ZFD_HDR_SIZE;
 	info.mem_size = info.mem_size_orig = h.mem_size;
+	info.extents = &extent;
+	info.nr_extents = 1;
+	info.trailer_len = ZFD_END_MARKER_SIZE;
 	info.source = src;
 	info.started = time(NULL);
 	if (!kv || !drive_cfg(&cfg, type, kv)) {
@@ -160,11 +167,24 @@ int main(int argc, char **argv)
 		return 1;
 	dg = zfd_digest_new();
 	t0 = now();
-	if (sink->prepare(ctx, &info, &max_mem))
-		goto out;
-	if (max_mem < info.mem_size) {
-		zfd_s390_hdr_set_mem_size(hdr, max_mem);
-		info.mem_size = max_mem;
+	for (;;) {
+		extent.start = ZFD_HDR_SIZE;
+		extent.size = info.mem_size;
+		info.trailer_off = ZFD_HDR_SIZE + info.mem_size;
+		info.size = info.trailer_off + ZFD_END_MARKER_SIZE;
+		if (sink->prepare(ctx, &info, &capacity))
+			goto out;
+		if (capacity >= info.size)
+			break;
+		/* truncating sink: the memory that fits, whole pages */
+		if (capacity < ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE + ZFD_PAGE_SIZE) {
+			fprintf(stderr, "%s: no room for a dump\n", type);
+			goto out;
+		}
+		info.mem_size = ZFD_ALIGN_DOWN(capacity - ZFD_HDR_SIZE -
+					       ZFD_END_MARKER_SIZE,
+					       (uint64_t)ZFD_PAGE_SIZE);
+		zfd_s390_hdr_set_mem_size(hdr, info.mem_size);
 		info.truncated = true;
 	}
 	if (sink->open(ctx, &info))
@@ -173,7 +193,8 @@ int main(int argc, char **argv)
 	res.status = info.truncated ? ZFD_STATUS_TRUNCATED : ZFD_STATUS_COMPLETE;
 	for (off = 0; off < info.mem_size; off += b.len) {
 		memset(&b, 0, sizeof(b));
-		b.offset = off;
+		b.offset = ZFD_HDR_SIZE + off;
+		b.mem_offset = off;
 		b.len = (size_t)ZFD_MIN(BLOCK, info.mem_size - off);
 		n = zfd_pread_full(fd, buf, b.len, ZFD_HDR_SIZE + off);
 		if (n != (ssize_t)b.len) {
@@ -201,9 +222,14 @@ int main(int argc, char **argv)
 		res.dumped_bytes += b.len;
 		res.zero_pages += b.nr_zero_pages;
 	}
-	zfd_s390_end_marker(res.end_marker, zfd_tod_now());
-	if (res.status != ZFD_STATUS_INCOMPLETE)
-		zfd_digest_update(dg, res.end_marker, sizeof(res.end_marker));
+	res.stored_end = ZFD_HDR_SIZE + res.dumped_bytes;
+	res.prologue = hdr;
+	zfd_s390_end_marker(end_marker, zfd_tod_now());
+	if (res.status != ZFD_STATUS_INCOMPLETE) {
+		res.trailer = end_marker;
+		res.trailer_len = sizeof(end_marker);
+		zfd_digest_update(dg, end_marker, sizeof(end_marker));
+	}
 	zfd_digest_string(dg, res.digest, sizeof(res.digest));
 	res.finished = time(NULL);
 	res.seconds = now() - t0;

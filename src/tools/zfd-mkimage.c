@@ -5,8 +5,8 @@
  * (--format elf: x86_64 or s390x), for tests, benchmarks and the demo.
  *
  * Memory is made of three kinds of pages, chosen from a hash of the seed
- * and the page (or 1 MiB region) number: zero pages, compressible text and
- * random bytes. CPU c gets its prefix (lowcore) area at 0x20000 + c*0x2000
+ * and the page (or 1 MiB region, or run) number: zero pages, compressible
+ * text and random bytes. CPU c gets its prefix (lowcore) area at 0x20000 + c*0x2000
  * with a planted s390x save area; see plant_save_area().
  */
 #include <elf.h>
@@ -39,12 +39,14 @@ struct opts {
 	uint64_t size;
 	uint64_t seed;
 	unsigned int mix[3];		/* zero, text, random percent */
-	bool interleaved;
+	enum { LAYOUT_RUNS, LAYOUT_INTERLEAVED, LAYOUT_MIXED } layout;
 	unsigned int cpus;
 	unsigned int arch;
 	bool x86_64;			/* --arch x86_64 (ELF only) */
 	bool elf;			/* --format elf */
 	const char *kernel;		/* OSRELEASE of the ELF core */
+	bool symbols;			/* --symbols: kernel data for makedumpfile */
+	bool sparse;			/* --sparse: zero pages as file holes */
 	bool end_marker;
 	struct hole holes[MAX_HOLES];
 	size_t nr_holes;
@@ -67,9 +69,8 @@ static uint64_t prefix_of(unsigned int cpu)
 
 enum page_kind { PAGE_ZERO, PAGE_TEXT, PAGE_RANDOM };
 
-static enum page_kind page_kind(const struct opts *o, uint64_t page)
+static enum page_kind kind_of(const struct opts *o, uint64_t unit)
 {
-	uint64_t unit = o->interleaved ? page : page * ZFD_S390_PAGE_SIZE / REGION_SIZE;
 	unsigned int r = (unsigned int)(mix64(o->seed * 0x9e3779b97f4a7c15ULL + unit) % 100);
 
 	if (r < o->mix[0])
@@ -77,6 +78,45 @@ static enum page_kind page_kind(const struct opts *o, uint64_t page)
 	if (r < o->mix[0] + o->mix[1])
 		return PAGE_TEXT;
 	return PAGE_RANDOM;
+}
+
+/*
+ * --layout mixed: each 4 MiB block is cut into runs of 2^k pages (k drawn
+ * evenly from 0..10: 4 KiB to 4 MiB, so single pages and long runs of
+ * each kind alternate as in real memory), each run of one kind drawn with
+ * the --mix weights. The kinds of the last block asked for are kept.
+ */
+#define MIXED_BLOCK	1024		/* pages */
+
+static enum page_kind mixed_kind(const struct opts *o, uint64_t page)
+{
+	static uint8_t kinds[MIXED_BLOCK];
+	static uint64_t cached = UINT64_MAX;
+	uint64_t block = page / MIXED_BLOCK, x, run = 0;
+	unsigned int p = 0, len, i;
+
+	if (block != cached) {
+		while (p < MIXED_BLOCK) {
+			x = mix64((o->seed << 40) ^ (block * 0x100000001b3ULL) ^ run++);
+			len = 1U << (x % 11);
+			for (i = 0; i < len && p < MIXED_BLOCK; i++)
+				kinds[p++] = (uint8_t)kind_of(o, x >> 8);
+		}
+		cached = block;
+	}
+	return (enum page_kind)kinds[page % MIXED_BLOCK];
+}
+
+static enum page_kind page_kind(const struct opts *o, uint64_t page)
+{
+	switch (o->layout) {
+	case LAYOUT_INTERLEAVED:
+		return kind_of(o, page);
+	case LAYOUT_MIXED:
+		return mixed_kind(o, page);
+	default:
+		return kind_of(o, page * ZFD_S390_PAGE_SIZE / REGION_SIZE);
+	}
 }
 
 static void fill_page(const struct opts *o, uint64_t page, uint8_t *p)
@@ -173,6 +213,31 @@ static int write_memmap(const struct opts *o)
 	return 0;
 }
 
+static bool page_is_zero(const uint8_t *p)
+{
+	return p[0] == 0 && memcmp(p, p + 1, ZFD_S390_PAGE_SIZE - 1) == 0;
+}
+
+/* Memory bytes at off; --sparse leaves zero pages as holes of the file. */
+static int write_mem(const struct opts *o, int fd, const uint8_t *buf,
+		     uint64_t len, uint64_t off)
+{
+	uint64_t pos = 0, end;
+
+	if (!o->sparse)
+		return zfd_pwrite_full(fd, buf, len, off) < 0 ? -EIO : 0;
+	while (pos < len) {
+		while (pos < len && page_is_zero(buf + pos))
+			pos += ZFD_S390_PAGE_SIZE;
+		for (end = pos; end < len && !page_is_zero(buf + end); )
+			end += ZFD_S390_PAGE_SIZE;
+		if (end > pos && zfd_pwrite_full(fd, buf + pos, end - pos, off + pos) < 0)
+			return -EIO;
+		pos = end;
+	}
+	return 0;
+}
+
 static int write_image(const struct opts *o)
 {
 	struct zfd_s390_hdr hdr;
@@ -229,9 +294,11 @@ static int write_image(const struct opts *o)
 			    !in_hole(o, pf))
 				plant_save_area(buf + (pf - off), c);
 		}
-		if (zfd_pwrite_full(fd, buf, len, ZFD_S390_HDR_SIZE + off) < 0)
+		if (write_mem(o, fd, buf, len, ZFD_S390_HDR_SIZE + off))
 			goto out_werr;
 	}
+	if (o->sparse && ftruncate(fd, (off_t)(ZFD_S390_HDR_SIZE + o->size)))
+		goto out_werr;
 	if (o->end_marker) {
 		zfd_s390_end_marker(buf, hdr.tod + (60ULL * 1000000 << 12));
 		if (zfd_pwrite_full(fd, buf, ZFD_S390_END_SIZE,
@@ -270,6 +337,80 @@ out_free:
 #define KTEXT_VADDR	0xffffffff81000000ULL
 #define DIRECT_MAP	0xffff888000000000ULL
 #define MAX_LOADS	(MAX_HOLES + 2)
+
+/* The x86_64 kernel text: [*start, *start + *len) physical. */
+static void ktext_range(const struct opts *o, uint64_t *start, uint64_t *len)
+{
+	*start = ZFD_ALIGN_DOWN(o->size / 4, (uint64_t)ZFD_S390_PAGE_SIZE);
+	*len = ZFD_MIN(2ULL << 20, ZFD_ALIGN_DOWN(o->size / 8,
+			(uint64_t)ZFD_S390_PAGE_SIZE));
+}
+
+/*
+ * --symbols (x86_64): the kernel data makedumpfile reads before it dumps,
+ * in the last KDATA_PAGES pages of the kernel text: page tables mapping
+ * the kernel text with 4 KiB pages (init_top_pgt -> PUD -> PMD -> PTE;
+ * makedumpfile translates every kernel address through them), then a page
+ * with init_uts_ns (uts_namespace.name at offset 0: the new_utsname whose
+ * release equals OSRELEASE) and the mem_map pointer (FLATMEM; the struct
+ * pages it would point to are never read for dump level 1).
+ */
+#define KDATA_PAGES	5
+#define KDATA_UTS	4		/* page of init_uts_ns and mem_map */
+#define KDATA_MEMMAP	0x800		/* offset of mem_map in that page */
+#define PTE_FLAGS	0x63ULL		/* present, rw, accessed, dirty */
+
+static uint64_t kdata_phys(const struct opts *o, unsigned int page)
+{
+	uint64_t start, len;
+
+	ktext_range(o, &start, &len);
+	return start + len - (uint64_t)(KDATA_PAGES - page) * ZFD_S390_PAGE_SIZE;
+}
+
+static uint64_t kdata_vaddr(const struct opts *o, unsigned int page)
+{
+	uint64_t start, len;
+
+	ktext_range(o, &start, &len);
+	return KTEXT_VADDR + kdata_phys(o, page) - start;
+}
+
+static void plant_kdata(const struct opts *o, unsigned int page, uint8_t *p)
+{
+	uint64_t start, len, i;
+
+	ktext_range(o, &start, &len);
+	memset(p, 0, ZFD_S390_PAGE_SIZE);
+	switch (page) {
+	case 0:		/* PGD: KTEXT_VADDR >> 39 & 511 */
+		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 39) & 511),
+			     kdata_phys(o, 1) | PTE_FLAGS);
+		break;
+	case 1:		/* PUD */
+		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 30) & 511),
+			     kdata_phys(o, 2) | PTE_FLAGS);
+		break;
+	case 2:		/* PMD */
+		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 21) & 511),
+			     kdata_phys(o, 3) | PTE_FLAGS);
+		break;
+	case 3:		/* PTE: the kernel text (at most 2 MiB) */
+		for (i = 0; i < len / ZFD_S390_PAGE_SIZE; i++)
+			zfd_put_le64(p + 8 * i, (start + i * ZFD_S390_PAGE_SIZE) |
+				     PTE_FLAGS);
+		break;
+	case KDATA_UTS:	/* struct new_utsname: 6 strings of 65 bytes */
+		snprintf((char *)p, 65, "Linux");
+		snprintf((char *)p + 65, 65, "zfd-mkimage");
+		snprintf((char *)p + 130, 65, "%s", o->kernel);
+		snprintf((char *)p + 195, 65, "#1 SMP zfd-mkimage");
+		snprintf((char *)p + 260, 65, "x86_64");
+		snprintf((char *)p + 325, 65, "(none)");
+		zfd_put_le64(p + KDATA_MEMMAP, 0xffffea0000000000ULL);
+		break;
+	}
+}
 
 struct elf_load {
 	uint64_t paddr, vaddr, size, off;
@@ -372,18 +513,43 @@ static size_t elf_cpu_notes(const struct elf_out *e, uint8_t *p, unsigned int c)
 
 static size_t elf_notes(const struct elf_out *e, uint8_t *p)
 {
-	char info[512];
+	const struct opts *o = e->o;
+	uint64_t ktext, klen;
+	char info[1536];
 	size_t n = 0;
 	unsigned int c;
 	int len;
 
-	for (c = 0; c < e->o->cpus; c++)
+	for (c = 0; c < o->cpus; c++)
 		n += elf_cpu_notes(e, p ? p + n : NULL, c);
-	len = snprintf(info, sizeof(info),
-		       "OSRELEASE=%s\nPAGESIZE=4096\nSYMBOL(init_uts_ns)=%llx\n"
-		       "CRASHTIME=%lld\n", e->o->kernel,
-		       e->be ? 0x1234000ULL : 0xffffffff82a12340ULL,
-		       (long long)(1767225600 + (int64_t)(e->o->seed % 86400)));
+	if (o->symbols) {
+		/* what makedumpfile needs (the names of Linux 6.1's VMCOREINFO) */
+		ktext_range(o, &ktext, &klen);
+		len = snprintf(info, sizeof(info),
+			       "OSRELEASE=%s\nPAGESIZE=4096\n"
+			       "SYMBOL(init_uts_ns)=%" PRIx64 "\n"
+			       "OFFSET(uts_namespace.name)=0\n"
+			       "SYMBOL(mem_map)=%" PRIx64 "\n"
+			       "SIZE(page)=64\nOFFSET(page.flags)=0\n"
+			       "OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+			       "OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+			       "OFFSET(page.private)=40\n"
+			       "NUMBER(phys_base)=%" PRId64 "\n"
+			       "SYMBOL(init_top_pgt)=%" PRIx64 "\n"
+			       "NUMBER(pgtable_l5_enabled)=0\nKERNELOFFSET=0\n"
+			       "NUMBER(KERNEL_IMAGE_SIZE)=1073741824\nNUMBER(sme_mask)=0\n"
+			       "CRASHTIME=%lld\n", o->kernel, kdata_vaddr(o, KDATA_UTS),
+			       kdata_vaddr(o, KDATA_UTS) + KDATA_MEMMAP,
+			       (int64_t)(ktext - (KTEXT_VADDR - 0xffffffff80000000ULL)),
+			       kdata_vaddr(o, 0),
+			       (long long)(1767225600 + (int64_t)(o->seed % 86400)));
+	} else {
+		len = snprintf(info, sizeof(info),
+			       "OSRELEASE=%s\nPAGESIZE=4096\nSYMBOL(init_uts_ns)=%llx\n"
+			       "CRASHTIME=%lld\n", o->kernel,
+			       e->be ? 0x1234000ULL : 0xffffffff82a12340ULL,
+			       (long long)(1767225600 + (int64_t)(o->seed % 86400)));
+	}
 	n += elf_note(e, p ? p + n : NULL, "VMCOREINFO", 0, info, (size_t)len);
 	return n;
 }
@@ -396,9 +562,11 @@ static int elf_plan(struct elf_out *e)
 
 	if (e->o->x86_64) {
 		/* the kernel text, described again by its own PT_LOAD first */
-		ktext = ZFD_ALIGN_DOWN(o->size / 4, (uint64_t)ZFD_S390_PAGE_SIZE);
-		klen = ZFD_MIN(2ULL << 20, ZFD_ALIGN_DOWN(o->size / 8,
-				(uint64_t)ZFD_S390_PAGE_SIZE));
+		ktext_range(o, &ktext, &klen);
+		if (o->symbols && klen < 8 * ZFD_S390_PAGE_SIZE) {
+			fprintf(stderr, "zfd-mkimage: --symbols needs at least 256 KiB\n");
+			return -EINVAL;
+		}
 		for (start = ktext; start < ktext + klen; start += ZFD_S390_PAGE_SIZE)
 			if (in_hole(o, start)) {
 				fprintf(stderr, "zfd-mkimage: a hole lies in the kernel "
@@ -484,6 +652,12 @@ static void fill_mem(const struct opts *o, uint64_t addr, uint8_t *buf,
 		if (pf >= addr && pf + 0x2000 <= addr + len && !in_hole(o, pf))
 			plant_save_area(buf + (pf - addr), c);
 	}
+	for (c = 0; c < KDATA_PAGES && o->symbols; c++) {
+		uint64_t pa = kdata_phys(o, c);
+
+		if (pa >= addr && pa < addr + len)
+			plant_kdata(o, c, buf + (pa - addr));
+	}
 }
 
 static int write_elf(const struct opts *o)
@@ -516,10 +690,14 @@ static int write_elf(const struct opts *o)
 			/* chunks at 4 MiB boundaries of the address, so the
 			 * save areas are planted whole */
 			fill_mem(o, e.loads[i].paddr + done, buf, len);
-			if (zfd_pwrite_full(fd, buf, len, e.loads[i].off + done) < 0)
+			if (write_mem(o, fd, buf, len, e.loads[i].off + done))
 				goto out_werr;
 		}
 	}
+	if (o->sparse && e.nr_loads &&
+	    ftruncate(fd, (off_t)(e.loads[e.nr_loads - 1].off +
+				  e.loads[e.nr_loads - 1].size)))
+		goto out_werr;
 	if (close(fd)) {
 		fd = -1;
 		goto out_werr;
@@ -548,13 +726,18 @@ static void usage(FILE *f)
 		"  -s, --size SIZE        memory size (K/M/G suffix, multiple of 4K)\n"
 		"  --seed N               content seed (default 1)\n"
 		"  --mix Z,T,R            percent zero, text, random pages (default 50,30,20)\n"
-		"  --layout runs|interleaved  zero pages in 1 MiB runs (default) or page by page\n"
+		"  --layout runs|interleaved|mixed  kinds in 1 MiB runs (default), page by\n"
+		"                         page, or in runs of 4 KiB to 4 MiB (each length\n"
+		"                         2^0..2^10 pages equally likely, as real memory)\n"
 		"  --cpus N               CPUs with planted save areas (default 2, max 64)\n"
 		"  --arch s390x|s390|x86_64  architecture (default s390x; x86_64: ELF only)\n"
 		"  --format s390|elf      s390 dump image (default) or ELF core: PT_NOTE\n"
 		"                         (NT_PRSTATUS per CPU, VMCOREINFO), a PT_LOAD per\n"
 		"                         run between holes, x86_64: kernel text twice\n"
-		"  --kernel RELEASE       OSRELEASE in VMCOREINFO (default 6.1.0-zfd-test)\n"
+		"  --kernel RELEASE       OSRELEASE in VMCOREINFO (default 6.1.0-zfd-test)\n"		"  --symbols              x86_64 ELF: VMCOREINFO symbols and the kernel data\n"
+		"                         behind them (page tables, init_uts_ns, mem_map)\n"
+		"                         in the kernel text, so makedumpfile -d 1 reads it\n"
+		"  --sparse               zero pages as holes of the output file\n"
 		"  --hole START:LEN       a memory hole (zeros in the image; repeatable)\n"
 		"  --memmap FILE          write the zcore memmap text of the existing chunks\n"
 		"  --end-marker           append the 16-byte end marker\n");
@@ -575,6 +758,8 @@ int main(int argc, char **argv)
 		{ "end-marker", no_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "symbols", no_argument, NULL, 'Y' },
+		{ "sparse", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -602,7 +787,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (strcmp(optarg, "interleaved") == 0)
-				o.interleaved = true;
+				o.layout = LAYOUT_INTERLEAVED;
+			else if (strcmp(optarg, "mixed") == 0)
+				o.layout = LAYOUT_MIXED;
 			else if (strcmp(optarg, "runs") != 0)
 				goto bad;
 			break;
@@ -646,6 +833,12 @@ int main(int argc, char **argv)
 		case 'k':
 			o.kernel = optarg;
 			break;
+		case 'Y':
+			o.symbols = true;
+			break;
+		case 'P':
+			o.sparse = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -664,6 +857,14 @@ int main(int argc, char **argv)
 					     o.end_marker || o.memmap))) {
 		fprintf(stderr, "zfd-mkimage: --format elf is for --arch x86_64 or "
 			"s390x, without --end-marker and --memmap; x86_64 needs it\n");
+		return 2;
+	}
+	if (o.symbols && !o.x86_64) {
+		fprintf(stderr, "zfd-mkimage: --symbols is for --arch x86_64 --format elf\n");
+		return 2;
+	}
+	if (strlen(o.kernel) > 64) {
+		fprintf(stderr, "zfd-mkimage: --kernel: at most 64 characters\n");
 		return 2;
 	}
 	if (o.elf)
