@@ -10,7 +10,8 @@
 # - an s390 image with a hole, format elf: byte-identical to what the
 #   extfs sink of sink ABI 1 wrote (its own s390x ELF writer), sparse and
 #   not sparse, from the file source and from zcore;
-# - encrypt with an ELF source (default elf): refused with one line.
+# - encrypt with an ELF source (default elf): sealed, it decrypts to the
+#   ELF dump.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
 
@@ -123,18 +124,33 @@ for t in ext3 ext4; do
 	[ "$got" -ge "$size" ] || fail "sparse = false allocates $got of $size bytes"
 done
 
-note "encrypt with the default elf of an ELF source: refused, nothing written"
+note "encrypt with the default elf of an ELF source: the sealed stream is the ELF dump"
 expect_rc 0 $ZFCPDUMP_GET keygen -o "$T/k"
-mkfs ext4 "$T/fs" 64M
+mkfs ext4 "$T/fs" 128M
 cat >"$T/seal.conf" <<EOC
 sinks = ( { type = "extfs"; device = "$T/fs"; fsck = "no";
 	    encrypt = { recipient = "$T/k.pub"; }; } );
 EOC
-expect_rc 1 $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none -c "$T/seal.conf" \
-	-s "file:$T/x.elf"
-expect_err "'encrypt' seals format \"s390\" on this sink, not \"elf\": set format = \"s390\" \(s390 dumps\) or drop 'encrypt'$"
-[ -z "$(fs_ls "$T/fs")" ] || fail "written: $(fs_ls "$T/fs" | tr '\n' ' ')"
+expect_rc 0 $ZFD -c "$T/seal.conf" -s "file:$T/x.elf"
 fsck_clean "$T/fs"
+fs_get "$T/fs" /dump.0 "$T/sealed"
+fs_get "$T/fs" /dump.0.info "$T/sealed.info"
+[ "$(manifest_get "$T/sealed.info" status)" = complete ] || fail "sealed: status"
+[ "$(manifest_get "$T/sealed.info" format)" = elf ] || fail "sealed: format"
+# no page of the core's memory in clear in the sealed file
+python3 - "$T/x.elf" "$T/sealed" <<'PY' || fail "plaintext in the sealed dump"
+import sys
+core, sealed = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+z = bytes(4096)
+pages = {core[o:o + 4096] for o in range(4096, len(core) - 4095, 4096)} - {z}
+hits = [o for o in range(0, len(sealed) - 4095, 4096) if sealed[o:o + 4096] in pages]
+sys.exit('%d clear pages' % len(hits) if hits else 0)
+PY
+expect_rc 0 $ZFCPDUMP_GET verify --key "$T/k.key" "$T/fs:dump.0"
+expect_out "digest ok"
+rm -f "$T/out.elf"
+expect_rc 0 $ZFCPDUMP_GET copy --key "$T/k.key" -f elf "$T/fs:dump.0" "$T/out.elf"
+check_core "$T/x.elf" "$T/out.elf"
 
 note "an s390 image with a hole as elf: the bytes of sink ABI 1's extfs elf"
 # sha256 of dump.0 that the extfs sink of sink ABI 1 (main at 8e3109d)

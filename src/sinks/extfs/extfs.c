@@ -112,7 +112,7 @@ static int extfs_configure(const struct zfd_host *host,
 			   const config_setting_t *cfg, void **ctx)
 {
 	struct extfs *x;
-	const char *dir, *format = NULL;
+	const char *dir;
 	uint64_t timeout;
 	int rc;
 
@@ -150,19 +150,7 @@ static int extfs_configure(const struct zfd_host *host,
 		rc = zfd_seal_cfg_parse(host, cfg, &x->seal);
 	if (rc)
 		goto out_free;
-	/*
-	 * "format" belongs to the host, which checks its value; a sealed
-	 * pass on this sink holds the s390 format only (checked again in
-	 * prepare() for the host's default).
-	 */
-	config_setting_lookup_string(cfg, "format", &format);
-	if (x->seal.on && format && !strcmp(format, "elf")) {
-		zfd_cfg_error(host, config_setting_get_member(cfg, "format"),
-			      "'encrypt' seals format \"s390\" on this sink, "
-			      "not \"elf\" (convert with zfcpdump-get copy -f elf)");
-		rc = -EINVAL;
-		goto out_free;
-	}
+	/* "format" belongs to the host, which checks its value */
 
 	if (!x->device || !*x->device) {
 		zfd_cfg_error(host, cfg, "sink type 'extfs' needs a 'device'");
@@ -654,13 +642,6 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	int rc;
 
 	*capacity = UINT64_MAX;
-	if (x->seal.on && info->format && strcmp(info->format, "s390")) {
-		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "'encrypt' seals format \"s390\" on this sink, not \"%s\": "
-			 "set format = \"s390\" (s390 dumps) or drop 'encrypt'",
-			 info->format);
-		return -EINVAL;
-	}
 	rc = extfs_resolve_device(x->host, x->device, x->dev, sizeof(x->dev));
 	if (!rc)
 		rc = extfs_check_unmounted(x->host, x->dev);
@@ -956,12 +937,24 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 {
 	int rc;
 
-	/* the plain stream has no gaps (s390 delivers its holes) */
-	if (blk->offset != x->stored_done) {
+	static const uint8_t zeros[ZFD_PAGE_SIZE];
+	size_t n;
+
+	/* the plain stream has no gaps: a packed format's skipped bytes
+	 * (up to the next extent) are sealed as zeros */
+	if (blk->offset < x->stored_done) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
 			 blk->offset, x->stored_done);
 		return -EINVAL;
+	}
+	while (x->stored_done < blk->offset) {
+		n = (size_t)ZFD_MIN((uint64_t)sizeof(zeros),
+				    blk->offset - x->stored_done);
+		rc = zfd_sealer_write(x->sealer, zeros, n);
+		if (rc)
+			return rc;
+		x->stored_done += n;
 	}
 	rc = zfd_sealer_write(x->sealer, blk->data, blk->len);
 	if (rc)
@@ -1341,7 +1334,8 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 
 		zfd_sealer_digest(x->sealer, r.digest, sizeof(r.digest));
 		len = zfd_manifest_format(text, sizeof(text), info, &r,
-					  x->host->sink_desc, "s390");
+					  x->host->sink_desc,
+					  info->format ? info->format : "s390");
 		n = len < 0 ? len : zfd_sealer_manifest(x->sealer, text + len,
 						       sizeof(text) - (size_t)len);
 		len = n < 0 ? n : len + n;
