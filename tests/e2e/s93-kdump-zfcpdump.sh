@@ -13,13 +13,8 @@
 # - the first kernel's known data is in the dump;
 # - Debian's makedumpfile --dump-dmesg reads the crash log from our dump;
 # - e2fsck -fn finds the ext3 clean.
-# NOT RUN YET: it is the acceptance test of sink ABI 2 (the sinks writing
-# format "elf", issue 10), kept in tests/e2e/pending/ where tests/e2e/run
-# does not look. Today the sinks refuse the key "format" and the daemon
-# refuses x86_64 cores. When ABI 2 lands, move it to tests/e2e/ as
-# s93-kdump-zfcpdump.sh.
-. "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/../kdump.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/kdump.sh"
 e2e_begin s93-kdump-zfcpdump
 
 GET=$E2E_INST$E2E_PREFIX/bin/zfcpdump-get
