@@ -19,11 +19,12 @@
 # `zfcpdump-mkinitramfs --capture --sysroot`, its /init makes the dd copy
 # and then runs zfcpdump as PID 1, which dumps /proc/vmcore with policy
 # "all" to a raw partition (format s390) and an ext3 partition (format elf)
-# and powers off. Then also: zfcpdump-get verify accepts both; IBM's
-# zgetdump:s390x accepts the raw dump and converts it to ELF; the memory of
-# our ELF dump equals the dd copy page by page (except the CPUs' prefix
-# pages, where the s390 format puts the registers back); crash:s390x runs
-# `bt` on it; e2fsck is clean.
+# and powers off. Then also: zfcpdump-get verify accepts both (digests
+# ok); IBM's zgetdump:s390x accepts the raw dump and converts it to ELF;
+# the memory of our stored ELF dump equals the dd copy page by page;
+# makedumpfile:s390x --dump-dmesg reads the crash log from it (its notes
+# are /proc/vmcore's, VMCOREINFO included); crash:s390x runs `bt` on it;
+# e2fsck is clean.
 #
 # Environment: SYSROOT (default as tests/s390x/run), KD_KEEP=1 keeps the
 # work directory.
@@ -85,7 +86,7 @@ final_action = "poweroff";
 failure_action = "poweroff";
 progress = { interval = 10; };
 sinks = (
-  { type = "raw"; device = "/dev/vdb1"; },
+  { type = "raw"; device = "/dev/vdb1"; format = "s390"; },
   { type = "extfs"; device = "/dev/vdb2"; dir = "/"; format = "elf"; }
 );
 EOF2
@@ -169,10 +170,8 @@ if [ $ours = 1 ]; then
 		conv=sparse status=none
 	check "zfcpdump-get verify: the raw dump (s390 format) is complete" \
 		get verify "$KD_WORK/raw.img"
-	# verify cannot check an ELF dump's digest yet (issue 10, the digest
-	# rule per format): its status and structure are checked here
-	check "zfcpdump-get list: the ext3 dump (elf format) is complete" \
-		eval 'get list "$KD_WORK/ext.img" | grep -Eq "^0 +dump\.0 .* complete"'
+	check "zfcpdump-get verify: the ext3 dump (elf format) is complete, digest ok" \
+		eval 'get verify "$KD_WORK/ext.img:dump.0" | grep -q "(elf), digest ok"'
 	check "e2fsck -fn: the ext3 partition is clean" \
 		e2fsck -fn "$KD_WORK/ext.img"
 	qrun "$SYSROOT/sbin/zgetdump" -i "$KD_WORK/raw.img" >"$KD_WORK/zgetdump-i.out" 2>&1
@@ -181,16 +180,22 @@ if [ $ours = 1 ]; then
 	qrun "$SYSROOT/sbin/zgetdump" -f elf "$KD_WORK/raw.img" >"$KD_WORK/zgetdump.elf" 2>"$KD_WORK/zgetdump-f.err"
 	check "zgetdump:s390x converts the raw dump to an ELF core" \
 		eval 'readelf -h "$KD_WORK/zgetdump.elf" | grep -q "IBM S/390"'
-	get copy -f elf "$KD_WORK/ext.img:dump.0" "$KD_WORK/ours.elf" >/dev/null 2>&1
+	# the stored ELF dump itself, as an operator copies it off the disk
+	debugfs -R "dump /dump.0 $KD_WORK/ours.elf" "$KD_WORK/ext.img" >/dev/null 2>&1
 	python3 "$SRC/tests/s390x/elfcmp.py" "$KD_WORK/vmcore.img" "$KD_WORK/ours.elf" \
 		--allow-pages 0 >"$KD_WORK/elfcmp.out" 2>&1
 	cmp_rc=$?
 	check "our ELF dump's memory equals /proc/vmcore's ($(tail -n 1 "$KD_WORK/elfcmp.out"))" \
 		[ $cmp_rc = 0 ]
-	# makedumpfile needs the VMCOREINFO note, which our ELF dump carries
-	# only once the sinks write the format layer's elf (issue 10); the
-	# crash log of our s390 dump (VMCOREINFO through the lowcore) is read
-	# by zfcpdump-get dmesg, line for line equal to makedumpfile's
+	# our ELF dump carries /proc/vmcore's notes unchanged (VMCOREINFO
+	# included), so Debian's makedumpfile reads the crash log from it
+	qrun "$SYSROOT/usr/bin/makedumpfile" --dump-dmesg "$KD_WORK/ours.elf" \
+		"$KD_WORK/ours-mdf-dmesg.txt" >"$KD_WORK/ours-mdf.out" 2>&1
+	check "makedumpfile:s390x --dump-dmesg of our ELF dump prints the sysrq crash line" \
+		eval 'grep -q "sysrq: Trigger a crash" "$KD_WORK/ours-mdf-dmesg.txt" &&
+			diff -q "$KD_WORK/ours-mdf-dmesg.txt" "$KD_WORK/dmesg.txt" >/dev/null'
+	# the crash log of our s390 dump (VMCOREINFO through the lowcore) is
+	# read by zfcpdump-get dmesg, line for line equal to makedumpfile's
 	get dmesg "$KD_WORK/raw.img" >"$KD_WORK/ours-dmesg.txt" 2>"$KD_WORK/ours-dmesg.err"
 	check "zfcpdump-get dmesg of our raw dump equals makedumpfile:s390x --dump-dmesg of /proc/vmcore" \
 		eval 'grep -q "sysrq: Trigger a crash" "$KD_WORK/ours-dmesg.txt" &&
