@@ -125,11 +125,13 @@ int zfd_config_sink_format(const config_setting_t *sink, int *fmt)
 	if (!s)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		zfd_cfg_error(&core_host, s, "'format' must be a string: \"s390\" or \"elf\"");
+		zfd_cfg_error(&core_host, s,
+			      "'format' must be a string: \"s390\" or \"elf\"");
 		return -EINVAL;
 	}
 	if (zfd_format_parse(config_setting_get_string(s), &id)) {
-		zfd_cfg_error(&core_host, s, "unknown format '%s' (\"s390\" or \"elf\")",
+		zfd_cfg_error(&core_host, s,
+			      "unknown format '%s' (\"s390\" or \"elf\")",
 			      config_setting_get_string(s));
 		return -EINVAL;
 	}

@@ -217,7 +217,7 @@ int zfd_pipeline_pass(struct zfd_run *run);
 struct zfd_plan {
 	struct zfd_format *fmt;
 	struct zfd_dump_info info;
-	uint8_t *prologue;		/* as at open (final for a complete dump) */
+	uint8_t *prologue;		/* as at open (final if complete) */
 	char arch[32];
 };
 

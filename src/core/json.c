@@ -68,6 +68,8 @@ static void json_sink(FILE *f, const struct zfd_sink_inst *si,
 		reason = strerror(-si->rc);	/* the sink said why on the console */
 	json_str(f, reason && *reason ? reason : NULL);
 	/* the manifest's fields, as the sink's manifest has them */
+	fputs(",\n      \"format\": ", f);
+	json_str(f, zfd_format_name(si->format));
 	/* a truncated dump holds less than the run's memory */
 	fprintf(f, ",\n      \"mem_size\": %" PRIu64,
 		r->status == ZFD_STATUS_TRUNCATED ? r->dumped_bytes : jr->mem_size);

@@ -471,7 +471,8 @@ static void print_plan(struct daemon *d, struct zfd_run *run)
 		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
 		 d->nr_sinks == 1 ? "" : "s");
 	for (i = 0; i < d->nr_sinks; i++)
-		zfd_info("  %zu. %s", i + 1, d->sinks[i].desc);
+		zfd_info("  %zu. %s (format %s)", i + 1, d->sinks[i].desc,
+			 zfd_format_name(d->sinks[i].format));
 }
 
 static int dry_run(struct daemon *d, struct zfd_run *run)
@@ -486,7 +487,8 @@ static int dry_run(struct daemon *d, struct zfd_run *run)
 		si = &d->sinks[i];
 		rc = zfd_plan_build(&pl, run, si, run->mem_size, true);
 		if (rc) {
-			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
+			printf("  %s: not usable: %s\n", si->desc,
+			       strerror(-rc));
 			continue;
 		}
 		capacity = UINT64_MAX;
@@ -497,12 +499,14 @@ static int dry_run(struct daemon *d, struct zfd_run *run)
 			mem = run->mem_size;
 		zfd_plan_free(&pl);
 		if (rc) {
-			printf("  %s: not usable: %s\n", si->desc, strerror(-rc));
+			printf("  %s: not usable: %s\n", si->desc,
+			       strerror(-rc));
 			continue;
 		}
 		ok++;
 		if (mem < run->mem_size)
-			printf("  %s: ready, would truncate to %" PRIu64 " bytes\n",
+			printf("  %s: ready, would truncate to %" PRIu64
+			       " bytes\n",
 			       si->desc, mem);
 		else
 			printf("  %s: ready\n", si->desc);
@@ -527,8 +531,8 @@ static void print_summary(struct daemon *d)
 			printf("  %s: not used\n", si->desc);
 			continue;
 		}
-		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n", si->desc,
-		       zfd_sink_status(si), r->dumped_bytes,
+		printf("  %s: %s, %" PRIu64 " bytes, %.2f s, %.1f MiB/s%s%s\n",
+		       si->desc, zfd_sink_status(si), r->dumped_bytes,
 		       r->seconds, r->seconds > 0 ? mib / r->seconds : 0.0,
 		       si->reason[0] ? ": " : "", si->reason);
 	}
@@ -684,6 +688,7 @@ int main(int argc, char **argv)
 	run.cfg = &d->cfg;
 	if (check_formats(d, &run)) {
 		ret = EXIT_USAGE;
+		write_json(d, &run, ret, "usage or config error");
 		goto out_fail;
 	}
 	run.buf_size = 512 << 10;	/* 4 x 512 KiB: peak RSS stays under 8 MiB */

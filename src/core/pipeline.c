@@ -50,12 +50,13 @@ struct consumer {
 	uint64_t limit;			/* memory bytes for this sink */
 	uint64_t done;			/* memory bytes written (or skipped) */
 	uint64_t stored_end;		/* stored offset written up to */
-	uint64_t lost_cut;		/* elf: lost memory it cannot describe */
+	uint64_t lost_cut;		/* elf: lost, not described */
 	bool patch;			/* s390 format over src->patches */
 	uint8_t *page;			/* a patched page (ZFD_ALIGN aligned) */
 	uint8_t *final;			/* the final prologue, if it differs */
 	uint8_t trailer[ZFD_END_MARKER_SIZE];
-	uint64_t zmap[MAX_PAGES_PER_BUF / 64];	/* zero map of a split block */
+	/* zero map of a split block */
+	uint64_t zmap[MAX_PAGES_PER_BUF / 64];
 	bool active;			/* still taking data */
 	bool ok;			/* no failure so far */
 	bool opened;
@@ -363,8 +364,9 @@ static void consumer_finish(struct consumer *c)
 	res->trailer_len = 0;
 	if (c->ok && c->done == c->limit && !(read_rc && read_end < c->limit) &&
 	    c->digest) {
-		res->status = c->plan.info.truncated ? ZFD_STATUS_TRUNCATED :
-			      ZFD_STATUS_COMPLETE;
+		res->status = ZFD_STATUS_COMPLETE;
+		if (c->plan.info.truncated)
+			res->status = ZFD_STATUS_TRUNCATED;
 		res->trailer_len = zfd_format_trailer_len(c->plan.fmt);
 		zfd_format_trailer(c->plan.fmt, zfd_tod_now(), c->trailer);
 		res->trailer = c->trailer;
@@ -388,7 +390,8 @@ static void consumer_finish(struct consumer *c)
 		res->reason = si->reason;
 		/* the final prologue describes only what was written */
 		if (c->final && zfd_format_positional(c->plan.fmt)) {
-			zfd_format_limit(c->plan.fmt, ZFD_MIN(c->done, c->lost_cut));
+			zfd_format_limit(c->plan.fmt,
+					 ZFD_MIN(c->done, c->lost_cut));
 			zfd_format_prologue(c->plan.fmt, c->final, true);
 			res->prologue = c->final;
 		}
@@ -443,9 +446,10 @@ static int emit(struct consumer *c, struct zfd_block *blk)
 
 	rc = si->ops->write(si->ctx, blk);
 	if (rc) {
-		consumer_fail(c, rc, "write failed at memory offset %" PRIu64
-			      " (%" PRIu64 " bytes done): %s", blk->mem_offset,
-			      c->done, strerror(-rc));
+		consumer_fail(c, rc,
+			      "write failed at memory offset %" PRIu64
+			      " (%" PRIu64 " bytes done): %s",
+			      blk->mem_offset, c->done, strerror(-rc));
 		return rc;
 	}
 	if (blk->kind == ZFD_BLK_DATA)
@@ -490,7 +494,8 @@ static uint64_t next_patched_page(const struct consumer *c, uint64_t x,
 
 		if (pt->off >= end || pt->off + ZFD_S390_SA_SIZE <= x)
 			continue;
-		pg = ZFD_ALIGN_DOWN(ZFD_MAX(pt->off, x), (uint64_t)ZFD_PAGE_SIZE);
+		pg = ZFD_ALIGN_DOWN(ZFD_MAX(pt->off, x),
+				    (uint64_t)ZFD_PAGE_SIZE);
 		pg = ZFD_MAX(pg, x);
 		best = ZFD_MIN(best, pg);
 	}
@@ -528,10 +533,12 @@ static int emit_range(struct consumer *c, const struct slot *s, uint64_t x,
 		for (i = 0; i < src->nr_patches; i++) {
 			const struct zfd_mem_patch *pt = &src->patches[i];
 			uint64_t from = ZFD_MAX(x, pt->off);
-			uint64_t to = ZFD_MIN(x + len, pt->off + ZFD_S390_SA_SIZE);
+			uint64_t to =
+				ZFD_MIN(x + len, pt->off + ZFD_S390_SA_SIZE);
 
 			if (from < to)
-				memcpy(c->page + (from - x), pt->data + (from - pt->off),
+				memcpy(c->page + (from - x),
+				       pt->data + (from - pt->off),
 				       (size_t)(to - from));
 		}
 		memset(c->zmap, 0, sizeof(c->zmap));
@@ -583,7 +590,8 @@ static void consume_slot(struct consumer *c, const struct slot *s)
 			    zfd_format_exclude(c->plan.fmt, x, n))
 				c->lost_cut = ZFD_MIN(c->lost_cut, x);
 		} else {
-			c->si->res.hole_bytes += n;	/* not stored at all */
+			/* not stored at all */
+			c->si->res.hole_bytes += n;
 		}
 		pthread_mutex_lock(&p->lock);
 		c->done = x + n;
@@ -659,10 +667,18 @@ static void progress(struct pipe *p, struct timespec *t0, uint64_t *last_done,
 	*last_t = t;
 }
 
+/*
+ * Reads registers for a format's prologue (zfd_format_collect()). Like the
+ * reader thread, memory of a released HSA is lost: the CPU is missing.
+ */
 static int plan_read(void *arg, uint64_t off, void *buf, size_t len)
 {
 	struct zfd_source *src = arg;
-	ssize_t n = src->read(src, buf, len, off);
+	ssize_t n;
+
+	if (src->hsa_released && off < src->hsa_size)
+		return -ENXIO;
+	n = src->read(src, buf, len, off);
 
 	if (n < 0)
 		return (int)n;
@@ -682,8 +698,9 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 		si->format = (enum zfd_format_id)si->format_cfg;
 	else
 		si->format = src->elf_core ? ZFD_FORMAT_ELF : ZFD_FORMAT_S390;
-	rc = zfd_format_new(&f, si->format, d, src->have_hdr ? src->hdr_raw : NULL,
-			    run->mem_size, why, sizeof(why));
+	rc = zfd_format_new(&f, si->format, d,
+			    src->have_hdr ? src->hdr_raw : NULL, run->mem_size,
+			    why, sizeof(why));
 	if (!rc) {
 		zfd_format_free(f);
 		return 0;
@@ -694,9 +711,9 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 	}
 	if (si->format == ZFD_FORMAT_S390 && d->machine != EM_S390) {
 		a = zfd_dump_arch(d, arch, sizeof(arch));
-		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s is "
-			"a%s %s dump (use format = \"elf\")", si->desc, src->desc,
-			strchr("aeiou", a[0]) ? "n" : "", a);
+		zfd_err("sink %s: format \"s390\" holds s390 dumps only, and %s "
+			"is a dump of %s (use format = \"elf\")",
+			si->desc, src->desc, a);
 	} else {
 		zfd_err("sink %s: format \"%s\" cannot hold this dump: %s",
 			si->desc, zfd_format_name(si->format), why);
@@ -735,14 +752,15 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 		rc = zfd_format_collect(pl->fmt, plan_read, src);
 		if (rc) {
 			zfd_err("sink %s: format \"%s\": cannot read the CPUs' "
-				"registers: %s", si->desc,
-				zfd_format_name(si->format), strerror(-rc));
+				"registers: %s",
+				si->desc, zfd_format_name(si->format),
+				strerror(-rc));
 			goto out_free;
 		}
 		missing = zfd_format_cpus_missing(pl->fmt);
 		if (missing)
-			zfd_warn("%s: format elf: registers of %u CPU(s) not in "
-				 "the dumped memory", si->desc, missing);
+			zfd_warn("%s: format elf: registers of %u CPU(s) "
+				 "not in the dumped memory", si->desc, missing);
 	}
 	len = zfd_format_prologue_len(pl->fmt);
 	pl->prologue = aligned_alloc(ZFD_ALIGN, len);
@@ -764,8 +782,10 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 	info->source = src->desc;
 	info->started = run->started;
 	info->dry_run = dry_run;
-	info->arch = src->dump.machine ?
-		     zfd_dump_arch(&src->dump, pl->arch, sizeof(pl->arch)) : NULL;
+	info->arch = NULL;
+	if (src->dump.machine)
+		info->arch = zfd_dump_arch(&src->dump, pl->arch,
+					   sizeof(pl->arch));
 	info->kernel = src->dump.kernel;
 	return 0;
 
@@ -786,7 +806,8 @@ int zfd_plan_fit(struct zfd_run *run, struct zfd_sink_inst *si,
 			    capacity, mem_size, why, sizeof(why));
 	if (rc == -ENOSPC)
 		zfd_err("%s: holds only %" PRIu64 " bytes: not even an empty "
-			"dump fits", si->desc, capacity);
+			"dump fits",
+			si->desc, capacity);
 	else if (rc)
 		zfd_err("sink %s: format \"%s\": %s", si->desc,
 			zfd_format_name(si->format), why);
@@ -812,8 +833,8 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 		if (rc)
 			return rc;
 		zfd_warn("%s: holds only %" PRIu64 " of %" PRIu64
-			 " bytes: the dump will be truncated", si->desc,
-			 mem, run->mem_size);
+			 " bytes: the dump will be truncated",
+			 si->desc, mem, run->mem_size);
 		zfd_plan_free(&c->plan);
 		rc = zfd_plan_build(&c->plan, run, si, mem, false);
 		if (rc)
@@ -826,8 +847,9 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	c->patch = si->format == ZFD_FORMAT_S390 && run->src->nr_patches;
 	c->page = aligned_alloc(ZFD_ALIGN, ZFD_PAGE_SIZE);
 	len = c->plan.info.prologue_len;
-	c->final = zfd_format_positional(c->plan.fmt) ? aligned_alloc(ZFD_ALIGN, len) :
-		   NULL;
+	c->final = NULL;
+	if (zfd_format_positional(c->plan.fmt))
+		c->final = aligned_alloc(ZFD_ALIGN, len);
 	if (!c->page || (zfd_format_positional(c->plan.fmt) && !c->final)) {
 		zfd_err("%s: out of memory", si->desc);
 		return -ENOMEM;

@@ -96,8 +96,8 @@ int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir,
 	}
 	if (ops->abi != ZFD_SINK_ABI) {
 		zfd_err("%s: sink ABI %u, this zfcpdump needs ABI %u (rebuild it "
-			"against the installed zfcpdump/sink.h)", path, ops->abi,
-			ZFD_SINK_ABI);
+			"against the installed zfcpdump/sink.h)",
+			path, ops->abi, ZFD_SINK_ABI);
 		goto out_close;
 	}
 	if (ops->size < sizeof(struct zfd_sink) || !ops->name ||

@@ -373,12 +373,13 @@ static int make_extents(struct zfd_format *f)
 {
 	size_t i;
 
-	f->extents = calloc(f->nr_ranges ? f->nr_ranges : 1, sizeof(*f->extents));
+	f->extents =
+		calloc(f->nr_ranges ? f->nr_ranges : 1, sizeof(*f->extents));
 	if (!f->extents)
 		return -ENOMEM;
 	for (i = 0; i < f->nr_ranges; i++) {
-		struct zfd_range *e = f->nr_extents ?
-				      &f->extents[f->nr_extents - 1] : NULL;
+		struct zfd_range *e =
+			f->nr_extents ? &f->extents[f->nr_extents - 1] : NULL;
 
 		if (e && e->start + e->size == f->range_off[i]) {
 			e->size += f->ranges[i].size;
@@ -414,8 +415,9 @@ int zfd_format_new(struct zfd_format **fp, enum zfd_format_id id,
 	f->mem_size = mem_size;
 	rc = clip_ranges(f);
 	if (!rc)
-		rc = id == ZFD_FORMAT_S390 ? s390_new(f, s390_hdr, why, why_len) :
-		     elf_new(f, s390_hdr, why, why_len);
+		rc = id == ZFD_FORMAT_S390 ?
+			     s390_new(f, s390_hdr, why, why_len) :
+			     elf_new(f, s390_hdr, why, why_len);
 	if (!rc)
 		rc = make_extents(f);
 	if (rc) {
@@ -533,9 +535,8 @@ void zfd_format_limit(struct zfd_format *f, uint64_t good)
 }
 
 int zfd_format_fit(enum zfd_format_id id, const struct zfd_dump *d,
-		   const uint8_t *s390_hdr, uint64_t max_mem,
-		   uint64_t capacity, uint64_t *mem_size,
-		   char *why, size_t why_len)
+		   const uint8_t *s390_hdr, uint64_t max_mem, uint64_t capacity,
+		   uint64_t *mem_size, char *why, size_t why_len)
 {
 	uint64_t lo = 0, hi = max_mem / ZFD_PAGE_SIZE, mid;
 	struct zfd_format *f;

@@ -2,8 +2,9 @@
 /*
  * Formats apart from sinks (issue 10, DESIGN §3): a format turns the dump
  * model (dump.h) and the memory into bytes at offsets of the stored dump;
- * a sink only has to store them. See doc/formats.md for the layering and
- * the plan of sink ABI 2, which will hand these bytes to the sinks.
+ * a sink only has to store them. The daemon's pipeline keeps one instance
+ * per sink and hands the sink these bytes (sink ABI 2, zfcpdump/sink.h);
+ * see doc/formats.md for the layering.
  *
  * Every format has the same shape, so that a sink never needs to know
  * which one it stores:
@@ -140,8 +141,7 @@ void zfd_format_limit(struct zfd_format *f, uint64_t good);
  * dump fits), or the errors of zfd_format_new() (why says why).
  */
 int zfd_format_fit(enum zfd_format_id id, const struct zfd_dump *d,
-		   const uint8_t *s390_hdr, uint64_t max_mem,
-		   uint64_t capacity, uint64_t *mem_size,
-		   char *why, size_t why_len);
+		   const uint8_t *s390_hdr, uint64_t max_mem, uint64_t capacity,
+		   uint64_t *mem_size, char *why, size_t why_len);
 
 #endif /* ZFD_FORMAT_H */

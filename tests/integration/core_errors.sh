@@ -84,6 +84,24 @@ expect_rc 2 $ZFD -s "file:$T/img" -o "test:path=$T/o,size=3"
 expect_err "^-o test: unknown key 'size' for sink type 'test'"
 untouched okey
 
+note "config: key format: an unknown value names file:line, exit 2, before any source"
+printf 'sinks = ( { type = "test"; path = "%s";\n format = "kdump"; } );\n' "$T/o" >"$T/bad.conf"
+expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
+expect_err "^$T/bad.conf:2: unknown format 'kdump' \\(\"s390\" or \"elf\"\\)\$"
+[ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "not one line"; }
+printf 'sinks = ( { type = "test"; path = "%s";\n format = 2; } );\n' "$T/o" >"$T/bad.conf"
+expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/img"
+expect_err "^$T/bad.conf:2: 'format' must be a string: \"s390\" or \"elf\"\$"
+expect_rc 2 $ZFD -s "file:$T/img" -o "test:path=$T/o,format=ELF"
+expect_err "^-o test: unknown format 'ELF' \\(\"s390\" or \"elf\"\\)\$"
+[ ! -e "$T/o" ] || fail "a sink was written with a bad format"
+
+note "a sink built against sink ABI 1: one line, exit 2"
+ln -s "$ZFD_BUILD/tests/plugins/.libs/abi1.so" "$PLUG/abi1.so"
+expect_rc 2 $ZFD -s "file:$T/img" -o abi1
+expect_err "^zfcpdump: error: $PLUG/abi1.so: sink ABI 1, this zfcpdump needs ABI 2 \\(rebuild it against the installed zfcpdump/sink.h\\)\$"
+[ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "not one line"; }
+
 note "plugin that is not a zfcpdump sink"
 ln -s "$ZFD_BUILD/tests/plugins/.libs/not_a_sink.so" "$PLUG/libc.so"
 printf 'sinks = ( { type = "libc"; } );\n' >"$T/libc.conf"

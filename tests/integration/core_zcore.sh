@@ -64,6 +64,18 @@ grep -q "hsa=0" "$T/e1.ev" || fail "HSA not released early"
 [ "$(manifest_get "$T/e2.info" status)" = incomplete ] || fail "lost data looks complete"
 grep -q "reason: HSA already released" "$T/e2.info" || fail "no reason for the loss"
 same_bytes "$Z/mem" $((4096 + (16 << 20))) "$T/e2" $((4096 + (16 << 20))) $((4 << 20))
+# format elf on the failover sink: the registers in the released HSA are
+# lost too (zero registers, one warning), and the ELF program headers
+# leave the lost memory out instead of presenting it as zeros
+mkzcore
+printf 'hsa_release = "early";\nsinks = ( { type = "test"; path = "%s"; fail_at = "24M"; },\n{ type = "test"; path = "%s"; format = "elf"; } );\n' \
+	"$T/e3" "$T/e4" >"$T/early.conf"
+expect_rc 1 $ZFD --root "$R" -s zcore -c "$T/early.conf"
+expect_err "warning: test: format elf: registers of 3 CPU\\(s\\) not in the dumped memory"
+[ "$(manifest_get "$T/e4.info" status)" = incomplete ] || fail "elf: lost data looks complete"
+[ "$(readelf -lW "$T/e4" | awk '$1 == "LOAD" { print $4, $5 }' | tr '\n' ' ')" = \
+	"0x0000000001000000 0x400000 0x0000000001600000 0xa00000 " ] ||
+	fail "elf: PT_LOADs of the lost HSA: $(readelf -lW "$T/e4")"
 
 note "EFAULT from zcore/mem marks holes the memmap did not show (LD_PRELOAD shim)"
 mkzcore

@@ -46,8 +46,19 @@ expect_rc 0 "$daemon" --plugin-dir "$sinkdir" --cmdline none -s "file:$T/img" \
 	-o "null:report=$T/report"
 expect_out "null: complete, 8388608 bytes"
 expect_err "null: counted 8388608 bytes in [1-9][0-9]* blocks"
-grep -Eqx 'bytes=8388608 blocks=[1-9][0-9]* zero_pages=[0-9]+ status=complete' "$T/report" ||
-	fail "report: $(cat "$T/report")"
+grep -Eqx 'bytes=8388608 blocks=[1-9][0-9]* zero_pages=[0-9]+ status=complete format=s390 size=8392720' \
+	"$T/report" || fail "report: $(cat "$T/report")"
+
+note "sink ABI 2: the daemon picks the format (key format), the sink stores bytes"
+$MKIMAGE -o "$T/x86.elf" -s 8M --format elf --arch x86_64 ||
+	fail "zfd-mkimage x86_64"
+expect_rc 0 "$daemon" --plugin-dir "$sinkdir" --cmdline none -s "file:$T/x86.elf" \
+	-o "null:report=$T/report"
+grep -Eqx 'bytes=8388608 blocks=[1-9][0-9]* zero_pages=[0-9]+ status=complete format=elf size=8392704' \
+	"$T/report" || fail "report (x86_64, elf): $(cat "$T/report")"
+expect_rc 0 "$daemon" --plugin-dir "$sinkdir" --cmdline none -s "file:$T/img" \
+	-o "null:report=$T/report,format=elf"
+grep -Eq 'status=complete format=elf ' "$T/report" || fail "report (format=elf): $(cat "$T/report")"
 
 note "an unknown key is refused with its name"
 expect_rc 2 "$daemon" --plugin-dir "$sinkdir" --cmdline none -s "file:$T/img" \

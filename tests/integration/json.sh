@@ -25,8 +25,8 @@ for i in 0 1; do
 	out=$([ $i = 0 ] && echo "$T/a" || echo "$T/b")
 	[ "$(jqf "$T/s.json" ".sinks[$i].sink")" = "test" ] || fail "sink $i: name"
 	[ "$(jqf "$T/s.json" ".sinks[$i].type")" = "test" ] || fail "sink $i: type"
-	for k in status dumped_bytes zero_pages hole_bytes lost_bytes mem_size started \
-		finished digest seconds; do
+	for k in status format dumped_bytes zero_pages hole_bytes lost_bytes mem_size \
+		started finished digest seconds; do
 		j=$(jqf "$T/s.json" ".sinks[$i].$k")
 		m=$(manifest_get "$out.info" "$k")
 		[ "$k" = seconds ] && m=$(printf '%.3f' "$m") && j=$(printf '%.3f' "$j")

@@ -106,6 +106,25 @@ n=$(stat -c %s "$T/inc")
 [ $n -ge $((GOOD + 4096 - 65536)) ] || fail "only $n bytes decrypted"
 cmp -n $n "$T/inc" "$IMG" || fail "incomplete sealed dump decrypts to other bytes"
 
+note "raw, format elf (an x86_64 core): the sealed stream is the ELF dump"
+$MKIMAGE -o "$T/x86.elf" -s 16M --seed 9 --arch x86_64 --format elf ||
+	fail "zfd-mkimage --format elf"
+raw_target "$T/plain-elf.part" $((MEM + (1 << 20)))
+expect_rc 0 zfd_raw -s "file:$T/x86.elf" -o "raw:device=$T/plain-elf.part,format=elf"
+python3 "$abs_top_srcdir/tests/integration/raw_elfcheck.py" "$T/plain-elf.part" \
+	"$T/x86.elf" "$T/man" >"$T/check.out" || fail "plain ELF dump"
+esize=$(sed -n 's/^size //p' "$T/check.out")
+raw_target "$part" $((MEM + (1 << 20)))
+expect_rc 0 zfd_raw -c "$T/raw.conf" -s "file:$T/x86.elf"
+expect_rc 0 $GET verify "$part"
+expect_out "complete, sealed to key $FP, [0-9]+ sealed bytes, digest ok"
+no_plaintext "$part"
+rm -f "$T/out.elf"
+expect_rc 0 $GET copy --key "$T/k.key" -f elf "$part" "$T/out.elf"
+[ "$(stat -c %s "$T/out.elf")" = "$esize" ] || fail "decrypted ELF dump: size"
+cmp -n "$esize" "$T/out.elf" "$T/plain-elf.part" ||
+	fail "decrypted ELF dump differs from the plain raw ELF dump"
+
 note "extfs (ext4 1 KiB blocks, ext3): .incomplete renamed at the end, fsck clean"
 for t in ext4:-b1024 ext3:-b4096; do
 	fs=$T/fs.img

@@ -2,12 +2,17 @@
 # The vmcore source (issue 10): an ELF core as /proc/vmcore under --root,
 # through 'path', and as a file source detected by content.
 # - an s390x core (zfd-mkimage --format elf) dumped to the raw sink in the
-#   s390 format: memory byte-exact equal to the s390 image of the same
-#   seed (the register notes go back into the save areas), verify ok;
+#   s390 format (format = "s390"; the default for an ELF core is elf):
+#   memory byte-exact equal to the s390 image of the same seed (the
+#   register notes go back into the save areas), verify ok;
+# - the same core with the default format: the raw sink holds the core
+#   itself, byte for byte;
 # - mmap() windows by default, pread() when mmap fails: same bytes;
 # - damage in the middle of the core (EIO): recorded as lost, incomplete;
 # - bad cores: one line naming the problem, exit 1, the sink untouched;
-# - a core of another architecture: one line, exit 1, the sink untouched;
+# - a core of another architecture (x86_64): dumped as elf, a fresh ELF
+#   core of the same memory and notes (the test sink, as /proc/vmcore);
+#   format "s390" for it: one line, exit 2, the sink untouched;
 # - no source configured: zcore/mem missing, /proc/vmcore is dumped; the
 #   zcore reipl/hsa files of s390 kernels >= 3.12 are used; "reboot".
 . "$abs_top_srcdir/tests/lib.sh"
@@ -52,7 +57,7 @@ check_s390() {
 # 1. /proc/vmcore under --root, mmap() windows (logged by the shim)
 raw_target "$T/p1" $(raw_need $MEM)
 expect_rc 0 with_shim ZFD_SHIM_PATH="$T/root/proc/vmcore" \
-	ZFD_SHIM_LOG="$T/log1" zfd_raw --root "$T/root" -s vmcore -o "raw:device=$T/p1"
+	ZFD_SHIM_LOG="$T/log1" zfd_raw --root "$T/root" -s vmcore -o "raw:device=$T/p1,format=s390"
 expect_err "source vmcore:$T/root/proc/vmcore, 32 MiB of memory"
 expect_err "dump of s390x, Linux 6.1.0-s390x-test, 3 CPUs, crashed 2026-01-01T00:00:07Z"
 check_s390 "$T/p1"
@@ -66,7 +71,7 @@ note "vmcore under --root: mmap windows, memory byte-exact, verify ok"
 # 2. mmap() refused (old kernel): pread(), the same dump
 raw_target "$T/p2" $(raw_need $MEM)
 expect_rc 0 with_shim ZFD_SHIM_PATH="$T/root/proc/vmcore" ZFD_SHIM_NOMMAP=1 \
-	ZFD_SHIM_LOG="$T/log2" zfd_raw --root "$T/root" -s vmcore -o "raw:device=$T/p2"
+	ZFD_SHIM_LOG="$T/log2" zfd_raw --root "$T/root" -s vmcore -o "raw:device=$T/p2,format=s390"
 check_s390 "$T/p2"
 grep -q '^pread [0-9]* 524288$' "$T/log2" || fail "no large pread() windows"
 cmp -s "$T/p1" "$T/p2" || {
@@ -78,14 +83,19 @@ note "mmap refused: pread, same memory"
 # 3. key 'path' in the config, and the file source (content detection)
 cat >"$T/cfg" <<EOF
 source = { type = "vmcore"; path = "$T/s390x.elf"; };
-sinks = ( { type = "raw"; device = "$T/p3"; } );
+sinks = ( { type = "raw"; device = "$T/p3"; format = "s390"; } );
 EOF
 raw_target "$T/p3" $(raw_need $MEM)
 expect_rc 0 zfd_raw -c "$T/cfg"
 check_s390 "$T/p3"
 raw_target "$T/p4" $(raw_need $MEM)
-expect_rc 0 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p4"
+expect_rc 0 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p4,format=s390"
 check_s390 "$T/p4"
+# the default for an ELF core: elf, the core's own bytes, register notes
+# unchanged and memory as the core has it (no save areas patched)
+raw_target "$T/p8" $(raw_need $MEM)
+expect_rc 0 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p8"
+same_bytes "$T/p8" 0 "$T/s390x.elf" 0 "$(stat -c %s "$T/s390x.elf")"
 expect_rc 1 zfd_raw -s "file:$T/s390x.elf,memmap=$T/nothing" -o "raw:device=$T/p4" -n
 expect_err "source $T/s390x.elf: an ELF core has no memmap file"
 # an s390 image: arch from its header, no kernel release known
@@ -104,7 +114,7 @@ note "path key and file:ELF; manifest arch and kernel; no sink onto the source"
 # 4. damage in the middle: pages at file offsets 16M..16M+8K unreadable
 raw_target "$T/p5" $(raw_need $MEM)
 expect_rc 1 with_shim ZFD_SHIM_PATH="$T/s390x.elf" \
-	ZFD_SHIM_EIO=1000000-1002000 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p5"
+	ZFD_SHIM_EIO=1000000-1002000 zfd_raw -s "file:$T/s390x.elf" -o "raw:device=$T/p5,format=s390"
 expect_out "incomplete.*memory unreadable: 8192 bytes lost"
 raw_has_end_marker "$T/p5" $MEM 2>/dev/null && fail "a damaged dump has an end marker"
 raw_manifest "$T/p5" $MEM "$T/man"
@@ -142,9 +152,48 @@ patch "$T/bad.elf" $((off + 4)) "7fffff00"	# descsz of the first note
 bad notesize "not a usable ELF core: note at offset $off \(name 5, desc 2147483392 bytes\) extends beyond its PT_NOTE segment"
 note "bad cores refused before the sink"
 
-# 6. another architecture: refused with one line (until format elf)
-$MKIMAGE -o "$T/bad.elf" -s 16M --format elf --arch x86_64 || fail "mkimage x86_64"
-bad x86_64 "a Linux x86_64 dump: this version writes only the s390 dump format"
+# 6. another architecture: dumped as elf (a fresh ELF core of the same
+#    memory and notes, as zfcpdump-get copy -f elf writes it), here as
+#    /proc/vmcore through the test sink; format "s390" for it: one line,
+#    exit 2, the sink untouched
+$MKIMAGE -o "$T/x86.elf" -s 16M --format elf --arch x86_64 || fail "mkimage x86_64"
+mkdir -p "$T/xroot/proc" "$T/plug"
+cp "$T/x86.elf" "$T/xroot/proc/vmcore"
+ln -s "$ZFD_BUILD/tests/plugins/.libs/test.so" "$T/plug/test.so"
+expect_rc 0 $ZFCPDUMP --plugin-dir "$T/plug" --cmdline none --root "$T/xroot" -s vmcore \
+	-o "test:path=$T/x1"
+expect_err "dump of x86_64, Linux 6.1.0-zfd-test, 2 CPUs"
+expect_rc 0 $ZFCPDUMP_GET copy "$T/x86.elf" "$T/x1.copy" -f elf
+cmp "$T/x1" "$T/x1.copy" || fail "x86_64: not the ELF core zfcpdump-get copy -f elf writes"
+[ "$(manifest_get "$T/x1.info" format)" = elf ] || fail "x86_64: manifest format"
+[ "$(manifest_get "$T/x1.info" arch)" = x86_64 ] || fail "x86_64: manifest arch"
+# PT_NOTE and memory, page by page, against the core
+python3 - "$T/x1" "$T/x86.elf" <<'PY' || fail "x86_64: notes or memory differ from the core"
+import struct, sys
+def parse(path):
+    d = open(path, 'rb').read()
+    phoff, = struct.unpack_from('<Q', d, 32)
+    phnum, = struct.unpack_from('<H', d, 56)
+    notes, mem = b'', {}
+    for i in range(phnum):
+        t, _, off, _, paddr, filesz, _, _ = struct.unpack_from('<IIQQQQQQ', d, phoff + 56 * i)
+        if t == 4:
+            notes += d[off:off + filesz]
+        elif t == 1:
+            for p in range(0, filesz, 4096):
+                mem[paddr + p] = d[off + p:off + p + 4096]
+    return notes, mem
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+sys.exit(0 if a == b and len(a[1]) == 4096 else 1)
+PY
+cp "$T/x86.elf" "$T/bad.elf"
+raw_target "$T/pb" 65536
+cp "$T/pb" "$T/pb.before"
+expect_rc 2 zfd_raw -s "file:$T/bad.elf" -o "raw:device=$T/pb,format=s390"
+expect_err "sink raw:$T/pb: format \"s390\" holds s390 dumps only, and file:$T/bad.elf is a dump of x86_64 \\(use format = \"elf\"\\)"
+[ "$(grep -c 'error' "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "x86_64 s390: not one line"; }
+cmp -s "$T/pb" "$T/pb.before" || fail "x86_64 s390: the sink was touched"
+note "x86_64: elf by default; format s390 refused before the sink"
 
 # 7. no /proc/vmcore
 expect_rc 1 zfd_raw --root "$T/nothing" -s vmcore -o "raw:device=$T/p1"
@@ -158,7 +207,7 @@ mkdir -p "$Z"
 echo 2000000 >"$Z/hsa"
 : >"$Z/reipl"
 raw_target "$T/p6" $(raw_need $MEM)
-printf 'final_action = "reipl";\nsinks = ( { type = "raw"; device = "%s"; } );\n' "$T/p6" >"$T/auto.conf"
+printf 'final_action = "reipl";\nsinks = ( { type = "raw"; device = "%s"; format = "s390"; } );\n' "$T/p6" >"$T/auto.conf"
 rc=0
 timeout 60 unshare --pid --fork --mount --propagation private \
 	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --root "$T/root" -c "$T/auto.conf" \
@@ -175,7 +224,7 @@ note "no source: /proc/vmcore, HSA released, re-IPL through zcore"
 # 9. final_action "reboot" (machines without re-IPL): in a PID namespace
 #    reboot(2) ends the namespace's init with SIGHUP
 rm -rf "$T/root/sys"
-printf 'final_action = "reboot";\nsinks = ( { type = "raw"; device = "%s"; } );\n' "$T/p6" >"$T/reboot.conf"
+printf 'final_action = "reboot";\nsinks = ( { type = "raw"; device = "%s"; format = "s390"; } );\n' "$T/p6" >"$T/reboot.conf"
 rc=0
 timeout 60 unshare --pid --fork --mount --propagation private \
 	$ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --root "$T/root" -c "$T/reboot.conf" \

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core.h"
+#include "digest.h"
 #include "util.h"
 
 static char stderr_buf[8192];
@@ -318,6 +319,7 @@ struct msrc {
 	uint64_t mem_size;
 	uint64_t avail;
 	uint64_t eio_at;
+	struct zfd_range nxio;		/* unreadable (damage): lost */
 	struct zfd_range efault[MAX_EFAULT];
 	size_t nr_efault;
 	unsigned int reads_at_0;
@@ -344,6 +346,9 @@ static ssize_t msrc_read(struct zfd_source *src, void *buf, size_t len, uint64_t
 			return -EFAULT;
 	if (off + len > m->eio_at)
 		return -EIO;
+	if (m->nxio.size && off < m->nxio.start + m->nxio.size &&
+	    off + len > m->nxio.start)
+		return -ENXIO;
 	if (off >= m->avail)
 		return 0;
 	n = (size_t)ZFD_MIN((uint64_t)len, m->avail - off);
@@ -854,6 +859,213 @@ static void test_pipe_no_memory(void **state)
 	zfd_source_close(&src);
 }
 
+/*
+ * A sink that stores the bytes it gets at their stored offsets (sink ABI
+ * 2), with the commit order of a seekable sink; keeps info and result.
+ */
+struct bsink {
+	uint8_t *buf;			/* info->size bytes */
+	uint64_t size;
+	uint64_t next;
+	struct zfd_dump_info info;
+	uint8_t prologue_open[64 << 10];
+	uint8_t prologue_final[64 << 10];
+	struct zfd_result res;
+	unsigned int finishes;
+};
+
+static int bs_open(void *ctx, const struct zfd_dump_info *info)
+{
+	struct bsink *b = ctx;
+
+	free(b->buf);
+	b->size = info->size;
+	b->buf = calloc(1, info->size);
+	assert_non_null(b->buf);
+	assert_true(info->prologue_len <= sizeof(b->prologue_open));
+	memcpy(b->prologue_open, info->prologue, info->prologue_len);
+	b->info = *info;
+	b->next = info->prologue_len;
+	return 0;
+}
+
+static int bs_write(void *ctx, const struct zfd_block *blk)
+{
+	struct bsink *b = ctx;
+
+	/* ascending, gap-free (the formats here are positional) */
+	assert_int_equal(blk->offset, b->next);
+	assert_true(blk->offset + blk->len <= b->info.trailer_off);
+	memcpy(b->buf + blk->offset, blk->data, blk->len);
+	b->next = blk->offset + blk->len;
+	return 0;
+}
+
+static int bs_finish(void *ctx, const struct zfd_dump_info *info,
+		     const struct zfd_result *res)
+{
+	struct bsink *b = ctx;
+
+	b->finishes++;
+	b->res = *res;
+	memcpy(b->prologue_final, res->prologue, info->prologue_len);
+	if (res->trailer)
+		memcpy(b->buf + info->trailer_off, res->trailer, res->trailer_len);
+	return 0;
+}
+
+static const struct zfd_sink bsink_ops = {
+	.abi = ZFD_SINK_ABI,
+	.size = sizeof(struct zfd_sink),
+	.name = "bytes",
+	.prepare = ms_prepare,
+	.open = bs_open,
+	.write = bs_write,
+	.finish = bs_finish,
+};
+
+static void bsink_init(struct zfd_sink_inst *si, struct bsink *b,
+		       enum zfd_format_id fmt)
+{
+	memset(si, 0, sizeof(*si));
+	memset(b, 0, sizeof(*b));
+	si->ops = &bsink_ops;
+	si->ctx = b;
+	si->format = fmt;
+	si->format_cfg = (int)fmt;
+	snprintf(si->desc, sizeof(si->desc), "bytes");
+	snprintf(si->type, sizeof(si->type), "bytes");
+}
+
+/* xxh3-128 as the manifest has it, over buf[0, len). */
+static void digest_of(const void *buf, size_t len, char *out, size_t out_len)
+{
+	struct zfd_digest *d = zfd_digest_new();
+
+	assert_non_null(d);
+	zfd_digest_update(d, buf, len);
+	zfd_digest_string(d, out, out_len);
+	zfd_digest_free(d);
+}
+
+/*
+ * elf of an s390 model (fmt_elf.h's writer, positional): memory lost in
+ * the middle makes the dump incomplete; the final prologue cuts the lost
+ * range out of the PT_LOADs, and the digest covers the prologue as at
+ * open and the data up to stored_end (sink.h).
+ */
+static void test_pipe_elf_lost(void **state)
+{
+	struct zfd_source src;
+	struct msrc ms;
+	struct bsink b;
+	struct zfd_sink_inst si, *sinks[] = { &si };
+	struct zfd_elf_writer *w;
+	struct prun r;
+	uint8_t want[64 << 10];
+	char why[256], dg[48];
+	uint64_t off0;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	ms.nxio = (struct zfd_range){ 100 * KIB, 8 * KIB };
+	bsink_init(&si, &b, ZFD_FORMAT_ELF);
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, sinks, 1), 0);
+	assert_int_equal(b.finishes, 1);
+	assert_int_equal(b.res.status, ZFD_STATUS_INCOMPLETE);
+	assert_null(b.res.trailer);
+	assert_string_equal(b.info.format, "elf");
+	assert_int_equal(b.res.lost_bytes, 8 * KIB);
+	assert_non_null(strstr(b.res.reason, "memory unreadable: 8192 bytes lost"));
+	off0 = b.info.prologue_len;
+	assert_int_equal(b.info.size, off0 + 256 * KIB);
+	assert_int_equal(b.res.stored_end, off0 + 256 * KIB);
+	assert_true(zfd_is_zero(b.buf + off0 + 100 * KIB, 8 * KIB));
+	for (uint64_t i = 0; i < 256 * KIB; i++)
+		if ((i < 100 * KIB || i >= 108 * KIB) && b.buf[off0 + i] != pattern(i))
+			fail_msg("memory byte %" PRIu64 " differs", i);
+
+	/* the final prologue: the writer's, with the lost range excluded */
+	assert_int_equal(zfd_elf_writer_new(&w, &src.hdr, NULL, 0, 256 * KIB,
+					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_data_off(w), off0);
+	zfd_elf_writer_prologue(w, want);
+	assert_memory_equal(b.prologue_open, want, off0);
+	assert_int_equal(zfd_elf_writer_exclude(w, 100 * KIB, 8 * KIB), 0);
+	zfd_elf_writer_prologue(w, want);
+	assert_memory_equal(b.prologue_final, want, off0);
+	assert_memory_not_equal(b.prologue_final, b.prologue_open, off0);
+	zfd_elf_writer_free(w);
+
+	/* digest: the prologue as at open, the data up to stored_end */
+	memcpy(b.buf, b.prologue_open, off0);
+	digest_of(b.buf, b.res.stored_end, dg, sizeof(dg));
+	assert_string_equal(b.res.digest, dg);
+	free(b.buf);
+	zfd_source_close(&src);
+}
+
+/*
+ * The s390 format of an s390x ELF core gets the save areas with the
+ * registers put back (src->patches), in its own pages; another sink of
+ * the same pass gets the memory unchanged.
+ */
+static void test_pipe_patches_per_sink(void **state)
+{
+	static struct zfd_mem_patch pt[2];
+	struct zfd_source src;
+	struct msrc ms;
+	struct bsink b1, b2;
+	struct zfd_sink_inst s1, s2, *both[] = { &s1, &s2 };
+	struct prun r;
+	char dg[48];
+	uint64_t i, off2;
+
+	(void)state;
+	msrc_init(&src, &ms, 256 * KIB);
+	pt[0].off = 0x1200;
+	memset(pt[0].data, 0x11, sizeof(pt[0].data));
+	pt[1].off = 0x21200;	/* inside the third ring buffer */
+	memset(pt[1].data, 0x22, sizeof(pt[1].data));
+	src.patches = pt;
+	src.nr_patches = 2;
+	bsink_init(&s1, &b1, ZFD_FORMAT_S390);
+	bsink_init(&s2, &b2, ZFD_FORMAT_ELF);
+	prun_init(&r, &src, 64 * KIB, 2);
+	assert_int_equal(pass(&r, both, 2), 2);
+	assert_int_equal(b1.res.status, ZFD_STATUS_COMPLETE);
+	assert_int_equal(b2.res.status, ZFD_STATUS_COMPLETE);
+	for (i = 0; i < 256 * KIB; i++) {
+		uint8_t want = pattern(i);
+
+		if (i >= 0x1200 && i < 0x1400)
+			want = 0x11;
+		if (i >= 0x21200 && i < 0x21400)
+			want = 0x22;
+		if (b1.buf[ZFD_HDR_SIZE + i] != want)
+			fail_msg("s390: memory byte 0x%" PRIx64 " is 0x%02x, not 0x%02x",
+				 i, b1.buf[ZFD_HDR_SIZE + i], want);
+	}
+	off2 = b2.info.prologue_len;
+	for (i = 0; i < 256 * KIB; i++)
+		if (b2.buf[off2 + i] != pattern(i))
+			fail_msg("elf: memory byte 0x%" PRIx64 " was changed", i);
+	/* s390: the v1 digest rule, header + memory + end marker */
+	memcpy(b1.buf, b1.prologue_open, ZFD_HDR_SIZE);
+	digest_of(b1.buf, b1.info.size, dg, sizeof(dg));
+	assert_string_equal(b1.res.digest, dg);
+	assert_memory_equal(b1.buf + b1.info.trailer_off, "DUMP_END", 8);
+	memcpy(b2.buf, b2.prologue_open, off2);
+	digest_of(b2.buf, b2.info.size, dg, sizeof(dg));
+	assert_string_equal(b2.res.digest, dg);
+	free(b1.buf);
+	free(b2.buf);
+	src.patches = NULL;
+	src.nr_patches = 0;
+	zfd_source_close(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +1086,8 @@ int main(void)
 		cmocka_unit_test(test_pipe_source_error),
 		cmocka_unit_test(test_pipe_thread_fails),
 		cmocka_unit_test(test_pipe_no_memory),
+		cmocka_unit_test(test_pipe_elf_lost),
+		cmocka_unit_test(test_pipe_patches_per_sink),
 	};
 
 	zfd_log_init(0);

@@ -125,8 +125,9 @@ static void test_elf_x86(void **state)
 	uint8_t *core, *out;
 	size_t len;
 	char why[256];
-	uint64_t a, o1, o2, l1, l2;
-	size_t i;
+	uint64_t a, o1, o2, l1, l2, fit;
+	const struct zfd_range *ext;
+	size_t i, nr;
 
 	(void)state;
 	core = make_x86(&len);
@@ -183,6 +184,30 @@ static void test_elf_x86(void **state)
 	zfd_elf_info_free(back);
 	free(out);
 	zfd_format_free(fmt);
+
+	/* packed: one extent behind the prologue */
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL,
+					d.mem_size, why, sizeof(why)), 0);
+	ext = zfd_format_extents(fmt, &nr);
+	assert_int_equal(nr, 1);
+	assert_int_equal(ext[0].start, 4096);
+	assert_int_equal(ext[0].size, 0x6000);
+	assert_false(zfd_format_positional(fmt));
+	/* a hole of a packed format is not stored at all */
+	assert_false(zfd_format_map(fmt, 0x8000, &o1, &l1));
+	assert_int_equal(o1, UINT64_MAX);
+	zfd_format_free(fmt);
+
+	/* truncation: the memory that fits a capacity, in whole pages */
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
+					4096 + 0x3000 + 0xfff, &fit, why,
+					sizeof(why)), 0);
+	assert_int_equal(fit, 0x4000);	/* 0x3000 bytes stored: see above */
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
+					UINT64_MAX, &fit, why, sizeof(why)), 0);
+	assert_int_equal(fit, d.mem_size);
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
+					100, &fit, why, sizeof(why)), -ENOSPC);
 
 	/* the s390 format cannot hold it */
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, NULL,

@@ -1067,9 +1067,9 @@ static void test_root_dev_path(void **state)
 struct elf_dump {
 	uint8_t *pro;		/* prologue as at open */
 	uint8_t *fin;		/* final prologue (res->prologue) */
-	uint64_t load[2];	/* memory offset, stored offset, size */
-	uint64_t at[2];
-	uint64_t len[2];
+	uint64_t load[2];	/* memory offset of each extent */
+	uint64_t at[2];		/* its stored offset */
+	uint64_t len[2];	/* its size */
 };
 
 static void put_phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t paddr,
@@ -1156,7 +1156,8 @@ static int write_elf(struct env *e, const struct elf_dump *d, int extents)
 	int i, rc;
 
 	for (i = 0; i < extents; i++) {
-		rc = send_range(e, d->at[i], d->load[i], d->load[i] + d->len[i]);
+		rc = send_range(e, d->at[i], d->load[i],
+				d->load[i] + d->len[i]);
 		if (rc)
 			return rc;
 	}
@@ -1245,8 +1246,9 @@ static void test_elf_layout(void **state)
 		config_destroy(&e->cfg);
 		config_init(&e->cfg);
 		/* the host's key "format" is known to the sink */
-		assert_int_equal(configure(e, i == 2 ? "  format = \"elf\";\n  direct = \"yes\";\n" :
-					   "  format = \"elf\";\n"), 0);
+		assert_int_equal(configure(e, i == 2 ?
+			"  format = \"elf\";\n  direct = \"yes\";\n" :
+			"  format = \"elf\";\n"), 0);
 		assert_int_equal(run_prepare(e, &max), 0);
 		assert_int_equal(max, ZFD_ALIGN_DOWN(dev - MAN_MAX, 4096));
 		assert_int_equal(sink->open(e->ctx, &e->info), 0);
@@ -1296,7 +1298,8 @@ static void test_elf_incomplete(void **state)
 				    2 * MiB), -EINVAL);
 	assert_true(zfd_mock_host_logged(&e->mh, "out of order"));
 	/* "complete" for data that never came is not believed */
-	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
+				    e->mem_size), 0);
 	assert_true(zfd_mock_host_logged(&e->mh, "dump marked incomplete"));
 	img = read_file(e->img, &size);
 	check_elf(e, &d, img, size, "incomplete", 1);
@@ -1349,7 +1352,8 @@ static void test_elf_foreign(void **state)
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_false(zfd_mock_host_logged(&e->mh, "overwriting"));
 	assert_int_equal(write_elf(e, &d, 2), 0);
-	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
+				    e->mem_size), 0);
 	free_elf_dump(&d);
 }
 

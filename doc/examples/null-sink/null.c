@@ -104,8 +104,9 @@ static int null_write(void *ctx, const struct zfd_block *blk)
 
 	/* ascending: where the last block ended, or a later extent */
 	if (blk->offset < ns->next) {
-		nlog(ns->host, ZFD_LOG_ERR, "block at %" PRIu64 " before %" PRIu64,
-		     blk->offset, ns->next);
+		nlog(ns->host, ZFD_LOG_ERR,
+		     "block at %" PRIu64 " before %" PRIu64, blk->offset,
+		     ns->next);
 		return -EPROTO;
 	}
 	ns->next = blk->offset + blk->len;

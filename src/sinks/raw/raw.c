@@ -132,7 +132,7 @@ struct raw_ctx {
 	size_t tail_cap;
 	size_t tail_len;		/* partial last page held in tail */
 	uint8_t *hdr;			/* hdr_len bytes, aligned */
-	size_t hdr_len;			/* prologue_len, at least ZFD_HDR_SIZE */
+	size_t hdr_len;			/* prologue_len, >= ZFD_HDR_SIZE */
 	uint8_t *zeros;			/* RAW_ZERO_LEN zeros, aligned */
 	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
 };
@@ -355,7 +355,8 @@ static int raw_elf_end(struct raw_ctx *ctx, int fd, const uint8_t *eh,
 
 	if ((eh[4] != 1 && eh[4] != 2) || (eh[5] != 1 && eh[5] != 2))
 		return -EINVAL;
-	phoff = is64 ? raw_elf_get(eh + 32, 8, be) : raw_elf_get(eh + 28, 4, be);
+	phoff = is64 ? raw_elf_get(eh + 32, 8, be) :
+		       raw_elf_get(eh + 28, 4, be);
 	phent = (size_t)raw_elf_get(eh + (is64 ? 54 : 42), 2, be);
 	phnum = (size_t)raw_elf_get(eh + (is64 ? 56 : 44), 2, be);
 	if (phent < (is64 ? 56U : 32U) || !phnum || phnum == 0xffff)
@@ -375,8 +376,10 @@ static int raw_elf_end(struct raw_ctx *ctx, int fd, const uint8_t *eh,
 		type = (uint32_t)raw_elf_get(p, 4, be);
 		if (type != 1 && type != 4)	/* PT_LOAD, PT_NOTE */
 			continue;
-		off = is64 ? raw_elf_get(p + 8, 8, be) : raw_elf_get(p + 4, 4, be);
-		sz = is64 ? raw_elf_get(p + 32, 8, be) : raw_elf_get(p + 16, 4, be);
+		off = is64 ? raw_elf_get(p + 8, 8, be) :
+			     raw_elf_get(p + 4, 4, be);
+		sz = is64 ? raw_elf_get(p + 32, 8, be) :
+			    raw_elf_get(p + 16, 4, be);
 		if (__builtin_add_overflow(off, sz, &off))
 			goto out_free_ph;
 		e = ZFD_MAX(e, off);
@@ -409,7 +412,8 @@ static bool raw_inspect_elf(struct raw_ctx *ctx, int fd, const uint8_t *eh)
 	text = malloc(ZFD_MANIFEST_MAX);
 	if (!m || !text)
 		goto out_free;
-	if (zfd_pread_full(fd, text, ZFD_MANIFEST_MAX, man) != ZFD_MANIFEST_MAX ||
+	if (zfd_pread_full(fd, text, ZFD_MANIFEST_MAX, man) !=
+	    ZFD_MANIFEST_MAX ||
 	    zfd_manifest_parse(text, ZFD_MANIFEST_MAX, m, why, sizeof(why)))
 		goto out_free;
 	status = zfd_manifest_get(m, "status");
@@ -581,7 +585,8 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 	cap = raw_capacity(ctx);
 	*capacity = cap;
 	/* the smallest dump worth truncating to: one page of data */
-	least = (uint64_t)info->prologue_len + info->trailer_len + ZFD_PAGE_SIZE;
+	least = (uint64_t)info->prologue_len + info->trailer_len +
+		ZFD_PAGE_SIZE;
 	if (need <= ctx->dev_size) {
 		/* Everything fits; report the room, never less than needed. */
 		*capacity = ZFD_MAX(cap, info->size);
@@ -728,8 +733,9 @@ static int raw_check_info(struct raw_ctx *ctx, const struct zfd_dump_info *info)
 	if (!info->prologue || !info->prologue_len ||
 	    info->prologue_len % ZFD_PAGE_SIZE ||
 	    info->trailer_off < info->prologue_len ||
-	    __builtin_add_overflow(info->trailer_off, (uint64_t)info->trailer_len,
-				   &tend) || tend > info->size ||
+	    __builtin_add_overflow(info->trailer_off,
+				   (uint64_t)info->trailer_len, &tend) ||
+	    tend > info->size ||
 	    (info->nr_extents && !info->extents))
 		goto bad;
 	for (i = 0; i < info->nr_extents; i++) {
@@ -745,9 +751,9 @@ static int raw_check_info(struct raw_ctx *ctx, const struct zfd_dump_info *info)
 	return 0;
 bad:
 	zfd_hlog(ctx->host, ZFD_LOG_ERR,
-		 "device %s: inconsistent dump description (prologue %zu, trailer at %"
-		 PRIu64 ", size %" PRIu64 ")", ctx->name, info->prologue_len,
-		 info->trailer_off, info->size);
+		 "device %s: inconsistent dump description (prologue %zu, "
+		 "trailer at %" PRIu64 ", size %" PRIu64 ")", ctx->name,
+		 info->prologue_len, info->trailer_off, info->size);
 	return -EINVAL;
 }
 
@@ -957,9 +963,9 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 	    off > ctx->trailer_off || blk->len > ctx->trailer_off - off ||
 	    (!blk->data && blk->kind == ZFD_BLK_DATA)) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "block at stored offset %" PRIu64 " (+%zu) out of order, expected %"
-			 PRIu64 " of %" PRIu64, off, blk->len, ctx->next,
-			 ctx->trailer_off);
+			 "block at stored offset %" PRIu64
+			 " (+%zu) out of order, expected %" PRIu64 " of %"
+			 PRIu64, off, blk->len, ctx->next, ctx->trailer_off);
 		return -EINVAL;
 	}
 	whole = ZFD_ALIGN_DOWN(blk->len, ZFD_PAGE_SIZE);
@@ -1000,7 +1006,7 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 			}
 			raw_trim_cache(ctx, off, whole);
 		}
-		/* The last, partial page goes out with the trailer in finish(). */
+		/* The last, partial page goes out with the trailer. */
 		if (rest) {
 			memcpy(ctx->tail, (const uint8_t *)blk->data + whole,
 			       rest);
