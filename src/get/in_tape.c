@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "get.h"
 #include "tape.h"
@@ -38,7 +37,7 @@ static void read_manifest(struct get_in *in)
 	struct tape_in *ti = in->priv;
 	ssize_t n;
 
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n <= 0)
 		return;		/* no manifest file */
 	get_in_set_manifest(in, (char *)ti->buf, (size_t)n,
@@ -73,7 +72,7 @@ static void read_tail(struct get_in *in, ssize_t n)
 			 "end-marker record belongs", n, in->end_off);
 		return;
 	}
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n != 0) {
 		snprintf(what, sizeof(what), "no filemark after the end marker");
 		if (n > 0)
@@ -96,7 +95,7 @@ static int tape_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 
 	in->mem_streamed = 0;
 	for (;;) {
-		n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+		n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 		if (n < 0) {
 			tape_fault(in, "reading memory records", n);
 			in->end_off = ZFD_S390_HDR_SIZE + in->mem_streamed;
@@ -148,7 +147,7 @@ static void tape_close(struct get_in *in)
 
 	if (!ti)
 		return;
-	ti->t->ops->close(ti->t);
+	get_tape_close(ti->t);
 	free(ti->buf);
 	free(ti);
 	in->priv = NULL;
@@ -165,7 +164,6 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len)
 {
 	struct tape_in *ti;
-	struct stat st;
 	ssize_t n;
 	int rc;
 
@@ -177,10 +175,8 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		free(ti);
 		return -ENOMEM;
 	}
-	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-		rc = get_tape_st_open(path, &ti->t, why, why_len);
-	else
-		rc = get_tape_aws_open(path, &ti->t, why, why_len);
+	/* record 1 may have been read already (sealed.c): tape.c keeps it */
+	rc = get_tape_open(path, &ti->t, why, why_len);
 	if (rc) {
 		free(ti->buf);
 		free(ti);
@@ -188,7 +184,7 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 	}
 	in->priv = ti;
 	in->ops = &tape_ops;
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n != ZFD_S390_HDR_SIZE) {
 		if (n < 0)
 			snprintf(why, why_len, "reading the first record: %s",
