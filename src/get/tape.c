@@ -31,12 +31,19 @@ static bool same_tape(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+bool get_tape_handed(const char *path)
+{
+	struct stat st;
+
+	return handed.t && stat(path, &st) == 0 && same_tape(&st, &handed.st);
+}
+
 int get_tape_open(const char *path, struct get_tape **tp, char *why,
 		  size_t why_len)
 {
 	struct stat st;
 
-	if (handed.t && stat(path, &st) == 0 && same_tape(&st, &handed.st)) {
+	if (get_tape_handed(path)) {
 		*tp = handed.t;
 		handed.t = NULL;
 		return 0;

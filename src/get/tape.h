@@ -71,6 +71,11 @@ int get_tape_open(const char *path, struct get_tape **tp, char *why,
  */
 void get_tape_hand_on(struct get_tape *t, const char *path, void *rec,
 		      ssize_t n);
+/*
+ * True while a tape is held for path: open it with get_tape_open() only
+ * (the st driver refuses a second open of the drive: EBUSY).
+ */
+bool get_tape_handed(const char *path);
 ssize_t get_tape_read(struct get_tape *t, void *buf, size_t len);
 void get_tape_close(struct get_tape *t);
 
