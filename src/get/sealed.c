@@ -352,14 +352,24 @@ out_nodev:
 	return -ENODEV;
 }
 
-/* Chunk bytes stored behind the header, as far as the header knows. */
+/*
+ * Where the chunk bytes end: as far as the header knows, else (a stream's
+ * header, state open) as far as the manifest knows. A copy of a tape's
+ * records (dd) holds the 16-byte end-marker record and padding behind the
+ * envelope: read as chunk bytes, they would cut the short final chunk.
+ */
 static uint64_t sealed_data_end(const struct sealed *s)
 {
-	uint64_t end = s->size;
+	uint64_t end = s->size, sb;
 
-	if (s->hdr.state != ZFD_SEAL_ST_OPEN &&
-	    ZFD_SEAL_HDR_SIZE + s->hdr.data_size < end)
-		end = ZFD_SEAL_HDR_SIZE + s->hdr.data_size;
+	if (s->hdr.state != ZFD_SEAL_ST_OPEN) {
+		if (ZFD_SEAL_HDR_SIZE + s->hdr.data_size < end)
+			end = ZFD_SEAL_HDR_SIZE + s->hdr.data_size;
+	} else if (s->man_ok &&
+		   zfd_manifest_get_u64(&s->man, "sealed_bytes", &sb) == 0 &&
+		   end > ZFD_SEAL_HDR_SIZE && sb < end - ZFD_SEAL_HDR_SIZE) {
+		end = ZFD_SEAL_HDR_SIZE + sb;
+	}
 	return end;
 }
 
