@@ -9,7 +9,10 @@
 #     without the key, verify --key, copy --key (written to a second disk),
 #     and a wrong key;
 #   - dd copies file 1 (the envelope records) onto a third disk and prints
-#     file 2 (the manifest).
+#     file 2 (the manifest);
+#   - a second, 16 MB cartridge is too small: "tape full", exit 1; through
+#     st, verify --key says incomplete and copy --key decrypts the chunks
+#     before the cut, equal to the image's first bytes.
 # The host checks exit codes and messages, the record structure from tgt's
 # backing file, that no memory bytes are readable on the tape, the guest's
 # decrypted copy against the image, and runs zfcpdump-get verify --key and
@@ -116,14 +119,19 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
-# wait (bounded) for the sg and st nodes of the tape and three disks
+# wait (bounded) for the sg and st nodes of the two tapes and three disks
 i=0
 while [ $i -lt 300 ]; do
-	n=$(ls /dev/sg0 /dev/nst0 /dev/vda /dev/vdb /dev/vdc 2>/dev/null | wc -l)
-	[ "$n" -ge 5 ] && break
+	n=$(ls /dev/sg0 /dev/sg1 /dev/nst0 /dev/nst1 /dev/vda /dev/vdb /dev/vdc 2>/dev/null | wc -l)
+	[ "$n" -ge 7 ] && break
 	sleep 0.1; i=$((i + 1))
 done
 ls /dev/sg* /dev/nst[0-9] /dev/vd?
+# devices by SCSI target id
+sg_of() { for s in /sys/class/scsi_generic/sg*; do
+	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
+nst_of() { for s in /sys/class/scsi_tape/nst[0-9]; do
+	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
 run() {
 	name=$1; shift
 	echo "ZFD-BEGIN $name"
@@ -131,9 +139,13 @@ run() {
 	echo "ZFD-RC $name $?"
 }
 run dump zfcpdump --plugin-dir /lib/zfcpdump/sinks --cmdline none \
-	-c /etc/zfcpdump.conf -s file:/dev/vda -o tape:device=auto
+	-c /etc/zfcpdump.conf -s file:/dev/vda -o tape:device=$(sg_of 0)
+run small zfcpdump --plugin-dir /lib/zfcpdump/sinks --cmdline none \
+	-c /etc/zfcpdump.conf -s file:/dev/vda -o tape:device=$(sg_of 1)
 # zfcpdump-get through st, each step from the beginning of the tape
-T=/dev/nst0
+T=$(nst_of 0)
+S=$(nst_of 1)
+echo "tapes: big $T small $S"
 mt -f $T rewind
 run info zfcpdump-get info $T
 mt -f $T rewind
@@ -151,6 +163,14 @@ mt -f $T rewind; mt -f $T setblk 0
 run records dd if=$T of=/dev/vdc bs=65536
 run manifest dd if=$T bs=65536
 mt -f $T rewind
+# the full tape: incomplete; the chunks before the cut decrypt
+mt -f $S rewind
+run small-verify zfcpdump-get verify --key /keys/k.key $S
+mt -f $S rewind
+run small-copy zfcpdump-get copy --key /keys/k.key $S /tmp/inc
+n=$(stat -c %s /tmp/inc)
+run small-cmp sh -c "head -c $n /dev/vda | cmp - /tmp/inc && echo prefix of $n bytes equal"
+mt -f $S rewind
 echo ZFD-DONE
 sync
 reboot -f
@@ -163,10 +183,12 @@ chmod +x "$R/init"
 "$MKIMAGE" -o "$W/image" -s "$MEM" --seed 11 || fail "zfd-mkimage failed"
 truncate -s 40M "$W/plain.img" "$W/records.img"
 tgt_new_tape "$W/sealed.tape" 100 || fail "tgtimg failed"
+tgt_new_tape "$W/small.tape" 16 || fail "tgtimg failed"
 tgt_start "$W" || fail "tgtd did not start"
 note "tgtd pid $TGT_PID on 127.0.0.1:$TGT_PORT, control $TGT_CTL"
 IQN=iqn.2026-11.org.zfcpdump.test
 tgt_add_tape 1 "$IQN:sealed" "$W/sealed.tape" || fail "tgtadm (sealed)"
+tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
 
 note "booting the guest (TCG)"
 start=$(date +%s)
@@ -180,6 +202,8 @@ qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
 	-device virtio-scsi-pci,id=scsi0 \
 	-drive "driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:sealed,lun=1,if=none,id=t1" \
 	-device scsi-generic,drive=t1,bus=scsi0.0,channel=0,scsi-id=0,lun=0 \
+	-drive "driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:small,lun=1,if=none,id=t2" \
+	-device scsi-generic,drive=t2,bus=scsi0.0,channel=0,scsi-id=1,lun=0 \
 	>"$W/qemu.log" 2>&1 &
 QEMU_PID=$!
 while kill -0 "$QEMU_PID" 2>/dev/null; do
@@ -272,12 +296,14 @@ expect_in info "^Key: +$FP$"
 expect_in info '^Stored: +tape \(envelope in records\)$'
 expect_in info '^Manifest: +tape file 2 \(manifest\)$'
 expect_rc verify 0
-expect_in verify "^/dev/nst0: complete, sealed to key $FP, $SEALED sealed bytes, digest ok \(xxh3-128:[0-9a-f]{32}\)$"
+NST=$(sed -n 's/^tapes: big \([^ ]*\) small .*/\1/p' "$C.txt")
+[ -n "$NST" ] || fail "the guest named no st device"
+expect_in verify "^$NST: complete, sealed to key $FP, $SEALED sealed bytes, digest ok \(xxh3-128:[0-9a-f]{32}\)$"
 NCH=$(( STREAM / CHUNK + 1 ))
 expect_rc verify-key 0
-expect_in verify-key "^/dev/nst0: complete, sealed to key $FP, $SEALED sealed bytes, digest ok \(xxh3-128:[0-9a-f]{32}\), $NCH chunks authenticated$"
+expect_in verify-key "^$NST: complete, sealed to key $FP, $SEALED sealed bytes, digest ok \(xxh3-128:[0-9a-f]{32}\), $NCH chunks authenticated$"
 expect_rc verify-other 1
-expect_in verify-other "^zfcpdump-get: /dev/nst0: sealed to key $FP, not this one$"
+expect_in verify-other "^zfcpdump-get: $NST: sealed to key $FP, not this one$"
 expect_rc copy-key 0
 expect_rc copy-out 0
 cmp -n $((4096 + MEM_BYTES)) "$W/image" "$W/plain.img" ||
@@ -305,6 +331,19 @@ cmp -n $((4096 + MEM_BYTES)) "$W/image" "$W/host.plain" ||
 cmp -n $STREAM "$W/host.plain" "$W/plain.img" ||
 	fail "host: copy --key differs from the guest's copy through st"
 note "host: verify --key and copy --key of the tape's records, byte-exact"
+
+# ---- the full tape -----------------------------------------------------
+expect_rc small 1
+expect_in small 'tape full after [0-9]+ bytes'
+expect_rc small-verify 1
+expect_in small-verify ': incomplete: sealed data ends (inside|before) chunk [0-9]+ at offset [0-9]+.*; [0-9]+ plaintext bytes in [0-9]+ chunks authenticated$'
+expect_rc small-copy 0
+expect_in small-copy 'incomplete: sealed data ends .*; the [0-9]+ bytes before it decrypted'
+expect_rc small-cmp 0
+n=$(section small-cmp | sed -n 's/^prefix of \([0-9]*\) bytes equal$/\1/p')
+[ -n "$n" ] && [ "$n" -ge $((12 << 20)) ] ||
+	{ section small-cmp >&2; fail "full tape: only ${n:-0} bytes decrypted (a 16 MB cartridge)"; }
+note "full tape: tape full, exit 1; through st verify --key incomplete, copy --key gives the first $n bytes, equal to the image"
 
 failed=0; [ -n "${ZFD_KEEP:-}" ] && failed=1
 echo "PASS: tape-sealed e2e"
