@@ -175,7 +175,7 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		free(ti);
 		return -ENOMEM;
 	}
-	/* record 1 may have been read already (sealed.c): tape.c keeps it */
+	/* record 1 may have been read already (sealed.c): tape_hold.c keeps it */
 	rc = get_tape_open(path, &ti->t, why, why_len);
 	if (rc) {
 		free(ti->buf);

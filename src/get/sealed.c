@@ -218,8 +218,8 @@ static void tape_load_manifest(struct sealed *s)
 
 /*
  * A tape: its first record says whether it is sealed. Reading it consumed
- * it, so a tape that is not sealed is handed on (tape.c) with that record
- * to the ordinary tape input, which gets the same open tape.
+ * it, so a tape that is not sealed is handed on (tape_hold.c) with that
+ * record to the ordinary tape input, which gets the same open tape.
  */
 static int open_tape(const char *spec, struct sealed *s)
 {

@@ -42,7 +42,7 @@ struct get_tape {
 	const struct get_tape_ops *ops;
 	int fd;
 	void *priv;
-	/* a record read before the tape was handed on (tape.c) */
+	/* a record read before the tape was handed on (tape_hold.c) */
 	bool holds;
 	void *held;
 	ssize_t held_n;		/* its read() result */
@@ -55,11 +55,11 @@ int get_tape_aws_open(const char *path, struct get_tape **tp, char *why,
 		      size_t why_len);
 
 /*
- * One tape, opened once per command (tape.c): get_tape_open() opens PATH
- * (st device for a character device, else an AWSTAPE image), or takes the
- * tape that get_tape_hand_on() left for the same device or file. Read it
- * with get_tape_read() (the record read before it was handed on comes
- * first) and close it with get_tape_close(). Spacing (ops->space_files,
+ * One tape, opened once per command (tape_hold.c): get_tape_open() opens
+ * PATH (st device for a character device, else an AWSTAPE image), or
+ * takes the tape that get_tape_hand_on() left for the same device or file.
+ * Read it with get_tape_read() (the record read before it was handed on
+ * comes first) and close it with get_tape_close(). Spacing (ops->space_files,
  * back_records) ignores a held record: only for tapes opened fresh.
  */
 int get_tape_open(const char *path, struct get_tape **tp, char *why,

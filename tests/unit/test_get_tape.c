@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of src/get/tape.c: a tape is opened once per command. The
+ * Unit tests of src/get/tape_hold.c: a tape is opened once per command. The
  * first input reads record 1 and hands the open tape on; the next open of
  * the same tape (also through another name) gets that tape, and its first
  * read returns record 1 again, then the tape goes on at record 2. Tapes
