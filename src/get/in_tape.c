@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "get.h"
 #include "tape.h"
@@ -39,7 +38,7 @@ static void read_manifest(struct get_in *in)
 	struct tape_in *ti = in->priv;
 	ssize_t n;
 
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n <= 0)
 		return;		/* no manifest file */
 	get_in_set_manifest(in, (char *)ti->buf, (size_t)n,
@@ -74,7 +73,7 @@ static void read_tail(struct get_in *in, ssize_t n)
 			 "end-marker record belongs", n, in->end_off);
 		return;
 	}
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n != 0) {
 		snprintf(what, sizeof(what), "no filemark after the end marker");
 		if (n > 0)
@@ -97,7 +96,7 @@ static int tape_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 
 	in->mem_streamed = 0;
 	for (;;) {
-		n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+		n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 		if (n < 0) {
 			tape_fault(in, "reading memory records", n);
 			in->end_off = ZFD_S390_HDR_SIZE + in->mem_streamed;
@@ -149,7 +148,7 @@ static void tape_close(struct get_in *in)
 
 	if (!ti)
 		return;
-	ti->t->ops->close(ti->t);
+	get_tape_close(ti->t);
 	free(ti->buf);
 	free(ti);
 	in->priv = NULL;
@@ -193,7 +192,7 @@ static bool te_next(struct tape_elf *te)
 
 	if (te->eof)
 		return false;
-	n = te->t->ops->read(te->t, te->rec, GET_TAPE_MAX_REC);
+	n = get_tape_read(te->t, te->rec, GET_TAPE_MAX_REC);
 	if (n <= 0) {
 		if (n < 0)
 			tape_fault(te->in, "reading data records", n);
@@ -272,7 +271,7 @@ static void te_close(void *arg)
 {
 	struct tape_elf *te = arg;
 
-	te->t->ops->close(te->t);
+	get_tape_close(te->t);
 	free(te->pro);
 	free(te->rec);
 	free(te);
@@ -290,7 +289,7 @@ static void te_tail(struct get_in *in, struct tape_elf *te)
 		;
 	in->mem_avail = in->hdr.mem_size;
 	if (!in->bad[0]) {
-		n = te->t->ops->read(te->t, te->rec, GET_TAPE_MAX_REC);
+		n = get_tape_read(te->t, te->rec, GET_TAPE_MAX_REC);
 		if (n > 0)
 			get_in_set_manifest(in, (char *)te->rec, (size_t)n,
 					    "tape file 2");
@@ -384,7 +383,7 @@ static int tape_elf_open(struct get_in *in, struct get_tape *t,
 			free(te->rec);
 		}
 		free(te);
-		t->ops->close(t);
+		get_tape_close(t);
 		return -ENOMEM;
 	}
 	te->in = in;
@@ -409,7 +408,6 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len)
 {
 	struct tape_in *ti;
-	struct stat st;
 	ssize_t n;
 	int rc;
 
@@ -421,10 +419,8 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		free(ti);
 		return -ENOMEM;
 	}
-	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
-		rc = get_tape_st_open(path, &ti->t, why, why_len);
-	else
-		rc = get_tape_aws_open(path, &ti->t, why, why_len);
+	/* record 1 may have been read already (sealed.c): tape_hold.c keeps it */
+	rc = get_tape_open(path, &ti->t, why, why_len);
 	if (rc) {
 		free(ti->buf);
 		free(ti);
@@ -432,7 +428,7 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 	}
 	in->priv = ti;
 	in->ops = &tape_ops;
-	n = ti->t->ops->read(ti->t, ti->buf, GET_TAPE_MAX_REC);
+	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n >= 4 && memcmp(ti->buf, "\177ELF", 4) == 0) {
 		struct get_tape *t = ti->t;
 		uint8_t *first = ti->buf;

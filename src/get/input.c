@@ -15,6 +15,7 @@
 
 #include "be.h"
 #include "get.h"
+#include "tape.h"
 #include "util.h"
 
 static const char *const status_names[] = {
@@ -430,6 +431,10 @@ int get_in_open(const char *spec, struct get_in **inp)
 		}
 		get_in_note_file(in, &st);
 		rc = get_in_extfs_open(in, dev, path, why, sizeof(why));
+	} else if (get_tape_handed(spec)) {
+		/* held open by the sealed probe; st allows one open */
+		get_in_note_file(in, &st);
+		rc = get_in_tape_open(in, spec, why, sizeof(why));
 	} else {
 		rc = open_file_kind(in, spec, why, sizeof(why));
 	}

@@ -138,7 +138,7 @@ static int tape_next(struct tape_rd *t)
 	ssize_t n;
 
 	while (!t->eof) {
-		n = t->t->ops->read(t->t, t->rec, GET_TAPE_MAX_REC);
+		n = get_tape_read(t->t, t->rec, GET_TAPE_MAX_REC);
 		if (n == -ENODATA || n == 0) {
 			t->eof = true;
 			return 0;
@@ -195,7 +195,7 @@ static void tape_rd_close(void *arg)
 {
 	struct tape_rd *t = arg;
 
-	t->t->ops->close(t->t);
+	get_tape_close(t->t);
 	free(t->rec);
 	free(t);
 }
@@ -208,7 +208,7 @@ static void tape_load_manifest(struct sealed *s)
 
 	while (tape_next(t) > 0)
 		t->pos = t->len;
-	n = t->t->ops->read(t->t, t->rec, GET_TAPE_MAX_REC);
+	n = get_tape_read(t->t, t->rec, GET_TAPE_MAX_REC);
 	if (n > 0) {
 		snprintf(s->man_where, sizeof(s->man_where),
 			 "tape file 2 (manifest)");
@@ -216,39 +216,39 @@ static void tape_load_manifest(struct sealed *s)
 	}
 }
 
+/*
+ * A tape: its first record says whether it is sealed. Reading it consumed
+ * it, so a tape that is not sealed is handed on (tape_hold.c) with that
+ * record to the ordinary tape input, which gets the same open tape.
+ */
 static int open_tape(const char *spec, struct sealed *s)
 {
 	char why[GET_WHY_LEN];
 	struct tape_rd *t;
-	int rc;
+	ssize_t n;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->rec = malloc(GET_TAPE_MAX_REC);
-	rc = t->rec ? get_tape_st_open(spec, &t->t, why, sizeof(why)) : -ENOMEM;
-	if (rc == -ENODEV)
-		rc = get_tape_aws_open(spec, &t->t, why, sizeof(why));
-	if (rc)
-		goto out_free;
-	rc = tape_next(t);
-	if (rc <= 0 || t->len != ZFD_SEAL_HDR_SIZE ||
-	    !zfd_seal_is_sealed(t->rec, t->len)) {
-		t->t->ops->close(t->t);
-		rc = -ENODEV;
-		goto out_free;
+	if (!t->rec || get_tape_open(spec, &t->t, why, sizeof(why))) {
+		free(t->rec);
+		free(t);
+		return -ENODEV;	/* the ordinary open says why */
 	}
+	n = get_tape_read(t->t, t->rec, GET_TAPE_MAX_REC);
+	if (n != ZFD_SEAL_HDR_SIZE || !zfd_seal_is_sealed(t->rec, (size_t)n)) {
+		get_tape_hand_on(t->t, spec, t->rec, n);
+		free(t);
+		return -ENODEV;
+	}
+	t->len = (size_t)n;
 	s->tape = true;
 	s->trd = t;
 	s->size = UINT64_MAX;
 	s->f = (struct get_file){ .read = tape_rd_read, .close = tape_rd_close,
 				  .arg = t };
 	return 0;
-
-out_free:
-	free(t->rec);
-	free(t);
-	return -ENODEV;
 }
 
 /* DEVICE:dump.N in an ext filesystem; -ENODEV when not sealed. */
@@ -295,19 +295,20 @@ static int sealed_open(const char *spec, struct sealed *s)
 			return -ENODEV;
 	} else {
 		/*
-		 * FIFOs and the like: not opened here (that could block).
-		 * A tape drive (st) neither: looking at its first record
-		 * would consume it, and the ordinary tape input would then
-		 * start at the second (spacing back is not reliable on every
-		 * drive). A sealed tape is read from an image of it (dd, or
-		 * an AWSTAPE file).
+		 * A character device is a tape drive (st) or not a dump;
+		 * FIFOs and the like are not opened here (that could block).
 		 */
+		if (S_ISCHR(st.st_mode)) {
+			if (open_tape(spec, s))
+				return -ENODEV;
+			goto opened;
+		}
 		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 			return -ENODEV;
 		s->fd = open(spec, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)
 			return -ENODEV;
-		if (S_ISCHR(st.st_mode) || get_is_awstape(s->fd)) {
+		if (get_is_awstape(s->fd)) {
 			close(s->fd);
 			s->fd = -1;
 			if (open_tape(spec, s))
@@ -351,14 +352,24 @@ out_nodev:
 	return -ENODEV;
 }
 
-/* Chunk bytes stored behind the header, as far as the header knows. */
+/*
+ * Where the chunk bytes end: as far as the header knows, else (a stream's
+ * header, state open) as far as the manifest knows. A copy of a tape's
+ * records (dd) holds the 16-byte end-marker record and padding behind the
+ * envelope: read as chunk bytes, they would cut the short final chunk.
+ */
 static uint64_t sealed_data_end(const struct sealed *s)
 {
-	uint64_t end = s->size;
+	uint64_t end = s->size, sb;
 
-	if (s->hdr.state != ZFD_SEAL_ST_OPEN &&
-	    ZFD_SEAL_HDR_SIZE + s->hdr.data_size < end)
-		end = ZFD_SEAL_HDR_SIZE + s->hdr.data_size;
+	if (s->hdr.state != ZFD_SEAL_ST_OPEN) {
+		if (ZFD_SEAL_HDR_SIZE + s->hdr.data_size < end)
+			end = ZFD_SEAL_HDR_SIZE + s->hdr.data_size;
+	} else if (s->man_ok &&
+		   zfd_manifest_get_u64(&s->man, "sealed_bytes", &sb) == 0 &&
+		   end > ZFD_SEAL_HDR_SIZE && sb < end - ZFD_SEAL_HDR_SIZE) {
+		end = ZFD_SEAL_HDR_SIZE + sb;
+	}
 	return end;
 }
 

@@ -125,3 +125,16 @@ expect_out "^Manifest: +manifest block at offset [0-9]+$"
 expect_rc 0 $GET verify --key "$T/k.key" "$r"
 expect_rc 0 $GET copy --key "$T/k.key" "$r" "$T/rawcopy"
 cmp "$T/rawcopy" "$T/expect" || fail "raw copy differs"
+
+note "a dd copy of a sealed tape's records: stream header, end record behind the envelope"
+# the tape sink's file 1: header with state 0 (stream), the envelope, the
+# 16-byte end-marker record; its manifest names sealed_bytes
+cp "$s" "$T/dd"; cp "$s.info" "$T/dd.info"
+for o in 0xc0 0xc4 0xc8 0xcc 0xd0; do put_be32 "$T/dd" $o 0; done
+printf 'DUMP_END\0\0\0\0\0\0\0\1' >>"$T/dd"
+expect_rc 0 $GET info "$T/dd"
+expect_out '^Header state: +not recorded \(stream\)$'
+expect_rc 0 $GET verify --key "$T/k.key" "$T/dd"
+expect_rc 0 $GET copy --key "$T/k.key" "$T/dd" "$T/ddcopy"
+[ ! -s "$T/.stderr" ] || fail "copy --key of the dd copy: $(cat "$T/.stderr")"
+cmp "$T/ddcopy" "$T/expect" || fail "dd copy of a tape: decrypted copy differs"
