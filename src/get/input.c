@@ -416,6 +416,7 @@ int get_in_open(const char *spec, struct get_in **inp)
 	in = calloc(1, sizeof(*in));
 	if (!in) {
 		get_err("%s: out of memory", spec);
+		get_tape_drop_handed();
 		return -ENOMEM;
 	}
 	in->name = spec;
@@ -450,6 +451,7 @@ int get_in_open(const char *spec, struct get_in **inp)
 	return 0;
 
 out_free:
+	get_tape_drop_handed();
 	free(in);
 	return rc;
 }

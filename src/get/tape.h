@@ -76,6 +76,8 @@ void get_tape_hand_on(struct get_tape *t, const char *path, void *rec,
  * (the st driver refuses a second open of the drive: EBUSY).
  */
 bool get_tape_handed(const char *path);
+/* Closes a held tape nobody took (an open that failed before it). */
+void get_tape_drop_handed(void);
 ssize_t get_tape_read(struct get_tape *t, void *buf, size_t len);
 void get_tape_close(struct get_tape *t);
 

@@ -71,6 +71,12 @@ void get_tape_hand_on(struct get_tape *t, const char *path, void *rec,
 	handed.st = st;
 }
 
+void get_tape_drop_handed(void)
+{
+	get_tape_close(handed.t);
+	handed.t = NULL;
+}
+
 ssize_t get_tape_read(struct get_tape *t, void *buf, size_t len)
 {
 	ssize_t n;
