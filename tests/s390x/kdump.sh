@@ -19,7 +19,8 @@
 # `zfcpdump-mkinitramfs --capture --sysroot`, its /init makes the dd copy
 # and then runs zfcpdump as PID 1, which dumps /proc/vmcore with policy
 # "all" to a raw partition (format s390) and an ext3 partition (format elf)
-# and powers off. Then also: zfcpdump-get verify accepts both; IBM's
+# and powers off. Then also: zfcpdump-get verify accepts both (the ELF
+# dump's digest over its stored bytes); IBM's
 # zgetdump:s390x accepts the raw dump and converts it to ELF; the memory of
 # our ELF dump equals the dd copy page by page (except the CPUs' prefix
 # pages, where the s390 format puts the registers back); crash:s390x runs
@@ -85,7 +86,7 @@ final_action = "poweroff";
 failure_action = "poweroff";
 progress = { interval = 10; };
 sinks = (
-  { type = "raw"; device = "/dev/vdb1"; },
+  { type = "raw"; device = "/dev/vdb1"; format = "s390"; },
   { type = "extfs"; device = "/dev/vdb2"; dir = "/"; format = "elf"; }
 );
 EOF2
@@ -169,10 +170,12 @@ if [ $ours = 1 ]; then
 		conv=sparse status=none
 	check "zfcpdump-get verify: the raw dump (s390 format) is complete" \
 		get verify "$KD_WORK/raw.img"
-	# verify cannot check an ELF dump's digest yet (issue 10, the digest
-	# rule per format): its status and structure are checked here
 	check "zfcpdump-get list: the ext3 dump (elf format) is complete" \
 		eval 'get list "$KD_WORK/ext.img" | grep -Eq "^0 +dump\.0 .* complete"'
+	# the digest rule of sink ABI 2: the manifest digest covers the
+	# stored ELF bytes, so verify checks the ELF dump too
+	check "zfcpdump-get verify: the ext3 dump (elf format) is complete" \
+		get verify "$KD_WORK/ext.img:dump.0"
 	check "e2fsck -fn: the ext3 partition is clean" \
 		e2fsck -fn "$KD_WORK/ext.img"
 	qrun "$SYSROOT/sbin/zgetdump" -i "$KD_WORK/raw.img" >"$KD_WORK/zgetdump-i.out" 2>&1
