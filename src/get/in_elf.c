@@ -410,7 +410,8 @@ static bool take_manifest(struct get_in *in, const uint8_t *blk, size_t len,
 		    strcmp(zfd_manifest_get(&m, "format"), "elf") != 0)
 			return false;
 	}
-	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64, off);
+	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64,
+		 off);
 	get_in_set_manifest(in, (const char *)blk, len, where);
 	in->ops = &elf_raw_ops;
 	return true;
