@@ -229,6 +229,14 @@ int get_in_load_sibling_manifest(struct get_in *in, const char *path);
 int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
 			  size_t why_len);
 
+/*
+ * True for an incomplete ELF dump whose PT_LOADs end where the dump
+ * stopped although memory went on: its final prologue was cut to the data
+ * written (elf of an s390 source), so it differs from the prologue its
+ * manifest digest covers.
+ */
+bool get_in_elf_prologue_cut(const struct get_in *in);
+
 /* Helpers for file-like inputs (in_s390file.c). */
 bool get_is_ext_fs(int fd);
 bool get_is_elf(int fd);

@@ -72,9 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (pass == 2 && in->ops->stream_stored) {
 				/* as verify does for ELF dumps */
+				uint64_t n = ZFD_MIN(in->stored_size,
+						     (uint64_t)64 << 20);
+
 				w.next = 0;
-				in->ops->stream_stored(in, ZFD_MIN(in->stored_size,
-						(uint64_t)64 << 20), consume, &w);
+				in->ops->stream_stored(in, n, consume, &w);
 				if (w.next != in->stored_streamed)
 					__builtin_trap();
 				get_in_status(in, reason, sizeof(reason));

@@ -120,6 +120,35 @@ expect_out "^$T/spart: complete, $((MEM - (2 << 20))) memory bytes, [0-9]+ store
 expect_rc 0 $GET copy "$T/spart" "$T/s.s390"
 same_bytes "$T/s.s390" 4096 "$T/img" 4096 $MEM
 
+note "an s390 image as elf, incomplete (the source ends at 5 MiB)"
+# the final prologue describes only the data written: the raw manifest
+# lies further on (found, never a dump that looks complete), the digest
+# covers the prologue as it was at the start (verify says so)
+head -c $((4096 + (5 << 20))) "$T/img" >"$T/short.img"
+rm -f "$T/spart"; truncate -s 16M "$T/spart"
+dd if=/dev/zero bs=1M count=16 2>/dev/null | tr '\0' '\132' >"$T/old"
+dd if="$T/old" of="$T/spart" conv=notrunc 2>/dev/null	# an older dump's bytes
+# and an older complete dump's manifest between the data and ours
+printf 'zfcpdump-info 1\nstatus: complete\nformat: elf\nmem_size: 4096\n' |
+	dd of="$T/spart" bs=4096 seek=$((6 << 8)) conv=notrunc 2>/dev/null
+expect_rc 1 zfd -s "file:$T/short.img" -o "raw:device=$T/spart,format=elf"
+readelf -lW "$T/spart" | grep -q ' LOAD ' || fail "no PT_LOAD in the incomplete raw dump"
+expect_rc 0 $GET info "$T/spart"
+expect_out "^Status: +incomplete: "
+expect_out "^Manifest: +manifest block at offset $((4096 + MEM))$"
+expect_rc 1 $GET verify "$T/spart"
+expect_err "^zfcpdump-get: $T/spart: incomplete: .*; digest not checked: the ELF prologue was cut to the data written, the manifest's digest covers it as it was at the start$"
+expect_rc 1 $GET copy "$T/spart" "$T/inc.elf" -f elf
+expect_err "an ELF core would hide that"
+mke2fs -q -F -t ext4 -b 4096 "$T/sfs" 32M || fail "mke2fs"
+expect_rc 1 zfd -s "file:$T/short.img" -o "extfs:device=$T/sfs,fsck=no,format=elf"
+expect_rc 0 $GET list "$T/sfs"
+grep -Eq '^0 +dump.0(.incomplete)? .* incomplete +incomplete: ' "$T/.stdout" ||
+	{ cat "$T/.stdout"; fail "list: the incomplete extfs elf dump"; }
+d0=$(sed -n 's/^0 \+\(dump.0[a-z.]*\) .*/\1/p' "$T/.stdout")
+expect_rc 1 $GET verify "$T/sfs:$d0"
+expect_err "incomplete: .*; digest not checked: the ELF prologue was cut"
+
 note "an s390x core to s390: info names the kernel from the manifest"
 $MKIMAGE -o "$T/s.elf" -s 16M --seed 9 --cpus 2 --format elf || fail mkimage
 truncate -s 20M "$T/s390part"
