@@ -19,6 +19,12 @@
 #   kdump_blk_disk FILE ID       qemu args: writable virtio-blk disk
 #   kdump_fill_check DISK        the known data of the first kernel is in
 #                                the ELF core at DISK (page cache, anonymous)
+#   kdump_dd_copied LOG          after kdump_run with kdump_dd_init: the
+#                                panic and dd's copy on the console LOG;
+#                                prints the size of /proc/vmcore
+#   kdump_dmesg_check CORE OUT LOG MSG
+#                                makedumpfile --dump-dmesg reads the crash
+#                                log from the ELF or kdump file CORE
 #
 # Environment: KDUMP_MEM (MiB, default 1024), KDUMP_CRASHKERNEL (256M),
 # KDUMP_CAPTURE_APPEND (extra capture kernel parameters).
@@ -263,4 +269,31 @@ kdump_fill_check() {
 	[ "$n" -ge "$want" ] ||
 		e2e_fail "$core: $n anonymous memory lines, want at least $want"
 	e2e_note "$core: $n anonymous memory lines (written: $want)"
+}
+
+# kdump_dd_copied LOG: the console LOG of a kdump_run whose capture ran
+# kdump_dd_init shows the sysrq panic and dd's exit 0, and /proc/vmcore
+# had more than 512 MiB; prints its size in bytes.
+kdump_dd_copied() {
+	local c size
+	c=$(e2e_console "$1")
+	e2e_console_has "$c" "Kernel panic - not syncing: sysrq triggered crash"
+	e2e_console_has "$c" "^KDUMP-CAPTURE: dd exit 0 "
+	size=$(sed -n 's/^KDUMP-CAPTURE: \/proc\/vmcore \([0-9]*\) bytes$/\1/p' "$c")
+	[ -n "$size" ] && [ "$size" -gt $((512 << 20)) ] ||
+		e2e_fail "the capture kernel's /proc/vmcore: '$size' bytes"
+	e2e_note "/proc/vmcore: $size bytes"
+	echo "$size"
+}
+
+# kdump_dmesg_check CORE OUT LOG MSG: Debian's makedumpfile --dump-dmesg
+# (its own output in LOG; MSG is the failure) writes the kernel log of
+# CORE to OUT, and it has the sysrq crash, the panic and the kernel's
+# banner.
+kdump_dmesg_check() {
+	makedumpfile --dump-dmesg "$1" "$2" >"$3" 2>&1 ||
+		{ cat "$3" >&2; e2e_fail "$4"; }
+	e2e_console_has "$2" "sysrq: Trigger a crash"
+	e2e_console_has "$2" "Kernel panic - not syncing: sysrq triggered crash"
+	e2e_console_has "$2" "Linux version $E2E_KVER"
 }

@@ -30,37 +30,13 @@ build=$(cd "${1:-${ZFD_BUILD:-$src/build}}" && pwd)
 
 BINS=("$build/zfcpdump" "$build/sinks/tape.so" "$build/zfcpdump-get")
 GET=$build/zfcpdump-get
-MKIMAGE=$build/zfd-mkimage
-KVER=${ZFD_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
-KERNEL=/boot/vmlinuz-$KVER
-MODDIR=/lib/modules/$KVER
 MEM=32M
 MEM_BYTES=$((32 << 20))
 STREAM=$((4096 + MEM_BYTES + 16))	# the s390 stream: header, memory, end
 TIMEOUT=${ZFD_E2E_TIMEOUT:-300}
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/zfd-tape-sealed.XXXXXX")
-QEMU_PID=
-failed=1
-cleanup() {
-	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
-	tgt_stop
-	if [ $failed = 0 ]; then rm -rf "$W"; else echo "work dir kept: $W" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-note() {
-	echo "# $*"
-}
-
-for f in "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/sbin/tgtd; do
-	[ -e "$f" ] || fail "$f missing (build first; scripts/install-deps test)"
-done
+tape_begin zfd-tape-sealed
+tape_need "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/sbin/tgtd
 
 # ---- keys: made on the "analysis host" --------------------------------
 "$GET" keygen -o "$W/k" >"$W/keygen.out" || fail "keygen failed"
@@ -69,75 +45,19 @@ FP=$(sed -n 's/^key //p' "$W/keygen.out")
 [[ $FP =~ ^[0-9a-f]{32}$ ]] || fail "keygen printed no fingerprint"
 
 # ---- the guest's initramfs ---------------------------------------------
-modules_for() {
-	local m dep line seen=" "
-	add() {
-		local path=$1 d
-		case "$seen" in *" $path "*) return ;; esac
-		line=$(grep -E "^(kernel/)?[^:]*/?${path##*/}:" "$MODDIR/modules.dep" | head -n 1)
-		for d in $(echo "${line#*:}" | tr ' ' '\n' | tac); do
-			add "$d"
-		done
-		case "$seen" in *" $path "*) return ;; esac
-		seen="$seen$path "
-		echo "$path"
-	}
-	for m in "$@"; do
-		dep=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep" | head -n 1)
-		[ -n "$dep" ] || fail "module $m not in $MODDIR/modules.dep"
-		add "${dep%%:*}"
-	done
-}
-
 R=$W/root
 mkdir -p "$R"/{bin,dev,proc,sys,lib/modules,tmp,lib64,etc,keys}
 cp /bin/busybox "$R/bin/busybox"
-mkdir -p "$R/lib/zfcpdump/sinks"
-cp -L "$build/zfcpdump" "$R/bin/zfcpdump"
-cp -L "$build/sinks/tape.so" "$R/lib/zfcpdump/sinks/tape.so"
-cp -L "$build/zfcpdump-get" "$R/bin/zfcpdump-get"
+tape_root_daemon "$R"
 cp "$W/k.pub" "$W/k.key" "$W/other.key" "$R/keys/"
 cat >"$R/etc/zfcpdump.conf" <<'EOF'
 encrypt = { recipient = "/keys/k.pub"; };
 EOF
-for lib in $(for b in "${BINS[@]}"; do ldd "$b"; done | grep -oE '/[^ ]+' | sort -u); do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-: >"$R/modules.order"
-for m in $(modules_for virtio_pci virtio_blk virtio_scsi sg st); do
-	cp "$MODDIR/$m" "$R/lib/modules/"
-	basename "$m" >>"$R/modules.order"
-done
+tape_root_finish "$R" "${BINS[@]}"
 
-cat >"$R/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
-# wait (bounded) for the sg and st nodes of the two tapes and three disks
-i=0
-while [ $i -lt 300 ]; do
-	n=$(ls /dev/sg0 /dev/sg1 /dev/nst0 /dev/nst1 /dev/vda /dev/vdb /dev/vdc 2>/dev/null | wc -l)
-	[ "$n" -ge 7 ] && break
-	sleep 0.1; i=$((i + 1))
-done
-ls /dev/sg* /dev/nst[0-9] /dev/vd?
-# devices by SCSI target id
-sg_of() { for s in /sys/class/scsi_generic/sg*; do
-	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
-nst_of() { for s in /sys/class/scsi_tape/nst[0-9]; do
-	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
-run() {
-	name=$1; shift
-	echo "ZFD-BEGIN $name"
-	"$@" 2>&1
-	echo "ZFD-RC $name $?"
-}
+# wait for the sg and st nodes of the two tapes and three disks
+{ tape_init_head '/dev/sg0 /dev/sg1 /dev/nst0 /dev/nst1 /dev/vda /dev/vdb /dev/vdc' 7 \
+	tmpfs:/tmp; cat <<'INIT'; } >"$R/init"
 run dump zfcpdump --plugin-dir /lib/zfcpdump/sinks --cmdline none \
 	-c /etc/zfcpdump.conf -s file:/dev/vda -o tape:device=$(sg_of 0)
 run small zfcpdump --plugin-dir /lib/zfcpdump/sinks --cmdline none \
@@ -171,69 +91,28 @@ run small-copy zfcpdump-get copy --key /keys/k.key $S /tmp/inc
 n=$(stat -c %s /tmp/inc)
 run small-cmp sh -c "head -c $n /dev/vda | cmp - /tmp/inc && echo prefix of $n bytes equal"
 mt -f $S rewind
-echo ZFD-DONE
-sync
-reboot -f
 INIT
-chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd.cpio" ||
-	fail "cpio failed"
+tape_initrd "$R"
 
 # ---- image, disks, tape ------------------------------------------------
 "$MKIMAGE" -o "$W/image" -s "$MEM" --seed 11 || fail "zfd-mkimage failed"
 truncate -s 40M "$W/plain.img" "$W/records.img"
 tgt_new_tape "$W/sealed.tape" 100 || fail "tgtimg failed"
 tgt_new_tape "$W/small.tape" 16 || fail "tgtimg failed"
-tgt_start "$W" || fail "tgtd did not start"
-note "tgtd pid $TGT_PID on 127.0.0.1:$TGT_PORT, control $TGT_CTL"
-IQN=iqn.2026-11.org.zfcpdump.test
+tape_tgt_start
 tgt_add_tape 1 "$IQN:sealed" "$W/sealed.tape" || fail "tgtadm (sealed)"
 tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
 
-note "booting the guest (TCG)"
-start=$(date +%s)
-qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
-	-no-reboot -kernel "$KERNEL" -initrd "$W/initrd.cpio" \
-	-append "console=ttyS0 panic=-1 quiet" \
-	-serial "file:$W/console.log" \
+tape_boot "$TIMEOUT" \
 	-drive "file=$W/image,format=raw,if=virtio,readonly=on" \
 	-drive "file=$W/plain.img,format=raw,if=virtio" \
 	-drive "file=$W/records.img,format=raw,if=virtio" \
 	-device virtio-scsi-pci,id=scsi0 \
-	-drive "driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:sealed,lun=1,if=none,id=t1" \
-	-device scsi-generic,drive=t1,bus=scsi0.0,channel=0,scsi-id=0,lun=0 \
-	-drive "driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:small,lun=1,if=none,id=t2" \
-	-device scsi-generic,drive=t2,bus=scsi0.0,channel=0,scsi-id=1,lun=0 \
-	>"$W/qemu.log" 2>&1 &
-QEMU_PID=$!
-while kill -0 "$QEMU_PID" 2>/dev/null; do
-	if [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
-		kill -KILL "$QEMU_PID"
-		fail "guest did not finish within $TIMEOUT s (console: $W/console.log)"
-	fi
-	sleep 1
-done
-wait "$QEMU_PID"
-QEMU_PID=
-note "guest ran $(($(date +%s) - start)) s"
-tgt_stop
+	$(tape_dev 1 0 sealed) $(tape_dev 2 1 small)
 
-C=$W/console.log
-tr -d '\r' <"$C" >"$C.txt"
-grep -q ZFD-DONE "$C.txt" || { cat "$C.txt" "$W/qemu.log" >&2; fail "guest did not finish its script"; }
-
-section() {
-	sed -n "/^ZFD-BEGIN $1\$/,/^ZFD-RC $1 /p" "$C.txt" | sed '1d;$d'
-}
-rc_of() {
-	sed -n "s/^ZFD-RC $1 //p" "$C.txt"
-}
 expect_rc() {	# step rc
 	[ "$(rc_of "$1")" = "$2" ] ||
 		{ section "$1" >&2; fail "$1: exit $(rc_of "$1"), expected $2"; }
-}
-expect_in() {	# step regex
-	section "$1" | grep -Eq -- "$2" || { section "$1" >&2; fail "$1: output lacks /$2/"; }
 }
 mf() {	# key: from the manifest printed by the guest
 	section manifest | sed -n "s/^$1: //p" | head -n 1
@@ -255,9 +134,7 @@ want=$(( STREAM / CHUNK * (CHUNK + 17) + STREAM % CHUNK + 17 ))
 note "dump complete, manifest: x25519-sealed, key $FP, $SEALED sealed bytes"
 
 # tape records from tgt's backing file: "data SIZE" / "filemark" lines
-tgtimg --op=show --device-type=tape --file="$W/sealed.tape" | awk '
-	/Uncompressed data/ { for (i = 1; i <= NF; i++) if ($i == "sz") print "data " $(i + 1); next }
-	/Filemark/ { print "filemark" }' >"$W/rec"
+records "$W/sealed.tape" >"$W/rec"
 python3 - "$W/rec" "$SEALED" <<'PY' || fail "sealed tape: record structure (see $W/rec)"
 import sys
 recs = open(sys.argv[1]).read().split("\n")[:-1]

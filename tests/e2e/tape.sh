@@ -34,69 +34,21 @@ zfcpdump) BINS=("$build/zfcpdump" "$build/sinks/tape.so" "$build/zfcpdump-get") 
 feed) BINS=("$build/tests/unit/test_tape_feed") ;;
 *) echo "ZFD_E2E_DUMPER must be zfcpdump or feed" >&2; exit 2 ;;
 esac
-MKIMAGE=$build/zfd-mkimage
-KVER=${ZFD_KVER:-$(ls /lib/modules | sort -V | tail -n 1)}
-KERNEL=/boot/vmlinuz-$KVER
-MODDIR=/lib/modules/$KVER
 MEM=64M
 MEM_BYTES=$((64 << 20))
 ELF_MEM=32M
 TIMEOUT=${ZFD_E2E_TIMEOUT:-200}
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/zfd-tape-e2e.XXXXXX")
-QEMU_PID=
-failed=1
-cleanup() {
-	[ -n "$QEMU_PID" ] && kill -KILL "$QEMU_PID" 2>/dev/null
-	tgt_stop
-	if [ $failed = 0 ]; then rm -rf "$W"; else echo "work dir kept: $W" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-note() {
-	echo "# $*"
-}
-
-for f in "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/bin/xxhsum /usr/sbin/tgtd \
-	"$src/tests/integration/tape_elf_check.py"; do
-	[ -e "$f" ] || fail "$f missing (build first; scripts/install-deps test)"
-done
+tape_begin zfd-tape-e2e
+tape_need "${BINS[@]}" "$MKIMAGE" "$KERNEL" /bin/busybox /usr/bin/xxhsum /usr/sbin/tgtd \
+	"$src/tests/integration/tape_elf_check.py"
 
 # ---- the guest's initramfs ---------------------------------------------
-# Modules with their dependencies from modules.dep, in load order.
-modules_for() {
-	local m dep line seen=" "
-	add() {
-		local path=$1 d
-		case "$seen" in *" $path "*) return ;; esac
-		line=$(grep -E "^(kernel/)?[^:]*/?${path##*/}:" "$MODDIR/modules.dep" | head -n 1)
-		for d in $(echo "${line#*:}" | tr ' ' '\n' | tac); do
-			add "$d"
-		done
-		case "$seen" in *" $path "*) return ;; esac
-		seen="$seen$path "
-		echo "$path"
-	}
-	for m in "$@"; do
-		dep=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep" | head -n 1)
-		[ -n "$dep" ] || fail "module $m not in $MODDIR/modules.dep"
-		add "${dep%%:*}"
-	done
-}
-
 R=$W/root
 mkdir -p "$R"/{bin,dev,proc,sys,lib/modules,tmp,lib64}
 cp /bin/busybox "$R/bin/busybox"
 if [ "$DUMPER" = zfcpdump ]; then
-	mkdir -p "$R/lib/zfcpdump/sinks"
-	cp -L "$build/zfcpdump" "$R/bin/zfcpdump"
-	cp -L "$build/sinks/tape.so" "$R/lib/zfcpdump/sinks/tape.so"
-	cp -L "$build/zfcpdump-get" "$R/bin/zfcpdump-get"
+	tape_root_daemon "$R"
 	cat >"$R/bin/zfd-dump" <<'SH'
 #!/bin/sh
 # zfd-dump SINKOPTS SOURCE
@@ -113,44 +65,10 @@ exec test_tape_feed dump -o "$1" "$2"
 SH
 fi
 chmod +x "$R/bin/zfd-dump"
-# the dynamic loader and the shared libraries, as ldd resolves them
-for lib in $(for b in "${BINS[@]}"; do ldd "$b"; done | grep -oE '/[^ ]+' | sort -u); do
-	mkdir -p "$R$(dirname "$lib")"
-	cp -L "$lib" "$R$lib"
-done
-: >"$R/modules.order"
-for m in $(modules_for virtio_pci virtio_blk virtio_scsi sg st); do
-	cp "$MODDIR/$m" "$R/lib/modules/"
-	basename "$m" >>"$R/modules.order"
-done
+tape_root_finish "$R" "${BINS[@]}"
 
-cat >"$R/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "insmod $m failed"; done
-# wait (bounded) for 5 sg devices, 5 st devices and 4 disks
-i=0
-while [ $i -lt 300 ]; do
-	n=$(ls /dev/sg* /dev/nst[0-9] /dev/vd[a-d] 2>/dev/null | wc -l)
-	[ "$n" -ge 14 ] && break
-	sleep 0.1; i=$((i + 1))
-done
-ls /dev/sg* /dev/nst[0-9] /dev/vd?
-# devices by SCSI target id
-sg_of() { for s in /sys/class/scsi_generic/sg*; do
-	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
-nst_of() { for s in /sys/class/scsi_tape/nst[0-9]; do
-	case $(readlink $s/device) in *:0:$1:0) echo /dev/${s##*/};; esac; done; }
-run() {
-	name=$1; shift
-	echo "ZFD-BEGIN $name"
-	"$@" 2>&1
-	echo "ZFD-RC $name $?"
-}
+# wait for 5 sg devices, 5 st devices and 4 disks
+{ tape_init_head '/dev/sg* /dev/nst[0-9] /dev/vd[a-d]' 14; cat <<'INIT'; } >"$R/init"
 run auto zfd-dump device=auto /dev/vda
 run wp zfd-dump device=$(sg_of 2),ready_timeout=5 /dev/vda
 run small zfd-dump device=$(sg_of 1) /dev/vda
@@ -183,13 +101,8 @@ mt -f $elft rewind; mt -f $elft setblk 0
 run readback-elf dd if=$elft of=/dev/vdd bs=32768
 run manifest-elf dd if=$elft bs=32768
 mt -f $elft rewind
-echo ZFD-DONE
-sync
-reboot -f
 INIT
-chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet) >"$W/initrd.cpio" ||
-	fail "cpio failed"
+tape_initrd "$R"
 
 # ---- image, disks, tapes -----------------------------------------------
 "$MKIMAGE" -o "$W/image" -s "$MEM" --seed 7 || fail "zfd-mkimage failed"
@@ -205,70 +118,25 @@ tgt_new_tape "$W/elf.tape" 100 || fail "tgtimg failed"
 cp "$W/wp.tape" "$W/wp.tape.orig"
 cp "$W/empty.tape" "$W/empty.tape.orig"
 
-tgt_start "$W" || fail "tgtd did not start"
-note "tgtd pid $TGT_PID on 127.0.0.1:$TGT_PORT, control $TGT_CTL"
-IQN=iqn.2026-11.org.zfcpdump.test
+tape_tgt_start
 tgt_add_tape 1 "$IQN:big" "$W/big.tape" || fail "tgtadm (big)"
 tgt_add_tape 2 "$IQN:small" "$W/small.tape" || fail "tgtadm (small)"
 tgt_add_tape 3 "$IQN:wp" "$W/wp.tape" readonly=1 || fail "tgtadm (wp)"
 tgt_add_tape 4 "$IQN:empty" "$W/empty.tape" online=0 || fail "tgtadm (empty)"
 tgt_add_tape 5 "$IQN:elf" "$W/elf.tape" || fail "tgtadm (elf)"
 
-tape_dev() {	# tid scsi-id
-	echo "-drive driver=iscsi,transport=tcp,portal=127.0.0.1:$TGT_PORT,target=$IQN:$3,lun=1,if=none,id=t$1"
-	echo "-device scsi-generic,drive=t$1,bus=scsi0.0,channel=0,scsi-id=$2,lun=0"
-}
-
-note "booting the guest (TCG)"
-start=$(date +%s)
-qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none \
-	-no-reboot -kernel "$KERNEL" -initrd "$W/initrd.cpio" \
-	-append "console=ttyS0 panic=-1 quiet" \
-	-serial "file:$W/console.log" \
+tape_boot "$TIMEOUT" \
 	-drive "file=$W/image,format=raw,if=virtio,readonly=on" \
 	-drive "file=$W/out.img,format=raw,if=virtio" \
 	-drive "file=$W/core,format=raw,if=virtio,readonly=on" \
 	-drive "file=$W/out-elf.img,format=raw,if=virtio" \
 	-device virtio-scsi-pci,id=scsi0 \
 	$(tape_dev 1 0 big) $(tape_dev 2 1 small) $(tape_dev 3 2 wp) \
-	$(tape_dev 4 3 empty) $(tape_dev 5 4 elf) \
-	>"$W/qemu.log" 2>&1 &
-QEMU_PID=$!
-while kill -0 "$QEMU_PID" 2>/dev/null; do
-	if [ $(($(date +%s) - start)) -gt "$TIMEOUT" ]; then
-		kill -KILL "$QEMU_PID"
-		fail "guest did not finish within $TIMEOUT s (console: $W/console.log)"
-	fi
-	sleep 1
-done
-wait "$QEMU_PID"
-QEMU_PID=
-note "guest ran $(($(date +%s) - start)) s"
-tgt_stop
+	$(tape_dev 4 3 empty) $(tape_dev 5 4 elf)
 
-C=$W/console.log
-tr -d '\r' <"$C" >"$C.txt"
-grep -q ZFD-DONE "$C.txt" || { cat "$C.txt" "$W/qemu.log" >&2; fail "guest did not finish its script"; }
-
-# section NAME: the guest's output of step NAME
-section() {
-	sed -n "/^ZFD-BEGIN $1\$/,/^ZFD-RC $1 /p" "$C.txt" | sed '1d;$d'
-}
-rc_of() {
-	sed -n "s/^ZFD-RC $1 //p" "$C.txt"
-}
-expect_in() {	# step regex
-	section "$1" | grep -Eq -- "$2" || { section "$1" >&2; fail "$1: output lacks /$2/"; }
-}
-mf() {	# step key
+# the manifest printed in step NAME: mf NAME KEY
+mf() {
 	section "$1" | sed -n "s/^$2: //p" | head -n 1
-}
-
-# tape records from tgt's backing file: "data SIZE" / "filemark" lines
-records() {
-	tgtimg --op=show --device-type=tape --file="$1" | awk '
-		/Uncompressed data/ { for (i = 1; i <= NF; i++) if ($i == "sz") print "data " $(i + 1); next }
-		/Filemark/ { print "filemark" }'
 }
 
 # ---- device = auto, complete dump --------------------------------------
