@@ -77,11 +77,11 @@
  *		describes the stored dump (format, prologue, size, extents
  *		in stored offsets) instead of the s390 header; zfd_block
  *		.offset is a stored offset (.mem_offset the memory offset);
- *		zfd_result carries the final prologue and the trailer
- *		instead of the end marker; prepare() reports the capacity in
- *		stored bytes; enum zfd_status starts at 1, so a zeroed
- *		result never reads as complete. The loader refuses an ABI-1
- *		plugin with one line.
+ *		zfd_result carries the final prologue, the size it describes
+ *		and the trailer instead of the end marker; prepare() reports
+ *		the capacity in stored bytes; enum zfd_status starts at 1,
+ *		so a zeroed result never reads as complete. The loader
+ *		refuses an ABI-1 plugin with one line.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -215,6 +215,14 @@ struct zfd_result {
 	 * COMPLETE and TRUNCATED (else NULL) */
 	const uint8_t *trailer;
 	size_t trailer_len;
+	/*
+	 * Stored bytes the final prologue describes: info->size, or less for
+	 * an incomplete dump whose final prologue was cut to the data
+	 * written (elf of an s390 dump). A sink that keeps records behind
+	 * the dump (raw: the manifest) puts them behind this size, where a
+	 * reader of the stored prologue looks for them.
+	 */
+	uint64_t size;
 	char digest[48];		/* "xxh3-128:<32 hex>", the digest rule */
 	const char *reason;		/* why INCOMPLETE, or NULL */
 	void *reserved[8];

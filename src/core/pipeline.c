@@ -362,6 +362,7 @@ static void consumer_finish(struct consumer *c)
 	res->prologue = c->plan.prologue;
 	res->trailer = NULL;
 	res->trailer_len = 0;
+	res->size = c->plan.info.size;
 	if (c->ok && c->done == c->limit && !(read_rc && read_end < c->limit) &&
 	    c->digest) {
 		res->status = ZFD_STATUS_COMPLETE;
@@ -394,6 +395,7 @@ static void consumer_finish(struct consumer *c)
 					 ZFD_MIN(c->done, c->lost_cut));
 			zfd_format_prologue(c->plan.fmt, c->final, true);
 			res->prologue = c->final;
+			res->size = zfd_format_described_size(c->plan.fmt);
 		}
 	}
 	if (c->digest)

@@ -392,68 +392,16 @@ void *get_in_elf_file_arg(const struct get_in *in)
 
 /* A manifest block at off (ZFD_MANIFEST_MAX bytes in blk)? */
 static bool take_manifest(struct get_in *in, const uint8_t *blk, size_t len,
-			  uint64_t off, bool incomplete_only)
+			  uint64_t off)
 {
-	struct zfd_manifest m;
-	char where[64], why[GET_WHY_LEN];
-	const char *st;
+	char where[64];
 
 	if (len <= 16 || memcmp(blk, ZFD_MANIFEST_MAGIC "\n", 16) != 0)
 		return false;
-	if (incomplete_only) {
-		if (zfd_manifest_parse((const char *)blk, len, &m, why,
-				       sizeof(why)))
-			return false;
-		st = zfd_manifest_get(&m, "status");
-		if (strcmp(st, "incomplete") != 0 ||
-		    !zfd_manifest_get(&m, "format") ||
-		    strcmp(zfd_manifest_get(&m, "format"), "elf") != 0)
-			return false;
-	}
-	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64,
-		 off);
+	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64, off);
 	get_in_set_manifest(in, (const char *)blk, len, where);
 	in->ops = &elf_raw_ops;
 	return true;
-}
-
-/*
- * An incomplete ELF dump of an s390 source (positional) whose final
- * prologue describes only the data written: the raw sink put its manifest
- * behind the dump as planned, further on. Looks for the first manifest
- * block of an incomplete ELF dump behind off (a complete dump's manifest
- * is always where its prologue says, so a complete one found here is an
- * older dump's and is passed over).
- */
-static void find_manifest(struct get_in *in, int fd, uint64_t off,
-			  uint64_t size, uint8_t *blk)
-{
-	uint8_t *buf;
-	uint64_t pos;
-	ssize_t n;
-	size_t i;
-
-	if (posix_memalign((void **)&buf, 4096, GET_BUF_SIZE))
-		return;
-	for (pos = off; pos < size; pos += (uint64_t)n) {
-		n = zfd_pread_full(fd, buf, (size_t)ZFD_MIN(size - pos,
-				   (uint64_t)GET_BUF_SIZE), pos);
-		if (n <= 0)
-			break;
-		n = n / 4096 * 4096;
-		if (!n)
-			break;
-		for (i = 0; i < (size_t)n; i += 4096) {
-			if (memcmp(buf + i, ZFD_MANIFEST_MAGIC "\n", 16) != 0)
-				continue;
-			if (zfd_pread_full(fd, blk, ZFD_MANIFEST_MAX, pos + i) >
-			    16 && take_manifest(in, blk, ZFD_MANIFEST_MAX,
-						pos + i, true))
-				goto out_free;
-		}
-	}
-out_free:
-	free(buf);
 }
 
 /*
@@ -473,13 +421,8 @@ static void load_manifest(struct get_in *in, int fd, const char *path,
 			return;
 		n = zfd_pread_full(fd, blk, (size_t)ZFD_MIN(size - man_off,
 			(uint64_t)ZFD_MANIFEST_MAX), man_off);
-		if (n < 0 || !take_manifest(in, blk, (size_t)n, man_off,
-					    false)) {
-			/* a raw partition (or its image, which is larger
-			 * than a dump file) always has a manifest */
-			if (!regular || !in->cut[0])
-				find_manifest(in, fd, man_off, size, blk);
-		}
+		if (n > 0)
+			take_manifest(in, blk, (size_t)n, man_off);
 		free(blk);
 	}
 	if (!in->man_text && regular)

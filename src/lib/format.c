@@ -500,6 +500,11 @@ uint64_t zfd_format_size(const struct zfd_format *f)
 	return f->size;
 }
 
+uint64_t zfd_format_described_size(const struct zfd_format *f)
+{
+	return f->w ? zfd_elf_writer_file_size(f->w) : f->size;
+}
+
 const struct zfd_range *zfd_format_extents(const struct zfd_format *f,
 					   size_t *nr)
 {

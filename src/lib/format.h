@@ -102,6 +102,9 @@ void zfd_format_trailer(const struct zfd_format *f, uint64_t tod,
 
 /* Size of the complete stored dump (prologue, memory, trailer). */
 uint64_t zfd_format_size(const struct zfd_format *f);
+/* Stored bytes the prologue describes now: zfd_format_size(), or less
+ * after zfd_format_limit() cut an elf of an s390 model. */
+uint64_t zfd_format_described_size(const struct zfd_format *f);
 
 /*
  * The stored data that exists (struct zfd_dump_info.extents): the

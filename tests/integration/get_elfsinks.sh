@@ -121,21 +121,22 @@ expect_rc 0 $GET copy "$T/spart" "$T/s.s390"
 same_bytes "$T/s.s390" 4096 "$T/img" 4096 $MEM
 
 note "an s390 image as elf, incomplete (the source ends at 5 MiB)"
-# the final prologue describes only the data written: the raw manifest
-# lies further on (found, never a dump that looks complete), the digest
-# covers the prologue as it was at the start (verify says so)
+# the final prologue describes only the data written and the raw manifest
+# lies right behind that (sink.h: zfd_result.size), not behind the dump as
+# planned, where an older dump's manifest may lie; the digest covers the
+# prologue as it was at the start (verify says so)
 head -c $((4096 + (5 << 20))) "$T/img" >"$T/short.img"
 rm -f "$T/spart"; truncate -s 16M "$T/spart"
 dd if=/dev/zero bs=1M count=16 2>/dev/null | tr '\0' '\132' >"$T/old"
 dd if="$T/old" of="$T/spart" conv=notrunc 2>/dev/null	# an older dump's bytes
-# and an older complete dump's manifest between the data and ours
+# and an older complete dump's manifest behind ours
 printf 'zfcpdump-info 1\nstatus: complete\nformat: elf\nmem_size: 4096\n' |
 	dd of="$T/spart" bs=4096 seek=$((6 << 8)) conv=notrunc 2>/dev/null
 expect_rc 1 zfd -s "file:$T/short.img" -o "raw:device=$T/spart,format=elf"
 readelf -lW "$T/spart" | grep -q ' LOAD ' || fail "no PT_LOAD in the incomplete raw dump"
 expect_rc 0 $GET info "$T/spart"
 expect_out "^Status: +incomplete: "
-expect_out "^Manifest: +manifest block at offset $((4096 + MEM))$"
+expect_out "^Manifest: +manifest block at offset $((4096 + (5 << 20)))$"
 expect_rc 1 $GET verify "$T/spart"
 expect_err "^zfcpdump-get: $T/spart: incomplete: .*; digest not checked: the ELF prologue was cut to the data written, the manifest's digest covers it as it was at the start$"
 expect_rc 1 $GET copy "$T/spart" "$T/inc.elf" -f elf

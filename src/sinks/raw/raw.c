@@ -1082,9 +1082,25 @@ static int raw_commit(struct raw_ctx *ctx, const struct zfd_dump_info *info,
 	tr_off = ctx->trailer_off - base;
 	man_off = raw_manifest_off(ctx->size) - base;
 	len = (size_t)man_off + ZFD_MANIFEST_MAX;
-	memset(ctx->tail + ctx->tail_len, 0, ctx->tail_cap - ctx->tail_len);
-	if (r->status != ZFD_STATUS_INCOMPLETE && info->trailer_len)
-		memcpy(ctx->tail + tr_off, r->trailer, info->trailer_len);
+	if (r->status == ZFD_STATUS_INCOMPLETE && r->size >= ctx->prologue_len &&
+	    r->size <= base) {
+		/*
+		 * The final prologue was cut to the data written (elf of an
+		 * s390 dump) before the tail's page: the manifest goes
+		 * behind what it describes, where a reader of the stored
+		 * prologue looks for it.
+		 */
+		base = raw_manifest_off(r->size);
+		man_off = 0;
+		len = ZFD_MANIFEST_MAX;
+		memset(ctx->tail, 0, len);
+	} else {
+		memset(ctx->tail + ctx->tail_len, 0,
+		       ctx->tail_cap - ctx->tail_len);
+		if (r->status != ZFD_STATUS_INCOMPLETE && info->trailer_len)
+			memcpy(ctx->tail + tr_off, r->trailer,
+			       info->trailer_len);
+	}
 	n = zfd_manifest_format((char *)ctx->tail + man_off, ZFD_MANIFEST_MAX,
 				info, r, ctx->host->sink_desc,
 				info->format ? info->format : "s390");
