@@ -889,6 +889,7 @@ static void raw_close(void *ctxp)
 	free(ctx);
 }
 
+/* clang-format off */
 const struct zfd_sink zfd_sink_entry = {
 	.abi		= ZFD_SINK_ABI,
 	.size		= sizeof(struct zfd_sink),
@@ -901,3 +902,4 @@ const struct zfd_sink zfd_sink_entry = {
 	.finish		= raw_finish,
 	.close		= raw_close,
 };
+/* clang-format on */
