@@ -40,7 +40,9 @@ struct zfd_format {
 	uint64_t notes_off;
 };
 
-__attribute__((format(printf, 3, 4)))
+static int why_fmt(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int why_fmt(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;
