@@ -102,6 +102,7 @@
 #define ZFD_HDR_SIZE		4096
 #define ZFD_END_MARKER_SIZE	16
 
+/* clang-format off */
 enum zfd_log_level {
 	ZFD_LOG_ERR	= 3,
 	ZFD_LOG_WARN	= 4,
@@ -110,6 +111,7 @@ enum zfd_log_level {
 	/* or-ed into a level: print without the "<sink>: " prefix */
 	ZFD_LOG_PLAIN	= 0x100,
 };
+/* clang-format on */
 
 struct zfd_host {
 	uint32_t abi;			/* ZFD_SINK_ABI of the host */

@@ -21,8 +21,8 @@
 /* ---- log.c: console lines ---- */
 void zfd_log_init(int verbosity);
 int zfd_log_verbosity(void);
-__attribute__((format(printf, 2, 3)))
-void zfd_log(int level, const char *fmt, ...);
+void zfd_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void zfd_vlog_prefixed(int level, const char *prefix, const char *fmt,
 		       va_list ap);
 #define zfd_err(...)	zfd_log(ZFD_LOG_ERR, __VA_ARGS__)

@@ -333,12 +333,12 @@ void get_progress_end(struct get_progress *pg);
 void get_progress_clear(void);
 
 /* Messages: "zfcpdump-get: ..." on stderr. */
-__attribute__((format(printf, 1, 2)))
-void get_err(const char *fmt, ...);
+void get_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 /* Also keep the last get_err() message in buf (NULL: stop). */
 void get_err_capture(char *buf, size_t len);
-__attribute__((format(printf, 1, 2)))
-void get_warn(const char *fmt, ...);
+void get_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 /* JSON string literal of s (with quotes) to f. */
 void get_json_str(FILE *f, const char *s);

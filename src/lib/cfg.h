@@ -21,9 +21,9 @@
 /* "FILE:LINE" or "-o TYPE" of a setting, into buf. */
 void zfd_cfg_where(const config_setting_t *s, char *buf, size_t len);
 
-__attribute__((format(printf, 3, 4)))
 void zfd_cfg_error(const struct zfd_host *host, const config_setting_t *s,
-		   const char *fmt, ...);
+		   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Every member of group cfg must be in allowed (NULL-terminated); "type" is always allowed. */
 int zfd_cfg_check_keys(const struct zfd_host *host, const config_setting_t *cfg,

@@ -235,6 +235,7 @@ struct zfd_elf_load {
 };
 
 /* Which notes a CPU had (bits of zfd_elf_cpu.notes). */
+/* clang-format off */
 enum zfd_elf_cpu_note {
 	ZFD_ELF_CPU_PRSTATUS	= 1 << 0,
 	ZFD_ELF_CPU_FPREGS	= 1 << 1,
@@ -244,6 +245,7 @@ enum zfd_elf_cpu_note {
 	ZFD_ELF_CPU_CTRS	= 1 << 5,
 	ZFD_ELF_CPU_PREFIX	= 1 << 6,
 };
+/* clang-format on */
 
 /*
  * One CPU: an NT_PRSTATUS note and the CPU notes that follow it up to the

@@ -43,8 +43,8 @@
 
 
 /* Formats why (if given) and returns -EINVAL. */
-__attribute__((format(printf, 3, 4)))
-int zfd_elf_fail(char *why, size_t why_len, const char *fmt, ...);
+int zfd_elf_fail(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static inline size_t zfd_elf_note_size(const char *name, size_t descsz)
 {

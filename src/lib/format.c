@@ -46,7 +46,9 @@ struct zfd_format {
 	size_t nr_extents;
 };
 
-__attribute__((format(printf, 3, 4)))
+static int why_fmt(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int why_fmt(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;

@@ -98,7 +98,9 @@ struct kctx {
 };
 
 /* A VMCOREINFO value the log needs; fails with a reason. */
-__attribute__((format(printf, 3, 4)))
+static int need(struct kctx *c, uint64_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int need(struct kctx *c, uint64_t *val, const char *fmt, ...)
 {
 	char key[128];

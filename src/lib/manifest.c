@@ -42,7 +42,9 @@ struct outbuf {
 	int rc;
 };
 
-__attribute__((format(printf, 2, 3)))
+static void out_line(struct outbuf *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void out_line(struct outbuf *o, const char *fmt, ...)
 {
 	va_list ap;

@@ -25,8 +25,8 @@
 int zfd_parse_size(const char *s, uint64_t *val);
 
 /* Logging from a plugin through its host. */
-__attribute__((format(printf, 3, 4)))
-void zfd_hlog(const struct zfd_host *host, int level, const char *fmt, ...);
+void zfd_hlog(const struct zfd_host *host, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Full-length pread/pwrite that retry on EINTR and short transfers. */
 ssize_t zfd_pread_full(int fd, void *buf, size_t len, uint64_t off);

@@ -33,9 +33,9 @@
  * writes it in. Returns 0, -ENOENT (no such key) or -EINVAL (not a
  * number).
  */
-__attribute__((format(printf, 4, 5)))
 int zfd_vmci_get(const char *text, size_t len, uint64_t *val,
-		 const char *fmt, ...);
+		 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Reads len bytes at physical address pa: 0, -EFAULT (not in the dump)
  * or -errno. */

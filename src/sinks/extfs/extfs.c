@@ -1578,6 +1578,7 @@ static void extfs_close(void *ctx)
 	free(x);
 }
 
+/* clang-format off */
 const struct zfd_sink zfd_sink_entry = {
 	.abi		= ZFD_SINK_ABI,
 	.size		= sizeof(struct zfd_sink),
@@ -1590,3 +1591,4 @@ const struct zfd_sink zfd_sink_entry = {
 	.finish		= extfs_finish,
 	.close		= extfs_close,
 };
+/* clang-format on */

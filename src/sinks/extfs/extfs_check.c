@@ -348,7 +348,9 @@ bool extfs_check_unsafe(const struct extfs_check *c)
 	       c->bad_blocks || c->bad_inodes;
 }
 
-__attribute__((format(printf, 3, 4)))
+static void add(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static void add(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t pos = strlen(buf);

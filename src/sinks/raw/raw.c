@@ -1216,6 +1216,7 @@ static void raw_close(void *ctxp)
 	free(ctx);
 }
 
+/* clang-format off */
 const struct zfd_sink zfd_sink_entry = {
 	.abi		= ZFD_SINK_ABI,
 	.size		= sizeof(struct zfd_sink),
@@ -1228,3 +1229,4 @@ const struct zfd_sink zfd_sink_entry = {
 	.finish		= raw_finish,
 	.close		= raw_close,
 };
+/* clang-format on */

@@ -1021,6 +1021,7 @@ static void tape_close(void *priv)
 	free(ctx);
 }
 
+/* clang-format off */
 const struct zfd_sink zfd_sink_entry = {
 	.abi		= ZFD_SINK_ABI,
 	.size		= sizeof(struct zfd_sink),
@@ -1033,3 +1034,4 @@ const struct zfd_sink zfd_sink_entry = {
 	.finish		= tape_finish,
 	.close		= tape_close,
 };
+/* clang-format on */
