@@ -185,14 +185,17 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 		return 0;
 	c->source_auto = false;
 	rc = parse_group(src, "source");
-	rc = rc ?: zfd_cfg_check_keys(&core_host, src, source_keys);
-	rc = rc ?: zfd_cfg_enum(&core_host, src, "type", source_names,
-				ZFD_SRC_ZCORE, &type);
+	if (!rc)
+		rc = zfd_cfg_check_keys(&core_host, src, source_keys);
+	if (!rc)
+		rc = zfd_cfg_enum(&core_host, src, "type", source_names,
+				  ZFD_SRC_ZCORE, &type);
 	if (rc)
 		return rc;
 	c->source_type = (enum zfd_source_type)type;
 	rc = zfd_cfg_string(&core_host, src, "path", NULL, &c->source_path);
-	rc = rc ?: zfd_cfg_string(&core_host, src, "memmap", NULL, &c->source_memmap);
+	if (!rc)
+		rc = zfd_cfg_string(&core_host, src, "memmap", NULL, &c->source_memmap);
 	if (rc)
 		return rc;
 	if (c->source_type == ZFD_SRC_FILE && !c->source_path) {
@@ -585,16 +588,19 @@ int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl)
 	}
 	if (cl->dump_part > 0) {
 		snprintf(dev, sizeof(dev), "/dev/sda%d", cl->dump_part);
-		rc = rc ?: set_string(g, "device", dev);
+		if (!rc)
+			rc = set_string(g, "device", dev);
 		zfd_info("kernel command line: extfs device %s", dev);
 	}
 	if (cl->dump_dir) {
-		rc = rc ?: set_string(g, "dir", cl->dump_dir);
+		if (!rc)
+			rc = set_string(g, "dir", cl->dump_dir);
 		zfd_info("kernel command line: extfs dir %s", cl->dump_dir);
 	}
 	if (cl->dump_mode) {
-		rc = rc ?: set_string(g, "on_full", strcmp(cl->dump_mode, "auto") ?
-				      "ask" : "delete-oldest");
+		if (!rc)
+			rc = set_string(g, "on_full", strcmp(cl->dump_mode, "auto") ?
+					"ask" : "delete-oldest");
 		zfd_info("kernel command line: dump_mode=%s", cl->dump_mode);
 	}
 	return rc;

@@ -84,16 +84,25 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 	t->host = host;
 	t->fd = -1;
 	rc = zfd_cfg_check_keys(host, cfg, keys);
-	rc = rc ?: zfd_cfg_string(host, cfg, "path", NULL, &t->path);
-	rc = rc ?: zfd_cfg_string(host, cfg, "events", NULL, &t->events);
-	rc = rc ?: zfd_cfg_string(host, cfg, "fail", "", &t->fail);
-	rc = rc ?: zfd_cfg_string(host, cfg, "hsa_probe", NULL, &t->hsa_probe);
-	rc = rc ?: zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX, &t->fail_at);
-	rc = rc ?: zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX, &t->max_mem);
-	rc = rc ?: zfd_cfg_size(host, cfg, "capacity", UINT64_MAX,
-				&t->capacity);
-	rc = rc ?: zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000, &t->delay_ms);
-	rc = rc ?: zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095, &t->fail_errno);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "path", NULL, &t->path);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "events", NULL, &t->events);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "fail", "", &t->fail);
+	if (!rc)
+		rc = zfd_cfg_string(host, cfg, "hsa_probe", NULL, &t->hsa_probe);
+	if (!rc)
+		rc = zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX, &t->fail_at);
+	if (!rc)
+		rc = zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX, &t->max_mem);
+	if (!rc)
+		rc = zfd_cfg_size(host, cfg, "capacity", UINT64_MAX,
+				  &t->capacity);
+	if (!rc)
+		rc = zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000, &t->delay_ms);
+	if (!rc)
+		rc = zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095, &t->fail_errno);
 	if (!rc && !t->path) {
 		zfd_cfg_error(host, cfg, "sink 'test' needs 'path'");
 		rc = -EINVAL;
