@@ -8,8 +8,8 @@
 #   shows the same notes and program header addresses, every page of the
 #   vmcore is in the copy (python, page by page), the known data too, and
 #   Debian's makedumpfile --dump-dmesg reads the crash log from our copy;
-# - the daemon's vmcore source refuses it with one line (this version writes
-#   the s390 format only) before touching the sink.
+# - the daemon refuses format s390 for it with one line before touching
+#   the sink, and dumps it with the default elf (verify: digest ok).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kdump.sh"
 e2e_begin s92-vmcore-get
@@ -84,12 +84,23 @@ e2e_console_has "$W/dmesg.txt" "sysrq: Trigger a crash"
 e2e_console_has "$W/dmesg.txt" "Kernel panic - not syncing: sysrq triggered crash"
 e2e_note "copy -f elf: notes, program headers, memory equal; makedumpfile reads the log"
 
-# the daemon: one line, the sink untouched
+# the daemon: format s390 for it is refused with one line, the sink
+# untouched; the default (elf) dumps it, and the dump verifies
 truncate -s 64M "$W/raw"
 rc=0
 plugins=$(dirname "$(find "$E2E_INST" -name raw.so -path '*/sinks/*' | head -n 1)")
-"$ZFD" --cmdline none --plugin-dir "$plugins" -s "file:$vmcore" -o "raw:device=$W/raw" >"$W/zfd.out" 2>&1 || rc=$?
-[ $rc = 1 ] || { cat "$W/zfd.out" >&2; e2e_fail "zfcpdump on the x86_64 vmcore: exit $rc"; }
-grep -q "a Linux x86_64 dump: this version writes only the s390 dump format" "$W/zfd.out" ||
+"$ZFD" --cmdline none --plugin-dir "$plugins" -s "file:$vmcore" \
+	-o "raw:device=$W/raw,format=s390" >"$W/zfd.out" 2>&1 || rc=$?
+[ $rc = 2 ] || { cat "$W/zfd.out" >&2; e2e_fail "zfcpdump -o raw:...,format=s390 on the x86_64 vmcore: exit $rc"; }
+grep -q "format \"s390\" holds s390 dumps only, and file:$vmcore is a dump of x86_64 (use format = \"elf\")" "$W/zfd.out" ||
 	{ cat "$W/zfd.out" >&2; e2e_fail "zfcpdump: no clear refusal"; }
 cmp -s "$W/raw" <(head -c 64M /dev/zero) || e2e_fail "the sink was touched"
+rm -f "$W/raw"
+truncate -s $((size + (64 << 20))) "$W/raw"
+"$ZFD" --cmdline none --plugin-dir "$plugins" -s "file:$vmcore" \
+	-o "raw:device=$W/raw" >"$W/zfd.out" 2>&1 ||
+	{ cat "$W/zfd.out" >&2; e2e_fail "zfcpdump of the x86_64 vmcore as elf failed"; }
+"$GET" verify "$W/raw" >"$W/verify.out" 2>&1 ||
+	{ cat "$W/verify.out" >&2; e2e_fail "zfcpdump-get verify of the elf dump"; }
+grep -q "(elf), digest ok" "$W/verify.out" || { cat "$W/verify.out" >&2; e2e_fail "verify: no digest ok"; }
+e2e_note "the daemon: s390 refused in one line, elf dumped and verified"
