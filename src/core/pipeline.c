@@ -68,7 +68,9 @@ struct consumer {
 struct pipe {
 	struct zfd_run *run;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t filled;		/* a block published, or eof */
+	pthread_cond_t freed;		/* a slot free, or a sink inactive */
+	pthread_cond_t finished;	/* a consumer called finish() */
 	struct slot *slots;
 	size_t nr_slots;
 	uint64_t produced;		/* blocks published */
@@ -238,7 +240,7 @@ static void *reader_main(void *arg)
 		s = &p->slots[seq % p->nr_slots];
 		pthread_mutex_lock(&p->lock);
 		while (s->pending && p->nr_active)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->freed, &p->lock);
 		if (!p->nr_active) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -280,7 +282,7 @@ static void *reader_main(void *arg)
 			p->read_rc = rc;
 			p->read_end = off;
 		}
-		pthread_cond_broadcast(&p->cond);
+		pthread_cond_broadcast(&p->filled);
 		pthread_mutex_unlock(&p->lock);
 		if (rc)
 			break;
@@ -289,7 +291,7 @@ static void *reader_main(void *arg)
 	p->eof = true;
 	if (!rc)
 		p->read_end = off;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->filled);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -328,7 +330,7 @@ static void consumer_fail(struct consumer *c, int rc, const char *fmt, ...)
 		c->active = false;
 		c->pipe->nr_active--;
 	}
-	pthread_cond_broadcast(&c->pipe->cond);
+	pthread_cond_broadcast(&c->pipe->freed);
 	pthread_mutex_unlock(&c->pipe->lock);
 }
 
@@ -611,7 +613,7 @@ static void *consumer_main(void *arg)
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
 		while (seq >= p->produced && !p->eof)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->filled, &p->lock);
 		if (seq >= p->produced) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -621,22 +623,23 @@ static void *consumer_main(void *arg)
 		if (c->active && s->off < c->limit)
 			consume_slot(c, s);
 		pthread_mutex_lock(&p->lock);
-		s->pending--;
-		pthread_cond_broadcast(&p->cond);
+		/* only the reader waits for a slot, and only for a free one */
+		if (!--s->pending)
+			pthread_cond_signal(&p->freed);
 		pthread_mutex_unlock(&p->lock);
 		if (c->active && c->done >= c->limit) {
 			/* this sink has all it takes; the rest is drained */
 			pthread_mutex_lock(&p->lock);
 			c->active = false;
 			p->nr_active--;
-			pthread_cond_broadcast(&p->cond);
+			pthread_cond_broadcast(&p->freed);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
 	consumer_finish(c);
 	pthread_mutex_lock(&p->lock);
 	p->nr_finished++;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->finished);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -888,7 +891,8 @@ static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
 	p->read_rc = rc;
 	p->read_end = 0;
 	p->eof = true;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->filled);
+	pthread_cond_broadcast(&p->freed);
 	pthread_mutex_unlock(&p->lock);
 	zfd_err("%s", p->read_reason);
 	for (i = 0; i < p->nr_cons; i++) {
@@ -917,7 +921,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		return -ENOMEM;
 	p->run = run;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	pthread_cond_init(&p->filled, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	pthread_cond_init(&p->finished, NULL);
 	for (i = 0; i < run->nr_sinks; i++) {
 		struct zfd_sink_inst *si = run->sinks[i];
 
@@ -1016,7 +1022,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	while (p->nr_finished < p->nr_cons) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += 1;
-		pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+		pthread_cond_timedwait(&p->finished, &p->lock, &deadline);
 		if (p->nr_finished < p->nr_cons && show_progress &&
 		    elapsed(&t0) >= next_progress) {
 			pthread_mutex_unlock(&p->lock);
@@ -1042,7 +1048,9 @@ out:
 		free(p->slots[i].data);
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->cond);
+	pthread_cond_destroy(&p->filled);
+	pthread_cond_destroy(&p->freed);
+	pthread_cond_destroy(&p->finished);
 	free(p);
 	return rc;
 }
