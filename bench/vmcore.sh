@@ -90,6 +90,16 @@ case_vmcore_elf_raw_base() {
 		--cmdline none -s "file:$core" -o "raw:device=$2,format=elf"
 }
 
+# vmcore-elf-raw-mid: the same with a third build (ZFD_MID=BUILD_DIR).
+case_vmcore_elf_raw_mid() {
+	local core
+	[ -n "${ZFD_MID:-}" ] || die "vmcore_elf_raw_mid needs ZFD_MID=BUILD_DIR"
+	core=$(vmcore_core x86_64)
+	vmcore_target "$2" "$core"
+	measure "$ZFD_MID/zfcpdump" -q --plugin-dir "$ZFD_MID/sinks" \
+		--cmdline none -s "file:$core" -o "raw:device=$2,format=elf"
+}
+
 # vmcore-raw: an s390x core of the same mix to the raw sink in the s390
 # format (the daemon's s390 path for ELF cores).
 case_vmcore_raw() {

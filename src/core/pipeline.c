@@ -13,7 +13,10 @@
  * s390 format of an s390x ELF core hands the pages that hold a CPU's save
  * area from its own buffer with the registers put back (src->patches).
  * The digest follows the rule of sink.h: the prologue as at open, the
- * stored data in offset order (holes as zeros), the trailer.
+ * stored data in offset order (holes as zeros), the trailer. Each sink's
+ * digest is computed by a hasher thread of its own, behind the sink's
+ * writes, over exactly the blocks the sink took; a slot is reused only
+ * once every sink has written and hashed it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -42,6 +45,22 @@ struct slot {
 	unsigned int pending;		/* consumers still to take it */
 };
 
+#define HQ_LEN		64	/* hasher jobs queued per sink */
+
+enum hjob_op {
+	HJ_DATA,			/* hash len bytes at data */
+	HJ_ZEROS,			/* hash len zero bytes */
+	HJ_RELEASE,			/* the consumer is done with slot */
+	HJ_QUIT,
+};
+
+struct hjob {
+	enum hjob_op op;
+	const void *data;
+	size_t len;
+	struct slot *slot;
+};
+
 struct consumer {
 	struct pipe *pipe;
 	struct zfd_sink_inst *si;
@@ -63,6 +82,19 @@ struct consumer {
 	bool started;			/* its thread runs */
 	struct zfd_digest *digest;
 	struct timespec t0;
+	/*
+	 * The digest is computed by a hasher thread of this sink, behind
+	 * its writes: the consumer queues what emit() handed the sink, and
+	 * a slot's release, so a slot is reused only once it is hashed.
+	 */
+	bool hasher_on;
+	pthread_t hasher;
+	pthread_mutex_t hq_lock;
+	pthread_cond_t hq_work;		/* a job queued */
+	pthread_cond_t hq_space;	/* a job done */
+	struct hjob hq[HQ_LEN];
+	uint64_t hq_head;		/* jobs done */
+	uint64_t hq_tail;		/* jobs queued */
 };
 
 struct pipe {
@@ -440,6 +472,127 @@ static void block_zero_map(struct consumer *c, const struct slot *s,
 	blk->zero_map = c->zmap;
 }
 
+static void hq_push(struct consumer *c, enum hjob_op op, const void *data,
+		    size_t len, struct slot *slot)
+{
+	struct hjob *j;
+
+	pthread_mutex_lock(&c->hq_lock);
+	while (c->hq_tail - c->hq_head == HQ_LEN)
+		pthread_cond_wait(&c->hq_space, &c->hq_lock);
+	j = &c->hq[c->hq_tail % HQ_LEN];
+	j->op = op;
+	j->data = data;
+	j->len = len;
+	j->slot = slot;
+	c->hq_tail++;
+	pthread_cond_signal(&c->hq_work);
+	pthread_mutex_unlock(&c->hq_lock);
+}
+
+/* Waits until the hasher has done every queued job. */
+static void hq_drain(struct consumer *c)
+{
+	pthread_mutex_lock(&c->hq_lock);
+	while (c->hq_head != c->hq_tail)
+		pthread_cond_wait(&c->hq_space, &c->hq_lock);
+	pthread_mutex_unlock(&c->hq_lock);
+}
+
+/* The consumer is done with slot s: it may be refilled once all are. */
+static void slot_release(struct pipe *p, struct slot *s)
+{
+	pthread_mutex_lock(&p->lock);
+	/* only the reader waits for a slot, and only for a free one */
+	if (!--s->pending)
+		pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *hasher_main(void *arg)
+{
+	struct consumer *c = arg;
+	struct hjob j;
+
+	for (;;) {
+		pthread_mutex_lock(&c->hq_lock);
+		while (c->hq_head == c->hq_tail)
+			pthread_cond_wait(&c->hq_work, &c->hq_lock);
+		j = c->hq[c->hq_head % HQ_LEN];
+		pthread_mutex_unlock(&c->hq_lock);
+		switch (j.op) {
+		case HJ_DATA:
+			zfd_digest_update(c->digest, j.data, j.len);
+			break;
+		case HJ_ZEROS:
+			zfd_digest_update_zeros(c->digest, j.len);
+			break;
+		case HJ_RELEASE:
+			slot_release(c->pipe, j.slot);
+			break;
+		case HJ_QUIT:
+			break;
+		}
+		pthread_mutex_lock(&c->hq_lock);
+		c->hq_head++;
+		pthread_cond_signal(&c->hq_space);
+		pthread_mutex_unlock(&c->hq_lock);
+		if (j.op == HJ_QUIT)
+			return NULL;
+	}
+}
+
+/* Starts the hasher; without one, the consumer hashes itself. */
+static void hasher_start(struct consumer *c)
+{
+	c->hq_head = 0;
+	c->hq_tail = 0;
+	pthread_mutex_init(&c->hq_lock, NULL);
+	pthread_cond_init(&c->hq_work, NULL);
+	pthread_cond_init(&c->hq_space, NULL);
+	c->hasher_on = pthread_create(&c->hasher, NULL, hasher_main, c) == 0;
+	if (c->hasher_on)
+		return;
+	pthread_mutex_destroy(&c->hq_lock);
+	pthread_cond_destroy(&c->hq_work);
+	pthread_cond_destroy(&c->hq_space);
+}
+
+/* Every queued job done, the hasher gone: the digest is the consumer's. */
+static void hasher_stop(struct consumer *c)
+{
+	if (!c->hasher_on)
+		return;
+	hq_push(c, HJ_QUIT, NULL, 0, NULL);
+	pthread_join(c->hasher, NULL);
+	c->hasher_on = false;
+	pthread_mutex_destroy(&c->hq_lock);
+	pthread_cond_destroy(&c->hq_work);
+	pthread_cond_destroy(&c->hq_space);
+}
+
+/*
+ * Digests a block the sink took. Slot data is hashed by the hasher (the
+ * slot lives until its release job); a patched page (c->page, reused for
+ * the next one) here, once the hasher has caught up.
+ */
+static void digest_block(struct consumer *c, const struct zfd_block *blk)
+{
+	bool data = blk->kind == ZFD_BLK_DATA;
+
+	if (c->hasher_on && !(data && blk->data == c->page)) {
+		hq_push(c, data ? HJ_DATA : HJ_ZEROS, blk->data, blk->len,
+			NULL);
+		return;
+	}
+	if (c->hasher_on)
+		hq_drain(c);
+	if (data)
+		zfd_digest_update(c->digest, blk->data, blk->len);
+	else
+		zfd_digest_update_zeros(c->digest, blk->len);
+}
+
 /* Hands one block to the sink; on success it counts and digests it. */
 static int emit(struct consumer *c, struct zfd_block *blk)
 {
@@ -454,10 +607,7 @@ static int emit(struct consumer *c, struct zfd_block *blk)
 			      blk->mem_offset, c->done, strerror(-rc));
 		return rc;
 	}
-	if (blk->kind == ZFD_BLK_DATA)
-		zfd_digest_update(c->digest, blk->data, blk->len);
-	else
-		zfd_digest_update_zeros(c->digest, blk->len);
+	digest_block(c, blk);
 	si->res.zero_pages += blk->nr_zero_pages;
 	if (blk->kind == ZFD_BLK_HOLE)
 		si->res.hole_bytes += blk->len;
@@ -610,6 +760,7 @@ static void *consumer_main(void *arg)
 	struct slot *s;
 	uint64_t seq;
 
+	hasher_start(c);
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
 		while (seq >= p->produced && !p->eof)
@@ -622,11 +773,10 @@ static void *consumer_main(void *arg)
 		s = &p->slots[seq % p->nr_slots];
 		if (c->active && s->off < c->limit)
 			consume_slot(c, s);
-		pthread_mutex_lock(&p->lock);
-		/* only the reader waits for a slot, and only for a free one */
-		if (!--s->pending)
-			pthread_cond_signal(&p->freed);
-		pthread_mutex_unlock(&p->lock);
+		if (c->hasher_on)
+			hq_push(c, HJ_RELEASE, NULL, 0, s);
+		else
+			slot_release(p, s);
 		if (c->active && c->done >= c->limit) {
 			/* this sink has all it takes; the rest is drained */
 			pthread_mutex_lock(&p->lock);
@@ -636,6 +786,7 @@ static void *consumer_main(void *arg)
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
+	hasher_stop(c);
 	consumer_finish(c);
 	pthread_mutex_lock(&p->lock);
 	p->nr_finished++;
