@@ -760,7 +760,6 @@ static void *consumer_main(void *arg)
 	struct slot *s;
 	uint64_t seq;
 
-	hasher_start(c);
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
 		while (seq >= p->produced && !p->eof)
@@ -1048,10 +1047,12 @@ static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
 	zfd_err("%s", p->read_reason);
 	for (i = 0; i < p->nr_cons; i++) {
 		c = &p->cons[i];
-		if (c->started)
+		if (c->started) {
 			pthread_join(c->thread, NULL);
-		else
+		} else {
+			hasher_stop(c);
 			consumer_finish(c);
+		}
 	}
 }
 
@@ -1150,6 +1151,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			goto out;
 		}
 	}
+	/* the hashers first: a consumer's thread finds its hasher running */
+	for (i = 0; i < p->nr_cons; i++)
+		hasher_start(&p->cons[i]);
 	for (i = 0; i < p->nr_cons; i++) {
 		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main, &p->cons[i]);
 		if (rc) {
