@@ -64,6 +64,42 @@ case_vmcore_elf_raw() {
 		-s "file:$core" -o "raw:device=$2,format=elf"
 }
 
+# vmcore-elf-raw-mmap: the same through the vmcore source ('path'), which
+# reads the core through mmap() windows as it reads /proc/vmcore (the file
+# source uses pread()).
+case_vmcore_elf_raw_mmap() {
+	local core
+	core=$(vmcore_core x86_64)
+	vmcore_target "$2" "$core"
+	cat >"$2.conf" <<-EOF
+	source = { type = "vmcore"; path = "$core"; };
+	sinks = ( { type = "raw"; device = "$2"; format = "elf"; } );
+	EOF
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$2.conf"
+}
+
+# vmcore-elf-raw-base: vmcore-elf-raw with another build of zfcpdump
+# (ZFD_BASE=BUILD_DIR, e.g. the tree before a change), in the same run.
+case_vmcore_elf_raw_base() {
+	local core
+	[ -n "${ZFD_BASE:-}" ] || die "vmcore_elf_raw_base needs ZFD_BASE=BUILD_DIR"
+	core=$(vmcore_core x86_64)
+	vmcore_target "$2" "$core"
+	measure "$ZFD_BASE/zfcpdump" -q --plugin-dir "$ZFD_BASE/sinks" \
+		--cmdline none -s "file:$core" -o "raw:device=$2,format=elf"
+}
+
+# vmcore-elf-raw-mid: the same with a third build (ZFD_MID=BUILD_DIR).
+case_vmcore_elf_raw_mid() {
+	local core
+	[ -n "${ZFD_MID:-}" ] || die "vmcore_elf_raw_mid needs ZFD_MID=BUILD_DIR"
+	core=$(vmcore_core x86_64)
+	vmcore_target "$2" "$core"
+	measure "$ZFD_MID/zfcpdump" -q --plugin-dir "$ZFD_MID/sinks" \
+		--cmdline none -s "file:$core" -o "raw:device=$2,format=elf"
+}
+
 # vmcore-raw: an s390x core of the same mix to the raw sink in the s390
 # format (the daemon's s390 path for ELF cores).
 case_vmcore_raw() {

@@ -149,7 +149,9 @@ int zfd_source_open_zcore(struct zfd_source *src, const char *root);
 int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
 			   const char *path);
 /* An ELF core on fd (taken over, closed on error); src->desc set. */
-int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size);
+/* use_mmap: read through mmap() windows (/proc/vmcore), else pread() */
+int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size,
+			   bool use_mmap);
 /* After a successful open: fills src->dump from the s390 header and the
  * chunks if the source did not fill it itself. */
 int zfd_source_model(struct zfd_source *src);

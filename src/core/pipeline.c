@@ -13,7 +13,10 @@
  * s390 format of an s390x ELF core hands the pages that hold a CPU's save
  * area from its own buffer with the registers put back (src->patches).
  * The digest follows the rule of sink.h: the prologue as at open, the
- * stored data in offset order (holes as zeros), the trailer.
+ * stored data in offset order (holes as zeros), the trailer. Each sink's
+ * digest is computed by a hasher thread of its own, behind the sink's
+ * writes, over exactly the blocks the sink took; a slot is reused only
+ * once every sink has written and hashed it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -42,6 +45,22 @@ struct slot {
 	unsigned int pending;		/* consumers still to take it */
 };
 
+#define HQ_LEN		64	/* hasher jobs queued per sink */
+
+enum hjob_op {
+	HJ_DATA,			/* hash len bytes at data */
+	HJ_ZEROS,			/* hash len zero bytes */
+	HJ_RELEASE,			/* the consumer is done with slot */
+	HJ_QUIT,
+};
+
+struct hjob {
+	enum hjob_op op;
+	const void *data;
+	size_t len;
+	struct slot *slot;
+};
+
 struct consumer {
 	struct pipe *pipe;
 	struct zfd_sink_inst *si;
@@ -63,12 +82,27 @@ struct consumer {
 	bool started;			/* its thread runs */
 	struct zfd_digest *digest;
 	struct timespec t0;
+	/*
+	 * The digest is computed by a hasher thread of this sink, behind
+	 * its writes: the consumer queues what emit() handed the sink, and
+	 * a slot's release, so a slot is reused only once it is hashed.
+	 */
+	bool hasher_on;
+	pthread_t hasher;
+	pthread_mutex_t hq_lock;
+	pthread_cond_t hq_work;		/* a job queued */
+	pthread_cond_t hq_space;	/* a job done */
+	struct hjob hq[HQ_LEN];
+	uint64_t hq_head;		/* jobs done */
+	uint64_t hq_tail;		/* jobs queued */
 };
 
 struct pipe {
 	struct zfd_run *run;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t filled;		/* a block published, or eof */
+	pthread_cond_t freed;		/* a slot free, or a sink inactive */
+	pthread_cond_t finished;	/* a consumer called finish() */
 	struct slot *slots;
 	size_t nr_slots;
 	uint64_t produced;		/* blocks published */
@@ -238,7 +272,7 @@ static void *reader_main(void *arg)
 		s = &p->slots[seq % p->nr_slots];
 		pthread_mutex_lock(&p->lock);
 		while (s->pending && p->nr_active)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->freed, &p->lock);
 		if (!p->nr_active) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -280,7 +314,7 @@ static void *reader_main(void *arg)
 			p->read_rc = rc;
 			p->read_end = off;
 		}
-		pthread_cond_broadcast(&p->cond);
+		pthread_cond_broadcast(&p->filled);
 		pthread_mutex_unlock(&p->lock);
 		if (rc)
 			break;
@@ -289,7 +323,7 @@ static void *reader_main(void *arg)
 	p->eof = true;
 	if (!rc)
 		p->read_end = off;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->filled);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -328,7 +362,7 @@ static void consumer_fail(struct consumer *c, int rc, const char *fmt, ...)
 		c->active = false;
 		c->pipe->nr_active--;
 	}
-	pthread_cond_broadcast(&c->pipe->cond);
+	pthread_cond_broadcast(&c->pipe->freed);
 	pthread_mutex_unlock(&c->pipe->lock);
 }
 
@@ -440,6 +474,127 @@ static void block_zero_map(struct consumer *c, const struct slot *s,
 	blk->zero_map = c->zmap;
 }
 
+static void hq_push(struct consumer *c, enum hjob_op op, const void *data,
+		    size_t len, struct slot *slot)
+{
+	struct hjob *j;
+
+	pthread_mutex_lock(&c->hq_lock);
+	while (c->hq_tail - c->hq_head == HQ_LEN)
+		pthread_cond_wait(&c->hq_space, &c->hq_lock);
+	j = &c->hq[c->hq_tail % HQ_LEN];
+	j->op = op;
+	j->data = data;
+	j->len = len;
+	j->slot = slot;
+	c->hq_tail++;
+	pthread_cond_signal(&c->hq_work);
+	pthread_mutex_unlock(&c->hq_lock);
+}
+
+/* Waits until the hasher has done every queued job. */
+static void hq_drain(struct consumer *c)
+{
+	pthread_mutex_lock(&c->hq_lock);
+	while (c->hq_head != c->hq_tail)
+		pthread_cond_wait(&c->hq_space, &c->hq_lock);
+	pthread_mutex_unlock(&c->hq_lock);
+}
+
+/* The consumer is done with slot s: it may be refilled once all are. */
+static void slot_release(struct pipe *p, struct slot *s)
+{
+	pthread_mutex_lock(&p->lock);
+	/* only the reader waits for a slot, and only for a free one */
+	if (!--s->pending)
+		pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *hasher_main(void *arg)
+{
+	struct consumer *c = arg;
+	struct hjob j;
+
+	for (;;) {
+		pthread_mutex_lock(&c->hq_lock);
+		while (c->hq_head == c->hq_tail)
+			pthread_cond_wait(&c->hq_work, &c->hq_lock);
+		j = c->hq[c->hq_head % HQ_LEN];
+		pthread_mutex_unlock(&c->hq_lock);
+		switch (j.op) {
+		case HJ_DATA:
+			zfd_digest_update(c->digest, j.data, j.len);
+			break;
+		case HJ_ZEROS:
+			zfd_digest_update_zeros(c->digest, j.len);
+			break;
+		case HJ_RELEASE:
+			slot_release(c->pipe, j.slot);
+			break;
+		case HJ_QUIT:
+			break;
+		}
+		pthread_mutex_lock(&c->hq_lock);
+		c->hq_head++;
+		pthread_cond_signal(&c->hq_space);
+		pthread_mutex_unlock(&c->hq_lock);
+		if (j.op == HJ_QUIT)
+			return NULL;
+	}
+}
+
+/* Starts the hasher; without one, the consumer hashes itself. */
+static void hasher_start(struct consumer *c)
+{
+	c->hq_head = 0;
+	c->hq_tail = 0;
+	pthread_mutex_init(&c->hq_lock, NULL);
+	pthread_cond_init(&c->hq_work, NULL);
+	pthread_cond_init(&c->hq_space, NULL);
+	c->hasher_on = pthread_create(&c->hasher, NULL, hasher_main, c) == 0;
+	if (c->hasher_on)
+		return;
+	pthread_mutex_destroy(&c->hq_lock);
+	pthread_cond_destroy(&c->hq_work);
+	pthread_cond_destroy(&c->hq_space);
+}
+
+/* Every queued job done, the hasher gone: the digest is the consumer's. */
+static void hasher_stop(struct consumer *c)
+{
+	if (!c->hasher_on)
+		return;
+	hq_push(c, HJ_QUIT, NULL, 0, NULL);
+	pthread_join(c->hasher, NULL);
+	c->hasher_on = false;
+	pthread_mutex_destroy(&c->hq_lock);
+	pthread_cond_destroy(&c->hq_work);
+	pthread_cond_destroy(&c->hq_space);
+}
+
+/*
+ * Digests a block the sink took. Slot data is hashed by the hasher (the
+ * slot lives until its release job); a patched page (c->page, reused for
+ * the next one) here, once the hasher has caught up.
+ */
+static void digest_block(struct consumer *c, const struct zfd_block *blk)
+{
+	bool data = blk->kind == ZFD_BLK_DATA;
+
+	if (c->hasher_on && !(data && blk->data == c->page)) {
+		hq_push(c, data ? HJ_DATA : HJ_ZEROS, blk->data, blk->len,
+			NULL);
+		return;
+	}
+	if (c->hasher_on)
+		hq_drain(c);
+	if (data)
+		zfd_digest_update(c->digest, blk->data, blk->len);
+	else
+		zfd_digest_update_zeros(c->digest, blk->len);
+}
+
 /* Hands one block to the sink; on success it counts and digests it. */
 static int emit(struct consumer *c, struct zfd_block *blk)
 {
@@ -454,10 +609,7 @@ static int emit(struct consumer *c, struct zfd_block *blk)
 			      blk->mem_offset, c->done, strerror(-rc));
 		return rc;
 	}
-	if (blk->kind == ZFD_BLK_DATA)
-		zfd_digest_update(c->digest, blk->data, blk->len);
-	else
-		zfd_digest_update_zeros(c->digest, blk->len);
+	digest_block(c, blk);
 	si->res.zero_pages += blk->nr_zero_pages;
 	if (blk->kind == ZFD_BLK_HOLE)
 		si->res.hole_bytes += blk->len;
@@ -613,7 +765,7 @@ static void *consumer_main(void *arg)
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
 		while (seq >= p->produced && !p->eof)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&p->filled, &p->lock);
 		if (seq >= p->produced) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -622,23 +774,24 @@ static void *consumer_main(void *arg)
 		s = &p->slots[seq % p->nr_slots];
 		if (c->active && s->off < c->limit)
 			consume_slot(c, s);
-		pthread_mutex_lock(&p->lock);
-		s->pending--;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
+		if (c->hasher_on)
+			hq_push(c, HJ_RELEASE, NULL, 0, s);
+		else
+			slot_release(p, s);
 		if (c->active && c->done >= c->limit) {
 			/* this sink has all it takes; the rest is drained */
 			pthread_mutex_lock(&p->lock);
 			c->active = false;
 			p->nr_active--;
-			pthread_cond_broadcast(&p->cond);
+			pthread_cond_broadcast(&p->freed);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
+	hasher_stop(c);
 	consumer_finish(c);
 	pthread_mutex_lock(&p->lock);
 	p->nr_finished++;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->finished);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -890,15 +1043,18 @@ static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
 	p->read_rc = rc;
 	p->read_end = 0;
 	p->eof = true;
-	pthread_cond_broadcast(&p->cond);
+	pthread_cond_broadcast(&p->filled);
+	pthread_cond_broadcast(&p->freed);
 	pthread_mutex_unlock(&p->lock);
 	zfd_err("%s", p->read_reason);
 	for (i = 0; i < p->nr_cons; i++) {
 		c = &p->cons[i];
-		if (c->started)
+		if (c->started) {
 			pthread_join(c->thread, NULL);
-		else
+		} else {
+			hasher_stop(c);
 			consumer_finish(c);
+		}
 	}
 }
 
@@ -919,7 +1075,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		return -ENOMEM;
 	p->run = run;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	pthread_cond_init(&p->filled, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	pthread_cond_init(&p->finished, NULL);
 	for (i = 0; i < run->nr_sinks; i++) {
 		struct zfd_sink_inst *si = run->sinks[i];
 
@@ -995,6 +1153,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			goto out;
 		}
 	}
+	/* the hashers first: a consumer's thread finds its hasher running */
+	for (i = 0; i < p->nr_cons; i++)
+		hasher_start(&p->cons[i]);
 	for (i = 0; i < p->nr_cons; i++) {
 		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main, &p->cons[i]);
 		if (rc) {
@@ -1018,7 +1179,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	while (p->nr_finished < p->nr_cons) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += 1;
-		pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+		pthread_cond_timedwait(&p->finished, &p->lock, &deadline);
 		if (p->nr_finished < p->nr_cons && show_progress &&
 		    elapsed(&t0) >= next_progress) {
 			pthread_mutex_unlock(&p->lock);
@@ -1044,7 +1205,9 @@ out:
 		free(p->slots[i].data);
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->cond);
+	pthread_cond_destroy(&p->filled);
+	pthread_cond_destroy(&p->freed);
+	pthread_cond_destroy(&p->finished);
 	free(p);
 	return rc;
 }

@@ -126,7 +126,7 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 			goto out_close;
 		}
 		memset(src->hdr_raw, 0, sizeof(src->hdr_raw));
-		rc = zfd_source_open_elf_fd(src, fs->fd, size);
+		rc = zfd_source_open_elf_fd(src, fs->fd, size, false);
 		free(fs);
 		return rc;
 	}

@@ -241,7 +241,14 @@ static int setup_s390(struct zfd_source *src)
 	return 0;
 }
 
-int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size)
+/*
+ * use_mmap false (the file source: an ELF core in a regular file or on a
+ * block device): pread() straight into the pipeline's buffers, one copy
+ * without the page table work of mapping and unmapping windows.
+ * /proc/vmcore and the vmcore source keep the mmap() windows.
+ */
+int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size,
+			   bool use_mmap)
 {
 	struct vmcore_src *vs;
 	char why[256];
@@ -255,6 +262,9 @@ int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size)
 	}
 	vs->fd = fd;
 	vs->size = size;
+	vs->no_mmap = !use_mmap;
+	if (!use_mmap)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	/* for the core's check that no sink writes onto its own source */
 	src->have_st = fstat(fd, &src->st) == 0;
 	rc = zfd_elf_parse_fd(&vs->info, fd, size, why, sizeof(why));
@@ -335,7 +345,7 @@ int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
 	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size))
 		size = 0;
 	/* a size of 0 is unknown: reads show where the file ends */
-	rc = zfd_source_open_elf_fd(src, fd, size ? size : UINT64_MAX);
+	rc = zfd_source_open_elf_fd(src, fd, size ? size : UINT64_MAX, true);
 	if (!rc && path == buf)
 		setup_zcore(src, root);
 	return rc;

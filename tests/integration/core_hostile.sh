@@ -27,17 +27,23 @@ expect_rc 1 $ZFD -s "file:$T/short.img" -o "test:path=$T/c" -o "test:path=$T/d"
 expect_err "the source failed \(source ended after 20971520 of 33554432 bytes of memory\): no failover"
 
 note "finding 3: pthread_create() failing (LD_PRELOAD shim): no hang, finish() called, failover works"
-# calls: 1 = sink a's thread, 2 = the reader (fails), 3, 4 = sink b's pass
-expect_rc 0 with_shim ZFD_SHIM_PTHREAD_FAIL=2 timeout 60 $ZFD -s "file:$T/img" \
+# calls: 1 = sink a's hasher, 2 = sink a's thread, 3 = the reader (fails),
+# 4, 5, 6 = sink b's pass
+expect_rc 0 with_shim ZFD_SHIM_PTHREAD_FAIL=3 timeout 60 $ZFD -s "file:$T/img" \
 	-o "test:path=$T/t1,events=$T/t1.ev" -o "test:path=$T/t2"
 expect_err "error: cannot start the reader thread: Resource temporarily unavailable"
 grep -q "^finish status=incomplete dumped=0" "$T/t1.ev" || fail "sink t1 not finished: $(cat "$T/t1.ev")"
 grep -q "reason: cannot start the reader thread" "$T/t1.info" || fail "no reason in t1.info"
 check_dump "$T/t2" "$T/img" $MEM
-expect_rc 1 with_shim ZFD_SHIM_PTHREAD_FAIL=1 timeout 60 $ZFD -s "file:$T/img" \
+expect_rc 1 with_shim ZFD_SHIM_PTHREAD_FAIL=2 timeout 60 $ZFD -s "file:$T/img" \
 	-o "test:path=$T/t3,events=$T/t3.ev"
 expect_err "error: cannot start the thread for test: Resource temporarily unavailable"
 grep -q "^finish status=incomplete dumped=0" "$T/t3.ev" || fail "sink t3 not finished"
+# no hasher thread: the sink's thread hashes itself, the dump completes
+expect_rc 0 with_shim ZFD_SHIM_PTHREAD_FAIL=1 timeout 60 $ZFD -s "file:$T/img" \
+	-o "test:path=$T/t4"
+check_dump "$T/t4" "$T/img" $MEM
+[ "$(manifest_get "$T/t4.info" status)" = complete ] || fail "sink t4 not complete"
 
 note "finding 4: mem_size near 2^64 is refused; a 64 KiB raw target is never written"
 cp "$T/img" "$T/huge.img"

@@ -80,6 +80,16 @@ cmp -s "$T/p1" "$T/p2" || {
 }
 note "mmap refused: pread, same memory"
 
+# 2b. the same core as a file source: pread() into the buffers, no mmap()
+raw_target "$T/p2b" $(raw_need $MEM)
+expect_rc 0 with_shim ZFD_SHIM_PATH="$T/root/proc/vmcore" \
+	ZFD_SHIM_LOG="$T/log2b" zfd_raw -s "file:$T/root/proc/vmcore" -o "raw:device=$T/p2b,format=s390"
+check_s390 "$T/p2b"
+! grep -q '^mmap ' "$T/log2b" || fail "file source: the core was mmap()ed"
+grep -q '^pread [0-9]* 524288$' "$T/log2b" || fail "file source: no pread() into the buffers"
+same_bytes "$T/p1" 4096 "$T/p2b" 4096 $MEM
+note "file source: pread, same memory"
+
 # 3. key 'path' in the config, and the file source (content detection)
 cat >"$T/cfg" <<EOF
 source = { type = "vmcore"; path = "$T/s390x.elf"; };

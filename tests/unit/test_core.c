@@ -396,7 +396,12 @@ struct msink {
 	unsigned int opens, finishes, writes;
 	struct zfd_result res;
 	char reason[256];
+	/* the digest rule over what this sink got (for a complete dump) */
+	struct zfd_digest *dg;
+	char expect[ZFD_DIGEST_STRLEN];
 };
+
+struct zfd_digest *__real_zfd_digest_new(void);
 
 static int ms_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *capacity)
 {
@@ -420,6 +425,11 @@ static int ms_open(void *ctx, const struct zfd_dump_info *info)
 	assert_int_equal(info->size, ZFD_HDR_SIZE + m->mem_size + ZFD_END_MARKER_SIZE);
 	assert_int_equal(info->trailer_off, ZFD_HDR_SIZE + m->mem_size);
 	assert_int_equal(info->trailer_len, ZFD_END_MARKER_SIZE);
+	if (!m->dg)
+		m->dg = __real_zfd_digest_new();
+	assert_non_null(m->dg);
+	zfd_digest_reset(m->dg);
+	zfd_digest_update(m->dg, info->prologue, info->prologue_len);
 	return 0;
 }
 
@@ -439,6 +449,10 @@ static int ms_write(void *ctx, const struct zfd_block *blk)
 	if (m->fail_at != UINT64_MAX && blk->mem_offset + blk->len > m->fail_at)
 		return -m->fail_errno;
 	memcpy(m->mem + blk->mem_offset, blk->data, blk->len);
+	if (blk->kind == ZFD_BLK_DATA)
+		zfd_digest_update(m->dg, blk->data, blk->len);
+	else
+		zfd_digest_update_zeros(m->dg, blk->len);
 	for (i = 0; i < blk->nr_pages; i++)
 		m->kind[blk->mem_offset / ZFD_PAGE_SIZE + i] = (uint8_t)(blk->kind + 1);
 	m->written += blk->len;
@@ -458,6 +472,9 @@ static int ms_finish(void *ctx, const struct zfd_dump_info *info,
 		assert_int_equal(m->written, m->mem_size);
 		assert_non_null(res->trailer);
 		assert_int_equal(res->trailer_len, ZFD_END_MARKER_SIZE);
+		zfd_digest_update(m->dg, res->trailer, res->trailer_len);
+		zfd_digest_string(m->dg, m->expect, sizeof(m->expect));
+		assert_string_equal(res->digest, m->expect);
 		assert_memory_equal(res->trailer, "DUMP_END", 8);
 		assert_int_equal(res->stored_end, info->trailer_off);
 	} else {
@@ -497,6 +514,8 @@ static void msink_init(struct zfd_sink_inst *si, struct msink *m, uint64_t mem_s
 
 static void msink_free(struct msink *m)
 {
+	zfd_digest_free(m->dg);
+	m->dg = NULL;
 	free(m->mem);
 	free(m->kind);
 }
@@ -788,14 +807,31 @@ static void test_pipe_thread_fails(void **state)
 	int nr;
 
 	(void)state;
-	/* 1, 2: the sinks' threads; 3: the reader */
-	for (nr = 1; nr <= 3; nr++) {
+	/*
+	 * 0: no failure; 1, 2: the sinks' hasher threads (the consumer
+	 * hashes itself: a complete dump, the digest of what the sink got);
+	 * 3, 4: the sinks' threads; 5: the reader
+	 */
+	for (nr = 0; nr <= 5; nr++) {
 		msrc_init(&src, &ms, 256 * KIB);
 		msink_init(&s1, &m1, 256 * KIB);
 		msink_init(&s2, &m2, 256 * KIB);
 		prun_init(&r, &src, 64 * KIB, 2);
 		thread_nr = 0;
 		fail_thread_nr = nr;
+		if (nr <= 2) {
+			assert_int_equal(pass(&r, both, 2), 2);
+			fail_thread_nr = 0;
+			assert_int_equal(m1.res.status, ZFD_STATUS_COMPLETE);
+			assert_int_equal(m2.res.status, ZFD_STATUS_COMPLETE);
+			assert_non_null(strstr(m1.expect, "xxh3-128:"));
+			assert_string_equal(m1.res.digest, m1.expect);
+			assert_string_equal(m2.res.digest, m2.expect);
+			msink_free(&m1);
+			msink_free(&m2);
+			zfd_source_close(&src);
+			continue;
+		}
 		assert_int_equal(pass(&r, both, 2), 0);
 		fail_thread_nr = 0;
 		assert_int_equal(m1.opens, 1);
@@ -806,7 +842,7 @@ static void test_pipe_thread_fails(void **state)
 		assert_int_equal(m2.res.dumped_bytes, 0);
 		assert_true(s1.failed && s2.failed);
 		assert_int_equal(s1.cause, ZFD_FAIL_OTHER);
-		assert_non_null(strstr(m1.reason, nr == 3 ?
+		assert_non_null(strstr(m1.reason, nr == 5 ?
 			"cannot start the reader thread: Resource temporarily unavailable" :
 			"cannot start the thread for mock: Resource temporarily unavailable"));
 		msink_free(&m1);
@@ -818,7 +854,6 @@ static void test_pipe_thread_fails(void **state)
 /* Out of memory for a sink's digest (--wrap=zfd_digest_new): the opened
  * sink is finished as incomplete, the next one is never opened. */
 struct zfd_digest *__wrap_zfd_digest_new(void);
-struct zfd_digest *__real_zfd_digest_new(void);
 static int digest_nr, fail_digest_nr;
 
 struct zfd_digest *__wrap_zfd_digest_new(void)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -582,6 +583,104 @@ static void test_zero_blocks(void **state)
 		img = read_file(e->img, &size);
 		assert_true(all_bytes(img + ZFD_HDR_SIZE + MiB, MiB, 0));
 		check_layout(e, img, size, "complete", mem, true);
+		free(img);
+	}
+}
+
+/* Is the page at off of the file a hole (no data allocated)? */
+static bool page_is_hole(int fd, uint64_t off)
+{
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+
+	return d < 0 || (uint64_t)d >= off + ZFD_PAGE_SIZE;
+}
+
+/*
+ * Must the zero page p of e->mem stay a hole? Pages of a zero run of 8 or
+ * more pages, or at the start or end of its block, do (the raw sink writes
+ * shorter runs between data pages together with them).
+ */
+static bool want_hole(struct env *e, uint64_t p)
+{
+	uint64_t pages = BLK / ZFD_PAGE_SIZE, first = p / pages * pages;
+	uint64_t last = ZFD_MIN(first + pages, e->mem_size / ZFD_PAGE_SIZE);
+	uint64_t a = p, b = p;
+
+	while (a > first && all_bytes(e->mem + (a - 1) * ZFD_PAGE_SIZE,
+				      ZFD_PAGE_SIZE, 0))
+		a--;
+	while (b + 1 < last && all_bytes(e->mem + (b + 1) * ZFD_PAGE_SIZE,
+					 ZFD_PAGE_SIZE, 0))
+		b++;
+	return a == first || b + 1 == last || b + 1 - a >= 8;
+}
+
+/*
+ * Zero pages inside blocks that also hold data (fill_mem: runs of one and
+ * two pages; and a longer run): on a fresh image file the runs of 8 pages
+ * and more and those at a block's edge stay holes, nothing is written
+ * there; over an older dump (old bytes, some of them already holes) every
+ * zero page reads as zeros. Data pages are always data.
+ */
+static void test_zero_pages_holes(void **state)
+{
+	struct env *e = *state;
+	uint64_t max, size, mem = 4 * MiB, p;
+	uint8_t *img;
+	int fd, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		set_dump(e, mem);
+		/* a zero run across the old file's hole/data border */
+		memset(e->mem + MiB + 256 * 1024, 0, 512 * 1024);
+		if (pass == 0) {
+			fd = open(e->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			assert_true(fd >= 0);
+			assert_int_equal(ftruncate(fd, (off_t)raw_need(mem)), 0);
+		} else {
+			make_file(e->img, raw_need(mem), OLD_FILL);
+			fd = open(e->img, O_WRONLY);
+			assert_true(fd >= 0);
+			/* old holes: [1 MiB, 1.5 MiB) and [3 MiB, 3 MiB + 12 KiB) */
+			assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+						   FALLOC_FL_KEEP_SIZE,
+						   ZFD_HDR_SIZE + MiB,
+						   512 * 1024), 0);
+			assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+						   FALLOC_FL_KEEP_SIZE,
+						   ZFD_HDR_SIZE + 3 * MiB,
+						   3 * 4096), 0);
+		}
+		close(fd);
+		if (e->ctx)
+			sink->close(e->ctx);
+		e->ctx = NULL;
+		config_destroy(&e->cfg);
+		config_init(&e->cfg);
+		assert_int_equal(configure(e, NULL), 0);
+		assert_int_equal(run_prepare(e, &max), 0);
+		assert_int_equal(sink->open(e->ctx, &e->info), 0);
+		assert_int_equal(write_range(e, 0, mem), 0);
+		assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
+		img = read_file(e->img, &size);
+		assert_int_equal(size, raw_need(mem));
+		assert_memory_equal(img, e->hdr, ZFD_HDR_SIZE);
+		assert_memory_equal(img + ZFD_HDR_SIZE, e->mem, mem);
+		if (pass == 1) {
+			check_layout(e, img, size, "complete", mem, true);
+		} else {
+			fd = open(e->img, O_RDONLY);
+			assert_true(fd >= 0);
+			for (p = 0; p < mem; p += ZFD_PAGE_SIZE) {
+				bool hole = page_is_hole(fd, ZFD_HDR_SIZE + p);
+
+				if (!all_bytes(e->mem + p, ZFD_PAGE_SIZE, 0))
+					assert_false(hole);
+				else if (want_hole(e, p / ZFD_PAGE_SIZE))
+					assert_true(hole);
+			}
+			close(fd);
+		}
 		free(img);
 	}
 }
@@ -1401,6 +1500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_claims_no_more_than_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_last_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_pages_holes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_rechecks_size, setup, teardown),

@@ -29,7 +29,11 @@
  * buffers. Regular files (and block devices with direct = "no") are written
  * through the page cache, with writeback started right behind the writes
  * and finished pages dropped, so that a 32 MiB dump system never fills up
- * with dirty cache.
+ * with dirty cache (raw_cache_window()). On a regular file (sparse = true)
+ * only the runs of non-zero pages are written: a run of zero pages stays a
+ * file hole where the target had one when the pass began, else it is
+ * punched, so it reads as zeros also over an older dump (short runs between
+ * data pages are written with them). Block devices get every byte.
  *
  * The target: resolved, checked (not mounted, not swap, not busy) and
  * flock()ed by src/lib/device.c, shared with the extfs sink; the lock is
@@ -50,6 +54,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <linux/falloc.h>
@@ -72,10 +77,15 @@
 #define RAW_ELF_PH_MAX		(4U << 20)
 /*
  * Buffered I/O: writeback is started for every write; once more than
- * 2 * RAW_CACHE_WINDOW bytes are in flight, the older part is waited for
- * and dropped from the page cache.
+ * 2 * window bytes are in flight, the older part is waited for and dropped
+ * from the page cache. The window is 1/16 of the free memory at open,
+ * between RAW_CACHE_WINDOW and RAW_CACHE_WINDOW_MAX: 4 MiB in a 32 MiB
+ * dump system, larger (fewer waits for the disk) where memory allows.
  */
 #define RAW_CACHE_WINDOW	(4ULL << 20)
+#define RAW_CACHE_WINDOW_MAX	(16ULL << 20)
+/* Shorter zero runs between data pages are written, not left as holes. */
+#define RAW_HOLE_MIN		8
 
 /* Manifest reasons when the end of a dump did not reach the disk. */
 #define RAW_FLUSH_FAILED	"flushing the device failed"
@@ -116,6 +126,9 @@ struct raw_ctx {
 	int fd;
 	bool direct;			/* fd opened with O_DIRECT */
 	bool punch;			/* may punch holes for zero blocks */
+	bool holes;			/* zero pages may stay file holes */
+	uint64_t hole_start;		/* [hole_start, hole_end): a hole of */
+	uint64_t hole_end;		/* the target before this pass */
 	bool flush_failed;		/* an fsync() failed in this pass */
 	uint64_t prologue_len;		/* of this pass's dump (info) */
 	uint64_t trailer_off;
@@ -126,6 +139,7 @@ struct raw_ctx {
 	uint64_t next;			/* next expected stored offset */
 	uint64_t written;		/* memory bytes on disk or in tail */
 	uint64_t synced;		/* disk offset: cache dropped below */
+	uint64_t window;		/* write-behind window (buffered) */
 	uint8_t *tail;			/* tail_cap bytes, aligned: from the
 					 * page holding trailer_off to the end
 					 * of the manifest block */
@@ -648,9 +662,9 @@ static void raw_trim_cache(struct raw_ctx *ctx, uint64_t off, uint64_t len)
 		return;
 	sync_file_range(ctx->fd, (off_t)off, (off_t)len,
 			SYNC_FILE_RANGE_WRITE);
-	if (end - ctx->synced < 2 * RAW_CACHE_WINDOW)
+	if (end - ctx->synced < 2 * ctx->window)
 		return;
-	upto = end - RAW_CACHE_WINDOW;
+	upto = end - ctx->window;
 	sync_file_range(ctx->fd, (off_t)ctx->synced,
 			(off_t)(upto - ctx->synced),
 			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
@@ -757,6 +771,53 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * Regular files (sparse = true): was [off, off + len) a hole of the
+ * target when the pass began? Asked only at or behind ctx->next, where
+ * this pass has not written yet (it writes in ascending order; the tail
+ * and the prologue come at the end), so the answer is still true. One
+ * lseek(SEEK_DATA) per hole found: on a fresh (truncated) image file the
+ * first one covers the rest of the file.
+ */
+static bool raw_was_hole(struct raw_ctx *ctx, uint64_t off, uint64_t len)
+{
+	off_t d;
+
+	if (!ctx->holes)
+		return false;
+	if (off >= ctx->hole_start && len <= ctx->hole_end - off &&
+	    off < ctx->hole_end)
+		return true;
+	d = lseek(ctx->fd, (off_t)off, SEEK_DATA);
+	if (d < 0) {
+		if (errno != ENXIO) {
+			/* no SEEK_DATA here: write or punch as before */
+			ctx->holes = false;
+			return false;
+		}
+		/* no data at or behind off */
+		d = (off_t)ZFD_MAX(ctx->dev_size, off + len);
+	}
+	if ((uint64_t)d <= off)
+		return false;
+	ctx->hole_start = off;
+	ctx->hole_end = (uint64_t)d;
+	return len <= ctx->hole_end - off;
+}
+
+/* The write-behind window for this pass (see RAW_CACHE_WINDOW). */
+static uint64_t raw_cache_window(void)
+{
+	struct sysinfo si;
+	uint64_t w;
+
+	if (sysinfo(&si) != 0)
+		return RAW_CACHE_WINDOW;
+	w = (uint64_t)si.freeram * si.mem_unit / 16;
+	w = ZFD_ALIGN_DOWN(w, (uint64_t)ZFD_PAGE_SIZE);
+	return ZFD_MIN(ZFD_MAX(w, RAW_CACHE_WINDOW), RAW_CACHE_WINDOW_MAX);
+}
+
 /* A block of zero pages in a regular file: a hole is as good as zeros. */
 static int raw_punch(struct raw_ctx *ctx, uint64_t off, size_t len)
 {
@@ -781,8 +842,9 @@ static int raw_zero(struct raw_ctx *ctx, uint64_t off, uint64_t len,
 
 	if (!len)
 		return 0;
-	if (!ctx->sealer && punch && ctx->punch && len % ZFD_PAGE_SIZE == 0 &&
-	    raw_punch(ctx, off, (size_t)len) == 0)
+	if (!ctx->sealer && punch && len % ZFD_PAGE_SIZE == 0 &&
+	    (raw_was_hole(ctx, off, len) ||
+	     (ctx->punch && raw_punch(ctx, off, (size_t)len) == 0)))
 		return 0;
 	while (len) {
 		n = (size_t)ZFD_MIN(len, RAW_ZERO_LEN);
@@ -841,6 +903,7 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	ctx->next = info->prologue_len;
 	ctx->written = 0;
 	ctx->synced = 0;
+	ctx->window = raw_cache_window();
 	ctx->tail_len = 0;
 	ctx->flush_failed = false;
 	/* the tail: the page holding trailer_off up to the manifest's end */
@@ -884,6 +947,9 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		ctx->fd = rc;
 	}
 	ctx->punch = !ctx->blkdev && ctx->sparse;
+	ctx->holes = ctx->punch;
+	ctx->hole_start = 0;
+	ctx->hole_end = 0;
 	rc = raw_restrict_mode(ctx);
 	if (rc)
 		goto out_end;
@@ -901,6 +967,7 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	if (ctx->seal.on) {
 		/* the sealed stream starts with the prologue as at open */
 		ctx->punch = false;
+		ctx->holes = false;
 		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, raw_store, ctx,
 				    &ctx->sealer);
 		if (!rc)
@@ -948,6 +1015,60 @@ static bool raw_all_arrived(struct raw_ctx *ctx)
 		return true;
 	raw_may_skip(ctx, ctx->next);
 	return ctx->ext_i == ctx->nr_ext;
+}
+
+/*
+ * The whole pages of a data block. On a regular file (sparse = true) only
+ * the runs of non-zero pages are written; a run of zero pages stays a hole
+ * where the target had one, else it is punched (or, where punching is not
+ * supported, written). A zero run shorter than RAW_HOLE_MIN pages between
+ * two data runs is written with them: one write instead of two costs less
+ * than the few pages (memory with zero pages scattered one by one would
+ * otherwise take a write per page). Block devices, sparse = false: every
+ * byte.
+ */
+static int raw_store_pages(struct raw_ctx *ctx, const struct zfd_block *blk,
+			   size_t whole)
+{
+	const uint8_t *data = blk->data;
+	size_t n = whole / ZFD_PAGE_SIZE, i, j, ws = SIZE_MAX;
+	uint64_t off = blk->offset, o;
+	bool z;
+	int rc;
+
+	if (!ctx->holes || !blk->zero_map || !blk->nr_zero_pages)
+		return raw_pwrite(ctx, data, whole, off);
+	for (i = 0; i <= n; i = j) {
+		z = i < n && zfd_block_page_zero(blk, i);
+		for (j = i + 1; j < n && zfd_block_page_zero(blk, j) == z; j++)
+			;
+		if (i < n && (!z || (i && j < n && j - i < RAW_HOLE_MIN))) {
+			/* data, or a short zero run inside: to be written */
+			if (ws == SIZE_MAX)
+				ws = i;
+			continue;
+		}
+		if (ws != SIZE_MAX) {
+			rc = raw_pwrite(ctx, data + ws * ZFD_PAGE_SIZE,
+					(i - ws) * ZFD_PAGE_SIZE,
+					off + ws * ZFD_PAGE_SIZE);
+			if (rc)
+				return rc;
+			ws = SIZE_MAX;
+		}
+		if (i == n)
+			break;
+		o = off + i * ZFD_PAGE_SIZE;
+		if (raw_was_hole(ctx, o, (j - i) * ZFD_PAGE_SIZE) ||
+		    (ctx->punch &&
+		     raw_punch(ctx, o, (j - i) * ZFD_PAGE_SIZE) == 0))
+			continue;
+		rc = raw_pwrite(ctx, data + i * ZFD_PAGE_SIZE,
+				(j - i) * ZFD_PAGE_SIZE, o);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 static int raw_write(void *ctxp, const struct zfd_block *blk)
@@ -998,12 +1119,9 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 		}
 	} else {
 		if (whole) {
-			if (!(ctx->punch && blk->nr_zero_pages == blk->nr_pages &&
-			      raw_punch(ctx, off, whole) == 0)) {
-				rc = raw_pwrite(ctx, blk->data, whole, off);
-				if (rc)
-					return rc;
-			}
+			rc = raw_store_pages(ctx, blk, whole);
+			if (rc)
+				return rc;
 			raw_trim_cache(ctx, off, whole);
 		}
 		/* The last, partial page goes out with the trailer. */
