@@ -30,7 +30,7 @@
 #include "fmt_s390.h"
 #include "util.h"
 
-#define BLOCK	(1U << 20)
+#define BLOCK (1U << 20)
 
 static void drive_vlog(const struct zfd_host *host, int level, const char *fmt,
 		       va_list ap)
@@ -59,7 +59,8 @@ static config_setting_t *drive_cfg(config_t *cfg, const char *type, char *kv)
 			       CONFIG_TYPE_GROUP);
 	s = config_setting_add(g, "type", CONFIG_TYPE_STRING);
 	config_setting_set_string(s, type);
-	for (tok = strtok_r(kv, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(kv, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		eq = strchr(tok, '=');
 		if (!eq)
 			return NULL;
@@ -71,7 +72,8 @@ static config_setting_t *drive_cfg(config_t *cfg, const char *type, char *kv)
 		} else if (*eq && strspn(eq, "0123456789") == strlen(eq)) {
 			s = config_setting_add(g, tok, CONFIG_TYPE_INT64);
 			if (s)
-				config_setting_set_int64(s, strtoll(eq, NULL, 10));
+				config_setting_set_int64(s,
+							 strtoll(eq, NULL, 10));
 		} else {
 			s = config_setting_add(g, tok, CONFIG_TYPE_STRING);
 			if (s)
@@ -94,8 +96,11 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	static uint64_t zmap[BLOCK / ZFD_PAGE_SIZE / 64];
-	struct zfd_host host = { .abi = ZFD_SINK_ABI, .vlog = drive_vlog,
-				 .ask = drive_ask, .root = "/", .verbosity = 1 };
+	struct zfd_host host = { .abi = ZFD_SINK_ABI,
+				 .vlog = drive_vlog,
+				 .ask = drive_ask,
+				 .root = "/",
+				 .verbosity = 1 };
 	struct zfd_dump_info info = { .format = "s390" };
 	struct zfd_result res = { 0 };
 	struct zfd_range extent;
@@ -177,12 +182,13 @@ int main(int argc, char **argv)
 		if (capacity >= info.size)
 			break;
 		/* truncating sink: the memory that fits, whole pages */
-		if (capacity < ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE + ZFD_PAGE_SIZE) {
+		if (capacity <
+		    ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE + ZFD_PAGE_SIZE) {
 			fprintf(stderr, "%s: no room for a dump\n", type);
 			goto out;
 		}
 		info.mem_size = ZFD_ALIGN_DOWN(capacity - ZFD_HDR_SIZE -
-					       ZFD_END_MARKER_SIZE,
+						       ZFD_END_MARKER_SIZE,
 					       (uint64_t)ZFD_PAGE_SIZE);
 		zfd_s390_hdr_set_mem_size(hdr, info.mem_size);
 		info.truncated = true;
@@ -190,7 +196,8 @@ int main(int argc, char **argv)
 	if (sink->open(ctx, &info))
 		goto out;
 	zfd_digest_update(dg, hdr, sizeof(hdr));
-	res.status = info.truncated ? ZFD_STATUS_TRUNCATED : ZFD_STATUS_COMPLETE;
+	res.status = info.truncated ? ZFD_STATUS_TRUNCATED :
+				      ZFD_STATUS_COMPLETE;
 	for (off = 0; off < info.mem_size; off += b.len) {
 		memset(&b, 0, sizeof(b));
 		b.offset = ZFD_HDR_SIZE + off;
@@ -208,7 +215,8 @@ int main(int argc, char **argv)
 		memset(zmap, 0, sizeof(zmap));
 		for (p = 0; p < b.nr_pages; p++) {
 			if (p * ZFD_PAGE_SIZE + ZFD_PAGE_SIZE <= b.len &&
-			    zfd_is_zero(buf + p * ZFD_PAGE_SIZE, ZFD_PAGE_SIZE)) {
+			    zfd_is_zero(buf + p * ZFD_PAGE_SIZE,
+					ZFD_PAGE_SIZE)) {
 				zmap[p / 64] |= 1ULL << (p % 64);
 				b.nr_zero_pages++;
 			}

@@ -18,7 +18,7 @@
 struct membuf {
 	uint8_t *p;
 	size_t len, cap;
-	size_t max_write;	/* largest single write seen */
+	size_t max_write; /* largest single write seen */
 };
 
 static inline int membuf_write(void *arg, uint64_t off, const void *buf,
@@ -166,13 +166,15 @@ static inline int test_write(const struct zfd_dump *d,
 		/* odd pieces: the writer assembles pages; none beyond good */
 		rc = zfd_kdump_writer_mem(w, off, page,
 					  (size_t)(good - off < 1000 ?
-						   good - off : 1000));
+							   good - off :
+							   1000));
 		if (!rc && good - off > 1000)
-			rc = zfd_kdump_writer_mem(w, off + 1000, pfn % 4 ?
-						  page + 1000 : NULL,
+			rc = zfd_kdump_writer_mem(w, off + 1000,
+						  pfn % 4 ? page + 1000 : NULL,
 						  (size_t)(good - off < 4096 ?
-							   good - off - 1000 :
-							   3096));
+								   good - off -
+									   1000 :
+								   3096));
 	}
 	if (!rc)
 		rc = zfd_kdump_writer_finish(w, good, NULL);

@@ -93,14 +93,14 @@
 
 #include <libconfig.h>
 
-#define ZFD_SINK_ABI		2
-#define ZFD_SINK_SYMBOL		"zfd_sink_entry"
+#define ZFD_SINK_ABI	2
+#define ZFD_SINK_SYMBOL "zfd_sink_entry"
 
 /* Alignment of every buffer handed to write(), and of block offsets. */
-#define ZFD_ALIGN		4096
-#define ZFD_PAGE_SIZE		4096
-#define ZFD_HDR_SIZE		4096
-#define ZFD_END_MARKER_SIZE	16
+#define ZFD_ALIGN	    4096
+#define ZFD_PAGE_SIZE	    4096
+#define ZFD_HDR_SIZE	    4096
+#define ZFD_END_MARKER_SIZE 16
 
 /* clang-format off */
 enum zfd_log_level {
@@ -114,11 +114,11 @@ enum zfd_log_level {
 /* clang-format on */
 
 struct zfd_host {
-	uint32_t abi;			/* ZFD_SINK_ABI of the host */
-	void *priv;			/* host's own data */
+	uint32_t abi; /* ZFD_SINK_ABI of the host */
+	void *priv;   /* host's own data */
 	/* One line, no trailing newline; the host prefixes the sink name. */
-	void (*vlog)(const struct zfd_host *host, int level,
-		     const char *fmt, va_list ap);
+	void (*vlog)(const struct zfd_host *host, int level, const char *fmt,
+		     va_list ap);
 	/*
 	 * Ask the operator a yes/no question on the console; waits at most
 	 * timeout_s seconds. Returns 1 for yes, 0 for no, -ETIMEDOUT when
@@ -126,10 +126,10 @@ struct zfd_host {
 	 */
 	int (*ask)(const struct zfd_host *host, const char *question,
 		   unsigned int timeout_s);
-	const char *root;		/* "/" or the --root prefix */
-	const char *sink_desc;		/* e.g. "raw:/dev/sda2", for manifests */
-	int verbosity;			/* 0 quiet, 1 normal, 2+ verbose */
-	bool pid1;			/* running as init of a dump kernel */
+	const char *root;      /* "/" or the --root prefix */
+	const char *sink_desc; /* e.g. "raw:/dev/sda2", for manifests */
+	int verbosity;	       /* 0 quiet, 1 normal, 2+ verbose */
+	bool pid1;	       /* running as init of a dump kernel */
 	void *reserved[8];
 };
 
@@ -140,56 +140,55 @@ struct zfd_range {
 };
 
 struct zfd_dump_info {
-	const char *format;		/* "s390", "elf" */
+	const char *format; /* "s390", "elf" */
 	/*
 	 * The prologue, bytes [0, prologue_len) of the stored dump, as known
 	 * at open(): final for a dump that completes (streams store it
 	 * first); finish() gets the final one in res->prologue.
 	 */
 	const uint8_t *prologue;
-	size_t prologue_len;		/* multiple of ZFD_PAGE_SIZE */
-	uint64_t size;			/* stored bytes of the complete dump:
-					 * prologue, data, trailer */
-	uint64_t trailer_off;		/* where a complete dump's trailer goes */
-	size_t trailer_len;		/* 0: the format has none */
+	size_t prologue_len;  /* multiple of ZFD_PAGE_SIZE */
+	uint64_t size;	      /* stored bytes of the complete dump:
+			       * prologue, data, trailer */
+	uint64_t trailer_off; /* where a complete dump's trailer goes */
+	size_t trailer_len;   /* 0: the format has none */
 	/* stored data that exists (not holes), ascending, inside
 	 * [prologue_len, trailer_off) */
 	const struct zfd_range *extents;
 	size_t nr_extents;
-	uint64_t mem_size;		/* memory bytes this pass dumps */
-	uint64_t mem_size_orig;		/* memory bytes the source has */
-	const char *source;		/* e.g. "zcore:/sys/kernel/debug/zcore/mem" */
-	int64_t started;		/* Unix time of the dump start */
-	bool dry_run;			/* prepare() only: check, touch nothing */
-	bool truncated;			/* mem_size < mem_size_orig by truncation */
-	const char *arch;		/* "s390x", "x86_64", ...; NULL unknown */
-	const char *kernel;		/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
+	uint64_t mem_size;	/* memory bytes this pass dumps */
+	uint64_t mem_size_orig; /* memory bytes the source has */
+	const char *source;	/* e.g. "zcore:/sys/kernel/debug/zcore/mem" */
+	int64_t started;	/* Unix time of the dump start */
+	bool dry_run;		/* prepare() only: check, touch nothing */
+	bool truncated;		/* mem_size < mem_size_orig by truncation */
+	const char *arch;	/* "s390x", "x86_64", ...; NULL unknown */
+	const char *kernel;	/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
 	void *reserved[8];
 };
 
 enum zfd_block_kind {
-	ZFD_BLK_DATA = 0,		/* memory read from the source */
-	ZFD_BLK_HOLE = 1,		/* no memory there; stored as zeros or
-					 * as a hole where the target has holes */
-	ZFD_BLK_LOST = 2,		/* memory unreadable (HSA released,
-					 * damage); data is zeros */
+	ZFD_BLK_DATA = 0, /* memory read from the source */
+	ZFD_BLK_HOLE = 1, /* no memory there; stored as zeros or
+			   * as a hole where the target has holes */
+	ZFD_BLK_LOST = 2, /* memory unreadable (HSA released,
+			   * damage); data is zeros */
 };
 
 struct zfd_block {
-	uint64_t offset;		/* stored offset, multiple of ZFD_ALIGN */
-	uint64_t mem_offset;		/* memory offset of the first byte */
-	const void *data;		/* len bytes, ZFD_ALIGN aligned */
-	size_t len;			/* multiple of ZFD_PAGE_SIZE, except the
-					 * very last block of a dump */
+	uint64_t offset;     /* stored offset, multiple of ZFD_ALIGN */
+	uint64_t mem_offset; /* memory offset of the first byte */
+	const void *data;    /* len bytes, ZFD_ALIGN aligned */
+	size_t len;	     /* multiple of ZFD_PAGE_SIZE, except the
+			      * very last block of a dump */
 	enum zfd_block_kind kind;
 	/* bit i (in 64-bit words, LSB first) set: page i is all zeros */
 	const uint64_t *zero_map;
-	size_t nr_pages;		/* pages in this block (rounded up) */
-	size_t nr_zero_pages;		/* bits set in zero_map */
+	size_t nr_pages;      /* pages in this block (rounded up) */
+	size_t nr_zero_pages; /* bits set in zero_map */
 };
 
-static inline bool zfd_block_page_zero(const struct zfd_block *blk,
-				       size_t page)
+static inline bool zfd_block_page_zero(const struct zfd_block *blk, size_t page)
 {
 	return (blk->zero_map[page / 64] >> (page % 64)) & 1;
 }
@@ -198,18 +197,18 @@ enum zfd_status {
 	/* 0 is no status: a zeroed result never reads as complete */
 	ZFD_STATUS_COMPLETE = 1,
 	ZFD_STATUS_INCOMPLETE = 2,
-	ZFD_STATUS_TRUNCATED = 3,	/* complete up to a truncated mem_size */
+	ZFD_STATUS_TRUNCATED = 3, /* complete up to a truncated mem_size */
 };
 
 struct zfd_result {
 	enum zfd_status status;
-	uint64_t dumped_bytes;		/* memory bytes written successfully */
-	uint64_t stored_end;		/* stored offset up to which every byte
-					 * was written (prologue excluded) */
+	uint64_t dumped_bytes; /* memory bytes written successfully */
+	uint64_t stored_end;   /* stored offset up to which every byte
+				* was written (prologue excluded) */
 	uint64_t zero_pages;
 	uint64_t hole_bytes;
 	uint64_t lost_bytes;
-	int64_t finished;		/* Unix time */
+	int64_t finished; /* Unix time */
 	double seconds;
 	/* the final prologue, info->prologue_len bytes, to store at 0 */
 	const uint8_t *prologue;
@@ -225,15 +224,15 @@ struct zfd_result {
 	 * reader of the stored prologue looks for them.
 	 */
 	uint64_t size;
-	char digest[48];		/* "xxh3-128:<32 hex>", the digest rule */
-	const char *reason;		/* why INCOMPLETE, or NULL */
+	char digest[48];    /* "xxh3-128:<32 hex>", the digest rule */
+	const char *reason; /* why INCOMPLETE, or NULL */
 	void *reserved[8];
 };
 
 struct zfd_sink {
-	uint32_t abi;			/* ZFD_SINK_ABI */
-	uint32_t size;			/* sizeof(struct zfd_sink) */
-	const char *name;		/* type name, equal to the file name */
+	uint32_t abi;	  /* ZFD_SINK_ABI */
+	uint32_t size;	  /* sizeof(struct zfd_sink) */
+	const char *name; /* type name, equal to the file name */
 	const char *description;
 
 	int (*configure)(const struct zfd_host *host,

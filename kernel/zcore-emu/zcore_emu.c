@@ -40,17 +40,18 @@
 #include <linux/uaccess.h>
 #include <asm/unaligned.h>
 
-#define HDR_SIZE	4096ULL
-#define S390_MAGIC	0xa8190173618f23fdULL
-#define OFF_MAGIC	0x000
-#define OFF_MEM_SIZE	0x018
-#define MAX_RANGES	64
-#define BOUNCE_SIZE	(256 * 1024)
-#define MEMMAP_REC	34	/* "%016llx %016llx " */
+#define HDR_SIZE     4096ULL
+#define S390_MAGIC   0xa8190173618f23fdULL
+#define OFF_MAGIC    0x000
+#define OFF_MEM_SIZE 0x018
+#define MAX_RANGES   64
+#define BOUNCE_SIZE  (256 * 1024)
+#define MEMMAP_REC   34 /* "%016llx %016llx " */
 
 static char *image;
 module_param(image, charp, 0444);
-MODULE_PARM_DESC(image, "block device or file with the s390 dump image (header + memory)");
+MODULE_PARM_DESC(image,
+		 "block device or file with the s390 dump image (header + memory)");
 
 static unsigned long hsa_size = 32UL << 20;
 
@@ -71,32 +72,37 @@ static const struct kernel_param_ops hsa_size_ops = {
 	.get = param_get_ulong,
 };
 module_param_cb(hsa_size, &hsa_size_ops, &hsa_size, 0444);
-MODULE_PARM_DESC(hsa_size, "bytes of memory served from the HSA (K/M/G suffixes; default 32M)");
+MODULE_PARM_DESC(
+	hsa_size,
+	"bytes of memory served from the HSA (K/M/G suffixes; default 32M)");
 
 static char *memmap;
 module_param(memmap, charp, 0444);
-MODULE_PARM_DESC(memmap, "memory that exists, as START-END[,START-END...] (end exclusive, K/M/G suffixes); the rest are holes");
+MODULE_PARM_DESC(
+	memmap,
+	"memory that exists, as START-END[,START-END...] (end exclusive, K/M/G suffixes); the rest are holes");
 
 static bool release_on_close;
 module_param(release_on_close, bool, 0444);
-MODULE_PARM_DESC(release_on_close, "1: closing mem releases the HSA (kernels before 3.12)");
+MODULE_PARM_DESC(release_on_close,
+		 "1: closing mem releases the HSA (kernels before 3.12)");
 
 struct mem_range {
 	u64 start;
-	u64 end;	/* exclusive */
+	u64 end; /* exclusive */
 };
 
 /* The state of the emulated machine, guarded by lock. */
 static struct {
 	struct mutex lock;
-	struct file *img;		/* NULL until the first open */
-	u64 mem_size;			/* from the image header */
+	struct file *img; /* NULL until the first open */
+	u64 mem_size;	  /* from the image header */
 	struct mem_range ranges[MAX_RANGES];
 	unsigned int nr_ranges;
 	bool hsa_released;
-	int last_err;			/* logged once until it changes */
+	int last_err; /* logged once until it changes */
 	unsigned int mem_users;
-	u64 bytes_read;			/* memory bytes served, for the log */
+	u64 bytes_read; /* memory bytes served, for the log */
 	struct dentry *dir;
 } zc = { .lock = __MUTEX_INITIALIZER(zc.lock) };
 
@@ -141,11 +147,11 @@ out_bad:
  * A dump tool polls while the disk appears: say why the image cannot be
  * used once per reason, not once per poll.
  */
-#define img_err(code, fmt, ...)						\
-	do {								\
-		if (zc.last_err != (code))				\
-			pr_err(fmt, ##__VA_ARGS__);			\
-		zc.last_err = (code);					\
+#define img_err(code, fmt, ...)                     \
+	do {                                        \
+		if (zc.last_err != (code))          \
+			pr_err(fmt, ##__VA_ARGS__); \
+		zc.last_err = (code);               \
 	} while (0)
 
 /* Caller holds zc.lock. 0, or -ENODEV while the image cannot be used. */
@@ -167,7 +173,8 @@ static int image_open_locked(void)
 	}
 	f = filp_open(image, O_RDONLY | O_LARGEFILE, 0);
 	if (IS_ERR(f)) {
-		img_err(1, "image %s not available yet (%ld)\n", image, PTR_ERR(f));
+		img_err(1, "image %s not available yet (%ld)\n", image,
+			PTR_ERR(f));
 		return -ENODEV;
 	}
 	hdr = kmalloc(HDR_SIZE, GFP_KERNEL);
@@ -177,7 +184,8 @@ static int image_open_locked(void)
 	}
 	n = kernel_read(f, hdr, HDR_SIZE, &pos);
 	if (n != HDR_SIZE) {
-		img_err(2, "image %s: cannot read the header (%zd)\n", image, n);
+		img_err(2, "image %s: cannot read the header (%zd)\n", image,
+			n);
 		rc = -ENODEV;
 		goto out_free_hdr;
 	}
@@ -192,7 +200,8 @@ static int image_open_locked(void)
 	/* For a block device, the mapping's host is the bdev inode. */
 	isize = i_size_read(f->f_mapping->host);
 	if (isize < HDR_SIZE + mem_size) {
-		img_err(4, "image %s: %lld bytes, too small for a %llu-byte memory\n",
+		img_err(4,
+			"image %s: %lld bytes, too small for a %llu-byte memory\n",
 			image, isize, mem_size);
 		rc = -ENODEV;
 		goto out_free_hdr;
@@ -204,7 +213,8 @@ static int image_open_locked(void)
 	}
 	for (i = 0; i < zc.nr_ranges; i++) {
 		if (zc.ranges[i].end > mem_size) {
-			img_err(5, "memmap range %llx-%llx beyond memory size %llx\n",
+			img_err(5,
+				"memmap range %llx-%llx beyond memory size %llx\n",
 				zc.ranges[i].start, zc.ranges[i].end, mem_size);
 			rc = -ENODEV;
 			goto out_free_hdr;
@@ -239,8 +249,8 @@ static void release_hsa_locked(const char *why)
 	if (zc.hsa_released)
 		return;
 	zc.hsa_released = true;
-	pr_info("hsa released (%s; %llu bytes of memory read so far)\n",
-		why, zc.bytes_read);
+	pr_info("hsa released (%s; %llu bytes of memory read so far)\n", why,
+		zc.bytes_read);
 }
 
 /* The existing range that holds addr, or NULL inside a hole. */
@@ -514,5 +524,6 @@ static void __exit zcore_emu_exit(void)
 module_init(zcore_emu_init);
 module_exit(zcore_emu_exit);
 
-MODULE_DESCRIPTION("zcore debugfs interface emulated from an s390 dump image (test instrument)");
+MODULE_DESCRIPTION(
+	"zcore debugfs interface emulated from an s390 dump image (test instrument)");
 MODULE_LICENSE("GPL");

@@ -29,9 +29,9 @@ static const char *const hsa_names[] = { "end", "early", NULL };
 static const char *const source_names[] = { "zcore", "vmcore", "file", NULL };
 
 static const char *const top_keys[] = {
-	"source", "limit", "hsa_release", "policy", "progress",
-	"final_action", "failure_action", "modules", "sinks", "device_wait",
-	"encrypt", NULL,
+	"source",   "limit",	    "hsa_release",    "policy",
+	"progress", "final_action", "failure_action", "modules",
+	"sinks",    "device_wait",  "encrypt",	      NULL,
 };
 static const char *const source_keys[] = { "path", "memmap", NULL };
 static const char *const progress_keys[] = { "interval", NULL };
@@ -88,25 +88,29 @@ static int parse_sinks(struct zfd_config *c, config_setting_t *list)
 	if (!list)
 		return 0;
 	if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
-		zfd_cfg_error(&core_host, list, "'sinks' must be a list ( ... ) of groups");
+		zfd_cfg_error(&core_host, list,
+			      "'sinks' must be a list ( ... ) of groups");
 		return -EINVAL;
 	}
 	n = (unsigned int)config_setting_length(list);
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(list, i);
 		if (!config_setting_is_group(s)) {
-			zfd_cfg_error(&core_host, s, "sink %u must be a group { ... }", i + 1);
+			zfd_cfg_error(&core_host, s,
+				      "sink %u must be a group { ... }", i + 1);
 			rc = -EINVAL;
 			continue;
 		}
 		t = config_setting_get_member(s, "type");
 		if (!t || config_setting_type(t) != CONFIG_TYPE_STRING) {
-			zfd_cfg_error(&core_host, s, "sink %u has no 'type' string", i + 1);
+			zfd_cfg_error(&core_host, s,
+				      "sink %u has no 'type' string", i + 1);
 			rc = -EINVAL;
 			continue;
 		}
 		if (c->nr_sinks >= ZFD_MAX_SINKS) {
-			zfd_cfg_error(&core_host, s, "more than %d sinks", ZFD_MAX_SINKS);
+			zfd_cfg_error(&core_host, s, "more than %d sinks",
+				      ZFD_MAX_SINKS);
 			return -EINVAL;
 		}
 		c->sinks[c->nr_sinks] = s;
@@ -148,19 +152,22 @@ static int parse_modules(struct zfd_config *c, config_setting_t *m)
 	if (!m)
 		return 0;
 	if (!config_setting_is_array(m) && !config_setting_is_list(m)) {
-		zfd_cfg_error(&core_host, m, "'modules' must be an array of strings");
+		zfd_cfg_error(&core_host, m,
+			      "'modules' must be an array of strings");
 		return -EINVAL;
 	}
 	n = (unsigned int)config_setting_length(m);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(m, i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			zfd_cfg_error(&core_host, m, "'modules' element %u must be a string",
+			zfd_cfg_error(&core_host, m,
+				      "'modules' element %u must be a string",
 				      i + 1);
 			return -EINVAL;
 		}
 		if (c->nr_modules >= ZFD_MAX_MODULES) {
-			zfd_cfg_error(&core_host, m, "more than %d modules", ZFD_MAX_MODULES);
+			zfd_cfg_error(&core_host, m, "more than %d modules",
+				      ZFD_MAX_MODULES);
 			return -EINVAL;
 		}
 		c->modules[c->nr_modules++] = config_setting_get_string(e);
@@ -171,7 +178,8 @@ static int parse_modules(struct zfd_config *c, config_setting_t *m)
 static int parse_group(config_setting_t *g, const char *name)
 {
 	if (g && !config_setting_is_group(g)) {
-		zfd_cfg_error(&core_host, g, "'%s' must be a group { ... }", name);
+		zfd_cfg_error(&core_host, g, "'%s' must be a group { ... }",
+			      name);
 		return -EINVAL;
 	}
 	return 0;
@@ -195,19 +203,24 @@ static int parse_source(struct zfd_config *c, config_setting_t *src)
 	c->source_type = (enum zfd_source_type)type;
 	rc = zfd_cfg_string(&core_host, src, "path", NULL, &c->source_path);
 	if (!rc)
-		rc = zfd_cfg_string(&core_host, src, "memmap", NULL, &c->source_memmap);
+		rc = zfd_cfg_string(&core_host, src, "memmap", NULL,
+				    &c->source_memmap);
 	if (rc)
 		return rc;
 	if (c->source_type == ZFD_SRC_FILE && !c->source_path) {
-		zfd_cfg_error(&core_host, src, "source type \"file\" needs 'path'");
+		zfd_cfg_error(&core_host, src,
+			      "source type \"file\" needs 'path'");
 		return -EINVAL;
 	}
 	if (c->source_type == ZFD_SRC_ZCORE && c->source_path) {
-		zfd_cfg_error(&core_host, src, "'path' is only for source types \"file\" and \"vmcore\"");
+		zfd_cfg_error(
+			&core_host, src,
+			"'path' is only for source types \"file\" and \"vmcore\"");
 		return -EINVAL;
 	}
 	if (c->source_type != ZFD_SRC_FILE && c->source_memmap) {
-		zfd_cfg_error(&core_host, src, "'memmap' is only for source type \"file\"");
+		zfd_cfg_error(&core_host, src,
+			      "'memmap' is only for source type \"file\"");
 		return -EINVAL;
 	}
 	return 0;
@@ -238,18 +251,21 @@ static int config_interpret(struct zfd_config *c)
 		rc = -EINVAL;
 	if (zfd_cfg_size(&core_host, root, "limit", 0, &c->limit))
 		rc = -EINVAL;
-	if (zfd_cfg_enum(&core_host, root, "hsa_release", hsa_names, ZFD_HSA_END, &e))
+	if (zfd_cfg_enum(&core_host, root, "hsa_release", hsa_names,
+			 ZFD_HSA_END, &e))
 		rc = -EINVAL;
 	else
 		c->hsa_release = (enum zfd_hsa_release)e;
-	if (zfd_cfg_enum(&core_host, root, "policy", policy_names, ZFD_POLICY_FIRST, &e))
+	if (zfd_cfg_enum(&core_host, root, "policy", policy_names,
+			 ZFD_POLICY_FIRST, &e))
 		rc = -EINVAL;
 	else
 		c->policy = (enum zfd_policy)e;
 	if (parse_group(prog, "progress") ||
 	    (prog && zfd_cfg_check_keys(&core_host, prog, progress_keys)))
 		rc = -EINVAL;
-	else if (prog && zfd_cfg_uint(&core_host, prog, "interval", 10, 86400, &v))
+	else if (prog &&
+		 zfd_cfg_uint(&core_host, prog, "interval", 10, 86400, &v))
 		rc = -EINVAL;
 	else if (prog)
 		c->progress_interval = (unsigned int)v;
@@ -292,11 +308,11 @@ int zfd_config_inherit_encrypt(struct zfd_config *c)
 	path = config_setting_get_string(r);
 	for (i = 0; i < c->nr_sinks; i++) {
 		if (config_setting_get_member(c->sinks[i], "encrypt"))
-			continue;	/* the sink's own setting wins */
+			continue; /* the sink's own setting wins */
 		g = config_setting_add(c->sinks[i], "encrypt",
 				       CONFIG_TYPE_GROUP);
-		r = g ? config_setting_add(g, "recipient", CONFIG_TYPE_STRING)
-		      : NULL;
+		r = g ? config_setting_add(g, "recipient", CONFIG_TYPE_STRING) :
+			NULL;
 		if (!r || config_setting_set_string(r, path) != CONFIG_TRUE)
 			return -ENOMEM;
 	}
@@ -308,12 +324,15 @@ int zfd_config_load(struct zfd_config *c, const char *file)
 	c->file = file;
 	if (config_read_file(&c->cfg, file) != CONFIG_TRUE) {
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO) {
-			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: cannot read config: %s",
-				file, strerror(errno ? errno : EIO));
+			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN,
+				"%s: cannot read config: %s", file,
+				strerror(errno ? errno : EIO));
 			return -ENOENT;
 		}
 		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s:%d: %s",
-			config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
+			config_error_file(&c->cfg) ?
+				config_error_file(&c->cfg) :
+				file,
 			config_error_line(&c->cfg), config_error_text(&c->cfg));
 		return -EINVAL;
 	}
@@ -346,11 +365,16 @@ static int add_value(config_setting_t *g, const char *key, const char *val)
 		return -EEXIST;
 	if (!strcmp(val, "true") || !strcmp(val, "false")) {
 		s = config_setting_add(g, key, CONFIG_TYPE_BOOL);
-		return s && config_setting_set_bool(s, !strcmp(val, "true")) ? 0 : -EINVAL;
+		return s && config_setting_set_bool(s, !strcmp(val, "true")) ?
+			       0 :
+			       -EINVAL;
 	}
 	if (digits && strlen(val) < 19) {
 		s = config_setting_add(g, key, CONFIG_TYPE_INT64);
-		return s && config_setting_set_int64(s, strtoll(val, NULL, 10)) ? 0 : -EINVAL;
+		return s && config_setting_set_int64(s,
+						     strtoll(val, NULL, 10)) ?
+			       0 :
+			       -EINVAL;
 	}
 	s = config_setting_add(g, key, CONFIG_TYPE_STRING);
 	return s && config_setting_set_string(s, val) ? 0 : -EINVAL;
@@ -383,22 +407,26 @@ int zfd_config_set_sinks(struct zfd_config *c, char **specs, size_t nr)
 		/* the type is a name, even "123" or "true": the plugin loader
 		 * then says that there is no such sink type */
 		g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
-		t = g ? config_setting_add(g, "type", CONFIG_TYPE_STRING) : NULL;
+		t = g ? config_setting_add(g, "type", CONFIG_TYPE_STRING) :
+			NULL;
 		rc = t && config_setting_set_string(t, spec) ? 0 : -ENOMEM;
 		for (kv = colon ? strtok_r(colon + 1, ",", &save) : NULL;
 		     !rc && kv; kv = strtok_r(NULL, ",", &save)) {
 			eq = strchr(kv, '=');
 			if (!eq || eq == kv) {
-				zfd_err("-o %s: '%s' is not key=value", specs[i], kv);
+				zfd_err("-o %s: '%s' is not key=value",
+					specs[i], kv);
 				rc = -EINVAL;
 				break;
 			}
 			*eq = 0;
 			rc = add_value(g, kv, eq + 1);
 			if (rc == -EEXIST)
-				zfd_err("-o %s: key '%s' given twice", specs[i], kv);
+				zfd_err("-o %s: key '%s' given twice", specs[i],
+					kv);
 			else if (rc)
-				zfd_err("-o %s: bad value for '%s'", specs[i], kv);
+				zfd_err("-o %s: bad value for '%s'", specs[i],
+					kv);
 		}
 		free(spec);
 		if (rc)
@@ -425,7 +453,8 @@ int zfd_config_set_source(struct zfd_config *c, const char *spec)
 		return 0;
 	}
 	if (strncmp(spec, "file:", 5) || !spec[5]) {
-		zfd_err("-s %s: expected zcore, vmcore or file:PATH[,memmap=PATH]", spec);
+		zfd_err("-s %s: expected zcore, vmcore or file:PATH[,memmap=PATH]",
+			spec);
 		return -EINVAL;
 	}
 	/* Keep the strings alive with the config: store them in it. */
@@ -445,7 +474,8 @@ int zfd_config_set_source(struct zfd_config *c, const char *spec)
 	if (config_setting_get_member(root, "source"))
 		config_setting_remove(root, "source");
 	{
-		config_setting_t *g = config_setting_add(root, "source", CONFIG_TYPE_GROUP);
+		config_setting_t *g = config_setting_add(root, "source",
+							 CONFIG_TYPE_GROUP);
 		config_setting_t *s;
 
 		if (!g)
@@ -479,11 +509,13 @@ int zfd_cmdline_parse(struct zfd_cmdline *cl, const char *text)
 	memset(cl, 0, sizeof(*cl));
 	cl->dump_part = -1;
 	snprintf(cl->buf, sizeof(cl->buf), "%s", text);
-	for (w = strtok_r(cl->buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+	for (w = strtok_r(cl->buf, " \t\n", &save); w;
+	     w = strtok_r(NULL, " \t\n", &save)) {
 		if (!strncmp(w, "dump_part=", 10)) {
 			part = strtol(w + 10, &end, 10);
 			if (*end || part < 1 || part > 15) {
-				zfd_warn("kernel command line: ignoring bad %s (1..15)", w);
+				zfd_warn("kernel command line: ignoring bad %s (1..15)",
+					 w);
 				rc = -EINVAL;
 				continue;
 			}
@@ -492,14 +524,17 @@ int zfd_cmdline_parse(struct zfd_cmdline *cl, const char *text)
 			cl->dump_dir = w + 9;
 		} else if (!strncmp(w, "dump_mem=", 9)) {
 			if (zfd_parse_size(w + 9, &cl->dump_mem)) {
-				zfd_warn("kernel command line: ignoring bad %s", w);
+				zfd_warn("kernel command line: ignoring bad %s",
+					 w);
 				rc = -EINVAL;
 				continue;
 			}
 			cl->have_mem = true;
 		} else if (!strncmp(w, "dump_mode=", 10)) {
-			if (strcmp(w + 10, "auto") && strcmp(w + 10, "interactive")) {
-				zfd_warn("kernel command line: ignoring bad %s (auto|interactive)", w);
+			if (strcmp(w + 10, "auto") &&
+			    strcmp(w + 10, "interactive")) {
+				zfd_warn("kernel command line: ignoring bad %s (auto|interactive)",
+					 w);
 				rc = -EINVAL;
 				continue;
 			}
@@ -507,7 +542,8 @@ int zfd_cmdline_parse(struct zfd_cmdline *cl, const char *text)
 		} else if (!strncmp(w, "dump_debug=", 11)) {
 			part = strtol(w + 11, &end, 10);
 			if (*end || part < 1 || part > 6) {
-				zfd_warn("kernel command line: ignoring bad %s (1..6)", w);
+				zfd_warn("kernel command line: ignoring bad %s (1..6)",
+					 w);
 				rc = -EINVAL;
 				continue;
 			}
@@ -524,7 +560,8 @@ int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file)
 	FILE *f = fopen(file, "r");
 
 	if (!f) {
-		zfd_warn("cannot read kernel command line %s: %s", file, strerror(errno));
+		zfd_warn("cannot read kernel command line %s: %s", file,
+			 strerror(errno));
 		zfd_cmdline_parse(cl, "");
 		return -errno;
 	}
@@ -553,7 +590,8 @@ int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl)
 
 	if (cl->have_mem) {
 		c->limit = cl->dump_mem;
-		zfd_info("kernel command line: dump_mem=%" PRIu64 " bytes", cl->dump_mem);
+		zfd_info("kernel command line: dump_mem=%" PRIu64 " bytes",
+			 cl->dump_mem);
 	}
 	c->debug_level = cl->dump_debug;
 	if (cl->dump_part < 0 && !cl->dump_dir && !cl->dump_mode)
@@ -572,14 +610,16 @@ int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl)
 		/* The classic meaning of dump_part: dump to /dev/sdaN first. */
 		list = config_setting_get_member(root, "sinks");
 		if (!list)
-			list = config_setting_add(root, "sinks", CONFIG_TYPE_LIST);
+			list = config_setting_add(root, "sinks",
+						  CONFIG_TYPE_LIST);
 		if (!list || c->nr_sinks >= ZFD_MAX_SINKS)
 			return -ENOMEM;
 		g = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
 		if (!g || set_string(g, "type", "extfs"))
 			return -ENOMEM;
 		/* Move it to the front: it is tried first. */
-		memmove(c->sinks + 1, c->sinks, c->nr_sinks * sizeof(c->sinks[0]));
+		memmove(c->sinks + 1, c->sinks,
+			c->nr_sinks * sizeof(c->sinks[0]));
 		memmove(c->sink_types + 1, c->sink_types,
 			c->nr_sinks * sizeof(c->sink_types[0]));
 		c->sinks[0] = g;
@@ -599,8 +639,10 @@ int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl)
 	}
 	if (cl->dump_mode) {
 		if (!rc)
-			rc = set_string(g, "on_full", strcmp(cl->dump_mode, "auto") ?
-					"ask" : "delete-oldest");
+			rc = set_string(g, "on_full",
+					strcmp(cl->dump_mode, "auto") ?
+						"ask" :
+						"delete-oldest");
 		zfd_info("kernel command line: dump_mode=%s", cl->dump_mode);
 	}
 	return rc;

@@ -25,10 +25,10 @@ void zfd_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void zfd_vlog_prefixed(int level, const char *prefix, const char *fmt,
 		       va_list ap);
-#define zfd_err(...)	zfd_log(ZFD_LOG_ERR, __VA_ARGS__)
-#define zfd_warn(...)	zfd_log(ZFD_LOG_WARN, __VA_ARGS__)
-#define zfd_info(...)	zfd_log(ZFD_LOG_INFO, __VA_ARGS__)
-#define zfd_dbg(...)	zfd_log(ZFD_LOG_DEBUG, __VA_ARGS__)
+#define zfd_err(...)  zfd_log(ZFD_LOG_ERR, __VA_ARGS__)
+#define zfd_warn(...) zfd_log(ZFD_LOG_WARN, __VA_ARGS__)
+#define zfd_info(...) zfd_log(ZFD_LOG_INFO, __VA_ARGS__)
+#define zfd_dbg(...)  zfd_log(ZFD_LOG_DEBUG, __VA_ARGS__)
 
 /* ---- config.c ---- */
 enum zfd_policy { ZFD_POLICY_FIRST, ZFD_POLICY_ALL };
@@ -39,45 +39,50 @@ enum zfd_action {
 	ZFD_ACTION_HALT,
 	ZFD_ACTION_SHELL,
 	ZFD_ACTION_NONE,
-	ZFD_ACTION_REBOOT,		/* machines without re-IPL (kdump) */
+	ZFD_ACTION_REBOOT, /* machines without re-IPL (kdump) */
 };
-enum zfd_source_type { ZFD_SRC_ZCORE, ZFD_SRC_VMCORE, ZFD_SRC_FILE, ZFD_SRC_NONE };
+enum zfd_source_type {
+	ZFD_SRC_ZCORE,
+	ZFD_SRC_VMCORE,
+	ZFD_SRC_FILE,
+	ZFD_SRC_NONE
+};
 
-#define ZFD_MAX_MODULES	32
+#define ZFD_MAX_MODULES 32
 #define ZFD_MAX_SINKS	16
 
 struct zfd_config {
-	config_t cfg;			/* owns every setting below */
-	const char *file;		/* file name, or "(built-in)" */
-	bool fallback;			/* built-in default after an error */
-	bool parsed;			/* the file's syntax was fine: a tree exists */
+	config_t cfg;	  /* owns every setting below */
+	const char *file; /* file name, or "(built-in)" */
+	bool fallback;	  /* built-in default after an error */
+	bool parsed;	  /* the file's syntax was fine: a tree exists */
 	enum zfd_source_type source_type;
-	bool source_auto;		/* not configured: zcore, else vmcore */
-	const char *source_path;	/* file: image path; vmcore: core path */
-	const char *source_memmap;	/* file source: memmap path or NULL */
-	uint64_t limit;			/* 0 = all */
+	bool source_auto;	   /* not configured: zcore, else vmcore */
+	const char *source_path;   /* file: image path; vmcore: core path */
+	const char *source_memmap; /* file source: memmap path or NULL */
+	uint64_t limit;		   /* 0 = all */
 	enum zfd_hsa_release hsa_release;
 	enum zfd_policy policy;
-	unsigned int progress_interval;	/* seconds, 0 = off */
+	unsigned int progress_interval; /* seconds, 0 = off */
 	enum zfd_action final_action;
 	enum zfd_action failure_action;
-	unsigned int device_wait;	/* seconds, as PID 1 */
+	unsigned int device_wait; /* seconds, as PID 1 */
 	const char *modules[ZFD_MAX_MODULES];
 	size_t nr_modules;
 	config_setting_t *sinks[ZFD_MAX_SINKS];
 	const char *sink_types[ZFD_MAX_SINKS];
 	size_t nr_sinks;
-	int debug_level;		/* dump_debug=, 0 = not given */
+	int debug_level; /* dump_debug=, 0 = not given */
 };
 
 /* Kernel command line overrides (classic zfcpdump names). */
 struct zfd_cmdline {
-	int dump_part;			/* -1 = not given */
+	int dump_part; /* -1 = not given */
 	const char *dump_dir;
 	bool have_mem;
 	uint64_t dump_mem;
-	const char *dump_mode;		/* "auto" | "interactive" | NULL */
-	int dump_debug;			/* 0 = not given */
+	const char *dump_mode; /* "auto" | "interactive" | NULL */
+	int dump_debug;	       /* 0 = not given */
 	char buf[4096];
 };
 
@@ -104,29 +109,30 @@ int zfd_config_sink_format(const config_setting_t *sink, int *fmt);
 int zfd_config_set_source(struct zfd_config *c, const char *spec);
 int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file);
 int zfd_cmdline_parse(struct zfd_cmdline *cl, const char *text);
-int zfd_config_apply_cmdline(struct zfd_config *c, const struct zfd_cmdline *cl);
+int zfd_config_apply_cmdline(struct zfd_config *c,
+			     const struct zfd_cmdline *cl);
 void zfd_config_free(struct zfd_config *c);
 
 /* ---- sources ---- */
 /* Bytes that replace memory for the s390 format only (save areas). */
 struct zfd_mem_patch {
-	uint64_t off;			/* memory offset */
+	uint64_t off; /* memory offset */
 	uint8_t data[ZFD_S390_SA_SIZE];
 };
 
 struct zfd_source {
-	char desc[512];			/* for messages and manifests */
-	bool have_hdr;			/* hdr_raw/hdr are valid (s390 dumps) */
-	bool elf_core;			/* an ELF core (vmcore, file:ELF) */
+	char desc[512]; /* for messages and manifests */
+	bool have_hdr;	/* hdr_raw/hdr are valid (s390 dumps) */
+	bool elf_core;	/* an ELF core (vmcore, file:ELF) */
 	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
 	struct zfd_s390_hdr hdr;
-	uint64_t mem_size;		/* memory bytes per the header */
-	uint64_t avail;			/* memory bytes really readable */
-	struct zfd_range *chunks;	/* existing memory, ascending */
+	uint64_t mem_size;	  /* memory bytes per the header */
+	uint64_t avail;		  /* memory bytes really readable */
+	struct zfd_range *chunks; /* existing memory, ascending */
 	size_t nr_chunks;
-	uint64_t hsa_size;		/* 0 = no HSA */
+	uint64_t hsa_size; /* 0 = no HSA */
 	bool hsa_released;
-	struct stat st;			/* of the file read, to refuse it as a target */
+	struct stat st; /* of the file read, to refuse it as a target */
 	bool have_st;
 	/* bytes read, or -EFAULT (hole), -EIO; len may end early at EOF */
 	ssize_t (*read)(struct zfd_source *src, void *buf, size_t len,
@@ -135,7 +141,7 @@ struct zfd_source {
 	int (*reipl)(struct zfd_source *src);
 	void (*close)(struct zfd_source *src);
 	void *priv;
-	struct zfd_dump dump;		/* the dump model (dump.h) */
+	struct zfd_dump dump; /* the dump model (dump.h) */
 	/* s390x ELF cores: each CPU's save area rebuilt from its register
 	 * notes, for the consumers that write the s390 format */
 	const struct zfd_mem_patch *patches;
@@ -165,11 +171,11 @@ void zfd_source_close(struct zfd_source *src);
 /* ---- plugin.c ---- */
 /* Why a sink's last pass ended incomplete; failover decides on it. */
 enum zfd_fail_cause {
-	ZFD_FAIL_NONE,			/* complete or truncated */
-	ZFD_FAIL_SINK,			/* the sink itself failed */
-	ZFD_FAIL_SOURCE,		/* reading the source failed: every sink would */
-	ZFD_FAIL_STOP,			/* interrupted by a signal */
-	ZFD_FAIL_OTHER,			/* the pass could not run (no memory, no thread) */
+	ZFD_FAIL_NONE,	 /* complete or truncated */
+	ZFD_FAIL_SINK,	 /* the sink itself failed */
+	ZFD_FAIL_SOURCE, /* reading the source failed: every sink would */
+	ZFD_FAIL_STOP,	 /* interrupted by a signal */
+	ZFD_FAIL_OTHER,	 /* the pass could not run (no memory, no thread) */
 };
 
 struct zfd_sink_inst {
@@ -180,8 +186,8 @@ struct zfd_sink_inst {
 	char type[32];
 	char desc[256];
 	struct zfd_host host;
-	int format_cfg;			/* key "format": -1 not given */
-	enum zfd_format_id format;	/* resolved for the source */
+	int format_cfg;		   /* key "format": -1 not given */
+	enum zfd_format_id format; /* resolved for the source */
 	/* per pass */
 	uint64_t max_mem;
 	bool prepared;
@@ -192,8 +198,8 @@ struct zfd_sink_inst {
 	char reason[256];
 };
 
-int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir,
-		    const char *type, const config_setting_t *where);
+int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir, const char *type,
+		    const config_setting_t *where);
 void zfd_plugin_unload(struct zfd_sink_inst *si);
 void zfd_host_init(struct zfd_sink_inst *si, const char *root, bool pid1);
 
@@ -203,12 +209,12 @@ struct zfd_run {
 	struct zfd_config *cfg;
 	struct zfd_sink_inst *sinks[ZFD_MAX_SINKS];
 	size_t nr_sinks;
-	uint64_t mem_size;		/* after limit */
+	uint64_t mem_size; /* after limit */
 	int64_t started;
 	size_t buf_size;
 	size_t nr_bufs;
 	bool pid1;
-	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
+	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
 };
 
 /* One pass over the source to every sink in run->sinks that is not
@@ -219,7 +225,7 @@ int zfd_pipeline_pass(struct zfd_run *run);
 struct zfd_plan {
 	struct zfd_format *fmt;
 	struct zfd_dump_info info;
-	uint8_t *prologue;		/* as at open (final if complete) */
+	uint8_t *prologue; /* as at open (final if complete) */
 	char arch[32];
 };
 
@@ -252,11 +258,11 @@ void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 /* ---- json.c: zfcpdump --json FILE ---- */
 struct zfd_json_run {
 	int exit_code;
-	const char *error;		/* why no sink was tried, or NULL */
-	const char *source;		/* NULL: no source opened */
-	uint64_t mem_size;		/* memory bytes of this run (after limit) */
+	const char *error;  /* why no sink was tried, or NULL */
+	const char *source; /* NULL: no source opened */
+	uint64_t mem_size;  /* memory bytes of this run (after limit) */
 	bool policy_all;
-	int64_t started;		/* Unix time; 0 = not started */
+	int64_t started; /* Unix time; 0 = not started */
 	int64_t finished;
 	const struct zfd_sink_inst *sinks;
 	size_t nr_sinks;

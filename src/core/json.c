@@ -58,21 +58,24 @@ static void json_sink(FILE *f, const struct zfd_sink_inst *si,
 	json_str(f, zfd_sink_status(si));
 	if (!si->prepared) {
 		fputs(",\n      \"bytes\": 0,\n      \"seconds\": 0,\n"
-		      "      \"reason\": null\n    }", f);
+		      "      \"reason\": null\n    }",
+		      f);
 		return;
 	}
 	fprintf(f, ",\n      \"bytes\": %" PRIu64, r->dumped_bytes);
 	fprintf(f, ",\n      \"seconds\": %.3f", r->seconds);
 	fputs(",\n      \"reason\": ", f);
 	if ((!reason || !*reason) && si->rc)
-		reason = strerror(-si->rc);	/* the sink said why on the console */
+		reason =
+			strerror(-si->rc); /* the sink said why on the console */
 	json_str(f, reason && *reason ? reason : NULL);
 	/* the manifest's fields, as the sink's manifest has them */
 	fputs(",\n      \"format\": ", f);
 	json_str(f, zfd_format_name(si->format));
 	/* a truncated dump holds less than the run's memory */
 	fprintf(f, ",\n      \"mem_size\": %" PRIu64,
-		r->status == ZFD_STATUS_TRUNCATED ? r->dumped_bytes : jr->mem_size);
+		r->status == ZFD_STATUS_TRUNCATED ? r->dumped_bytes :
+						    jr->mem_size);
 	fprintf(f, ",\n      \"dumped_bytes\": %" PRIu64, r->dumped_bytes);
 	fprintf(f, ",\n      \"zero_pages\": %" PRIu64, r->zero_pages);
 	fprintf(f, ",\n      \"hole_bytes\": %" PRIu64, r->hole_bytes);

@@ -29,7 +29,7 @@ void zfd_vlog_prefixed(int level, const char *prefix, const char *fmt,
 	size_t n;
 
 	level &= ~ZFD_LOG_PLAIN;
-	if (verbosity < 0)		/* muted: probing while waiting */
+	if (verbosity < 0) /* muted: probing while waiting */
 		return;
 	if (level == ZFD_LOG_DEBUG && verbosity < 2)
 		return;

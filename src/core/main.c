@@ -17,11 +17,11 @@
 #include "manifest.h"
 #include "util.h"
 
-#define EXIT_COMPLETE	0
-#define EXIT_FAILED	1
-#define EXIT_USAGE	2
+#define EXIT_COMPLETE 0
+#define EXIT_FAILED   1
+#define EXIT_USAGE    2
 
-#define MAX_O_SPECS	ZFD_MAX_SINKS
+#define MAX_O_SPECS ZFD_MAX_SINKS
 
 struct opts {
 	const char *config;
@@ -71,7 +71,8 @@ static void usage(FILE *f)
 		"  -V, --version          the version\n"
 		"\n"
 		"Exit status: 0 dump complete, 1 dump failed or incomplete,\n"
-		"2 usage or config error.\n", SYSCONFDIR, PKGLIBDIR);
+		"2 usage or config error.\n",
+		SYSCONFDIR, PKGLIBDIR);
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -97,7 +98,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->verbosity = 1;
 	o->plugin_dir = PKGLIBDIR "/sinks";
 	o->root = "/";
-	while ((ch = getopt_long(argc, argv, "c:s:o:nqvhV", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:s:o:nqvhV", lopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -111,7 +113,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'o':
 			if (o->nr_sinks >= MAX_O_SPECS) {
-				fprintf(stderr, "zfcpdump: more than %d -o sinks\n",
+				fprintf(stderr,
+					"zfcpdump: more than %d -o sinks\n",
 					MAX_O_SPECS);
 				return -EINVAL;
 			}
@@ -145,7 +148,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(EXIT_COMPLETE);
 		case 'V':
-			printf("zfcpdump %s (sink ABI %d)\n", PACKAGE_VERSION, ZFD_SINK_ABI);
+			printf("zfcpdump %s (sink ABI %d)\n", PACKAGE_VERSION,
+			       ZFD_SINK_ABI);
 			exit(EXIT_COMPLETE);
 		default:
 			usage(stderr);
@@ -153,11 +157,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "zfcpdump: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "zfcpdump: unexpected argument '%s'\n",
+			argv[optind]);
 		return -EINVAL;
 	}
 	if (o->dry_run && o->check_config) {
-		fprintf(stderr, "zfcpdump: -n and --check-config exclude each other\n");
+		fprintf(stderr,
+			"zfcpdump: -n and --check-config exclude each other\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -207,10 +213,11 @@ static int setup_sinks(struct daemon *d, int cfg_rc)
 	int rc, ret = 0;
 
 	if (!c->nr_sinks) {
-		if (!cfg_rc || !config_setting_get_member(config_root_setting(&c->cfg),
-							  "sinks"))
-			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: no sinks configured",
-				c->file);
+		if (!cfg_rc ||
+		    !config_setting_get_member(config_root_setting(&c->cfg),
+					       "sinks"))
+			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN,
+				"%s: no sinks configured", c->file);
 		return -EINVAL;
 	}
 	rc = zfd_config_inherit_encrypt(c);
@@ -224,7 +231,8 @@ static int setup_sinks(struct daemon *d, int cfg_rc)
 		rc = zfd_config_sink_format(si->cfg, &si->format_cfg);
 		if (rc)
 			ret = rc;
-		rc = zfd_plugin_load(si, d->o.plugin_dir, c->sink_types[i], c->sinks[i]);
+		rc = zfd_plugin_load(si, d->o.plugin_dir, c->sink_types[i],
+				     c->sinks[i]);
 		if (rc) {
 			ret = rc;
 			continue;
@@ -248,7 +256,8 @@ static int load_config(struct daemon *d)
 	int rc, sinks_rc;
 
 	if (!file)
-		file = d->pid1 ? "/etc/zfcpdump.conf" : SYSCONFDIR "/zfcpdump.conf";
+		file = d->pid1 ? "/etc/zfcpdump.conf" :
+				 SYSCONFDIR "/zfcpdump.conf";
 	if (!explicit && !d->pid1 && access(file, F_OK)) {
 		zfd_dbg("no %s: built-in defaults", file);
 		rc = zfd_config_load_default(c);
@@ -267,7 +276,7 @@ static int load_config(struct daemon *d)
 	if (d->o.nr_sinks) {
 		sinks_rc = zfd_config_set_sinks(c, d->o.sinks, d->o.nr_sinks);
 		if (sinks_rc)
-			return sinks_rc;	/* the sink list is not usable */
+			return sinks_rc; /* the sink list is not usable */
 	}
 	rc = zfd_config_apply_cmdline(c, &d->cl) ?: rc;
 	return setup_sinks(d, rc) ?: rc;
@@ -298,7 +307,8 @@ static int load_config_or_fallback(struct daemon *d)
 
 static bool retryable(int rc)
 {
-	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO || rc == -ENOMEDIUM;
+	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO ||
+	       rc == -ENOMEDIUM;
 }
 
 static bool have_vmcore(const char *root)
@@ -318,11 +328,13 @@ static int open_source(struct daemon *d)
 
 	switch (c->source_type) {
 	case ZFD_SRC_FILE:
-		return zfd_source_open_file(&d->src, c->source_path, c->source_memmap);
+		return zfd_source_open_file(&d->src, c->source_path,
+					    c->source_memmap);
 	case ZFD_SRC_ZCORE:
 		for (;;) {
 			rc = zfd_source_open_zcore(&d->src, d->o.root);
-			if (rc == -ENOENT && c->source_auto && have_vmcore(d->o.root)) {
+			if (rc == -ENOENT && c->source_auto &&
+			    have_vmcore(d->o.root)) {
 				/* s390 kernels >= 3.12, kdump capture kernels */
 				zfd_info("no zcore/mem: dumping /proc/vmcore");
 				c->source_type = ZFD_SRC_VMCORE;
@@ -331,7 +343,8 @@ static int open_source(struct daemon *d)
 			if (!retryable(rc) || time(NULL) >= until)
 				break;
 			if (!waited)
-				zfd_info("waiting up to %u s for zcore/mem", c->device_wait);
+				zfd_info("waiting up to %u s for zcore/mem",
+					 c->device_wait);
 			waited = true;
 			usleep(250000);
 		}
@@ -342,19 +355,24 @@ static int open_source(struct daemon *d)
 		return rc;
 	case ZFD_SRC_VMCORE:
 		for (;;) {
-			rc = zfd_source_open_vmcore(&d->src, d->o.root, c->source_path);
+			rc = zfd_source_open_vmcore(&d->src, d->o.root,
+						    c->source_path);
 			if (!retryable(rc) || time(NULL) >= until)
 				break;
 			if (!waited)
-				zfd_info("waiting up to %u s for /proc/vmcore", c->device_wait);
+				zfd_info("waiting up to %u s for /proc/vmcore",
+					 c->device_wait);
 			waited = true;
 			usleep(250000);
 		}
 		/* a bad core was reported by the source itself */
 		if (rc && rc != -EINVAL && rc != -EOPNOTSUPP)
 			zfd_err("source vmcore: cannot open %s%s: %s",
-				c->source_path || !strcmp(d->o.root, "/") ? "" : d->o.root,
-				c->source_path ? c->source_path : "/proc/vmcore",
+				c->source_path || !strcmp(d->o.root, "/") ?
+					"" :
+					d->o.root,
+				c->source_path ? c->source_path :
+						 "/proc/vmcore",
 				strerror(-rc));
 		return rc;
 	default:
@@ -375,7 +393,7 @@ static void wait_for_sinks(struct daemon *d, struct zfd_run *run)
 		struct zfd_sink_inst *si = &d->sinks[i];
 
 		if (zfd_plan_build(&pl, run, si, run->mem_size, true))
-			continue;	/* the pass reports it */
+			continue; /* the pass reports it */
 		saved = zfd_log_verbosity();
 		for (;;) {
 			/* muted while waiting; the real prepare() reports */
@@ -438,14 +456,17 @@ static int check_targets(struct daemon *d)
 		for (k = 0; k < 2; k++) {
 			if (k == 0)
 				snprintf(path, sizeof(path), "%s", name);
-			else if (strcmp(d->o.root, "/") && !strncmp(name, "/dev/", 5))
-				zfd_root_path(d->o.root, name, path, sizeof(path));
+			else if (strcmp(d->o.root, "/") &&
+				 !strncmp(name, "/dev/", 5))
+				zfd_root_path(d->o.root, name, path,
+					      sizeof(path));
 			else
 				break;
 			if (stat(path, &st) || !same_file(&d->src.st, &st))
 				continue;
 			zfd_err("sink %s: device %s is the dump source %s: refusing to "
-				"write to it", d->sinks[i].desc, path, d->src.desc);
+				"write to it",
+				d->sinks[i].desc, path, d->src.desc);
 			rc = -EINVAL;
 			break;
 		}
@@ -459,17 +480,20 @@ static void print_plan(struct daemon *d, struct zfd_run *run)
 	char arch[32], when[40] = "";
 	size_t i;
 
-	zfd_info("zfcpdump %s: source %s, %" PRIu64 " MiB of memory%s", PACKAGE_VERSION,
-		 d->src.desc, run->mem_size >> 20,
+	zfd_info("zfcpdump %s: source %s, %" PRIu64 " MiB of memory%s",
+		 PACKAGE_VERSION, d->src.desc, run->mem_size >> 20,
 		 run->mem_size != d->src.mem_size ? " (limited)" : "");
 	if (dm->crash_time)
 		zfd_format_utc(dm->crash_time, when, sizeof(when));
-	zfd_info("dump of %s%s%s, %zu CPU%s%s%s", zfd_dump_arch(dm, arch, sizeof(arch)),
+	zfd_info("dump of %s%s%s, %zu CPU%s%s%s",
+		 zfd_dump_arch(dm, arch, sizeof(arch)),
 		 dm->kernel[0] ? ", Linux " : "", dm->kernel, dm->nr_cpus,
-		 dm->nr_cpus == 1 ? "" : "s", when[0] ? ", crashed " : "", when);
-	zfd_info("policy %s, %zu sink%s:", d->cfg.policy == ZFD_POLICY_ALL ?
-		 "all (mirror)" : "first (failover in order)", d->nr_sinks,
-		 d->nr_sinks == 1 ? "" : "s");
+		 dm->nr_cpus == 1 ? "" : "s", when[0] ? ", crashed " : "",
+		 when);
+	zfd_info("policy %s, %zu sink%s:",
+		 d->cfg.policy == ZFD_POLICY_ALL ? "all (mirror)" :
+						   "first (failover in order)",
+		 d->nr_sinks, d->nr_sinks == 1 ? "" : "s");
 	for (i = 0; i < d->nr_sinks; i++)
 		zfd_info("  %zu. %s (format %s)", i + 1, d->sinks[i].desc,
 			 zfd_format_name(d->sinks[i].format));
@@ -556,7 +580,8 @@ static int dump(struct daemon *d, struct zfd_run *run)
 		if (rc < 0)
 			return EXIT_FAILED;
 		completed = rc;
-		return (size_t)completed == d->nr_sinks ? EXIT_COMPLETE : EXIT_FAILED;
+		return (size_t)completed == d->nr_sinks ? EXIT_COMPLETE :
+							  EXIT_FAILED;
 	}
 	for (i = 0; i < d->nr_sinks; i++) {
 		run->sinks[0] = &d->sinks[i];
@@ -571,7 +596,8 @@ static int dump(struct daemon *d, struct zfd_run *run)
 			break;
 		/* a source that fails will fail every sink alike */
 		if (d->sinks[i].cause == ZFD_FAIL_SOURCE) {
-			zfd_err("the source failed (%s): no failover", d->sinks[i].reason);
+			zfd_err("the source failed (%s): no failover",
+				d->sinks[i].reason);
 			break;
 		}
 	}
@@ -681,7 +707,8 @@ int main(int argc, char **argv)
 	}
 	run.mem_size = d->src.mem_size;
 	if (d->cfg.limit && d->cfg.limit < run.mem_size)
-		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit, (uint64_t)ZFD_PAGE_SIZE);
+		run.mem_size = ZFD_ALIGN_UP(d->cfg.limit,
+					    (uint64_t)ZFD_PAGE_SIZE);
 	run.mem_size = ZFD_MIN(run.mem_size, d->src.mem_size);
 	run.started = time(NULL);
 	run.src = &d->src;
@@ -691,7 +718,7 @@ int main(int argc, char **argv)
 		write_json(d, &run, ret, "usage or config error");
 		goto out_fail;
 	}
-	run.buf_size = 512 << 10;	/* 4 x 512 KiB: peak RSS stays under 8 MiB */
+	run.buf_size = 512 << 10; /* 4 x 512 KiB: peak RSS stays under 8 MiB */
 	run.nr_bufs = 4;
 	run.pid1 = d->pid1;
 	run.stop = &stop_signal;
@@ -721,11 +748,12 @@ out_fail:
 out:
 	if (d->pid1)
 		zfd_final_action(ret == EXIT_COMPLETE ? d->cfg.final_action :
-				 d->cfg.failure_action,
+							d->cfg.failure_action,
 				 d->have_src ? &d->src : NULL, true);
 	else if (!d->o.dry_run && !d->o.check_config && ret != EXIT_USAGE)
 		zfd_final_action(ret == EXIT_COMPLETE ? d->cfg.final_action :
-				 d->cfg.failure_action, NULL, false);
+							d->cfg.failure_action,
+				 NULL, false);
 	unload_sinks(d);
 	if (d->have_src)
 		zfd_source_close(&d->src);

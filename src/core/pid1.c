@@ -111,7 +111,8 @@ static int load_module_file(const char *root, const char *name,
 		return 0;
 	}
 	if (rc && optional) {
-		zfd_info("module %s (optional) not loaded: %s", name, strerror(-rc));
+		zfd_info("module %s (optional) not loaded: %s", name,
+			 strerror(-rc));
 		return 0;
 	}
 	if (rc) {
@@ -171,7 +172,8 @@ static int load_order_file(const char *root, FILE *f,
 			continue;
 		name = next_word(&p);
 		if (!name) {
-			zfd_warn("%s:%u: no module name", ZFD_MODULES_ORDER, lineno);
+			zfd_warn("%s:%u: no module name", ZFD_MODULES_ORDER,
+				 lineno);
 			failed++;
 			continue;
 		}
@@ -183,7 +185,8 @@ static int load_order_file(const char *root, FILE *f,
 			continue;
 		path = next_word(&p);
 		optional = strcmp(kw, "optional") == 0;
-		if ((strcmp(kw, "load") && !optional) || !path || path[0] != '/') {
+		if ((strcmp(kw, "load") && !optional) || !path ||
+		    path[0] != '/') {
 			zfd_warn("%s:%u: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'",
 				 ZFD_MODULES_ORDER, lineno);
 			failed++;
@@ -191,7 +194,8 @@ static int load_order_file(const char *root, FILE *f,
 		}
 		params = p + strspn(p, " \t");
 		len = strlen(params);
-		while (len && (params[len - 1] == ' ' || params[len - 1] == '\t'))
+		while (len &&
+		       (params[len - 1] == ' ' || params[len - 1] == '\t'))
 			params[--len] = 0;
 		if (load_module_file(root, name, path, params, optional))
 			failed++;
@@ -210,7 +214,8 @@ int zfd_load_modules(const char *root, const char *const *modules, size_t nr,
 
 	if (!perform) {
 		for (i = 0; i < nr; i++)
-			zfd_info("would load module '%s' (not PID 1)", modules[i]);
+			zfd_info("would load module '%s' (not PID 1)",
+				 modules[i]);
 		return 0;
 	}
 	seen = calloc(nr ? nr : 1, sizeof(*seen));
@@ -293,19 +298,22 @@ int zfd_fcp_dump_online(const char *root, unsigned int wait_s, bool perform)
 			 devno, wwpn, lun);
 		return 0;
 	}
-	zfd_info("fcp_dump boot: setting %s wwpn %s lun %s online", devno, wwpn, lun);
-	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/online", devno);
+	zfd_info("fcp_dump boot: setting %s wwpn %s lun %s online", devno, wwpn,
+		 lun);
+	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/online",
+		 devno);
 	rc = write_attr(root, path, "1\n");
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/port_add", devno);
+	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/port_add",
+		 devno);
 	zfd_root_path(root, path, full, sizeof(full));
 	if (stat(full, &st) == 0)
 		write_attr(root, path, wwpn);
 	snprintf(path, sizeof(path), "/sys/bus/ccw/drivers/zfcp/%s/%s/unit_add",
 		 devno, wwpn);
 	rc = write_attr(root, path, lun);
-	(void)wait_s;	/* the sinks wait for their devices (device_wait) */
+	(void)wait_s; /* the sinks wait for their devices (device_wait) */
 	return rc;
 }
 
@@ -323,7 +331,7 @@ void zfd_final_action(enum zfd_action action, struct zfd_source *src,
 	switch (action) {
 	case ZFD_ACTION_REIPL:
 		if (src && src->reipl && src->reipl(src) == 0) {
-			sleep(3);	/* the re-IPL happens asynchronously */
+			sleep(3); /* the re-IPL happens asynchronously */
 			zfd_warn("re-IPL through zcore/reipl did not happen; rebooting");
 		}
 		reboot(RB_AUTOBOOT);

@@ -32,7 +32,7 @@
 #include "progress.h"
 #include "util.h"
 
-#define MAX_PAGES_PER_BUF	1024	/* 4 MiB buffers at most */
+#define MAX_PAGES_PER_BUF 1024 /* 4 MiB buffers at most */
 
 struct slot {
 	uint8_t *data;
@@ -42,15 +42,15 @@ struct slot {
 	uint64_t zero_map[MAX_PAGES_PER_BUF / 64];
 	size_t nr_pages;
 	size_t nr_zero;
-	unsigned int pending;		/* consumers still to take it */
+	unsigned int pending; /* consumers still to take it */
 };
 
-#define HQ_LEN		64	/* hasher jobs queued per sink */
+#define HQ_LEN 64 /* hasher jobs queued per sink */
 
 enum hjob_op {
-	HJ_DATA,			/* hash len bytes at data */
-	HJ_ZEROS,			/* hash len zero bytes */
-	HJ_RELEASE,			/* the consumer is done with slot */
+	HJ_DATA,    /* hash len bytes at data */
+	HJ_ZEROS,   /* hash len zero bytes */
+	HJ_RELEASE, /* the consumer is done with slot */
 	HJ_QUIT,
 };
 
@@ -65,21 +65,21 @@ struct consumer {
 	struct pipe *pipe;
 	struct zfd_sink_inst *si;
 	pthread_t thread;
-	struct zfd_plan plan;		/* format instance and dump info */
-	uint64_t limit;			/* memory bytes for this sink */
-	uint64_t done;			/* memory bytes written (or skipped) */
-	uint64_t stored_end;		/* stored offset written up to */
-	uint64_t lost_cut;		/* elf: lost, not described */
-	bool patch;			/* s390 format over src->patches */
-	uint8_t *page;			/* a patched page (ZFD_ALIGN aligned) */
-	uint8_t *final;			/* the final prologue, if it differs */
+	struct zfd_plan plan; /* format instance and dump info */
+	uint64_t limit;	      /* memory bytes for this sink */
+	uint64_t done;	      /* memory bytes written (or skipped) */
+	uint64_t stored_end;  /* stored offset written up to */
+	uint64_t lost_cut;    /* elf: lost, not described */
+	bool patch;	      /* s390 format over src->patches */
+	uint8_t *page;	      /* a patched page (ZFD_ALIGN aligned) */
+	uint8_t *final;	      /* the final prologue, if it differs */
 	uint8_t trailer[ZFD_END_MARKER_SIZE];
 	/* zero map of a split block */
 	uint64_t zmap[MAX_PAGES_PER_BUF / 64];
-	bool active;			/* still taking data */
-	bool ok;			/* no failure so far */
+	bool active; /* still taking data */
+	bool ok;     /* no failure so far */
 	bool opened;
-	bool started;			/* its thread runs */
+	bool started; /* its thread runs */
 	struct zfd_digest *digest;
 	struct timespec t0;
 	/*
@@ -90,32 +90,32 @@ struct consumer {
 	bool hasher_on;
 	pthread_t hasher;
 	pthread_mutex_t hq_lock;
-	pthread_cond_t hq_work;		/* a job queued */
-	pthread_cond_t hq_space;	/* a job done */
+	pthread_cond_t hq_work;	 /* a job queued */
+	pthread_cond_t hq_space; /* a job done */
 	struct hjob hq[HQ_LEN];
-	uint64_t hq_head;		/* jobs done */
-	uint64_t hq_tail;		/* jobs queued */
+	uint64_t hq_head; /* jobs done */
+	uint64_t hq_tail; /* jobs queued */
 };
 
 struct pipe {
 	struct zfd_run *run;
 	pthread_mutex_t lock;
-	pthread_cond_t filled;		/* a block published, or eof */
-	pthread_cond_t freed;		/* a slot free, or a sink inactive */
-	pthread_cond_t finished;	/* a consumer called finish() */
+	pthread_cond_t filled;	 /* a block published, or eof */
+	pthread_cond_t freed;	 /* a slot free, or a sink inactive */
+	pthread_cond_t finished; /* a consumer called finish() */
 	struct slot *slots;
 	size_t nr_slots;
-	uint64_t produced;		/* blocks published */
+	uint64_t produced; /* blocks published */
 	bool eof;
-	int read_rc;			/* source failure, ends every sink */
+	int read_rc; /* source failure, ends every sink */
 	char read_reason[256];
-	uint64_t read_end;		/* memory offset where reading stopped */
+	uint64_t read_end; /* memory offset where reading stopped */
 	struct consumer cons[ZFD_MAX_SINKS];
 	size_t nr_cons;
 	size_t nr_active;
-	uint64_t stream_end;		/* highest limit of all consumers */
-	size_t nr_finished;		/* consumers that called finish() */
-	bool aborted;			/* the pass could not start */
+	uint64_t stream_end; /* highest limit of all consumers */
+	size_t nr_finished;  /* consumers that called finish() */
+	bool aborted;	     /* the pass could not start */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -157,17 +157,19 @@ static void zero_scan(struct slot *s)
 	s->nr_pages = (s->len + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
 	s->nr_zero = 0;
 	for (i = 0; i < s->nr_pages; i++) {
-		size_t n = ZFD_MIN((size_t)ZFD_PAGE_SIZE, s->len - i * ZFD_PAGE_SIZE);
+		size_t n = ZFD_MIN((size_t)ZFD_PAGE_SIZE,
+				   s->len - i * ZFD_PAGE_SIZE);
 
 		if (s->kind != ZFD_BLK_DATA ||
-		    zfd_is_zero(s->data + i * ZFD_PAGE_SIZE, n & ~(size_t)7) ) {
+		    zfd_is_zero(s->data + i * ZFD_PAGE_SIZE, n & ~(size_t)7)) {
 			/* a short tail page counts as zero only if all of it is */
 			if (s->kind == ZFD_BLK_DATA && (n & 7)) {
 				size_t k;
 				bool z = true;
 
 				for (k = n & ~(size_t)7; k < n; k++)
-					z = z && !s->data[i * ZFD_PAGE_SIZE + k];
+					z = z &&
+					    !s->data[i * ZFD_PAGE_SIZE + k];
 				if (!z)
 					continue;
 			}
@@ -201,15 +203,16 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 		s->kind = ZFD_BLK_DATA;
 		s->len = (size_t)n;
 		snprintf(p->read_reason, sizeof(p->read_reason),
-			 "source ended after %" PRIu64 " of %" PRIu64 " bytes of memory",
+			 "source ended after %" PRIu64 " of %" PRIu64
+			 " bytes of memory",
 			 off + (uint64_t)n, src->mem_size);
 		return -ENODATA;
 	}
 	if (n != -EFAULT && n != -ENXIO) {
 		s->len = 0;
 		snprintf(p->read_reason, sizeof(p->read_reason),
-			 "read error at memory offset 0x%" PRIx64 ": %s",
-			 off, strerror((int)-n));
+			 "read error at memory offset 0x%" PRIx64 ": %s", off,
+			 strerror((int)-n));
 		return (int)n;
 	}
 	/* page by page: the block is the run of pages of the first kind */
@@ -220,12 +223,14 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 		if (n < 0 && n != -EFAULT && n != -ENXIO) {
 			s->len = pos;
 			snprintf(p->read_reason, sizeof(p->read_reason),
-				 "read error at memory offset 0x%" PRIx64 ": %s",
+				 "read error at memory offset 0x%" PRIx64
+				 ": %s",
 				 off + pos, strerror((int)-n));
 			return pos ? 0 : (int)n;
 		}
-		kind = n == -EFAULT ? ZFD_BLK_HOLE : n == -ENXIO ? ZFD_BLK_LOST :
-		       ZFD_BLK_DATA;
+		kind = n == -EFAULT ? ZFD_BLK_HOLE :
+		       n == -ENXIO  ? ZFD_BLK_LOST :
+				      ZFD_BLK_DATA;
 		if (pos == 0)
 			s->kind = kind;
 		if (kind != s->kind)
@@ -236,7 +241,8 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 			/* the source ends inside this page: keep what was read */
 			s->len = pos + (size_t)n;
 			snprintf(p->read_reason, sizeof(p->read_reason),
-				 "source ended after %" PRIu64 " of %" PRIu64 " bytes of memory",
+				 "source ended after %" PRIu64 " of %" PRIu64
+				 " bytes of memory",
 				 off + s->len, src->mem_size);
 			return -ENODATA;
 		}
@@ -258,7 +264,8 @@ static void *reader_main(void *arg)
 	int rc = 0, sig;
 
 	while (off < p->stream_end) {
-		sig = run->stop ? __atomic_load_n(run->stop, __ATOMIC_RELAXED) : 0;
+		sig = run->stop ? __atomic_load_n(run->stop, __ATOMIC_RELAXED) :
+				  0;
 		if (sig) {
 			rc = -EINTR;
 			snprintf(p->read_reason, sizeof(p->read_reason),
@@ -281,19 +288,24 @@ static void *reader_main(void *arg)
 		hsa_released = src->hsa_released;
 		pthread_mutex_unlock(&p->lock);
 
-		max = (size_t)ZFD_MIN((uint64_t)run->buf_size, p->stream_end - off);
+		max = (size_t)ZFD_MIN((uint64_t)run->buf_size,
+				      p->stream_end - off);
 		r = find_chunk(src, off, &inside);
 		if (!inside) {
 			if (r)
-				max = (size_t)ZFD_MIN((uint64_t)max, r->start - off);
+				max = (size_t)ZFD_MIN((uint64_t)max,
+						      r->start - off);
 			s->kind = ZFD_BLK_HOLE;
 		} else {
-			max = (size_t)ZFD_MIN((uint64_t)max, r->start + r->size - off);
+			max = (size_t)ZFD_MIN((uint64_t)max,
+					      r->start + r->size - off);
 			s->kind = ZFD_BLK_DATA;
 		}
 		/* after an early HSA release, the HSA part is gone */
-		if (s->kind == ZFD_BLK_DATA && hsa_released && off < src->hsa_size) {
-			max = (size_t)ZFD_MIN((uint64_t)max, src->hsa_size - off);
+		if (s->kind == ZFD_BLK_DATA && hsa_released &&
+		    off < src->hsa_size) {
+			max = (size_t)ZFD_MIN((uint64_t)max,
+					      src->hsa_size - off);
 			s->kind = ZFD_BLK_LOST;
 		}
 		s->off = off;
@@ -382,9 +394,11 @@ static void consumer_finish(struct consumer *c)
 	res->finished = now.tv_sec;
 	res->seconds = elapsed(&c->t0);
 	if (c->ok && si->res.lost_bytes) {
-		snprintf(si->reason, sizeof(si->reason), "%s: %" PRIu64 " bytes lost",
+		snprintf(si->reason, sizeof(si->reason),
+			 "%s: %" PRIu64 " bytes lost",
 			 p->run->src->hsa_released ? "HSA already released" :
-			 "memory unreadable", si->res.lost_bytes);
+						     "memory unreadable",
+			 si->res.lost_bytes);
 		c->ok = false;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -421,7 +435,8 @@ static void consumer_finish(struct consumer *c)
 			cause = ZFD_FAIL_OTHER;
 		if (!si->reason[0])
 			snprintf(si->reason, sizeof(si->reason), "%s",
-				 p->read_reason[0] ? p->read_reason : "dump interrupted");
+				 p->read_reason[0] ? p->read_reason :
+						     "dump interrupted");
 		res->reason = si->reason;
 		/* the final prologue describes only what was written */
 		if (c->final && zfd_format_positional(c->plan.fmt)) {
@@ -687,8 +702,8 @@ static int emit_range(struct consumer *c, const struct slot *s, uint64_t x,
 		for (i = 0; i < src->nr_patches; i++) {
 			const struct zfd_mem_patch *pt = &src->patches[i];
 			uint64_t from = ZFD_MAX(x, pt->off);
-			uint64_t to =
-				ZFD_MIN(x + len, pt->off + ZFD_S390_SA_SIZE);
+			uint64_t to = ZFD_MIN(x + len,
+					      pt->off + ZFD_S390_SA_SIZE);
 
 			if (from < to)
 				memcpy(c->page + (from - x),
@@ -915,7 +930,8 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 		missing = zfd_format_cpus_missing(pl->fmt);
 		if (missing)
 			zfd_warn("%s: format elf: registers of %u CPU(s) "
-				 "not in the dumped memory", si->desc, missing);
+				 "not in the dumped memory",
+				 si->desc, missing);
 	}
 	len = zfd_format_prologue_len(pl->fmt);
 	pl->prologue = aligned_alloc(ZFD_ALIGN, len);
@@ -1116,7 +1132,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		p->nr_active++;
 		c->digest = zfd_digest_new();
 		if (!c->digest) {
-			abort_pass(p, -ENOMEM, "out of memory for the digest of %s", si->desc);
+			abort_pass(p, -ENOMEM,
+				   "out of memory for the digest of %s",
+				   si->desc);
 			/* the sinks after it were not even opened */
 			while (++i < run->nr_sinks) {
 				si = run->sinks[i];
@@ -1124,8 +1142,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 					continue;
 				memset(&si->res, 0, sizeof(si->res));
 				si->res.status = ZFD_STATUS_INCOMPLETE;
-				snprintf(si->reason, sizeof(si->reason), "not started: %.200s",
-					 p->read_reason);
+				snprintf(si->reason, sizeof(si->reason),
+					 "not started: %.200s", p->read_reason);
 				si->rc = -ENOMEM;
 				si->cause = ZFD_FAIL_OTHER;
 				si->failed = true;
@@ -1149,7 +1167,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	for (i = 0; i < p->nr_slots; i++) {
 		p->slots[i].data = aligned_alloc(ZFD_ALIGN, run->buf_size);
 		if (!p->slots[i].data) {
-			abort_pass(p, -ENOMEM, "out of memory for the buffer ring");
+			abort_pass(p, -ENOMEM,
+				   "out of memory for the buffer ring");
 			goto out;
 		}
 	}
@@ -1157,7 +1176,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	for (i = 0; i < p->nr_cons; i++)
 		hasher_start(&p->cons[i]);
 	for (i = 0; i < p->nr_cons; i++) {
-		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main, &p->cons[i]);
+		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main,
+				    &p->cons[i]);
 		if (rc) {
 			abort_pass(p, -rc, "cannot start the thread for %s: %s",
 				   p->cons[i].si->desc, strerror(rc));
@@ -1167,7 +1187,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	}
 	rc = pthread_create(&reader, NULL, reader_main, p);
 	if (rc) {
-		abort_pass(p, -rc, "cannot start the reader thread: %s", strerror(rc));
+		abort_pass(p, -rc, "cannot start the reader thread: %s",
+			   strerror(rc));
 		goto out;
 	}
 

@@ -11,8 +11,8 @@
 #include "core.h"
 #include "util.h"
 
-static void host_vlog(const struct zfd_host *host, int level,
-		      const char *fmt, va_list ap)
+static void host_vlog(const struct zfd_host *host, int level, const char *fmt,
+		      va_list ap)
 {
 	const struct zfd_sink_inst *si = host->priv;
 
@@ -39,7 +39,7 @@ static int host_ask(const struct zfd_host *host, const char *question,
 	n = read(STDIN_FILENO, line, sizeof(line) - 1);
 	if (n <= 0) {
 		printf("\n");
-		return -ETIMEDOUT;	/* stdin closed: nobody to answer */
+		return -ETIMEDOUT; /* stdin closed: nobody to answer */
 	}
 	line[n] = 0;
 	return line[0] == 'y' || line[0] == 'Y' ? 1 : 0;
@@ -58,8 +58,8 @@ void zfd_host_init(struct zfd_sink_inst *si, const char *root, bool pid1)
 	si->host.pid1 = pid1;
 }
 
-int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir,
-		    const char *type, const config_setting_t *where)
+int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir, const char *type,
+		    const config_setting_t *where)
 {
 	const struct zfd_sink *ops;
 	char path[4096], loc[512];
@@ -67,20 +67,23 @@ int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir,
 
 	zfd_cfg_where(where, loc, sizeof(loc));
 	for (p = type; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) {
-			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: bad sink type '%s'",
-				loc, type);
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_')) {
+			zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN,
+				"%s: bad sink type '%s'", loc, type);
 			return -EINVAL;
 		}
 	}
 	if (!*type || strlen(type) >= sizeof(si->type)) {
-		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: bad sink type '%s'", loc, type);
+		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN, "%s: bad sink type '%s'",
+			loc, type);
 		return -EINVAL;
 	}
 	snprintf(path, sizeof(path), "%s/%s.so", dir, type);
 	if (access(path, F_OK)) {
 		zfd_log(ZFD_LOG_ERR | ZFD_LOG_PLAIN,
-			"%s: unknown sink type '%s' (no plugin %s)", loc, type, path);
+			"%s: unknown sink type '%s' (no plugin %s)", loc, type,
+			path);
 		return -ENOENT;
 	}
 	si->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -25,10 +25,11 @@ int zfd_memmap_parse(const char *text, size_t len, uint64_t mem_size,
 		while (pos < len && (text[pos] == ' ' || text[pos] == '\n'))
 			pos++;
 		if (pos + 33 > len)
-			goto out;	/* no zero-size record before the end */
+			goto out; /* no zero-size record before the end */
 		memcpy(rec, text + pos, 33);
 		rec[33] = 0;
-		if (rec[16] != ' ' || strspn(rec, "0123456789abcdefABCDEF") != 16 ||
+		if (rec[16] != ' ' ||
+		    strspn(rec, "0123456789abcdefABCDEF") != 16 ||
 		    strspn(rec + 17, "0123456789abcdefABCDEF") != 16)
 			goto out;
 		start = strtoull(rec, NULL, 16);
@@ -81,8 +82,9 @@ int zfd_source_setup(struct zfd_source *src, uint64_t avail)
 	src->mem_size = src->hdr.mem_size;
 	src->avail = ZFD_MIN(avail, src->mem_size);
 	if (avail < src->mem_size)
-		zfd_warn("%s: header claims %" PRIu64 " bytes of memory but only %"
-			 PRIu64 " are there; the dump will be incomplete",
+		zfd_warn("%s: header claims %" PRIu64
+			 " bytes of memory but only %" PRIu64
+			 " are there; the dump will be incomplete",
 			 src->desc, src->mem_size, avail);
 	if (!src->chunks) {
 		src->chunks = calloc(1, sizeof(*src->chunks));

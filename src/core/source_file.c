@@ -72,11 +72,13 @@ static int read_memmap(struct zfd_source *src, const char *path)
 	}
 	len = fread(text, 1, (1 << 20) - 1, f);
 	fclose(f);
-	rc = zfd_memmap_parse(text, len, src->mem_size, &src->chunks, &src->nr_chunks);
+	rc = zfd_memmap_parse(text, len, src->mem_size, &src->chunks,
+			      &src->nr_chunks);
 	free(text);
 	if (rc)
 		zfd_err("memmap %s: not a zcore memmap (\"%%016llx %%016llx \" records "
-			"ending with a zero-size one, inside the memory size)", path);
+			"ending with a zero-size one, inside the memory size)",
+			path);
 	return rc;
 }
 
@@ -107,7 +109,8 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fs->fd, BLKGETSIZE64, &size)) {
 			rc = -errno;
-			zfd_err("source %s: cannot get size: %s", path, strerror(errno));
+			zfd_err("source %s: cannot get size: %s", path,
+				strerror(errno));
 			goto out_close;
 		}
 	} else if (S_ISREG(st.st_mode)) {
@@ -121,7 +124,8 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 	if (n >= SELFMAG && !memcmp(src->hdr_raw, ELFMAG, SELFMAG)) {
 		if (memmap) {
 			zfd_err("source %s: an ELF core has no memmap file (its "
-				"PT_LOADs say where memory is)", path);
+				"PT_LOADs say where memory is)",
+				path);
 			rc = -EINVAL;
 			goto out_close;
 		}
@@ -132,7 +136,8 @@ int zfd_source_open_file(struct zfd_source *src, const char *path,
 	}
 	if (n != ZFD_S390_HDR_SIZE) {
 		zfd_err("source %s: not an s390 dump: %s", path,
-			n < 0 ? strerror((int)-n) : "shorter than the 4096-byte header");
+			n < 0 ? strerror((int)-n) :
+				"shorter than the 4096-byte header");
 		rc = n < 0 ? (int)n : -EINVAL;
 		goto out_close;
 	}

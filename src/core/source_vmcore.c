@@ -40,20 +40,20 @@
 #include "core.h"
 #include "util.h"
 
-#define VMCORE_PATH	"/proc/vmcore"
-#define WINDOW_SIZE	(2U << 20)	/* mmap() window; counts in the RSS */
+#define VMCORE_PATH "/proc/vmcore"
+#define WINDOW_SIZE (2U << 20) /* mmap() window; counts in the RSS */
 
 struct vmcore_src {
 	int fd;
 	uint64_t size;
 	struct zfd_elf_info *info;
 	bool no_mmap;
-	uint8_t *win;			/* mapped window, or NULL */
+	uint8_t *win; /* mapped window, or NULL */
 	uint64_t win_off;
 	size_t win_len;
-	struct zfd_mem_patch *sa;	/* save areas rebuilt from the notes */
+	struct zfd_mem_patch *sa; /* save areas rebuilt from the notes */
 	size_t nr_sa;
-	char zcore[4096];		/* zcore debugfs directory (s390) */
+	char zcore[4096]; /* zcore debugfs directory (s390) */
 };
 
 /* Copies len bytes at file offset foff through the window, or pread(). */
@@ -70,7 +70,8 @@ static int copy_file(struct zfd_source *src, void *buf, size_t len,
 
 		if (!vs->win || foff < vs->win_off ||
 		    foff - vs->win_off >= vs->win_len) {
-			uint64_t off = ZFD_ALIGN_DOWN(foff, (uint64_t)WINDOW_SIZE);
+			uint64_t off = ZFD_ALIGN_DOWN(foff,
+						      (uint64_t)WINDOW_SIZE);
 			size_t wlen = (size_t)ZFD_MIN((uint64_t)WINDOW_SIZE,
 						      vs->size - off);
 			void *m;
@@ -82,9 +83,10 @@ static int copy_file(struct zfd_source *src, void *buf, size_t len,
 			m = mmap(NULL, wlen, PROT_READ, MAP_PRIVATE, vs->fd,
 				 (off_t)off);
 			if (m == MAP_FAILED) {
-				zfd_dbg("%s: mmap() at %" PRIu64 " failed (%s); "
-					"reading with pread()", src->desc, off,
-					strerror(errno));
+				zfd_dbg("%s: mmap() at %" PRIu64
+					" failed (%s); "
+					"reading with pread()",
+					src->desc, off, strerror(errno));
 				vs->no_mmap = true;
 				break;
 			}
@@ -103,7 +105,7 @@ static int copy_file(struct zfd_source *src, void *buf, size_t len,
 		return 0;
 	n = zfd_pread_full(vs->fd, p, len, foff);
 	if (n < 0 || (size_t)n != len)
-		return -ENXIO;	/* damaged or shrunk: the pages are lost */
+		return -ENXIO; /* damaged or shrunk: the pages are lost */
 	return 0;
 }
 
@@ -125,7 +127,7 @@ static ssize_t vmcore_read(struct zfd_source *src, void *buf, size_t len,
 			if (rc)
 				return rc;
 		} else {
-			memset(p + done, 0, (size_t)n);	/* page rounding */
+			memset(p + done, 0, (size_t)n); /* page rounding */
 		}
 		done += (size_t)n;
 	}
@@ -169,7 +171,8 @@ static void setup_zcore(struct zfd_source *src, const char *root)
 	unsigned long long hsa;
 	FILE *f;
 
-	zfd_root_path(root, "/sys/kernel/debug/zcore", vs->zcore, sizeof(vs->zcore));
+	zfd_root_path(root, "/sys/kernel/debug/zcore", vs->zcore,
+		      sizeof(vs->zcore));
 	snprintf(path, sizeof(path), "%s/reipl", vs->zcore);
 	if (access(path, W_OK) == 0)
 		src->reipl = vmcore_reipl;
@@ -177,7 +180,8 @@ static void setup_zcore(struct zfd_source *src, const char *root)
 	f = fopen(path, "r");
 	if (!f)
 		return;
-	if (fgets(text, sizeof(text), f) && sscanf(text, "%llx", &hsa) == 1 && hsa) {
+	if (fgets(text, sizeof(text), f) && sscanf(text, "%llx", &hsa) == 1 &&
+	    hsa) {
 		src->hsa_size = hsa;
 		src->release_hsa = vmcore_release_hsa;
 	}
@@ -220,7 +224,8 @@ static int setup_s390(struct zfd_source *src)
 	if (src->dump.crash_time)
 		hdr.tod = zfd_tod_from_unix(src->dump.crash_time, 0);
 	zfd_s390_hdr_encode(&hdr, src->hdr_raw);
-	vs->sa = calloc(vs->info->nr_cpus ? vs->info->nr_cpus : 1, sizeof(*vs->sa));
+	vs->sa = calloc(vs->info->nr_cpus ? vs->info->nr_cpus : 1,
+			sizeof(*vs->sa));
 	if (!vs->sa)
 		return -ENOMEM;
 	for (c = 0; c < vs->info->nr_cpus; c++) {
@@ -230,7 +235,8 @@ static int setup_s390(struct zfd_source *src)
 		rc = (int)vmcore_read(src, sa->data, ZFD_S390_SA_SIZE, sa->off);
 		if (rc < 0) {
 			zfd_warn("%s: the save area of CPU %zu cannot be read; its "
-				 "registers are not written to the dump", src->desc, c);
+				 "registers are not written to the dump",
+				 src->desc, c);
 			continue;
 		}
 		zfd_elf_cpu_save_area(vs->info, c, sa->data);
@@ -279,8 +285,8 @@ int zfd_source_open_elf_fd(struct zfd_source *src, int fd, uint64_t size,
 	src->close = vmcore_close;
 	if (vs->info->mem_end > (1ULL << 52)) {
 		zfd_err("%s: not a usable ELF core: memory up to 0x%" PRIx64
-			" is more than any machine has", src->desc,
-			vs->info->mem_end);
+			" is more than any machine has",
+			src->desc, vs->info->mem_end);
 		rc = -EINVAL;
 		goto out_close;
 	}
@@ -335,7 +341,7 @@ int zfd_source_open_vmcore(struct zfd_source *src, const char *root,
 	snprintf(src->desc, sizeof(src->desc), "vmcore:%.490s", path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;	/* the caller reports, maybe after waiting */
+		return -errno; /* the caller reports, maybe after waiting */
 	if (fstat(fd, &st)) {
 		rc = -errno;
 		close(fd);

@@ -17,7 +17,7 @@
 #include "core.h"
 #include "util.h"
 
-#define ZCORE_DIR	"/sys/kernel/debug/zcore"
+#define ZCORE_DIR "/sys/kernel/debug/zcore"
 
 struct zcore_src {
 	int fd;
@@ -50,9 +50,10 @@ static int zcore_release_hsa(struct zfd_source *src)
 		return 0;
 	rc = zcore_write_file(zs, "hsa", "0\n");
 	if (rc == -ENOENT)
-		return 0;	/* old kernel: released when mem is closed */
+		return 0; /* old kernel: released when mem is closed */
 	if (rc) {
-		zfd_warn("%s/hsa: cannot release the HSA: %s", zs->dir, strerror(-rc));
+		zfd_warn("%s/hsa: cannot release the HSA: %s", zs->dir,
+			 strerror(-rc));
 		return rc;
 	}
 	src->hsa_released = true;
@@ -117,7 +118,7 @@ int zfd_source_open_zcore(struct zfd_source *src, const char *root)
 	if (zs->fd < 0) {
 		rc = -errno;
 		free(zs);
-		return rc;	/* the caller reports, maybe after waiting */
+		return rc; /* the caller reports, maybe after waiting */
 	}
 	n = zfd_pread_full(zs->fd, src->hdr_raw, ZFD_S390_HDR_SIZE, 0);
 	if (n != ZFD_S390_HDR_SIZE) {

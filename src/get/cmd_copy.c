@@ -25,13 +25,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: zfcpdump-get copy DUMP OUT "
-		"[-f s390|elf|kdump|kdump-flat]\n"
-		"         [-c zstd|lzo|snappy|zlib|none] [-l LEVEL] [-v] "
-		"[--force] [-q] [--key FILE]\n");
+		   "[-f s390|elf|kdump|kdump-flat]\n"
+		   "         [-c zstd|lzo|snappy|zlib|none] [-l LEVEL] [-v] "
+		   "[--force] [-q] [--key FILE]\n");
 }
 
 /* Mode of every output file: 0640, or stricter if it already was. */
-#define OUT_MODE	0640
+#define OUT_MODE 0640
 
 /*
  * An existing output file keeps no permission beyond 0640: a dump holds
@@ -52,7 +52,8 @@ static bool is_input(const struct get_in *in, const char *name)
 	if (stat(name, &st) != 0 || !get_in_reads_file(in, &st))
 		return false;
 	get_err("%s: is the input itself (or a link to it): refusing to "
-		"overwrite it", name);
+		"overwrite it",
+		name);
 	return true;
 }
 
@@ -166,12 +167,14 @@ int get_cmd_copy(int argc, char **argv)
 		out.kdump.flat = strcmp(fmt, "kdump-flat") == 0;
 	} else {
 		get_err("unknown output format '%s' (s390, elf, kdump or "
-			"kdump-flat)", fmt);
+			"kdump-flat)",
+			fmt);
 		return 2;
 	}
 	if (zfd_kdump_codec_parse(codec, &out.kdump.codec)) {
 		get_err("unknown compression '%s' (zstd, lzo, snappy, zlib or "
-			"none)", codec);
+			"none)",
+			codec);
 		return 2;
 	}
 	out.kdump.level = (int)level;
@@ -197,13 +200,14 @@ int get_cmd_copy(int argc, char **argv)
 			unlink(tmp);
 		return 1;
 	}
-	if (out.ops == &get_out_s390_ops && in->hdr.arch != ZFD_S390_ARCH_S390 &&
+	if (out.ops == &get_out_s390_ops &&
+	    in->hdr.arch != ZFD_S390_ARCH_S390 &&
 	    in->hdr.arch != ZFD_S390_ARCH_S390X) {
 		char arch[32];
 
 		get_err("%s: a%s %s dump cannot be written in the s390 format "
-			"(s390 dumps only); use -f elf", orig,
-			in->dump.kernel[0] ? " Linux" : "n",
+			"(s390 dumps only); use -f elf",
+			orig, in->dump.kernel[0] ? " Linux" : "n",
 			zfd_dump_arch(&in->dump, arch, sizeof(arch)));
 		goto out_close_in;
 	}
@@ -213,11 +217,12 @@ int get_cmd_copy(int argc, char **argv)
 	    st != GET_ST_TRUNCATED) {
 		if (out.ops == &get_out_elf_ops && !force) {
 			get_err("%s: %s; an ELF core would hide that, "
-				"use --force to convert it anyway", orig, reason);
+				"use --force to convert it anyway",
+				orig, reason);
 			goto out_close_in;
 		}
-		get_warn("%s: copying a dump that is not complete: %s",
-			 orig, reason);
+		get_warn("%s: copying a dump that is not complete: %s", orig,
+			 reason);
 	}
 
 	/*
@@ -226,8 +231,8 @@ int get_cmd_copy(int argc, char **argv)
 	 */
 	with_info = out.ops == &get_out_s390_ops &&
 		    strcmp(in->format, "s390") == 0 && strcmp(oname, "-") != 0;
-	if (with_info &&
-	    snprintf(info, sizeof(info), "%s.info", oname) >= (int)sizeof(info)) {
+	if (with_info && snprintf(info, sizeof(info), "%s.info", oname) >=
+				 (int)sizeof(info)) {
 		get_err("%s.info: %s", oname, strerror(ENAMETOOLONG));
 		goto out_close_in;
 	}
@@ -258,14 +263,16 @@ int get_cmd_copy(int argc, char **argv)
 		if (get_in_reads_file(in, &sb)) {
 			/* it appeared between the check and the open */
 			get_err("%s: is the input itself (or a link to it): "
-				"refusing to overwrite it", oname);
+				"refusing to overwrite it",
+				oname);
 			goto out_close_out;
 		}
 		if (S_ISREG(sb.st_mode)) {
 			rc = restrict_mode(out.fd, &sb);
 			if (rc) {
 				get_err("%s: cannot restrict its mode to "
-					"0640: %s", oname, strerror(-rc));
+					"0640: %s",
+					oname, strerror(-rc));
 				goto out_close_out;
 			}
 			if (ftruncate(out.fd, 0) != 0) {
@@ -280,14 +287,14 @@ int get_cmd_copy(int argc, char **argv)
 	rc = out.ops->begin(&out, in);
 	begun = !rc;
 	if (!rc) {
-		want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
-						  : get_in_mem_expected(in);
+		want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size :
+						    get_in_mem_expected(in);
 		get_progress_start(&pg, want, quiet, out.ops->mem, &out);
 		rc = in->ops->stream(in, want, get_progress_mem, &pg);
 		get_progress_end(&pg);
 	}
 	if (!rc) {
-		begun = false;	/* end() frees what begin() set up */
+		begun = false; /* end() frees what begin() set up */
 		rc = out.ops->end(&out, in);
 	}
 	if (rc) {
@@ -304,16 +311,18 @@ int get_cmd_copy(int argc, char **argv)
 	if (st != GET_ST_COMPLETE && st != GET_ST_TRUNCATED &&
 	    out.ops == &get_out_elf_ops && !force) {
 		get_err("%s: %s; an ELF core would hide that, use --force "
-			"to convert it anyway", orig, reason);
+			"to convert it anyway",
+			orig, reason);
 		goto out_remove;
 	}
 	/* (a tape's manifest is read behind the memory) */
 	if (with_info && in->man_text && out.sparse) {
 		rc = write_info(info, in);
 		if (rc) {
-			get_err("%s: %s", info, rc == -EEXIST ?
-				"is the input itself: refusing to overwrite it" :
-				strerror(-rc));
+			get_err("%s: %s", info,
+				rc == -EEXIST ?
+					"is the input itself: refusing to overwrite it" :
+					strerror(-rc));
 			goto out_remove;
 		}
 	}

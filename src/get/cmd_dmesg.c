@@ -17,7 +17,7 @@
 #include "kmsg.h"
 #include "vmcoreinfo.h"
 
-#define DMESG_USAGE	"usage: zfcpdump-get dmesg DUMP"
+#define DMESG_USAGE "usage: zfcpdump-get dmesg DUMP"
 
 /* Physical memory of the dump: only what it holds, holes are -EFAULT. */
 static int dmesg_read(void *arg, uint64_t pa, void *buf, size_t len)
@@ -34,7 +34,8 @@ static int dmesg_read(void *arg, uint64_t pa, void *buf, size_t len)
 	if (elf) {
 		for (i = 0; i < in->nr_ranges; i++)
 			if (pa >= in->ranges[i].start &&
-			    pa - in->ranges[i].start + len <= in->ranges[i].size)
+			    pa - in->ranges[i].start + len <=
+				    in->ranges[i].size)
 				break;
 		if (i == in->nr_ranges)
 			return -EFAULT;
@@ -99,7 +100,8 @@ int get_cmd_dmesg(int argc, char **argv)
 		/* an s390 dump: no notes, VMCOREINFO is in memory */
 		s390.machine = EM_S390;
 		s390.elf_class = in->hdr.arch == ZFD_S390_ARCH_S390 ?
-				 ELFCLASS32 : ELFCLASS64;
+					 ELFCLASS32 :
+					 ELFCLASS64;
 		s390.big_endian = true;
 		s390.mem_start = in->hdr.mem_start;
 		s390.mem_size = in->hdr.mem_size;
@@ -114,7 +116,8 @@ int get_cmd_dmesg(int argc, char **argv)
 	}
 	if (!vmci) {
 		get_err("%s: no VMCOREINFO in the dump: the kernel log cannot "
-			"be found", in->name);
+			"be found",
+			in->name);
 		goto out;
 	}
 	if (zfd_kmem_init(&km, d, vmci, vmci_len, dmesg_read, in, why,

@@ -53,9 +53,10 @@ static bool is_s390(const struct get_in *in)
 static unsigned int cpu_count(const struct get_in *in)
 {
 	if (in->dump.machine && !is_s390(in))
-		return (unsigned int)ZFD_MIN(in->dump.nr_cpus, (size_t)UINT_MAX);
-	return in->hdr.cpu_cnt > ZFD_S390_MAX_CPUS ? ZFD_S390_MAX_CPUS
-						    : in->hdr.cpu_cnt;
+		return (unsigned int)ZFD_MIN(in->dump.nr_cpus,
+					     (size_t)UINT_MAX);
+	return in->hdr.cpu_cnt > ZFD_S390_MAX_CPUS ? ZFD_S390_MAX_CPUS :
+						     in->hdr.cpu_cnt;
 }
 
 static void print_human(const struct get_in *in, enum get_status st,
@@ -98,7 +99,8 @@ static void print_human(const struct get_in *in, enum get_status st,
 	       in->hdr.mem_start, in->hdr.mem_end);
 	for (k = 0; k < in->nr_ranges; k++)
 		printf("  chunk        0x%016" PRIx64 "-0x%016" PRIx64
-		       " (%.1f MiB)\n", in->ranges[k].start,
+		       " (%.1f MiB)\n",
+		       in->ranges[k].start,
 		       in->ranges[k].start + in->ranges[k].size - 1,
 		       in->ranges[k].size / 1048576.0);
 	if (in->mem_avail != UINT64_MAX)
@@ -169,8 +171,11 @@ static void print_json(const struct get_in *in, enum get_status st,
 	printf("],\n");
 	if (in->mem_avail != UINT64_MAX)
 		json_u64("mem_present", in->mem_avail, true);
-	json_str("end_marker", in->end == GET_END_OK ? "ok" :
-		 in->end == GET_END_UNKNOWN ? "unknown" : "missing", true);
+	json_str("end_marker",
+		 in->end == GET_END_OK	    ? "ok" :
+		 in->end == GET_END_UNKNOWN ? "unknown" :
+					      "missing",
+		 true);
 	if (!in->man_text) {
 		printf("  \"manifest\": null\n}\n");
 		return;

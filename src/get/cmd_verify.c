@@ -41,7 +41,7 @@ static int read_only(void *arg, uint64_t off, const void *data, size_t len)
  * of the last SNAP_PAGES pages, and the one at the manifest's end is
  * taken afterwards.
  */
-#define SNAP_PAGES	16384		/* 64 MiB */
+#define SNAP_PAGES 16384 /* 64 MiB */
 
 struct snap {
 	uint64_t off;
@@ -50,8 +50,8 @@ struct snap {
 
 struct elf_hash {
 	struct zfd_digest *d;
-	struct snap *ring;		/* NULL: the end is known up front */
-	size_t next;			/* ring slot for the next snapshot */
+	struct snap *ring; /* NULL: the end is known up front */
+	size_t next;	   /* ring slot for the next snapshot */
 };
 
 static int hash_stored(void *arg, uint64_t off, const void *data, size_t len)
@@ -123,8 +123,7 @@ static int compute_elf_digest(struct get_in *in, uint64_t len, char *out,
  * Hashes the dump as its sink did: header, the memory that belongs to it
  * and, when complete, the end marker. Returns 0 or -errno.
  */
-static int compute_digest(struct get_in *in, char *out, size_t len,
-			  bool quiet)
+static int compute_digest(struct get_in *in, char *out, size_t len, bool quiet)
 {
 	struct zfd_digest *d = zfd_digest_new();
 	struct get_progress pg;
@@ -135,8 +134,8 @@ static int compute_digest(struct get_in *in, char *out, size_t len,
 		return -ENOMEM;
 	zfd_digest_update(d, in->hdr_raw, ZFD_S390_HDR_SIZE);
 	/* sequential inputs learn the extent while streaming */
-	want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
-					  : get_in_mem_expected(in);
+	want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size :
+					    get_in_mem_expected(in);
 	/*
 	 * An ELF core has no digest to check (its s390 header is rebuilt):
 	 * read what the file holds, and no more - the time stays bounded by
@@ -148,7 +147,8 @@ static int compute_digest(struct get_in *in, char *out, size_t len,
 		get_progress_start(&pg, want, quiet, hash_mem, d);
 	rc = in->ops->stream(in, want, get_progress_mem, &pg);
 	get_progress_end(&pg);
-	if (!rc && in->end == GET_END_OK && in->mem_streamed == in->hdr.mem_size)
+	if (!rc && in->end == GET_END_OK &&
+	    in->mem_streamed == in->hdr.mem_size)
 		zfd_digest_update(d, in->end_raw, ZFD_S390_END_SIZE);
 	zfd_digest_string(d, out, len);
 	zfd_digest_free(d);
@@ -158,10 +158,10 @@ static int compute_digest(struct get_in *in, char *out, size_t len,
 /* verify --json: the verdict, for monitoring (fields in zfcpdump-get(8)). */
 struct verdict {
 	bool json;
-	const char *status;		/* structural status, NULL: unknown */
-	const char *digest;		/* computed, NULL: not computed */
-	const char *want;		/* the manifest's digest */
-	char reason[GET_WHY_LEN * 3];	/* the error line, "" when ok */
+	const char *status;	      /* structural status, NULL: unknown */
+	const char *digest;	      /* computed, NULL: not computed */
+	const char *want;	      /* the manifest's digest */
+	char reason[GET_WHY_LEN * 3]; /* the error line, "" when ok */
 };
 
 static void json_field(const char *key, const char *v, bool comma)
@@ -193,12 +193,16 @@ static void print_verdict(const char *name, const struct get_in *in,
 					 in->mem_streamed);
 	else
 		printf("  \"verified_bytes\": null,\n");
-	json_field("manifest_status", in && in->man_ok ?
-		   zfd_manifest_get(&in->man, "status") : NULL, true);
+	json_field("manifest_status",
+		   in && in->man_ok ? zfd_manifest_get(&in->man, "status") :
+				      NULL,
+		   true);
 	json_field("digest", v->digest, true);
 	json_field("manifest_digest", v->want, true);
-	printf("  \"digest_ok\": %s,\n", v->digest && v->want ?
-	       (strcmp(v->digest, v->want) ? "false" : "true") : "null");
+	printf("  \"digest_ok\": %s,\n",
+	       v->digest && v->want ?
+		       (strcmp(v->digest, v->want) ? "false" : "true") :
+		       "null");
 	json_field("reason", v->reason[0] ? v->reason : NULL, false);
 	printf("}\n");
 	fflush(stdout);
@@ -240,7 +244,8 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 		get_err("%s: the tape holds %" PRIu64 " stored bytes, more "
 			"than %u pages beyond the end of the data its "
 			"manifest's digest covers: the digest cannot be "
-			"checked", in->name, in->stored_streamed, SNAP_PAGES);
+			"checked",
+			in->name, in->stored_streamed, SNAP_PAGES);
 		return 1;
 	}
 	if (rc) {
@@ -258,7 +263,8 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 	}
 	if (!in->man_text) {
 		get_err("%s: %s%sELF core, structure ok; no digest to check: "
-			"no manifest", in->name, reason, reason[0] ? "; " : "");
+			"no manifest",
+			in->name, reason, reason[0] ? "; " : "");
 		return 1;
 	}
 	if (!in->man_ok) {
@@ -274,9 +280,9 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 	}
 	if (in->stored_streamed < len) {
 		get_err("%s: %sthe dump ends after %" PRIu64 " stored bytes, "
-			"its manifest's digest covers %" PRIu64, in->name,
-			incomplete ? "incomplete; " : "", in->stored_streamed,
-			len);
+			"its manifest's digest covers %" PRIu64,
+			in->name, incomplete ? "incomplete; " : "",
+			in->stored_streamed, len);
 		return 1;
 	}
 	want = zfd_manifest_get(&in->man, "digest");
@@ -285,7 +291,8 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 	    get_in_elf_prologue_cut(in)) {
 		get_err("%s: %s; digest not checked: the ELF prologue was "
 			"cut to the data written, the manifest's digest covers "
-			"it as it was at the start", in->name, reason);
+			"it as it was at the start",
+			in->name, reason);
 		return 1;
 	}
 	if (!want || strcmp(want, digest) != 0) {
@@ -301,8 +308,8 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 	}
 	if (!quiet)
 		printf("%s: complete, %" PRIu64 " memory bytes, %" PRIu64
-		       " stored bytes (%s), digest ok (%s)\n", in->name,
-		       elf_mem_bytes(in), len, in->format, digest);
+		       " stored bytes (%s), digest ok (%s)\n",
+		       in->name, elf_mem_bytes(in), len, in->format, digest);
 	return 0;
 }
 
@@ -359,7 +366,7 @@ int get_cmd_verify(int argc, char **argv)
 	}
 	if (v.json) {
 		get_err_capture(v.reason, sizeof(v.reason));
-		quiet = true;	/* stdout is the JSON */
+		quiet = true; /* stdout is the JSON */
 	}
 	if (get_in_open(argv[optind], &in)) {
 		in = NULL;
@@ -393,8 +400,8 @@ int get_cmd_verify(int argc, char **argv)
 		if (!quiet)
 			printf("%s: complete, %" PRIu64 " memory bytes, every "
 			       "page of the %s file readable (no manifest "
-			       "digest)\n", in->name, in->mem_streamed,
-			       in->format);
+			       "digest)\n",
+			       in->name, in->mem_streamed, in->format);
 		ret = 0;
 		goto out_close;
 	}
@@ -428,7 +435,8 @@ int get_cmd_verify(int argc, char **argv)
 		goto out_close;
 	}
 	if (!quiet)
-		printf("%s: complete, %" PRIu64 " memory bytes, digest ok (%s)\n",
+		printf("%s: complete, %" PRIu64
+		       " memory bytes, digest ok (%s)\n",
 		       in->name, in->mem_streamed, digest);
 	ret = 0;
 out_close:

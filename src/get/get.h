@@ -23,8 +23,8 @@
 #include "manifest.h"
 
 /* Streaming buffer: verify and copy stay far below 16 MiB. */
-#define GET_BUF_SIZE		(4u << 20)
-#define GET_WHY_LEN		256
+#define GET_BUF_SIZE (4u << 20)
+#define GET_WHY_LEN  256
 
 struct get_in;
 
@@ -42,14 +42,14 @@ struct get_range {
 };
 
 enum get_end_state {
-	GET_END_UNKNOWN = 0,	/* not looked at (tape before streaming) */
-	GET_END_OK,		/* well-formed "DUMP_END" + TOD */
-	GET_END_MISSING,	/* data ends before the marker */
-	GET_END_BAD,		/* bytes there, but not an end marker */
+	GET_END_UNKNOWN = 0, /* not looked at (tape before streaming) */
+	GET_END_OK,	     /* well-formed "DUMP_END" + TOD */
+	GET_END_MISSING,     /* data ends before the marker */
+	GET_END_BAD,	     /* bytes there, but not an end marker */
 };
 
 struct get_in_ops {
-	const char *kind;	/* "s390 dump file", "tape", ... */
+	const char *kind; /* "s390 dump file", "tape", ... */
 	/*
 	 * Streams memory bytes [0, len) in order (stops early at the end of
 	 * the data; in->mem_streamed says how far it got). Sequential inputs
@@ -61,8 +61,7 @@ struct get_in_ops {
 	 * Random access to memory (NULL for tape): len bytes at memory
 	 * offset off, zeros where nothing is stored. 0 or -errno.
 	 */
-	int (*read_mem)(struct get_in *in, uint64_t off, void *buf,
-			size_t len);
+	int (*read_mem)(struct get_in *in, uint64_t off, void *buf, size_t len);
 	/* info only: look at end marker and manifest without streaming. */
 	int (*load_tail)(struct get_in *in);
 	/*
@@ -78,8 +77,8 @@ struct get_in_ops {
 
 struct get_in {
 	const struct get_in_ops *ops;
-	const char *name;		/* as the user gave it */
-	const char *format;		/* "s390" or "elf" */
+	const char *name;   /* as the user gave it */
+	const char *format; /* "s390" or "elf" */
 
 	uint8_t hdr_raw[ZFD_S390_HDR_SIZE];
 	/*
@@ -99,7 +98,7 @@ struct get_in {
 	size_t nr_ranges;
 
 	enum get_end_state end;
-	uint64_t end_off;		/* byte offset of the marker */
+	uint64_t end_off; /* byte offset of the marker */
 	uint64_t end_tod;
 	uint8_t end_raw[ZFD_S390_END_SIZE];
 
@@ -131,7 +130,7 @@ struct get_in {
 	struct {
 		dev_t dev;
 		ino_t ino;
-		dev_t rdev;	/* block devices: any node of the device */
+		dev_t rdev; /* block devices: any node of the device */
 	} files[4];
 	unsigned int nr_files;
 };
@@ -161,37 +160,36 @@ int get_in_decode_hdr(struct get_in *in, uint64_t avail, char *why,
 uint64_t get_in_mem_expected(const struct get_in *in);
 
 /* Input kinds: each returns 0, -ENODEV (not mine), or -errno with why. */
-int get_in_s390file_open(struct get_in *in, int fd, const char *path,
-			 char *why, size_t why_len);
-int get_in_extfs_open(struct get_in *in, const char *device,
-		      const char *path, char *why, size_t why_len);
+int get_in_s390file_open(struct get_in *in, int fd, const char *path, char *why,
+			 size_t why_len);
+int get_in_extfs_open(struct get_in *in, const char *device, const char *path,
+		      char *why, size_t why_len);
 int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len);
-int get_in_elf_open(struct get_in *in, int fd, const char *path,
-		    char *why, size_t why_len);
+int get_in_elf_open(struct get_in *in, int fd, const char *path, char *why,
+		    size_t why_len);
 
 /* A file to read an ELF core from (plain file, or a file in an ext fs). */
 struct get_file {
 	int64_t (*read)(void *arg, void *buf, size_t len, uint64_t off);
-	void (*close)(void *arg);	/* may be NULL */
+	void (*close)(void *arg); /* may be NULL */
 	void *arg;
 	uint64_t size;
 	int64_t mtime;
 };
-int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
-			 char *why, size_t why_len);
+int get_in_elf_open_file(struct get_in *in, const struct get_file *f, char *why,
+			 size_t why_len);
 /* For inputs built on the ELF reader (a tape, a file in an ext fs): its
  * memory stream and reads, its close, and the arg of the get_file it was
  * opened with. */
 int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		      void *arg);
-int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
-			size_t len);
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf, size_t len);
 void get_in_elf_close(struct get_in *in);
 void *get_in_elf_file_arg(const struct get_in *in);
 /* kdump-compressed file or flattened stream (in_kdump.c). */
-int get_in_kdump_open(struct get_in *in, int fd, const char *path,
-		      char *why, size_t why_len);
+int get_in_kdump_open(struct get_in *in, int fd, const char *path, char *why,
+		      size_t why_len);
 int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 			   char *why, size_t why_len);
 bool get_is_kdump(int fd);
@@ -273,9 +271,8 @@ int get_cmd_keygen(int argc, char **argv);
  */
 int get_sealed_info(const char *spec, bool json);
 int get_sealed_verify(const char *spec, const char *keyfile, bool quiet);
-int get_sealed_decrypt(const char *spec, const char *keyfile,
-		       const char *oname, char *tmp, size_t tmp_len,
-		       bool *bad);
+int get_sealed_decrypt(const char *spec, const char *keyfile, const char *oname,
+		       char *tmp, size_t tmp_len, bool *bad);
 
 /* Output writers (out_s390.c, out_elf.c). */
 struct get_out;
@@ -288,12 +285,12 @@ struct get_out_ops {
 };
 struct get_out {
 	const struct get_out_ops *ops;
-	const char *name;		/* "-" for stdout */
+	const char *name; /* "-" for stdout */
 	int fd;
-	bool sparse;			/* regular file: zero pages become holes */
-	uint64_t pos;			/* bytes of the output written so far */
-	uint64_t mem_base;		/* output offset of memory offset 0 */
-	struct zfd_kdump_wopts kdump;	/* -f kdump / kdump-flat */
+	bool sparse;	   /* regular file: zero pages become holes */
+	uint64_t pos;	   /* bytes of the output written so far */
+	uint64_t mem_base; /* output offset of memory offset 0 */
+	struct zfd_kdump_wopts kdump; /* -f kdump / kdump-flat */
 	bool verbose;
 	void *priv;
 };
@@ -314,14 +311,14 @@ int get_out_finish(struct get_out *out, uint64_t size);
  * GET_PROGRESS_MIN bytes or more: wraps the memory consumer fn(arg);
  * stream with get_progress_mem and pg, then call get_progress_end().
  */
-#define GET_PROGRESS_MIN	(256ULL << 20)
+#define GET_PROGRESS_MIN (256ULL << 20)
 struct get_progress {
 	get_mem_fn fn;
 	void *arg;
-	bool on;		/* not -q, and the dump is large enough */
-	bool tty;		/* stderr is a terminal: redraw in place */
-	bool drawn;		/* a bar is on the terminal line */
-	int width;		/* of the widest bar drawn */
+	bool on;    /* not -q, and the dump is large enough */
+	bool tty;   /* stderr is a terminal: redraw in place */
+	bool drawn; /* a bar is on the terminal line */
+	int width;  /* of the widest bar drawn */
 	uint64_t total;
 	double t0, interval, next;
 };
@@ -333,12 +330,10 @@ void get_progress_end(struct get_progress *pg);
 void get_progress_clear(void);
 
 /* Messages: "zfcpdump-get: ..." on stderr. */
-void get_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void get_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Also keep the last get_err() message in buf (NULL: stop). */
 void get_err_capture(char *buf, size_t len);
-void get_warn(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void get_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* JSON string literal of s (with quotes) to f. */
 void get_json_str(FILE *f, const char *s);

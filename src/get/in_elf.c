@@ -25,7 +25,7 @@
 struct elf_in {
 	struct get_file file;
 	struct zfd_elf_info *info;
-	int seek_fd;		/* a regular file's fd (SEEK_DATA), or -1 */
+	int seek_fd; /* a regular file's fd (SEEK_DATA), or -1 */
 };
 
 static int64_t file_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -47,7 +47,8 @@ static void note_cut(struct get_in *in, uint64_t at)
 
 	in->end = GET_END_MISSING;
 	if (!in->cut[0])
-		snprintf(in->cut, sizeof(in->cut), "ELF core cut off: file "
+		snprintf(in->cut, sizeof(in->cut),
+			 "ELF core cut off: file "
 			 "has %" PRIu64 " bytes, its PT_LOADs end at %" PRIu64,
 			 at, e->info->data_end);
 }
@@ -87,7 +88,7 @@ static void patch_save_areas(struct get_in *in, uint64_t off, uint8_t *buf,
 	size_t c;
 
 	if (!e->info->s390x)
-		return;	/* registers only in the notes: memory as it is */
+		return; /* registers only in the notes: memory as it is */
 	for (c = 0; c < e->info->nr_cpus && c < in->hdr.cpu_cnt; c++) {
 		s = sa_off(in, c);
 		if (s == UINT64_MAX || s >= off + len || s + sizeof(sa) <= off)
@@ -120,8 +121,7 @@ static uint64_t next_sa_page(const struct get_in *in, uint64_t off)
 	return best;
 }
 
-static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
-		      void *arg)
+static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn, void *arg)
 {
 	struct elf_in *e = in->priv;
 	uint64_t off = 0, foff, n, sa;
@@ -186,8 +186,7 @@ static int elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 	return rc;
 }
 
-static int elf_read_mem(struct get_in *in, uint64_t off, void *buf,
-			size_t len)
+static int elf_read_mem(struct get_in *in, uint64_t off, void *buf, size_t len)
 {
 	struct elf_in *e = in->priv;
 	uint64_t foff, n, done = 0;
@@ -279,8 +278,8 @@ static uint64_t elf_stored_end(const struct get_in *in, uint64_t x)
 		l = &e->info->loads[i];
 		if (!l->filesz || l->paddr >= x)
 			continue;
-		end = ZFD_MAX(end, l->offset + ZFD_MIN(l->filesz,
-						       x - l->paddr));
+		end = ZFD_MAX(end,
+			      l->offset + ZFD_MIN(l->filesz, x - l->paddr));
 	}
 	return ZFD_MIN(end, in->stored_size);
 }
@@ -304,17 +303,19 @@ int get_in_elf_digest_len(const struct get_in *in, uint64_t *len, char *why,
 	 */
 	if (zfd_manifest_get_u64(&in->man, "stored_end", &end) == 0) {
 		if (end > in->stored_size || end < in->prologue_len) {
-			snprintf(why, why_len, "manifest stored_end %" PRIu64
-				 " is outside the dump's data [%" PRIu64 ", %"
-				 PRIu64 "]", end, in->prologue_len,
-				 in->stored_size);
+			snprintf(why, why_len,
+				 "manifest stored_end %" PRIu64
+				 " is outside the dump's data [%" PRIu64
+				 ", %" PRIu64 "]",
+				 end, in->prologue_len, in->stored_size);
 			return -EINVAL;
 		}
 		*len = end;
 		return 0;
 	}
 	if (zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped) != 0) {
-		snprintf(why, why_len, "manifest of an incomplete dump without "
+		snprintf(why, why_len,
+			 "manifest of an incomplete dump without "
 			 "dumped_bytes");
 		return -EINVAL;
 	}
@@ -366,14 +367,12 @@ static const struct get_in_ops elf_raw_ops = {
 	.close = elf_close,
 };
 
-int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
-		      void *arg)
+int get_in_elf_stream(struct get_in *in, uint64_t len, get_mem_fn fn, void *arg)
 {
 	return elf_stream(in, len, fn, arg);
 }
 
-int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf,
-			size_t len)
+int get_in_elf_read_mem(struct get_in *in, uint64_t off, void *buf, size_t len)
 {
 	return elf_read_mem(in, off, buf, len);
 }
@@ -398,7 +397,8 @@ static bool take_manifest(struct get_in *in, const uint8_t *blk, size_t len,
 
 	if (len <= 16 || memcmp(blk, ZFD_MANIFEST_MAGIC "\n", 16) != 0)
 		return false;
-	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64, off);
+	snprintf(where, sizeof(where), "manifest block at offset %" PRIu64,
+		 off);
 	get_in_set_manifest(in, (const char *)blk, len, where);
 	in->ops = &elf_raw_ops;
 	return true;
@@ -419,8 +419,10 @@ static void load_manifest(struct get_in *in, int fd, const char *path,
 		blk = calloc(1, ZFD_MANIFEST_MAX);
 		if (!blk)
 			return;
-		n = zfd_pread_full(fd, blk, (size_t)ZFD_MIN(size - man_off,
-			(uint64_t)ZFD_MANIFEST_MAX), man_off);
+		n = zfd_pread_full(fd, blk,
+				   (size_t)ZFD_MIN(size - man_off,
+						   (uint64_t)ZFD_MANIFEST_MAX),
+				   man_off);
 		if (n > 0)
 			take_manifest(in, blk, (size_t)n, man_off);
 		free(blk);
@@ -429,11 +431,12 @@ static void load_manifest(struct get_in *in, int fd, const char *path,
 		get_in_load_sibling_manifest(in, path);
 }
 
-int get_in_elf_open(struct get_in *in, int fd, const char *path,
-		    char *why, size_t why_len)
+int get_in_elf_open(struct get_in *in, int fd, const char *path, char *why,
+		    size_t why_len)
 {
 	struct get_file f = {
-		.read = fd_read, .close = fd_close,
+		.read = fd_read,
+		.close = fd_close,
 		.arg = (void *)(intptr_t)fd,
 	};
 	struct stat st;
@@ -465,8 +468,8 @@ int get_in_elf_open(struct get_in *in, int fd, const char *path,
 	return 0;
 }
 
-int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
-			 char *why, size_t why_len)
+int get_in_elf_open_file(struct get_in *in, const struct get_file *f, char *why,
+			 size_t why_len)
 {
 	char sub[GET_WHY_LEN];
 	struct elf_in *e;
@@ -536,9 +539,9 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 		in->hdr.mem_size = in->dump.mem_size;
 		in->hdr.mem_end = in->dump.mem_size;
 		in->hdr.mem_size_real = in->dump.mem_size;
-		in->hdr.num_pages = (uint32_t)ZFD_MIN(in->dump.mem_size /
-						      ZFD_S390_PAGE_SIZE,
-						      (uint64_t)UINT32_MAX);
+		in->hdr.num_pages = (uint32_t)
+			ZFD_MIN(in->dump.mem_size / ZFD_S390_PAGE_SIZE,
+				(uint64_t)UINT32_MAX);
 		in->hdr.cpu_cnt = (uint16_t)ZFD_MIN(in->dump.nr_cpus,
 						    (size_t)ZFD_S390_MAX_CPUS);
 		in->hdr.real_cpu_cnt = in->hdr.cpu_cnt;
@@ -546,7 +549,9 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	/* the crash time, else the file's time, stands in for the dump
 	 * times the core lacks */
 	in->hdr.tod = zfd_tod_from_unix(in->dump.crash_time ?
-					in->dump.crash_time : e->file.mtime, 0);
+						in->dump.crash_time :
+						e->file.mtime,
+					0);
 	zfd_s390_hdr_encode(&in->hdr, in->hdr_raw);
 	in->ranges = calloc(e->info->nr_loads ? e->info->nr_loads : 1,
 			    sizeof(*in->ranges));
@@ -563,10 +568,10 @@ int get_in_elf_open_file(struct get_in *in, const struct get_file *f,
 	in->mem_avail = in->hdr.mem_size;
 	in->prologue_len = ZFD_ALIGN_UP(e->info->headers_end, (uint64_t)4096);
 	in->stored_size = e->info->data_end > UINT64_MAX - 4095 ?
-			  UINT64_MAX - 4095 :
-			  ZFD_MAX(ZFD_ALIGN_UP(e->info->data_end,
-					       (uint64_t)4096),
-				  in->prologue_len);
+				  UINT64_MAX - 4095 :
+				  ZFD_MAX(ZFD_ALIGN_UP(e->info->data_end,
+						       (uint64_t)4096),
+					  in->prologue_len);
 	/* an ELF core has no end marker: complete means all of it is there */
 	in->end_off = e->info->data_end;
 	in->end_tod = in->hdr.tod;

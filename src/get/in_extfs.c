@@ -26,15 +26,15 @@
 #include "seal.h"
 #include "util.h"
 
-#define INFO_MAX	(64u << 10)
+#define INFO_MAX (64u << 10)
 
 struct extfs_in {
 	ext2_filsys fs;
 	int devfd;
-	bool own;		/* fs and devfd are ours to close */
+	bool own; /* fs and devfd are ours to close */
 	ext2_ino_t ino;
 	struct ext2_inode inode;
-	uint64_t size;		/* file size */
+	uint64_t size; /* file size */
 	char path[1024];
 };
 
@@ -44,11 +44,11 @@ struct feeder {
 	struct extfs_in *x;
 	get_mem_fn fn;
 	void *arg;
-	uint64_t base;		/* file byte the consumer calls offset 0 */
-	uint64_t *streamed;	/* how far delivery got (from base) */
-	uint64_t cur;		/* next file byte to deliver */
-	uint64_t stop;		/* file byte where delivery ends */
-	uint64_t run_f, run_p, run_len;	/* pending run, in bytes */
+	uint64_t base;	    /* file byte the consumer calls offset 0 */
+	uint64_t *streamed; /* how far delivery got (from base) */
+	uint64_t cur;	    /* next file byte to deliver */
+	uint64_t stop;	    /* file byte where delivery ends */
+	uint64_t run_f, run_p, run_len; /* pending run, in bytes */
 	void *buf;
 	int rc;
 };
@@ -94,8 +94,8 @@ static int feed_flush(struct feeder *fd)
 		got = zfd_pread_full(fd->x->devfd, fd->buf, (size_t)n, p);
 		if (got != (ssize_t)n) {
 			get_err("%s: device read error at byte %" PRIu64 ": %s",
-				fd->in->name, p, got < 0 ? strerror(errno) :
-				"short read");
+				fd->in->name, p,
+				got < 0 ? strerror(errno) : "short read");
 			return -EIO;
 		}
 		rc = fd->fn(fd->arg, f - fd->base, fd->buf, (size_t)n);
@@ -166,7 +166,8 @@ static int walk_extents(struct feeder *fd)
 		if ((ext.e_flags & EXT2_EXTENT_FLAGS_LEAF) &&
 		    !(ext.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)) {
 			rc = feed_blocks(fd, ext.e_lblk, ext.e_pblk, ext.e_len,
-					 ext.e_flags & EXT2_EXTENT_FLAGS_UNINIT);
+					 ext.e_flags &
+						 EXT2_EXTENT_FLAGS_UNINIT);
 			if (rc)
 				break;
 		}
@@ -175,8 +176,10 @@ static int walk_extents(struct feeder *fd)
 	ext2fs_extent_free(h);
 	if (rc < 0)
 		return fd->rc;
-	if (err && err != EXT2_ET_EXTENT_NO_NEXT && err != EXT2_ET_NO_CURRENT_NODE) {
-		get_err("%s: extent tree: %s", fd->in->name, error_message(err));
+	if (err && err != EXT2_ET_EXTENT_NO_NEXT &&
+	    err != EXT2_ET_NO_CURRENT_NODE) {
+		get_err("%s: extent tree: %s", fd->in->name,
+			error_message(err));
 		return -EIO;
 	}
 	return 0;
@@ -190,8 +193,13 @@ static int feed_file(struct get_in *in, struct extfs_in *x, uint64_t base,
 		     uint64_t len, get_mem_fn fn, void *arg, uint64_t *streamed)
 {
 	struct feeder fd = {
-		.in = in, .x = x, .fn = fn, .arg = arg,
-		.base = base, .streamed = streamed, .cur = base,
+		.in = in,
+		.x = x,
+		.fn = fn,
+		.arg = arg,
+		.base = base,
+		.streamed = streamed,
+		.cur = base,
 	};
 	errcode_t err;
 	int rc;
@@ -206,9 +214,10 @@ static int feed_file(struct get_in *in, struct extfs_in *x, uint64_t base,
 	if (x->inode.i_flags & EXT4_EXTENTS_FL) {
 		rc = walk_extents(&fd);
 	} else {
-		err = ext2fs_block_iterate3(x->fs, x->ino, BLOCK_FLAG_READ_ONLY |
-					    BLOCK_FLAG_DATA_ONLY, NULL,
-					    block_cb, &fd);
+		err = ext2fs_block_iterate3(x->fs, x->ino,
+					    BLOCK_FLAG_READ_ONLY |
+						    BLOCK_FLAG_DATA_ONLY,
+					    NULL, block_cb, &fd);
 		rc = fd.rc;
 		if (!rc && err) {
 			get_err("%s: block map: %s", in->name,
@@ -231,8 +240,8 @@ static int extfs_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 			 &in->mem_streamed);
 }
 
-static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf,
-			 size_t len, uint64_t off);
+static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf, size_t len,
+			 uint64_t off);
 
 static int extfs_read_mem(struct get_in *in, uint64_t off, void *buf,
 			  size_t len)
@@ -272,8 +281,8 @@ static const struct get_in_ops extfs_ops = {
 };
 
 /* Reads up to len bytes at off of inode ino; returns the count or -EIO. */
-static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf,
-			 size_t len, uint64_t off)
+static ssize_t read_file(ext2_filsys fs, ext2_ino_t ino, void *buf, size_t len,
+			 uint64_t off)
 {
 	ext2_file_t file;
 	unsigned int got = 0;
@@ -364,8 +373,11 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 			  size_t why_len)
 {
 	struct get_file f = {
-		.read = elf_file_read, .close = elf_file_close, .arg = x,
-		.size = x->size, .mtime = x->inode.i_mtime,
+		.read = elf_file_read,
+		.close = elf_file_close,
+		.arg = x,
+		.size = x->size,
+		.mtime = x->inode.i_mtime,
 	};
 	int rc;
 
@@ -391,14 +403,17 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 	snprintf(x->path, sizeof(x->path), "%s", path);
 	in->priv = x;
 	in->ops = &extfs_ops;
-	err = ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, x->path, &x->ino);
+	err = ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, x->path,
+			   &x->ino);
 	if (err) {
-		snprintf(why, why_len, "%.100s: %.100s", x->path, error_message(err));
+		snprintf(why, why_len, "%.100s: %.100s", x->path,
+			 error_message(err));
 		return -ENOENT;
 	}
 	err = ext2fs_read_inode(x->fs, x->ino, &x->inode);
 	if (err) {
-		snprintf(why, why_len, "%.100s: %.100s", x->path, error_message(err));
+		snprintf(why, why_len, "%.100s: %.100s", x->path,
+			 error_message(err));
 		return -EIO;
 	}
 	if (!LINUX_S_ISREG(x->inode.i_mode)) {
@@ -408,8 +423,10 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 	x->size = EXT2_I_SIZE(&x->inode);
 	n = read_file(x->fs, x->ino, in->hdr_raw, ZFD_S390_HDR_SIZE, 0);
 	if (n != ZFD_S390_HDR_SIZE) {
-		snprintf(why, why_len, "not a zfcpdump/s390 dump: only %zd "
-			 "bytes", n < 0 ? 0 : n);
+		snprintf(why, why_len,
+			 "not a zfcpdump/s390 dump: only %zd "
+			 "bytes",
+			 n < 0 ? 0 : n);
 		return -ENODEV;
 	}
 	if (memcmp(in->hdr_raw, "\177ELF", 4) == 0)
@@ -430,7 +447,7 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 	in->end = GET_END_MISSING;
 	if (x->size >= mem_end + ZFD_S390_END_SIZE &&
 	    read_file(x->fs, x->ino, in->end_raw, ZFD_S390_END_SIZE, mem_end) ==
-	    ZFD_S390_END_SIZE) {
+		    ZFD_S390_END_SIZE) {
 		if (zfd_s390_end_marker_check(in->end_raw, &in->end_tod))
 			in->end = GET_END_OK;
 		else if (!zfd_is_zero(in->end_raw, ZFD_S390_END_SIZE))
@@ -440,8 +457,8 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 	return 0;
 }
 
-static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
-		   char *why, size_t why_len)
+static int open_fs(const char *device, ext2_filsys *fs, int *devfd, char *why,
+		   size_t why_len)
 {
 	static bool et_loaded;
 	struct stat st;
@@ -451,7 +468,8 @@ static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 	/* a FIFO would hang libext2fs's open */
 	if (stat(device, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    !S_ISBLK(st.st_mode)) {
-		snprintf(why, why_len, "not a filesystem image or block "
+		snprintf(why, why_len,
+			 "not a filesystem image or block "
 			 "device");
 		return -EINVAL;
 	}
@@ -461,7 +479,8 @@ static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 	}
 	err = ext2fs_check_if_mounted(device, &mflags);
 	if (!err && (mflags & EXT2_MF_MOUNTED)) {
-		snprintf(why, why_len, "is mounted: unmount it, or read the "
+		snprintf(why, why_len,
+			 "is mounted: unmount it, or read the "
 			 "dump through the mounted filesystem");
 		return -EBUSY;
 	}
@@ -481,8 +500,8 @@ static int open_fs(const char *device, ext2_filsys *fs, int *devfd,
 	return 0;
 }
 
-int get_in_extfs_open(struct get_in *in, const char *device,
-		      const char *path, char *why, size_t why_len)
+int get_in_extfs_open(struct get_in *in, const char *device, const char *path,
+		      char *why, size_t why_len)
 {
 	struct extfs_in *x;
 	char sub[GET_WHY_LEN];
@@ -535,11 +554,13 @@ int get_extfs_file_open(const char *device, const char *path,
 	while (*path == '/')
 		path++;
 	snprintf(x->path, sizeof(x->path), "%s", path);
-	err = ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, x->path, &x->ino);
+	err = ext2fs_namei(x->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, x->path,
+			   &x->ino);
 	if (!err)
 		err = ext2fs_read_inode(x->fs, x->ino, &x->inode);
 	if (err) {
-		snprintf(why, why_len, "%.100s: %.100s", x->path, error_message(err));
+		snprintf(why, why_len, "%.100s: %.100s", x->path,
+			 error_message(err));
 		elf_file_close(x);
 		return -ENOENT;
 	}
@@ -550,8 +571,11 @@ int get_extfs_file_open(const char *device, const char *path,
 	}
 	x->size = EXT2_I_SIZE(&x->inode);
 	*f = (struct get_file){
-		.read = elf_file_read, .close = elf_file_close, .arg = x,
-		.size = x->size, .mtime = x->inode.i_mtime,
+		.read = elf_file_read,
+		.close = elf_file_close,
+		.arg = x,
+		.size = x->size,
+		.mtime = x->inode.i_mtime,
 	};
 	n = strlen(x->path);
 	if (n > sl && strcmp(x->path + n - sl, suffix) == 0)
@@ -583,7 +607,7 @@ struct entry {
 struct listing {
 	struct entry *e;
 	size_t nr, cap;
-	bool nomem;		/* a dump left out: the listing would lie */
+	bool nomem; /* a dump left out: the listing would lie */
 };
 
 /* "dump.N", "dump.N.incomplete", "dump.N.info"; N without leading zeros. */
@@ -596,8 +620,8 @@ static bool parse_name(const char *name, size_t len, unsigned long *nr,
 		return false;
 	memcpy(buf, name, len);
 	buf[len] = 0;
-	if (buf[5] < '0' || buf[5] > '9' || (buf[5] == '0' && buf[6] &&
-					      buf[6] != '.'))
+	if (buf[5] < '0' || buf[5] > '9' ||
+	    (buf[5] == '0' && buf[6] && buf[6] != '.'))
 		return false;
 	errno = 0;
 	*nr = strtoul(buf + 5, &end, 10);
@@ -671,7 +695,9 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 	int rc;
 
 	snprintf(name, sizeof(name), "dump.%lu%s", e->nr,
-		 e->dump ? "" : e->incomplete ? ".incomplete" : ".info");
+		 e->dump       ? "" :
+		 e->incomplete ? ".incomplete" :
+				 ".info");
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	in.name = path;
 	if (!e->dump && !e->incomplete) {
@@ -687,14 +713,18 @@ static void list_one(ext2_filsys fs, int devfd, const char *dir,
 
 			load_info(&in, &x);
 			zfd_seal_fp_hex(fp, hex);
-			v = in.man_ok ? zfd_manifest_get(&in.man, "status") : NULL;
+			v = in.man_ok ? zfd_manifest_get(&in.man, "status") :
+					NULL;
 			status = e->incomplete && !e->dump ? "incomplete" :
-				 v ? v : "incomplete";
+				 v			   ? v :
+							     "incomplete";
 			snprintf(reason, sizeof(reason), "sealed to key %s%s",
 				 hex, in.man_ok ? "" : ", no manifest");
 			if (in.man_ok)
-				zfd_manifest_get_u64(&in.man, "mem_size", &size);
-			v = in.man_ok ? zfd_manifest_get(&in.man, "started") : NULL;
+				zfd_manifest_get_u64(&in.man, "mem_size",
+						     &size);
+			v = in.man_ok ? zfd_manifest_get(&in.man, "started") :
+					NULL;
 			snprintf(date, sizeof(date), "%s", v ? v : "-");
 		} else if (rc) {
 			status = "corrupt";
@@ -782,8 +812,8 @@ int get_cmd_list(int argc, char **argv)
 		get_err("%s: %s", dev, why);
 		return 1;
 	}
-	err = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO,
-			   dir[0] ? dir : "/", &ino);
+	err = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, dir[0] ? dir : "/",
+			   &ino);
 	if (!err)
 		err = ext2fs_check_directory(fs, ino);
 	if (err) {

@@ -60,7 +60,9 @@ static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 static int fd_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
 	return zfd_pwrite_full((int)(intptr_t)arg, buf, len, off) ==
-	       (ssize_t)len ? 0 : (errno ? -errno : -EIO);
+			       (ssize_t)len ?
+		       0 :
+		       (errno ? -errno : -EIO);
 }
 
 static void fd_close(void *arg)
@@ -191,8 +193,10 @@ static int unflatten(struct get_file *f, char *why, size_t why_len)
 		 dir && *dir ? dir : "/tmp");
 	fd = mkstemp(name);
 	if (fd < 0) {
-		snprintf(why, why_len, "flattened kdump stream: cannot create "
-			 "a temporary file: %s", strerror(errno));
+		snprintf(why, why_len,
+			 "flattened kdump stream: cannot create "
+			 "a temporary file: %s",
+			 strerror(errno));
 		return -EIO;
 	}
 	unlink(name);
@@ -234,7 +238,8 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 	in->priv = k;
 	in->ops = &kdump_ops;
 	in->format = "kdump";
-	flat = f->read(f->arg, head, sizeof(head), 0) == (int64_t)sizeof(head) &&
+	flat = f->read(f->arg, head, sizeof(head), 0) ==
+		       (int64_t)sizeof(head) &&
 	       zfd_kdump_is_flat(head, sizeof(head));
 	if (flat) {
 		rc = unflatten(&k->file, sub, sizeof(sub));
@@ -270,8 +275,9 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 	in->hdr.mem_size = in->dump.mem_size;
 	in->hdr.mem_end = in->dump.mem_size;
 	in->hdr.mem_size_real = in->dump.mem_size;
-	in->hdr.num_pages = ki->max_mapnr > UINT32_MAX ? UINT32_MAX :
-			    (uint32_t)ki->max_mapnr;
+	in->hdr.num_pages = ki->max_mapnr > UINT32_MAX ?
+				    UINT32_MAX :
+				    (uint32_t)ki->max_mapnr;
 	if (strcmp(ki->machine, "s390x") == 0) {
 		/* an s390 header for -f s390 / elf (no CPUs: see above) */
 		in->hdr.version = 5;
@@ -300,7 +306,8 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 			bool valid, dumped;
 
 			if (zfd_kdump_pfn_state(k->r, pfn - 1, &valid,
-						&dumped) == 0 && dumped) {
+						&dumped) == 0 &&
+			    dumped) {
 				in->mem_avail = pfn * k->ps;
 				break;
 			}
@@ -318,11 +325,12 @@ out_close:
 	return rc;
 }
 
-int get_in_kdump_open(struct get_in *in, int fd, const char *path,
-		      char *why, size_t why_len)
+int get_in_kdump_open(struct get_in *in, int fd, const char *path, char *why,
+		      size_t why_len)
 {
 	struct get_file f = {
-		.read = fd_read, .close = fd_close,
+		.read = fd_read,
+		.close = fd_close,
 		.arg = (void *)(intptr_t)fd,
 	};
 	struct stat st;

@@ -20,11 +20,11 @@
 #include "util.h"
 
 /* A sibling manifest larger than this is not ours. */
-#define SIBLING_MAX	(64u << 10)
+#define SIBLING_MAX (64u << 10)
 
 struct s390file {
 	int fd;
-	uint64_t size;		/* bytes in the file or device */
+	uint64_t size; /* bytes in the file or device */
 	bool regular;
 };
 
@@ -99,8 +99,10 @@ static int s390file_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 			if (d < 0)
 				d = (off_t)f->size;
 			if ((uint64_t)d > fpos) {
-				want = (size_t)ZFD_MIN((uint64_t)d - fpos,
-						       ZFD_MIN(len - off, (uint64_t)GET_BUF_SIZE));
+				want = (size_t)
+					ZFD_MIN((uint64_t)d - fpos,
+						ZFD_MIN(len - off,
+							(uint64_t)GET_BUF_SIZE));
 				rc = fn(arg, off, NULL, want);
 				if (rc)
 					break;
@@ -174,8 +176,8 @@ static const struct get_in_ops raw_ops = {
 	.close = s390file_close,
 };
 
-int get_in_s390file_open(struct get_in *in, int fd, const char *path,
-			 char *why, size_t why_len)
+int get_in_s390file_open(struct get_in *in, int fd, const char *path, char *why,
+			 size_t why_len)
 {
 	uint8_t *blk = NULL;
 	struct s390file *f;
@@ -212,8 +214,10 @@ int get_in_s390file_open(struct get_in *in, int fd, const char *path,
 	n = zfd_pread_full(fd, in->hdr_raw, ZFD_S390_HDR_SIZE, 0);
 	if (n != ZFD_S390_HDR_SIZE) {
 		rc = -EINVAL;
-		snprintf(why, why_len, "corrupt header: only %zd of %d header "
-			 "bytes present", n < 0 ? 0 : n, ZFD_S390_HDR_SIZE);
+		snprintf(why, why_len,
+			 "corrupt header: only %zd of %d header "
+			 "bytes present",
+			 n < 0 ? 0 : n, ZFD_S390_HDR_SIZE);
 		goto out_close;
 	}
 	if (get_in_decode_hdr(in, UINT64_MAX, why + 16, why_len - 16)) {
@@ -236,7 +240,7 @@ int get_in_s390file_open(struct get_in *in, int fd, const char *path,
 	in->end = GET_END_MISSING;
 	if (f->size >= mem_end + ZFD_S390_END_SIZE &&
 	    zfd_pread_full(fd, in->end_raw, ZFD_S390_END_SIZE, mem_end) ==
-	    ZFD_S390_END_SIZE) {
+		    ZFD_S390_END_SIZE) {
 		if (zfd_s390_end_marker_check(in->end_raw, &in->end_tod))
 			in->end = GET_END_OK;
 		else if (!zfd_is_zero(in->end_raw, ZFD_S390_END_SIZE))
@@ -255,8 +259,8 @@ int get_in_s390file_open(struct get_in *in, int fd, const char *path,
 		if (n > 0 && memcmp(blk, "zfcpdump-info", 13) == 0) {
 			char where[64];
 
-			snprintf(where, sizeof(where), "manifest block at offset %"
-				 PRIu64, man_off);
+			snprintf(where, sizeof(where),
+				 "manifest block at offset %" PRIu64, man_off);
 			get_in_set_manifest(in, (char *)blk, (size_t)n, where);
 			in->ops = &raw_ops;
 		}

@@ -20,7 +20,7 @@
 
 struct tape_in {
 	struct get_tape *t;
-	uint8_t *buf;		/* one record */
+	uint8_t *buf; /* one record */
 };
 
 static void tape_fault(struct get_in *in, const char *what, ssize_t rc)
@@ -28,8 +28,8 @@ static void tape_fault(struct get_in *in, const char *what, ssize_t rc)
 	if (!in->bad[0])
 		snprintf(in->bad, sizeof(in->bad), "%s: %s", what,
 			 rc == -EOVERFLOW ? "record too large" :
-			 rc == -ENODATA ? "end of recorded data" :
-			 strerror((int)-rc));
+			 rc == -ENODATA	  ? "end of recorded data" :
+					    strerror((int)-rc));
 }
 
 /* File 2: the manifest record, then a filemark. */
@@ -40,9 +40,8 @@ static void read_manifest(struct get_in *in)
 
 	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n <= 0)
-		return;		/* no manifest file */
-	get_in_set_manifest(in, (char *)ti->buf, (size_t)n,
-			    "tape file 2");
+		return; /* no manifest file */
+	get_in_set_manifest(in, (char *)ti->buf, (size_t)n, "tape file 2");
 }
 
 /* After the memory: end marker record, filemark, manifest file. */
@@ -53,32 +52,40 @@ static void read_tail(struct get_in *in, ssize_t n)
 
 	in->end_off = ZFD_S390_HDR_SIZE + in->mem_streamed;
 	if (n == 0) {
-		in->end = GET_END_MISSING;	/* filemark right after memory */
+		in->end = GET_END_MISSING; /* filemark right after memory */
 		read_manifest(in);
 		return;
 	}
 	if (n == ZFD_S390_END_SIZE &&
 	    zfd_s390_end_marker_check(ti->buf, &in->end_tod)) {
 		memcpy(in->end_raw, ti->buf, ZFD_S390_END_SIZE);
-		in->end = in->mem_streamed == in->hdr.mem_size ? GET_END_OK
-							       : GET_END_MISSING;
+		in->end = in->mem_streamed == in->hdr.mem_size ?
+				  GET_END_OK :
+				  GET_END_MISSING;
 		if (in->end != GET_END_OK)
-			snprintf(in->bad, sizeof(in->bad), "end marker record "
-				 "after %" PRIu64 " of %" PRIu64 " memory bytes",
+			snprintf(in->bad, sizeof(in->bad),
+				 "end marker record "
+				 "after %" PRIu64 " of %" PRIu64
+				 " memory bytes",
 				 in->mem_streamed, in->hdr.mem_size);
 	} else {
 		in->end = GET_END_BAD;
-		snprintf(in->bad, sizeof(in->bad), "end marker missing: record "
+		snprintf(in->bad, sizeof(in->bad),
+			 "end marker missing: record "
 			 "of %zd bytes at offset %" PRIu64 " where the 16-byte "
-			 "end-marker record belongs", n, in->end_off);
+			 "end-marker record belongs",
+			 n, in->end_off);
 		return;
 	}
 	n = get_tape_read(ti->t, ti->buf, GET_TAPE_MAX_REC);
 	if (n != 0) {
-		snprintf(what, sizeof(what), "no filemark after the end marker");
+		snprintf(what, sizeof(what),
+			 "no filemark after the end marker");
 		if (n > 0)
-			snprintf(in->bad, sizeof(in->bad), "%s (record of %zd "
-				 "bytes)", what, n);
+			snprintf(in->bad, sizeof(in->bad),
+				 "%s (record of %zd "
+				 "bytes)",
+				 what, n);
 		else
 			tape_fault(in, what, n);
 		return;
@@ -108,15 +115,18 @@ static int tape_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		     zfd_s390_end_marker_check(ti->buf, NULL)))
 			break;
 		if ((uint64_t)n > mem - in->mem_streamed) {
-			snprintf(in->bad, sizeof(in->bad), "record of %zd bytes "
-				 "at memory offset %" PRIu64 " runs past the end "
-				 "of memory (%" PRIu64 ")", n, in->mem_streamed,
-				 mem);
+			snprintf(in->bad, sizeof(in->bad),
+				 "record of %zd bytes "
+				 "at memory offset %" PRIu64
+				 " runs past the end "
+				 "of memory (%" PRIu64 ")",
+				 n, in->mem_streamed, mem);
 			return 0;
 		}
 		if (in->mem_streamed < len) {
-			rc = fn(arg, in->mem_streamed, ti->buf, (size_t)ZFD_MIN(
-				(uint64_t)n, len - in->mem_streamed));
+			rc = fn(arg, in->mem_streamed, ti->buf,
+				(size_t)ZFD_MIN((uint64_t)n,
+						len - in->mem_streamed));
 			if (rc)
 				return rc;
 		}
@@ -169,19 +179,19 @@ static const struct get_in_ops tape_ops = {
  * forward only: the first records are kept (the prologue, which the
  * reader parses), the data records are read as the reads ask for them.
  */
-#define TAPE_PROLOGUE_MAX	(64u << 20)
+#define TAPE_PROLOGUE_MAX (64u << 20)
 
 struct tape_elf {
 	struct get_in *in;
 	struct get_tape *t;
-	uint8_t *pro;		/* the first records, kept */
+	uint8_t *pro; /* the first records, kept */
 	size_t pro_len;
-	bool growing;		/* reads may append records to pro */
-	uint8_t *rec;		/* the current record behind pro */
+	bool growing; /* reads may append records to pro */
+	uint8_t *rec; /* the current record behind pro */
 	uint64_t rec_off;
 	size_t rec_len;
-	uint64_t pos;		/* stored offset of the next record */
-	bool eof;		/* the filemark (or a fault) ended file 1 */
+	uint64_t pos; /* stored offset of the next record */
+	bool eof;     /* the filemark (or a fault) ended file 1 */
 	bool tail_done;
 };
 
@@ -256,7 +266,7 @@ static int64_t te_read(void *arg, void *buf, size_t len, uint64_t off)
 					    te->rec_off + te->rec_len - at);
 			memcpy(out + done, te->rec + (at - te->rec_off), n);
 		} else if (at < te->pos) {
-			return -ESPIPE;	/* behind us: a tape goes forward */
+			return -ESPIPE; /* behind us: a tape goes forward */
 		} else {
 			if (!te_next(te))
 				break;
@@ -300,15 +310,15 @@ static void te_tail(struct get_in *in, struct tape_elf *te)
 	} else {
 		in->end = GET_END_MISSING;
 		if (!in->cut[0])
-			snprintf(in->cut, sizeof(in->cut), "ELF core cut off: "
+			snprintf(in->cut, sizeof(in->cut),
+				 "ELF core cut off: "
 				 "the tape holds %" PRIu64 " bytes, its "
-				 "PT_LOADs end at %" PRIu64, te->pos,
-				 in->end_off);
+				 "PT_LOADs end at %" PRIu64,
+				 te->pos, in->end_off);
 	}
 }
 
-static int te_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
-		     void *arg)
+static int te_stream(struct get_in *in, uint64_t len, get_mem_fn fn, void *arg)
 {
 	int rc = get_in_elf_stream(in, len, fn, arg);
 
@@ -367,7 +377,8 @@ static int tape_elf_open(struct get_in *in, struct get_tape *t,
 			 const uint8_t *first, size_t len, char *why,
 			 size_t why_len)
 {
-	struct get_file f = { .read = te_read, .close = te_close,
+	struct get_file f = { .read = te_read,
+			      .close = te_close,
 			      .size = UINT64_MAX };
 	struct tape_elf *te;
 	int rc;
@@ -395,7 +406,7 @@ static int tape_elf_open(struct get_in *in, struct get_tape *t,
 	f.arg = te;
 	rc = get_in_elf_open_file(in, &f, why, why_len);
 	if (rc)
-		return rc;	/* the file (and the tape) is closed */
+		return rc; /* the file (and the tape) is closed */
 	te->growing = false;
 	in->ops = &tape_elf_ops;
 	/* what the tape holds is known at its filemark */
@@ -444,12 +455,14 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		if (n < 0)
 			snprintf(why, why_len, "reading the first record: %s",
 				 n == -EOVERFLOW ? "record too large" :
-				 strerror((int)-n));
+						   strerror((int)-n));
 		else if (n == 0)
 			snprintf(why, why_len, "tape starts with a filemark");
 		else
-			snprintf(why, why_len, "first record has %zd bytes, "
-				 "not the 4096-byte dump header", n);
+			snprintf(why, why_len,
+				 "first record has %zd bytes, "
+				 "not the 4096-byte dump header",
+				 n);
 		rc = n < 0 && n != -EOVERFLOW ? (int)n : -ENODEV;
 		goto out_close;
 	}

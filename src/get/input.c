@@ -62,9 +62,10 @@ uint64_t get_in_mem_expected(const struct get_in *in)
 {
 	uint64_t n = in->hdr.mem_size, dumped;
 
-	if (in->end == GET_END_OK && !(in->man_ok &&
-	    zfd_status_parse(zfd_manifest_get(&in->man, "status")) ==
-	    ZFD_STATUS_INCOMPLETE))
+	if (in->end == GET_END_OK &&
+	    !(in->man_ok &&
+	      zfd_status_parse(zfd_manifest_get(&in->man, "status")) ==
+		      ZFD_STATUS_INCOMPLETE))
 		return n;
 	if (in->man_ok &&
 	    zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped) == 0 &&
@@ -75,11 +76,13 @@ uint64_t get_in_mem_expected(const struct get_in *in)
 	return n;
 }
 
-enum get_status get_in_status(const struct get_in *in, char *reason,
-			      size_t len)
+enum get_status get_in_status(const struct get_in *in, char *reason, size_t len)
 {
-	const char *mst = in->man_ok ? zfd_manifest_get(&in->man, "status") : NULL;
-	const char *mreason = in->man_ok ? zfd_manifest_get(&in->man, "reason") : NULL;
+	const char *mst = in->man_ok ? zfd_manifest_get(&in->man, "status") :
+				       NULL;
+	const char *mreason = in->man_ok ?
+				      zfd_manifest_get(&in->man, "reason") :
+				      NULL;
 	uint64_t msize, present = in->mem_avail;
 
 	reason[0] = 0;
@@ -103,16 +106,18 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 					     ZFD_S390_PAGE_SIZE);
 
 		if (msize < in->hdr.mem_size - lo) {
-			snprintf(reason, len, "manifest mem_size %" PRIu64
+			snprintf(reason, len,
+				 "manifest mem_size %" PRIu64
 				 " is smaller than the %" PRIu64 " bytes the "
-				 "ELF core's PT_LOADs span", msize,
-				 in->hdr.mem_size - lo);
+				 "ELF core's PT_LOADs span",
+				 msize, in->hdr.mem_size - lo);
 			return GET_ST_CORRUPT;
 		}
 	} else if (in->man_ok &&
-	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0 &&
-	    msize != in->hdr.mem_size) {
-		snprintf(reason, len, "manifest mem_size %" PRIu64
+		   zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0 &&
+		   msize != in->hdr.mem_size) {
+		snprintf(reason, len,
+			 "manifest mem_size %" PRIu64
 			 " differs from header mem_size %" PRIu64,
 			 msize, in->hdr.mem_size);
 		return GET_ST_CORRUPT;
@@ -121,9 +126,11 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		uint64_t dumped = 0;
 
 		zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped);
-		snprintf(reason, len, "incomplete: %" PRIu64 " of %" PRIu64
-			 " memory bytes dumped%s%s", dumped, in->hdr.mem_size,
-			 mreason ? " (" : "", mreason ? mreason : "");
+		snprintf(reason, len,
+			 "incomplete: %" PRIu64 " of %" PRIu64
+			 " memory bytes dumped%s%s",
+			 dumped, in->hdr.mem_size, mreason ? " (" : "",
+			 mreason ? mreason : "");
 		if (mreason)
 			strncat(reason, ")", len - strlen(reason) - 1);
 		return GET_ST_INCOMPLETE;
@@ -136,29 +143,35 @@ enum get_status get_in_status(const struct get_in *in, char *reason,
 		return GET_ST_INCOMPLETE;
 	case GET_END_MISSING:
 		if (in->format && strncmp(in->format, "kdump", 5) == 0)
-			snprintf(reason, len, "the kdump header says incomplete"
-				 " (status flag 0x8); pages up to memory byte %"
-				 PRIu64 " of %" PRIu64 " are in the file",
+			snprintf(reason, len,
+				 "the kdump header says incomplete"
+				 " (status flag 0x8); pages up to memory byte %" PRIu64
+				 " of %" PRIu64 " are in the file",
 				 present, in->hdr.mem_size);
 		else if (present != UINT64_MAX && present < in->hdr.mem_size)
-			snprintf(reason, len, "dump ends after %" PRIu64
-				 " of %" PRIu64 " memory bytes: end marker "
-				 "missing at offset %" PRIu64, present,
-				 in->hdr.mem_size, in->end_off);
+			snprintf(reason, len,
+				 "dump ends after %" PRIu64 " of %" PRIu64
+				 " memory bytes: end marker "
+				 "missing at offset %" PRIu64,
+				 present, in->hdr.mem_size, in->end_off);
 		else
-			snprintf(reason, len, "end marker missing at offset %"
-				 PRIu64, in->end_off);
+			snprintf(reason, len,
+				 "end marker missing at offset %" PRIu64,
+				 in->end_off);
 		return GET_ST_INCOMPLETE;
 	case GET_END_BAD:
-		snprintf(reason, len, "end marker missing at offset %" PRIu64
-			 " (other data there)", in->end_off);
+		snprintf(reason, len,
+			 "end marker missing at offset %" PRIu64
+			 " (other data there)",
+			 in->end_off);
 		return GET_ST_INCOMPLETE;
 	}
 	if (mst && strcmp(mst, "truncated") == 0) {
 		uint64_t orig = 0;
 
 		zfd_manifest_get_u64(&in->man, "mem_size_orig", &orig);
-		snprintf(reason, len, "truncated: %" PRIu64 " of %" PRIu64
+		snprintf(reason, len,
+			 "truncated: %" PRIu64 " of %" PRIu64
 			 " memory bytes (complete up to there)",
 			 in->hdr.mem_size, orig);
 		return GET_ST_TRUNCATED;
@@ -201,12 +214,13 @@ static const char *type_name(const struct stat *st)
 {
 	return S_ISFIFO(st->st_mode) ? "a FIFO" :
 	       S_ISSOCK(st->st_mode) ? "a socket" :
-	       S_ISDIR(st->st_mode) ? "a directory" : "not a regular file";
+	       S_ISDIR(st->st_mode)  ? "a directory" :
+				       "not a regular file";
 }
 
 /* "DEVICE:PATH": the first ':' whose left part exists. */
 bool get_split_ext_spec(const char *spec, char *dev, size_t dev_len,
-			   const char **path)
+			const char **path)
 {
 	const char *p;
 	struct stat st;
@@ -271,8 +285,10 @@ static int probe_ext_fs(struct get_in *in, int fd, const char *path,
 	if (!get_is_ext_fs(fd))
 		return -ENODEV;
 	close(fd);
-	snprintf(why, why_len, "this is an ext filesystem: name a dump in it, "
-		 "e.g. %s:dump.0 (see 'zfcpdump-get list %s')", path, path);
+	snprintf(why, why_len,
+		 "this is an ext filesystem: name a dump in it, "
+		 "e.g. %s:dump.0 (see 'zfcpdump-get list %s')",
+		 path, path);
 	return -EISDIR;
 }
 
@@ -305,8 +321,8 @@ static int probe_elf(struct get_in *in, int fd, const char *path,
 }
 
 static int probe_awstape(struct get_in *in, int fd, const char *path,
-			 const struct stat *st, const uint8_t *head,
-			 size_t len, char *why, size_t why_len)
+			 const struct stat *st, const uint8_t *head, size_t len,
+			 char *why, size_t why_len)
 {
 	int rc;
 
@@ -382,7 +398,8 @@ static int open_file_kind(struct get_in *in, const char *spec, char *why,
 		n = zfd_pread_full(fd, head, sizeof(head), 0);
 		if (n < 0) {
 			rc = -errno;
-			snprintf(why, why_len, "read error: %s", strerror(errno));
+			snprintf(why, why_len, "read error: %s",
+				 strerror(errno));
 			close(fd);
 			return rc;
 		}
@@ -397,7 +414,8 @@ static int open_file_kind(struct get_in *in, const char *spec, char *why,
 	if ((size_t)n < sizeof(head))
 		snprintf(why, why_len, "too short (%zd bytes)", n);
 	else if (zfd_get_be64(head) == 0 && st.st_size > ZFD_S390_HDR_SIZE)
-		snprintf(why, why_len, "magic is 0 (a raw dump that never "
+		snprintf(why, why_len,
+			 "magic is 0 (a raw dump that never "
 			 "completed leaves its placeholder header)");
 	else
 		snprintf(why, why_len, "unknown magic 0x%016" PRIx64,
@@ -422,11 +440,13 @@ int get_in_open(const char *spec, struct get_in **inp)
 	in->name = spec;
 	in->format = "s390";
 	in->mem_avail = UINT64_MAX;
-	if (stat(spec, &st) != 0 && get_split_ext_spec(spec, dev, sizeof(dev), &path)) {
+	if (stat(spec, &st) != 0 &&
+	    get_split_ext_spec(spec, dev, sizeof(dev), &path)) {
 		if (stat(dev, &st) == 0 && !S_ISREG(st.st_mode) &&
 		    !S_ISBLK(st.st_mode)) {
 			get_err("%s: is %s, not a filesystem image or block "
-				"device", dev, type_name(&st));
+				"device",
+				dev, type_name(&st));
 			rc = -EINVAL;
 			goto out_free;
 		}

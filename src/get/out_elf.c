@@ -26,9 +26,9 @@
 #include "util.h"
 
 struct elf_out {
-	struct zfd_format *fmt;		/* other architectures */
+	struct zfd_format *fmt; /* other architectures */
 	struct zfd_elf_writer *w;
-	bool collected;		/* save areas read before the memory */
+	bool collected; /* save areas read before the memory */
 	bool prologue_done;
 };
 
@@ -88,8 +88,8 @@ static int begin(struct get_out *out, struct get_in *in)
 	struct zfd_range *chunks;
 	struct elf_out *e;
 	char why[GET_WHY_LEN];
-	uint64_t mem = in->end == GET_END_UNKNOWN ? in->hdr.mem_size
-						   : get_in_mem_expected(in);
+	uint64_t mem = in->end == GET_END_UNKNOWN ? in->hdr.mem_size :
+						    get_in_mem_expected(in);
 	size_t i;
 	int rc;
 
@@ -128,7 +128,8 @@ static int begin(struct get_out *out, struct get_in *in)
 		if (!e->collected) {
 			get_err("%s: ELF output to a pipe needs the registers "
 				"first; a tape is read front to back: copy it "
-				"to a file", in->name);
+				"to a file",
+				in->name);
 			return -ESPIPE;
 		}
 		return write_prologue(out);
@@ -164,11 +165,13 @@ static int elf_mem(void *arg, uint64_t off, const void *data, size_t len)
 		int rc;
 
 		while (done < len) {
-			bool stored = zfd_format_map(e->fmt, off + done, &foff, &n);
+			bool stored = zfd_format_map(e->fmt, off + done, &foff,
+						     &n);
 
 			n = ZFD_MIN(n, (uint64_t)(len - done));
 			if (stored) {
-				rc = get_out_write_mem(out, foff, p ? p + done : NULL,
+				rc = get_out_write_mem(out, foff,
+						       p ? p + done : NULL,
 						       (size_t)n);
 				if (rc)
 					return rc;
@@ -201,8 +204,8 @@ static int elf_end(struct get_out *out, struct get_in *in)
 	missing = zfd_elf_writer_cpus_missing(e->w);
 	if (missing)
 		get_warn("%s: %u of %u CPUs have no save area in the dumped "
-			 "memory; their registers are zero", in->name, missing,
-			 in->hdr.cpu_cnt);
+			 "memory; their registers are zero",
+			 in->name, missing, in->hdr.cpu_cnt);
 	if (!e->prologue_done)
 		rc = write_prologue(out);
 	size = zfd_elf_writer_file_size(e->w);

@@ -16,7 +16,7 @@
 
 struct kdump_out {
 	struct zfd_kdump_writer *w;
-	struct zfd_dump model;		/* when the input has none */
+	struct zfd_dump model; /* when the input has none */
 	bool own_model;
 };
 
@@ -49,7 +49,8 @@ static int begin(struct get_out *out, struct get_in *in)
 
 	if (!out->sparse && !out->kdump.flat) {
 		get_err("%s: a kdump file needs a seekable output; use "
-			"-f kdump-flat for a pipe or a tape", out->name);
+			"-f kdump-flat for a pipe or a tape",
+			out->name);
 		return -ESPIPE;
 	}
 	k = calloc(1, sizeof(*k));
@@ -118,15 +119,18 @@ static int kdump_end(struct get_out *out, struct get_in *in)
 		zfd_kdump_writer_stats(k->w, &pages, &zero, &comp, &raw);
 		if (!complete)
 			get_warn("%s: the dump is incomplete: %" PRIu64 " of "
-				 "%" PRIu64 " memory bytes; the kdump file says "
-				 "so", in->name, in->mem_streamed,
-				 in->hdr.mem_size);
+				 "%" PRIu64
+				 " memory bytes; the kdump file says "
+				 "so",
+				 in->name, in->mem_streamed, in->hdr.mem_size);
 		if (out->verbose)
-			fprintf(stderr, "%s: %" PRIu64 " pages (%" PRIu64
-				" zero, %" PRIu64 " %s, %" PRIu64 " raw), %"
-				PRIu64 " bytes\n", out->name, pages, zero,
-				comp, zfd_kdump_codec_name(out->kdump.codec),
-				raw, size);
+			fprintf(stderr,
+				"%s: %" PRIu64 " pages (%" PRIu64
+				" zero, %" PRIu64 " %s, %" PRIu64
+				" raw), %" PRIu64 " bytes\n",
+				out->name, pages, zero, comp,
+				zfd_kdump_codec_name(out->kdump.codec), raw,
+				size);
 	}
 	kdump_free(out);
 	return rc;

@@ -46,10 +46,9 @@ static double interval(double dflt)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 86400) {
-		get_warn(
-			"ZFD_PROGRESS_INTERVAL '%s' is not a number of seconds "
-			"(0 to 86400): using %g",
-			s, dflt);
+		get_warn("ZFD_PROGRESS_INTERVAL '%s' is not a number of seconds "
+			 "(0 to 86400): using %g",
+			 s, dflt);
 		return dflt;
 	}
 	return v;
@@ -75,8 +74,8 @@ void get_progress_start(struct get_progress *pg, uint64_t total, bool quiet,
 	if (!pg->on)
 		return;
 	pg->tty = isatty(STDERR_FILENO);
-	pg->interval =
-		interval(pg->tty ? GET_PROGRESS_TTY : GET_PROGRESS_PLAIN);
+	pg->interval = interval(pg->tty ? GET_PROGRESS_TTY :
+					  GET_PROGRESS_PLAIN);
 	pg->t0 = now();
 	pg->next = pg->interval;
 	active = pg;

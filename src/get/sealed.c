@@ -25,15 +25,15 @@
 #include "tape.h"
 #include "util.h"
 
-#define MAN_MAX		(64u << 10)
+#define MAN_MAX (64u << 10)
 
 struct sealed {
 	const char *name;
-	struct get_file f;		/* the stored bytes */
-	int fd;				/* plain file or device, else -1 */
-	bool tape;			/* records, read front to back */
+	struct get_file f; /* the stored bytes */
+	int fd;		   /* plain file or device, else -1 */
+	bool tape;	   /* records, read front to back */
 	struct tape_rd *trd;
-	uint64_t size;			/* stored bytes (file or device) */
+	uint64_t size; /* stored bytes (file or device) */
 	uint8_t raw[ZFD_SEAL_HDR_SIZE];
 	struct zfd_seal_hdr hdr;
 	char fp[ZFD_SEAL_FP_HEX];
@@ -126,10 +126,10 @@ out_free:
 struct tape_rd {
 	struct get_tape *t;
 	uint8_t *rec;
-	size_t len, pos;		/* current record, bytes used */
-	uint64_t off;			/* envelope offset of rec[pos] */
-	bool eof;			/* filemark behind file 1 reached */
-	bool end_rec;			/* the end-marker record was seen */
+	size_t len, pos; /* current record, bytes used */
+	uint64_t off;	 /* envelope offset of rec[pos] */
+	bool eof;	 /* filemark behind file 1 reached */
+	bool end_rec;	 /* the end-marker record was seen */
 };
 
 /* Next record of file 1 that holds envelope bytes; 0 at its end. */
@@ -172,7 +172,7 @@ static int64_t tape_rd_read(void *arg, void *buf, size_t len, uint64_t off)
 				break;
 		}
 		if (off + got < t->off) {
-			return -ESPIPE;	/* a tape does not go back */
+			return -ESPIPE; /* a tape does not go back */
 		}
 		n = t->len - t->pos;
 		if (off + got > t->off) {
@@ -234,7 +234,7 @@ static int open_tape(const char *spec, struct sealed *s)
 	if (!t->rec || get_tape_open(spec, &t->t, why, sizeof(why))) {
 		free(t->rec);
 		free(t);
-		return -ENODEV;	/* the ordinary open says why */
+		return -ENODEV; /* the ordinary open says why */
 	}
 	n = get_tape_read(t->t, t->rec, GET_TAPE_MAX_REC);
 	if (n != ZFD_SEAL_HDR_SIZE || !zfd_seal_is_sealed(t->rec, (size_t)n)) {
@@ -246,7 +246,8 @@ static int open_tape(const char *spec, struct sealed *s)
 	s->tape = true;
 	s->trd = t;
 	s->size = UINT64_MAX;
-	s->f = (struct get_file){ .read = tape_rd_read, .close = tape_rd_close,
+	s->f = (struct get_file){ .read = tape_rd_read,
+				  .close = tape_rd_close,
 				  .arg = t };
 	return 0;
 }
@@ -257,10 +258,9 @@ static int open_in_extfs(const char *dev, const char *path, struct sealed *s)
 	char why[GET_WHY_LEN], *man = NULL;
 	size_t man_len = 0;
 
-	if (get_extfs_file_open(dev, path, &s->f, &man, &man_len,
-				s->man_where, sizeof(s->man_where), why,
-				sizeof(why)))
-		return -ENODEV;	/* the ordinary open says why */
+	if (get_extfs_file_open(dev, path, &s->f, &man, &man_len, s->man_where,
+				sizeof(s->man_where), why, sizeof(why)))
+		return -ENODEV; /* the ordinary open says why */
 	s->size = s->f.size;
 	if (s->f.read(s->f.arg, s->raw, 8, 0) != 8 ||
 	    !zfd_seal_is_sealed(s->raw, 8)) {
@@ -316,7 +316,8 @@ static int sealed_open(const char *spec, struct sealed *s)
 			goto opened;
 		}
 		s->f = (struct get_file){ .read = fd_file_read,
-					  .close = fd_file_close, .arg = s };
+					  .close = fd_file_close,
+					  .arg = s };
 		if (S_ISBLK(st.st_mode)) {
 			off_t end = lseek(s->fd, 0, SEEK_END);
 
@@ -440,8 +441,8 @@ int get_sealed_info(const char *spec, bool json)
 		get_json_str(stdout, spec);
 		printf(",\n  \"encrypted\": \"%s\",\n  \"key\": \"%s\",\n"
 		       "  \"chunk_size\": %u,\n  \"sealed_bytes\": %" PRIu64
-		       ",\n  \"manifest\": {", ZFD_SEAL_NAME, s.fp,
-		       s.hdr.chunk_size, sb);
+		       ",\n  \"manifest\": {",
+		       ZFD_SEAL_NAME, s.fp, s.hdr.chunk_size, sb);
 		for (k = 0; s.man_ok && k < s.man.nr; k++) {
 			printf("%s\n    ", k ? "," : "");
 			get_json_str(stdout, s.man.kv[k].key);
@@ -484,8 +485,8 @@ int get_sealed_info(const char *spec, bool json)
 struct hashing {
 	struct sealed *s;
 	struct zfd_digest *d;
-	uint64_t next;			/* envelope offset expected next */
-	uint64_t hashed;		/* chunk bytes hashed */
+	uint64_t next;	 /* envelope offset expected next */
+	uint64_t hashed; /* chunk bytes hashed */
 };
 
 static int64_t hash_read(void *arg, void *buf, size_t len, uint64_t off)
@@ -513,8 +514,8 @@ static int hash_all(struct hashing *h, uint64_t end)
 	if (!buf)
 		return -ENOMEM;
 	while (off < end) {
-		want = end - off < GET_BUF_SIZE ? (size_t)(end - off)
-						: GET_BUF_SIZE;
+		want = end - off < GET_BUF_SIZE ? (size_t)(end - off) :
+						  GET_BUF_SIZE;
 		n = hash_read(h, buf, want, off);
 		if (n < 0) {
 			rc = (int)n;
@@ -560,7 +561,8 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 		/* the manifest names how many bytes the digest covers */
 		if (!s.man_text) {
 			get_err("%s: sealed dump (key %s), manifest missing: the "
-				"digest cannot be checked", spec, s.fp);
+				"digest cannot be checked",
+				spec, s.fp);
 			goto out_close;
 		}
 		if (!s.man_ok) {
@@ -570,13 +572,14 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 		}
 		if (zfd_manifest_get_u64(&s.man, "sealed_bytes", &bytes)) {
 			get_err("%s: manifest has no sealed_bytes: not a sealed "
-				"dump's manifest", spec);
+				"dump's manifest",
+				spec);
 			goto out_close;
 		}
 		if (bytes > s.size - ZFD_SEAL_HDR_SIZE) {
-			get_err("%s: sealed data ends after %" PRIu64 " of %"
-				PRIu64 " bytes the manifest names", spec,
-				s.size - ZFD_SEAL_HDR_SIZE, bytes);
+			get_err("%s: sealed data ends after %" PRIu64
+				" of %" PRIu64 " bytes the manifest names",
+				spec, s.size - ZFD_SEAL_HDR_SIZE, bytes);
 			goto out_close;
 		}
 	}
@@ -598,23 +601,25 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 		tape_load_manifest(&s);
 	if (keyfile && res.end != ZFD_SEAL_END_FINAL) {
 		get_err("%s: %s%s; %" PRIu64 " plaintext bytes in %" PRIu64
-			" chunks authenticated", spec,
-			res.end == ZFD_SEAL_END_CUT ? "incomplete: " : "",
+			" chunks authenticated",
+			spec, res.end == ZFD_SEAL_END_CUT ? "incomplete: " : "",
 			res.why, res.plain, res.chunks);
 		goto out_close;
 	}
 	if (!s.man_text || !s.man_ok) {
 		get_err("%s: sealed dump (key %s), manifest %s: the digest "
-			"cannot be checked", spec, s.fp,
-			s.man_text ? "malformed" : "missing");
+			"cannot be checked",
+			spec, s.fp, s.man_text ? "malformed" : "missing");
 		goto out_close;
 	}
 	if (s.tape && (zfd_manifest_get_u64(&s.man, "sealed_bytes", &bytes) ||
 		       bytes != h.hashed)) {
 		get_err("%s: %" PRIu64 " sealed bytes on tape, the manifest "
-			"names %s", spec, h.hashed,
+			"names %s",
+			spec, h.hashed,
 			zfd_manifest_get(&s.man, "sealed_bytes") ?
-			zfd_manifest_get(&s.man, "sealed_bytes") : "none");
+				zfd_manifest_get(&s.man, "sealed_bytes") :
+				"none");
 		goto out_close;
 	}
 	zfd_digest_string(h.d, digest, sizeof(digest));
@@ -634,12 +639,12 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 		if (keyfile)
 			printf("%s: complete, sealed to key %s, %" PRIu64
 			       " sealed bytes, digest ok (%s), %" PRIu64
-			       " chunks authenticated\n", spec, s.fp, bytes,
-			       digest, res.chunks);
+			       " chunks authenticated\n",
+			       spec, s.fp, bytes, digest, res.chunks);
 		else
 			printf("%s: complete, sealed to key %s, %" PRIu64
-			       " sealed bytes, digest ok (%s)\n", spec, s.fp,
-			       bytes, digest);
+			       " sealed bytes, digest ok (%s)\n",
+			       spec, s.fp, bytes, digest);
 	}
 	ret = 0;
 out_close:
@@ -679,13 +684,13 @@ static bool is_sealed_input(const char *spec, const char *oname)
 	    ist.st_ino != ost.st_ino)
 		return false;
 	get_err("%s: is the input itself (or a link to it): refusing to "
-		"overwrite it", oname);
+		"overwrite it",
+		oname);
 	return true;
 }
 
-int get_sealed_decrypt(const char *spec, const char *keyfile,
-		       const char *oname, char *tmp, size_t tmp_len,
-		       bool *bad)
+int get_sealed_decrypt(const char *spec, const char *keyfile, const char *oname,
+		       char *tmp, size_t tmp_len, bool *bad)
 {
 	struct zfd_seal_result res;
 	struct zfd_seal_r *r;
@@ -699,7 +704,8 @@ int get_sealed_decrypt(const char *spec, const char *keyfile,
 		return rc == -ENODEV ? -ENODEV : 1;
 	if (!keyfile) {
 		get_err("%s: sealed dump (key %s): give the secret key with "
-			"--key FILE", spec, s.fp);
+			"--key FILE",
+			spec, s.fp);
 		goto out_close;
 	}
 	if (is_sealed_input(spec, oname))
@@ -732,7 +738,8 @@ int get_sealed_decrypt(const char *spec, const char *keyfile,
 		*bad = true;
 	} else if (res.end == ZFD_SEAL_END_CUT) {
 		get_warn("%s: incomplete: %s; the %" PRIu64 " bytes before it "
-			 "decrypted", spec, res.why, res.plain);
+			 "decrypted",
+			 spec, res.why, res.plain);
 	}
 	ret = 0;
 out_free:

@@ -18,7 +18,7 @@
  * Largest record we read: the tape sink's largest block_size (records are
  * block_size, default 32 KiB).
  */
-#define GET_TAPE_MAX_REC	ZFD_S390_TAPE_MAX_RECORD
+#define GET_TAPE_MAX_REC ZFD_S390_TAPE_MAX_RECORD
 
 struct get_tape;
 
@@ -45,7 +45,7 @@ struct get_tape {
 	/* a record read before the tape was handed on (tape_hold.c) */
 	bool holds;
 	void *held;
-	ssize_t held_n;		/* its read() result */
+	ssize_t held_n; /* its read() result */
 };
 
 /* Each returns 0, -ENODEV (not this kind of tape) or -errno, why filled. */

@@ -22,14 +22,14 @@
 #include "tape.h"
 #include "util.h"
 
-#define AWS_HDR		6
-#define AWS_NEWREC	0x80
-#define AWS_TAPEMARK	0x40
-#define AWS_ENDREC	0x20
+#define AWS_HDR	     6
+#define AWS_NEWREC   0x80
+#define AWS_TAPEMARK 0x40
+#define AWS_ENDREC   0x20
 
 struct aws {
-	uint64_t pos;		/* offset of the next block header */
-	int64_t prev;		/* offset of the block before pos, -1 at BOT */
+	uint64_t pos; /* offset of the next block header */
+	int64_t prev; /* offset of the block before pos, -1 at BOT */
 };
 
 struct aws_hdr {
@@ -109,7 +109,7 @@ static int back_block(struct get_tape *t, uint8_t *flags)
 	int rc;
 
 	if (a->prev < 0)
-		return -EIO;	/* at BOT */
+		return -EIO; /* at BOT */
 	rc = read_hdr(t->fd, (uint64_t)a->prev, &h);
 	if (rc)
 		return rc;

@@ -19,7 +19,7 @@
 
 static struct {
 	struct get_tape *t;
-	struct stat st;			/* of the path it was opened as */
+	struct stat st; /* of the path it was opened as */
 } handed;
 
 /* The same tape: the same device (any node of it) or the same file. */
@@ -85,7 +85,7 @@ ssize_t get_tape_read(struct get_tape *t, void *buf, size_t len)
 		return t->ops->read(t, buf, len);
 	n = t->held_n;
 	if (n > 0 && (size_t)n > len)
-		n = -EOVERFLOW;		/* as the backends: not cut */
+		n = -EOVERFLOW; /* as the backends: not cut */
 	else if (n > 0)
 		memcpy(buf, t->held, (size_t)n);
 	free(t->held);

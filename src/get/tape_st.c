@@ -19,7 +19,7 @@
 #include "get.h"
 #include "tape.h"
 
-#define ST_MAJOR	9
+#define ST_MAJOR 9
 
 static int mt(struct get_tape *t, short op, int count)
 {
@@ -75,7 +75,8 @@ int get_tape_st_open(const char *path, struct get_tape **tp, char *why,
 
 	if (stat(path, &st) != 0 || !S_ISCHR(st.st_mode) ||
 	    major(st.st_rdev) != ST_MAJOR) {
-		snprintf(why, why_len, "not a tape: use the st device "
+		snprintf(why, why_len,
+			 "not a tape: use the st device "
 			 "(/dev/nstN) of the tape drive");
 		return -ENODEV;
 	}

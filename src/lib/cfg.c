@@ -27,7 +27,8 @@ void zfd_cfg_where(const config_setting_t *s, char *buf, size_t len)
 	type = top ? config_setting_get_member(top, "type") : NULL;
 	snprintf(buf, len, "-o %s",
 		 type && config_setting_type(type) == CONFIG_TYPE_STRING ?
-		 config_setting_get_string(type) : "?");
+			 config_setting_get_string(type) :
+			 "?");
 }
 
 void zfd_cfg_error(const struct zfd_host *host, const config_setting_t *s,
@@ -61,7 +62,8 @@ int zfd_cfg_check_keys(const struct zfd_host *host, const config_setting_t *cfg,
 			if (strcmp(allowed[j], name) == 0)
 				break;
 		if (!allowed[j]) {
-			zfd_cfg_error(host, m, "unknown key '%s' for sink type '%s'",
+			zfd_cfg_error(host, m,
+				      "unknown key '%s' for sink type '%s'",
 				      name, type);
 			rc = -EINVAL;
 		}
@@ -126,11 +128,13 @@ int zfd_cfg_bool(const struct zfd_host *host, const config_setting_t *cfg,
 		return 0;
 	case CONFIG_TYPE_STRING:
 		v = config_setting_get_string(s);
-		if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1")) {
+		if (!strcmp(v, "true") || !strcmp(v, "yes") ||
+		    !strcmp(v, "1")) {
 			*out = true;
 			return 0;
 		}
-		if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0")) {
+		if (!strcmp(v, "false") || !strcmp(v, "no") ||
+		    !strcmp(v, "0")) {
 			*out = false;
 			return 0;
 		}
@@ -138,8 +142,8 @@ int zfd_cfg_bool(const struct zfd_host *host, const config_setting_t *cfg,
 			      key, v);
 		return -EINVAL;
 	default:
-		zfd_cfg_error(host, s, "'%s' must be true or false, not %s", key,
-			      type_name(config_setting_type(s)));
+		zfd_cfg_error(host, s, "'%s' must be true or false, not %s",
+			      key, type_name(config_setting_type(s)));
 		return -EINVAL;
 	}
 }
@@ -199,8 +203,9 @@ static int cfg_literal(const config_setting_t *s, const char *key, char *lit,
  * Returns 1 when the literal was not usable (the caller keeps libconfig's
  * value), else 0 or -EINVAL (reported).
  */
-static int cfg_literal_number(const struct zfd_host *host, const config_setting_t *s,
-			      const char *key, uint64_t *out)
+static int cfg_literal_number(const struct zfd_host *host,
+			      const config_setting_t *s, const char *key,
+			      uint64_t *out)
 {
 	char lit[64], *end;
 	unsigned long long v;
@@ -221,8 +226,10 @@ static int cfg_literal_number(const struct zfd_host *host, const config_setting_
 	if (end == digits || (*end && strcmp(end, "L") && strcmp(end, "LL")))
 		return 1;
 	if (errno == ERANGE) {
-		zfd_cfg_error(host, s, "'%s' is out of range: %s is too large "
-			      "(at most %" PRIu64 ")", key, lit, UINT64_MAX);
+		zfd_cfg_error(host, s,
+			      "'%s' is out of range: %s is too large "
+			      "(at most %" PRIu64 ")",
+			      key, lit, UINT64_MAX);
 		return -EINVAL;
 	}
 	*out = v;
@@ -245,7 +252,8 @@ static int cfg_number(const struct zfd_host *host, const config_setting_t *s,
 			return rc;
 		v = config_setting_get_int64(s);
 		if (v < 0) {
-			zfd_cfg_error(host, s, "'%s' must not be negative", key);
+			zfd_cfg_error(host, s, "'%s' must not be negative",
+				      key);
 			return -EINVAL;
 		}
 		*out = (uint64_t)v;
@@ -255,8 +263,10 @@ static int cfg_number(const struct zfd_host *host, const config_setting_t *s,
 		if (suffix) {
 			if (zfd_parse_size(str, out) == 0)
 				return 0;
-			zfd_cfg_error(host, s, "'%s' must be a size such as 512M or 4G, not '%s'",
-				      key, str);
+			zfd_cfg_error(
+				host, s,
+				"'%s' must be a size such as 512M or 4G, not '%s'",
+				key, str);
 			return -EINVAL;
 		}
 		errno = 0;
@@ -265,7 +275,8 @@ static int cfg_number(const struct zfd_host *host, const config_setting_t *s,
 			if (!errno && !*end)
 				return 0;
 		}
-		zfd_cfg_error(host, s, "'%s' must be a number, not '%s'", key, str);
+		zfd_cfg_error(host, s, "'%s' must be a number, not '%s'", key,
+			      str);
 		return -EINVAL;
 	default:
 		zfd_cfg_error(host, s, "'%s' must be %s, not %s", key,
@@ -289,7 +300,8 @@ int zfd_cfg_uint(const struct zfd_host *host, const config_setting_t *cfg,
 	if (rc)
 		return rc;
 	if (*out > max) {
-		zfd_cfg_error(host, s, "'%s' must be at most %" PRIu64, key, max);
+		zfd_cfg_error(host, s, "'%s' must be at most %" PRIu64, key,
+			      max);
 		return -EINVAL;
 	}
 	return 0;
@@ -333,6 +345,7 @@ int zfd_cfg_enum(const struct zfd_host *host, const config_setting_t *cfg,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 			 "%s%s", i ? ", " : "", names[i]);
 	}
-	zfd_cfg_error(host, s, "'%s' must be one of %s, not '%s'", key, list, v);
+	zfd_cfg_error(host, s, "'%s' must be one of %s, not '%s'", key, list,
+		      v);
 	return -EINVAL;
 }

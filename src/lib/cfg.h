@@ -22,8 +22,7 @@
 void zfd_cfg_where(const config_setting_t *s, char *buf, size_t len);
 
 void zfd_cfg_error(const struct zfd_host *host, const config_setting_t *s,
-		   const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Every member of group cfg must be in allowed (NULL-terminated); "type" is always allowed. */
 int zfd_cfg_check_keys(const struct zfd_host *host, const config_setting_t *cfg,

@@ -77,9 +77,10 @@ static bool probe_matches(const char *path, int t, const char *value)
 		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
 	} else {
 		blkid_probe_enable_superblocks(pr, 1);
-		blkid_probe_set_superblocks_flags(
-			pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
-				    BLKID_SUBLKS_TYPE);
+		blkid_probe_set_superblocks_flags(pr,
+						  BLKID_SUBLKS_LABEL |
+							  BLKID_SUBLKS_UUID |
+							  BLKID_SUBLKS_TYPE);
 	}
 	if (blkid_do_safeprobe(pr) == 0 &&
 	    blkid_probe_lookup_value(pr, dev_tags[t].value, &val, NULL) == 0 &&
@@ -237,10 +238,9 @@ static int scan_mounts(const struct zfd_host *host, const char *table,
 	while ((me = getmntent(fp))) {
 		if (!names_target(host, me->mnt_fsname, st, in_root))
 			continue;
-		zfd_hlog(
-			host, ZFD_LOG_ERR,
-			"device %s is mounted on %s; refusing to write to a mounted filesystem",
-			name, me->mnt_dir);
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "device %s is mounted on %s; refusing to write to a mounted filesystem",
+			 name, me->mnt_dir);
 		rc = -EBUSY;
 		break;
 	}
@@ -310,10 +310,9 @@ int zfd_dev_check_unused(const struct zfd_host *host, const char *path,
 		return rc;
 	}
 	if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode)) {
-		zfd_hlog(
-			host, ZFD_LOG_ERR,
-			"device %s is neither a block device nor a regular file",
-			name);
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "device %s is neither a block device nor a regular file",
+			 name);
 		return -ENODEV;
 	}
 	rc = scan_mounts(host, "/proc/mounts", false, name, st);
@@ -381,8 +380,8 @@ int zfd_dev_lock(const struct zfd_host *host, const char *path,
 			 */
 			zfd_hlog(host, ZFD_LOG_WARN,
 				 "cannot lock target %s: %s (a kernel without "
-				 "file locking); going on unlocked", name,
-				 strerror(err));
+				 "file locking); going on unlocked",
+				 name, strerror(err));
 			*fdp = fd;
 			return 0;
 		}

@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#define ZFD_DIGEST_PREFIX	"xxh3-128:"
+#define ZFD_DIGEST_PREFIX "xxh3-128:"
 /* "xxh3-128:" + 32 hex digits + NUL */
-#define ZFD_DIGEST_STRLEN	(9 + 32 + 1)
+#define ZFD_DIGEST_STRLEN (9 + 32 + 1)
 
 struct zfd_digest;
 

@@ -10,10 +10,10 @@
 #include "util.h"
 
 #ifndef EM_RISCV
-#define EM_RISCV	243
+#define EM_RISCV 243
 #endif
 #ifndef EM_LOONGARCH
-#define EM_LOONGARCH	258
+#define EM_LOONGARCH 258
 #endif
 
 void zfd_dump_free(struct zfd_dump *d)
@@ -60,7 +60,7 @@ static uint64_t page_up(uint64_t x)
 static void add_range(struct zfd_dump *d, uint64_t start, uint64_t end)
 {
 	struct zfd_range *last = d->nr_ranges ? &d->ranges[d->nr_ranges - 1] :
-				 NULL;
+						NULL;
 
 	start = ZFD_ALIGN_DOWN(start, (uint64_t)ZFD_PAGE_SIZE);
 	end = page_up(end);
@@ -144,7 +144,7 @@ int zfd_dump_from_s390(struct zfd_dump *d, const struct zfd_s390_hdr *hdr,
 	}
 	d->machine = EM_S390;
 	d->elf_class = hdr->arch == ZFD_S390_ARCH_S390 ? ELFCLASS32 :
-			ELFCLASS64;
+							 ELFCLASS64;
 	d->big_endian = true;
 	d->mem_start = hdr->mem_start;
 	d->mem_size = hdr->mem_size;
@@ -208,6 +208,6 @@ const char *zfd_dump_arch_name(uint16_t machine, uint8_t elf_class,
 
 const char *zfd_dump_arch(const struct zfd_dump *d, char *buf, size_t len)
 {
-	return zfd_dump_arch_name(d->machine, d->elf_class, d->big_endian,
-				  buf, len);
+	return zfd_dump_arch_name(d->machine, d->elf_class, d->big_endian, buf,
+				  len);
 }

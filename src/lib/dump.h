@@ -41,37 +41,37 @@
 struct zfd_dump_seg {
 	uint64_t paddr;
 	uint64_t vaddr;
-	uint64_t size;		/* p_memsz */
-	uint64_t filesz;	/* bytes present (size - filesz: zeros) */
+	uint64_t size;	 /* p_memsz */
+	uint64_t filesz; /* bytes present (size - filesz: zeros) */
 };
 
 struct zfd_dump_cpu {
-	uint32_t pid;		/* pr_pid of NT_PRSTATUS, or CPU number + 1 */
-	uint32_t prefix;	/* s390: prefix register (lc_vec), else 0 */
-	uint64_t note_off;	/* its NT_PRSTATUS note inside notes, or */
-	uint64_t note_len;	/* 0/0 when the registers are in memory */
+	uint32_t pid;	   /* pr_pid of NT_PRSTATUS, or CPU number + 1 */
+	uint32_t prefix;   /* s390: prefix register (lc_vec), else 0 */
+	uint64_t note_off; /* its NT_PRSTATUS note inside notes, or */
+	uint64_t note_len; /* 0/0 when the registers are in memory */
 };
 
-#define ZFD_DUMP_KERNEL_MAX	65	/* utsname release + NUL */
+#define ZFD_DUMP_KERNEL_MAX 65 /* utsname release + NUL */
 
 struct zfd_dump {
-	uint16_t machine;		/* EM_* */
-	uint8_t elf_class;		/* ELFCLASS64 | ELFCLASS32 */
+	uint16_t machine;  /* EM_* */
+	uint8_t elf_class; /* ELFCLASS64 | ELFCLASS32 */
 	bool big_endian;
-	uint64_t mem_start;		/* physical address of offset 0 */
-	uint64_t mem_size;		/* memory offsets [0, mem_size) */
-	struct zfd_range *ranges;	/* memory that exists, ascending */
+	uint64_t mem_start;	  /* physical address of offset 0 */
+	uint64_t mem_size;	  /* memory offsets [0, mem_size) */
+	struct zfd_range *ranges; /* memory that exists, ascending */
 	size_t nr_ranges;
-	struct zfd_dump_seg *segs;	/* as described, source order */
+	struct zfd_dump_seg *segs; /* as described, source order */
 	size_t nr_segs;
-	uint8_t *notes;			/* PT_NOTE bytes, unchanged */
+	uint8_t *notes; /* PT_NOTE bytes, unchanged */
 	uint64_t notes_len;
-	const char *vmcoreinfo;		/* inside notes, not NUL-terminated */
+	const char *vmcoreinfo; /* inside notes, not NUL-terminated */
 	uint64_t vmcoreinfo_len;
 	struct zfd_dump_cpu *cpus;
 	size_t nr_cpus;
-	char kernel[ZFD_DUMP_KERNEL_MAX];	/* OSRELEASE, "" unknown */
-	int64_t crash_time;		/* Unix time, 0 unknown */
+	char kernel[ZFD_DUMP_KERNEL_MAX]; /* OSRELEASE, "" unknown */
+	int64_t crash_time;		  /* Unix time, 0 unknown */
 	/* x86_64: physical address the kernel text was loaded at, minus its
 	 * link address (kdump sub-header); 0 unknown (then found from
 	 * VMCOREINFO or the kernel-text segment where needed) */

@@ -63,15 +63,15 @@
 #include "s390_cpu.h"
 
 /* Sizes of the fixed parts, for callers that want to reason about them. */
-#define ZFD_ELF_EHDR_SIZE	64
-#define ZFD_ELF_PHDR_SIZE	56
+#define ZFD_ELF_EHDR_SIZE   64
+#define ZFD_ELF_PHDR_SIZE   56
 /* Most PT_LOADs a file can have without extended numbering. */
-#define ZFD_ELF_MAX_LOADS	(0xffff - 2 - ZFD_ELF_SPARE_LOADS)
+#define ZFD_ELF_MAX_LOADS   (0xffff - 2 - ZFD_ELF_SPARE_LOADS)
 /*
  * Program header slots reserved beyond the chunks, so that
  * zfd_elf_writer_exclude() can split loads without moving data_off.
  */
-#define ZFD_ELF_SPARE_LOADS	8
+#define ZFD_ELF_SPARE_LOADS 8
 
 /* ------------------------------------------------------------------ */
 /* Writer: s390 dump -> ELF core                                      */
@@ -88,8 +88,7 @@
  * so prefer zfd_elf_writer_data_off() of a writer; this function is for
  * callers that only need an estimate before creating one.
  */
-size_t zfd_elf_prologue_size(const struct zfd_s390_hdr *hdr,
-			     size_t nr_loads);
+size_t zfd_elf_prologue_size(const struct zfd_s390_hdr *hdr, size_t nr_loads);
 
 struct zfd_elf_writer;
 
@@ -227,11 +226,11 @@ const struct zfd_s390_cpu *zfd_elf_writer_cpu(const struct zfd_elf_writer *w,
 
 /* One PT_LOAD, in host byte order. */
 struct zfd_elf_load {
-	uint64_t offset;	/* p_offset */
-	uint64_t paddr;		/* p_paddr */
-	uint64_t vaddr;		/* p_vaddr */
-	uint64_t filesz;	/* bytes present in the file */
-	uint64_t memsz;		/* bytes of memory (> filesz: rest zeros) */
+	uint64_t offset; /* p_offset */
+	uint64_t paddr;	 /* p_paddr */
+	uint64_t vaddr;	 /* p_vaddr */
+	uint64_t filesz; /* bytes present in the file */
+	uint64_t memsz;	 /* bytes of memory (> filesz: rest zeros) */
 };
 
 /* Which notes a CPU had (bits of zfd_elf_cpu.notes). */
@@ -253,18 +252,18 @@ enum zfd_elf_cpu_note {
  * otherwise); fields whose note is absent are zero.
  */
 struct zfd_elf_cpu {
-	unsigned int notes;	/* enum zfd_elf_cpu_note bits */
-	uint32_t pid;		/* pr_pid */
-	uint64_t note_off;	/* its NT_PRSTATUS note inside info->notes */
+	unsigned int notes; /* enum zfd_elf_cpu_note bits */
+	uint32_t pid;	    /* pr_pid */
+	uint64_t note_off;  /* its NT_PRSTATUS note inside info->notes */
 	uint64_t note_len;
 	struct zfd_s390_cpu regs;
 };
 
 struct zfd_elf_info {
-	bool big_endian;	/* ELFDATA2MSB */
-	uint8_t elf_class;	/* ELFCLASS64 or ELFCLASS32 */
-	uint16_t machine;	/* e_machine (EM_S390, EM_X86_64, ...) */
-	bool s390x;		/* EM_S390, ELFCLASS64, big-endian */
+	bool big_endian;   /* ELFDATA2MSB */
+	uint8_t elf_class; /* ELFCLASS64 or ELFCLASS32 */
+	uint16_t machine;  /* e_machine (EM_S390, EM_X86_64, ...) */
+	bool s390x;	   /* EM_S390, ELFCLASS64, big-endian */
 	/*
 	 * The physical memory map: sorted by paddr, non-overlapping. Where
 	 * PT_LOADs overlap physically (x86_64 describes its kernel text twice)
@@ -281,14 +280,14 @@ struct zfd_elf_info {
 	uint8_t *notes;
 	uint64_t notes_len;
 	size_t nr_cpus;
-	struct zfd_elf_cpu *cpus;	/* in note order */
-	size_t nr_notes;		/* all notes seen */
+	struct zfd_elf_cpu *cpus; /* in note order */
+	size_t nr_notes;	  /* all notes seen */
 	bool has_prpsinfo;
-	bool has_vmcoreinfo;	/* the first VMCOREINFO note: its desc */
-	uint64_t vmcoreinfo_off;	/* inside notes */
+	bool has_vmcoreinfo;	 /* the first VMCOREINFO note: its desc */
+	uint64_t vmcoreinfo_off; /* inside notes */
 	uint64_t vmcoreinfo_len;
-	uint64_t mem_end;	/* highest paddr + memsz of any PT_LOAD */
-	uint64_t data_end;	/* highest offset + filesz: minimum file size */
+	uint64_t mem_end;  /* highest paddr + memsz of any PT_LOAD */
+	uint64_t data_end; /* highest offset + filesz: minimum file size */
 	/* end of the ELF header, program headers and PT_NOTE data in the
 	 * file: the prologue of a stored dump is this rounded up to 4096 */
 	uint64_t headers_end;
@@ -307,7 +306,7 @@ struct zfd_elf_info {
 enum zfd_elf_parse_flags {
 	/* accept PT_LOADs that extend beyond the end of the file (a cut-off
 	 * copy or an incomplete dump): cut them, set info->truncated */
-	ZFD_ELF_PARSE_TRUNCATED	= 1 << 0,
+	ZFD_ELF_PARSE_TRUNCATED = 1 << 0,
 };
 
 /*
@@ -347,9 +346,8 @@ int zfd_elf_parse_ex(struct zfd_elf_info **info, zfd_elf_file_read_fn read,
 int zfd_elf_parse_fd(struct zfd_elf_info **info, int fd, uint64_t file_size,
 		     char *why, size_t why_len);
 
-int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
-			uint64_t file_size, unsigned int flags, char *why,
-			size_t why_len);
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd, uint64_t file_size,
+			unsigned int flags, char *why, size_t why_len);
 
 /* The same on a buffer holding the whole file (tests, fuzzing). */
 int zfd_elf_parse_buf(struct zfd_elf_info **info, const uint8_t *buf,

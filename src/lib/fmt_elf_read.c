@@ -18,7 +18,7 @@
 #include "fmt_elf_priv.h"
 #include "util.h"
 
-#define fail		zfd_elf_fail
+#define fail zfd_elf_fail
 
 int zfd_elf_fail(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -42,8 +42,8 @@ struct rd {
 	uint64_t size;
 	unsigned int flags;
 	bool be;
-	bool is64;		/* ELFCLASS64 */
-	size_t phentsize;	/* 56 or 32 */
+	bool is64;	  /* ELFCLASS64 */
+	size_t phentsize; /* 56 or 32 */
 	char *why;
 	size_t why_len;
 	struct zfd_elf_info *info;
@@ -83,18 +83,23 @@ static int read_exact(struct rd *r, void *buf, size_t len, uint64_t off,
 	int64_t n;
 
 	if (!in_file(r, off, len))
-		return fail(r->why, r->why_len, "%s at offset %" PRIu64
-			    " (%zu bytes) lies beyond the end of the file (%"
-			    PRIu64 " bytes)", what, off, len, r->size);
+		return fail(r->why, r->why_len,
+			    "%s at offset %" PRIu64
+			    " (%zu bytes) lies beyond the end of the file (%" PRIu64
+			    " bytes)",
+			    what, off, len, r->size);
 	n = r->read(r->arg, buf, len, off);
 	if (n < 0) {
-		snprintf(r->why, r->why_len, "cannot read %s at offset %"
-			 PRIu64 ": %s", what, off, strerror((int)-n));
+		snprintf(r->why, r->why_len,
+			 "cannot read %s at offset %" PRIu64 ": %s", what, off,
+			 strerror((int)-n));
 		return (int)n;
 	}
 	if ((uint64_t)n != len)
-		return fail(r->why, r->why_len, "file ends inside %s at "
-			    "offset %" PRIu64, what, off + (uint64_t)n);
+		return fail(r->why, r->why_len,
+			    "file ends inside %s at "
+			    "offset %" PRIu64,
+			    what, off + (uint64_t)n);
 	return 0;
 }
 
@@ -121,15 +126,27 @@ struct elf_layout {
 };
 
 static const struct elf_layout layout64 = {
-	.ehsize = 64, .phentsize = 56, .shentsize = 64,
-	.phoff = 32, .shoff = 40, .e_phentsize = 54, .e_phnum = 56,
-	.e_shentsize = 58, .sh_info = 44,
+	.ehsize = 64,
+	.phentsize = 56,
+	.shentsize = 64,
+	.phoff = 32,
+	.shoff = 40,
+	.e_phentsize = 54,
+	.e_phnum = 56,
+	.e_shentsize = 58,
+	.sh_info = 44,
 };
 
 static const struct elf_layout layout32 = {
-	.ehsize = 52, .phentsize = 32, .shentsize = 40,
-	.phoff = 28, .shoff = 32, .e_phentsize = 42, .e_phnum = 44,
-	.e_shentsize = 46, .sh_info = 28,
+	.ehsize = 52,
+	.phentsize = 32,
+	.shentsize = 40,
+	.phoff = 28,
+	.shoff = 32,
+	.e_phentsize = 42,
+	.e_phnum = 44,
+	.e_shentsize = 46,
+	.sh_info = 28,
 };
 
 static int parse_ehdr(struct rd *r, const uint8_t *e, size_t len,
@@ -141,13 +158,16 @@ static int parse_ehdr(struct rd *r, const uint8_t *e, size_t len,
 	int rc;
 
 	if (e[EI_CLASS] != ELFCLASS64 && e[EI_CLASS] != ELFCLASS32)
-		return fail(r->why, r->why_len, "bad ELF class %u", e[EI_CLASS]);
+		return fail(r->why, r->why_len, "bad ELF class %u",
+			    e[EI_CLASS]);
 	r->is64 = e[EI_CLASS] == ELFCLASS64;
 	l = r->is64 ? &layout64 : &layout32;
 	info->elf_class = e[EI_CLASS];
 	if (len < l->ehsize)
-		return fail(r->why, r->why_len, "file too short for an ELF "
-			    "header (%zu bytes)", len);
+		return fail(r->why, r->why_len,
+			    "file too short for an ELF "
+			    "header (%zu bytes)",
+			    len);
 	if (e[EI_DATA] != ELFDATA2MSB && e[EI_DATA] != ELFDATA2LSB)
 		return fail(r->why, r->why_len, "bad ELF byte order %u",
 			    e[EI_DATA]);
@@ -158,22 +178,28 @@ static int parse_ehdr(struct rd *r, const uint8_t *e, size_t len,
 			    e[EI_VERSION]);
 	type = r16(r, e + 16);
 	if (type != ET_CORE)
-		return fail(r->why, r->why_len, "not an ELF core file "
-			    "(e_type %u, expected %u = ET_CORE)", type, ET_CORE);
+		return fail(r->why, r->why_len,
+			    "not an ELF core file "
+			    "(e_type %u, expected %u = ET_CORE)",
+			    type, ET_CORE);
 	info->machine = r16(r, e + 18);
 	if (info->machine == EM_S390 && !r->be)
-		return fail(r->why, r->why_len, "EM_S390 core in "
+		return fail(r->why, r->why_len,
+			    "EM_S390 core in "
 			    "little-endian byte order");
 	if (info->machine == EM_X86_64 && (r->be || !r->is64))
-		return fail(r->why, r->why_len, "EM_X86_64 core that is not "
+		return fail(r->why, r->why_len,
+			    "EM_X86_64 core that is not "
 			    "64-bit little-endian");
 	if (info->machine == EM_NONE)
 		return fail(r->why, r->why_len, "no machine (e_machine 0)");
 	info->s390x = info->machine == EM_S390 && r->is64;
 	phentsize = r16(r, e + l->e_phentsize);
 	if (phentsize != l->phentsize)
-		return fail(r->why, r->why_len, "bad program header size %u "
-			    "(expected %u)", phentsize, l->phentsize);
+		return fail(r->why, r->why_len,
+			    "bad program header size %u "
+			    "(expected %u)",
+			    phentsize, l->phentsize);
 	r->phentsize = l->phentsize;
 	*phoff = raddr(r, e + l->phoff);
 	*phnum = r16(r, e + l->e_phnum);
@@ -184,7 +210,8 @@ static int parse_ehdr(struct rd *r, const uint8_t *e, size_t len,
 		uint8_t sh[64];
 
 		if (!shoff || shentsize < l->shentsize)
-			return fail(r->why, r->why_len, "e_phnum is PN_XNUM "
+			return fail(r->why, r->why_len,
+				    "e_phnum is PN_XNUM "
 				    "but there is no section header 0");
 		rc = read_exact(r, sh, l->shentsize, shoff, "section header 0");
 		if (rc)
@@ -194,16 +221,21 @@ static int parse_ehdr(struct rd *r, const uint8_t *e, size_t len,
 	if (!*phnum)
 		return fail(r->why, r->why_len, "no program headers");
 	if (*phnum > MAX_PHNUM)
-		return fail(r->why, r->why_len, "%" PRIu32 " program headers "
-			    "are too many (at most %u)", *phnum, MAX_PHNUM);
+		return fail(r->why, r->why_len,
+			    "%" PRIu32 " program headers "
+			    "are too many (at most %u)",
+			    *phnum, MAX_PHNUM);
 	if (*phoff < l->ehsize)
-		return fail(r->why, r->why_len, "program headers at offset %"
-			    PRIu64 " overlap the ELF header", *phoff);
+		return fail(r->why, r->why_len,
+			    "program headers at offset %" PRIu64
+			    " overlap the ELF header",
+			    *phoff);
 	if (!in_file(r, *phoff, (uint64_t)*phnum * r->phentsize))
-		return fail(r->why, r->why_len, "%" PRIu32 " program headers "
+		return fail(r->why, r->why_len,
+			    "%" PRIu32 " program headers "
 			    "at offset %" PRIu64 " extend beyond the end of "
-			    "the file (%" PRIu64 " bytes)", *phnum, *phoff,
-			    r->size);
+			    "the file (%" PRIu64 " bytes)",
+			    *phnum, *phoff, r->size);
 	return 0;
 }
 
@@ -246,7 +278,7 @@ static int build_map(struct rd *r)
 			info->overlaps = true;
 			cut = end - l.paddr;
 			if (cut >= l.memsz)
-				continue;	/* wholly covered already */
+				continue; /* wholly covered already */
 			l.paddr += cut;
 			l.vaddr += cut;
 			l.memsz -= cut;
@@ -280,22 +312,24 @@ static int check_loads(struct rd *r, uint64_t hdrs_end)
 	qsort(byoff, n, sizeof(*byoff), cmp_offset);
 	for (i = 0; i < n; i++) {
 		if (byoff[i].offset < hdrs_end) {
-			rc = fail(r->why, r->why_len, "PT_LOAD data at offset %"
-				  PRIu64 " overlaps the ELF headers",
+			rc = fail(r->why, r->why_len,
+				  "PT_LOAD data at offset %" PRIu64
+				  " overlaps the ELF headers",
 				  byoff[i].offset);
 			break;
 		}
 		/* file bytes shared by two PT_LOADs are fine when they are the
 		 * same physical memory (a kernel text PT_LOAD pointing into
 		 * the RAM one, as zfcpdump's packed ELF writes it) */
-		if (i && byoff[i].offset <
-			 byoff[reach].offset + byoff[reach].filesz &&
+		if (i &&
+		    byoff[i].offset <
+			    byoff[reach].offset + byoff[reach].filesz &&
 		    byoff[i].offset - byoff[reach].offset !=
-		    byoff[i].paddr - byoff[reach].paddr) {
-			rc = fail(r->why, r->why_len, "PT_LOAD data at file "
-				  "offsets %" PRIu64 " and %" PRIu64
-				  " overlap", byoff[reach].offset,
-				  byoff[i].offset);
+			    byoff[i].paddr - byoff[reach].paddr) {
+			rc = fail(r->why, r->why_len,
+				  "PT_LOAD data at file "
+				  "offsets %" PRIu64 " and %" PRIu64 " overlap",
+				  byoff[reach].offset, byoff[i].offset);
 			break;
 		}
 		/* the one reaching furthest into the file so far */
@@ -349,12 +383,15 @@ static int new_cpu(struct rd *r, const uint8_t *desc, uint32_t descsz,
 	int i;
 
 	if (info->s390x && descsz != PRSTATUS_SIZE)
-		return fail(r->why, r->why_len, "NT_PRSTATUS note %zu has %"
-			    PRIu32 " bytes (expected %d for s390x)",
+		return fail(r->why, r->why_len,
+			    "NT_PRSTATUS note %zu has %" PRIu32
+			    " bytes (expected %d for s390x)",
 			    info->nr_notes, descsz, PRSTATUS_SIZE);
 	if (info->nr_cpus >= max)
-		return fail(r->why, r->why_len, "more than %zu CPUs "
-			    "(NT_PRSTATUS notes)", max);
+		return fail(r->why, r->why_len,
+			    "more than %zu CPUs "
+			    "(NT_PRSTATUS notes)",
+			    max);
 	cpus = realloc(info->cpus, (info->nr_cpus + 1) * sizeof(*cpus));
 	if (!cpus)
 		return -ENOMEM;
@@ -415,14 +452,16 @@ static int cpu_note(struct rd *r, uint32_t type, const uint8_t *desc,
 		want = 4;
 		break;
 	default:
-		return 0;	/* vector registers, last break, ...: ignored */
+		return 0; /* vector registers, last break, ...: ignored */
 	}
 	if (!info->nr_cpus)
-		return fail(r->why, r->why_len, "%s note %zu comes before the "
-			    "first NT_PRSTATUS", note_type_name(type),
-			    info->nr_notes);
+		return fail(r->why, r->why_len,
+			    "%s note %zu comes before the "
+			    "first NT_PRSTATUS",
+			    note_type_name(type), info->nr_notes);
 	if (descsz != want)
-		return fail(r->why, r->why_len, "%s note %zu has %" PRIu32
+		return fail(r->why, r->why_len,
+			    "%s note %zu has %" PRIu32
 			    " bytes (expected %" PRIu32 ")",
 			    note_type_name(type), info->nr_notes, descsz, want);
 	if (info->cpus[info->nr_cpus - 1].notes & bit)
@@ -484,8 +523,10 @@ static int parse_notes(struct rd *r, const uint8_t *buf, uint64_t len,
 		if (left < NOTE_HDR_SIZE) {
 			if (all_zero(p, left))
 				break;
-			return fail(r->why, r->why_len, "truncated note header "
-				    "at offset %" PRIu64, file_off + pos);
+			return fail(r->why, r->why_len,
+				    "truncated note header "
+				    "at offset %" PRIu64,
+				    file_off + pos);
 		}
 		namesz = r32(r, p);
 		descsz = r32(r, p + 4);
@@ -494,11 +535,12 @@ static int parse_notes(struct rd *r, const uint8_t *buf, uint64_t len,
 		if (need > left) {
 			/* some producers do not pad the last descriptor */
 			if (NOTE_HDR_SIZE + ALIGN4(namesz) + descsz > left)
-				return fail(r->why, r->why_len, "note at offset %"
-					    PRIu64 " (name %" PRIu64 ", desc %"
-					    PRIu64 " bytes) extends beyond its "
-					    "PT_NOTE segment", file_off + pos,
-					    namesz, descsz);
+				return fail(r->why, r->why_len,
+					    "note at offset %" PRIu64
+					    " (name %" PRIu64 ", desc %" PRIu64
+					    " bytes) extends beyond its "
+					    "PT_NOTE segment",
+					    file_off + pos, namesz, descsz);
 			need = left;
 		}
 		name = p + NOTE_HDR_SIZE;
@@ -519,8 +561,8 @@ static int parse_notes(struct rd *r, const uint8_t *buf, uint64_t len,
 			   !info->has_vmcoreinfo) {
 			info->has_vmcoreinfo = true;
 			info->vmcoreinfo_off = buf_off + (uint64_t)(desc - buf);
-			info->vmcoreinfo_len = ZFD_MIN(descsz, len -
-						       (uint64_t)(desc - buf));
+			info->vmcoreinfo_len =
+				ZFD_MIN(descsz, len - (uint64_t)(desc - buf));
 		}
 		if (rc)
 			return rc;
@@ -594,8 +636,9 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 			h.filesz = h.memsz = have;
 		}
 		if (!in_file(r, h.off, h.filesz)) {
-			rc = fail(r->why, r->why_len, "%s %" PRIu32 " (offset %"
-				  PRIu64 ", %" PRIu64 " bytes) extends beyond "
+			rc = fail(r->why, r->why_len,
+				  "%s %" PRIu32 " (offset %" PRIu64 ", %" PRIu64
+				  " bytes) extends beyond "
 				  "the end of the file (%" PRIu64 " bytes)",
 				  h.type == PT_LOAD ? "PT_LOAD" : "PT_NOTE", i,
 				  h.off, h.filesz, r->size);
@@ -603,8 +646,10 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 		}
 		if (h.type == PT_NOTE) {
 			if (h.filesz > MAX_NOTES_SIZE - notes_total) {
-				rc = fail(r->why, r->why_len, "more than %u "
-					  "bytes of notes", MAX_NOTES_SIZE);
+				rc = fail(r->why, r->why_len,
+					  "more than %u "
+					  "bytes of notes",
+					  MAX_NOTES_SIZE);
 				goto out_free;
 			}
 			notes_total += h.filesz;
@@ -613,16 +658,18 @@ static int parse_phdrs(struct rd *r, uint64_t phoff, uint32_t phnum)
 			continue;
 		}
 		if (h.filesz > h.memsz) {
-			rc = fail(r->why, r->why_len, "PT_LOAD %" PRIu32
-				  " has p_filesz 0x%" PRIx64 " > p_memsz 0x%"
-				  PRIx64, i, h.filesz, h.memsz);
+			rc = fail(r->why, r->why_len,
+				  "PT_LOAD %" PRIu32 " has p_filesz 0x%" PRIx64
+				  " > p_memsz 0x%" PRIx64,
+				  i, h.filesz, h.memsz);
 			goto out_free;
 		}
 		if (h.memsz > UINT64_MAX - h.paddr) {
-			rc = fail(r->why, r->why_len, "PT_LOAD %" PRIu32
-				  " (0x%" PRIx64 " + 0x%" PRIx64 ") wraps "
-				  "around the address space", i, h.paddr,
-				  h.memsz);
+			rc = fail(r->why, r->why_len,
+				  "PT_LOAD %" PRIu32 " (0x%" PRIx64
+				  " + 0x%" PRIx64 ") wraps "
+				  "around the address space",
+				  i, h.paddr, h.memsz);
 			goto out_free;
 		}
 		if (!h.memsz)
@@ -684,8 +731,12 @@ int zfd_elf_parse_ex(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 		     char *why, size_t why_len)
 {
 	struct rd r = {
-		.read = read, .arg = arg, .size = file_size, .flags = flags,
-		.why = why, .why_len = why_len,
+		.read = read,
+		.arg = arg,
+		.size = file_size,
+		.flags = flags,
+		.why = why,
+		.why_len = why_len,
 	};
 	uint8_t e[ZFD_ELF_EHDR_SIZE];
 	uint64_t phoff = 0;
@@ -707,8 +758,10 @@ int zfd_elf_parse_ex(struct zfd_elf_info **infop, zfd_elf_file_read_fn read,
 		return -ENODEV;
 	}
 	if (n <= EI_CLASS)
-		return fail(why, why_len, "file too short for an ELF header "
-			    "(%" PRId64 " bytes)", n);
+		return fail(why, why_len,
+			    "file too short for an ELF header "
+			    "(%" PRId64 " bytes)",
+			    n);
 
 	r.info = calloc(1, sizeof(*r.info));
 	if (!r.info) {
@@ -731,9 +784,8 @@ static int64_t fd_read(void *arg, void *buf, size_t len, uint64_t off)
 	return zfd_pread_full(*(int *)arg, buf, len, off);
 }
 
-int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd,
-			uint64_t file_size, unsigned int flags, char *why,
-			size_t why_len)
+int zfd_elf_parse_fd_ex(struct zfd_elf_info **info, int fd, uint64_t file_size,
+			unsigned int flags, char *why, size_t why_len)
 {
 	return zfd_elf_parse_ex(info, fd_read, &fd, file_size, flags, why,
 				why_len);
@@ -783,7 +835,8 @@ int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
 	size_t c;
 
 	if (!info->s390x) {
-		fail(why, why_len, "only s390x ELF cores can be converted to "
+		fail(why, why_len,
+		     "only s390x ELF cores can be converted to "
 		     "the s390 dump format (this one is for machine %u)",
 		     info->machine);
 		return -EOPNOTSUPP;
@@ -791,15 +844,18 @@ int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
 	if (!info->nr_loads)
 		return fail(why, why_len, "no PT_LOAD segments (no memory)");
 	if (info->mem_end > UINT64_MAX / 2)
-		return fail(why, why_len, "memory end 0x%" PRIx64
-			    " is impossible", info->mem_end);
+		return fail(why, why_len,
+			    "memory end 0x%" PRIx64 " is impossible",
+			    info->mem_end);
 	if (info->nr_cpus > ZFD_S390_MAX_CPUS)
 		return fail(why, why_len, "%zu CPUs are more than %d",
 			    info->nr_cpus, ZFD_S390_MAX_CPUS);
 	for (c = 0; c < info->nr_cpus; c++)
 		if (!(info->cpus[c].notes & ZFD_ELF_CPU_PREFIX))
-			return fail(why, why_len, "CPU %zu has no "
-				    "NT_S390_PREFIX note", c);
+			return fail(why, why_len,
+				    "CPU %zu has no "
+				    "NT_S390_PREFIX note",
+				    c);
 
 	mem_size = ZFD_ALIGN_UP(info->mem_end, (uint64_t)ZFD_S390_PAGE_SIZE);
 	pages = mem_size / ZFD_S390_PAGE_SIZE;
@@ -811,7 +867,7 @@ int zfd_elf_to_s390_hdr(const struct zfd_elf_info *info,
 	hdr->page_size = ZFD_S390_PAGE_SIZE;
 	hdr->mem_size = mem_size;
 	hdr->mem_start = 0;
-	hdr->mem_end = mem_size;	/* exclusive, as zcore has it */
+	hdr->mem_end = mem_size; /* exclusive, as zcore has it */
 	hdr->num_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 	hdr->arch = ZFD_S390_ARCH_S390X;
 	hdr->build_arch = ZFD_S390_ARCH_S390X;

@@ -16,18 +16,18 @@
 #include "fmt_elf_priv.h"
 #include "util.h"
 
-#define fail		zfd_elf_fail
-#define note_size	zfd_elf_note_size
+#define fail	  zfd_elf_fail
+#define note_size zfd_elf_note_size
 
 static size_t cpu_notes_size(void)
 {
 	return note_size(NAME_CORE, PRSTATUS_SIZE) +
 	       note_size(NAME_CORE, FPREGS_SIZE) +
-	       note_size(NAME_LINUX, 8) +		/* timer */
-	       note_size(NAME_LINUX, 8) +		/* todcmp */
-	       note_size(NAME_LINUX, 4) +		/* todpreg */
+	       note_size(NAME_LINUX, 8) + /* timer */
+	       note_size(NAME_LINUX, 8) + /* todcmp */
+	       note_size(NAME_LINUX, 4) + /* todpreg */
 	       note_size(NAME_LINUX, CTRS_SIZE) +
-	       note_size(NAME_LINUX, 4);		/* prefix */
+	       note_size(NAME_LINUX, 4); /* prefix */
 }
 
 static size_t notes_size(unsigned int cpu_cnt)
@@ -50,12 +50,12 @@ size_t zfd_elf_prologue_size(const struct zfd_s390_hdr *hdr, size_t nr_loads)
 /* ------------------------------------------------------------------ */
 
 struct wcpu {
-	uint32_t prefix;		/* lc_vec[c] */
-	uint64_t sa_off;		/* memory offset of the save area, or
-					 * UINT64_MAX if not in memory */
+	uint32_t prefix; /* lc_vec[c] */
+	uint64_t sa_off; /* memory offset of the save area, or
+			  * UINT64_MAX if not in memory */
 	bool seen;
-	unsigned int have_cnt;		/* bytes of the save area seen */
-	uint64_t have[ZFD_S390_SA_SIZE / 64];	/* bitmap of those bytes */
+	unsigned int have_cnt;		      /* bytes of the save area seen */
+	uint64_t have[ZFD_S390_SA_SIZE / 64]; /* bitmap of those bytes */
 	uint8_t sa[ZFD_S390_SA_SIZE];
 	struct zfd_s390_cpu regs;
 };
@@ -65,7 +65,7 @@ struct zfd_elf_writer {
 	uint64_t mem_size;
 	unsigned int cpu_cnt;
 	size_t nr_loads;
-	size_t max_loads;		/* phdr slots for PT_LOADs */
+	size_t max_loads; /* phdr slots for PT_LOADs */
 	struct zfd_range *loads;
 	uint64_t data_off;
 	struct wcpu *cpus;
@@ -105,14 +105,16 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 		uint64_t start = chunks[i].start, size = chunks[i].size;
 
 		if (size > UINT64_MAX - start)
-			return fail(why, why_len, "memory chunk %zu (0x%" PRIx64
-				    " + 0x%" PRIx64 ") wraps around", i, start,
-				    size);
+			return fail(why, why_len,
+				    "memory chunk %zu (0x%" PRIx64
+				    " + 0x%" PRIx64 ") wraps around",
+				    i, start, size);
 		if (i && start < prev_end)
-			return fail(why, why_len, "memory chunk %zu at 0x%"
-				    PRIx64 " is not above the previous one "
-				    "(ending at 0x%" PRIx64 ")", i, start,
-				    prev_end);
+			return fail(why, why_len,
+				    "memory chunk %zu at 0x%" PRIx64
+				    " is not above the previous one "
+				    "(ending at 0x%" PRIx64 ")",
+				    i, start, prev_end);
 		prev_end = start + size;
 		if (start >= w->mem_size || !size)
 			continue;
@@ -123,9 +125,10 @@ static int set_loads(struct zfd_elf_writer *w, const struct zfd_range *chunks,
 		w->nr_loads++;
 	}
 	if (w->nr_loads > ZFD_ELF_MAX_LOADS)
-		return fail(why, why_len, "%zu memory chunks are more than an "
-			    "ELF core can describe (%d)", w->nr_loads,
-			    ZFD_ELF_MAX_LOADS);
+		return fail(why, why_len,
+			    "%zu memory chunks are more than an "
+			    "ELF core can describe (%d)",
+			    w->nr_loads, ZFD_ELF_MAX_LOADS);
 	return 0;
 }
 
@@ -140,21 +143,25 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 
 	*wp = NULL;
 	if (hdr->arch == ZFD_S390_ARCH_S390) {
-		fail(why, why_len, "31-bit s390 dumps (arch 1) cannot be "
+		fail(why, why_len,
+		     "31-bit s390 dumps (arch 1) cannot be "
 		     "written as ELF; only s390x (arch 2) is supported");
 		return -EOPNOTSUPP;
 	}
 	if (hdr->arch != ZFD_S390_ARCH_S390X)
-		return fail(why, why_len, "unknown dump architecture %" PRIu32
-			    " (expected 2 = s390x)", hdr->arch);
+		return fail(why, why_len,
+			    "unknown dump architecture %" PRIu32
+			    " (expected 2 = s390x)",
+			    hdr->arch);
 	if (hdr->cpu_cnt > ZFD_S390_MAX_CPUS)
-		return fail(why, why_len, "cpu_cnt %u exceeds %d",
-			    hdr->cpu_cnt, ZFD_S390_MAX_CPUS);
+		return fail(why, why_len, "cpu_cnt %u exceeds %d", hdr->cpu_cnt,
+			    ZFD_S390_MAX_CPUS);
 	if (mem_size > UINT64_MAX - hdr->mem_start ||
 	    mem_size > (UINT64_MAX >> 1))
-		return fail(why, why_len, "memory size 0x%" PRIx64
-			    " at 0x%" PRIx64 " is impossible", mem_size,
-			    hdr->mem_start);
+		return fail(why, why_len,
+			    "memory size 0x%" PRIx64 " at 0x%" PRIx64
+			    " is impossible",
+			    mem_size, hdr->mem_start);
 
 	w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -178,8 +185,7 @@ int zfd_elf_writer_new(struct zfd_elf_writer **wp,
 
 		cpu->prefix = hdr->lc_vec[c];
 		cpu->regs.prefix = cpu->prefix;
-		if (abs < w->mem_start ||
-		    abs - w->mem_start > mem_size ||
+		if (abs < w->mem_start || abs - w->mem_start > mem_size ||
 		    mem_size - (abs - w->mem_start) < ZFD_S390_SA_SIZE)
 			cpu->sa_off = UINT64_MAX;
 		else
@@ -252,8 +258,7 @@ void zfd_elf_writer_feed(struct zfd_elf_writer *w, uint64_t off,
 	}
 }
 
-static bool in_loads(const struct zfd_elf_writer *w, uint64_t off,
-		     uint64_t len)
+static bool in_loads(const struct zfd_elf_writer *w, uint64_t off, uint64_t len)
 {
 	size_t i;
 
@@ -326,8 +331,7 @@ void zfd_elf_writer_limit(struct zfd_elf_writer *w, uint64_t good)
 	w->nr_loads = n;
 }
 
-int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off,
-			   uint64_t len)
+int zfd_elf_writer_exclude(struct zfd_elf_writer *w, uint64_t off, uint64_t len)
 {
 	uint64_t end = len > UINT64_MAX - off ? UINT64_MAX : off + len;
 	size_t i;
@@ -437,10 +441,10 @@ static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t off,
 	zfd_put_be32(p, type);
 	zfd_put_be32(p + 4, flags);
 	zfd_put_be64(p + 8, off);
-	zfd_put_be64(p + 16, addr);		/* p_vaddr */
-	zfd_put_be64(p + 24, addr);		/* p_paddr */
-	zfd_put_be64(p + 32, size);		/* p_filesz */
-	zfd_put_be64(p + 40, size);		/* p_memsz */
+	zfd_put_be64(p + 16, addr); /* p_vaddr */
+	zfd_put_be64(p + 24, addr); /* p_paddr */
+	zfd_put_be64(p + 32, size); /* p_filesz */
+	zfd_put_be64(p + 40, size); /* p_memsz */
 	zfd_put_be64(p + 48, align);
 }
 
@@ -466,10 +470,10 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 	zfd_put_be16(buf + 16, ET_CORE);
 	zfd_put_be16(buf + 18, EM_S390);
 	zfd_put_be32(buf + 20, EV_CURRENT);
-	zfd_put_be64(buf + 24, 0);			/* e_entry */
-	zfd_put_be64(buf + 32, ZFD_ELF_EHDR_SIZE);	/* e_phoff */
-	zfd_put_be64(buf + 40, 0);			/* e_shoff */
-	zfd_put_be32(buf + 48, 0);			/* e_flags */
+	zfd_put_be64(buf + 24, 0);		   /* e_entry */
+	zfd_put_be64(buf + 32, ZFD_ELF_EHDR_SIZE); /* e_phoff */
+	zfd_put_be64(buf + 40, 0);		   /* e_shoff */
+	zfd_put_be32(buf + 48, 0);		   /* e_flags */
 	zfd_put_be16(buf + 52, ZFD_ELF_EHDR_SIZE);
 	zfd_put_be16(buf + 54, ZFD_ELF_PHDR_SIZE);
 	zfd_put_be16(buf + 56, (uint16_t)phnum);
@@ -482,8 +486,7 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 	for (i = 0; i < w->nr_loads; i++, p += ZFD_ELF_PHDR_SIZE)
 		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X,
 			 w->data_off + w->loads[i].start,
-			 w->mem_start + w->loads[i].start,
-			 w->loads[i].size, 0);
+			 w->mem_start + w->loads[i].start, w->loads[i].size, 0);
 
 	/* notes */
 	p = buf + notes_off;
@@ -494,4 +497,3 @@ void zfd_elf_writer_prologue(const struct zfd_elf_writer *w, uint8_t *buf)
 	for (c = 0; c < w->cpu_cnt; c++)
 		p += put_cpu_notes(p, c, &w->cpus[c].regs);
 }
-

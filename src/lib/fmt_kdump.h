@@ -56,28 +56,28 @@
 
 #include "dump.h"
 
-#define ZFD_KDUMP_SIG			"KDUMP   "
-#define ZFD_KDUMP_VERSION		6
-#define ZFD_KDUMP_HDR_SIZE		464	/* 64-bit disk_dump_header */
-#define ZFD_KDUMP_SUB_SIZE		104	/* 64-bit kdump_sub_header */
-#define ZFD_KDUMP_DESC_SIZE		24
-#define ZFD_KDUMP_FLAT_SIG		"makedumpfile"
-#define ZFD_KDUMP_FLAT_HDR_SIZE		4096
-#define ZFD_KDUMP_FLAT_REC_SIZE		16
+#define ZFD_KDUMP_SIG		"KDUMP   "
+#define ZFD_KDUMP_VERSION	6
+#define ZFD_KDUMP_HDR_SIZE	464 /* 64-bit disk_dump_header */
+#define ZFD_KDUMP_SUB_SIZE	104 /* 64-bit kdump_sub_header */
+#define ZFD_KDUMP_DESC_SIZE	24
+#define ZFD_KDUMP_FLAT_SIG	"makedumpfile"
+#define ZFD_KDUMP_FLAT_HDR_SIZE 4096
+#define ZFD_KDUMP_FLAT_REC_SIZE 16
 
 /* status of the header and flags of a page descriptor */
-#define ZFD_KDUMP_ZLIB			0x01
-#define ZFD_KDUMP_LZO			0x02
-#define ZFD_KDUMP_SNAPPY		0x04
-#define ZFD_KDUMP_INCOMPLETE		0x08	/* header status only */
-#define ZFD_KDUMP_ZSTD			0x20
-#define ZFD_KDUMP_CODEC_FLAGS		(ZFD_KDUMP_ZLIB | ZFD_KDUMP_LZO | \
-					 ZFD_KDUMP_SNAPPY | ZFD_KDUMP_ZSTD)
+#define ZFD_KDUMP_ZLIB	     0x01
+#define ZFD_KDUMP_LZO	     0x02
+#define ZFD_KDUMP_SNAPPY     0x04
+#define ZFD_KDUMP_INCOMPLETE 0x08 /* header status only */
+#define ZFD_KDUMP_ZSTD	     0x20
+#define ZFD_KDUMP_CODEC_FLAGS \
+	(ZFD_KDUMP_ZLIB | ZFD_KDUMP_LZO | ZFD_KDUMP_SNAPPY | ZFD_KDUMP_ZSTD)
 
 /* Limits of the reader (anything larger is refused as absurd). */
-#define ZFD_KDUMP_MAX_PAGE		65536
-#define ZFD_KDUMP_MAX_MAPNR		(1ull << 44)	/* 2^56 bytes */
-#define ZFD_KDUMP_MAX_NOTES		(16u << 20)
+#define ZFD_KDUMP_MAX_PAGE  65536
+#define ZFD_KDUMP_MAX_MAPNR (1ull << 44) /* 2^56 bytes */
+#define ZFD_KDUMP_MAX_NOTES (16u << 20)
 
 /* ------------------------------------------------------------------ */
 /* Page codecs                                                        */
@@ -104,8 +104,8 @@ int zfd_kdump_level_check(enum zfd_kdump_codec c, int level, char *why,
 
 struct zfd_kdump_codec_ctx;
 
-int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **cc,
-			enum zfd_kdump_codec c, int level, size_t page_size);
+int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **cc, enum zfd_kdump_codec c,
+			int level, size_t page_size);
 void zfd_kdump_codec_free(struct zfd_kdump_codec_ctx *cc);
 /*
  * Compresses one page into the context's buffer: *out and *out_len,
@@ -138,8 +138,8 @@ typedef int (*zfd_kdump_out_fn)(void *arg, uint64_t off, const void *buf,
 
 struct zfd_kdump_wopts {
 	enum zfd_kdump_codec codec;
-	int level;		/* 0: the codec's default */
-	bool flat;		/* makedumpfile's flattened stream */
+	int level; /* 0: the codec's default */
+	bool flat; /* makedumpfile's flattened stream */
 };
 
 struct zfd_kdump_writer;
@@ -194,23 +194,23 @@ typedef int64_t (*zfd_kdump_read_fn)(void *arg, void *buf, size_t len,
 
 struct zfd_kdump_info {
 	bool big_endian;
-	bool flat;		/* a flattened stream, not a kdump file */
+	bool flat; /* a flattened stream, not a kdump file */
 	uint32_t version;
-	uint32_t status;	/* header status flags */
-	uint32_t page_size;	/* block_size */
-	uint64_t max_mapnr;	/* page frames described */
+	uint32_t status;    /* header status flags */
+	uint32_t page_size; /* block_size */
+	uint64_t max_mapnr; /* page frames described */
 	uint32_t nr_cpus;
 	char sysname[66], release[66], machine[66];
-	int64_t time;		/* timestamp, seconds */
+	int64_t time; /* timestamp, seconds */
 	uint64_t phys_base;
 	uint32_t dump_level;
 	uint64_t notes_off, notes_len;
 	uint64_t vmcoreinfo_off, vmcoreinfo_len;
-	uint64_t bitmap_off;	/* bitmap 1; bitmap 2 follows */
-	uint64_t bitmap_len;	/* of one bitmap */
+	uint64_t bitmap_off; /* bitmap 1; bitmap 2 follows */
+	uint64_t bitmap_len; /* of one bitmap */
 	uint64_t desc_off;
-	uint64_t nr_dumpable;	/* bits set in bitmap 2 */
-	uint64_t data_off;	/* first byte behind the descriptors */
+	uint64_t nr_dumpable; /* bits set in bitmap 2 */
+	uint64_t data_off;    /* first byte behind the descriptors */
 	uint64_t file_size;
 };
 
@@ -236,8 +236,8 @@ int zfd_kdump_read_notes(struct zfd_kdump_reader *r, void *buf);
  * Page frame pfn: *valid (bitmap 1), *dumped (bitmap 2). 0, -ERANGE
  * (pfn >= max_mapnr) or -EIO.
  */
-int zfd_kdump_pfn_state(struct zfd_kdump_reader *r, uint64_t pfn,
-			bool *valid, bool *dumped);
+int zfd_kdump_pfn_state(struct zfd_kdump_reader *r, uint64_t pfn, bool *valid,
+			bool *dumped);
 /*
  * Reads page frame pfn into buf (page_size bytes). 0, -ENOENT (not in the
  * file), -ERANGE, -EINVAL (corrupt descriptor or data: why), -EIO.
@@ -253,9 +253,9 @@ int zfd_kdump_read_page(struct zfd_kdump_reader *r, uint64_t pfn, void *buf,
  * the notes with VMCOREINFO, kernel release and crash time. No CPUs.
  * 0, -EINVAL (why), -EIO, -ENOMEM.
  */
-#define ZFD_KDUMP_MAX_RANGES	(1u << 20)
-int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d,
-		      char *why, size_t why_len);
+#define ZFD_KDUMP_MAX_RANGES (1u << 20)
+int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d, char *why,
+		      size_t why_len);
 
 /* True if the first bytes are a flattened stream's header. */
 bool zfd_kdump_is_flat(const void *head, size_t len);

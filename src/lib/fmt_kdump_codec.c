@@ -16,10 +16,8 @@
 #include "fmt_kdump.h"
 
 static const char *const codec_names[] = {
-	[ZFD_KDUMP_C_NONE] = "none",
-	[ZFD_KDUMP_C_ZLIB] = "zlib",
-	[ZFD_KDUMP_C_LZO] = "lzo",
-	[ZFD_KDUMP_C_SNAPPY] = "snappy",
+	[ZFD_KDUMP_C_NONE] = "none", [ZFD_KDUMP_C_ZLIB] = "zlib",
+	[ZFD_KDUMP_C_LZO] = "lzo",   [ZFD_KDUMP_C_SNAPPY] = "snappy",
 	[ZFD_KDUMP_C_ZSTD] = "zstd",
 };
 
@@ -77,11 +75,15 @@ int zfd_kdump_level_check(enum zfd_kdump_codec c, int level, char *why,
 	if (level == 0 || (level >= lo && level <= hi))
 		return 0;
 	if (lo == hi)
-		snprintf(why, why_len, "compress_level %d: %s has no levels "
-			 "(use 0)", level, zfd_kdump_codec_name(c));
+		snprintf(why, why_len,
+			 "compress_level %d: %s has no levels "
+			 "(use 0)",
+			 level, zfd_kdump_codec_name(c));
 	else
-		snprintf(why, why_len, "compress_level %d is outside %d..%d "
-			 "for %s", level, lo, hi, zfd_kdump_codec_name(c));
+		snprintf(why, why_len,
+			 "compress_level %d is outside %d..%d "
+			 "for %s",
+			 level, lo, hi, zfd_kdump_codec_name(c));
 	return -EINVAL;
 }
 
@@ -91,9 +93,9 @@ struct zfd_kdump_codec_ctx {
 	size_t page_size;
 	size_t cap;
 	uint8_t *out;
-	void *work;		/* LZO work memory */
+	void *work; /* LZO work memory */
 	ZSTD_CCtx *zc;
-	z_stream zs;		/* deflate state, reset per page */
+	z_stream zs; /* deflate state, reset per page */
 	bool zs_init;
 };
 
@@ -192,8 +194,8 @@ int zfd_kdump_compress(struct zfd_kdump_codec_ctx *cc, const void *page,
 		n = ln;
 		break;
 	case ZFD_KDUMP_C_SNAPPY:
-		if (snappy_compress(page, cc->page_size, (char *)cc->out,
-				    &n) != SNAPPY_OK)
+		if (snappy_compress(page, cc->page_size, (char *)cc->out, &n) !=
+		    SNAPPY_OK)
 			return -EIO;
 		break;
 	case ZFD_KDUMP_C_ZSTD:
@@ -233,8 +235,8 @@ int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
 		n = ln;
 		break;
 	case ZFD_KDUMP_SNAPPY:
-		if (snappy_uncompressed_length(src, src_len, &n) !=
-		    SNAPPY_OK || n != page_size)
+		if (snappy_uncompressed_length(src, src_len, &n) != SNAPPY_OK ||
+		    n != page_size)
 			return -EINVAL;
 		if (snappy_uncompress(src, src_len, dst, &n) != SNAPPY_OK)
 			return -EINVAL;

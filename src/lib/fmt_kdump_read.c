@@ -18,10 +18,10 @@
 #include "fmt_kdump.h"
 #include "util.h"
 
-#define DESC_WIN	1024
+#define DESC_WIN 1024
 
 struct bitmap_cache {
-	uint64_t blk;		/* cached block, UINT64_MAX: none */
+	uint64_t blk; /* cached block, UINT64_MAX: none */
 	uint8_t *buf;
 };
 
@@ -29,13 +29,13 @@ struct zfd_kdump_reader {
 	struct zfd_kdump_info info;
 	zfd_kdump_read_fn read;
 	void *arg;
-	uint64_t nr_blocks;	/* blocks of one bitmap */
-	uint64_t *before;	/* dumpable pages before each bitmap block */
+	uint64_t nr_blocks; /* blocks of one bitmap */
+	uint64_t *before;   /* dumpable pages before each bitmap block */
 	struct bitmap_cache bm[2];
-	uint32_t *prefix;	/* bits set before each byte of bm[1] */
-	uint8_t *desc;		/* DESC_WIN descriptors */
+	uint32_t *prefix; /* bits set before each byte of bm[1] */
+	uint8_t *desc;	  /* DESC_WIN descriptors */
 	uint64_t desc_first, desc_n;
-	uint8_t *cbuf;		/* compressed page */
+	uint8_t *cbuf; /* compressed page */
 };
 
 static int fail(char *why, size_t why_len, const char *fmt, ...)
@@ -94,9 +94,10 @@ static int load_block(struct zfd_kdump_reader *r, int which, uint64_t blk)
 	if (c->blk == blk)
 		return 0;
 	c->blk = UINT64_MAX;
-	rc = read_exact(r, c->buf, ps, r->info.bitmap_off +
-			(uint64_t)which * r->info.bitmap_len +
-			blk * ps);
+	rc = read_exact(r, c->buf, ps,
+			r->info.bitmap_off +
+				(uint64_t)which * r->info.bitmap_len +
+				blk * ps);
 	if (rc)
 		return rc;
 	if (which == 1) {
@@ -135,7 +136,8 @@ static int count_bitmap(struct zfd_kdump_reader *r, char *why, size_t why_len)
 			for (bit = 0; bit < 8; bit++)
 				if ((v >> bit) & 1 &&
 				    pfn0 + i * 8 + bit >= in->max_mapnr)
-					return fail(why, why_len, "bitmap 2 "
+					return fail(why, why_len,
+						    "bitmap 2 "
 						    "marks page frame %" PRIu64
 						    " beyond max_mapnr %" PRIu64,
 						    pfn0 + i * 8 + bit,
@@ -143,7 +145,8 @@ static int count_bitmap(struct zfd_kdump_reader *r, char *why, size_t why_len)
 			total += (uint64_t)__builtin_popcount(v);
 		}
 		if (total > maxdesc)
-			return fail(why, why_len, "bitmap 2 marks more pages "
+			return fail(why, why_len,
+				    "bitmap 2 marks more pages "
 				    "than the file has page descriptors for "
 				    "(file of %" PRIu64 " bytes)",
 				    in->file_size);
@@ -168,7 +171,8 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 	if (rc)
 		return rc;
 	if (memcmp(h, ZFD_KDUMP_FLAT_SIG, strlen(ZFD_KDUMP_FLAT_SIG) + 1) == 0)
-		return fail(why, why_len, "a flattened kdump stream: turn it "
+		return fail(why, why_len,
+			    "a flattened kdump stream: turn it "
 			    "into a kdump file first (zfcpdump-get copy -f "
 			    "kdump, or makedumpfile -R)");
 	if (memcmp(h, ZFD_KDUMP_SIG, 8) != 0)
@@ -180,13 +184,17 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 	else if (pow2_page(be_bs))
 		in->big_endian = true;
 	else
-		return fail(why, why_len, "block size 0x%08" PRIx32 " is not "
-			    "a page size (64-bit header expected)", le_bs);
+		return fail(why, why_len,
+			    "block size 0x%08" PRIx32 " is not "
+			    "a page size (64-bit header expected)",
+			    le_bs);
 	in->page_size = get32(r, h + 428);
 	in->version = get32(r, h + 8);
 	if (in->version < 6 || in->version > 100)
-		return fail(why, why_len, "kdump header version %" PRIu32
-			    " is not supported (6 or later)", in->version);
+		return fail(why, why_len,
+			    "kdump header version %" PRIu32
+			    " is not supported (6 or later)",
+			    in->version);
 	copy_str(in->sysname, h + 12, 65);
 	copy_str(in->release, h + 12 + 2 * 65, 65);
 	copy_str(in->machine, h + 12 + 4 * 65, 65);
@@ -197,7 +205,8 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 	mapnr32 = get32(r, h + 440);
 	in->nr_cpus = get32(r, h + 460);
 	if (sub_blocks == 0 || bitmap_blocks == 0 || bitmap_blocks % 2)
-		return fail(why, why_len, "sub-header of %" PRIu32 " blocks "
+		return fail(why, why_len,
+			    "sub-header of %" PRIu32 " blocks "
 			    "or bitmaps of %" PRIu32 " blocks are impossible",
 			    sub_blocks, bitmap_blocks);
 	sub_end = (1 + (uint64_t)sub_blocks) * in->page_size;
@@ -205,7 +214,8 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 	in->bitmap_len = (uint64_t)bitmap_blocks / 2 * in->page_size;
 	in->desc_off = in->bitmap_off + 2 * in->bitmap_len;
 	if (in->desc_off > in->file_size)
-		return fail(why, why_len, "bitmaps end at %" PRIu64 ", beyond "
+		return fail(why, why_len,
+			    "bitmaps end at %" PRIu64 ", beyond "
 			    "the end of the file (%" PRIu64 " bytes)",
 			    in->desc_off, in->file_size);
 	rc = read_exact(r, s, sizeof(s), in->page_size);
@@ -214,7 +224,8 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 	in->phys_base = get64(r, s);
 	in->dump_level = get32(r, s + 8);
 	if (get32(r, s + 12))
-		return fail(why, why_len, "a split dump (one part of several) "
+		return fail(why, why_len,
+			    "a split dump (one part of several) "
 			    "is not supported");
 	in->vmcoreinfo_off = get64(r, s + 32);
 	in->vmcoreinfo_len = get64(r, s + 40);
@@ -225,22 +236,26 @@ static int parse(struct zfd_kdump_reader *r, char *why, size_t why_len)
 		in->max_mapnr = mapnr32;
 	if (in->max_mapnr > ZFD_KDUMP_MAX_MAPNR ||
 	    in->max_mapnr > in->bitmap_len * 8)
-		return fail(why, why_len, "max_mapnr %" PRIu64 " does not fit "
-			    "bitmaps of %" PRIu64 " bytes", in->max_mapnr,
-			    in->bitmap_len);
+		return fail(why, why_len,
+			    "max_mapnr %" PRIu64 " does not fit "
+			    "bitmaps of %" PRIu64 " bytes",
+			    in->max_mapnr, in->bitmap_len);
 	if (in->notes_len &&
 	    (in->notes_len > ZFD_KDUMP_MAX_NOTES ||
 	     in->notes_off < in->page_size + ZFD_KDUMP_SUB_SIZE ||
-	     in->notes_off > sub_end || in->notes_len > sub_end - in->notes_off))
-		return fail(why, why_len, "notes (%" PRIu64 " bytes at %"
-			    PRIu64 ") lie outside the sub-header", in->notes_len,
-			    in->notes_off);
+	     in->notes_off > sub_end ||
+	     in->notes_len > sub_end - in->notes_off))
+		return fail(why, why_len,
+			    "notes (%" PRIu64 " bytes at %" PRIu64
+			    ") lie outside the sub-header",
+			    in->notes_len, in->notes_off);
 	if (in->vmcoreinfo_len &&
 	    (in->vmcoreinfo_off < in->page_size + ZFD_KDUMP_SUB_SIZE ||
 	     in->vmcoreinfo_off > sub_end ||
 	     in->vmcoreinfo_len > sub_end - in->vmcoreinfo_off))
-		return fail(why, why_len, "VMCOREINFO (%" PRIu64 " bytes at %"
-			    PRIu64 ") lies outside the sub-header",
+		return fail(why, why_len,
+			    "VMCOREINFO (%" PRIu64 " bytes at %" PRIu64
+			    ") lies outside the sub-header",
 			    in->vmcoreinfo_len, in->vmcoreinfo_off);
 	r->nr_blocks = in->bitmap_len / in->page_size;
 	r->bm[0].blk = r->bm[1].blk = UINT64_MAX;
@@ -315,8 +330,8 @@ static int bit_of(struct zfd_kdump_reader *r, int which, uint64_t pfn,
 	return 0;
 }
 
-int zfd_kdump_pfn_state(struct zfd_kdump_reader *r, uint64_t pfn,
-			bool *valid, bool *dumped)
+int zfd_kdump_pfn_state(struct zfd_kdump_reader *r, uint64_t pfn, bool *valid,
+			bool *dumped)
 {
 	int rc;
 
@@ -365,17 +380,23 @@ int zfd_kdump_read_page(struct zfd_kdump_reader *r, uint64_t pfn, void *buf,
 	flags = get32(r, d + 12);
 	if (flags & ~(uint32_t)ZFD_KDUMP_CODEC_FLAGS ||
 	    __builtin_popcount(flags) > 1)
-		return fail(why, why_len, "page frame %" PRIu64 ": unknown "
-			    "descriptor flags 0x%" PRIx32, pfn, flags);
+		return fail(why, why_len,
+			    "page frame %" PRIu64 ": unknown "
+			    "descriptor flags 0x%" PRIx32,
+			    pfn, flags);
 	if (size == 0 || size > in->page_size ||
 	    (!flags && size != in->page_size))
-		return fail(why, why_len, "page frame %" PRIu64 ": descriptor "
-			    "size %" PRIu32 " is impossible", pfn, size);
+		return fail(why, why_len,
+			    "page frame %" PRIu64 ": descriptor "
+			    "size %" PRIu32 " is impossible",
+			    pfn, size);
 	if (off < in->data_off || off > in->file_size ||
 	    size > in->file_size - off)
-		return fail(why, why_len, "page frame %" PRIu64 ": data at %"
-			    PRIu64 " (+%" PRIu32 ") lies outside the page "
-			    "data area of the file", pfn, off, size);
+		return fail(why, why_len,
+			    "page frame %" PRIu64 ": data at %" PRIu64
+			    " (+%" PRIu32 ") lies outside the page "
+			    "data area of the file",
+			    pfn, off, size);
 	if (!flags)
 		return read_exact(r, buf, size, off);
 	rc = read_exact(r, r->cbuf, size, off);
@@ -383,11 +404,15 @@ int zfd_kdump_read_page(struct zfd_kdump_reader *r, uint64_t pfn, void *buf,
 		return rc;
 	rc = zfd_kdump_decompress(flags, r->cbuf, size, buf, in->page_size);
 	if (rc)
-		return fail(why, why_len, "page frame %" PRIu64 ": %s data "
+		return fail(why, why_len,
+			    "page frame %" PRIu64 ": %s data "
 			    "at %" PRIu64 " does not decompress to one page",
-			    pfn, flags == ZFD_KDUMP_ZLIB ? "zlib" :
-			    flags == ZFD_KDUMP_LZO ? "lzo" :
-			    flags == ZFD_KDUMP_SNAPPY ? "snappy" : "zstd", off);
+			    pfn,
+			    flags == ZFD_KDUMP_ZLIB   ? "zlib" :
+			    flags == ZFD_KDUMP_LZO    ? "lzo" :
+			    flags == ZFD_KDUMP_SNAPPY ? "snappy" :
+							"zstd",
+			    off);
 	return 0;
 }
 
@@ -412,8 +437,9 @@ int zfd_kdump_unflatten(zfd_kdump_read_fn read, void *rarg,
 	if (got != (int64_t)sizeof(hdr) || !zfd_kdump_is_flat(hdr, sizeof(hdr)))
 		return fail(why, why_len, "not a flattened kdump stream");
 	if (zfd_get_be64(hdr + 16) != 1 || zfd_get_be64(hdr + 24) != 1)
-		return fail(why, why_len, "flattened stream type %" PRIu64
-			    " version %" PRIu64 " (1 and 1 expected)",
+		return fail(why, why_len,
+			    "flattened stream type %" PRIu64 " version %" PRIu64
+			    " (1 and 1 expected)",
 			    zfd_get_be64(hdr + 16), zfd_get_be64(hdr + 24));
 	pos = sizeof(hdr);
 	buf = malloc(cap);
@@ -422,8 +448,10 @@ int zfd_kdump_unflatten(zfd_kdump_read_fn read, void *rarg,
 	for (;;) {
 		got = read(rarg, rec, sizeof(rec), pos);
 		if (got != (int64_t)sizeof(rec)) {
-			rc = fail(why, why_len, "flattened stream ends at %"
-				  PRIu64 " without its end record", pos);
+			rc = fail(why, why_len,
+				  "flattened stream ends at %" PRIu64
+				  " without its end record",
+				  pos);
 			break;
 		}
 		pos += sizeof(rec);
@@ -432,18 +460,22 @@ int zfd_kdump_unflatten(zfd_kdump_read_fn read, void *rarg,
 		if (off == UINT64_MAX && size == UINT64_MAX)
 			break;
 		if (off >> 56 || size == 0 || size >> 40) {
-			rc = fail(why, why_len, "flattened record at %" PRIu64
+			rc = fail(why, why_len,
+				  "flattened record at %" PRIu64
 				  ": offset %" PRIu64 " size %" PRIu64 " are "
-				  "impossible", pos - sizeof(rec), off, size);
+				  "impossible",
+				  pos - sizeof(rec), off, size);
 			break;
 		}
 		while (size) {
 			n = ZFD_MIN(size, (uint64_t)cap);
 			got = read(rarg, buf, (size_t)n, pos);
 			if (got != (int64_t)n) {
-				rc = got < 0 ? (int)got : fail(why, why_len,
-				     "flattened stream cut off at %" PRIu64,
-				     pos);
+				rc = got < 0 ?
+					     (int)got :
+					     fail(why, why_len,
+						  "flattened stream cut off at %" PRIu64,
+						  pos);
 				goto out_free;
 			}
 			rc = out(oarg, off, buf, (size_t)n);
@@ -467,8 +499,9 @@ out_free:
 static void find_machine(const struct zfd_kdump_info *in, struct zfd_dump *d)
 {
 	static const uint16_t machines[] = {
-		EM_X86_64, EM_S390, EM_AARCH64, EM_PPC64, 243 /* RISC-V */,
-		258 /* LoongArch */, EM_MIPS, EM_SPARCV9, EM_IA_64,
+		EM_X86_64, EM_S390,	     EM_AARCH64,
+		EM_PPC64,  243 /* RISC-V */, 258 /* LoongArch */,
+		EM_MIPS,   EM_SPARCV9,	     EM_IA_64,
 	};
 	char buf[32];
 	size_t i;
@@ -534,7 +567,7 @@ static int find_cpus(const struct zfd_kdump_reader *r, struct zfd_dump *d)
 			}
 			c = &d->cpus[d->nr_cpus];
 			c->pid = descsz >= 36 ? get32(r, n + pos + 20 + 32) :
-				 (uint32_t)d->nr_cpus + 1;
+						(uint32_t)d->nr_cpus + 1;
 			c->prefix = 0;
 			c->note_off = pos;
 			c->note_len = next - pos;
@@ -545,8 +578,8 @@ static int find_cpus(const struct zfd_kdump_reader *r, struct zfd_dump *d)
 	return 0;
 }
 
-int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d,
-		      char *why, size_t why_len)
+int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d, char *why,
+		      size_t why_len)
 {
 	const struct zfd_kdump_info *in = &r->info;
 	uint64_t pfn, run = UINT64_MAX, bits = (uint64_t)in->page_size * 8;
@@ -568,7 +601,8 @@ int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d,
 			rc = load_block(r, 0, pfn / bits);
 			if (rc)
 				break;
-			if (!r->bm[0].buf[pfn % bits / 8] && run == UINT64_MAX) {
+			if (!r->bm[0].buf[pfn % bits / 8] &&
+			    run == UINT64_MAX) {
 				pfn += 7;
 				continue;
 			}
@@ -595,9 +629,12 @@ int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d,
 			rc = -ENOMEM;
 	}
 	if (rc) {
-		snprintf(why, why_len, rc == -E2BIG ? "bitmap 1 has more than "
-			 "%u runs of pages" : rc == -ENOMEM ? "out of memory" :
-			 "read error in bitmap 1", ZFD_KDUMP_MAX_RANGES);
+		snprintf(why, why_len,
+			 rc == -E2BIG  ? "bitmap 1 has more than "
+					 "%u runs of pages" :
+			 rc == -ENOMEM ? "out of memory" :
+					 "read error in bitmap 1",
+			 ZFD_KDUMP_MAX_RANGES);
 		zfd_dump_free(d);
 		return rc == -E2BIG ? -EINVAL : rc;
 	}
@@ -617,11 +654,10 @@ int zfd_kdump_to_dump(struct zfd_kdump_reader *r, struct zfd_dump *d,
 			return rc;
 		}
 		d->notes_len = in->notes_len;
-		if (in->vmcoreinfo_len &&
-		    in->vmcoreinfo_off >= in->notes_off &&
+		if (in->vmcoreinfo_len && in->vmcoreinfo_off >= in->notes_off &&
 		    in->vmcoreinfo_off - in->notes_off <= in->notes_len &&
-		    in->vmcoreinfo_len <= in->notes_len -
-		    (in->vmcoreinfo_off - in->notes_off)) {
+		    in->vmcoreinfo_len <= in->notes_len - (in->vmcoreinfo_off -
+							   in->notes_off)) {
 			d->vmcoreinfo = (const char *)d->notes +
 					(in->vmcoreinfo_off - in->notes_off);
 			d->vmcoreinfo_len = in->vmcoreinfo_len;

@@ -18,14 +18,14 @@
 #include "fmt_kdump.h"
 #include "util.h"
 
-#define WIN_BYTES	65536		/* bitmap window */
-#define ZFD_UTS_SIZE	(6 * 65)	/* struct new_utsname */
-#define X86_START_KERNEL_MAP	0xffffffff80000000ull
-#define DESC_WIN	2048		/* descriptors buffered */
+#define WIN_BYTES	     65536    /* bitmap window */
+#define ZFD_UTS_SIZE	     (6 * 65) /* struct new_utsname */
+#define X86_START_KERNEL_MAP 0xffffffff80000000ull
+#define DESC_WIN	     2048 /* descriptors buffered */
 
 struct pfn_range {
-	uint64_t start;		/* first pfn */
-	uint64_t end;		/* last pfn + 1 */
+	uint64_t start; /* first pfn */
+	uint64_t end;	/* last pfn + 1 */
 };
 
 struct zfd_kdump_writer {
@@ -38,32 +38,32 @@ struct zfd_kdump_writer {
 	uint64_t max_mapnr;
 	struct pfn_range *ranges;
 	size_t nr_ranges;
-	uint64_t nr_pages;		/* valid = dumpable page frames */
+	uint64_t nr_pages; /* valid = dumpable page frames */
 	uint32_t sub_blocks;
 	uint64_t bitmap_off, bitmap_len, desc_off, data_off, zero_off;
 	uint64_t phys_base;
 	uint32_t status;
 	/* the crashed kernel's utsname, caught in its memory as it passes */
-	uint64_t uts_off;		/* memory offset, UINT64_MAX: unknown */
+	uint64_t uts_off; /* memory offset, UINT64_MAX: unknown */
 	uint8_t uts[ZFD_UTS_SIZE];
-	uint32_t uts_seen;		/* bytes of uts caught */
+	uint32_t uts_seen; /* bytes of uts caught */
 
 	/* emitting: descriptor index and pfn of the next page */
 	uint64_t idx;
 	uint64_t next_pfn;
 	size_t ri;
 	/* the page being assembled */
-	uint64_t cur_pfn;		/* UINT64_MAX: none */
+	uint64_t cur_pfn; /* UINT64_MAX: none */
 	uint8_t *page;
-	uint8_t *desc;			/* DESC_WIN descriptors */
+	uint8_t *desc; /* DESC_WIN descriptors */
 	uint64_t desc_first;
 	size_t desc_n;
-	uint8_t *win;			/* WIN_BYTES */
+	uint8_t *win; /* WIN_BYTES */
 	struct zfd_kdump_codec_ctx *cc;
 
-	uint64_t data_pos;		/* next page data offset */
+	uint64_t data_pos; /* next page data offset */
 	uint64_t file_size;
-	uint64_t stream_pos;		/* flattened */
+	uint64_t stream_pos; /* flattened */
 	uint64_t nr_zero, nr_comp, nr_raw;
 	bool begun, finished;
 };
@@ -123,8 +123,8 @@ static void put_str(uint8_t *p, size_t field, const char *s)
  */
 static bool uts_caught(const struct zfd_kdump_writer *w)
 {
-	return w->uts_seen == ZFD_UTS_SIZE &&
-	       memcmp(w->uts, "Linux", 6) == 0 && w->d->kernel[0] &&
+	return w->uts_seen == ZFD_UTS_SIZE && memcmp(w->uts, "Linux", 6) == 0 &&
+	       w->d->kernel[0] &&
 	       strncmp((const char *)w->uts + 2 * 65, w->d->kernel, 65) == 0 &&
 	       memchr(w->uts + 3 * 65, 0, 65) && memchr(w->uts + 65, 0, 65) &&
 	       memchr(w->uts + 5 * 65, 0, 65);
@@ -163,8 +163,8 @@ static void catch_uts(struct zfd_kdump_writer *w, uint64_t off,
 {
 	uint64_t from, to;
 
-	if (!p || w->uts_off == UINT64_MAX || off >= w->uts_off + ZFD_UTS_SIZE ||
-	    off + len <= w->uts_off)
+	if (!p || w->uts_off == UINT64_MAX ||
+	    off >= w->uts_off + ZFD_UTS_SIZE || off + len <= w->uts_off)
 		return;
 	from = ZFD_MAX(off, w->uts_off);
 	to = ZFD_MIN(off + len, w->uts_off + ZFD_UTS_SIZE);
@@ -192,9 +192,9 @@ static void encode_header(const struct zfd_kdump_writer *w, uint8_t *h)
 	put_str(uts + 2 * 65, 65, d->kernel[0] ? d->kernel : "unknown");
 	/* readers want a version: the crashed kernel's, from its memory */
 	if (uts_caught(w)) {
-		memcpy(uts + 65, w->uts + 65, 64);		/* nodename */
-		memcpy(uts + 3 * 65, w->uts + 3 * 65, 64);	/* version */
-		memcpy(uts + 5 * 65, w->uts + 5 * 65, 64);	/* domainname */
+		memcpy(uts + 65, w->uts + 65, 64);	   /* nodename */
+		memcpy(uts + 3 * 65, w->uts + 3 * 65, 64); /* version */
+		memcpy(uts + 5 * 65, w->uts + 5 * 65, 64); /* domainname */
 	} else {
 		put_str(uts + 3 * 65, 65, "unknown");
 	}
@@ -205,8 +205,8 @@ static void encode_header(const struct zfd_kdump_writer *w, uint8_t *h)
 	put32(w, h + 428, w->ps);
 	put32(w, h + 432, w->sub_blocks);
 	put32(w, h + 436, (uint32_t)(2 * w->bitmap_len / w->ps));
-	put32(w, h + 440, w->max_mapnr > UINT32_MAX ? UINT32_MAX :
-			  (uint32_t)w->max_mapnr);
+	put32(w, h + 440,
+	      w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
 	put32(w, h + 460, (uint32_t)d->nr_cpus);
 }
 
@@ -217,11 +217,12 @@ static void encode_sub(const struct zfd_kdump_writer *w, uint8_t *s)
 	uint64_t note_off = w->ps + ZFD_KDUMP_SUB_SIZE;
 
 	put64(w, s + 0, w->phys_base);
-	put32(w, s + 8, 0);			/* dump_level */
-	put32(w, s + 12, 0);			/* split */
+	put32(w, s + 8, 0);  /* dump_level */
+	put32(w, s + 12, 0); /* split */
 	if (d->vmcoreinfo && d->vmcoreinfo_len) {
-		put64(w, s + 32, note_off + (uint64_t)((const uint8_t *)
-		      d->vmcoreinfo - d->notes));
+		put64(w, s + 32,
+		      note_off + (uint64_t)((const uint8_t *)d->vmcoreinfo -
+					    d->notes));
 		put64(w, s + 40, d->vmcoreinfo_len);
 	}
 	if (d->notes_len) {
@@ -281,8 +282,8 @@ static int write_bitmap(struct zfd_kdump_writer *w, uint64_t off,
 
 static int add_pfn_range(struct zfd_kdump_writer *w, uint64_t s, uint64_t e)
 {
-	struct pfn_range *last = w->nr_ranges ? &w->ranges[w->nr_ranges - 1]
-					      : NULL;
+	struct pfn_range *last = w->nr_ranges ? &w->ranges[w->nr_ranges - 1] :
+						NULL;
 
 	if (s >= e)
 		return 0;
@@ -309,8 +310,9 @@ static uint64_t find_phys_base(const struct zfd_dump *d)
 
 	if (d->phys_base)
 		return d->phys_base;
-	if (d->vmcoreinfo && zfd_vmcoreinfo_get(d->vmcoreinfo,
-	    d->vmcoreinfo_len, "NUMBER(phys_base)", val, sizeof(val)))
+	if (d->vmcoreinfo &&
+	    zfd_vmcoreinfo_get(d->vmcoreinfo, d->vmcoreinfo_len,
+			       "NUMBER(phys_base)", val, sizeof(val)))
 		return strtoull(val, NULL, 0);
 	/* x86_64: the kernel text segment, mapped at __START_KERNEL_map */
 	if (d->machine != EM_X86_64)
@@ -334,15 +336,19 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	int rc;
 
 	if (d->elf_class != ELFCLASS64) {
-		snprintf(why, why_len, "the kdump format is written for 64-bit "
+		snprintf(why, why_len,
+			 "the kdump format is written for 64-bit "
 			 "machines only");
 		return -EOPNOTSUPP;
 	}
-	if (d->vmcoreinfo && zfd_vmcoreinfo_get(d->vmcoreinfo,
-	    d->vmcoreinfo_len, "PAGESIZE", val, sizeof(val)) &&
+	if (d->vmcoreinfo &&
+	    zfd_vmcoreinfo_get(d->vmcoreinfo, d->vmcoreinfo_len, "PAGESIZE",
+			       val, sizeof(val)) &&
 	    strtoul(val, NULL, 10) != ZFD_PAGE_SIZE) {
-		snprintf(why, why_len, "page size %s is not supported by the "
-			 "kdump writer (4096 only)", val);
+		snprintf(why, why_len,
+			 "page size %s is not supported by the "
+			 "kdump writer (4096 only)",
+			 val);
 		return -EOPNOTSUPP;
 	}
 	rc = zfd_kdump_level_check(o->codec, o->level, why, why_len);
@@ -351,9 +357,11 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	if (d->mem_start % ZFD_PAGE_SIZE ||
 	    d->mem_size > UINT64_MAX - d->mem_start ||
 	    d->notes_len > ZFD_KDUMP_MAX_NOTES ||
-	    (d->vmcoreinfo && ((const uint8_t *)d->vmcoreinfo < d->notes ||
-	     (uint64_t)((const uint8_t *)d->vmcoreinfo - d->notes) +
-	     d->vmcoreinfo_len > d->notes_len))) {
+	    (d->vmcoreinfo &&
+	     ((const uint8_t *)d->vmcoreinfo < d->notes ||
+	      (uint64_t)((const uint8_t *)d->vmcoreinfo - d->notes) +
+			      d->vmcoreinfo_len >
+		      d->notes_len))) {
 		snprintf(why, why_len, "memory layout or notes unusable");
 		return -EINVAL;
 	}
@@ -369,8 +377,7 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	w->cur_pfn = UINT64_MAX;
 	end = d->mem_start + d->mem_size;
 	w->max_mapnr = end / w->ps + (end % w->ps ? 1 : 0);
-	w->ranges = calloc(d->nr_ranges ? d->nr_ranges : 1,
-			   sizeof(*w->ranges));
+	w->ranges = calloc(d->nr_ranges ? d->nr_ranges : 1, sizeof(*w->ranges));
 	w->page = malloc(w->ps);
 	w->desc = malloc(DESC_WIN * ZFD_KDUMP_DESC_SIZE);
 	w->win = malloc(WIN_BYTES > w->ps ? WIN_BYTES : w->ps);
@@ -383,8 +390,10 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 		    d->ranges[i].size > d->mem_size - d->ranges[i].start ||
 		    add_pfn_range(w, s / w->ps,
 				  e / w->ps + (e % w->ps ? 1 : 0))) {
-			snprintf(why, why_len, "memory range %zu is outside "
-				 "the memory or not ascending", i);
+			snprintf(why, why_len,
+				 "memory range %zu is outside "
+				 "the memory or not ascending",
+				 i);
 			zfd_kdump_writer_free(w);
 			return -EINVAL;
 		}
@@ -392,9 +401,12 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	if (zfd_kdump_codec_new(&w->cc, o->codec, o->level, w->ps))
 		goto out_nomem;
 	w->sub_blocks = (uint32_t)ZFD_ALIGN_UP(ZFD_KDUMP_SUB_SIZE +
-			d->notes_len, (uint64_t)w->ps) / w->ps;
+						       d->notes_len,
+					       (uint64_t)w->ps) /
+			w->ps;
 	w->bitmap_len = ZFD_ALIGN_UP(w->max_mapnr / 8 +
-			(w->max_mapnr % 8 ? 1 : 0), (uint64_t)w->ps);
+					     (w->max_mapnr % 8 ? 1 : 0),
+				     (uint64_t)w->ps);
 	if (!w->bitmap_len)
 		w->bitmap_len = w->ps;
 	if (2 * w->bitmap_len / w->ps > UINT32_MAX) {
@@ -447,10 +459,9 @@ int zfd_kdump_writer_begin(struct zfd_kdump_writer *w)
 
 	if (w->o.flat) {
 		memset(w->win, 0, ZFD_KDUMP_FLAT_HDR_SIZE);
-		memcpy(w->win, ZFD_KDUMP_FLAT_SIG,
-		       strlen(ZFD_KDUMP_FLAT_SIG));
-		zfd_put_be64(w->win + 16, 1);	/* type: flat header */
-		zfd_put_be64(w->win + 24, 1);	/* version */
+		memcpy(w->win, ZFD_KDUMP_FLAT_SIG, strlen(ZFD_KDUMP_FLAT_SIG));
+		zfd_put_be64(w->win + 16, 1); /* type: flat header */
+		zfd_put_be64(w->win + 24, 1); /* version */
 		rc = w->out(w->arg, 0, w->win, ZFD_KDUMP_FLAT_HDR_SIZE);
 		if (rc)
 			return rc;
@@ -484,8 +495,8 @@ static int flush_desc(struct zfd_kdump_writer *w)
 
 	if (!w->desc_n)
 		return 0;
-	rc = emit(w, w->desc_off + w->desc_first * ZFD_KDUMP_DESC_SIZE,
-		  w->desc, w->desc_n * ZFD_KDUMP_DESC_SIZE);
+	rc = emit(w, w->desc_off + w->desc_first * ZFD_KDUMP_DESC_SIZE, w->desc,
+		  w->desc_n * ZFD_KDUMP_DESC_SIZE);
 	w->desc_first += w->desc_n;
 	w->desc_n = 0;
 	return rc;
@@ -541,8 +552,8 @@ static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 	w->next_pfn++;
 	if (w->next_pfn >= w->ranges[w->ri].end) {
 		w->ri++;
-		w->next_pfn = w->ri < w->nr_ranges ? w->ranges[w->ri].start
-						   : UINT64_MAX;
+		w->next_pfn = w->ri < w->nr_ranges ? w->ranges[w->ri].start :
+						     UINT64_MAX;
 	}
 	return 0;
 }

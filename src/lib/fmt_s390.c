@@ -11,8 +11,8 @@
 #include "fmt_s390.h"
 
 /* Seconds from 1900-01-01 to 1970-01-01. */
-#define TOD_UNIX_EPOCH_SEC	2208988800ULL
-#define END_MARKER_MAGIC	"DUMP_END"
+#define TOD_UNIX_EPOCH_SEC 2208988800ULL
+#define END_MARKER_MAGIC   "DUMP_END"
 
 void zfd_s390_hdr_decode(const uint8_t *buf, struct zfd_s390_hdr *hdr)
 {
@@ -37,9 +37,11 @@ void zfd_s390_hdr_decode(const uint8_t *buf, struct zfd_s390_hdr *hdr)
 	hdr->cpu_cnt = zfd_get_be16(buf + ZFD_S390_OFF_CPU_CNT);
 	hdr->real_cpu_cnt = zfd_get_be16(buf + ZFD_S390_OFF_REAL_CPU_CNT);
 	hdr->mvdump_sign = zfd_get_be64(buf + ZFD_S390_OFF_MVDUMP_SIGN);
-	hdr->mvdump_zipl_time = zfd_get_be64(buf + ZFD_S390_OFF_MVDUMP_ZIPL_TIME);
+	hdr->mvdump_zipl_time = zfd_get_be64(buf +
+					     ZFD_S390_OFF_MVDUMP_ZIPL_TIME);
 	for (i = 0; i < ZFD_S390_MAX_CPUS; i++)
-		hdr->lc_vec[i] = zfd_get_be32(buf + ZFD_S390_OFF_LC_VEC + 4 * i);
+		hdr->lc_vec[i] = zfd_get_be32(buf + ZFD_S390_OFF_LC_VEC +
+					      4 * i);
 }
 
 void zfd_s390_hdr_encode(const struct zfd_s390_hdr *hdr, uint8_t *buf)
@@ -66,7 +68,8 @@ void zfd_s390_hdr_encode(const struct zfd_s390_hdr *hdr, uint8_t *buf)
 	zfd_put_be16(buf + ZFD_S390_OFF_CPU_CNT, hdr->cpu_cnt);
 	zfd_put_be16(buf + ZFD_S390_OFF_REAL_CPU_CNT, hdr->real_cpu_cnt);
 	zfd_put_be64(buf + ZFD_S390_OFF_MVDUMP_SIGN, hdr->mvdump_sign);
-	zfd_put_be64(buf + ZFD_S390_OFF_MVDUMP_ZIPL_TIME, hdr->mvdump_zipl_time);
+	zfd_put_be64(buf + ZFD_S390_OFF_MVDUMP_ZIPL_TIME,
+		     hdr->mvdump_zipl_time);
 	for (i = 0; i < ZFD_S390_MAX_CPUS; i++)
 		zfd_put_be32(buf + ZFD_S390_OFF_LC_VEC + 4 * i, hdr->lc_vec[i]);
 }
@@ -75,38 +78,44 @@ int zfd_s390_hdr_validate(const struct zfd_s390_hdr *hdr, uint64_t avail,
 			  char *why, size_t why_len)
 {
 	if (hdr->magic != ZFD_S390_MAGIC) {
-		snprintf(why, why_len, "bad magic 0x%016" PRIx64
-			 " (expected 0x%016llx)", hdr->magic, ZFD_S390_MAGIC);
+		snprintf(why, why_len,
+			 "bad magic 0x%016" PRIx64 " (expected 0x%016llx)",
+			 hdr->magic, ZFD_S390_MAGIC);
 		return -EINVAL;
 	}
 	if (hdr->hdr_size != ZFD_S390_HDR_SIZE) {
-		snprintf(why, why_len, "bad header size %" PRIu32
-			 " (expected %d)", hdr->hdr_size, ZFD_S390_HDR_SIZE);
+		snprintf(why, why_len,
+			 "bad header size %" PRIu32 " (expected %d)",
+			 hdr->hdr_size, ZFD_S390_HDR_SIZE);
 		return -EINVAL;
 	}
 	if (hdr->page_size != ZFD_S390_PAGE_SIZE) {
-		snprintf(why, why_len, "unsupported page size %" PRIu32
-			 " (expected %d)", hdr->page_size, ZFD_S390_PAGE_SIZE);
+		snprintf(why, why_len,
+			 "unsupported page size %" PRIu32 " (expected %d)",
+			 hdr->page_size, ZFD_S390_PAGE_SIZE);
 		return -EINVAL;
 	}
 	if (hdr->mem_end < hdr->mem_start) {
-		snprintf(why, why_len, "mem_end 0x%" PRIx64
-			 " is below mem_start 0x%" PRIx64,
+		snprintf(why, why_len,
+			 "mem_end 0x%" PRIx64 " is below mem_start 0x%" PRIx64,
 			 hdr->mem_end, hdr->mem_start);
 		return -EINVAL;
 	}
 	if (hdr->cpu_cnt > ZFD_S390_MAX_CPUS) {
-		snprintf(why, why_len, "cpu_cnt %u exceeds %d",
-			 hdr->cpu_cnt, ZFD_S390_MAX_CPUS);
+		snprintf(why, why_len, "cpu_cnt %u exceeds %d", hdr->cpu_cnt,
+			 ZFD_S390_MAX_CPUS);
 		return -EINVAL;
 	}
 	if (hdr->mem_size > ZFD_S390_MEM_MAX) {
-		snprintf(why, why_len, "mem_size 0x%" PRIx64 " is impossible "
-			 "(more than 4 PiB)", hdr->mem_size);
+		snprintf(why, why_len,
+			 "mem_size 0x%" PRIx64 " is impossible "
+			 "(more than 4 PiB)",
+			 hdr->mem_size);
 		return -EINVAL;
 	}
 	if (avail != UINT64_MAX && hdr->mem_size > avail) {
-		snprintf(why, why_len, "header claims %" PRIu64
+		snprintf(why, why_len,
+			 "header claims %" PRIu64
 			 " bytes of memory but only %" PRIu64 " are present",
 			 hdr->mem_size, avail);
 		return -EINVAL;
@@ -117,11 +126,11 @@ int zfd_s390_hdr_validate(const struct zfd_s390_hdr *hdr, uint64_t avail,
 void zfd_s390_hdr_set_mem_size(uint8_t *buf, uint64_t mem_size)
 {
 	uint64_t start = zfd_get_be64(buf + ZFD_S390_OFF_MEM_START);
-	uint64_t pages = (mem_size + ZFD_S390_PAGE_SIZE - 1) / ZFD_S390_PAGE_SIZE;
+	uint64_t pages = (mem_size + ZFD_S390_PAGE_SIZE - 1) /
+			 ZFD_S390_PAGE_SIZE;
 
 	zfd_put_be64(buf + ZFD_S390_OFF_MEM_SIZE, mem_size);
-	zfd_put_be64(buf + ZFD_S390_OFF_MEM_END,
-		     start + mem_size);
+	zfd_put_be64(buf + ZFD_S390_OFF_MEM_END, start + mem_size);
 	zfd_put_be32(buf + ZFD_S390_OFF_NUM_PAGES,
 		     pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages);
 }
@@ -169,6 +178,7 @@ void zfd_format_utc(int64_t sec, char *buf, size_t len)
 	time_t t = (time_t)sec;
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, len, "@%lld", (long long)sec);
 }

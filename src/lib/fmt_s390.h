@@ -10,49 +10,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZFD_S390_MAGIC		0xa8190173618f23fdULL
-#define ZFD_S390_HDR_SIZE	4096
-#define ZFD_S390_PAGE_SIZE	4096
-#define ZFD_S390_END_SIZE	16
-#define ZFD_S390_MAX_CPUS	512
+#define ZFD_S390_MAGIC		 0xa8190173618f23fdULL
+#define ZFD_S390_HDR_SIZE	 4096
+#define ZFD_S390_PAGE_SIZE	 4096
+#define ZFD_S390_END_SIZE	 16
+#define ZFD_S390_MAX_CPUS	 512
 /*
  * The largest memory size a header may claim: 4 PiB, far above any s390
  * machine (Linux on s390 addresses 2^46 bytes at most). Every size computed
  * from a header (header + memory + end marker + manifest, block counts)
  * stays far below 2^64 and cannot wrap.
  */
-#define ZFD_S390_MEM_MAX	(1ULL << 52)
-#define ZFD_S390_ARCH_S390	1
-#define ZFD_S390_ARCH_S390X	2
+#define ZFD_S390_MEM_MAX	 (1ULL << 52)
+#define ZFD_S390_ARCH_S390	 1
+#define ZFD_S390_ARCH_S390X	 2
 /*
  * Largest tape record of the s390 tape layout: the tape sink's block_size
  * maximum and the record buffer of zfcpdump-get's tape input (one limit,
  * so that every dump the sink writes can be read back).
  */
-#define ZFD_S390_TAPE_MAX_RECORD	(1u << 20)
+#define ZFD_S390_TAPE_MAX_RECORD (1u << 20)
 
 /* Byte offsets of the header fields. */
-#define ZFD_S390_OFF_MAGIC		0x000
-#define ZFD_S390_OFF_VERSION		0x008
-#define ZFD_S390_OFF_HDR_SIZE		0x00c
-#define ZFD_S390_OFF_DUMP_LEVEL		0x010
-#define ZFD_S390_OFF_PAGE_SIZE		0x014
-#define ZFD_S390_OFF_MEM_SIZE		0x018
-#define ZFD_S390_OFF_MEM_START		0x020
-#define ZFD_S390_OFF_MEM_END		0x028
-#define ZFD_S390_OFF_NUM_PAGES		0x030
-#define ZFD_S390_OFF_TOD		0x038
-#define ZFD_S390_OFF_CPU_ID		0x040
-#define ZFD_S390_OFF_ARCH		0x048
-#define ZFD_S390_OFF_VOLNR		0x04c
-#define ZFD_S390_OFF_BUILD_ARCH		0x050
-#define ZFD_S390_OFF_MEM_SIZE_REAL	0x054
-#define ZFD_S390_OFF_MVDUMP		0x05c
-#define ZFD_S390_OFF_CPU_CNT		0x05d
-#define ZFD_S390_OFF_REAL_CPU_CNT	0x05f
-#define ZFD_S390_OFF_MVDUMP_SIGN	0x200
-#define ZFD_S390_OFF_MVDUMP_ZIPL_TIME	0x208
-#define ZFD_S390_OFF_LC_VEC		0x800
+#define ZFD_S390_OFF_MAGIC	      0x000
+#define ZFD_S390_OFF_VERSION	      0x008
+#define ZFD_S390_OFF_HDR_SIZE	      0x00c
+#define ZFD_S390_OFF_DUMP_LEVEL	      0x010
+#define ZFD_S390_OFF_PAGE_SIZE	      0x014
+#define ZFD_S390_OFF_MEM_SIZE	      0x018
+#define ZFD_S390_OFF_MEM_START	      0x020
+#define ZFD_S390_OFF_MEM_END	      0x028
+#define ZFD_S390_OFF_NUM_PAGES	      0x030
+#define ZFD_S390_OFF_TOD	      0x038
+#define ZFD_S390_OFF_CPU_ID	      0x040
+#define ZFD_S390_OFF_ARCH	      0x048
+#define ZFD_S390_OFF_VOLNR	      0x04c
+#define ZFD_S390_OFF_BUILD_ARCH	      0x050
+#define ZFD_S390_OFF_MEM_SIZE_REAL    0x054
+#define ZFD_S390_OFF_MVDUMP	      0x05c
+#define ZFD_S390_OFF_CPU_CNT	      0x05d
+#define ZFD_S390_OFF_REAL_CPU_CNT     0x05f
+#define ZFD_S390_OFF_MVDUMP_SIGN      0x200
+#define ZFD_S390_OFF_MVDUMP_ZIPL_TIME 0x208
+#define ZFD_S390_OFF_LC_VEC	      0x800
 
 /* The header decoded into host byte order. */
 struct zfd_s390_hdr {

@@ -18,7 +18,7 @@
 
 struct fseg {
 	uint64_t paddr, vaddr, filesz, memsz;
-	uint64_t offset;		/* p_offset */
+	uint64_t offset; /* p_offset */
 };
 
 struct zfd_format {
@@ -40,7 +40,7 @@ struct zfd_format {
 	uint64_t notes_off;
 	/* elf from an s390 model: fmt_elf.h's s390x writer (positional) */
 	struct zfd_elf_writer *w;
-	uint64_t loads_end;		/* memory offset after the last load */
+	uint64_t loads_end; /* memory offset after the last load */
 	/* stored data that exists */
 	struct zfd_range *extents;
 	size_t nr_extents;
@@ -131,7 +131,7 @@ static void s390_hdr_from_model(struct zfd_format *f)
 	h.num_pages = (uint32_t)ZFD_MIN(d->mem_size / ZFD_S390_PAGE_SIZE,
 					(uint64_t)UINT32_MAX);
 	h.arch = d->elf_class == ELFCLASS32 ? ZFD_S390_ARCH_S390 :
-		 ZFD_S390_ARCH_S390X;
+					      ZFD_S390_ARCH_S390X;
 	h.build_arch = h.arch;
 	h.mem_size_real = d->mem_size;
 	h.cpu_cnt = (uint16_t)ZFD_MIN(d->nr_cpus, (size_t)ZFD_S390_MAX_CPUS);
@@ -143,13 +143,14 @@ static void s390_hdr_from_model(struct zfd_format *f)
 	zfd_s390_hdr_encode(&h, f->hdr);
 }
 
-static int s390_new(struct zfd_format *f, const uint8_t *s390_hdr,
-		    char *why, size_t why_len)
+static int s390_new(struct zfd_format *f, const uint8_t *s390_hdr, char *why,
+		    size_t why_len)
 {
 	size_t i;
 
 	if (f->d->machine != EM_S390)
-		return why_fmt(why, why_len, "the s390 format holds s390 dumps "
+		return why_fmt(why, why_len,
+			       "the s390 format holds s390 dumps "
 			       "only (this is a dump of machine %u)",
 			       f->d->machine);
 	if (s390_hdr)
@@ -284,15 +285,17 @@ static int elf_new(struct zfd_format *f, const uint8_t *s390_hdr, char *why,
 	}
 	f->size = pos;
 	if (f->size > limit)
-		return why_fmt(why, why_len, "%" PRIu64 " bytes are too many for "
-			       "a 32-bit ELF core", f->size);
+		return why_fmt(why, why_len,
+			       "%" PRIu64 " bytes are too many for "
+			       "a 32-bit ELF core",
+			       f->size);
 	for (i = 0; i < d->nr_segs; i++) {
 		const struct zfd_dump_seg *s = &d->segs[i];
 		struct fseg *o = &f->segs[f->nr_segs];
 		uint64_t x = s->paddr - d->mem_start;
 
 		if (s->paddr < d->mem_start || x >= f->mem_size)
-			continue;	/* beyond the limit */
+			continue; /* beyond the limit */
 		o->paddr = s->paddr;
 		o->vaddr = s->vaddr;
 		o->memsz = ZFD_MIN(s->size, f->mem_size - x);
@@ -300,17 +303,20 @@ static int elf_new(struct zfd_format *f, const uint8_t *s390_hdr, char *why,
 		if (o->filesz) {
 			r = range_of(f, x, o->filesz);
 			if (r == SIZE_MAX)
-				return why_fmt(why, why_len, "segment %zu (0x%"
-					       PRIx64 ", %" PRIu64 " bytes) is not "
-					       "in one memory range", i, s->paddr,
-					       o->filesz);
+				return why_fmt(why, why_len,
+					       "segment %zu (0x%" PRIx64
+					       ", %" PRIu64 " bytes) is not "
+					       "in one memory range",
+					       i, s->paddr, o->filesz);
 			o->offset = f->range_off[r] + (x - f->ranges[r].start);
 		}
 		f->nr_segs++;
 	}
 	if (1 + f->nr_segs >= PN_XNUM)
-		return why_fmt(why, why_len, "%zu segments are more than an ELF "
-			       "core can describe", f->nr_segs);
+		return why_fmt(why, why_len,
+			       "%zu segments are more than an ELF "
+			       "core can describe",
+			       f->nr_segs);
 	return 0;
 }
 
@@ -329,7 +335,7 @@ static void elf_prologue(const struct zfd_format *f, uint8_t *buf)
 	put16(f, buf + 16, ET_CORE);
 	put16(f, buf + 18, d->machine);
 	put32(f, buf + 20, EV_CURRENT);
-	putaddr(f, buf + (is64 ? 32 : 28), ehdr_size(f));	/* e_phoff */
+	putaddr(f, buf + (is64 ? 32 : 28), ehdr_size(f)); /* e_phoff */
 	put16(f, buf + (is64 ? 52 : 40), (uint16_t)ehdr_size(f));
 	put16(f, buf + (is64 ? 54 : 42), (uint16_t)phdr_size(f));
 	put16(f, buf + (is64 ? 56 : 44), (uint16_t)(1 + f->nr_segs));
@@ -375,13 +381,14 @@ static int make_extents(struct zfd_format *f)
 {
 	size_t i;
 
-	f->extents =
-		calloc(f->nr_ranges ? f->nr_ranges : 1, sizeof(*f->extents));
+	f->extents = calloc(f->nr_ranges ? f->nr_ranges : 1,
+			    sizeof(*f->extents));
 	if (!f->extents)
 		return -ENOMEM;
 	for (i = 0; i < f->nr_ranges; i++) {
-		struct zfd_range *e =
-			f->nr_extents ? &f->extents[f->nr_extents - 1] : NULL;
+		struct zfd_range *e = f->nr_extents ?
+					      &f->extents[f->nr_extents - 1] :
+					      NULL;
 
 		if (e && e->start + e->size == f->range_off[i]) {
 			e->size += f->ranges[i].size;
@@ -405,8 +412,10 @@ int zfd_format_new(struct zfd_format **fp, enum zfd_format_id id,
 	if (why_len)
 		why[0] = 0;
 	if (mem_size > d->mem_size || mem_size % ZFD_PAGE_SIZE) {
-		why_fmt(why, why_len, "memory size %" PRIu64 " is not a page "
-			"multiple up to %" PRIu64, mem_size, d->mem_size);
+		why_fmt(why, why_len,
+			"memory size %" PRIu64 " is not a page "
+			"multiple up to %" PRIu64,
+			mem_size, d->mem_size);
 		return -EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -450,8 +459,8 @@ void zfd_format_prologue(const struct zfd_format *f, uint8_t *buf, bool final)
 		elf_prologue(f, buf);
 }
 
-bool zfd_format_map(const struct zfd_format *f, uint64_t x,
-		    uint64_t *file_off, uint64_t *len)
+bool zfd_format_map(const struct zfd_format *f, uint64_t x, uint64_t *file_off,
+		    uint64_t *len)
 {
 	size_t i;
 
@@ -476,14 +485,14 @@ bool zfd_format_map(const struct zfd_format *f, uint64_t x,
 	else if (f->w && x < f->loads_end)
 		*file_off = f->prologue_len + x;
 	else
-		*file_off = UINT64_MAX;	/* packed, or after the last load */
+		*file_off = UINT64_MAX; /* packed, or after the last load */
 	return false;
 }
 
 uint64_t zfd_format_trailer_off(const struct zfd_format *f)
 {
 	return f->id == ZFD_FORMAT_S390 ? ZFD_S390_HDR_SIZE + f->mem_size :
-	       f->size;
+					  f->size;
 }
 
 size_t zfd_format_trailer_len(const struct zfd_format *f)

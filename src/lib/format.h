@@ -81,8 +81,7 @@ void zfd_format_free(struct zfd_format *f);
 size_t zfd_format_prologue_len(const struct zfd_format *f);
 /* The prologue into buf (prologue_len bytes): the real one, or a
  * placeholder (zeros: never taken for a dump) when final is false. */
-void zfd_format_prologue(const struct zfd_format *f, uint8_t *buf,
-			 bool final);
+void zfd_format_prologue(const struct zfd_format *f, uint8_t *buf, bool final);
 
 /*
  * Where memory offset X is stored: returns true and the file offset when
@@ -90,15 +89,14 @@ void zfd_format_prologue(const struct zfd_format *f, uint8_t *buf,
  * false when X is in a hole (*len bytes to the next range, or to
  * mem_size). *len >= 1 for X < mem_size.
  */
-bool zfd_format_map(const struct zfd_format *f, uint64_t x,
-		    uint64_t *file_off, uint64_t *len);
+bool zfd_format_map(const struct zfd_format *f, uint64_t x, uint64_t *file_off,
+		    uint64_t *len);
 
 /* File offset and length of the trailer (len 0: the format has none). */
 uint64_t zfd_format_trailer_off(const struct zfd_format *f);
 size_t zfd_format_trailer_len(const struct zfd_format *f);
 /* The trailer of a complete dump, finished at TOD tod, into buf. */
-void zfd_format_trailer(const struct zfd_format *f, uint64_t tod,
-			uint8_t *buf);
+void zfd_format_trailer(const struct zfd_format *f, uint64_t tod, uint8_t *buf);
 
 /* Size of the complete stored dump (prologue, memory, trailer). */
 uint64_t zfd_format_size(const struct zfd_format *f);

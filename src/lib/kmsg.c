@@ -13,12 +13,12 @@
 #include "util.h"
 
 /* Lockless ring buffer (kernel/printk/printk_ringbuffer.h), 64-bit. */
-#define DESC_ID_MASK		(~(3ULL << 62))
-#define DESC_STATE(sv)		(((sv) >> 62) & 3)
-#define DESC_COMMITTED		1
-#define DESC_FINALIZED		2
-#define PRB_MAX_COUNT_BITS	26	/* log_buf_len 2 GiB / 32 */
-#define KMSG_MAX_STRUCT		4096
+#define DESC_ID_MASK	   (~(3ULL << 62))
+#define DESC_STATE(sv)	   (((sv) >> 62) & 3)
+#define DESC_COMMITTED	   1
+#define DESC_FINALIZED	   2
+#define PRB_MAX_COUNT_BITS 26 /* log_buf_len 2 GiB / 32 */
+#define KMSG_MAX_STRUCT	   4096
 
 /* The output of one record, flushed to out when nearly full. */
 struct kline {
@@ -117,8 +117,9 @@ static int need(struct kctx *c, uint64_t *val, const char *fmt, ...)
 		snprintf(c->why, c->why_len, "VMCOREINFO: %s is not a number",
 			 key);
 	else if (strncmp(key, "SYMBOL(", 7) && *val > KMSG_MAX_STRUCT) {
-		snprintf(c->why, c->why_len, "VMCOREINFO: %s=%" PRIu64
-			 " is implausible", key, *val);
+		snprintf(c->why, c->why_len,
+			 "VMCOREINFO: %s=%" PRIu64 " is implausible", key,
+			 *val);
 		rc = -EINVAL;
 	}
 	return rc;
@@ -130,16 +131,19 @@ static int kread(struct kctx *c, uint64_t va, void *buf, size_t len,
 	int rc = zfd_kmem_read(c->km, va, buf, len);
 
 	if (rc == -EFAULT)
-		snprintf(c->why, c->why_len, "%s at kernel address 0x%" PRIx64
-			 " (%zu bytes) is not in the dump", what, va, len);
+		snprintf(c->why, c->why_len,
+			 "%s at kernel address 0x%" PRIx64
+			 " (%zu bytes) is not in the dump",
+			 what, va, len);
 	else if (rc)
-		snprintf(c->why, c->why_len, "cannot read %s at kernel "
-			 "address 0x%" PRIx64 ": %s", what, va, strerror(-rc));
+		snprintf(c->why, c->why_len,
+			 "cannot read %s at kernel "
+			 "address 0x%" PRIx64 ": %s",
+			 what, va, strerror(-rc));
 	return rc;
 }
 
-static int kread_u64(struct kctx *c, uint64_t va, uint64_t *v,
-		     const char *what)
+static int kread_u64(struct kctx *c, uint64_t va, uint64_t *v, const char *what)
 {
 	uint8_t raw[8];
 	int rc = kread(c, va, raw, 8, what);
@@ -149,8 +153,7 @@ static int kread_u64(struct kctx *c, uint64_t va, uint64_t *v,
 	return rc;
 }
 
-static int kread_u32(struct kctx *c, uint64_t va, uint32_t *v,
-		     const char *what)
+static int kread_u32(struct kctx *c, uint64_t va, uint32_t *v, const char *what)
 {
 	uint8_t raw[4];
 	int rc = kread(c, va, raw, 4, what);
@@ -161,16 +164,17 @@ static int kread_u32(struct kctx *c, uint64_t va, uint32_t *v,
 }
 
 /* Reads a whole array of the kernel into a new buffer. */
-static int kread_alloc(struct kctx *c, uint64_t va, uint64_t len,
-		       uint8_t **out, const char *what)
+static int kread_alloc(struct kctx *c, uint64_t va, uint64_t len, uint8_t **out,
+		       const char *what)
 {
 	uint8_t *p;
 	int rc;
 
 	if (len > ZFD_KMSG_MAX_BUF) {
-		snprintf(c->why, c->why_len, "%s: %" PRIu64 " bytes, more "
-			 "than the %u MiB read at most", what, len,
-			 ZFD_KMSG_MAX_BUF >> 20);
+		snprintf(c->why, c->why_len,
+			 "%s: %" PRIu64 " bytes, more "
+			 "than the %u MiB read at most",
+			 what, len, ZFD_KMSG_MAX_BUF >> 20);
 		return -EINVAL;
 	}
 	p = malloc(len ? len : 1);
@@ -200,9 +204,12 @@ static int prb_offsets(struct kctx *c, struct prb_off *o)
 {
 	int rc;
 
-	if ((rc = need(c, &o->desc_ring, "OFFSET(printk_ringbuffer.desc_ring)")) ||
-	    (rc = need(c, &o->text_ring, "OFFSET(printk_ringbuffer.text_data_ring)")) ||
-	    (rc = need(c, &o->count_bits, "OFFSET(prb_desc_ring.count_bits)")) ||
+	if ((rc = need(c, &o->desc_ring,
+		       "OFFSET(printk_ringbuffer.desc_ring)")) ||
+	    (rc = need(c, &o->text_ring,
+		       "OFFSET(printk_ringbuffer.text_data_ring)")) ||
+	    (rc = need(c, &o->count_bits,
+		       "OFFSET(prb_desc_ring.count_bits)")) ||
 	    (rc = need(c, &o->descs, "OFFSET(prb_desc_ring.descs)")) ||
 	    (rc = need(c, &o->infos, "OFFSET(prb_desc_ring.infos)")) ||
 	    (rc = need(c, &o->head_id, "OFFSET(prb_desc_ring.head_id)")) ||
@@ -223,9 +230,10 @@ static int prb_offsets(struct kctx *c, struct prb_off *o)
 	c->why[0] = 0;
 	if (o->state_var + o->counter + 8 > o->desc_size ||
 	    o->text_blk + ZFD_MAX(o->blk_begin, o->blk_next) + 8 >
-	    o->desc_size ||
+		    o->desc_size ||
 	    o->ts_nsec + 8 > o->info_size || o->text_len + 2 > o->info_size) {
-		snprintf(c->why, c->why_len, "VMCOREINFO: the printk ring "
+		snprintf(c->why, c->why_len,
+			 "VMCOREINFO: the printk ring "
 			 "buffer's offsets do not fit its structures");
 		return -EINVAL;
 	}
@@ -262,7 +270,8 @@ static int dump_prb(struct kctx *c, uint64_t prb_sym, struct kline *kl)
 			    "prb->text_data_ring.data")))
 		return rc;
 	if (count_bits > PRB_MAX_COUNT_BITS || size_bits > 31) {
-		snprintf(c->why, c->why_len, "printk ring buffer: 2^%u "
+		snprintf(c->why, c->why_len,
+			 "printk ring buffer: 2^%u "
 			 "descriptors and 2^%u text bytes is implausible",
 			 count_bits, size_bits);
 		return -EINVAL;
@@ -273,8 +282,7 @@ static int dump_prb(struct kctx *c, uint64_t prb_sym, struct kline *kl)
 			      "the printk descriptors")) ||
 	    (rc = kread_alloc(c, infos_va, count * o.info_size, &infos,
 			      "the printk infos")) ||
-	    (rc = kread_alloc(c, data_va, size, &text,
-			      "the printk text ring")))
+	    (rc = kread_alloc(c, data_va, size, &text, "the printk text ring")))
 		goto out;
 
 	/* oldest to newest; a damaged ring is read for its last count ids */
@@ -300,7 +308,7 @@ static int dump_prb(struct kctx *c, uint64_t prb_sym, struct kline *kl)
 				/* a block that wraps starts at the beginning */
 				if (begin > next)
 					begin = 0;
-				begin += 8;	/* the block's descriptor id */
+				begin += 8; /* the block's descriptor id */
 				len = zfd_kmem_u16(km, in + o.text_len);
 				if (next >= begin && next - begin < len)
 					len = next - begin;
@@ -308,8 +316,9 @@ static int dump_prb(struct kctx *c, uint64_t prb_sym, struct kline *kl)
 					len = 0;
 				else if (len > size - begin)
 					len = size - begin;
-				rc = put_record(kl, zfd_kmem_u64(km, in +
-								 o.ts_nsec),
+				rc = put_record(kl,
+						zfd_kmem_u64(km,
+							     in + o.ts_nsec),
 						text + begin, len);
 				if (rc) {
 					snprintf(c->why, c->why_len,
@@ -330,8 +339,7 @@ out:
 }
 
 /* The structured log_buf of Linux 3.5 to 5.9. */
-static int dump_log_buf(struct kctx *c, uint64_t log_buf_sym,
-			struct kline *kl)
+static int dump_log_buf(struct kctx *c, uint64_t log_buf_sym, struct kline *kl)
 {
 	const struct zfd_kmem *km = c->km;
 	uint64_t sym, buf_va, rec_size, ts_off, len_off, tlen_off, n;
@@ -350,8 +358,10 @@ static int dump_log_buf(struct kctx *c, uint64_t log_buf_sym,
 		return rc;
 	if (ts_off + 8 > rec_size || len_off + 2 > rec_size ||
 	    tlen_off + 2 > rec_size) {
-		snprintf(c->why, c->why_len, "VMCOREINFO: the offsets of "
-			 "struct %s do not fit its size", st);
+		snprintf(c->why, c->why_len,
+			 "VMCOREINFO: the offsets of "
+			 "struct %s do not fit its size",
+			 st);
 		return -EINVAL;
 	}
 	if ((rc = need(c, &sym, "SYMBOL(log_buf_len)")) ||
@@ -425,14 +435,16 @@ int zfd_kmsg_dump(const struct zfd_kmem *km, zfd_kmsg_out_fn out, void *arg,
 				 "SYMBOL(log_buf)")) {
 		if (!zfd_vmci_get(km->vmci, km->vmci_len, &old,
 				  "SYMBOL(log_end)")) {
-			snprintf(why, why_len, "the log of kernels before 3.5 "
+			snprintf(why, why_len,
+				 "the log of kernels before 3.5 "
 				 "(plain log_buf) is not supported");
 			rc = -ENOTSUP;
 		} else {
 			rc = dump_log_buf(&c, sym, kl);
 		}
 	} else {
-		snprintf(why, why_len, "VMCOREINFO names no kernel log "
+		snprintf(why, why_len,
+			 "VMCOREINFO names no kernel log "
 			 "(neither SYMBOL(prb) nor SYMBOL(log_buf))");
 		rc = -ENOENT;
 	}

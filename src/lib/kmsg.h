@@ -21,7 +21,7 @@ typedef int (*zfd_kmsg_out_fn)(void *arg, const char *text, size_t len);
 
 /* Largest array read (text ring, descriptors, infos, log_buf): 256 MiB
  * (a kernel booted with log_buf_len=256M). */
-#define ZFD_KMSG_MAX_BUF	(256u << 20)
+#define ZFD_KMSG_MAX_BUF (256u << 20)
 
 /*
  * Writes the kernel log of the dump km reads to out. Returns 0, or

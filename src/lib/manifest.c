@@ -19,9 +19,10 @@ static const char *const status_names[] = {
 
 const char *zfd_status_name(enum zfd_status status)
 {
-	if ((unsigned int)status >= sizeof(status_names) / sizeof(status_names[0]) ||
+	if ((unsigned int)status >=
+		    sizeof(status_names) / sizeof(status_names[0]) ||
 	    !status_names[status])
-		return "incomplete";	/* never "complete" by mistake */
+		return "incomplete"; /* never "complete" by mistake */
 	return status_names[status];
 }
 
@@ -96,7 +97,8 @@ int zfd_manifest_format(char *buf, size_t len, const struct zfd_dump_info *info,
 	}
 	out_line(&o, "mem_size: %" PRIu64 "\n", info->mem_size);
 	if (info->mem_size_orig != info->mem_size)
-		out_line(&o, "mem_size_orig: %" PRIu64 "\n", info->mem_size_orig);
+		out_line(&o, "mem_size_orig: %" PRIu64 "\n",
+			 info->mem_size_orig);
 	out_line(&o, "dumped_bytes: %" PRIu64 "\n", res->dumped_bytes);
 	out_line(&o, "zero_pages: %" PRIu64 "\n", res->zero_pages);
 	out_line(&o, "hole_bytes: %" PRIu64 "\n", res->hole_bytes);
@@ -129,7 +131,8 @@ int zfd_manifest_parse(const char *text, size_t len, struct zfd_manifest *m,
 		len = (size_t)(end - text);
 	end = text + len;
 	m->nr = 0;
-	if (len < magic_len || memcmp(text, ZFD_MANIFEST_MAGIC, magic_len) != 0 ||
+	if (len < magic_len ||
+	    memcmp(text, ZFD_MANIFEST_MAGIC, magic_len) != 0 ||
 	    (len > magic_len && text[magic_len] != '\n')) {
 		snprintf(why, why_len, "manifest does not start with '%s'",
 			 ZFD_MANIFEST_MAGIC);
@@ -146,15 +149,19 @@ int zfd_manifest_parse(const char *text, size_t len, struct zfd_manifest *m,
 			continue;
 		}
 		colon = memchr(p, ':', (size_t)(nl - p));
-		if (!colon || colon == p || colon + 1 >= nl || colon[1] != ' ') {
-			snprintf(why, why_len, "manifest line %u is not 'key: value'",
+		if (!colon || colon == p || colon + 1 >= nl ||
+		    colon[1] != ' ') {
+			snprintf(why, why_len,
+				 "manifest line %u is not 'key: value'",
 				 lineno);
 			return -EINVAL;
 		}
 		klen = (size_t)(colon - p);
 		vlen = (size_t)(nl - colon - 2);
-		if (klen >= sizeof(m->kv[0].key) || vlen >= sizeof(m->kv[0].value)) {
-			snprintf(why, why_len, "manifest line %u is too long", lineno);
+		if (klen >= sizeof(m->kv[0].key) ||
+		    vlen >= sizeof(m->kv[0].value)) {
+			snprintf(why, why_len, "manifest line %u is too long",
+				 lineno);
 			return -EINVAL;
 		}
 		if (m->nr >= ZFD_MANIFEST_MAX_KEYS) {

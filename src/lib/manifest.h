@@ -11,11 +11,11 @@
 
 #include <zfcpdump/sink.h>
 
-#define ZFD_MANIFEST_MAGIC	"zfcpdump-info 1"
+#define ZFD_MANIFEST_MAGIC "zfcpdump-info 1"
 /* A manifest never exceeds this; sinks may reserve this much room. */
-#define ZFD_MANIFEST_MAX	4096
+#define ZFD_MANIFEST_MAX   4096
 
-#define ZFD_MANIFEST_MAX_KEYS	32
+#define ZFD_MANIFEST_MAX_KEYS 32
 
 struct zfd_manifest {
 	size_t nr;

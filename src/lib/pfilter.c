@@ -11,11 +11,11 @@
 #include "pfilter.h"
 #include "util.h"
 
-#define PF_PAGE_SHIFT		12
-#define PAGE_MAPPING_ANON	1ULL
+#define PF_PAGE_SHIFT	  12
+#define PAGE_MAPPING_ANON 1ULL
 /* struct mem_section.section_mem_map: flags in the low bits */
-#define SECTION_MAP_MASK	(~0x1fULL)
-#define ABSENT			UINT64_MAX
+#define SECTION_MAP_MASK  (~0x1fULL)
+#define ABSENT		  UINT64_MAX
 
 static int vmci(const struct zfd_pfilter *pf, uint64_t *v, const char *key)
 {
@@ -40,12 +40,19 @@ int zfd_pfilter_init(struct zfd_pfilter *pf, const struct zfd_kmem *km,
 		     unsigned int level, char *why, size_t why_len)
 {
 	static const char *const need[] = {
-		"SYMBOL(mem_section)", "LENGTH(mem_section)",
-		"SIZE(mem_section)", "OFFSET(mem_section.section_mem_map)",
-		"NUMBER(SECTION_SIZE_BITS)", "NUMBER(MAX_PHYSMEM_BITS)",
-		"SIZE(page)", "OFFSET(page.flags)", "OFFSET(page._refcount)",
-		"OFFSET(page.mapping)", "NUMBER(PG_lru)",
-		"NUMBER(PG_private)", "NUMBER(PG_swapcache)",
+		"SYMBOL(mem_section)",
+		"LENGTH(mem_section)",
+		"SIZE(mem_section)",
+		"OFFSET(mem_section.section_mem_map)",
+		"NUMBER(SECTION_SIZE_BITS)",
+		"NUMBER(MAX_PHYSMEM_BITS)",
+		"SIZE(page)",
+		"OFFSET(page.flags)",
+		"OFFSET(page._refcount)",
+		"OFFSET(page.mapping)",
+		"NUMBER(PG_lru)",
+		"NUMBER(PG_private)",
+		"NUMBER(PG_swapcache)",
 	};
 	uint64_t v[ZFD_ARRAY_SIZE(need)], nr_sections;
 	size_t i;
@@ -63,12 +70,14 @@ int zfd_pfilter_init(struct zfd_pfilter *pf, const struct zfd_kmem *km,
 	pf->nr_roots = v[1];
 	pf->ms_size = v[2];
 	pf->ms_map_off = v[3];
-	if (v[4] <= PF_PAGE_SHIFT || v[4] >= 40 || v[5] > 64 ||
-	    v[5] < v[4] || !v[2] || v[2] > 4096 || v[3] + 8 > v[2] ||
-	    v[6] < 16 || v[6] > 1024) {
-		snprintf(why, why_len, "VMCOREINFO: implausible memory model "
+	if (v[4] <= PF_PAGE_SHIFT || v[4] >= 40 || v[5] > 64 || v[5] < v[4] ||
+	    !v[2] || v[2] > 4096 || v[3] + 8 > v[2] || v[6] < 16 ||
+	    v[6] > 1024) {
+		snprintf(why, why_len,
+			 "VMCOREINFO: implausible memory model "
 			 "(SECTION_SIZE_BITS %" PRIu64 ", SIZE(page) %" PRIu64
-			 ")", v[4], v[6]);
+			 ")",
+			 v[4], v[6]);
 		return -ENOENT;
 	}
 	pf->sec_pfn_bits = (unsigned int)(v[4] - PF_PAGE_SHIFT);
@@ -105,7 +114,8 @@ int zfd_pfilter_init(struct zfd_pfilter *pf, const struct zfd_kmem *km,
 	pf->hugetlb_dtor = opt_num(pf, "NUMBER(HUGETLB_PAGE_DTOR)");
 	pf->has_hugetlb = !vmci(pf, &v[0], "NUMBER(HUGETLB_PAGE_DTOR)");
 	if ((level & ZFD_DL_FREE) && !pf->has_buddy) {
-		snprintf(why, why_len, "VMCOREINFO lacks "
+		snprintf(why, why_len,
+			 "VMCOREINFO lacks "
 			 "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE): free pages "
 			 "cannot be told");
 		return -ENOENT;
@@ -118,7 +128,8 @@ int zfd_pfilter_init(struct zfd_pfilter *pf, const struct zfd_kmem *km,
 	    (pf->o_head != ABSENT && pf->o_head + 8 > pf->page_size) ||
 	    (pf->o_order != ABSENT && pf->o_order >= pf->page_size) ||
 	    (pf->o_dtor != ABSENT && pf->o_dtor >= pf->page_size)) {
-		snprintf(why, why_len, "VMCOREINFO: struct page offsets "
+		snprintf(why, why_len,
+			 "VMCOREINFO: struct page offsets "
 			 "beyond SIZE(page)");
 		return -ENOENT;
 	}
@@ -186,8 +197,8 @@ static void set_excl(uint64_t *excl, uint64_t i)
  * How many pages from pfn on (its struct page at p, the next one at
  * next or NULL) the level excludes: 0 keeps it.
  */
-static uint64_t classify(struct zfd_pfilter *pf, uint64_t pfn,
-			 const uint8_t *p, const uint8_t *next)
+static uint64_t classify(struct zfd_pfilter *pf, uint64_t pfn, const uint8_t *p,
+			 const uint8_t *next)
 {
 	const struct zfd_kmem *km = pf->km;
 	uint64_t flags, mapping, private = 0, head = 0, nr = 1;
@@ -210,7 +221,7 @@ static uint64_t classify(struct zfd_pfilter *pf, uint64_t pfn,
 	if (pf->o_mapcount != ABSENT)
 		mapcount = (int32_t)zfd_kmem_u32(km, p + pf->o_mapcount);
 	if (pf->o_private != ABSENT)
-		private = zfd_kmem_u64(km, p + pf->o_private);
+	private = zfd_kmem_u64(km, p + pf->o_private);
 	nr = 1ULL << order;
 
 	/* a tail page: its head decided */
@@ -234,8 +245,9 @@ static uint64_t classify(struct zfd_pfilter *pf, uint64_t pfn,
 		pf->nr_cache_pri += nr;
 		return nr;
 	}
-	if ((level & ZFD_DL_USER) && ((mapping & PAGE_MAPPING_ANON) ||
-	    (pf->has_hugetlb && (int64_t)dtor == pf->hugetlb_dtor))) {
+	if ((level & ZFD_DL_USER) &&
+	    ((mapping & PAGE_MAPPING_ANON) ||
+	     (pf->has_hugetlb && (int64_t)dtor == pf->hugetlb_dtor))) {
 		pf->nr_user += nr;
 		return nr;
 	}
@@ -251,8 +263,8 @@ static uint64_t classify(struct zfd_pfilter *pf, uint64_t pfn,
 	return 0;
 }
 
-int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn,
-		       uint64_t nr, uint64_t *excl, char *why, size_t why_len)
+int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,
+		       uint64_t *excl, char *why, size_t why_len)
 {
 	uint64_t end = start_pfn + nr, pfn = start_pfn;
 
@@ -283,9 +295,9 @@ int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn,
 		extra = chunk_end < sec_end;
 		if (zfd_kmem_read(pf->km, map + pfn * pf->page_size, pf->pages,
 				  (n + extra) * pf->page_size)) {
-			if (!extra || zfd_kmem_read(pf->km, map + pfn *
-						    pf->page_size, pf->pages,
-						    n * pf->page_size)) {
+			if (!extra ||
+			    zfd_kmem_read(pf->km, map + pfn * pf->page_size,
+					  pf->pages, n * pf->page_size)) {
 				/* struct pages not in the dump: kept */
 				pfn = chunk_end;
 				continue;
@@ -300,8 +312,9 @@ int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn,
 				set_excl(excl, pfn + i - start_pfn);
 				continue;
 			}
-			x = classify(pf, pfn + i, p, i + 1 < n || extra ?
-				     p + pf->page_size : NULL);
+			x = classify(pf, pfn + i, p,
+				     i + 1 < n || extra ? p + pf->page_size :
+							  NULL);
 			if (!x)
 				continue;
 			for (j = 0; j < x && pfn + i + j < end; j++)

@@ -25,36 +25,36 @@
 
 #include "vmcoreinfo.h"
 
-#define ZFD_DL_ZERO		1u
-#define ZFD_DL_CACHE		2u
-#define ZFD_DL_CACHE_PRI	4u
-#define ZFD_DL_USER		8u
-#define ZFD_DL_FREE		16u
-#define ZFD_DL_MAX		31u
+#define ZFD_DL_ZERO	 1u
+#define ZFD_DL_CACHE	 2u
+#define ZFD_DL_CACHE_PRI 4u
+#define ZFD_DL_USER	 8u
+#define ZFD_DL_FREE	 16u
+#define ZFD_DL_MAX	 31u
 
-#define ZFD_PFILTER_CHUNK	512u
+#define ZFD_PFILTER_CHUNK 512u
 
 struct zfd_pfilter {
 	const struct zfd_kmem *km;
 	unsigned int level;
-	unsigned int sec_pfn_bits;	/* SECTION_SIZE_BITS - PAGE_SHIFT */
+	unsigned int sec_pfn_bits; /* SECTION_SIZE_BITS - PAGE_SHIFT */
 	uint64_t mem_section, nr_roots, ms_size, ms_map_off, per_root;
 	bool extreme;
-	uint64_t page_size;		/* SIZE(page) */
+	uint64_t page_size; /* SIZE(page) */
 	uint64_t o_flags, o_refcount, o_mapping, o_private, o_mapcount;
-	uint64_t o_head, o_order, o_dtor;	/* UINT64_MAX: absent */
+	uint64_t o_head, o_order, o_dtor; /* UINT64_MAX: absent */
 	int64_t pg_lru, pg_private, pg_swapcache, pg_swapbacked, pg_slab;
-	int64_t pg_hwpoison;		/* -1: absent */
+	int64_t pg_hwpoison; /* -1: absent */
 	uint64_t head_mask;
 	bool has_buddy, has_offline, has_hugetlb;
 	int64_t buddy_val, offline_val, hugetlb_dtor;
-	uint64_t carry_end;		/* excluded up to here (pfn) */
-	uint64_t sec_cached;		/* section of sec_map, UINT64_MAX */
-	uint64_t sec_map;		/* its decoded mem_map, 0: none */
-	uint8_t *pages;			/* (CHUNK + 1) struct pages */
+	uint64_t carry_end;  /* excluded up to here (pfn) */
+	uint64_t sec_cached; /* section of sec_map, UINT64_MAX */
+	uint64_t sec_map;    /* its decoded mem_map, 0: none */
+	uint8_t *pages;	     /* (CHUNK + 1) struct pages */
 	/* statistics: pages excluded per reason */
 	uint64_t nr_cache, nr_cache_pri, nr_user, nr_free, nr_poison,
-		 nr_offline;
+		nr_offline;
 };
 
 /*
@@ -73,7 +73,7 @@ void zfd_pfilter_free(struct zfd_pfilter *pf);
  * huge page may reach into the next one). Pages whose struct page is not
  * in the dump stay. Returns 0 or -errno with why.
  */
-int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn,
-		       uint64_t nr, uint64_t *excl, char *why, size_t why_len);
+int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,
+		       uint64_t *excl, char *why, size_t why_len);
 
 #endif /* ZFD_PFILTER_H */

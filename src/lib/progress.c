@@ -9,8 +9,8 @@ int zfd_progress_fmt(char *buf, size_t len, uint64_t done, uint64_t total,
 		     double rate)
 {
 	double pct = total ? 100.0 * (double)done / (double)total : 0;
-	double eta =
-		rate > 0 && done < total ? (double)(total - done) / rate : 0;
+	double eta = rate > 0 && done < total ? (double)(total - done) / rate :
+						0;
 
 	return snprintf(buf, len,
 			"  %" PRIu64 " MiB of %" PRIu64

@@ -3,7 +3,7 @@
 #include "be.h"
 #include "s390_cpu.h"
 
-#define SA(field)	(ZFD_S390_LC_##field - ZFD_S390_SA_OFF)
+#define SA(field) (ZFD_S390_LC_##field - ZFD_S390_SA_OFF)
 
 void zfd_s390_cpu_from_sa(struct zfd_s390_cpu *cpu, const uint8_t *sa)
 {

@@ -27,24 +27,24 @@
 #include <stdint.h>
 
 /* Offset of the save area in the lowcore, and its size. */
-#define ZFD_S390_SA_OFF		0x1200
-#define ZFD_S390_SA_SIZE	0x200
+#define ZFD_S390_SA_OFF	 0x1200
+#define ZFD_S390_SA_SIZE 0x200
 
 /* Lowcore offsets of the fields (s390x). */
-#define ZFD_S390_LC_FPRS	0x1200
-#define ZFD_S390_LC_GPRS	0x1280
-#define ZFD_S390_LC_PSW		0x1300
-#define ZFD_S390_LC_PREFIX	0x1318
-#define ZFD_S390_LC_FPC		0x131c
-#define ZFD_S390_LC_TODPREG	0x1324
-#define ZFD_S390_LC_TIMER	0x1328
-#define ZFD_S390_LC_TODCMP	0x1330
-#define ZFD_S390_LC_ACRS	0x1340
-#define ZFD_S390_LC_CRS		0x1380
+#define ZFD_S390_LC_FPRS    0x1200
+#define ZFD_S390_LC_GPRS    0x1280
+#define ZFD_S390_LC_PSW	    0x1300
+#define ZFD_S390_LC_PREFIX  0x1318
+#define ZFD_S390_LC_FPC	    0x131c
+#define ZFD_S390_LC_TODPREG 0x1324
+#define ZFD_S390_LC_TIMER   0x1328
+#define ZFD_S390_LC_TODCMP  0x1330
+#define ZFD_S390_LC_ACRS    0x1340
+#define ZFD_S390_LC_CRS	    0x1380
 
 /* The CPU state in host byte order. */
 struct zfd_s390_cpu {
-	uint64_t psw[2];	/* mask, address */
+	uint64_t psw[2]; /* mask, address */
 	uint64_t gprs[16];
 	uint32_t acrs[16];
 	uint64_t fprs[16];

@@ -15,18 +15,22 @@
 #include "be.h"
 #include "seal.h"
 
-_Static_assert(crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES ==
-	       ZFD_SEAL_SEALED_KEY, "sealed key size");
+_Static_assert(crypto_box_SEALBYTES +
+			       crypto_secretstream_xchacha20poly1305_KEYBYTES ==
+		       ZFD_SEAL_SEALED_KEY,
+	       "sealed key size");
 _Static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES ==
-	       ZFD_SEAL_SS_HDR, "secretstream header size");
-_Static_assert(crypto_secretstream_xchacha20poly1305_ABYTES ==
-	       ZFD_SEAL_ABYTES, "secretstream overhead");
+		       ZFD_SEAL_SS_HDR,
+	       "secretstream header size");
+_Static_assert(crypto_secretstream_xchacha20poly1305_ABYTES == ZFD_SEAL_ABYTES,
+	       "secretstream overhead");
 _Static_assert(crypto_box_PUBLICKEYBYTES == ZFD_SEAL_KEY_SIZE &&
-	       crypto_box_SECRETKEYBYTES == ZFD_SEAL_KEY_SIZE, "key size");
+		       crypto_box_SECRETKEYBYTES == ZFD_SEAL_KEY_SIZE,
+	       "key size");
 
-#define PUB_TAG		"zfcpdump-seal-public 1\n"
-#define SECRET_TAG	"zfcpdump-seal-secret 1\n"
-#define FP_CONTEXT	"zfcpdump seal key fingerprint 1"
+#define PUB_TAG	   "zfcpdump-seal-public 1\n"
+#define SECRET_TAG "zfcpdump-seal-secret 1\n"
+#define FP_CONTEXT "zfcpdump seal key fingerprint 1"
 
 int zfd_seal_init(void)
 {
@@ -136,8 +140,7 @@ static int get_hex_line(const char **p, const char *end, uint8_t *out)
 
 int zfd_seal_parse_key(const char *text, size_t len,
 		       uint8_t pk[ZFD_SEAL_KEY_SIZE],
-		       uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why,
-		       size_t why_len)
+		       uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why, size_t why_len)
 {
 	const char *p = text, *end = text + len;
 	uint8_t derived[ZFD_SEAL_KEY_SIZE];
@@ -180,8 +183,7 @@ bad:
 }
 
 int zfd_seal_load_key(const char *path, uint8_t pk[ZFD_SEAL_KEY_SIZE],
-		      uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why,
-		      size_t why_len)
+		      uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why, size_t why_len)
 {
 	char buf[ZFD_SEAL_KEYFILE_MAX + 1];
 	ssize_t n;
@@ -318,10 +320,10 @@ struct zfd_seal_w {
 	crypto_secretstream_xchacha20poly1305_state st;
 	struct zfd_seal_hdr h;
 	uint8_t raw[ZFD_SEAL_HDR_SIZE];
-	uint8_t *buf;			/* chunk_size plaintext */
-	uint8_t *cbuf;			/* chunk_size + ABYTES ciphertext */
+	uint8_t *buf;  /* chunk_size plaintext */
+	uint8_t *cbuf; /* chunk_size + ABYTES ciphertext */
 	size_t fill;
-	uint64_t off;			/* next envelope offset */
+	uint64_t off; /* next envelope offset */
 	uint64_t plain;
 	bool done;
 };
@@ -352,8 +354,8 @@ int zfd_seal_w_new(const uint8_t pk[ZFD_SEAL_KEY_SIZE], uint32_t chunk_size,
 	w->h.cipher = ZFD_SEAL_CIPHER;
 	zfd_seal_fingerprint(pk, w->h.fp);
 	crypto_secretstream_xchacha20poly1305_keygen(key);
-	if (crypto_secretstream_xchacha20poly1305_init_push(&w->st,
-							    w->h.ss_hdr, key))
+	if (crypto_secretstream_xchacha20poly1305_init_push(&w->st, w->h.ss_hdr,
+							    key))
 		goto out_wipe;
 	if (crypto_box_seal(w->h.sealed_key, key, sizeof(key), pk))
 		goto out_wipe;
@@ -477,9 +479,8 @@ int zfd_seal_w_final(struct zfd_seal_w *w, zfd_seal_out_fn fn, void *arg)
 	return final_any(w, fn, NULL, arg);
 }
 
-int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data,
-			    size_t len, const struct zfd_seal_direct *d,
-			    void *arg)
+int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data, size_t len,
+			    const struct zfd_seal_direct *d, void *arg)
 {
 	return write_any(w, data, len, NULL, d, arg);
 }

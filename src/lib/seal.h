@@ -24,42 +24,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZFD_SEAL_MAGIC		0x5a46445345414c31ULL	/* "ZFDSEAL1" */
-#define ZFD_SEAL_VERSION	1
-#define ZFD_SEAL_HDR_SIZE	4096
-#define ZFD_SEAL_CIPHER		1	/* x25519-sealed, secretstream */
-#define ZFD_SEAL_CHUNK_DEFAULT	(64u << 10)
-#define ZFD_SEAL_CHUNK_MIN	4096u
-#define ZFD_SEAL_CHUNK_MAX	(4u << 20)
+#define ZFD_SEAL_MAGIC	       0x5a46445345414c31ULL /* "ZFDSEAL1" */
+#define ZFD_SEAL_VERSION       1
+#define ZFD_SEAL_HDR_SIZE      4096
+#define ZFD_SEAL_CIPHER	       1 /* x25519-sealed, secretstream */
+#define ZFD_SEAL_CHUNK_DEFAULT (64u << 10)
+#define ZFD_SEAL_CHUNK_MIN     4096u
+#define ZFD_SEAL_CHUNK_MAX     (4u << 20)
 /* secretstream overhead per chunk: 1 tag byte + 16 MAC bytes */
-#define ZFD_SEAL_ABYTES		17
-#define ZFD_SEAL_KEY_SIZE	32	/* X25519 public and secret keys */
-#define ZFD_SEAL_FP_SIZE	16
-#define ZFD_SEAL_FP_HEX		(2 * ZFD_SEAL_FP_SIZE + 1)
-#define ZFD_SEAL_SEALED_KEY	80	/* crypto_box_SEALBYTES + 32 */
-#define ZFD_SEAL_SS_HDR		24	/* secretstream header */
-#define ZFD_SEAL_NAME		"x25519-sealed"
+#define ZFD_SEAL_ABYTES	       17
+#define ZFD_SEAL_KEY_SIZE      32 /* X25519 public and secret keys */
+#define ZFD_SEAL_FP_SIZE       16
+#define ZFD_SEAL_FP_HEX	       (2 * ZFD_SEAL_FP_SIZE + 1)
+#define ZFD_SEAL_SEALED_KEY    80 /* crypto_box_SEALBYTES + 32 */
+#define ZFD_SEAL_SS_HDR	       24 /* secretstream header */
+#define ZFD_SEAL_NAME	       "x25519-sealed"
 
 /* Header offsets. [0, ZFD_SEAL_OFF_FIXED_END) never changes after start. */
-#define ZFD_SEAL_OFF_MAGIC	0x000	/* u64 */
-#define ZFD_SEAL_OFF_VERSION	0x008	/* u32 */
-#define ZFD_SEAL_OFF_HDR_SIZE	0x00c	/* u32 */
-#define ZFD_SEAL_OFF_CHUNK	0x010	/* u32 plaintext bytes per chunk */
-#define ZFD_SEAL_OFF_CIPHER	0x014	/* u32 */
-#define ZFD_SEAL_OFF_SKEY_LEN	0x018	/* u32 */
-#define ZFD_SEAL_OFF_SSHDR_LEN	0x01c	/* u32 */
-#define ZFD_SEAL_OFF_FP		0x020	/* 16 bytes */
-#define ZFD_SEAL_OFF_SKEY	0x030	/* 80 bytes */
-#define ZFD_SEAL_OFF_SSHDR	0x080	/* 24 bytes */
+#define ZFD_SEAL_OFF_MAGIC	0x000 /* u64 */
+#define ZFD_SEAL_OFF_VERSION	0x008 /* u32 */
+#define ZFD_SEAL_OFF_HDR_SIZE	0x00c /* u32 */
+#define ZFD_SEAL_OFF_CHUNK	0x010 /* u32 plaintext bytes per chunk */
+#define ZFD_SEAL_OFF_CIPHER	0x014 /* u32 */
+#define ZFD_SEAL_OFF_SKEY_LEN	0x018 /* u32 */
+#define ZFD_SEAL_OFF_SSHDR_LEN	0x01c /* u32 */
+#define ZFD_SEAL_OFF_FP		0x020 /* 16 bytes */
+#define ZFD_SEAL_OFF_SKEY	0x030 /* 80 bytes */
+#define ZFD_SEAL_OFF_SSHDR	0x080 /* 24 bytes */
 #define ZFD_SEAL_OFF_FIXED_END	0x0c0
-#define ZFD_SEAL_OFF_DATA_SIZE	0x0c0	/* u64 chunk bytes, 0 = not recorded */
-#define ZFD_SEAL_OFF_PLAIN_SIZE	0x0c8	/* u64 plaintext bytes, 0 = n. r. */
-#define ZFD_SEAL_OFF_STATE	0x0d0	/* u32 enum zfd_seal_state */
+#define ZFD_SEAL_OFF_DATA_SIZE	0x0c0 /* u64 chunk bytes, 0 = not recorded */
+#define ZFD_SEAL_OFF_PLAIN_SIZE 0x0c8 /* u64 plaintext bytes, 0 = n. r. */
+#define ZFD_SEAL_OFF_STATE	0x0d0 /* u32 enum zfd_seal_state */
 
 enum zfd_seal_state {
-	ZFD_SEAL_ST_OPEN = 0,		/* not recorded (stream sinks) */
-	ZFD_SEAL_ST_FINAL = 1,		/* final chunk written */
-	ZFD_SEAL_ST_CUT = 2,		/* writer stopped before the end */
+	ZFD_SEAL_ST_OPEN = 0,  /* not recorded (stream sinks) */
+	ZFD_SEAL_ST_FINAL = 1, /* final chunk written */
+	ZFD_SEAL_ST_CUT = 2,   /* writer stopped before the end */
 };
 
 struct zfd_seal_hdr {
@@ -90,7 +90,7 @@ void zfd_seal_fp_hex(const uint8_t fp[ZFD_SEAL_FP_SIZE],
  * "zfcpdump-seal-secret 1\n<64 hex secret>\n<64 hex public>\n".
  * Formats the text into buf (ZFD_SEAL_KEYFILE_MAX bytes).
  */
-#define ZFD_SEAL_KEYFILE_MAX	256
+#define ZFD_SEAL_KEYFILE_MAX 256
 void zfd_seal_format_pub(const uint8_t pk[ZFD_SEAL_KEY_SIZE], char *buf);
 void zfd_seal_format_secret(const uint8_t pk[ZFD_SEAL_KEY_SIZE],
 			    const uint8_t sk[ZFD_SEAL_KEY_SIZE], char *buf);
@@ -105,8 +105,7 @@ int zfd_seal_parse_key(const char *text, size_t len,
 		       size_t why_len);
 /* Reads and parses a key file (at most ZFD_SEAL_KEYFILE_MAX bytes). */
 int zfd_seal_load_key(const char *path, uint8_t pk[ZFD_SEAL_KEY_SIZE],
-		      uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why,
-		      size_t why_len);
+		      uint8_t sk[ZFD_SEAL_KEY_SIZE], char *why, size_t why_len);
 
 /* Header. */
 bool zfd_seal_is_sealed(const void *raw, size_t len);
@@ -150,9 +149,8 @@ struct zfd_seal_direct {
 	uint8_t *(*room)(void *arg);
 	int (*done)(void *arg, uint64_t off, size_t len);
 };
-int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data,
-			    size_t len, const struct zfd_seal_direct *d,
-			    void *arg);
+int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data, size_t len,
+			    const struct zfd_seal_direct *d, void *arg);
 int zfd_seal_w_final_direct(struct zfd_seal_w *w,
 			    const struct zfd_seal_direct *d, void *arg);
 /* Marks the envelope cut (the dump stops here, no final chunk). */
@@ -172,17 +170,17 @@ typedef int64_t (*zfd_seal_read_fn)(void *arg, void *buf, size_t len,
 				    uint64_t off);
 
 enum zfd_seal_end {
-	ZFD_SEAL_END_FINAL = 0,		/* final chunk authenticated */
-	ZFD_SEAL_END_CUT,		/* data ends before the final chunk */
-	ZFD_SEAL_END_BAD,		/* a chunk does not authenticate */
+	ZFD_SEAL_END_FINAL = 0, /* final chunk authenticated */
+	ZFD_SEAL_END_CUT,	/* data ends before the final chunk */
+	ZFD_SEAL_END_BAD,	/* a chunk does not authenticate */
 };
 
 struct zfd_seal_result {
 	enum zfd_seal_end end;
-	uint64_t chunks;		/* chunks authenticated */
-	uint64_t plain;			/* plaintext bytes authenticated */
-	uint64_t stop_off;		/* envelope offset where trust ends */
-	char why[160];			/* one line for CUT and BAD */
+	uint64_t chunks;   /* chunks authenticated */
+	uint64_t plain;	   /* plaintext bytes authenticated */
+	uint64_t stop_off; /* envelope offset where trust ends */
+	char why[160];	   /* one line for CUT and BAD */
 };
 
 /*
@@ -192,17 +190,16 @@ struct zfd_seal_result {
 struct zfd_seal_r;
 int zfd_seal_r_open(const uint8_t raw_hdr[ZFD_SEAL_HDR_SIZE],
 		    const uint8_t pk[ZFD_SEAL_KEY_SIZE],
-		    const uint8_t sk[ZFD_SEAL_KEY_SIZE],
-		    struct zfd_seal_r **rp, char *why, size_t why_len);
+		    const uint8_t sk[ZFD_SEAL_KEY_SIZE], struct zfd_seal_r **rp,
+		    char *why, size_t why_len);
 /*
  * Decrypts the chunks in order from envelope bytes [0, avail) (avail:
  * what is stored, UINT64_MAX for "until read() ends"), handing plaintext
  * to out(arg, plain_off, data, len) only after its chunk authenticated.
  * Returns 0 with res filled (final, cut or bad), or -errno of read/out.
  */
-int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail,
-		      zfd_seal_read_fn rd, void *rd_arg,
-		      zfd_seal_out_fn out, void *out_arg,
+int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail, zfd_seal_read_fn rd,
+		      void *rd_arg, zfd_seal_out_fn out, void *out_arg,
 		      struct zfd_seal_result *res);
 void zfd_seal_r_free(struct zfd_seal_r *r);
 

@@ -22,8 +22,8 @@ struct zfd_seal_r {
 
 int zfd_seal_r_open(const uint8_t raw_hdr[ZFD_SEAL_HDR_SIZE],
 		    const uint8_t pk[ZFD_SEAL_KEY_SIZE],
-		    const uint8_t sk[ZFD_SEAL_KEY_SIZE],
-		    struct zfd_seal_r **rp, char *why, size_t why_len)
+		    const uint8_t sk[ZFD_SEAL_KEY_SIZE], struct zfd_seal_r **rp,
+		    char *why, size_t why_len)
 {
 	uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
 	uint8_t fp[ZFD_SEAL_FP_SIZE];
@@ -52,8 +52,8 @@ int zfd_seal_r_open(const uint8_t raw_hdr[ZFD_SEAL_HDR_SIZE],
 		rc = -EKEYREJECTED;
 		goto out_free;
 	}
-	if (crypto_box_seal_open(key, r->h.sealed_key, ZFD_SEAL_SEALED_KEY,
-				 pk, sk)) {
+	if (crypto_box_seal_open(key, r->h.sealed_key, ZFD_SEAL_SEALED_KEY, pk,
+				 sk)) {
 		snprintf(why, why_len,
 			 "sealed key of key %s does not open (damaged header)",
 			 hex);
@@ -76,9 +76,8 @@ out_free:
 	return rc;
 }
 
-int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail,
-		      zfd_seal_read_fn rd, void *rd_arg,
-		      zfd_seal_out_fn out, void *out_arg,
+int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail, zfd_seal_read_fn rd,
+		      void *rd_arg, zfd_seal_out_fn out, void *out_arg,
 		      struct zfd_seal_result *res)
 {
 	size_t full = (size_t)r->h.chunk_size + ZFD_SEAL_ABYTES;
@@ -121,9 +120,12 @@ int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail,
 				 i, off);
 			break;
 		}
-		if (crypto_secretstream_xchacha20poly1305_pull(
-			    &r->st, mbuf, &mlen, &tag, cbuf, (size_t)got,
-			    r->ad, sizeof(r->ad)) ||
+		if (crypto_secretstream_xchacha20poly1305_pull(&r->st, mbuf,
+							       &mlen, &tag,
+							       cbuf,
+							       (size_t)got,
+							       r->ad,
+							       sizeof(r->ad)) ||
 		    (tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL &&
 		     (size_t)got != full) ||
 		    (tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL &&
@@ -132,8 +134,8 @@ int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail,
 				res->end = ZFD_SEAL_END_CUT;
 				snprintf(res->why, sizeof(res->why),
 					 "sealed data ends inside chunk %" PRIu64
-					 " at offset %" PRIu64
-					 " (%" PRId64 " of %zu bytes)",
+					 " at offset %" PRIu64 " (%" PRId64
+					 " of %zu bytes)",
 					 i, off, got, full);
 			} else {
 				res->end = ZFD_SEAL_END_BAD;
@@ -141,7 +143,8 @@ int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail,
 					 "chunk %" PRIu64 " at offset %" PRIu64
 					 " fails authentication (tampered or "
 					 "out of order); nothing after it is "
-					 "trusted", i, off);
+					 "trusted",
+					 i, off);
 			}
 			break;
 		}

@@ -14,8 +14,8 @@
 
 static const char *const encrypt_keys[] = { "recipient", NULL };
 
-int zfd_seal_cfg_parse(const struct zfd_host *host,
-		       const config_setting_t *cfg, struct zfd_seal_cfg *sc)
+int zfd_seal_cfg_parse(const struct zfd_host *host, const config_setting_t *cfg,
+		       struct zfd_seal_cfg *sc)
 {
 	const config_setting_t *enc = config_setting_get_member(cfg, "encrypt");
 	const config_setting_t *m;
@@ -28,7 +28,8 @@ int zfd_seal_cfg_parse(const struct zfd_host *host,
 	if (!enc)
 		return 0;
 	if (config_setting_type(enc) != CONFIG_TYPE_GROUP) {
-		zfd_cfg_error(host, enc, "'encrypt' must be a group: "
+		zfd_cfg_error(host, enc,
+			      "'encrypt' must be a group: "
 			      "encrypt = { recipient = \"FILE.pub\"; }");
 		return -EINVAL;
 	}
@@ -42,7 +43,8 @@ int zfd_seal_cfg_parse(const struct zfd_host *host,
 	m = config_setting_get_member(enc, "recipient");
 	if (!m || config_setting_type(m) != CONFIG_TYPE_STRING ||
 	    !*(path = config_setting_get_string(m))) {
-		zfd_cfg_error(host, m ? m : enc, "'encrypt' needs 'recipient', "
+		zfd_cfg_error(host, m ? m : enc,
+			      "'encrypt' needs 'recipient', "
 			      "the public key file (zfcpdump-get keygen)");
 		return -EINVAL;
 	}
@@ -77,12 +79,12 @@ struct zfd_sealer {
 	struct zfd_seal_w *w;
 	zfd_seal_out_fn store;
 	void *arg;
-	uint8_t *stage[2];		/* STAGE_CAP each, aligned */
-	int cur;			/* the one being filled */
-	uint64_t stage_off;		/* envelope offset of stage[cur][0] */
+	uint8_t *stage[2];  /* STAGE_CAP each, aligned */
+	int cur;	    /* the one being filled */
+	uint64_t stage_off; /* envelope offset of stage[cur][0] */
 	size_t fill;
 	unsigned int pad;
-	struct zfd_digest *d;		/* fixed header part + chunks */
+	struct zfd_digest *d; /* fixed header part + chunks */
 	/* the store worker */
 	bool threaded;
 	pthread_t th;
@@ -92,12 +94,13 @@ struct zfd_sealer {
 	const uint8_t *job;
 	size_t job_len;
 	uint64_t job_off;
-	int err;			/* first error of the worker */
+	int err; /* first error of the worker */
 };
 
 /* Room for one more chunk behind the staged bytes. */
-#define STAGE_CAP	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + \
-			 ZFD_SEAL_ABYTES + ZFD_PAGE_SIZE)
+#define STAGE_CAP                                                      \
+	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + ZFD_SEAL_ABYTES + \
+	 ZFD_PAGE_SIZE)
 
 static void *store_worker(void *arg)
 {
@@ -296,8 +299,10 @@ int zfd_sealer_manifest(const struct zfd_sealer *s, char *buf, size_t len)
 	int n;
 
 	zfd_seal_w_fp_hex(s->w, fp);
-	n = snprintf(buf, len, "encrypted: %s\nkey: %s\nsealed_bytes: %" PRIu64
-		     "\nsealed_chunk: %u\n", ZFD_SEAL_NAME, fp,
+	n = snprintf(buf, len,
+		     "encrypted: %s\nkey: %s\nsealed_bytes: %" PRIu64
+		     "\nsealed_chunk: %u\n",
+		     ZFD_SEAL_NAME, fp,
 		     zfd_seal_w_size(s->w) - ZFD_SEAL_HDR_SIZE,
 		     ZFD_SEAL_CHUNK_DEFAULT);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;

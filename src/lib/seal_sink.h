@@ -26,7 +26,7 @@
  * Staging: whole pages handed to the store function at once, from two
  * buffers of this size; a worker thread stores one while the other fills.
  */
-#define ZFD_SEALER_STAGE	(512u << 10)
+#define ZFD_SEALER_STAGE (512u << 10)
 
 struct zfd_seal_cfg {
 	bool on;
@@ -40,8 +40,8 @@ struct zfd_seal_cfg {
  * (a file holding a secret key is refused). 0 or -EINVAL after one line
  * through the host log naming file and line.
  */
-int zfd_seal_cfg_parse(const struct zfd_host *host,
-		       const config_setting_t *cfg, struct zfd_seal_cfg *sc);
+int zfd_seal_cfg_parse(const struct zfd_host *host, const config_setting_t *cfg,
+		       struct zfd_seal_cfg *sc);
 void zfd_seal_cfg_free(struct zfd_seal_cfg *sc);
 
 /*

@@ -69,7 +69,8 @@ ssize_t zfd_pread_full(int fd, void *buf, size_t len, uint64_t off)
 	ssize_t n;
 
 	while (done < len) {
-		n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+		n = pread(fd, (char *)buf + done, len - done,
+			  (off_t)(off + done));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -121,8 +122,8 @@ void zfd_root_path(const char *root, const char *path, char *buf, size_t len)
 	if (!root || !*root || strcmp(root, "/") == 0)
 		snprintf(buf, len, "%s", path);
 	else
-		snprintf(buf, len, "%s%s%s", root,
-			 path[0] == '/' ? "" : "/", path);
+		snprintf(buf, len, "%s%s%s", root, path[0] == '/' ? "" : "/",
+			 path);
 }
 
 bool zfd_is_zero(const void *p, size_t len)

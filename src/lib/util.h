@@ -12,11 +12,11 @@
 
 #include <zfcpdump/sink.h>
 
-#define ZFD_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define ZFD_MIN(a, b)		((a) < (b) ? (a) : (b))
-#define ZFD_MAX(a, b)		((a) > (b) ? (a) : (b))
-#define ZFD_ALIGN_UP(x, a)	(((x) + (a) - 1) / (a) * (a))
-#define ZFD_ALIGN_DOWN(x, a)	((x) / (a) * (a))
+#define ZFD_ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
+#define ZFD_MIN(a, b)	     ((a) < (b) ? (a) : (b))
+#define ZFD_MAX(a, b)	     ((a) > (b) ? (a) : (b))
+#define ZFD_ALIGN_UP(x, a)   (((x) + (a)-1) / (a) * (a))
+#define ZFD_ALIGN_DOWN(x, a) ((x) / (a) * (a))
 
 /*
  * Parses a size such as "0", "4096", "512K", "512M", "4G", "1T" (binary

@@ -14,16 +14,16 @@
 #include "util.h"
 #include "vmcoreinfo.h"
 
-#define KMEM_PAGE		4096ULL
+#define KMEM_PAGE	     4096ULL
 /* x86_64 */
-#define X86_START_KERNEL_MAP	0xffffffff80000000ULL
-#define X86_KERNEL_MAP_SIZE	(1ULL << 30)
-#define X86_PHYS_MASK		0x000ffffffffff000ULL
-#define X86_PRESENT		0x1ULL
-#define X86_PSE			0x80ULL
+#define X86_START_KERNEL_MAP 0xffffffff80000000ULL
+#define X86_KERNEL_MAP_SIZE  (1ULL << 30)
+#define X86_PHYS_MASK	     0x000ffffffffff000ULL
+#define X86_PRESENT	     0x1ULL
+#define X86_PSE		     0x80ULL
 /* s390 absolute lowcore: the physical address of the VMCOREINFO note */
-#define S390_LC_VMCORE_INFO	0xe0c
-#define VMCI_NOTE_MAX		(1u << 20)
+#define S390_LC_VMCORE_INFO  0xe0c
+#define VMCI_NOTE_MAX	     (1u << 20)
 
 static bool key_is_hex(const char *key)
 {
@@ -32,8 +32,8 @@ static bool key_is_hex(const char *key)
 	       !strcmp(key, "EAMODE31") || !strcmp(key, "AMODE31BASE");
 }
 
-int zfd_vmci_get(const char *text, size_t len, uint64_t *val,
-		 const char *fmt, ...)
+int zfd_vmci_get(const char *text, size_t len, uint64_t *val, const char *fmt,
+		 ...)
 {
 	char key[128], buf[64], *end;
 	va_list ap;
@@ -91,7 +91,8 @@ int zfd_kmem_init(struct zfd_kmem *km, const struct zfd_dump *d,
 	km->arg = arg;
 	km->pgd = UINT64_MAX;
 	if (d->elf_class != ELFCLASS64) {
-		snprintf(why, why_len, "a 32-bit kernel's memory cannot be "
+		snprintf(why, why_len,
+			 "a 32-bit kernel's memory cannot be "
 			 "read (64-bit kernels only)");
 		return -ENOTSUP;
 	}
@@ -103,7 +104,8 @@ int zfd_kmem_init(struct zfd_kmem *km, const struct zfd_dump *d,
 				  "NUMBER(pgtable_l5_enabled)"))
 			km->l5 = v != 0;
 		if (!zfd_vmci_get(vmci, vmci_len, &v, "SYMBOL(init_top_pgt)") ||
-		    !zfd_vmci_get(vmci, vmci_len, &v, "SYMBOL(init_level4_pgt)"))
+		    !zfd_vmci_get(vmci, vmci_len, &v,
+				  "SYMBOL(init_level4_pgt)"))
 			if (v >= X86_START_KERNEL_MAP)
 				km->pgd = v - X86_START_KERNEL_MAP +
 					  km->phys_base;
@@ -111,7 +113,8 @@ int zfd_kmem_init(struct zfd_kmem *km, const struct zfd_dump *d,
 		km->arch = ZFD_KMEM_S390X;
 		if (!zfd_vmci_get(vmci, vmci_len, &v, "IDENTITYBASE"))
 			km->identity_base = v;
-		if (!zfd_vmci_get(vmci, vmci_len, &v, "SYMBOL(swapper_pg_dir)") &&
+		if (!zfd_vmci_get(vmci, vmci_len, &v,
+				  "SYMBOL(swapper_pg_dir)") &&
 		    !km->identity_base)
 			km->pgd = v;
 	}
@@ -142,8 +145,8 @@ static int x86_walk(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 	for (i = 0; i < levels; i++) {
 		uint64_t mask;
 
-		if (km->read(km->arg, table + ((va >> shift[i]) & 511) * 8,
-			     raw, 8))
+		if (km->read(km->arg, table + ((va >> shift[i]) & 511) * 8, raw,
+			     8))
 			return -EFAULT;
 		e = zfd_get_le64(raw);
 		if (!(e & X86_PRESENT))
@@ -162,10 +165,10 @@ static int x86_walk(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 }
 
 /* s390x DAT: region-first/second/third, segment and page tables. */
-#define S390_TT(e)		(((e) >> 2) & 3)
-#define S390_INVALID		0x20ULL
-#define S390_LARGE		0x400ULL	/* 1 MiB segment, 2 GiB region-3 */
-#define S390_PAGE_INVALID	0x400ULL
+#define S390_TT(e)	  (((e) >> 2) & 3)
+#define S390_INVALID	  0x20ULL
+#define S390_LARGE	  0x400ULL /* 1 MiB segment, 2 GiB region-3 */
+#define S390_PAGE_INVALID 0x400ULL
 
 static int s390_walk(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 {
@@ -224,7 +227,7 @@ int zfd_kmem_vtop(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 				return -EFAULT;
 			*pa = va - km->identity_base;
 		} else if (!km->mem_end) {
-			*pa = va;	/* the memory's size is unknown */
+			*pa = va; /* the memory's size is unknown */
 		} else {
 			return -EFAULT;
 		}
@@ -250,8 +253,7 @@ int zfd_kmem_vtop(const struct zfd_kmem *km, uint64_t va, uint64_t *pa)
 	return x86_walk(km, va, pa);
 }
 
-int zfd_kmem_read(const struct zfd_kmem *km, uint64_t va, void *buf,
-		  size_t len)
+int zfd_kmem_read(const struct zfd_kmem *km, uint64_t va, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 	uint64_t pa, n;
@@ -274,8 +276,8 @@ int zfd_kmem_read(const struct zfd_kmem *km, uint64_t va, void *buf,
 	return 0;
 }
 
-int zfd_vmci_from_s390_lowcore(zfd_kmem_read_fn read, void *arg,
-			       char **text, size_t *len)
+int zfd_vmci_from_s390_lowcore(zfd_kmem_read_fn read, void *arg, char **text,
+			       size_t *len)
 {
 	uint8_t raw[8], hdr[24];
 	uint32_t namesz, descsz;
@@ -295,8 +297,8 @@ int zfd_vmci_from_s390_lowcore(zfd_kmem_read_fn read, void *arg,
 		return rc == -EFAULT ? -ENOENT : rc;
 	namesz = zfd_get_be32(hdr);
 	descsz = zfd_get_be32(hdr + 4);
-	if (namesz != 11 || memcmp(hdr + 12, "VMCOREINFO", 11) ||
-	    !descsz || descsz > VMCI_NOTE_MAX)
+	if (namesz != 11 || memcmp(hdr + 12, "VMCOREINFO", 11) || !descsz ||
+	    descsz > VMCI_NOTE_MAX)
 		return -ENOENT;
 	t = malloc(descsz);
 	if (!t)

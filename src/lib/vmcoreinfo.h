@@ -33,14 +33,12 @@
  * writes it in. Returns 0, -ENOENT (no such key) or -EINVAL (not a
  * number).
  */
-int zfd_vmci_get(const char *text, size_t len, uint64_t *val,
-		 const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int zfd_vmci_get(const char *text, size_t len, uint64_t *val, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
 
 /* Reads len bytes at physical address pa: 0, -EFAULT (not in the dump)
  * or -errno. */
-typedef int (*zfd_kmem_read_fn)(void *arg, uint64_t pa, void *buf,
-				size_t len);
+typedef int (*zfd_kmem_read_fn)(void *arg, uint64_t pa, void *buf, size_t len);
 
 enum zfd_kmem_arch {
 	ZFD_KMEM_OTHER,
@@ -49,19 +47,19 @@ enum zfd_kmem_arch {
 };
 
 struct zfd_kmem {
-	const char *vmci;		/* VMCOREINFO text (not owned) */
+	const char *vmci; /* VMCOREINFO text (not owned) */
 	size_t vmci_len;
 	enum zfd_kmem_arch arch;
 	bool big_endian;
-	const struct zfd_dump_seg *segs;	/* not owned */
+	const struct zfd_dump_seg *segs; /* not owned */
 	size_t nr_segs;
 	zfd_kmem_read_fn read;
 	void *arg;
-	uint64_t phys_base;		/* x86_64 */
-	uint64_t pgd;			/* x86_64 top level, UINT64_MAX: none */
-	bool l5;			/* x86_64 5-level paging */
-	uint64_t identity_base;		/* s390x */
-	uint64_t mem_end;		/* end of the dump's memory */
+	uint64_t phys_base;	/* x86_64 */
+	uint64_t pgd;		/* x86_64 top level, UINT64_MAX: none */
+	bool l5;		/* x86_64 5-level paging */
+	uint64_t identity_base; /* s390x */
+	uint64_t mem_end;	/* end of the dump's memory */
 };
 
 /*
@@ -94,7 +92,7 @@ uint16_t zfd_kmem_u16(const struct zfd_kmem *km, const void *p);
  * *text is a malloc'd copy of the note's text (*len bytes). Returns 0,
  * -ENOENT (none there) or -errno.
  */
-int zfd_vmci_from_s390_lowcore(zfd_kmem_read_fn read, void *arg,
-			       char **text, size_t *len);
+int zfd_vmci_from_s390_lowcore(zfd_kmem_read_fn read, void *arg, char **text,
+			       size_t *len);
 
 #endif /* ZFD_VMCOREINFO_H */

@@ -24,9 +24,9 @@
 #include "s390_cpu.h"
 #include "util.h"
 
-#define REGION_SIZE	(1ULL << 20)
-#define MAX_HOLES	64
-#define CHUNK_SIZE	(4ULL << 20)
+#define REGION_SIZE (1ULL << 20)
+#define MAX_HOLES   64
+#define CHUNK_SIZE  (4ULL << 20)
 
 struct hole {
 	uint64_t start;
@@ -38,15 +38,15 @@ struct opts {
 	const char *memmap;
 	uint64_t size;
 	uint64_t seed;
-	unsigned int mix[3];		/* zero, text, random percent */
+	unsigned int mix[3]; /* zero, text, random percent */
 	enum { LAYOUT_RUNS, LAYOUT_INTERLEAVED, LAYOUT_MIXED } layout;
 	unsigned int cpus;
 	unsigned int arch;
-	bool x86_64;			/* --arch x86_64 (ELF only) */
-	bool elf;			/* --format elf */
-	const char *kernel;		/* OSRELEASE of the ELF core */
-	bool symbols;			/* --symbols: kernel data for makedumpfile */
-	bool sparse;			/* --sparse: zero pages as file holes */
+	bool x86_64;	    /* --arch x86_64 (ELF only) */
+	bool elf;	    /* --format elf */
+	const char *kernel; /* OSRELEASE of the ELF core */
+	bool symbols;	    /* --symbols: kernel data for makedumpfile */
+	bool sparse;	    /* --sparse: zero pages as file holes */
 	bool end_marker;
 	struct hole holes[MAX_HOLES];
 	size_t nr_holes;
@@ -71,7 +71,9 @@ enum page_kind { PAGE_ZERO, PAGE_TEXT, PAGE_RANDOM };
 
 static enum page_kind kind_of(const struct opts *o, uint64_t unit)
 {
-	unsigned int r = (unsigned int)(mix64(o->seed * 0x9e3779b97f4a7c15ULL + unit) % 100);
+	unsigned int r = (unsigned int)(mix64(o->seed * 0x9e3779b97f4a7c15ULL +
+					      unit) %
+					100);
 
 	if (r < o->mix[0])
 		return PAGE_ZERO;
@@ -86,7 +88,7 @@ static enum page_kind kind_of(const struct opts *o, uint64_t unit)
  * each kind alternate as in real memory), each run of one kind drawn with
  * the --mix weights. The kinds of the last block asked for are kept.
  */
-#define MIXED_BLOCK	1024		/* pages */
+#define MIXED_BLOCK 1024 /* pages */
 
 static enum page_kind mixed_kind(const struct opts *o, uint64_t page)
 {
@@ -97,7 +99,8 @@ static enum page_kind mixed_kind(const struct opts *o, uint64_t page)
 
 	if (block != cached) {
 		while (p < MIXED_BLOCK) {
-			x = mix64((o->seed << 40) ^ (block * 0x100000001b3ULL) ^ run++);
+			x = mix64((o->seed << 40) ^ (block * 0x100000001b3ULL) ^
+				  run++);
 			len = 1U << (x % 11);
 			for (i = 0; i < len && p < MIXED_BLOCK; i++)
 				kinds[p++] = (uint8_t)kind_of(o, x >> 8);
@@ -134,9 +137,11 @@ static void fill_page(const struct opts *o, uint64_t page, uint8_t *p)
 			char line[80];
 			int len = snprintf(line, sizeof(line),
 					   "page %016" PRIx64 " seed %" PRIu64
-					   " kernel text sample\n", page, o->seed);
+					   " kernel text sample\n",
+					   page, o->seed);
 
-			memcpy(p + n, line, ZFD_MIN((size_t)len, ZFD_S390_PAGE_SIZE - n));
+			memcpy(p + n, line,
+			       ZFD_MIN((size_t)len, ZFD_S390_PAGE_SIZE - n));
 			n += (size_t)len;
 		}
 		break;
@@ -161,10 +166,14 @@ static void plant_save_area(uint8_t *lc, unsigned int c)
 
 	memset(lc, 0, 0x2000);
 	for (r = 0; r < 16; r++) {
-		zfd_put_be64(lc + 0x1200 + 8 * r, 0x4650520000000000ULL | cc | (unsigned int)r);
-		zfd_put_be64(lc + 0x1280 + 8 * r, 0x4750520000000000ULL | cc | (unsigned int)r);
-		zfd_put_be32(lc + 0x1340 + 4 * r, 0x41430000U | (uint32_t)cc | (unsigned int)r);
-		zfd_put_be64(lc + 0x1380 + 8 * r, 0x4352000000000000ULL | cc | (unsigned int)r);
+		zfd_put_be64(lc + 0x1200 + 8 * r,
+			     0x4650520000000000ULL | cc | (unsigned int)r);
+		zfd_put_be64(lc + 0x1280 + 8 * r,
+			     0x4750520000000000ULL | cc | (unsigned int)r);
+		zfd_put_be32(lc + 0x1340 + 4 * r,
+			     0x41430000U | (uint32_t)cc | (unsigned int)r);
+		zfd_put_be64(lc + 0x1380 + 8 * r,
+			     0x4352000000000000ULL | cc | (unsigned int)r);
 	}
 	zfd_put_be64(lc + 0x1300, 0x0705000180000000ULL);
 	zfd_put_be64(lc + 0x1308, 0x0000000000100000ULL + (uint64_t)c * 0x100);
@@ -192,7 +201,8 @@ static int write_memmap(const struct opts *o)
 	uint64_t off = 0, start;
 
 	if (!f) {
-		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap, strerror(errno));
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap,
+			strerror(errno));
 		return -errno;
 	}
 	while (off < o->size) {
@@ -203,11 +213,13 @@ static int write_memmap(const struct opts *o)
 		start = off;
 		while (off < o->size && !in_hole(o, off))
 			off += ZFD_S390_PAGE_SIZE;
-		fprintf(f, "%016" PRIx64 " %016" PRIx64 " ", start, off - start);
+		fprintf(f, "%016" PRIx64 " %016" PRIx64 " ", start,
+			off - start);
 	}
 	fprintf(f, "%016" PRIx64 " %016" PRIx64 " ", (uint64_t)0, (uint64_t)0);
 	if (fclose(f)) {
-		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap, strerror(errno));
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->memmap,
+			strerror(errno));
 		return -EIO;
 	}
 	return 0;
@@ -229,9 +241,10 @@ static int write_mem(const struct opts *o, int fd, const uint8_t *buf,
 	while (pos < len) {
 		while (pos < len && page_is_zero(buf + pos))
 			pos += ZFD_S390_PAGE_SIZE;
-		for (end = pos; end < len && !page_is_zero(buf + end); )
+		for (end = pos; end < len && !page_is_zero(buf + end);)
 			end += ZFD_S390_PAGE_SIZE;
-		if (end > pos && zfd_pwrite_full(fd, buf + pos, end - pos, off + pos) < 0)
+		if (end > pos &&
+		    zfd_pwrite_full(fd, buf + pos, end - pos, off + pos) < 0)
 			return -EIO;
 		pos = end;
 	}
@@ -254,7 +267,7 @@ static int write_image(const struct opts *o)
 	hdr.page_size = ZFD_S390_PAGE_SIZE;
 	hdr.mem_size = o->size;
 	hdr.mem_start = 0;
-	hdr.mem_end = o->size;	/* exclusive, as zcore has it */
+	hdr.mem_end = o->size; /* exclusive, as zcore has it */
 	hdr.num_pages = (uint32_t)(o->size / ZFD_S390_PAGE_SIZE);
 	hdr.tod = zfd_tod_from_unix(1767225600 + (int64_t)(o->seed % 86400), 0);
 	hdr.cpu_id = 0xff00012320640000ULL | (o->seed & 0xffff);
@@ -272,7 +285,8 @@ static int write_image(const struct opts *o)
 	fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
 		rc = -errno;
-		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out, strerror(errno));
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out,
+			strerror(errno));
 		goto out_free;
 	}
 	zfd_s390_hdr_encode(&hdr, buf);
@@ -332,18 +346,19 @@ out_free:
  * areas), then VMCOREINFO with OSRELEASE, PAGESIZE and CRASHTIME.
  * Memory is the same as in the s390 image of the same seed.
  */
-#define ELF_EHDR	64
-#define ELF_PHDR	56
-#define KTEXT_VADDR	0xffffffff81000000ULL
-#define DIRECT_MAP	0xffff888000000000ULL
-#define MAX_LOADS	(MAX_HOLES + 2)
+#define ELF_EHDR    64
+#define ELF_PHDR    56
+#define KTEXT_VADDR 0xffffffff81000000ULL
+#define DIRECT_MAP  0xffff888000000000ULL
+#define MAX_LOADS   (MAX_HOLES + 2)
 
 /* The x86_64 kernel text: [*start, *start + *len) physical. */
 static void ktext_range(const struct opts *o, uint64_t *start, uint64_t *len)
 {
 	*start = ZFD_ALIGN_DOWN(o->size / 4, (uint64_t)ZFD_S390_PAGE_SIZE);
-	*len = ZFD_MIN(2ULL << 20, ZFD_ALIGN_DOWN(o->size / 8,
-			(uint64_t)ZFD_S390_PAGE_SIZE));
+	*len = ZFD_MIN(2ULL << 20,
+		       ZFD_ALIGN_DOWN(o->size / 8,
+				      (uint64_t)ZFD_S390_PAGE_SIZE));
 }
 
 /*
@@ -355,17 +370,18 @@ static void ktext_range(const struct opts *o, uint64_t *start, uint64_t *len)
  * release equals OSRELEASE) and the mem_map pointer (FLATMEM; the struct
  * pages it would point to are never read for dump level 1).
  */
-#define KDATA_PAGES	5
-#define KDATA_UTS	4		/* page of init_uts_ns and mem_map */
-#define KDATA_MEMMAP	0x800		/* offset of mem_map in that page */
-#define PTE_FLAGS	0x63ULL		/* present, rw, accessed, dirty */
+#define KDATA_PAGES  5
+#define KDATA_UTS    4	     /* page of init_uts_ns and mem_map */
+#define KDATA_MEMMAP 0x800   /* offset of mem_map in that page */
+#define PTE_FLAGS    0x63ULL /* present, rw, accessed, dirty */
 
 static uint64_t kdata_phys(const struct opts *o, unsigned int page)
 {
 	uint64_t start, len;
 
 	ktext_range(o, &start, &len);
-	return start + len - (uint64_t)(KDATA_PAGES - page) * ZFD_S390_PAGE_SIZE;
+	return start + len -
+	       (uint64_t)(KDATA_PAGES - page) * ZFD_S390_PAGE_SIZE;
 }
 
 static uint64_t kdata_vaddr(const struct opts *o, unsigned int page)
@@ -383,24 +399,25 @@ static void plant_kdata(const struct opts *o, unsigned int page, uint8_t *p)
 	ktext_range(o, &start, &len);
 	memset(p, 0, ZFD_S390_PAGE_SIZE);
 	switch (page) {
-	case 0:		/* PGD: KTEXT_VADDR >> 39 & 511 */
+	case 0: /* PGD: KTEXT_VADDR >> 39 & 511 */
 		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 39) & 511),
 			     kdata_phys(o, 1) | PTE_FLAGS);
 		break;
-	case 1:		/* PUD */
+	case 1: /* PUD */
 		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 30) & 511),
 			     kdata_phys(o, 2) | PTE_FLAGS);
 		break;
-	case 2:		/* PMD */
+	case 2: /* PMD */
 		zfd_put_le64(p + 8 * ((KTEXT_VADDR >> 21) & 511),
 			     kdata_phys(o, 3) | PTE_FLAGS);
 		break;
-	case 3:		/* PTE: the kernel text (at most 2 MiB) */
+	case 3: /* PTE: the kernel text (at most 2 MiB) */
 		for (i = 0; i < len / ZFD_S390_PAGE_SIZE; i++)
-			zfd_put_le64(p + 8 * i, (start + i * ZFD_S390_PAGE_SIZE) |
-				     PTE_FLAGS);
+			zfd_put_le64(p + 8 * i,
+				     (start + i * ZFD_S390_PAGE_SIZE) |
+					     PTE_FLAGS);
 		break;
-	case KDATA_UTS:	/* struct new_utsname: 6 strings of 65 bytes */
+	case KDATA_UTS: /* struct new_utsname: 6 strings of 65 bytes */
 		snprintf((char *)p, 65, "Linux");
 		snprintf((char *)p + 65, 65, "zfd-mkimage");
 		snprintf((char *)p + 130, 65, "%s", o->kernel);
@@ -419,7 +436,7 @@ struct elf_load {
 struct elf_out {
 	const struct opts *o;
 	bool be;
-	uint8_t *buf;		/* prologue */
+	uint8_t *buf; /* prologue */
 	size_t len;
 	struct elf_load loads[MAX_LOADS];
 	size_t nr_loads;
@@ -475,13 +492,15 @@ static size_t elf_cpu_notes(const struct elf_out *e, uint8_t *p, unsigned int c)
 	int i;
 
 	memset(d, 0, sizeof(d));
-	put32(e, d + 32, c + 1);			/* pr_pid */
+	put32(e, d + 32, c + 1); /* pr_pid */
 	if (!e->be) {
 		/* x86_64 pr_reg: r15 ... gs, recognisable values */
 		for (i = 0; i < 27; i++)
-			put64(e, d + 112 + 8 * i, 0x5245470000000000ULL |
-			      ((uint64_t)c << 8) | (unsigned int)i);
-		return elf_note(e, p ? p : NULL, "CORE", NT_PRSTATUS, d, sizeof(d));
+			put64(e, d + 112 + 8 * i,
+			      0x5245470000000000ULL | ((uint64_t)c << 8) |
+				      (unsigned int)i);
+		return elf_note(e, p ? p : NULL, "CORE", NT_PRSTATUS, d,
+				sizeof(d));
 	}
 	plant_save_area(lc, c);
 	zfd_s390_cpu_from_sa(&r, lc + ZFD_S390_SA_OFF);
@@ -525,30 +544,35 @@ static size_t elf_notes(const struct elf_out *e, uint8_t *p)
 	if (o->symbols) {
 		/* what makedumpfile needs (the names of Linux 6.1's VMCOREINFO) */
 		ktext_range(o, &ktext, &klen);
-		len = snprintf(info, sizeof(info),
-			       "OSRELEASE=%s\nPAGESIZE=4096\n"
-			       "SYMBOL(init_uts_ns)=%" PRIx64 "\n"
-			       "OFFSET(uts_namespace.name)=0\n"
-			       "SYMBOL(mem_map)=%" PRIx64 "\n"
-			       "SIZE(page)=64\nOFFSET(page.flags)=0\n"
-			       "OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
-			       "OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
-			       "OFFSET(page.private)=40\n"
-			       "NUMBER(phys_base)=%" PRId64 "\n"
-			       "SYMBOL(init_top_pgt)=%" PRIx64 "\n"
-			       "NUMBER(pgtable_l5_enabled)=0\nKERNELOFFSET=0\n"
-			       "NUMBER(KERNEL_IMAGE_SIZE)=1073741824\nNUMBER(sme_mask)=0\n"
-			       "CRASHTIME=%lld\n", o->kernel, kdata_vaddr(o, KDATA_UTS),
-			       kdata_vaddr(o, KDATA_UTS) + KDATA_MEMMAP,
-			       (int64_t)(ktext - (KTEXT_VADDR - 0xffffffff80000000ULL)),
-			       kdata_vaddr(o, 0),
-			       (long long)(1767225600 + (int64_t)(o->seed % 86400)));
+		len = snprintf(
+			info, sizeof(info),
+			"OSRELEASE=%s\nPAGESIZE=4096\n"
+			"SYMBOL(init_uts_ns)=%" PRIx64 "\n"
+			"OFFSET(uts_namespace.name)=0\n"
+			"SYMBOL(mem_map)=%" PRIx64 "\n"
+			"SIZE(page)=64\nOFFSET(page.flags)=0\n"
+			"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+			"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+			"OFFSET(page.private)=40\n"
+			"NUMBER(phys_base)=%" PRId64 "\n"
+			"SYMBOL(init_top_pgt)=%" PRIx64 "\n"
+			"NUMBER(pgtable_l5_enabled)=0\nKERNELOFFSET=0\n"
+			"NUMBER(KERNEL_IMAGE_SIZE)=1073741824\nNUMBER(sme_mask)=0\n"
+			"CRASHTIME=%lld\n",
+			o->kernel, kdata_vaddr(o, KDATA_UTS),
+			kdata_vaddr(o, KDATA_UTS) + KDATA_MEMMAP,
+			(int64_t)(ktext -
+				  (KTEXT_VADDR - 0xffffffff80000000ULL)),
+			kdata_vaddr(o, 0),
+			(long long)(1767225600 + (int64_t)(o->seed % 86400)));
 	} else {
 		len = snprintf(info, sizeof(info),
 			       "OSRELEASE=%s\nPAGESIZE=4096\nSYMBOL(init_uts_ns)=%llx\n"
-			       "CRASHTIME=%lld\n", o->kernel,
+			       "CRASHTIME=%lld\n",
+			       o->kernel,
 			       e->be ? 0x1234000ULL : 0xffffffff82a12340ULL,
-			       (long long)(1767225600 + (int64_t)(o->seed % 86400)));
+			       (long long)(1767225600 +
+					   (int64_t)(o->seed % 86400)));
 	}
 	n += elf_note(e, p ? p + n : NULL, "VMCOREINFO", 0, info, (size_t)len);
 	return n;
@@ -564,13 +588,17 @@ static int elf_plan(struct elf_out *e)
 		/* the kernel text, described again by its own PT_LOAD first */
 		ktext_range(o, &ktext, &klen);
 		if (o->symbols && klen < 8 * ZFD_S390_PAGE_SIZE) {
-			fprintf(stderr, "zfd-mkimage: --symbols needs at least 256 KiB\n");
+			fprintf(stderr,
+				"zfd-mkimage: --symbols needs at least 256 KiB\n");
 			return -EINVAL;
 		}
-		for (start = ktext; start < ktext + klen; start += ZFD_S390_PAGE_SIZE)
+		for (start = ktext; start < ktext + klen;
+		     start += ZFD_S390_PAGE_SIZE)
 			if (in_hole(o, start)) {
-				fprintf(stderr, "zfd-mkimage: a hole lies in the kernel "
-					"text at 0x%" PRIx64 "\n", start);
+				fprintf(stderr,
+					"zfd-mkimage: a hole lies in the kernel "
+					"text at 0x%" PRIx64 "\n",
+					start);
 				return -EINVAL;
 			}
 		e->loads[0].paddr = ktext;
@@ -587,7 +615,8 @@ static int elf_plan(struct elf_out *e)
 		while (off < o->size && !in_hole(o, off))
 			off += ZFD_S390_PAGE_SIZE;
 		e->loads[e->nr_loads].paddr = start;
-		e->loads[e->nr_loads].vaddr = o->x86_64 ? DIRECT_MAP + start : start;
+		e->loads[e->nr_loads].vaddr = o->x86_64 ? DIRECT_MAP + start :
+							  start;
 		e->loads[e->nr_loads].size = off - start;
 		e->nr_loads++;
 	}
@@ -644,9 +673,11 @@ static void fill_mem(const struct opts *o, uint64_t addr, uint8_t *buf,
 		if (in_hole(o, addr + pos))
 			memset(buf + pos, 0, ZFD_S390_PAGE_SIZE);
 		else
-			fill_page(o, (addr + pos) / ZFD_S390_PAGE_SIZE, buf + pos);
+			fill_page(o, (addr + pos) / ZFD_S390_PAGE_SIZE,
+				  buf + pos);
 	}
-	for (c = 0; c < o->cpus && o->arch == ZFD_S390_ARCH_S390X && !o->x86_64; c++) {
+	for (c = 0; c < o->cpus && o->arch == ZFD_S390_ARCH_S390X && !o->x86_64;
+	     c++) {
 		uint64_t pf = prefix_of(c);
 
 		if (pf >= addr && pf + 0x2000 <= addr + len && !in_hole(o, pf))
@@ -679,7 +710,8 @@ static int write_elf(const struct opts *o)
 	fd = open(o->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
 		rc = -errno;
-		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out, strerror(errno));
+		fprintf(stderr, "zfd-mkimage: %s: %s\n", o->out,
+			strerror(errno));
 		goto out_free;
 	}
 	if (zfd_pwrite_full(fd, e.buf, e.len, 0) < 0)
@@ -734,7 +766,8 @@ static void usage(FILE *f)
 		"  --format s390|elf      s390 dump image (default) or ELF core: PT_NOTE\n"
 		"                         (NT_PRSTATUS per CPU, VMCOREINFO), a PT_LOAD per\n"
 		"                         run between holes, x86_64: kernel text twice\n"
-		"  --kernel RELEASE       OSRELEASE in VMCOREINFO (default 6.1.0-zfd-test)\n"		"  --symbols              x86_64 ELF: VMCOREINFO symbols and the kernel data\n"
+		"  --kernel RELEASE       OSRELEASE in VMCOREINFO (default 6.1.0-zfd-test)\n"
+		"  --symbols              x86_64 ELF: VMCOREINFO symbols and the kernel data\n"
 		"                         behind them (page tables, init_uts_ns, mem_map)\n"
 		"                         in the kernel text, so makedumpfile -d 1 reads it\n"
 		"  --sparse               zero pages as holes of the output file\n"
@@ -763,8 +796,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .seed = 1, .mix = { 50, 30, 20 }, .cpus = 2,
-			  .arch = ZFD_S390_ARCH_S390X, .kernel = "6.1.0-zfd-test" };
+	struct opts o = { .seed = 1,
+			  .mix = { 50, 30, 20 },
+			  .cpus = 2,
+			  .arch = ZFD_S390_ARCH_S390X,
+			  .kernel = "6.1.0-zfd-test" };
 	char *colon;
 	int ch;
 
@@ -774,14 +810,16 @@ int main(int argc, char **argv)
 			o.out = optarg;
 			break;
 		case 's':
-			if (zfd_parse_size(optarg, &o.size) || o.size % ZFD_S390_PAGE_SIZE)
+			if (zfd_parse_size(optarg, &o.size) ||
+			    o.size % ZFD_S390_PAGE_SIZE)
 				goto bad;
 			break;
 		case 'S':
 			o.seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'm':
-			if (sscanf(optarg, "%u,%u,%u", &o.mix[0], &o.mix[1], &o.mix[2]) != 3 ||
+			if (sscanf(optarg, "%u,%u,%u", &o.mix[0], &o.mix[1],
+				   &o.mix[2]) != 3 ||
 			    o.mix[0] + o.mix[1] + o.mix[2] != 100)
 				goto bad;
 			break;
@@ -811,8 +849,10 @@ int main(int argc, char **argv)
 			if (!colon || o.nr_holes >= MAX_HOLES)
 				goto bad;
 			*colon = 0;
-			if (zfd_parse_size(optarg, &o.holes[o.nr_holes].start) ||
-			    zfd_parse_size(colon + 1, &o.holes[o.nr_holes].len) ||
+			if (zfd_parse_size(optarg,
+					   &o.holes[o.nr_holes].start) ||
+			    zfd_parse_size(colon + 1,
+					   &o.holes[o.nr_holes].len) ||
 			    o.holes[o.nr_holes].start % ZFD_S390_PAGE_SIZE ||
 			    o.holes[o.nr_holes].len % ZFD_S390_PAGE_SIZE)
 				goto bad;
@@ -849,22 +889,27 @@ int main(int argc, char **argv)
 	if (!o.out || !o.size || optind != argc)
 		goto bad;
 	if (prefix_of(o.cpus - 1) + 0x2000 > o.size) {
-		fprintf(stderr, "zfd-mkimage: %u CPUs need at least %" PRIu64 " bytes\n",
+		fprintf(stderr,
+			"zfd-mkimage: %u CPUs need at least %" PRIu64
+			" bytes\n",
 			o.cpus, prefix_of(o.cpus - 1) + 0x2000);
 		return 2;
 	}
 	if ((o.x86_64 && !o.elf) || (o.elf && (o.arch != ZFD_S390_ARCH_S390X ||
-					     o.end_marker || o.memmap))) {
-		fprintf(stderr, "zfd-mkimage: --format elf is for --arch x86_64 or "
+					       o.end_marker || o.memmap))) {
+		fprintf(stderr,
+			"zfd-mkimage: --format elf is for --arch x86_64 or "
 			"s390x, without --end-marker and --memmap; x86_64 needs it\n");
 		return 2;
 	}
 	if (o.symbols && !o.x86_64) {
-		fprintf(stderr, "zfd-mkimage: --symbols is for --arch x86_64 --format elf\n");
+		fprintf(stderr,
+			"zfd-mkimage: --symbols is for --arch x86_64 --format elf\n");
 		return 2;
 	}
 	if (strlen(o.kernel) > 64) {
-		fprintf(stderr, "zfd-mkimage: --kernel: at most 64 characters\n");
+		fprintf(stderr,
+			"zfd-mkimage: --kernel: at most 64 characters\n");
 		return 2;
 	}
 	if (o.elf)

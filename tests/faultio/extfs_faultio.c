@@ -44,18 +44,23 @@
 
 #include "extfs.h"
 
-enum { OP_DATA_WRITE = 1, OP_META_WRITE = 2, OP_DATA_SYNC = 4,
-       OP_DATA_CLOSE = 8, OP_FS_FLUSH = 16 };
+enum {
+	OP_DATA_WRITE = 1,
+	OP_META_WRITE = 2,
+	OP_DATA_SYNC = 4,
+	OP_DATA_CLOSE = 8,
+	OP_FS_FLUSH = 16
+};
 
 static struct {
 	bool init;
 	unsigned int ops;
-	int err;			/* errno, or 0 for a short write */
-	uint64_t at;			/* UINT64_MAX: any offset */
+	int err;     /* errno, or 0 for a short write */
+	uint64_t at; /* UINT64_MAX: any offset */
 	unsigned long nth;
 	bool trace;
-	unsigned long seen;		/* matching calls so far */
-	unsigned long count[32];	/* calls per op, for the trace */
+	unsigned long seen;	 /* matching calls so far */
+	unsigned long count[32]; /* calls per op, for the trace */
 	bool fired;
 } fi;
 
@@ -102,11 +107,16 @@ static void fault_init(void)
 static const char *op_name(unsigned int op)
 {
 	switch (op) {
-	case OP_DATA_WRITE: return "data-write";
-	case OP_META_WRITE: return "meta-write";
-	case OP_DATA_SYNC: return "data-sync";
-	case OP_DATA_CLOSE: return "data-close";
-	default: return "fs-flush";
+	case OP_DATA_WRITE:
+		return "data-write";
+	case OP_META_WRITE:
+		return "meta-write";
+	case OP_DATA_SYNC:
+		return "data-sync";
+	case OP_DATA_CLOSE:
+		return "data-close";
+	default:
+		return "fs-flush";
 	}
 }
 
@@ -130,14 +140,16 @@ static int fault_check(unsigned int op, uint64_t off, uint64_t len,
 	if (!(fi.ops & op))
 		return 0;
 	if (fi.fired)
-		return fi.err;		/* sticky; a short write fires once */
+		return fi.err; /* sticky; a short write fires once */
 	if (len && fi.at != UINT64_MAX && (fi.at < off || fi.at >= off + len))
 		return 0;
 	if (++fi.seen < fi.nth)
 		return 0;
 	fi.fired = true;
 	fprintf(stderr, "faultio: injected %s on %s #%lu at %" PRIu64 "\n",
-		fi.err == EIO ? "EIO" : fi.err == ENOSPC ? "ENOSPC" : "short write",
+		fi.err == EIO	 ? "EIO" :
+		fi.err == ENOSPC ? "ENOSPC" :
+				   "short write",
 		op_name(op), n, off);
 	if (fi.err)
 		return fi.err;
@@ -226,27 +238,29 @@ static errcode_t meta_check(io_channel ch, uint64_t off, uint64_t len)
 
 static uint64_t blk_bytes(io_channel ch, int count)
 {
-	return count < 0 ? (uint64_t)-count : (uint64_t)count * (uint64_t)ch->block_size;
+	return count < 0 ? (uint64_t)-count :
+			   (uint64_t)count * (uint64_t)ch->block_size;
 }
 
 static errcode_t fault_write_blk64(io_channel ch, unsigned long long block,
 				   int count, const void *data)
 {
-	errcode_t err = meta_check(ch, block * ch->block_size, blk_bytes(ch, count));
+	errcode_t err = meta_check(ch, block * ch->block_size,
+				   blk_bytes(ch, count));
 
 	if (err)
 		return err;
 	return unix_io_manager->write_blk64(ch, block, count, data);
 }
 
-static errcode_t fault_write_blk(io_channel ch, unsigned long block,
-				 int count, const void *data)
+static errcode_t fault_write_blk(io_channel ch, unsigned long block, int count,
+				 const void *data)
 {
 	return fault_write_blk64(ch, block, count, data);
 }
 
-static errcode_t fault_write_byte(io_channel ch, unsigned long offset,
-				  int size, const void *data)
+static errcode_t fault_write_byte(io_channel ch, unsigned long offset, int size,
+				  const void *data)
 {
 	errcode_t err = meta_check(ch, offset, (uint64_t)size);
 

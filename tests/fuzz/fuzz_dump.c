@@ -56,17 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		if (get_in_open(path, &in) == 0) {
 			if (pass == 0 && in->ops->load_tail)
-				in->ops->load_tail(in);	/* as info does */
+				in->ops->load_tail(in); /* as info does */
 			get_in_status(in, reason, sizeof(reason));
 			if (pass == 1) {
 				/* as verify does: at most 64 MiB per input */
 				want = in->end == GET_END_UNKNOWN ?
-				       in->hdr.mem_size : get_in_mem_expected(in);
+					       in->hdr.mem_size :
+					       get_in_mem_expected(in);
 				if (want > (64u << 20))
 					want = 64u << 20;
 				w.next = 0;
 				in->ops->stream(in, want, consume, &w);
-				if (w.next != in->mem_streamed && in->ops->load_tail == NULL)
+				if (w.next != in->mem_streamed &&
+				    in->ops->load_tail == NULL)
 					__builtin_trap();
 				get_in_status(in, reason, sizeof(reason));
 			}

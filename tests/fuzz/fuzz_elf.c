@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* odd sizes: truncation-tolerant parsing, even sizes: strict */
 	rc = zfd_elf_parse_buf_ex(&info, data, size,
-				  size & 1 ? ZFD_ELF_PARSE_TRUNCATED : 0,
-				  why, sizeof(why));
+				  size & 1 ? ZFD_ELF_PARSE_TRUNCATED : 0, why,
+				  sizeof(why));
 	if (rc) {
 		if (info || !why[0] || strchr(why, '\n'))
 			__builtin_trap();
@@ -64,25 +64,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < info->nr_cpus; i++)
 		zfd_elf_cpu_save_area(info, i, sa);
 	for (i = 1; i < info->nr_loads; i++)
-		if (info->loads[i].paddr < info->loads[i - 1].paddr +
-					   info->loads[i - 1].memsz)
+		if (info->loads[i].paddr <
+		    info->loads[i - 1].paddr + info->loads[i - 1].memsz)
 			__builtin_trap();
 	for (i = 0; i < info->nr_cpus; i++)
 		if (info->cpus[i].note_off > info->notes_len ||
-		    info->cpus[i].note_len > info->notes_len -
-					     info->cpus[i].note_off)
+		    info->cpus[i].note_len >
+			    info->notes_len - info->cpus[i].note_off)
 			__builtin_trap();
 	if (zfd_dump_from_elf(&d, info) == 0) {
-		if (d.vmcoreinfo && (d.vmcoreinfo_len > d.notes_len ||
-		    (uint64_t)((const uint8_t *)d.vmcoreinfo - d.notes) >
-		    d.notes_len - d.vmcoreinfo_len))
+		if (d.vmcoreinfo &&
+		    (d.vmcoreinfo_len > d.notes_len ||
+		     (uint64_t)((const uint8_t *)d.vmcoreinfo - d.notes) >
+			     d.notes_len - d.vmcoreinfo_len))
 			__builtin_trap();
 		if (strlen(d.kernel) >= sizeof(d.kernel) ||
 		    !zfd_dump_arch(&d, arch, sizeof(arch)))
 			__builtin_trap();
 		for (i = 1; i < d.nr_ranges; i++)
-			if (d.ranges[i].start < d.ranges[i - 1].start +
-						d.ranges[i - 1].size)
+			if (d.ranges[i].start <
+			    d.ranges[i - 1].start + d.ranges[i - 1].size)
 				__builtin_trap();
 		/* the elf format of the model: its prologue parses back with
 		 * the same notes (the memory is not there: truncated) */
@@ -99,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						 ZFD_ELF_PARSE_TRUNCATED, why,
 						 sizeof(why)) == 0) {
 				if (back->notes_len != d.notes_len ||
-				    (d.notes_len && memcmp(back->notes, d.notes,
-							   d.notes_len)))
+				    (d.notes_len &&
+				     memcmp(back->notes, d.notes, d.notes_len)))
 					__builtin_trap();
 				zfd_elf_info_free(back);
 			}

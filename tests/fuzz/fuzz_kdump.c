@@ -67,8 +67,7 @@ static void read_through(struct membuf *m)
 	zfd_kdump_close(r);
 }
 
-static int bounded_write(void *arg, uint64_t off, const void *buf,
-			 size_t len)
+static int bounded_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
 	if (off + len > (8u << 20))
 		return -EFBIG;
@@ -106,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(out.p, valid[k].p, valid[k].len);
 		out.len = out.cap = valid[k].len;
 		for (i = 1; i + 5 <= size; i += 5) {
-			uint32_t off = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
+			uint32_t off = (uint32_t)data[i] |
+				       (uint32_t)data[i + 1] << 8 |
 				       (uint32_t)data[i + 2] << 16 |
 				       (uint32_t)data[i + 3] << 24;
 

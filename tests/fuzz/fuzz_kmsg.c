@@ -28,9 +28,9 @@
 #include "pfilter.h"
 #include "vmcoreinfo.h"
 
-#define MEM		0x80000u
-#define NR_PFN		(MEM / 4096)
-#define PAGE_OFFSET	0xffff888000000000ULL
+#define MEM	    0x80000u
+#define NR_PFN	    (MEM / 4096)
+#define PAGE_OFFSET 0xffff888000000000ULL
 
 static const char vmci_base[] =
 	"SYMBOL(prb)=%llx\nOFFSET(printk_ringbuffer.desc_ring)=0\n"
@@ -74,13 +74,13 @@ static void build(int s390)
 	uint64_t kv = s390 ? 0 : PAGE_OFFSET, i;
 
 	/* ring buffer: rb 0x1000, descs 0x2000, infos 0x3000, text 0x4000 */
-	put64(be, m, 0x100, kv + 0x1000);		/* prb */
-	put64(be, m, 0x1000, 3);			/* count_bits */
+	put64(be, m, 0x100, kv + 0x1000); /* prb */
+	put64(be, m, 0x1000, 3);	  /* count_bits */
 	put64(be, m, 0x1008, kv + 0x2000);
 	put64(be, m, 0x1010, kv + 0x3000);
-	put64(be, m, 0x1018, 4);			/* head_id */
-	put64(be, m, 0x1020, 1);			/* tail_id */
-	put64(be, m, 0x1040, 12);			/* size_bits */
+	put64(be, m, 0x1018, 4);  /* head_id */
+	put64(be, m, 0x1020, 1);  /* tail_id */
+	put64(be, m, 0x1040, 12); /* size_bits */
 	put64(be, m, 0x1048, kv + 0x4000);
 	for (i = 1; i <= 4; i++) {
 		put64(be, m, 0x2000 + i * 24, (2ULL << 62) | i);
@@ -89,15 +89,17 @@ static void build(int s390)
 		put64(be, m, 0x3000 + i * 88 + 8, i * 1000000000ULL);
 		m[0x3000 + i * 88 + 16 + be] = 20;
 		put64(be, m, 0x4000 + (i - 1) * 64, i);
-		memcpy(m + 0x4000 + (i - 1) * 64 + 8, "fuzz record\nline two", 20);
+		memcpy(m + 0x4000 + (i - 1) * 64 + 8, "fuzz record\nline two",
+		       20);
 	}
 	/* mem_section root 0x6000 -> sections 0x7000; struct pages 0x10000 */
 	put64(be, m, 0x6000, kv + 0x7000);
 	for (i = 0; i < 16; i++)
 		put64(be, m, 0x7000 + i * 16, (kv + 0x10000) | 3);
 	for (i = 0; i < NR_PFN; i++) {
-		put64(be, m, 0x10000 + i * 64 + 48, 0xffffffffULL << 32 |
-		      (i % 7 == 3 ? 0xffffff7fULL : 0xffffffffULL));
+		put64(be, m, 0x10000 + i * 64 + 48,
+		      0xffffffffULL << 32 |
+			      (i % 7 == 3 ? 0xffffff7fULL : 0xffffffffULL));
 		put64(be, m, 0x10000 + i * 64, 1ULL << (i % 24));
 		put64(be, m, 0x10000 + i * 64 + 40, i % 5);
 	}

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = {
-		"status", "mem_size", "dumped_bytes", "digest", "reason",
-		"mem_size_orig", "zero_pages",
+		"status", "mem_size",	   "dumped_bytes", "digest",
+		"reason", "mem_size_orig", "zero_pages",
 	};
 	struct get_in in = { .name = "fuzz", .mem_avail = UINT64_MAX };
 	struct zfd_manifest m;

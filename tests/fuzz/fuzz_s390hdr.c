@@ -24,11 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size < sizeof(buf) ? size : sizeof(buf));
 	zfd_s390_hdr_decode(buf, &hdr);
 	why[0] = 0;
-	if (zfd_s390_hdr_validate(&hdr, size > sizeof(buf) ? size - sizeof(buf) : 0,
+	if (zfd_s390_hdr_validate(&hdr,
+				  size > sizeof(buf) ? size - sizeof(buf) : 0,
 				  why, sizeof(why)) != 0) {
 		if (!why[0] || strchr(why, '\n'))
-			__builtin_trap();	/* reasons are one line */
-	} else if (hdr.mem_end < hdr.mem_start || hdr.cpu_cnt > ZFD_S390_MAX_CPUS) {
+			__builtin_trap(); /* reasons are one line */
+	} else if (hdr.mem_end < hdr.mem_start ||
+		   hdr.cpu_cnt > ZFD_S390_MAX_CPUS) {
 		__builtin_trap();
 	}
 	/* encode(decode(x)) keeps every field */

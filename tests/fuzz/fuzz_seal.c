@@ -72,8 +72,7 @@ static void init(void)
 	struct zfd_seal_w *w;
 	size_t i;
 
-	if (sodium_init() < 0 ||
-	    crypto_box_seed_keypair(pk, sk, seed))
+	if (sodium_init() < 0 || crypto_box_seed_keypair(pk, sk, seed))
 		__builtin_trap();
 	for (i = 0; i < sizeof(plain); i++)
 		plain[i] = (uint8_t)i;
@@ -104,8 +103,7 @@ static void run(uint8_t *p, size_t len)
 	if (zfd_seal_r_open(p, pk, sk, &r, why, sizeof(why)))
 		return;
 	if (zfd_seal_r_stream(r, len, rd, &b, check_out, &next, &res) ||
-	    next != res.plain ||
-	    (res.end != ZFD_SEAL_END_FINAL && !res.why[0]))
+	    next != res.plain || (res.end != ZFD_SEAL_END_FINAL && !res.why[0]))
 		__builtin_trap();
 	zfd_seal_r_free(r);
 }

@@ -75,8 +75,9 @@ static void aws_rec(const void *buf, size_t len, uint64_t *off)
 		h[1] = (uint8_t)(seg >> 8);
 		h[2] = (uint8_t)aws_prev;
 		h[3] = (uint8_t)(aws_prev >> 8);
-		h[4] = len == 0 ? 0x40 : (uint8_t)((done == 0 ? 0x80 : 0) |
-				  (done + seg == len ? 0x20 : 0));
+		h[4] = len == 0 ? 0x40 :
+				  (uint8_t)((done == 0 ? 0x80 : 0) |
+					    (done + seg == len ? 0x20 : 0));
 		h[5] = 0;
 		put(h, 6, *off);
 		*off += 6;
@@ -115,8 +116,9 @@ static int main_elf(int in, const char *outname, const char *layout,
 		const struct zfd_elf_load *l = &ei->loads[n];
 
 		if (l->filesz && l->paddr < dumped)
-			end = ZFD_MAX(end, l->offset +
-				      ZFD_MIN(l->filesz, dumped - l->paddr));
+			end = ZFD_MAX(end,
+				      l->offset + ZFD_MIN(l->filesz,
+							  dumped - l->paddr));
 	}
 	if (complete)
 		end = size;
@@ -165,9 +167,10 @@ static int main_elf(int in, const char *outname, const char *layout,
 	res.reason = complete ? NULL : "test: write error";
 	zfd_digest_string(d, res.digest, sizeof(res.digest));
 	len = zfd_manifest_format(man, sizeof(man), &info, &res,
-				  aws ? "tape:test" :
+				  aws			     ? "tape:test" :
 				  strcmp(layout, "raw") == 0 ? "raw:test" :
-				  "extfs:test", "elf");
+							       "extfs:test",
+				  "elf");
 	if (len < 0)
 		die("manifest too long");
 	if (aws) {
@@ -224,14 +227,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "i:o:l:b:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': image = optarg; break;
-		case 'o': outname = optarg; break;
-		case 'l': layout = optarg; break;
-		case 'b': block = strtoul(optarg, NULL, 0); break;
-		case 'd': dumped = strtoull(optarg, NULL, 0); break;
-		case 'r': raw_size = strtoull(optarg, NULL, 0); break;
-		case 'n': no_end = true; break;
-		default: return 2;
+		case 'i':
+			image = optarg;
+			break;
+		case 'o':
+			outname = optarg;
+			break;
+		case 'l':
+			layout = optarg;
+			break;
+		case 'b':
+			block = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			dumped = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			raw_size = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			no_end = true;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!image || !outname || !block)
@@ -269,8 +287,9 @@ int main(int argc, char **argv)
 	else
 		put(hdr, sizeof(hdr), 0);
 	for (off = 0; off < dumped; off += n) {
-		n = (size_t)ZFD_MIN(dumped - off,
-				    strcmp(layout, "aws") == 0 ? block : 1048576);
+		n = (size_t)ZFD_MIN(dumped - off, strcmp(layout, "aws") == 0 ?
+							  block :
+							  1048576);
 		if (zfd_pread_full(in, buf, n, ZFD_S390_HDR_SIZE + off) !=
 		    (ssize_t)n)
 			die("image shorter than its header claims");
@@ -293,7 +312,6 @@ int main(int argc, char **argv)
 			pos += sizeof(end);
 	}
 
-
 	info.mem_size = mem;
 	info.mem_size_orig = mem;
 	info.source = "file:test-image";
@@ -307,7 +325,8 @@ int main(int argc, char **argv)
 	len = zfd_manifest_format(man, sizeof(man), &info, &res,
 				  strcmp(layout, "aws") == 0 ? "tape:test" :
 				  strcmp(layout, "raw") == 0 ? "raw:test" :
-				  "extfs:test", "s390");
+							       "extfs:test",
+				  "s390");
 	if (len < 0)
 		die("manifest too long");
 
@@ -318,7 +337,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(layout, "raw") == 0) {
 		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
 		uint64_t moff = ZFD_ALIGN_UP(ZFD_S390_HDR_SIZE + mem +
-					     ZFD_S390_END_SIZE, 4096);
+						     ZFD_S390_END_SIZE,
+					     4096);
 
 		memcpy(blk, man, (size_t)len);
 		put(blk, sizeof(blk), moff);

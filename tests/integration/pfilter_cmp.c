@@ -27,8 +27,8 @@
 #include "util.h"
 #include "vmcoreinfo.h"
 
-#define PAGE		4096ULL
-#define WINDOW		(1ULL << 16)	/* pages per window */
+#define PAGE   4096ULL
+#define WINDOW (1ULL << 16) /* pages per window */
 
 struct core {
 	int fd;
@@ -121,10 +121,12 @@ static void cmp_page(struct cmp *c, uint64_t pfn, bool ours)
 	bool mkd = core_page(c->m, pfn * PAGE, c->b) &&
 		   (!(c->level & ZFD_DL_ZERO) || !all_zero(c->b));
 
-	if (mkd && (!core_page(c->v, pfn * PAGE, c->a) ||
-		    memcmp(c->a, c->b, PAGE)))
-		fprintf(stderr, "pfn 0x%" PRIx64 ": makedumpfile's copy "
-			"differs from the vmcore\n", pfn);
+	if (mkd &&
+	    (!core_page(c->v, pfn * PAGE, c->a) || memcmp(c->a, c->b, PAGE)))
+		fprintf(stderr,
+			"pfn 0x%" PRIx64 ": makedumpfile's copy "
+			"differs from the vmcore\n",
+			pfn);
 	if (ours == mkd) {
 		if (ours)
 			c->same_keep++;
@@ -248,14 +250,17 @@ int main(int argc, char **argv)
 			cmp_page(&c, p, false);
 	}
 	printf("level %u: both keep %" PRIu64 " pages (%" PRIu64 " of them "
-	       "excluded but in a run of fewer than 256), both exclude %"
-	       PRIu64 ", only we keep %" PRIu64 ", only makedumpfile keeps %"
-	       PRIu64 "\n", level, c.same_keep, c.elf_kept, c.same_excl,
-	       c.ours_only, c.mkd_only);
-	printf("excluded by struct page: cache %" PRIu64 ", cache private %"
-	       PRIu64 ", user %" PRIu64 ", free blocks %" PRIu64 ", hwpoison %"
-	       PRIu64 ", offline %" PRIu64 "\n", pf.nr_cache, pf.nr_cache_pri,
-	       pf.nr_user, pf.nr_free, pf.nr_poison, pf.nr_offline);
+	       "excluded but in a run of fewer than 256), both exclude %" PRIu64
+	       ", only we keep %" PRIu64 ", only makedumpfile keeps %" PRIu64
+	       "\n",
+	       level, c.same_keep, c.elf_kept, c.same_excl, c.ours_only,
+	       c.mkd_only);
+	printf("excluded by struct page: cache %" PRIu64
+	       ", cache private %" PRIu64 ", user %" PRIu64
+	       ", free blocks %" PRIu64 ", hwpoison %" PRIu64
+	       ", offline %" PRIu64 "\n",
+	       pf.nr_cache, pf.nr_cache_pri, pf.nr_user, pf.nr_free,
+	       pf.nr_poison, pf.nr_offline);
 	zfd_pfilter_free(&pf);
 	zfd_dump_free(&d);
 	zfd_elf_info_free(v.info);

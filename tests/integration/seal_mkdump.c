@@ -36,8 +36,8 @@ static int put(void *arg, uint64_t off, const void *data, size_t len)
 	struct out *o = arg;
 
 	zfd_digest_update(o->d, data, len);
-	return zfd_pwrite_full(o->fd, data, len, off) == (ssize_t)len ? 0
-								      : -EIO;
+	return zfd_pwrite_full(o->fd, data, len, off) == (ssize_t)len ? 0 :
+									-EIO;
 }
 
 static int die(const char *what)
@@ -68,14 +68,29 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "k:i:o:l:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': pubf = optarg; break;
-		case 'i': inf = optarg; break;
-		case 'o': outf = optarg; break;
-		case 'l': layout = optarg; break;
-		case 'R': raw_size = strtoull(optarg, NULL, 0); break;
-		case 'C': cut = strtoull(optarg, NULL, 0); break;
-		case 'c': chunk = (uint32_t)strtoul(optarg, NULL, 0); break;
-		default: return 2;
+		case 'k':
+			pubf = optarg;
+			break;
+		case 'i':
+			inf = optarg;
+			break;
+		case 'o':
+			outf = optarg;
+			break;
+		case 'l':
+			layout = optarg;
+			break;
+		case 'R':
+			raw_size = strtoull(optarg, NULL, 0);
+			break;
+		case 'C':
+			cut = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			chunk = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!pubf || !inf || !outf)
@@ -90,8 +105,10 @@ int main(int argc, char **argv)
 	if (strcmp(layout, "raw") == 0) {
 		memset(buf, 0xee, sizeof(buf));
 		for (moff = 0; moff < raw_size; moff += sizeof(buf))
-			zfd_pwrite_full(o.fd, buf, raw_size - moff < sizeof(buf) ?
-					(size_t)(raw_size - moff) : sizeof(buf),
+			zfd_pwrite_full(o.fd, buf,
+					raw_size - moff < sizeof(buf) ?
+						(size_t)(raw_size - moff) :
+						sizeof(buf),
 					moff);
 	}
 	if (zfd_seal_w_new(pk, chunk, &w))

@@ -45,8 +45,8 @@ struct tsink {
 	uint64_t fail_errno;
 	int fd;
 	const struct zfd_dump_info *info;
-	uint64_t next;			/* where the next block starts */
-	size_t ext;			/* extent the last block was in */
+	uint64_t next; /* where the next block starts */
+	size_t ext;    /* extent the last block was in */
 };
 
 static void event(struct tsink *t, const char *fmt, ...)
@@ -73,8 +73,9 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 		       void **ctx)
 {
 	static const char *const keys[] = {
-		"path", "events", "fail", "fail_at", "max_mem", "delay_ms",
-		"hsa_probe", "fail_errno", "capacity", "format", NULL,
+		"path",	    "events",	"fail",	     "fail_at",
+		"max_mem",  "delay_ms", "hsa_probe", "fail_errno",
+		"capacity", "format",	NULL,
 	};
 	struct tsink *t = calloc(1, sizeof(*t));
 	int rc;
@@ -91,18 +92,23 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "fail", "", &t->fail);
 	if (!rc)
-		rc = zfd_cfg_string(host, cfg, "hsa_probe", NULL, &t->hsa_probe);
+		rc = zfd_cfg_string(host, cfg, "hsa_probe", NULL,
+				    &t->hsa_probe);
 	if (!rc)
-		rc = zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX, &t->fail_at);
+		rc = zfd_cfg_size(host, cfg, "fail_at", UINT64_MAX,
+				  &t->fail_at);
 	if (!rc)
-		rc = zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX, &t->max_mem);
+		rc = zfd_cfg_size(host, cfg, "max_mem", UINT64_MAX,
+				  &t->max_mem);
 	if (!rc)
 		rc = zfd_cfg_size(host, cfg, "capacity", UINT64_MAX,
 				  &t->capacity);
 	if (!rc)
-		rc = zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000, &t->delay_ms);
+		rc = zfd_cfg_uint(host, cfg, "delay_ms", 0, 10000,
+				  &t->delay_ms);
 	if (!rc)
-		rc = zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095, &t->fail_errno);
+		rc = zfd_cfg_uint(host, cfg, "fail_errno", EIO, 4095,
+				  &t->fail_errno);
 	if (!rc && !t->path) {
 		zfd_cfg_error(host, cfg, "sink 'test' needs 'path'");
 		rc = -EINVAL;
@@ -124,16 +130,17 @@ static int t_prepare(void *ctx, const struct zfd_dump_info *info,
 {
 	struct tsink *t = ctx;
 
-	event(t, "prepare dry_run=%d mem_size=%" PRIu64 " format=%s size=%"
-	      PRIu64, info->dry_run, info->mem_size, info->format, info->size);
+	event(t,
+	      "prepare dry_run=%d mem_size=%" PRIu64 " format=%s size=%" PRIu64,
+	      info->dry_run, info->mem_size, info->format, info->size);
 	if (!strcmp(t->fail, "prepare")) {
 		zfd_hlog(t->host, ZFD_LOG_ERR, "injected prepare failure");
 		return -ENOSPC;
 	}
 	*capacity = t->capacity;
 	if (t->max_mem < info->mem_size)
-		*capacity = ZFD_MIN(*capacity, info->size - info->mem_size +
-					       t->max_mem);
+		*capacity = ZFD_MIN(*capacity,
+				    info->size - info->mem_size + t->max_mem);
 	return 0;
 }
 
@@ -141,8 +148,9 @@ static int t_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct tsink *t = ctx;
 
-	event(t, "open mem_size=%" PRIu64 " truncated=%d format=%s size=%"
-	      PRIu64 " prologue=%zu trailer=%" PRIu64 "+%zu extents=%zu",
+	event(t,
+	      "open mem_size=%" PRIu64 " truncated=%d format=%s size=%" PRIu64
+	      " prologue=%zu trailer=%" PRIu64 "+%zu extents=%zu",
 	      info->mem_size, info->truncated, info->format, info->size,
 	      info->prologue_len, info->trailer_off, info->trailer_len,
 	      info->nr_extents);
@@ -152,7 +160,8 @@ static int t_open(void *ctx, const struct zfd_dump_info *info)
 	}
 	t->fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
 	if (t->fd < 0) {
-		zfd_hlog(t->host, ZFD_LOG_ERR, "%s: %s", t->path, strerror(errno));
+		zfd_hlog(t->host, ZFD_LOG_ERR, "%s: %s", t->path,
+			 strerror(errno));
 		return -errno;
 	}
 	t->info = info;
@@ -179,7 +188,7 @@ static int check_order(struct tsink *t, const struct zfd_block *blk)
 		return 0;
 	while (t->ext < info->nr_extents &&
 	       info->extents[t->ext].start + info->extents[t->ext].size <=
-	       t->next)
+		       t->next)
 		t->ext++;
 	if (t->ext < info->nr_extents &&
 	    info->extents[t->ext].start == blk->offset && blk->offset > t->next)
@@ -192,20 +201,23 @@ static int t_write(void *ctx, const struct zfd_block *blk)
 	struct tsink *t = ctx;
 	struct timespec ts;
 
-	event(t, "write off=%" PRIu64 " mem=%" PRIu64 " len=%zu kind=%d "
-	      "zero=%zu", blk->offset, blk->mem_offset, blk->len, blk->kind,
+	event(t,
+	      "write off=%" PRIu64 " mem=%" PRIu64 " len=%zu kind=%d "
+	      "zero=%zu",
+	      blk->offset, blk->mem_offset, blk->len, blk->kind,
 	      blk->nr_zero_pages);
 	if (check_order(t, blk)) {
-		zfd_hlog(t->host, ZFD_LOG_ERR, "gap: expected offset %" PRIu64
-			 ", got %" PRIu64, t->next, blk->offset);
+		zfd_hlog(t->host, ZFD_LOG_ERR,
+			 "gap: expected offset %" PRIu64 ", got %" PRIu64,
+			 t->next, blk->offset);
 		return -EPROTO;
 	}
 	if (((uintptr_t)blk->data % ZFD_ALIGN) != 0)
 		return -EFAULT;
 	if (t->fail_at != UINT64_MAX &&
 	    blk->mem_offset + blk->len > t->fail_at) {
-		zfd_hlog(t->host, ZFD_LOG_ERR, "injected write failure at %" PRIu64,
-			 t->fail_at);
+		zfd_hlog(t->host, ZFD_LOG_ERR,
+			 "injected write failure at %" PRIu64, t->fail_at);
 		return -(int)t->fail_errno;
 	}
 	if (t->delay_ms) {
@@ -237,10 +249,11 @@ static int t_finish(void *ctx, const struct zfd_dump_info *info,
 			probe[strcspn(probe, "\n")] = 0;
 		}
 	}
-	event(t, "finish status=%s dumped=%" PRIu64 " hsa=%s stored_end=%"
-	      PRIu64 " trailer=%zu", zfd_status_name(res->status),
-	      res->dumped_bytes, probe, res->stored_end,
-	      res->trailer ? res->trailer_len : 0);
+	event(t,
+	      "finish status=%s dumped=%" PRIu64 " hsa=%s stored_end=%" PRIu64
+	      " trailer=%zu",
+	      zfd_status_name(res->status), res->dumped_bytes, probe,
+	      res->stored_end, res->trailer ? res->trailer_len : 0);
 	if (t->fd < 0)
 		return -EBADF;
 	if (res->status != ZFD_STATUS_INCOMPLETE && res->trailer_len &&

@@ -95,7 +95,7 @@ static void sample(struct zfd_s390_hdr *h)
 	h->page_size = 4096;
 	h->mem_size = 0x123456000ULL;
 	h->mem_start = 0;
-	h->mem_end = 0x123456000ULL;	/* exclusive end */
+	h->mem_end = 0x123456000ULL; /* exclusive end */
 	h->num_pages = 0x123456;
 	h->tod = 0xd6a1b2c3d4e5f607ULL;
 	h->cpu_id = 0xff00123420640000ULL;
@@ -122,28 +122,29 @@ static void put(uint8_t *g, size_t off, const void *bytes, size_t len)
 static void golden(uint8_t *g)
 {
 	memset(g, 0, ZFD_S390_HDR_SIZE);
-	put(g, 0x000, "\xa8\x19\x01\x73\x61\x8f\x23\xfd", 8);	/* magic */
-	put(g, 0x008, "\x00\x00\x00\x05", 4);			/* version */
-	put(g, 0x00c, "\x00\x00\x10\x00", 4);			/* hdr_size */
-	put(g, 0x010, "\x00\x00\x00\x04", 4);			/* dump_level */
-	put(g, 0x014, "\x00\x00\x10\x00", 4);			/* page_size */
-	put(g, 0x018, "\x00\x00\x00\x01\x23\x45\x60\x00", 8);	/* mem_size */
-	put(g, 0x028, "\x00\x00\x00\x01\x23\x45\x60\x00", 8);	/* mem_end */
-	put(g, 0x030, "\x00\x12\x34\x56", 4);			/* num_pages */
-	put(g, 0x038, "\xd6\xa1\xb2\xc3\xd4\xe5\xf6\x07", 8);	/* tod */
-	put(g, 0x040, "\xff\x00\x12\x34\x20\x64\x00\x00", 8);	/* cpu_id */
-	put(g, 0x048, "\x00\x00\x00\x02", 4);			/* arch */
-	put(g, 0x04c, "\x00\x00\x00\x07", 4);			/* volnr */
-	put(g, 0x050, "\x00\x00\x00\x02", 4);			/* build_arch */
-	put(g, 0x054, "\x00\x00\x00\x02\x00\x00\x00\x00", 8);	/* mem_size_real */
-	put(g, 0x05c, "\x01", 1);				/* mvdump */
-	put(g, 0x05d, "\x01\x02", 2);				/* cpu_cnt */
-	put(g, 0x05f, "\x02\x03", 2);				/* real_cpu_cnt */
-	put(g, 0x200, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);	/* mvdump_sign */
-	put(g, 0x208, "\x99\xaa\xbb\xcc\xdd\xee\xff\x00", 8);	/* zipl_time */
-	put(g, 0x800, "\x00\x00\x10\x00", 4);			/* lc_vec[0] */
-	put(g, 0x804, "\x00\x7f\x00\x00", 4);			/* lc_vec[1] */
-	put(g, 0xffc, "\xde\xad\xb0\x00", 4);			/* lc_vec[511] */
+	put(g, 0x000, "\xa8\x19\x01\x73\x61\x8f\x23\xfd", 8); /* magic */
+	put(g, 0x008, "\x00\x00\x00\x05", 4);		      /* version */
+	put(g, 0x00c, "\x00\x00\x10\x00", 4);		      /* hdr_size */
+	put(g, 0x010, "\x00\x00\x00\x04", 4);		      /* dump_level */
+	put(g, 0x014, "\x00\x00\x10\x00", 4);		      /* page_size */
+	put(g, 0x018, "\x00\x00\x00\x01\x23\x45\x60\x00", 8); /* mem_size */
+	put(g, 0x028, "\x00\x00\x00\x01\x23\x45\x60\x00", 8); /* mem_end */
+	put(g, 0x030, "\x00\x12\x34\x56", 4);		      /* num_pages */
+	put(g, 0x038, "\xd6\xa1\xb2\xc3\xd4\xe5\xf6\x07", 8); /* tod */
+	put(g, 0x040, "\xff\x00\x12\x34\x20\x64\x00\x00", 8); /* cpu_id */
+	put(g, 0x048, "\x00\x00\x00\x02", 4);		      /* arch */
+	put(g, 0x04c, "\x00\x00\x00\x07", 4);		      /* volnr */
+	put(g, 0x050, "\x00\x00\x00\x02", 4);		      /* build_arch */
+	put(g, 0x054, "\x00\x00\x00\x02\x00\x00\x00\x00",
+	    8);			      /* mem_size_real */
+	put(g, 0x05c, "\x01", 1);     /* mvdump */
+	put(g, 0x05d, "\x01\x02", 2); /* cpu_cnt */
+	put(g, 0x05f, "\x02\x03", 2); /* real_cpu_cnt */
+	put(g, 0x200, "\x11\x22\x33\x44\x55\x66\x77\x88", 8); /* mvdump_sign */
+	put(g, 0x208, "\x99\xaa\xbb\xcc\xdd\xee\xff\x00", 8); /* zipl_time */
+	put(g, 0x800, "\x00\x00\x10\x00", 4);		      /* lc_vec[0] */
+	put(g, 0x804, "\x00\x7f\x00\x00", 4);		      /* lc_vec[1] */
+	put(g, 0xffc, "\xde\xad\xb0\x00", 4);		      /* lc_vec[511] */
 }
 
 static void test_hdr_golden_encode(void **state)
@@ -195,13 +196,16 @@ static void test_hdr_golden_decode(void **state)
 	assert_true(h.mvdump_sign == want.mvdump_sign);
 	assert_true(h.mvdump_zipl_time == want.mvdump_zipl_time);
 	assert_memory_equal(h.lc_vec, want.lc_vec, sizeof(h.lc_vec));
-	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why)), 0);
+	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why,
+					       sizeof(why)),
+			 0);
 }
 
 /* The end marker's TOD is big-endian too. */
 static void test_end_marker_golden(void **state)
 {
-	static const uint8_t want[16] = "DUMP_END\xd6\xa1\xb2\xc3\xd4\xe5\xf6\x07";
+	static const uint8_t want[16] =
+		"DUMP_END\xd6\xa1\xb2\xc3\xd4\xe5\xf6\x07";
 	uint8_t em[16];
 	uint64_t tod = 0;
 

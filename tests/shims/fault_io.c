@@ -28,7 +28,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define MAX_FDS	1024
+#define MAX_FDS 1024
 
 static bool watched[MAX_FDS];
 
@@ -54,7 +54,8 @@ static void shim_log(const char *what, uint64_t off, uint64_t len)
 
 	if (!log)
 		return;
-	real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	real_write = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT,
+								  "write");
 	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
@@ -76,8 +77,9 @@ static int open_common(const char *fn, int dirfd, const char *path, int flags,
 
 		fd = real(path, flags, mode);
 	} else {
-		int (*real)(int, const char *, int, ...) =
-			(int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, fn);
+		int (*real)(int, const char *, int,
+			    ...) = (int (*)(int, const char *, int,
+					    ...))dlsym(RTLD_NEXT, fn);
 
 		fd = real(dirfd, path, flags, mode);
 	}
@@ -85,13 +87,14 @@ static int open_common(const char *fn, int dirfd, const char *path, int flags,
 	return fd;
 }
 
-#define OPEN_MODE(flags, mode)						\
-	do {								\
-		va_list ap;						\
-		va_start(ap, flags);					\
-		mode = (flags & (O_CREAT | O_TMPFILE)) ?		\
-		       (mode_t)va_arg(ap, int) : 0;			\
-		va_end(ap);						\
+#define OPEN_MODE(flags, mode)                           \
+	do {                                             \
+		va_list ap;                              \
+		va_start(ap, flags);                     \
+		mode = (flags & (O_CREAT | O_TMPFILE)) ? \
+			       (mode_t)va_arg(ap, int) : \
+			       0;                        \
+		va_end(ap);                              \
 	} while (0)
 
 int open(const char *path, int flags, ...)
@@ -139,7 +142,7 @@ static ssize_t pread_common(const char *fn, int fd, void *buf, size_t len,
 			    off_t off)
 {
 	ssize_t (*real)(int, void *, size_t, off_t) =
-		(ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, fn);
+		(ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, fn);
 
 	if (is_watched(fd)) {
 		shim_log("pread", (uint64_t)off, len);
@@ -164,8 +167,9 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t off)
 static void *mmap_common(const char *fn, void *addr, size_t len, int prot,
 			 int flags, int fd, off_t off)
 {
-	void *(*real)(void *, size_t, int, int, int, off_t) =
-		(void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, fn);
+	void *(*real)(void *, size_t, int, int, int,
+		      off_t) = (void *(*)(void *, size_t, int, int, int,
+					  off_t))dlsym(RTLD_NEXT, fn);
 
 	if (is_watched(fd)) {
 		const char *no = getenv("ZFD_SHIM_NOMMAP");

@@ -32,7 +32,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define MAX_RANGES	16
+#define MAX_RANGES 16
 
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *,
@@ -65,7 +65,8 @@ static void parse_efault(void)
 		abort();
 	}
 	memcpy(efault.path, env, (size_t)(colon - env));
-	for (p = colon + 1; *p && efault.nr < MAX_RANGES; p = end + (*end == ',')) {
+	for (p = colon + 1; *p && efault.nr < MAX_RANGES;
+	     p = end + (*end == ',')) {
 		efault.lo[efault.nr] = strtoull(p, &end, 16);
 		if (*end != '-') {
 			fprintf(stderr, "fault_shim: bad range in '%s'\n", env);
@@ -96,7 +97,8 @@ static bool hits_efault(int fd, size_t len, off_t off)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static ssize_t do_pread(const char *name, int fd, void *buf, size_t len, off_t off)
+static ssize_t do_pread(const char *name, int fd, void *buf, size_t len,
+			off_t off)
 {
 	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, name);
 
@@ -121,7 +123,8 @@ int pthread_create(pthread_t *t, const pthread_attr_t *attr,
 		   void *(*fn)(void *), void *arg)
 {
 	static int count;
-	pthread_create_fn real = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+	pthread_create_fn real = (pthread_create_fn)dlsym(RTLD_NEXT,
+							  "pthread_create");
 	const char *env = getenv("ZFD_SHIM_PTHREAD_FAIL");
 
 	if (env && __atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST) == atoi(env))

@@ -37,13 +37,13 @@
 
 extern const struct zfd_sink zfd_sink_entry;
 
-#define BLK_SIZE	(1U << 20)
-#define MAX_CHUNKS	256
+#define BLK_SIZE   (1U << 20)
+#define MAX_CHUNKS 256
 
-static int ask_mode = -2;	/* -2: stdin, else fixed answer */
+static int ask_mode = -2; /* -2: stdin, else fixed answer */
 
-static void feed_vlog(const struct zfd_host *host, int level,
-		      const char *fmt, va_list ap)
+static void feed_vlog(const struct zfd_host *host, int level, const char *fmt,
+		      va_list ap)
 {
 	if (level & ZFD_LOG_PLAIN)
 		fprintf(stderr, "zfcpdump: ");
@@ -99,12 +99,13 @@ static bool in_chunks(const struct zfd_range *r, size_t n, uint64_t off)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "root", 1, NULL, 'r' }, { "memmap", 1, NULL, 'm' },
-		{ "ask", 1, NULL, 'a' }, { "kill-after", 1, NULL, 'k' },
+		{ "root", 1, NULL, 'r' },	{ "memmap", 1, NULL, 'm' },
+		{ "ask", 1, NULL, 'a' },	{ "kill-after", 1, NULL, 'k' },
 		{ "fail-after", 1, NULL, 'f' }, { "dry-run", 0, NULL, 'n' },
-		{ "delay-ms", 1, NULL, 'd' },
-		{ NULL, 0, NULL, 0 } };
-	uint64_t kill_after = UINT64_MAX, fail_after = UINT64_MAX, capacity, off;
+		{ "delay-ms", 1, NULL, 'd' },	{ NULL, 0, NULL, 0 }
+	};
+	uint64_t kill_after = UINT64_MAX, fail_after = UINT64_MAX, capacity,
+		 off;
 	struct zfd_range chunks[MAX_CHUNKS], whole, extents[MAX_CHUNKS];
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
@@ -127,21 +128,36 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': root = optarg; break;
-		case 'm': memmap = optarg; break;
-		case 'a':
-			ask_mode = !strcmp(optarg, "y") ? 1 : !strcmp(optarg, "n") ? 0 :
-				   -ETIMEDOUT;
+		case 'r':
+			root = optarg;
 			break;
-		case 'k': zfd_parse_size(optarg, &kill_after); break;
-		case 'f': zfd_parse_size(optarg, &fail_after); break;
-		case 'n': dry = true; break;
-		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
-		default: return 2;
+		case 'm':
+			memmap = optarg;
+			break;
+		case 'a':
+			ask_mode = !strcmp(optarg, "y") ? 1 :
+				   !strcmp(optarg, "n") ? 0 :
+							  -ETIMEDOUT;
+			break;
+		case 'k':
+			zfd_parse_size(optarg, &kill_after);
+			break;
+		case 'f':
+			zfd_parse_size(optarg, &fail_after);
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'd':
+			delay_ms = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "usage: extfs-feed [options] IMAGE 'key = value; ...'\n");
+		fprintf(stderr,
+			"usage: extfs-feed [options] IMAGE 'key = value; ...'\n");
 		return 2;
 	}
 	img = fopen(argv[optind], "rb");
@@ -161,15 +177,17 @@ int main(int argc, char **argv)
 	snprintf(text, sizeof(text), "sink = { type = \"extfs\"; %s };",
 		 argv[optind + 1]);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		fprintf(stderr, "config: line %d: %s\n", config_error_line(&cfg),
-			config_error_text(&cfg));
+		fprintf(stderr, "config: line %d: %s\n",
+			config_error_line(&cfg), config_error_text(&cfg));
 		return 2;
 	}
 	sink = config_lookup(&cfg, "sink");
 	if (config_setting_lookup_string(sink, "format", &format) &&
 	    strcmp(format, "s390")) {
-		fprintf(stderr, "extfs-feed: stores the s390 format only, not '%s' "
-			"(elf is tested under the daemon)\n", format);
+		fprintf(stderr,
+			"extfs-feed: stores the s390 format only, not '%s' "
+			"(elf is tested under the daemon)\n",
+			format);
 		return 2;
 	}
 
@@ -232,7 +250,8 @@ int main(int argc, char **argv)
 			raise(SIGKILL);
 		if (delay_ms) {
 			struct timespec d = { (time_t)(delay_ms / 1000),
-					      (long)(delay_ms % 1000) * 1000000 };
+					      (long)(delay_ms % 1000) *
+						      1000000 };
 
 			nanosleep(&d, NULL);
 		}
@@ -247,11 +266,12 @@ int main(int argc, char **argv)
 		blk.data = buf;
 		blk.len = len;
 		blk.kind = in_chunks(chunks, nr_chunks, off) ? ZFD_BLK_DATA :
-			   ZFD_BLK_HOLE;
+							       ZFD_BLK_HOLE;
 		blk.zero_map = zmap;
 		blk.nr_pages = (len + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
 		for (i = 0; i < blk.nr_pages; i++) {
-			if (zfd_is_zero(buf + i * ZFD_PAGE_SIZE, ZFD_PAGE_SIZE)) {
+			if (zfd_is_zero(buf + i * ZFD_PAGE_SIZE,
+					ZFD_PAGE_SIZE)) {
 				zmap[i / 64] |= 1ULL << (i % 64);
 				blk.nr_zero_pages++;
 			}

@@ -6,8 +6,8 @@
 
 #include "mock_host.h"
 
-static void mock_vlog(const struct zfd_host *host, int level,
-		      const char *fmt, va_list ap)
+static void mock_vlog(const struct zfd_host *host, int level, const char *fmt,
+		      va_list ap)
 {
 	struct zfd_mock_host *m = host->priv;
 	size_t pos = strlen(m->log);

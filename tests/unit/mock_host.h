@@ -12,9 +12,9 @@
 
 struct zfd_mock_host {
 	struct zfd_host host;
-	char log[16384];	/* all lines, '\n'-separated */
-	int ask_answer;		/* returned by ask(): 1, 0 or -ETIMEDOUT */
-	unsigned int asked;	/* how often ask() was called */
+	char log[16384];    /* all lines, '\n'-separated */
+	int ask_answer;	    /* returned by ask(): 1, 0 or -ETIMEDOUT */
+	unsigned int asked; /* how often ask() was called */
 	char last_question[256];
 };
 

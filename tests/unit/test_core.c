@@ -73,18 +73,20 @@ static void test_config_full(void **state)
 	struct zfd_config c;
 
 	(void)state;
-	assert_int_equal(load(&c,
-		"source = { type = \"file\"; path = \"/x.img\"; memmap = \"/x.map\"; };\n"
-		"limit = \"512M\";\n"
-		"hsa_release = \"early\";\n"
-		"policy = \"all\";\n"
-		"progress = { interval = 3; };\n"
-		"final_action = \"poweroff\";\n"
-		"failure_action = \"shell\";\n"
-		"modules = [ \"zfcp\", \"zcore_emu image=/dev/sdb\" ];\n"
-		"device_wait = 5;\n"
-		"sinks = ( { type = \"extfs\"; device = \"/dev/sda1\"; },\n"
-		"          { type = \"raw\"; device = \"/dev/sda2\"; } );\n"), 0);
+	assert_int_equal(
+		load(&c,
+		     "source = { type = \"file\"; path = \"/x.img\"; memmap = \"/x.map\"; };\n"
+		     "limit = \"512M\";\n"
+		     "hsa_release = \"early\";\n"
+		     "policy = \"all\";\n"
+		     "progress = { interval = 3; };\n"
+		     "final_action = \"poweroff\";\n"
+		     "failure_action = \"shell\";\n"
+		     "modules = [ \"zfcp\", \"zcore_emu image=/dev/sdb\" ];\n"
+		     "device_wait = 5;\n"
+		     "sinks = ( { type = \"extfs\"; device = \"/dev/sda1\"; },\n"
+		     "          { type = \"raw\"; device = \"/dev/sda2\"; } );\n"),
+		0);
 	assert_int_equal(c.source_type, ZFD_SRC_FILE);
 	assert_string_equal(c.source_path, "/x.img");
 	assert_string_equal(c.source_memmap, "/x.map");
@@ -106,26 +108,41 @@ static void test_config_full(void **state)
 static void test_config_errors(void **state)
 {
 	(void)state;
-	expect_error("policy = \"first\";\nsinks = ( { type = \"raw\" ; } \n", ":3: ");
-	expect_error("policy = \"first\";\n\nbogus = 1;\n", ":3: unknown key 'bogus'");
-	expect_error("policy = \"sometimes\";\n", ":1: 'policy' must be one of first, all");
-	expect_error("\nprogress = { interval = \"often\"; };\n", ":2: 'interval' must be a number");
+	expect_error("policy = \"first\";\nsinks = ( { type = \"raw\" ; } \n",
+		     ":3: ");
+	expect_error("policy = \"first\";\n\nbogus = 1;\n",
+		     ":3: unknown key 'bogus'");
+	expect_error("policy = \"sometimes\";\n",
+		     ":1: 'policy' must be one of first, all");
+	expect_error("\nprogress = { interval = \"often\"; };\n",
+		     ":2: 'interval' must be a number");
 	expect_error("limit = \"12X\";\n", ":1: 'limit' must be a size");
 	expect_error("limit = true;\n", ":1: 'limit' must be a size");
-	expect_error("source = { type = \"file\"; };\n", ":1: source type \"file\" needs 'path'");
-	expect_error("source = { type = \"zcore\"; path = \"/x\"; };\n", "only for source types \"file\" and \"vmcore\"");
-	expect_error("modules = [ 1, 2 ];\n", ":1: 'modules' element 1 must be a string");
-	expect_error("sinks = ( { device = \"/dev/sda1\"; } );\n", ":1: sink 1 has no 'type'");
+	expect_error("source = { type = \"file\"; };\n",
+		     ":1: source type \"file\" needs 'path'");
+	expect_error("source = { type = \"zcore\"; path = \"/x\"; };\n",
+		     "only for source types \"file\" and \"vmcore\"");
+	expect_error("modules = [ 1, 2 ];\n",
+		     ":1: 'modules' element 1 must be a string");
+	expect_error("sinks = ( { device = \"/dev/sda1\"; } );\n",
+		     ":1: sink 1 has no 'type'");
 	expect_error("\n\nsinks = ( 5 );\n", ":3: sink 1 must be a group");
-	expect_error("final_action = \"explode\";\n", "'final_action' must be one of reipl, poweroff, halt, shell, none, reboot");
+	expect_error(
+		"final_action = \"explode\";\n",
+		"'final_action' must be one of reipl, poweroff, halt, shell, none, reboot");
 	expect_error("device_wait = -1;\n", "must not be negative");
 	/* finding 8: libconfig wraps this to -1; it is too large, not negative */
-	expect_error("\nlimit = 99999999999999999999;\n",
-		     ":2: 'limit' is out of range: 99999999999999999999 is too large");
-	expect_error("limit = 99999999999999999999L;\n", ":1: 'limit' is out of range");
-	expect_error("device_wait = 0x10000000000000000;\n", ":1: 'device_wait' is out of range");
-	expect_error("device_wait = 5000000000;\n", ":1: 'device_wait' must be at most 3600");
-	expect_error("device_wait = -5000000000;\n", ":1: 'device_wait' must not be negative");
+	expect_error(
+		"\nlimit = 99999999999999999999;\n",
+		":2: 'limit' is out of range: 99999999999999999999 is too large");
+	expect_error("limit = 99999999999999999999L;\n",
+		     ":1: 'limit' is out of range");
+	expect_error("device_wait = 0x10000000000000000;\n",
+		     ":1: 'device_wait' is out of range");
+	expect_error("device_wait = 5000000000;\n",
+		     ":1: 'device_wait' must be at most 3600");
+	expect_error("device_wait = -5000000000;\n",
+		     ":1: 'device_wait' must not be negative");
 }
 
 /* Integers beyond 32 bits without the L suffix: libconfig 1.5 wraps them
@@ -138,7 +155,10 @@ static void test_config_big_numbers(void **state)
 	assert_int_equal(load(&c, "limit = 5000000000;\n"), 0);
 	assert_int_equal(c.limit, 5000000000ULL);
 	zfd_config_free(&c);
-	assert_int_equal(load(&c, "limit = 0xFFFFFFFFFFFFFFFF; progress = { interval = 7; };\n"), 0);
+	assert_int_equal(
+		load(&c,
+		     "limit = 0xFFFFFFFFFFFFFFFF; progress = { interval = 7; };\n"),
+		0);
 	assert_int_equal(c.limit, UINT64_MAX);
 	assert_int_equal(c.progress_interval, 7);
 	zfd_config_free(&c);
@@ -160,8 +180,9 @@ static void test_config_default(void **state)
 	assert_int_equal(c.source_type, ZFD_SRC_ZCORE);
 	assert_int_equal(c.nr_sinks, 2);
 	assert_string_equal(c.sink_types[0], "extfs");
-	assert_string_equal(config_setting_get_string(
-		config_setting_get_member(c.sinks[0], "device")), "/dev/sda1");
+	assert_string_equal(config_setting_get_string(config_setting_get_member(
+				    c.sinks[0], "device")),
+			    "/dev/sda1");
 	assert_string_equal(c.sink_types[1], "raw");
 	assert_int_equal(c.final_action, ZFD_ACTION_REIPL);
 	zfd_config_free(&c);
@@ -190,7 +211,8 @@ static void test_sink_specs(void **state)
 	/* only the first '=' separates key and value */
 	s = config_setting_get_member(c.sinks[1], "device");
 	assert_string_equal(config_setting_get_string(s), "LABEL=dumps");
-	assert_int_equal(zfd_config_set_source(&c, "file:/a.img,memmap=/a.map"), 0);
+	assert_int_equal(zfd_config_set_source(&c, "file:/a.img,memmap=/a.map"),
+			 0);
 	assert_int_equal(c.source_type, ZFD_SRC_FILE);
 	assert_string_equal(c.source_path, "/a.img");
 	assert_string_equal(c.source_memmap, "/a.map");
@@ -227,8 +249,12 @@ static void test_cmdline(void **state)
 	config_setting_t *s;
 
 	(void)state;
-	assert_int_equal(zfd_cmdline_parse(&cl, "root=/dev/x dump_part=3 dump_dir=/dumps "
-					   "dump_mem=64M dump_mode=interactive dump_debug=5 quiet\n"), 0);
+	assert_int_equal(
+		zfd_cmdline_parse(
+			&cl,
+			"root=/dev/x dump_part=3 dump_dir=/dumps "
+			"dump_mem=64M dump_mode=interactive dump_debug=5 quiet\n"),
+		0);
 	assert_int_equal(cl.dump_part, 3);
 	assert_string_equal(cl.dump_dir, "/dumps");
 	assert_true(cl.have_mem);
@@ -241,15 +267,20 @@ static void test_cmdline(void **state)
 	assert_int_equal(zfd_config_apply_cmdline(&c, &cl), 0);
 	assert_int_equal(c.limit, 64ULL << 20);
 	s = c.sinks[0];
-	assert_string_equal(config_setting_get_string(config_setting_get_member(s, "device")),
+	assert_string_equal(config_setting_get_string(
+				    config_setting_get_member(s, "device")),
 			    "/dev/sda3");
-	assert_string_equal(config_setting_get_string(config_setting_get_member(s, "dir")),
-			    "/dumps");
-	assert_string_equal(config_setting_get_string(config_setting_get_member(s, "on_full")),
+	assert_string_equal(
+		config_setting_get_string(config_setting_get_member(s, "dir")),
+		"/dumps");
+	assert_string_equal(config_setting_get_string(
+				    config_setting_get_member(s, "on_full")),
 			    "ask");
 	zfd_config_free(&c);
 
-	assert_int_not_equal(zfd_cmdline_parse(&cl, "dump_part=0 dump_mem=lots dump_mode=x"), 0);
+	assert_int_not_equal(
+		zfd_cmdline_parse(&cl, "dump_part=0 dump_mem=lots dump_mode=x"),
+		0);
 	assert_int_equal(cl.dump_part, -1);
 	assert_false(cl.have_mem);
 	assert_null(cl.dump_mode);
@@ -266,12 +297,14 @@ static void test_cmdline_adds_extfs(void **state)
 	zfd_config_init(&c);
 	assert_int_equal(zfd_config_load_default(&c), 0);
 	assert_int_equal(zfd_config_set_sinks(&c, specs, 1), 0);
-	assert_int_equal(zfd_cmdline_parse(&cl, "dump_part=2 dump_mode=auto"), 0);
+	assert_int_equal(zfd_cmdline_parse(&cl, "dump_part=2 dump_mode=auto"),
+			 0);
 	assert_int_equal(zfd_config_apply_cmdline(&c, &cl), 0);
 	assert_int_equal(c.nr_sinks, 2);
 	assert_string_equal(c.sink_types[0], "extfs");
-	assert_string_equal(config_setting_get_string(
-		config_setting_get_member(c.sinks[0], "on_full")), "delete-oldest");
+	assert_string_equal(config_setting_get_string(config_setting_get_member(
+				    c.sinks[0], "on_full")),
+			    "delete-oldest");
 	assert_string_equal(c.sink_types[1], "raw");
 	zfd_config_free(&c);
 }
@@ -286,7 +319,8 @@ static void test_memmap(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(zfd_memmap_parse(ok, strlen(ok), 48ULL << 20, &r, &n), 0);
+	assert_int_equal(zfd_memmap_parse(ok, strlen(ok), 48ULL << 20, &r, &n),
+			 0);
 	/* the 2nd and 3rd chunk touch: merged */
 	assert_int_equal(n, 2);
 	assert_int_equal(r[0].start, 0);
@@ -295,23 +329,28 @@ static void test_memmap(void **state)
 	assert_int_equal(r[1].size, 31ULL << 20);
 	free(r);
 	/* beyond mem_size, unterminated, unaligned, overlapping, garbage */
-	assert_int_equal(zfd_memmap_parse(ok, strlen(ok), 40ULL << 20, &r, &n), -EINVAL);
-	assert_int_equal(zfd_memmap_parse(ok, 66, 48ULL << 20, &r, &n), -EINVAL);
+	assert_int_equal(zfd_memmap_parse(ok, strlen(ok), 40ULL << 20, &r, &n),
+			 -EINVAL);
+	assert_int_equal(zfd_memmap_parse(ok, 66, 48ULL << 20, &r, &n),
+			 -EINVAL);
 	assert_int_equal(zfd_memmap_parse("0000000000000001 0000000000001000 "
 					  "0000000000000000 0000000000000000 ",
-					  68, 1 << 20, &r, &n), -EINVAL);
+					  68, 1 << 20, &r, &n),
+			 -EINVAL);
 	assert_int_equal(zfd_memmap_parse("0000000000000000 0000000000002000 "
 					  "0000000000001000 0000000000001000 "
 					  "0000000000000000 0000000000000000 ",
-					  102, 1 << 20, &r, &n), -EINVAL);
-	assert_int_equal(zfd_memmap_parse("hello", 5, 1 << 20, &r, &n), -EINVAL);
+					  102, 1 << 20, &r, &n),
+			 -EINVAL);
+	assert_int_equal(zfd_memmap_parse("hello", 5, 1 << 20, &r, &n),
+			 -EINVAL);
 	assert_int_equal(zfd_memmap_parse("", 0, 1 << 20, &r, &n), -EINVAL);
 }
 
 /* ---- the pipeline against a scripted source and a recording sink ---- */
 
-#define KIB		1024ULL
-#define MAX_EFAULT	8
+#define KIB	   1024ULL
+#define MAX_EFAULT 8
 
 /* A source whose memory is a pattern; reads touching an EFAULT range
  * fail, the memory ends early at avail, EIO from eio_at on. */
@@ -319,7 +358,7 @@ struct msrc {
 	uint64_t mem_size;
 	uint64_t avail;
 	uint64_t eio_at;
-	struct zfd_range nxio;		/* unreadable (damage): lost */
+	struct zfd_range nxio; /* unreadable (damage): lost */
 	struct zfd_range efault[MAX_EFAULT];
 	size_t nr_efault;
 	unsigned int reads_at_0;
@@ -332,7 +371,8 @@ static uint8_t pattern(uint64_t i)
 	return (uint8_t)((x >> (8 * (i % 8))) | 1);
 }
 
-static ssize_t msrc_read(struct zfd_source *src, void *buf, size_t len, uint64_t off)
+static ssize_t msrc_read(struct zfd_source *src, void *buf, size_t len,
+			 uint64_t off)
 {
 	struct msrc *m = src->priv;
 	uint8_t *b = buf;
@@ -388,9 +428,9 @@ static void msrc_init(struct zfd_source *src, struct msrc *m, uint64_t mem_size)
  */
 struct msink {
 	uint8_t *mem;
-	uint8_t *kind;			/* per page: block kind + 1 */
+	uint8_t *kind; /* per page: block kind + 1 */
 	uint64_t mem_size;
-	uint64_t written;		/* next expected offset */
+	uint64_t written; /* next expected offset */
 	uint64_t fail_at;
 	int fail_errno;
 	unsigned int opens, finishes, writes;
@@ -403,7 +443,8 @@ struct msink {
 
 struct zfd_digest *__real_zfd_digest_new(void);
 
-static int ms_prepare(void *ctx, const struct zfd_dump_info *info, uint64_t *capacity)
+static int ms_prepare(void *ctx, const struct zfd_dump_info *info,
+		      uint64_t *capacity)
 {
 	(void)ctx;
 	(void)info;
@@ -422,7 +463,8 @@ static int ms_open(void *ctx, const struct zfd_dump_info *info)
 	assert_int_equal(info->mem_size, m->mem_size);
 	assert_string_equal(info->format, "s390");
 	assert_int_equal(info->prologue_len, ZFD_HDR_SIZE);
-	assert_int_equal(info->size, ZFD_HDR_SIZE + m->mem_size + ZFD_END_MARKER_SIZE);
+	assert_int_equal(info->size,
+			 ZFD_HDR_SIZE + m->mem_size + ZFD_END_MARKER_SIZE);
 	assert_int_equal(info->trailer_off, ZFD_HDR_SIZE + m->mem_size);
 	assert_int_equal(info->trailer_len, ZFD_END_MARKER_SIZE);
 	if (!m->dg)
@@ -454,7 +496,8 @@ static int ms_write(void *ctx, const struct zfd_block *blk)
 	else
 		zfd_digest_update_zeros(m->dg, blk->len);
 	for (i = 0; i < blk->nr_pages; i++)
-		m->kind[blk->mem_offset / ZFD_PAGE_SIZE + i] = (uint8_t)(blk->kind + 1);
+		m->kind[blk->mem_offset / ZFD_PAGE_SIZE + i] =
+			(uint8_t)(blk->kind + 1);
 	m->written += blk->len;
 	return 0;
 }
@@ -466,7 +509,8 @@ static int ms_finish(void *ctx, const struct zfd_dump_info *info,
 
 	m->finishes++;
 	m->res = *res;
-	snprintf(m->reason, sizeof(m->reason), "%s", res->reason ? res->reason : "");
+	snprintf(m->reason, sizeof(m->reason), "%s",
+		 res->reason ? res->reason : "");
 	/* the core's count and what the sink really got agree */
 	if (res->status == ZFD_STATUS_COMPLETE) {
 		assert_int_equal(m->written, m->mem_size);
@@ -496,7 +540,8 @@ static const struct zfd_sink mock_sink_ops = {
 	.finish = ms_finish,
 };
 
-static void msink_init(struct zfd_sink_inst *si, struct msink *m, uint64_t mem_size)
+static void msink_init(struct zfd_sink_inst *si, struct msink *m,
+		       uint64_t mem_size)
 {
 	memset(si, 0, sizeof(*si));
 	memset(m, 0, sizeof(*m));
@@ -560,7 +605,8 @@ static void expect_data(const struct msink *m, uint64_t from, uint64_t to)
 
 	for (i = from; i < to; i++)
 		if (m->mem[i] != pattern(i))
-			fail_msg("byte %" PRIu64 " is 0x%02x, the source has 0x%02x",
+			fail_msg("byte %" PRIu64
+				 " is 0x%02x, the source has 0x%02x",
 				 i, m->mem[i], pattern(i));
 }
 
@@ -571,7 +617,8 @@ static void expect_zeros(const struct msink *m, uint64_t from, uint64_t to,
 
 	for (i = from; i < to; i++)
 		if (m->mem[i])
-			fail_msg("hole byte %" PRIu64 " is 0x%02x", i, m->mem[i]);
+			fail_msg("hole byte %" PRIu64 " is 0x%02x", i,
+				 m->mem[i]);
 	for (i = from / ZFD_PAGE_SIZE; i < to / ZFD_PAGE_SIZE; i++)
 		if (m->kind[i] != kind + 1)
 			fail_msg("page %" PRIu64 " has kind %d, expected %d", i,
@@ -593,7 +640,7 @@ static void test_pipe_short_read_after_efault(void **state)
 
 	(void)state;
 	msrc_init(&src, &ms, 256 * KIB);
-	ms.avail = end;			/* the source ends inside a page */
+	ms.avail = end; /* the source ends inside a page */
 	ms.efault[ms.nr_efault++] = (struct zfd_range){ 180 * KIB, 4 * KIB };
 	msink_init(&si, &mk, 256 * KIB);
 	prun_init(&r, &src, 64 * KIB, 2);
@@ -603,7 +650,8 @@ static void test_pipe_short_read_after_efault(void **state)
 	assert_int_equal(mk.res.dumped_bytes, end);
 	assert_int_equal(mk.written, end);
 	expect_data(&mk, 0, end);
-	assert_string_equal(mk.reason, "source ended after 139364 of 262144 bytes of memory");
+	assert_string_equal(mk.reason,
+			    "source ended after 139364 of 262144 bytes of memory");
 	assert_int_equal(si.cause, ZFD_FAIL_SOURCE);
 	msink_free(&mk);
 	zfd_source_close(&src);
@@ -637,14 +685,14 @@ static void test_pipe_short_read(void **state)
 static void test_pipe_efault_edges(void **state)
 {
 	static const struct zfd_range holes[] = {
-		{ 0, 4 * KIB },			/* the first page */
-		{ 60 * KIB, 8 * KIB },		/* across a buffer boundary */
-		{ 128 * KIB, 64 * KIB },	/* exactly one buffer */
-		{ 252 * KIB, 4 * KIB },		/* the last page of a buffer */
-		{ 256 * KIB, 4 * KIB },		/* the first page of the next */
-		{ 328 * KIB, 4 * KIB },		/* the last page of the dump */
+		{ 0, 4 * KIB },		 /* the first page */
+		{ 60 * KIB, 8 * KIB },	 /* across a buffer boundary */
+		{ 128 * KIB, 64 * KIB }, /* exactly one buffer */
+		{ 252 * KIB, 4 * KIB },	 /* the last page of a buffer */
+		{ 256 * KIB, 4 * KIB },	 /* the first page of the next */
+		{ 328 * KIB, 4 * KIB },	 /* the last page of the dump */
 	};
-	const uint64_t size = 332 * KIB;	/* the last block is 12 KiB */
+	const uint64_t size = 332 * KIB; /* the last block is 12 KiB */
 	struct zfd_source src;
 	struct msrc ms;
 	struct msink mk;
@@ -664,8 +712,8 @@ static void test_pipe_efault_edges(void **state)
 	assert_int_equal(mk.res.dumped_bytes, size);
 	for (i = 0; i < ZFD_ARRAY_SIZE(holes); i++) {
 		expect_data(&mk, pos, holes[i].start);
-		expect_zeros(&mk, holes[i].start, holes[i].start + holes[i].size,
-			     ZFD_BLK_HOLE);
+		expect_zeros(&mk, holes[i].start,
+			     holes[i].start + holes[i].size, ZFD_BLK_HOLE);
 		pos = holes[i].start + holes[i].size;
 		hole_bytes += holes[i].size;
 	}
@@ -728,13 +776,14 @@ static void test_pipe_failover_rereads(void **state)
 	msink_init(&s1, &m1, size);
 	msink_init(&s2, &m2, size);
 	m1.fail_at = 300 * KIB;
-	m1.fail_errno = EBUSY;		/* "Device or resource busy" */
+	m1.fail_errno = EBUSY; /* "Device or resource busy" */
 	prun_init(&r, &src, 64 * KIB, 2);
 	assert_int_equal(pass(&r, first, 1), 0);
 	assert_true(s1.failed);
 	assert_int_equal(s1.cause, ZFD_FAIL_SINK);
 	assert_int_equal(m1.res.status, ZFD_STATUS_INCOMPLETE);
-	assert_int_equal(m1.res.dumped_bytes, 260 * KIB);	/* blocks: 64 K, 4 K hole, 64 K... */
+	assert_int_equal(m1.res.dumped_bytes,
+			 260 * KIB); /* blocks: 64 K, 4 K hole, 64 K... */
 	assert_non_null(strstr(m1.reason, "resource busy"));
 	assert_int_equal(ms.reads_at_0, 1);
 	assert_int_equal(pass(&r, second, 1), 1);
@@ -770,8 +819,9 @@ static void test_pipe_source_error(void **state)
 	assert_int_equal(m1.res.dumped_bytes, 128 * KIB);
 	assert_int_equal(m2.res.dumped_bytes, 128 * KIB);
 	expect_data(&m2, 0, 128 * KIB);
-	assert_string_equal(m1.reason,
-			    "read error at memory offset 0x20000: Input/output error");
+	assert_string_equal(
+		m1.reason,
+		"read error at memory offset 0x20000: Input/output error");
 	msink_free(&m1);
 	msink_free(&m2);
 	zfd_source_close(&src);
@@ -842,9 +892,11 @@ static void test_pipe_thread_fails(void **state)
 		assert_int_equal(m2.res.dumped_bytes, 0);
 		assert_true(s1.failed && s2.failed);
 		assert_int_equal(s1.cause, ZFD_FAIL_OTHER);
-		assert_non_null(strstr(m1.reason, nr == 5 ?
-			"cannot start the reader thread: Resource temporarily unavailable" :
-			"cannot start the thread for mock: Resource temporarily unavailable"));
+		assert_non_null(strstr(
+			m1.reason,
+			nr == 5 ?
+				"cannot start the reader thread: Resource temporarily unavailable" :
+				"cannot start the thread for mock: Resource temporarily unavailable"));
 		msink_free(&m1);
 		msink_free(&m2);
 		zfd_source_close(&src);
@@ -888,7 +940,8 @@ static void test_pipe_no_memory(void **state)
 	assert_int_equal(m2.finishes, 0);
 	assert_true(s1.failed && s2.failed);
 	assert_int_equal(s2.res.status, ZFD_STATUS_INCOMPLETE);
-	assert_string_equal(s2.reason, "not started: out of memory for the digest of mock");
+	assert_string_equal(s2.reason,
+			    "not started: out of memory for the digest of mock");
 	msink_free(&m1);
 	msink_free(&m2);
 	zfd_source_close(&src);
@@ -899,7 +952,7 @@ static void test_pipe_no_memory(void **state)
  * 2), with the commit order of a seekable sink; keeps info and result.
  */
 struct bsink {
-	uint8_t *buf;			/* info->size bytes */
+	uint8_t *buf; /* info->size bytes */
 	uint64_t size;
 	uint64_t next;
 	struct zfd_dump_info info;
@@ -945,7 +998,8 @@ static int bs_finish(void *ctx, const struct zfd_dump_info *info,
 	b->res = *res;
 	memcpy(b->prologue_final, res->prologue, info->prologue_len);
 	if (res->trailer)
-		memcpy(b->buf + info->trailer_off, res->trailer, res->trailer_len);
+		memcpy(b->buf + info->trailer_off, res->trailer,
+		       res->trailer_len);
 	return 0;
 }
 
@@ -1012,18 +1066,21 @@ static void test_pipe_elf_lost(void **state)
 	assert_null(b.res.trailer);
 	assert_string_equal(b.info.format, "elf");
 	assert_int_equal(b.res.lost_bytes, 8 * KIB);
-	assert_non_null(strstr(b.res.reason, "memory unreadable: 8192 bytes lost"));
+	assert_non_null(strstr(b.res.reason,
+			       "memory unreadable: 8192 bytes lost"));
 	off0 = b.info.prologue_len;
 	assert_int_equal(b.info.size, off0 + 256 * KIB);
 	assert_int_equal(b.res.stored_end, off0 + 256 * KIB);
 	assert_true(zfd_is_zero(b.buf + off0 + 100 * KIB, 8 * KIB));
 	for (uint64_t i = 0; i < 256 * KIB; i++)
-		if ((i < 100 * KIB || i >= 108 * KIB) && b.buf[off0 + i] != pattern(i))
+		if ((i < 100 * KIB || i >= 108 * KIB) &&
+		    b.buf[off0 + i] != pattern(i))
 			fail_msg("memory byte %" PRIu64 " differs", i);
 
 	/* the final prologue: the writer's, with the lost range excluded */
 	assert_int_equal(zfd_elf_writer_new(&w, &src.hdr, NULL, 0, 256 * KIB,
-					    why, sizeof(why)), 0);
+					    why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_writer_data_off(w), off0);
 	zfd_elf_writer_prologue(w, want);
 	assert_memory_equal(b.prologue_open, want, off0);
@@ -1061,7 +1118,7 @@ static void test_pipe_patches_per_sink(void **state)
 	msrc_init(&src, &ms, 256 * KIB);
 	pt[0].off = 0x1200;
 	memset(pt[0].data, 0x11, sizeof(pt[0].data));
-	pt[1].off = 0x21200;	/* inside the third ring buffer */
+	pt[1].off = 0x21200; /* inside the third ring buffer */
 	memset(pt[1].data, 0x22, sizeof(pt[1].data));
 	src.patches = pt;
 	src.nr_patches = 2;
@@ -1079,13 +1136,15 @@ static void test_pipe_patches_per_sink(void **state)
 		if (i >= 0x21200 && i < 0x21400)
 			want = 0x22;
 		if (b1.buf[ZFD_HDR_SIZE + i] != want)
-			fail_msg("s390: memory byte 0x%" PRIx64 " is 0x%02x, not 0x%02x",
+			fail_msg("s390: memory byte 0x%" PRIx64
+				 " is 0x%02x, not 0x%02x",
 				 i, b1.buf[ZFD_HDR_SIZE + i], want);
 	}
 	off2 = b2.info.prologue_len;
 	for (i = 0; i < 256 * KIB; i++)
 		if (b2.buf[off2 + i] != pattern(i))
-			fail_msg("elf: memory byte 0x%" PRIx64 " was changed", i);
+			fail_msg("elf: memory byte 0x%" PRIx64 " was changed",
+				 i);
 	/* s390: the v1 digest rule, header + memory + end marker */
 	memcpy(b1.buf, b1.prologue_open, ZFD_HDR_SIZE);
 	digest_of(b1.buf, b1.info.size, dg, sizeof(dg));

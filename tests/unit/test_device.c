@@ -109,15 +109,15 @@ static void test_resolve_paths(void **state)
 	char path[PATH_MAX], want[PATH_MAX + 32];
 
 	/* root "/": as written */
-	assert_int_equal(
-		zfd_dev_resolve(&e->mh.host, "/dev/sda2", path, sizeof(path)),
-		0);
+	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/dev/sda2", path,
+					 sizeof(path)),
+			 0);
 	assert_string_equal(path, "/dev/sda2");
 	/* below a root: /dev/... moves, other paths stay */
 	e->mh.host.root = e->root;
-	assert_int_equal(
-		zfd_dev_resolve(&e->mh.host, "/dev/sda2", path, sizeof(path)),
-		0);
+	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/dev/sda2", path,
+					 sizeof(path)),
+			 0);
 	snprintf(want, sizeof(want), "%s/dev/sda2", e->root);
 	assert_string_equal(path, want);
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "/srv/part.img", path,
@@ -141,11 +141,10 @@ static void test_resolve_tags_in_root(void **state)
 					 sizeof(path)),
 			 0);
 	assert_string_equal(path, img);
-	assert_int_equal(
-		zfd_dev_resolve(&e->mh.host,
-				"UUID=0b2c6f2e-5f9e-4d55-9d53-3c1f0e7a9a11",
-				path, sizeof(path)),
-		0);
+	assert_int_equal(zfd_dev_resolve(&e->mh.host,
+					 "UUID=0b2c6f2e-5f9e-4d55-9d53-3c1f0e7a9a11",
+					 path, sizeof(path)),
+			 0);
 	assert_string_equal(path, img);
 
 	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=NOSUCH", path,
@@ -155,11 +154,11 @@ static void test_resolve_tags_in_root(void **state)
 		 "no device with LABEL=NOSUCH found in %s/dev", e->root);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 
-	assert_int_equal(
-		zfd_dev_resolve(&e->mh.host, "LABEL=", path, sizeof(path)),
-		-EINVAL);
-	assert_true(
-		zfd_mock_host_logged(&e->mh, "device 'LABEL=': empty LABEL"));
+	assert_int_equal(zfd_dev_resolve(&e->mh.host, "LABEL=", path,
+					 sizeof(path)),
+			 -EINVAL);
+	assert_true(zfd_mock_host_logged(&e->mh,
+					 "device 'LABEL=': empty LABEL"));
 
 	/* two devices with the same label: ambiguous, never a guess */
 	snprintf(img2, sizeof(img2), "%s/dev/vdc1", e->root);
@@ -195,9 +194,9 @@ static void test_check_type(void **state)
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "X1", &st),
 			 -ENOENT);
 	assert_true(zfd_mock_host_logged(&e->mh, "device X1 does not exist"));
-	assert_int_equal(
-		zfd_dev_check_unused(&e->mh.host, "/dev/null", "X2", &st),
-		-ENODEV);
+	assert_int_equal(zfd_dev_check_unused(&e->mh.host, "/dev/null", "X2",
+					      &st),
+			 -ENODEV);
 	assert_true(zfd_mock_host_logged(
 		&e->mh,
 		"device X2 is neither a block device nor a regular file"));
@@ -236,8 +235,8 @@ static void test_check_mounted(void **state)
 	write_text(mounts, text);
 	assert_int_equal(zfd_dev_check_unused(&e->mh.host, img, "E", &st),
 			 -EBUSY);
-	assert_true(
-		zfd_mock_host_logged(&e->mh, "device E is mounted on /mnt/x"));
+	assert_true(zfd_mock_host_logged(&e->mh,
+					 "device E is mounted on /mnt/x"));
 
 	/* another device mounted: fine */
 	write_text(mounts, "/dev/sdb2 /mnt/y ext4 rw 0 0\n");
@@ -268,8 +267,8 @@ static void test_lock(void **state)
 	/* a second holder (another open file description) is refused */
 	assert_int_equal(zfd_dev_lock(&e->mh.host, img, "P", &fd2), -EBUSY);
 	assert_int_equal(fd2, -1);
-	assert_true(zfd_mock_host_logged(
-		&e->mh, "target P is in use by another process"));
+	assert_true(zfd_mock_host_logged(&e->mh,
+					 "target P is in use by another process"));
 	/* flock(1) and friends see it, too */
 	fd = open(img, O_RDONLY);
 	assert_true(fd >= 0);

@@ -20,7 +20,7 @@
 #include "manifest.h"
 #include "util.h"
 
-#define VMCI	"OSRELEASE=5.10.0-i386-test\nPAGESIZE=4096\nCRASHTIME=1767229200\n"
+#define VMCI "OSRELEASE=5.10.0-i386-test\nPAGESIZE=4096\nCRASHTIME=1767229200\n"
 
 /* ELF32 little-endian i386 core: PT_NOTE (2 x NT_PRSTATUS, VMCOREINFO),
  * two PT_LOADs (0x0-0x2000 and 0x5000-0x6000 with memsz 0x2000). */
@@ -41,7 +41,7 @@ static size_t make_elf32(uint8_t *f, size_t cap, bool be)
 	p16(f + 16, ET_CORE);
 	p16(f + 18, be ? EM_PPC : EM_386);
 	p32(f + 20, EV_CURRENT);
-	p32(f + 28, 52);		/* e_phoff */
+	p32(f + 28, 52); /* e_phoff */
 	p16(f + 40, 52);
 	p16(f + 42, 32);
 	p16(f + 44, 3);
@@ -80,7 +80,7 @@ static size_t make_elf32(uint8_t *f, size_t cap, bool be)
 	p32(p + 8, 0xc0005000);
 	p32(p + 12, 0x5000);
 	p32(p + 16, 0x1000);
-	p32(p + 20, 0x2000);		/* the last 0x1000: not in the file */
+	p32(p + 20, 0x2000); /* the last 0x1000: not in the file */
 	memset(f + 0x1000, 0xaa, 0x3000);
 	return 0x4000;
 }
@@ -97,7 +97,8 @@ static void test_elf32(void **state)
 	for (be = 0; be < 2; be++) {
 		make_elf32(f, sizeof(f), be);
 		assert_int_equal(zfd_elf_parse_buf(&info, f, sizeof(f), why,
-						   sizeof(why)), 0);
+						   sizeof(why)),
+				 0);
 		assert_int_equal(info->elf_class, ELFCLASS32);
 		assert_int_equal(info->nr_cpus, 2);
 		assert_int_equal(info->cpus[1].pid, 101);
@@ -107,8 +108,9 @@ static void test_elf32(void **state)
 		assert_string_equal(d.kernel, "5.10.0-i386-test");
 		assert_int_equal(d.crash_time, 1767229200);
 		/* notes whole and unchanged */
-		assert_int_equal(d.notes_len, 2 * 164 + 24 +
-				 ZFD_ALIGN_UP(sizeof(VMCI) - 1, 4));
+		assert_int_equal(d.notes_len,
+				 2 * 164 + 24 +
+					 ZFD_ALIGN_UP(sizeof(VMCI) - 1, 4));
 		assert_memory_equal(d.notes, f + 52 + 3 * 32, d.notes_len);
 		assert_int_equal(d.cpus[0].note_off, 0);
 		assert_int_equal(d.cpus[1].note_off, 164);
@@ -138,17 +140,19 @@ static void test_elf32_bad(void **state)
 
 	(void)state;
 	make_elf32(f, sizeof(f), false);
-	zfd_put_le32(f + 52 + 3 * 32 + 4, 0x7fffffff);	/* first descsz */
+	zfd_put_le32(f + 52 + 3 * 32 + 4, 0x7fffffff); /* first descsz */
 	assert_int_equal(zfd_elf_parse_buf(&info, f, sizeof(f), why,
-					   sizeof(why)), -EINVAL);
+					   sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "extends beyond its PT_NOTE segment"));
 
 	make_elf32(f, sizeof(f), false);
-	zfd_put_le32(f + 52 + 64 + 4, 0x3f00);	/* PT_LOAD 2 past EOF */
+	zfd_put_le32(f + 52 + 64 + 4, 0x3f00); /* PT_LOAD 2 past EOF */
 	assert_int_equal(zfd_elf_parse_buf(&info, f, sizeof(f), why,
-					   sizeof(why)), -EINVAL);
+					   sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "PT_LOAD 2 (offset 16128, 4096 bytes) "
-			       "extends beyond the end of the file"));
+				    "extends beyond the end of the file"));
 
 	make_elf32(f, sizeof(f), false);
 	assert_int_equal(zfd_elf_parse_buf(&info, f, 40, why, sizeof(why)),
@@ -169,7 +173,8 @@ static void test_vmcoreinfo_get(void **state)
 	assert_true(zfd_vmcoreinfo_get(t, sizeof(t) - 1, "OSRELEASE", v,
 				       sizeof(v)));
 	assert_string_equal(v, "6.1.0-1");
-	assert_true(zfd_vmcoreinfo_get(t, sizeof(t) - 1, "OSREL", v, sizeof(v)));
+	assert_true(zfd_vmcoreinfo_get(t, sizeof(t) - 1, "OSREL", v,
+				       sizeof(v)));
 	assert_string_equal(v, "x");
 	assert_false(zfd_vmcoreinfo_get(t, sizeof(t) - 1, "B", v, sizeof(v)));
 	assert_false(zfd_vmcoreinfo_get(t, sizeof(t) - 1, "C", v, sizeof(v)));
@@ -206,16 +211,19 @@ static void test_from_s390(void **state)
 	assert_int_equal(d.ranges[0].size, 0x40000);
 	zfd_dump_free(&d);
 	assert_string_equal(zfd_dump_arch_name(4711, ELFCLASS64, false, buf,
-					       sizeof(buf)), "machine-4711");
-	assert_string_equal(zfd_dump_arch_name(EM_PPC64, ELFCLASS64, false,
-					       buf, sizeof(buf)), "ppc64le");
+					       sizeof(buf)),
+			    "machine-4711");
+	assert_string_equal(zfd_dump_arch_name(EM_PPC64, ELFCLASS64, false, buf,
+					       sizeof(buf)),
+			    "ppc64le");
 }
 
 /* The manifest gains arch and kernel where known. */
 static void test_manifest_arch(void **state)
 {
 	struct zfd_dump_info info = { .source = "vmcore:/proc/vmcore",
-				      .mem_size = 4096, .mem_size_orig = 4096 };
+				      .mem_size = 4096,
+				      .mem_size_orig = 4096 };
 	struct zfd_result res = { .status = ZFD_STATUS_COMPLETE };
 	char buf[ZFD_MANIFEST_MAX];
 	struct zfd_manifest m;
@@ -223,11 +231,12 @@ static void test_manifest_arch(void **state)
 
 	(void)state;
 	info.arch = "x86_64";
-	info.kernel = "6.1.0-13-amd64\nstatus: complete";	/* one line */
+	info.kernel = "6.1.0-13-amd64\nstatus: complete"; /* one line */
 	assert_true(zfd_manifest_format(buf, sizeof(buf), &info, &res, "raw:x",
 					"elf") > 0);
 	assert_int_equal(zfd_manifest_parse(buf, strlen(buf), &m, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	assert_string_equal(zfd_manifest_get(&m, "arch"), "x86_64");
 	assert_string_equal(zfd_manifest_get(&m, "kernel"),
 			    "6.1.0-13-amd64?status: complete");

@@ -27,9 +27,9 @@
 #include "s390_cpu.h"
 #include "util.h"
 
-#define MEM_SIZE	(4ULL << 20)
-#define NR_CPUS		3
-#define MiB		(1ULL << 20)
+#define MEM_SIZE (4ULL << 20)
+#define NR_CPUS	 3
+#define MiB	 (1ULL << 20)
 
 /* 3 chunks; CPU 2's prefix page (0x24000) ... all in chunk 0 */
 static const struct zfd_range chunks[] = {
@@ -38,8 +38,8 @@ static const struct zfd_range chunks[] = {
 	{ 3 * MiB, 1 * MiB },
 };
 
-static uint8_t *mem;		/* MEM_SIZE synthetic memory image */
-static uint8_t *small;		/* a valid small core: 2 CPUs, 2 loads */
+static uint8_t *mem;   /* MEM_SIZE synthetic memory image */
+static uint8_t *small; /* a valid small core: 2 CPUs, 2 loads */
 static size_t small_len;
 static void make_small(void);
 static char tmpdir[64];
@@ -165,8 +165,9 @@ static uint64_t write_elf(const char *path, size_t blk, uint8_t **prologue)
 	int fd;
 
 	sample_hdr(&hdr, NR_CPUS);
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	off0 = zfd_elf_writer_data_off(w);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
@@ -176,10 +177,11 @@ static uint64_t write_elf(const char *path, size_t blk, uint8_t **prologue)
 		for (o = chunks[i].start; o < chunks[i].start + chunks[i].size;
 		     o += blk) {
 			size_t len = ZFD_MIN(blk, chunks[i].start +
-					     chunks[i].size - o);
+							  chunks[i].size - o);
 
 			assert_int_equal(zfd_pwrite_full(fd, mem + o, len,
-							 off0 + o), len);
+							 off0 + o),
+					 len);
 			zfd_elf_writer_feed(w, o, mem + o, len);
 		}
 	}
@@ -337,8 +339,11 @@ static void test_readelf(void **state)
 	for (p = out; (p = strstr(p, " LOAD ")); p++) {
 		unsigned long long o, v, pa, fs, ms;
 
-		assert_int_equal(sscanf(p, " LOAD 0x%llx 0x%llx 0x%llx 0x%llx "
-					"0x%llx", &o, &v, &pa, &fs, &ms), 5);
+		assert_int_equal(sscanf(p,
+					" LOAD 0x%llx 0x%llx 0x%llx 0x%llx "
+					"0x%llx",
+					&o, &v, &pa, &fs, &ms),
+				 5);
 		assert_true(loads < 3);
 		assert_int_equal(o, off0 + chunks[loads].start);
 		assert_int_equal(v, chunks[loads].start);
@@ -358,23 +363,30 @@ static void test_readelf(void **state)
 	assert_int_equal(count(out, "NT_S390_PREFIX"), NR_CPUS);
 	assert_int_equal(count(out, "CORE 0x00000150 NT_PRSTATUS"), NR_CPUS);
 	for (c = 0; c < NR_CPUS; c++) {
-		snprintf(exp, sizeof(exp), "NT_S390_TIMER (s390 timer register)"
-			 " description data: 54 49 4d 45 52 00 00 %02x", c);
+		snprintf(exp, sizeof(exp),
+			 "NT_S390_TIMER (s390 timer register)"
+			 " description data: 54 49 4d 45 52 00 00 %02x",
+			 c);
 		assert_non_null(strstr(out, exp));
-		snprintf(exp, sizeof(exp), "NT_S390_TODCMP (s390 TOD comparator"
+		snprintf(exp, sizeof(exp),
+			 "NT_S390_TODCMP (s390 TOD comparator"
 			 " register) description data: 43 4c 4b 43 4d 50 00 %02x",
 			 c);
 		assert_non_null(strstr(out, exp));
-		snprintf(exp, sizeof(exp), "NT_S390_TODPREG (s390 TOD "
+		snprintf(exp, sizeof(exp),
+			 "NT_S390_TODPREG (s390 TOD "
 			 "programmable register) description data: 00 00 10 %02x",
 			 c);
 		assert_non_null(strstr(out, exp));
-		snprintf(exp, sizeof(exp), "NT_S390_PREFIX (s390 prefix "
+		snprintf(exp, sizeof(exp),
+			 "NT_S390_PREFIX (s390 prefix "
 			 "register) description data: 00 %02x %02x 00",
 			 lc_of(c) >> 16, (lc_of(c) >> 8) & 0xff);
 		assert_non_null(strstr(out, exp));
-		snprintf(exp, sizeof(exp), "description data: 43 52 00 00 00 00 "
-			 "%02x 00 43 52 00 00 00 00 %02x 01", c, c);
+		snprintf(exp, sizeof(exp),
+			 "description data: 43 52 00 00 00 00 "
+			 "%02x 00 43 52 00 00 00 00 %02x 01",
+			 c, c);
 		assert_non_null(strstr(out, exp));
 		snprintf(exp, sizeof(exp), "43 52 00 00 00 00 %02x 0f \n", c);
 		assert_non_null(strstr(out, exp));
@@ -401,8 +413,9 @@ static void test_eu_readelf_registers(void **state)
 		planted_cpu(c, &r);
 		snprintf(kv, sizeof(kv), "pid: %u,", c + 1);
 		assert_non_null(strstr(out, kv));
-		snprintf(kv, sizeof(kv), "pswm: 0x%016" PRIx64 " pswa: 0x%016"
-			 PRIx64, r.psw[0], r.psw[1]);
+		snprintf(kv, sizeof(kv),
+			 "pswm: 0x%016" PRIx64 " pswa: 0x%016" PRIx64, r.psw[0],
+			 r.psw[1]);
 		assert_non_null(strstr(out, kv));
 		for (i = 0; i < 16; i++) {
 			snprintf(kv, sizeof(kv), "r%d: %" PRIu64, i, r.gprs[i]);
@@ -459,7 +472,7 @@ static void test_roundtrip(void **state)
 		 * gives the original bytes; over zeros it decodes to the
 		 * planted registers */
 		memcpy(sa, mem + lc_of(c) + 0x1200, sizeof(sa));
-		memset(sa + 0x80, 0, 0x90);	/* gprs, psw */
+		memset(sa + 0x80, 0, 0x90); /* gprs, psw */
 		zfd_elf_cpu_save_area(info, c, sa);
 		assert_memory_equal(sa, mem + lc_of(c) + 0x1200, sizeof(sa));
 		memset(sa, 0, sizeof(sa));
@@ -470,7 +483,8 @@ static void test_roundtrip(void **state)
 
 	assert_int_equal(zfd_elf_to_s390_hdr(info, &hdr, why, sizeof(why)), 0);
 	assert_int_equal(zfd_s390_hdr_validate(&hdr, MEM_SIZE, why,
-					       sizeof(why)), 0);
+					       sizeof(why)),
+			 0);
 	assert_int_equal(hdr.arch, ZFD_S390_ARCH_S390X);
 	assert_int_equal(hdr.mem_size, MEM_SIZE);
 	assert_int_equal(hdr.mem_end, MEM_SIZE);
@@ -489,7 +503,8 @@ static void test_roundtrip(void **state)
 		if (zfd_elf_map(info, addr, &foff, &len)) {
 			len = ZFD_MIN(len, MEM_SIZE - addr);
 			assert_int_equal(zfd_pread_full(fd, back + addr, len,
-							foff), len);
+							foff),
+					 len);
 		} else {
 			len = ZFD_MIN(len, MEM_SIZE - addr);
 			memset(back + addr, 0, len);
@@ -506,9 +521,13 @@ static void test_roundtrip(void **state)
 static void test_map_edges(void **state)
 {
 	struct zfd_elf_load loads[] = {
-		{ .offset = 8192, .paddr = 0x1000, .filesz = 0x1000,
+		{ .offset = 8192,
+		  .paddr = 0x1000,
+		  .filesz = 0x1000,
 		  .memsz = 0x3000 },
-		{ .offset = 16384, .paddr = 0x10000, .filesz = 0x100,
+		{ .offset = 16384,
+		  .paddr = 0x10000,
+		  .filesz = 0x100,
 		  .memsz = 0x100 },
 	};
 	struct zfd_elf_info info = { .nr_loads = 2, .loads = loads };
@@ -519,7 +538,7 @@ static void test_map_edges(void **state)
 	assert_true(zfd_elf_map(&info, 0x1800, &off, &len));
 	assert_int_equal(off, 8192 + 0x800);
 	assert_int_equal(len, 0x800);
-	assert_false(zfd_elf_map(&info, 0x2000, &off, &len));	/* bss */
+	assert_false(zfd_elf_map(&info, 0x2000, &off, &len)); /* bss */
 	assert_int_equal(len, 0x2000);
 	assert_false(zfd_elf_map(&info, 0x4000, &off, &len));
 	assert_int_equal(len, 0xc000);
@@ -555,8 +574,9 @@ static void test_feed_and_collect(void **state)
 	write_elf(path, 65536, &ref);
 	sample_hdr(&hdr, NR_CPUS);
 
-	assert_int_equal(zfd_elf_writer_new(&w1, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w1, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	/* 1000-byte pieces straddle the save areas; feed twice (failover) */
 	for (off = 0; off < 1 * MiB; off += 1000)
 		zfd_elf_writer_feed(w1, off, mem + off,
@@ -568,8 +588,9 @@ static void test_feed_and_collect(void **state)
 	zfd_elf_writer_prologue(w1, p1);
 	assert_memory_equal(p1, ref, 4096);
 
-	assert_int_equal(zfd_elf_writer_new(&w2, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w2, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_writer_cpus_missing(w2), NR_CPUS);
 	assert_int_equal(zfd_elf_writer_collect(w2, mem_read, &reads), 0);
 	assert_int_equal(reads, NR_CPUS);
@@ -599,9 +620,10 @@ static void test_cpu_in_hole(void **state)
 	int reads = 0;
 
 	sample_hdr(&hdr, NR_CPUS);
-	hdr.lc_vec[1] = 1 * MiB + 0x2000;		/* in the first hole */
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	hdr.lc_vec[1] = 1 * MiB + 0x2000; /* in the first hole */
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_writer_collect(w, mem_read, &reads), 0);
 	assert_int_equal(reads, 2);
 	assert_int_equal(zfd_elf_writer_cpus_missing(w), 1);
@@ -612,7 +634,8 @@ static void test_cpu_in_hole(void **state)
 	zfd_elf_writer_prologue(w, buf);
 	assert_int_equal(zfd_elf_parse_buf(&info, buf,
 					   zfd_elf_writer_file_size(w), why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_cpus, 3);
 	assert_int_equal(info->cpus[1].regs.prefix, 1 * MiB + 0x2000);
 	assert_int_equal(info->cpus[1].regs.psw[1], 0);
@@ -636,8 +659,9 @@ static void test_writer_chunks(void **state)
 
 	sample_hdr(&hdr, 2);
 	/* clipped to mem_size: chunk 1 shortened, chunk 2 dropped */
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, 2 * MiB,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, 2 * MiB, why,
+					    sizeof(why)),
+			 0);
 	loads = zfd_elf_writer_loads(w, &n);
 	assert_int_equal(n, 2);
 	assert_int_equal(loads[1].start, chunks[1].start);
@@ -646,19 +670,22 @@ static void test_writer_chunks(void **state)
 	zfd_elf_writer_free(w);
 
 	/* no chunk list: one load over all memory */
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, NULL, 0, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, NULL, 0, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	loads = zfd_elf_writer_loads(w, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(loads[0].size, MEM_SIZE);
 	zfd_elf_writer_free(w);
 
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, bad, 2, MEM_SIZE, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
 	assert_null(w);
 	assert_non_null(strstr(why, "not above the previous"));
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, wrap, 1, MEM_SIZE, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "wraps"));
 
 	many = calloc(70000, sizeof(*many));
@@ -667,17 +694,20 @@ static void test_writer_chunks(void **state)
 		many[i].size = 4096;
 	}
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, many, 70000, 1ULL << 40,
-					    why, sizeof(why)), -EINVAL);
+					    why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "70000 memory chunks"));
 	free(many);
 
 	hdr.arch = ZFD_S390_ARCH_S390;
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, NULL, 0, MEM_SIZE, why,
-					    sizeof(why)), -EOPNOTSUPP);
+					    sizeof(why)),
+			 -EOPNOTSUPP);
 	assert_non_null(strstr(why, "31-bit s390"));
 	hdr.arch = 7;
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, NULL, 0, MEM_SIZE, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -694,7 +724,8 @@ static void make_small(void)
 
 	sample_hdr(&hdr, 2);
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, ch, 2, 0x50000, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	off0 = zfd_elf_writer_data_off(w);
 	small_len = zfd_elf_writer_file_size(w);
 	small = calloc(1, small_len);
@@ -722,7 +753,7 @@ static void expect_bad(const uint8_t *buf, size_t len, int rc,
 	assert_null(strchr(why, '\n'));
 }
 
-#define PH(i)	(64 + (i) * 56)		/* program header i in small */
+#define PH(i) (64 + (i)*56) /* program header i in small */
 
 static void test_bad_truncated(void **state)
 {
@@ -731,7 +762,8 @@ static void test_bad_truncated(void **state)
 	size_t len;
 
 	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len, why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_loads, 2);
 	assert_int_equal(info->nr_cpus, 2);
 	zfd_elf_info_free(info);
@@ -757,14 +789,15 @@ static void test_bad_fields(void **state)
 {
 	uint8_t *b = malloc(small_len);
 
-#define RESET()	memcpy(b, small, small_len)
+#define RESET() memcpy(b, small, small_len)
 	RESET();
 	memcpy(b, "\177ELG", 4);
 	expect_bad(b, small_len, -ENODEV, "no ELF magic");
 	expect_bad((const uint8_t *)"hello world", 11, -ENODEV, NULL);
 	RESET();
-	b[EI_CLASS] = ELFCLASS32;	/* read as ELF32: e_phentsize 0 */
-	expect_bad(b, small_len, -EINVAL, "program header size 0 (expected 32)");
+	b[EI_CLASS] = ELFCLASS32; /* read as ELF32: e_phentsize 0 */
+	expect_bad(b, small_len, -EINVAL,
+		   "program header size 0 (expected 32)");
 	RESET();
 	b[EI_CLASS] = 9;
 	expect_bad(b, small_len, -EINVAL, "class");
@@ -809,14 +842,15 @@ static void test_overlap(void **state)
 	uint64_t off2, foff, len;
 	char why[256];
 
-	RESET();	/* PT_LOAD 2 starts 0x100 below the end of PT_LOAD 1 */
+	RESET(); /* PT_LOAD 2 starts 0x100 below the end of PT_LOAD 1 */
 	off2 = zfd_get_be64(b + PH(2) + 8);
 	zfd_put_be64(b + PH(2) + 24, 0x2ff00);
 	assert_int_equal(zfd_elf_parse_buf(&info, b, small_len, why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_true(info->overlaps);
 	assert_int_equal(info->nr_segs, 2);
-	assert_int_equal(info->segs[1].paddr, 0x2ff00);	/* kept as is */
+	assert_int_equal(info->segs[1].paddr, 0x2ff00); /* kept as is */
 	assert_int_equal(info->nr_loads, 2);
 	assert_int_equal(info->loads[1].paddr, 0x30000);
 	assert_int_equal(info->loads[1].offset, off2 + 0x100);
@@ -826,10 +860,11 @@ static void test_overlap(void **state)
 	assert_int_equal(len, 0x100);
 	zfd_elf_info_free(info);
 
-	RESET();	/* PT_LOAD 2 wholly inside PT_LOAD 1 */
+	RESET(); /* PT_LOAD 2 wholly inside PT_LOAD 1 */
 	zfd_put_be64(b + PH(2) + 24, 0x1000);
 	assert_int_equal(zfd_elf_parse_buf(&info, b, small_len, why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_segs, 2);
 	assert_int_equal(info->nr_loads, 1);
 	assert_int_equal(info->mem_end, 0x30000);
@@ -841,16 +876,16 @@ static void test_bad_phdrs(void **state)
 {
 	uint8_t *b = malloc(small_len);
 
-	RESET();	/* PT_LOAD data overlapping in the file */
+	RESET(); /* PT_LOAD data overlapping in the file */
 	zfd_put_be64(b + PH(2) + 8, 4096 + 0x100);
 	expect_bad(b, small_len, -EINVAL, "file offsets");
-	RESET();	/* data over the headers */
+	RESET(); /* data over the headers */
 	zfd_put_be64(b + PH(1) + 8, 0);
 	expect_bad(b, small_len, -EINVAL, "overlaps the ELF headers");
-	RESET();	/* out of the file */
+	RESET(); /* out of the file */
 	zfd_put_be64(b + PH(2) + 8, 0xffffffffffff0000ULL);
 	expect_bad(b, small_len, -EINVAL, "beyond the end");
-	RESET();	/* huge sizes */
+	RESET(); /* huge sizes */
 	zfd_put_be64(b + PH(1) + 32, 1ULL << 62);
 	zfd_put_be64(b + PH(1) + 40, 1ULL << 62);
 	expect_bad(b, small_len, -EINVAL, "beyond the end");
@@ -860,7 +895,7 @@ static void test_bad_phdrs(void **state)
 	RESET();
 	zfd_put_be64(b + PH(2) + 24, 0xfffffffffffff000ULL);
 	expect_bad(b, small_len, -EINVAL, "wraps");
-	RESET();	/* huge note segment */
+	RESET(); /* huge note segment */
 	zfd_put_be64(b + PH(0) + 32, 0xffffffffffffffffULL);
 	expect_bad(b, small_len, -EINVAL, "PT_NOTE 0");
 	free(b);
@@ -870,25 +905,25 @@ static void test_bad_notes(void **state)
 {
 	uint8_t *b = malloc(small_len);
 	uint64_t notes = zfd_get_be64(small + PH(0) + 8);
-	uint64_t cpu0 = notes + 156;		/* after NT_PRPSINFO */
+	uint64_t cpu0 = notes + 156; /* after NT_PRPSINFO */
 
 	RESET();
-	zfd_put_be32(b + notes, 0xffffffff);	/* namesz */
+	zfd_put_be32(b + notes, 0xffffffff); /* namesz */
 	expect_bad(b, small_len, -EINVAL, "extends beyond its PT_NOTE");
 	RESET();
-	zfd_put_be32(b + cpu0 + 4, 0xfffffff0);	/* descsz */
+	zfd_put_be32(b + cpu0 + 4, 0xfffffff0); /* descsz */
 	expect_bad(b, small_len, -EINVAL, "extends beyond its PT_NOTE");
 	RESET();
-	zfd_put_be32(b + cpu0 + 4, 200);	/* short NT_PRSTATUS */
+	zfd_put_be32(b + cpu0 + 4, 200); /* short NT_PRSTATUS */
 	expect_bad(b, small_len, -EINVAL, NULL);
-	RESET();	/* NT_PRSTATUS turned into an unknown type: the
-			 * NT_PRFPREG that follows has no CPU */
+	RESET(); /* NT_PRSTATUS turned into an unknown type: the
+		  * NT_PRFPREG that follows has no CPU */
 	zfd_put_be32(b + cpu0 + 8, 0x77);
 	expect_bad(b, small_len, -EINVAL, "before the first NT_PRSTATUS");
-	RESET();	/* NT_S390_TIMER turned into a second NT_PRFPREG */
+	RESET(); /* NT_S390_TIMER turned into a second NT_PRFPREG */
 	zfd_put_be32(b + cpu0 + 356 + 156 + 8, NT_PRFPREG);
 	expect_bad(b, small_len, -EINVAL, NULL);
-	RESET();	/* the segment ends in the middle of a note header */
+	RESET(); /* the segment ends in the middle of a note header */
 	zfd_put_be64(b + PH(0) + 32, 156 + 6);
 	b[notes + 156 + 8] = 1;
 	expect_bad(b, small_len, -EINVAL, "truncated note header");
@@ -904,10 +939,12 @@ static void test_truncated_ok(void **state)
 	char why[256];
 
 	assert_int_equal(zfd_elf_parse_buf(&info, small, small_len - 0x8000,
-					   why, sizeof(why)), -EINVAL);
+					   why, sizeof(why)),
+			 -EINVAL);
 	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len - 0x8000,
 					      ZFD_ELF_PARSE_TRUNCATED, why,
-					      sizeof(why)), 0);
+					      sizeof(why)),
+			 0);
 	assert_true(info->truncated);
 	assert_int_equal(info->lost_bytes, 0x8000);
 	assert_int_equal(info->nr_loads, 2);
@@ -920,7 +957,8 @@ static void test_truncated_ok(void **state)
 	/* cut inside the first load: the second is gone */
 	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, off0 + 0x1000,
 					      ZFD_ELF_PARSE_TRUNCATED, why,
-					      sizeof(why)), 0);
+					      sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_loads, 1);
 	assert_int_equal(info->loads[0].memsz, 0x1000);
 	assert_int_equal(info->lost_bytes, 0x30000 - 0x1000 + 0x10000);
@@ -929,12 +967,14 @@ static void test_truncated_ok(void **state)
 	/* the notes must still be there */
 	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, 300,
 					      ZFD_ELF_PARSE_TRUNCATED, why,
-					      sizeof(why)), -EINVAL);
+					      sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "PT_NOTE"));
 	/* a complete file is not flagged */
 	assert_int_equal(zfd_elf_parse_buf_ex(&info, small, small_len,
 					      ZFD_ELF_PARSE_TRUNCATED, why,
-					      sizeof(why)), 0);
+					      sizeof(why)),
+			 0);
 	assert_false(info->truncated);
 	assert_int_equal(info->lost_bytes, 0);
 	zfd_elf_info_free(info);
@@ -953,11 +993,12 @@ static void test_writer_limit(void **state)
 	size_t n;
 
 	sample_hdr(&hdr, NR_CPUS);
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	zfd_elf_writer_feed(w, 0, mem, good);
 	zfd_elf_writer_limit(w, good);
-	zfd_elf_writer_limit(w, MEM_SIZE);	/* cannot grow again */
+	zfd_elf_writer_limit(w, MEM_SIZE); /* cannot grow again */
 	loads = zfd_elf_writer_loads(w, &n);
 	assert_int_equal(n, 2);
 	assert_int_equal(loads[1].size, 0x1000);
@@ -967,7 +1008,8 @@ static void test_writer_limit(void **state)
 	zfd_elf_writer_prologue(w, buf);
 	memcpy(buf + 4096, mem, good);
 	assert_int_equal(zfd_elf_parse_buf(&info, buf, 4096 + good, why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_loads, 2);
 	assert_int_equal(info->mem_end, good);
 	assert_int_equal(info->nr_cpus, NR_CPUS);
@@ -997,9 +1039,10 @@ static void test_mem_start(void **state)
 	hdr.mem_start = base;
 	for (c = 0; c < NR_CPUS; c++)
 		hdr.lc_vec[c] = (uint32_t)base + lc_of(c);
-	hdr.lc_vec[2] = 0x20000;	/* below mem_start: not in the dump */
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	hdr.lc_vec[2] = 0x20000; /* below mem_start: not in the dump */
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_writer_collect(w, mem_read, &reads), 0);
 	assert_int_equal(reads, 2);
 	assert_int_equal(zfd_elf_writer_cpus_missing(w), 1);
@@ -1007,7 +1050,8 @@ static void test_mem_start(void **state)
 	zfd_elf_writer_prologue(w, buf);
 	assert_int_equal(zfd_elf_parse_buf(&info, buf,
 					   zfd_elf_writer_file_size(w), why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->loads[1].paddr, base + chunks[1].start);
 	assert_int_equal(info->loads[1].vaddr, base + chunks[1].start);
 	assert_int_equal(info->loads[1].offset, 4096 + chunks[1].start);
@@ -1032,12 +1076,14 @@ static void test_writer_exclude(void **state)
 	size_t n, i;
 
 	sample_hdr(&hdr, NR_CPUS);
-	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_writer_new(&w, &hdr, chunks, 3, MEM_SIZE, why,
+					    sizeof(why)),
+			 0);
 	/* split chunk 0, cut the head of chunk 1, drop chunk 2 */
 	assert_int_equal(zfd_elf_writer_exclude(w, 0x1000, 0x2000), 0);
 	assert_int_equal(zfd_elf_writer_exclude(w, chunks[1].start - 0x1000,
-						0x3000), 0);
+						0x3000),
+			 0);
 	assert_int_equal(zfd_elf_writer_exclude(w, 3 * MiB, UINT64_MAX), 0);
 	l = zfd_elf_writer_loads(w, &n);
 	assert_int_equal(n, 3);
@@ -1053,7 +1099,8 @@ static void test_writer_exclude(void **state)
 	zfd_elf_writer_prologue(w, buf);
 	assert_int_equal(zfd_elf_parse_buf(&info, buf,
 					   zfd_elf_writer_file_size(w), why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(info->nr_loads, 3);
 	assert_int_equal(info->loads[1].paddr, 0x3000);
 	assert_int_equal(info->loads[1].offset, 4096 + 0x3000);
@@ -1065,12 +1112,12 @@ static void test_writer_exclude(void **state)
 	/* 3 loads + 8 spare slots: the 9th split does not fit */
 	for (i = 0; i < 7; i++)
 		assert_int_equal(zfd_elf_writer_exclude(w, 0x10000 + i * 0x2000,
-							0x1000), 0);
+							0x1000),
+				 0);
 	l = zfd_elf_writer_loads(w, &n);
 	assert_int_equal(n, 10);
 	assert_int_equal(zfd_elf_writer_exclude(w, 0x40000, 0x1000), 0);
-	assert_int_equal(zfd_elf_writer_exclude(w, 0x50000, 0x1000),
-			 -ENOSPC);
+	assert_int_equal(zfd_elf_writer_exclude(w, 0x50000, 0x1000), -ENOSPC);
 	/* removing whole loads still works when full */
 	assert_int_equal(zfd_elf_writer_exclude(w, 0, 0x2000), 0);
 	zfd_elf_writer_free(w);
@@ -1082,17 +1129,18 @@ static void test_no_prefix(void **state)
 	uint8_t *b = malloc(small_len);
 	/* notes: prpsinfo, then CPU 0: prstatus, fpregs, timer, todcmp,
 	 * todpreg, ctrs, prefix */
-	uint64_t prefix0 = zfd_get_be64(small + PH(0) + 8) +
-			   156 + 356 + 156 + 28 + 28 + 24 + 148;
+	uint64_t prefix0 = zfd_get_be64(small + PH(0) + 8) + 156 + 356 + 156 +
+			   28 + 28 + 24 + 148;
 	struct zfd_elf_info *info;
 	struct zfd_s390_hdr hdr;
 	char why[256];
 
 	memcpy(b, small, small_len);
 	assert_int_equal(zfd_get_be32(b + prefix0 + 8), 0x305);
-	zfd_put_be32(b + prefix0 + 8, 0x399);	/* unknown LINUX note */
+	zfd_put_be32(b + prefix0 + 8, 0x399); /* unknown LINUX note */
 	assert_int_equal(zfd_elf_parse_buf(&info, b, small_len, why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_to_s390_hdr(info, &hdr, why, sizeof(why)),
 			 -EINVAL);
 	assert_non_null(strstr(why, "CPU 0 has no NT_S390_PREFIX"));
@@ -1156,7 +1204,8 @@ static void test_x86_64(void **state)
 	zfd_put_le64(p + 32, 4096);
 	zfd_put_le64(p + 40, 8192);
 	assert_int_equal(zfd_elf_parse_buf(&info, f, sizeof(f), why,
-					   sizeof(why)), 0);
+					   sizeof(why)),
+			 0);
 	assert_false(info->big_endian);
 	assert_false(info->s390x);
 	assert_int_equal(info->machine, EM_X86_64);

@@ -43,7 +43,8 @@ static config_setting_t *sink_cfg(const char *keys)
 
 	config_destroy(&cfg);
 	config_init(&cfg);
-	snprintf(text, sizeof(text), "sink = {\n type = \"extfs\";\n %s\n};\n", keys);
+	snprintf(text, sizeof(text), "sink = {\n type = \"extfs\";\n %s\n};\n",
+		 keys);
 	assert_int_equal(config_read_string(&cfg, text), CONFIG_TRUE);
 	return config_lookup(&cfg, "sink");
 }
@@ -77,23 +78,43 @@ static void test_config_errors(void **state)
 	void *ctx = NULL;
 
 	(void)state;
-	assert_int_equal(configure(&m, "device = \"/x\"; colour = \"red\";", &ctx), -EINVAL);
-	assert_true(zfd_mock_host_logged(&m, "unknown key 'colour' for sink type 'extfs'"));
+	assert_int_equal(configure(&m, "device = \"/x\"; colour = \"red\";",
+				   &ctx),
+			 -EINVAL);
+	assert_true(zfd_mock_host_logged(
+		&m, "unknown key 'colour' for sink type 'extfs'"));
 	assert_int_equal(configure(&m, "dir = \"/d\";", &ctx), -EINVAL);
 	assert_true(zfd_mock_host_logged(&m, "needs a 'device'"));
-	assert_int_equal(configure(&m, "device = \"/x\"; on_full = \"panic\";", &ctx), -EINVAL);
-	assert_true(zfd_mock_host_logged(&m, "'on_full' must be one of delete-oldest, ask, fail, not 'panic'"));
-	assert_int_equal(configure(&m, "device = \"/x\"; fsck = \"maybe\";", &ctx), -EINVAL);
+	assert_int_equal(configure(&m, "device = \"/x\"; on_full = \"panic\";",
+				   &ctx),
+			 -EINVAL);
+	assert_true(zfd_mock_host_logged(
+		&m,
+		"'on_full' must be one of delete-oldest, ask, fail, not 'panic'"));
+	assert_int_equal(configure(&m, "device = \"/x\"; fsck = \"maybe\";",
+				   &ctx),
+			 -EINVAL);
 	assert_true(zfd_mock_host_logged(&m, "'fsck' must be one of auto, no"));
-	assert_int_equal(configure(&m, "device = \"/x\"; dir = \"/a/../b\";", &ctx), -EINVAL);
+	assert_int_equal(configure(&m, "device = \"/x\"; dir = \"/a/../b\";",
+				   &ctx),
+			 -EINVAL);
 	assert_true(zfd_mock_host_logged(&m, "without '..'"));
-	assert_int_equal(configure(&m, "device = \"/x\"; keep = -1;", &ctx), -EINVAL);
+	assert_int_equal(configure(&m, "device = \"/x\"; keep = -1;", &ctx),
+			 -EINVAL);
 	assert_true(zfd_mock_host_logged(&m, "'keep' must not be negative"));
-	assert_int_equal(configure(&m, "device = \"/x\"; ask_timeout = 100000;", &ctx), -EINVAL);
-	assert_true(zfd_mock_host_logged(&m, "'ask_timeout' must be at most 86400"));
-	assert_int_equal(configure(&m, "device = \"/x\"; sparse = \"perhaps\";", &ctx), -EINVAL);
-	assert_int_equal(configure(&m, "device = \"/x\"; keep = \"many\";", &ctx), -EINVAL);
-	assert_true(zfd_mock_host_logged(&m, "'keep' must be a number, not 'many'"));
+	assert_int_equal(configure(&m, "device = \"/x\"; ask_timeout = 100000;",
+				   &ctx),
+			 -EINVAL);
+	assert_true(zfd_mock_host_logged(&m,
+					 "'ask_timeout' must be at most 86400"));
+	assert_int_equal(configure(&m, "device = \"/x\"; sparse = \"perhaps\";",
+				   &ctx),
+			 -EINVAL);
+	assert_int_equal(configure(&m, "device = \"/x\"; keep = \"many\";",
+				   &ctx),
+			 -EINVAL);
+	assert_true(zfd_mock_host_logged(&m,
+					 "'keep' must be a number, not 'many'"));
 }
 
 static void test_config_ok(void **state)
@@ -102,17 +123,25 @@ static void test_config_ok(void **state)
 	void *ctx = NULL;
 
 	(void)state;
-	assert_int_equal(configure(&m, "device = \"UUID=1234\"; dir = \"dumps/\"; "
+	assert_int_equal(configure(&m,
+				   "device = \"UUID=1234\"; dir = \"dumps/\"; "
 				   "fsck = \"no\"; format = \"elf\"; sparse = false; "
 				   "keep = 3; on_full = \"ask\"; ask_timeout = 5; "
-				   "e2fsck = \"/sbin/e2fsck\";", &ctx), 0);
+				   "e2fsck = \"/sbin/e2fsck\";",
+				   &ctx),
+			 0);
 	zfd_sink_entry.close(ctx);
 	/* "format" is the host's key: accepted, its value checked there */
-	assert_int_equal(configure(&m, "device = \"/x\"; format = \"kdump\";", &ctx), 0);
+	assert_int_equal(configure(&m, "device = \"/x\"; format = \"kdump\";",
+				   &ctx),
+			 0);
 	zfd_sink_entry.close(ctx);
 	/* -o style: numbers and booleans as strings */
-	assert_int_equal(configure(&m, "device = \"/x\"; keep = \"2\"; sparse = \"false\";",
-				   &ctx), 0);
+	assert_int_equal(
+		configure(&m,
+			  "device = \"/x\"; keep = \"2\"; sparse = \"false\";",
+			  &ctx),
+		0);
 	zfd_sink_entry.close(ctx);
 }
 
@@ -222,10 +251,12 @@ static void test_prepare_space(void **state)
 	assert_int_equal(configure(&m, keys, &ctx), 0);
 	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
 	assert_true(cap == UINT64_MAX);
-	assert_true(zfd_mock_host_logged(&m, "fits only if enough pages are zero"));
+	assert_true(zfd_mock_host_logged(&m,
+					 "fits only if enough pages are zero"));
 	zfd_sink_entry.close(ctx);
 	/* not a filesystem */
-	snprintf(keys, sizeof(keys), "device = \"%s/nofs\"; fsck = \"no\";", tmpdir);
+	snprintf(keys, sizeof(keys), "device = \"%s/nofs\"; fsck = \"no\";",
+		 tmpdir);
 	assert_int_equal(configure(&m, keys, &ctx), 0);
 	assert_int_not_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
 	zfd_sink_entry.close(ctx);
@@ -240,7 +271,9 @@ static size_t fs_read(const char *path, uint8_t *buf, size_t len)
 	unsigned int got;
 
 	assert_int_equal(ext2fs_open(fsimg, 0, 0, 0, unix_io_manager, &fs), 0);
-	assert_int_equal(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, &ino), 0);
+	assert_int_equal(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path,
+				      &ino),
+			 0);
 	assert_int_equal(ext2fs_file_open(fs, ino, 0, &f), 0);
 	assert_int_equal(ext2fs_file_read(f, buf, (unsigned int)len, &got), 0);
 	ext2fs_file_close(f);
@@ -269,7 +302,7 @@ static void test_odd_size(void **state)
 	data = aligned_alloc(4096, 3 * 4096);
 	for (i = 0; i < 3 * 4096; i++)
 		data[i] = (uint8_t)(i * 7 + 1);
-	memset(data + 4096, 0, 4096);		/* page 1 is a hole */
+	memset(data + 4096, 0, 4096); /* page 1 is a hole */
 	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
 	assert_int_equal(configure(&m, keys, &ctx), 0);
 	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
@@ -325,10 +358,15 @@ static blk64_t fs_bmap(const char *path, uint64_t off)
 	ext2_ino_t ino;
 	blk64_t pblk = 0;
 
-	assert_int_equal(ext2fs_open(fsimg, EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs), 0);
-	assert_int_equal(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, &ino), 0);
-	assert_int_equal(ext2fs_bmap2(fs, ino, NULL, NULL, 0, off / fs->blocksize,
-				      NULL, &pblk), 0);
+	assert_int_equal(ext2fs_open(fsimg, EXT2_FLAG_64BITS, 0, 0,
+				     unix_io_manager, &fs),
+			 0);
+	assert_int_equal(ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path,
+				      &ino),
+			 0);
+	assert_int_equal(ext2fs_bmap2(fs, ino, NULL, NULL, 0,
+				      off / fs->blocksize, NULL, &pblk),
+			 0);
 	ext2fs_close_free(&fs);
 	return pblk;
 }
@@ -367,7 +405,7 @@ static void test_packed(void **state)
 	data = aligned_alloc(4096, 3 * 4096);
 	for (i = 0; i < 3 * 4096; i++)
 		data[i] = (uint8_t)(i * 13 + 5);
-	memset(data + 4096, 0, 4096);		/* a zero page */
+	memset(data + 4096, 0, 4096); /* a zero page */
 	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
 	assert_int_equal(configure(&m, keys, &ctx), 0);
 	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
@@ -389,7 +427,8 @@ static void test_packed(void **state)
 	zmap[0] = 0;
 	blk.nr_zero_pages = 0;
 	assert_int_equal(zfd_sink_entry.write(ctx, &blk), -EINVAL);
-	assert_true(zfd_mock_host_logged(&m, "internal error: write at 20480, expected 16384"));
+	assert_true(zfd_mock_host_logged(
+		&m, "internal error: write at 20480, expected 16384"));
 	blk.offset = 32768;
 	assert_int_equal(zfd_sink_entry.write(ctx, &blk), 0);
 	res.status = ZFD_STATUS_COMPLETE;
@@ -470,7 +509,9 @@ static void test_incomplete(void **state)
 	n = fs_read("dump.0.info", back, sizeof(back));
 	back[n] = 0;
 	assert_non_null(strstr((char *)back, "status: incomplete\n"));
-	assert_true(zfd_mock_host_logged(&m, "incomplete dump left as /dump.0.incomplete (source read error)"));
+	assert_true(zfd_mock_host_logged(
+		&m,
+		"incomplete dump left as /dump.0.incomplete (source read error)"));
 	free(data);
 }
 
@@ -490,24 +531,30 @@ static void test_ask_declined(void **state)
 	make_hdr(hdr, 16 << 20);
 	s390_info(&info, hdr, 16 << 20, &ext);
 	/* one old dump of 12 MiB, then too little room for 16 MiB */
-	snprintf(keys, sizeof(keys), "head -c 12M /dev/urandom >%s/old && "
+	snprintf(keys, sizeof(keys),
+		 "head -c 12M /dev/urandom >%s/old && "
 		 "debugfs -w -R 'write %s/old dump.4' %s >/dev/null 2>&1",
 		 tmpdir, tmpdir, fsimg);
 	assert_int_equal(system(keys), 0);
-	snprintf(keys, sizeof(keys), "head -c 12M /dev/urandom >%s/filler && "
+	snprintf(keys, sizeof(keys),
+		 "head -c 12M /dev/urandom >%s/filler && "
 		 "debugfs -w -R 'write %s/filler filler' %s >/dev/null 2>&1",
 		 tmpdir, tmpdir, fsimg);
 	assert_int_equal(system(keys), 0);
 	for (i = 0; i < 2; i++) {
-		snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\"; sparse = false; "
-			 "on_full = \"ask\"; ask_timeout = 7;", fsimg);
+		snprintf(keys, sizeof(keys),
+			 "device = \"%s\"; fsck = \"no\"; sparse = false; "
+			 "on_full = \"ask\"; ask_timeout = 7;",
+			 fsimg);
 		assert_int_equal(configure(&m, keys, &ctx), 0);
 		m.ask_answer = 0;
 		assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
 		assert_int_equal(zfd_sink_entry.open(ctx, &info), -ENOSPC);
 		assert_int_equal(m.asked, 1);
-		assert_string_equal(m.last_question, "Remove oldest dump 'dump.4' (y/n)?");
-		assert_true(zfd_mock_host_logged(&m, "removing 'dump.4' declined"));
+		assert_string_equal(m.last_question,
+				    "Remove oldest dump 'dump.4' (y/n)?");
+		assert_true(zfd_mock_host_logged(&m,
+						 "removing 'dump.4' declined"));
 		zfd_sink_entry.close(ctx);
 	}
 }

@@ -21,14 +21,15 @@
 #include "format.h"
 #include "util.h"
 
-#define VMCI	"OSRELEASE=6.1.0-13-amd64\nPAGESIZE=4096\nCRASHTIME=1767225600\n"
+#define VMCI "OSRELEASE=6.1.0-13-amd64\nPAGESIZE=4096\nCRASHTIME=1767225600\n"
 
 /* A little-endian x86_64 core like /proc/vmcore: PT_NOTE, the kernel text
  * at 0x3000 (one page, its own data), RAM 0x1000-0x5000 and 0x100000-
  * 0x102000; page P of RAM holds the byte (P & 0xff) + 1. */
 static uint8_t *make_x86(size_t *len)
 {
-	static const uint64_t ph[][3] = {	/* paddr, vaddr, size */
+	static const uint64_t ph[][3] = {
+		/* paddr, vaddr, size */
 		{ 0x3000, 0xffffffff81000000ULL, 0x1000 },
 		{ 0x1000, 0xffff888000001000ULL, 0x4000 },
 		{ 0x100000, 0xffff888000100000ULL, 0x2000 },
@@ -57,7 +58,7 @@ static uint8_t *make_x86(size_t *len)
 		zfd_put_le32(n + 8, NT_PRSTATUS);
 		memcpy(n + 12, "CORE", 5);
 		zfd_put_le32(n + 20 + 32, 7 + (uint32_t)i);
-		n[20 + 200] = 0xa0 + (uint8_t)i;	/* some register byte */
+		n[20 + 200] = 0xa0 + (uint8_t)i; /* some register byte */
 		n += 20 + 336;
 	}
 	zfd_put_le32(n, 11);
@@ -82,7 +83,8 @@ static uint8_t *make_x86(size_t *len)
 		zfd_put_le64(p + 32, ph[i][2]);
 		zfd_put_le64(p + 40, ph[i][2]);
 		for (k = 0; k < ph[i][2]; k += 0x1000)
-			memset(f + off + k, (int)(((ph[i][0] + k) >> 12) & 0xff) + 1,
+			memset(f + off + k,
+			       (int)(((ph[i][0] + k) >> 12) & 0xff) + 1,
 			       0x1000);
 		off += ph[i][2];
 	}
@@ -131,11 +133,13 @@ static void test_elf_x86(void **state)
 
 	(void)state;
 	core = make_x86(&len);
-	assert_int_equal(zfd_elf_parse_buf(&in, core, len, why, sizeof(why)), 0);
+	assert_int_equal(zfd_elf_parse_buf(&in, core, len, why, sizeof(why)),
+			 0);
 	assert_true(in->overlaps);
 	assert_int_equal(zfd_dump_from_elf(&d, in), 0);
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL,
-					d.mem_size, why, sizeof(why)), 0);
+					d.mem_size, why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_format_prologue_len(fmt), 4096);
 	/* packed: 0x4000 + 0x2000 bytes of memory after the prologue, the
 	 * kernel text not stored twice, the hole up to 1 MiB not stored */
@@ -143,7 +147,8 @@ static void test_elf_x86(void **state)
 	assert_int_equal(zfd_format_trailer_len(fmt), 0);
 	out = store(fmt, in, core, d.mem_size);
 	assert_int_equal(zfd_elf_parse_buf(&back, out, zfd_format_size(fmt),
-					   why, sizeof(why)), 0);
+					   why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_dump_from_elf(&d2, back), 0);
 	/* notes unchanged, every program header's addresses kept */
 	assert_int_equal(d2.notes_len, d.notes_len);
@@ -174,11 +179,13 @@ static void test_elf_x86(void **state)
 
 	/* a limit: the segments end there, the memory too */
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL, 0x4000,
-					why, sizeof(why)), 0);
+					why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_format_size(fmt), 4096 + 0x3000);
 	out = store(fmt, in, core, 0x4000);
 	assert_int_equal(zfd_elf_parse_buf(&back, out, zfd_format_size(fmt),
-					   why, sizeof(why)), 0);
+					   why, sizeof(why)),
+			 0);
 	assert_int_equal(back->nr_segs, 2);
 	assert_int_equal(back->mem_end, 0x4000);
 	zfd_elf_info_free(back);
@@ -187,7 +194,8 @@ static void test_elf_x86(void **state)
 
 	/* packed: one extent behind the prologue */
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, NULL,
-					d.mem_size, why, sizeof(why)), 0);
+					d.mem_size, why, sizeof(why)),
+			 0);
 	ext = zfd_format_extents(fmt, &nr);
 	assert_int_equal(nr, 1);
 	assert_int_equal(ext[0].start, 4096);
@@ -201,17 +209,21 @@ static void test_elf_x86(void **state)
 	/* truncation: the memory that fits a capacity, in whole pages */
 	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
 					4096 + 0x3000 + 0xfff, &fit, why,
-					sizeof(why)), 0);
-	assert_int_equal(fit, 0x4000);	/* 0x3000 bytes stored: see above */
+					sizeof(why)),
+			 0);
+	assert_int_equal(fit, 0x4000); /* 0x3000 bytes stored: see above */
 	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
-					UINT64_MAX, &fit, why, sizeof(why)), 0);
+					UINT64_MAX, &fit, why, sizeof(why)),
+			 0);
 	assert_int_equal(fit, d.mem_size);
 	assert_int_equal(zfd_format_fit(ZFD_FORMAT_ELF, &d, NULL, d.mem_size,
-					100, &fit, why, sizeof(why)), -ENOSPC);
+					100, &fit, why, sizeof(why)),
+			 -ENOSPC);
 
 	/* the s390 format cannot hold it */
 	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, NULL,
-					d.mem_size, why, sizeof(why)), -EOPNOTSUPP);
+					d.mem_size, why, sizeof(why)),
+			 -EOPNOTSUPP);
 	assert_null(fmt);
 	assert_non_null(strstr(why, "s390 dumps only"));
 	zfd_dump_free(&d);
@@ -247,12 +259,13 @@ static void test_s390(void **state)
 	hdr.lc_vec[0] = 0x2000;
 	hdr.tod = 0xd9c0000000000000ULL;
 	zfd_s390_hdr_encode(&hdr, raw);
-	raw[0x300] = 0x5a;	/* a byte the decoder does not know: kept */
+	raw[0x300] = 0x5a; /* a byte the decoder does not know: kept */
 	assert_int_equal(zfd_dump_from_s390(&d, &hdr, ch, 2), 0);
 
 	/* the source's header, byte for byte */
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
-					0x40000, why, sizeof(why)), 0);
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw, 0x40000,
+					why, sizeof(why)),
+			 0);
 	buf = malloc(zfd_format_prologue_len(fmt));
 	assert_non_null(buf);
 	zfd_format_prologue(fmt, buf, true);
@@ -263,7 +276,7 @@ static void test_s390(void **state)
 	assert_int_equal(off, 4096 + 0x1000);
 	assert_int_equal(len, 0xf000);
 	assert_false(zfd_format_map(fmt, 0x10000, &off, &len));
-	assert_int_equal(off, 4096 + 0x10000);	/* positional hole */
+	assert_int_equal(off, 4096 + 0x10000); /* positional hole */
 	assert_int_equal(len, 0x10000);
 	assert_false(zfd_format_map(fmt, 0x30000, &off, &len));
 	assert_int_equal(len, 0x10000);
@@ -275,8 +288,9 @@ static void test_s390(void **state)
 	zfd_format_free(fmt);
 
 	/* limited: mem_size in the header set as the sinks set it */
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
-					0x18000, why, sizeof(why)), 0);
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw, 0x18000,
+					why, sizeof(why)),
+			 0);
 	zfd_format_prologue(fmt, buf, true);
 	memcpy(want, raw, sizeof(want));
 	zfd_s390_hdr_set_mem_size(want, 0x18000);
@@ -285,8 +299,9 @@ static void test_s390(void **state)
 	zfd_format_free(fmt);
 
 	/* extents: the ranges' stored offsets */
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
-					0x40000, why, sizeof(why)), 0);
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw, 0x40000,
+					why, sizeof(why)),
+			 0);
 	ext = zfd_format_extents(fmt, &nr);
 	assert_int_equal(nr, 2);
 	assert_int_equal(ext[0].start, 4096);
@@ -300,10 +315,12 @@ static void test_s390(void **state)
 	 * elf of an s390 model without notes (zcore): fmt_elf.h's s390x
 	 * writer, memory positional after its prologue
 	 */
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, raw,
-					0x40000, why, sizeof(why)), 0);
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_ELF, &d, raw, 0x40000,
+					why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_elf_writer_new(&w, &hdr, ch, 2, 0x40000, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	data_off = zfd_elf_writer_data_off(w);
 	assert_int_equal(zfd_format_prologue_len(fmt), data_off);
 	assert_int_equal(zfd_format_size(fmt), zfd_elf_writer_file_size(w));
@@ -319,9 +336,9 @@ static void test_s390(void **state)
 	assert_true(zfd_format_map(fmt, 0x1000, &off, &len));
 	assert_int_equal(off, data_off + 0x1000);
 	assert_false(zfd_format_map(fmt, 0x10000, &off, &len));
-	assert_int_equal(off, data_off + 0x10000);	/* positional hole */
+	assert_int_equal(off, data_off + 0x10000); /* positional hole */
 	assert_false(zfd_format_map(fmt, 0x30000, &off, &len));
-	assert_int_equal(off, UINT64_MAX);		/* after the last load */
+	assert_int_equal(off, UINT64_MAX); /* after the last load */
 	ext = zfd_format_extents(fmt, &nr);
 	assert_int_equal(nr, 2);
 	assert_int_equal(ext[1].start, data_off + 0x20000);
@@ -339,16 +356,20 @@ static void test_s390(void **state)
 	/* truncation: the largest mem_size that fits a capacity */
 	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
 					4096 + 0x18000 + 16, &fit, why,
-					sizeof(why)), 0);
+					sizeof(why)),
+			 0);
 	assert_int_equal(fit, 0x18000);
 	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
 					4096 + 0x18fff + 16, &fit, why,
-					sizeof(why)), 0);
+					sizeof(why)),
+			 0);
 	assert_int_equal(fit, 0x18000);
-	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000,
-					4000, &fit, why, sizeof(why)), -ENOSPC);
-	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw,
-					0x1234, why, sizeof(why)), -EINVAL);
+	assert_int_equal(zfd_format_fit(ZFD_FORMAT_S390, &d, raw, 0x40000, 4000,
+					&fit, why, sizeof(why)),
+			 -ENOSPC);
+	assert_int_equal(zfd_format_new(&fmt, ZFD_FORMAT_S390, &d, raw, 0x1234,
+					why, sizeof(why)),
+			 -EINVAL);
 	free(buf);
 	zfd_dump_free(&d);
 }

@@ -58,8 +58,9 @@ static void aws_record(struct aws_buf *a, size_t len, uint8_t v, size_t seg)
 	memset(buf, v, len);
 	while (done < len) {
 		n = len - done < seg ? len - done : seg;
-		aws_block(a, buf + done, n, (uint8_t)((done == 0 ? 0x80 : 0) |
-			  (done + n == len ? 0x20 : 0)));
+		aws_block(a, buf + done, n,
+			  (uint8_t)((done == 0 ? 0x80 : 0) |
+				    (done + n == len ? 0x20 : 0)));
 		done += n;
 	}
 	free(buf);
@@ -95,7 +96,7 @@ static void test_aws_records_and_marks(void **state)
 	(void)state;
 	assert_non_null(buf);
 	aws_record(&a, 4096, 1, 65535);
-	aws_record(&a, 100000, 2, 65535);	/* two segments */
+	aws_record(&a, 100000, 2, 65535); /* two segments */
 	aws_record(&a, 16, 3, 65535);
 	aws_mark(&a);
 	aws_record(&a, 300, 4, 65535);
@@ -141,7 +142,7 @@ static void test_aws_space_back(void **state)
 	assert_int_equal(t->ops->space_files(t, 1), 0);
 	assert_int_equal(t->ops->read(t, buf, GET_TAPE_MAX_REC), 50);
 	assert_int_equal(buf[0], 4);
-	assert_int_equal(t->ops->space_files(t, -1), 0);	/* before FM 1 */
+	assert_int_equal(t->ops->space_files(t, -1), 0); /* before FM 1 */
 	assert_int_equal(t->ops->back_records(t, 1), 0);
 	assert_int_equal(t->ops->read(t, buf, GET_TAPE_MAX_REC), 16);
 	assert_int_equal(buf[0], 3);
@@ -173,8 +174,8 @@ static void test_sparse_output(void **state)
 	(void)state;
 	assert_non_null(mem);
 	assert_non_null(back);
-	memset(mem + 3 * 4096, 0xaa, 4096);	/* page 3 */
-	mem[9 * 4096 + 4095] = 1;		/* last byte of page 9 */
+	memset(mem + 3 * 4096, 0xaa, 4096); /* page 3 */
+	mem[9 * 4096 + 4095] = 1;	    /* last byte of page 9 */
 	snprintf(path, sizeof(path), "%s/sparse", tmpdir);
 	out.fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(out.fd >= 0);
@@ -232,7 +233,8 @@ static void set_man(struct get_in *in, const char *status, uint64_t mem,
 {
 	char text[512];
 
-	snprintf(text, sizeof(text), "zfcpdump-info 1\nstatus: %s\n"
+	snprintf(text, sizeof(text),
+		 "zfcpdump-info 1\nstatus: %s\n"
 		 "mem_size: %llu\ndumped_bytes: %llu\nreason: tape full\n",
 		 status, (unsigned long long)mem, (unsigned long long)dumped);
 	get_in_set_manifest(in, text, strlen(text), "test");
@@ -264,7 +266,7 @@ static void test_status(void **state)
 	assert_true(in.man_ok);
 	assert_int_equal(get_in_status(&in, r, sizeof(r)), GET_ST_INCOMPLETE);
 	assert_string_equal(r, "incomplete: 8192 of 1048576 memory bytes "
-			    "dumped (tape full)");
+			       "dumped (tape full)");
 	assert_int_equal(get_in_mem_expected(&in), 8192);
 
 	/* a manifest for another size means a mix-up */
@@ -309,7 +311,7 @@ static void test_reads_file(void **state)
 	get_in_note_file(&in, &a);
 	assert_int_equal(in.nr_files, 1);
 	b = a;
-	assert_true(get_in_reads_file(&in, &b));	/* a hard link */
+	assert_true(get_in_reads_file(&in, &b)); /* a hard link */
 	b.st_ino = 13;
 	assert_false(get_in_reads_file(&in, &b));
 
@@ -341,7 +343,8 @@ static void test_json_str(void **state)
 	assert_non_null(f);
 	get_json_str(f, "a\"b\\c\nd\x01\xc3\xa9");
 	fclose(f);
-	assert_string_equal(buf, "\"a\\\"b\\\\c\\u000ad\\u0001\\u00c3\\u00a9\"");
+	assert_string_equal(buf,
+			    "\"a\\\"b\\\\c\\u000ad\\u0001\\u00c3\\u00a9\"");
 	free(buf);
 }
 

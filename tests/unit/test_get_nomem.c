@@ -37,12 +37,12 @@ int __wrap_posix_memalign(void **p, size_t align, size_t size);
 void __wrap_free(void *p);
 
 /* Live allocations of the wrapped code: an open-addressing pointer set. */
-#define SLOTS	(1u << 16)
+#define SLOTS (1u << 16)
 static void *live[SLOTS];
 static size_t nr_live;
 static bool overflow;
 
-static unsigned long fail_at;	/* 0: never */
+static unsigned long fail_at; /* 0: never */
 static unsigned long count;
 static bool injected;
 
@@ -141,7 +141,7 @@ int __wrap_posix_memalign(void **p, size_t align, size_t size)
 	int rc;
 
 	if (fail_now())
-		return 12;	/* ENOMEM */
+		return 12; /* ENOMEM */
 	rc = __real_posix_memalign(p, align, size);
 	if (!rc)
 		track(*p);
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 		;
 	if (argc < 2 || i == 4) {
 		fprintf(stderr, "usage: test_get_nomem info|verify|copy|list "
-			"ARGS...\n");
+				"ARGS...\n");
 		return 2;
 	}
 	/*
@@ -204,11 +204,12 @@ int main(int argc, char **argv)
 		dup2(out, STDOUT_FILENO);
 		if (overflow) {
 			fprintf(stderr, "test_get_nomem: too many live "
-				"allocations to track\n");
+					"allocations to track\n");
 			return 1;
 		}
 		if (nr_live) {
-			fprintf(stderr, "test_get_nomem: %s: %zu allocation(s) "
+			fprintf(stderr,
+				"test_get_nomem: %s: %zu allocation(s) "
 				"not freed when allocation %lu failed\n",
 				argv[1], nr_live, k);
 			return 1;
@@ -218,9 +219,11 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	fprintf(stderr, "test_get_nomem: %s: %lu allocations, each failed "
+	fprintf(stderr,
+		"test_get_nomem: %s: %lu allocations, each failed "
 		"once: no crash, nothing leaked; the run without a failure "
-		"exited %d\n", argv[1], k - 1, last);
+		"exited %d\n",
+		argv[1], k - 1, last);
 	printf("exit %d\n", last);
 	return 0;
 }

@@ -28,8 +28,9 @@ static char path_a[300], path_b[300], link_a[300];
 /* One AWSTAPE block holding a whole record (flags 0xa0) or a mark. */
 static void put_block(int fd, size_t len, uint8_t v, uint16_t *prev)
 {
-	uint8_t b[6] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)*prev,
-			 (uint8_t)(*prev >> 8), len ? 0xa0 : 0x40, 0 };
+	uint8_t b[6] = { (uint8_t)len,	    (uint8_t)(len >> 8),
+			 (uint8_t)*prev,    (uint8_t)(*prev >> 8),
+			 len ? 0xa0 : 0x40, 0 };
 	uint8_t data[4096];
 
 	memset(data, v, sizeof(data));

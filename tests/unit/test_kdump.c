@@ -49,7 +49,8 @@ static void check_pages(struct membuf *m, uint64_t base_pfn, uint64_t limit)
 	size_t i;
 
 	assert_int_equal(zfd_kdump_open(&r, membuf_read, m, m->len, why,
-					sizeof(why)), 0);
+					sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kdump_info(r)->max_mapnr, base_pfn + 64);
 	for (pfn = 0; pfn < base_pfn + 64; pfn++) {
 		rel = pfn - base_pfn;
@@ -64,13 +65,15 @@ static void check_pages(struct membuf *m, uint64_t base_pfn, uint64_t limit)
 			continue;
 		}
 		assert_int_equal(zfd_kdump_read_page(r, pfn, page, why,
-						     sizeof(why)), 0);
+						     sizeof(why)),
+				 0);
 		for (i = 0; i < sizeof(want); i++)
 			want[i] = test_page_byte(pfn, i);
 		assert_memory_equal(page, want, sizeof(want));
 	}
 	assert_int_equal(zfd_kdump_read_page(r, base_pfn + 64, page, why,
-					     sizeof(why)), -ERANGE);
+					     sizeof(why)),
+			 -ERANGE);
 	zfd_kdump_close(r);
 }
 
@@ -97,8 +100,8 @@ static void roundtrip(bool be, enum zfd_kdump_codec c)
 	assert_int_equal(rd32(h + 424, be), zfd_kdump_codec_flag(c));
 	assert_int_equal(rd32(h + 428, be), 4096);
 	assert_int_equal(rd32(h + 460, be), 0);
-	assert_int_equal(rd64(s + 96, be), 0x100 + 64);	/* max_mapnr_64 */
-	assert_int_equal(rd64(s + 48, be), 4096 + 104);		/* offset_note */
+	assert_int_equal(rd64(s + 96, be), 0x100 + 64); /* max_mapnr_64 */
+	assert_int_equal(rd64(s + 48, be), 4096 + 104); /* offset_note */
 	assert_int_equal(rd64(s + 56, be), d.notes_len);
 	assert_memory_equal(m.p + 4096 + 104, d.notes, d.notes_len);
 	assert_memory_equal(m.p + rd64(s + 32, be), test_vmci,
@@ -107,8 +110,9 @@ static void roundtrip(bool be, enum zfd_kdump_codec c)
 	desc_off = 4096 * (1 + rd32(h + 432, be) + (uint64_t)rd32(h + 436, be));
 	for (n = 0; n < 51; n++) {
 		const uint8_t *p = m.p + desc_off + 24 * n;
-		uint64_t pfn = 0x100 + (n < 19 ? 1 + n : n < 35 ? n + 5 :
-					n + 13);
+		uint64_t pfn = 0x100 + (n < 19 ? 1 + n :
+					n < 35 ? n + 5 :
+						 n + 13);
 
 		if (pfn % 4 == 0) {
 			if (!zero_off)
@@ -150,7 +154,8 @@ static void test_incomplete(void **state)
 	/* memory up to the middle of page 30 was written */
 	assert_int_equal(test_write(&d, &o, 30 * 4096 + 100, &m), 0);
 	assert_int_equal(zfd_kdump_open(&r, membuf_read, &m, m.len, why,
-					sizeof(why)), 0);
+					sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kdump_info(r)->status,
 			 ZFD_KDUMP_LZO | ZFD_KDUMP_INCOMPLETE);
 	assert_int_equal(zfd_kdump_info(r)->nr_dumpable, 19 + 6);
@@ -178,7 +183,8 @@ static void test_flat(void **state)
 	assert_int_equal(zfd_get_be64(flat.p + 24), 1);
 	assert_true(zfd_kdump_is_flat(flat.p, flat.len));
 	assert_int_equal(zfd_kdump_unflatten(membuf_read, &flat, membuf_write,
-					     &back, &size, why, sizeof(why)), 0);
+					     &back, &size, why, sizeof(why)),
+			 0);
 	assert_int_equal(size, file.len);
 	assert_int_equal(back.len, file.len);
 	assert_memory_equal(back.p, file.p, file.len);
@@ -220,13 +226,17 @@ static void test_bounded(void **state)
 {
 	struct zfd_kdump_wopts o = { .codec = ZFD_KDUMP_C_ZSTD };
 	struct zfd_range ranges[2] = {
-		{ 0, 1ull << 41 }, { 3ull << 40, 1ull << 40 },
+		{ 0, 1ull << 41 },
+		{ 3ull << 40, 1ull << 40 },
 	};
 	struct zfd_kdump_writer *w;
 	struct membuf m = { 0 };
 	struct zfd_dump d = {
-		.machine = EM_X86_64, .elf_class = ELFCLASS64,
-		.mem_size = 1ull << 42, .ranges = ranges, .nr_ranges = 2,
+		.machine = EM_X86_64,
+		.elf_class = ELFCLASS64,
+		.mem_size = 1ull << 42,
+		.ranges = ranges,
+		.nr_ranges = 2,
 	};
 	uint8_t page[4096];
 	char why[256];
@@ -235,7 +245,8 @@ static void test_bounded(void **state)
 	(void)state;
 	memset(page, 0x5a, sizeof(page));
 	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, count_write, &m, why,
-					      sizeof(why)), 0);
+					      sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kdump_writer_begin(w), 0);
 	/* bitmaps: 2 x 128 MiB went out in windows of at most 64 KiB */
 	assert_true(m.len > (256ull << 20));
@@ -262,22 +273,26 @@ static void test_refusals(void **state)
 	assert_int_equal(c, ZFD_KDUMP_C_ZSTD);
 	assert_int_equal(zfd_kdump_codec_parse("lz4", &c), -EINVAL);
 	assert_int_equal(zfd_kdump_level_check(ZFD_KDUMP_C_ZLIB, 10, why,
-					       sizeof(why)), -EINVAL);
+					       sizeof(why)),
+			 -EINVAL);
 	assert_string_equal(why, "compress_level 10 is outside 1..9 for zlib");
 	test_model(&d, false, 0);
 	d.elf_class = ELFCLASS32;
-	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, membuf_write, &m,
-					      why, sizeof(why)), -EOPNOTSUPP);
+	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, membuf_write, &m, why,
+					      sizeof(why)),
+			 -EOPNOTSUPP);
 	d.elf_class = ELFCLASS64;
 	assert_int_equal(test_write(&d, &o, UINT64_MAX, &m), 0);
 	/* not mine */
 	m.p[0] = 'X';
 	assert_int_equal(zfd_kdump_open(&r, membuf_read, &m, m.len, why,
-					sizeof(why)), -ENODEV);
+					sizeof(why)),
+			 -ENODEV);
 	m.p[0] = 'K';
 	/* too short for its bitmaps */
 	assert_int_equal(zfd_kdump_open(&r, membuf_read, &m, 3 * 4096, why,
-					sizeof(why)), -EINVAL);
+					sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "bitmaps end at"));
 	assert_null(strchr(why, '\n'));
 	free(m.p);
@@ -310,13 +325,15 @@ static void uts_case(const char *release, const char *want_version)
 	strcpy((char *)mem + 0x5100 + 130, release);
 	strcpy((char *)mem + 0x5100 + 195, "#1 SMP PREEMPT_DYNAMIC test");
 	strcpy((char *)mem + 0x5100 + 260, "x86_64");
-	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, membuf_write, &m,
-					      why, sizeof(why)), 0);
+	assert_int_equal(zfd_kdump_writer_new(&w, &d, &o, membuf_write, &m, why,
+					      sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kdump_writer_begin(w), 0);
 	/* in pieces that split the utsname */
 	assert_int_equal(zfd_kdump_writer_mem(w, 0, mem, 0x5180), 0);
 	assert_int_equal(zfd_kdump_writer_mem(w, 0x5180, mem + 0x5180,
-					      d.mem_size - 0x5180), 0);
+					      d.mem_size - 0x5180),
+			 0);
 	assert_int_equal(zfd_kdump_writer_finish(w, UINT64_MAX, NULL), 0);
 	zfd_kdump_writer_free(w);
 	assert_string_equal((const char *)m.p + 12 + 3 * 65, want_version);

@@ -31,28 +31,28 @@
 #include "kmsg.h"
 #include "vmcoreinfo.h"
 
-#define MEM_SIZE	0x200000ULL
-#define PAGE_OFFSET	0xffff888000000000ULL
-#define KTEXT		0xffffffff80000000ULL
-#define PHYS_BASE	0x80000ULL
-#define PA_PGD		0x90000ULL
-#define PA_PUD		0x91000ULL
-#define PA_PMD		0x92000ULL
-#define PA_PTE		0x93000ULL
-#define PA_RB		0x20000ULL
-#define PA_DESCS	0x21000ULL
-#define PA_INFOS	0x22000ULL
-#define PA_TEXT		0x30000ULL
-#define PA_LOGBUF	0x40000ULL
-#define PA_VARS		0x100000ULL	/* prb, log_buf and friends */
-#define PA_NOTE		0x1000ULL	/* s390: the VMCOREINFO note */
+#define MEM_SIZE    0x200000ULL
+#define PAGE_OFFSET 0xffff888000000000ULL
+#define KTEXT	    0xffffffff80000000ULL
+#define PHYS_BASE   0x80000ULL
+#define PA_PGD	    0x90000ULL
+#define PA_PUD	    0x91000ULL
+#define PA_PMD	    0x92000ULL
+#define PA_PTE	    0x93000ULL
+#define PA_RB	    0x20000ULL
+#define PA_DESCS    0x21000ULL
+#define PA_INFOS    0x22000ULL
+#define PA_TEXT	    0x30000ULL
+#define PA_LOGBUF   0x40000ULL
+#define PA_VARS	    0x100000ULL /* prb, log_buf and friends */
+#define PA_NOTE	    0x1000ULL	/* s390: the VMCOREINFO note */
 /* x86_64: the text ring lies above the 2 MiB page, mapped by a PTE */
-#define VA_TEXT_X86	(PAGE_OFFSET + 0x230000ULL)
-#define COUNT_BITS	3
-#define SIZE_BITS	12
-#define DESC_SIZE	24
-#define INFO_SIZE	88
-#define LOG_REC		16
+#define VA_TEXT_X86 (PAGE_OFFSET + 0x230000ULL)
+#define COUNT_BITS  3
+#define SIZE_BITS   12
+#define DESC_SIZE   24
+#define INFO_SIZE   88
+#define LOG_REC	    16
 
 static const char expect_prb[] =
 	"[    0.000000] Linux version 6.1.0-zfd-test (kmsg unit test)\n"
@@ -61,9 +61,8 @@ static const char expect_prb[] =
 	"[   12.345678] tab\there \\x01 bell\\x07\n"
 	"[ 1234.000001] Kernel panic - not syncing: wrapped\n";
 
-static const char expect_log[] =
-	"[    5.000000] old one\n"
-	"[    6.250000] old two\n";
+static const char expect_log[] = "[    5.000000] old one\n"
+				 "[    6.250000] old two\n";
 
 struct image {
 	uint8_t *mem;
@@ -109,27 +108,26 @@ static uint64_t ksym(const struct image *im, uint64_t pa)
 	return im->x86 ? KTEXT + pa - PHYS_BASE : pa;
 }
 
-static const char vmci_prb[] =
-	"OFFSET(printk_ringbuffer.desc_ring)=0\n"
-	"OFFSET(printk_ringbuffer.text_data_ring)=64\n"
-	"OFFSET(prb_desc_ring.count_bits)=0\n"
-	"OFFSET(prb_desc_ring.descs)=8\n"
-	"OFFSET(prb_desc_ring.infos)=16\n"
-	"OFFSET(prb_desc_ring.head_id)=24\n"
-	"OFFSET(prb_desc_ring.tail_id)=32\n"
-	"OFFSET(prb_data_ring.size_bits)=0\n"
-	"OFFSET(prb_data_ring.data)=8\n"
-	"SIZE(prb_desc)=24\n"
-	"OFFSET(prb_desc.state_var)=0\n"
-	"OFFSET(prb_desc.text_blk_lpos)=8\n"
-	"OFFSET(prb_data_blk_lpos.begin)=0\n"
-	"OFFSET(prb_data_blk_lpos.next)=8\n"
-	"SIZE(printk_info)=88\n"
-	"OFFSET(printk_info.seq)=0\n"
-	"OFFSET(printk_info.ts_nsec)=8\n"
-	"OFFSET(printk_info.text_len)=16\n"
-	"OFFSET(printk_info.caller_id)=20\n"
-	"OFFSET(atomic_long_t.counter)=0\n";
+static const char vmci_prb[] = "OFFSET(printk_ringbuffer.desc_ring)=0\n"
+			       "OFFSET(printk_ringbuffer.text_data_ring)=64\n"
+			       "OFFSET(prb_desc_ring.count_bits)=0\n"
+			       "OFFSET(prb_desc_ring.descs)=8\n"
+			       "OFFSET(prb_desc_ring.infos)=16\n"
+			       "OFFSET(prb_desc_ring.head_id)=24\n"
+			       "OFFSET(prb_desc_ring.tail_id)=32\n"
+			       "OFFSET(prb_data_ring.size_bits)=0\n"
+			       "OFFSET(prb_data_ring.data)=8\n"
+			       "SIZE(prb_desc)=24\n"
+			       "OFFSET(prb_desc.state_var)=0\n"
+			       "OFFSET(prb_desc.text_blk_lpos)=8\n"
+			       "OFFSET(prb_data_blk_lpos.begin)=0\n"
+			       "OFFSET(prb_data_blk_lpos.next)=8\n"
+			       "SIZE(printk_info)=88\n"
+			       "OFFSET(printk_info.seq)=0\n"
+			       "OFFSET(printk_info.ts_nsec)=8\n"
+			       "OFFSET(printk_info.text_len)=16\n"
+			       "OFFSET(printk_info.caller_id)=20\n"
+			       "OFFSET(atomic_long_t.counter)=0\n";
 
 /* One record: descriptor id with state, text block [begin, next). */
 static void prb_record(struct image *im, uint64_t id, uint64_t state,
@@ -143,7 +141,7 @@ static void prb_record(struct image *im, uint64_t id, uint64_t state,
 	uint64_t next, at;
 
 	if (!text[0]) {
-		next = begin;		/* a data-less record */
+		next = begin; /* a data-less record */
 	} else if (begin % size + 8 + len > size) {
 		/* wraps: the block starts over at the ring's beginning */
 		next = (begin / size + 1) * size + 8 + ((len + 7) & ~7ULL);
@@ -195,7 +193,8 @@ static void image_init(struct image *im, bool x86)
 	vmci_add(im, "OSRELEASE=6.1.0-zfd-test\nPAGESIZE=4096\n");
 	if (x86) {
 		x86_page_tables(im);
-		vmci_add(im, "NUMBER(phys_base)=%llu\n"
+		vmci_add(im,
+			 "NUMBER(phys_base)=%llu\n"
 			 "SYMBOL(init_top_pgt)=%llx\n"
 			 "NUMBER(pgtable_l5_enabled)=0\n",
 			 (unsigned long long)PHYS_BASE,
@@ -215,8 +214,8 @@ static void build_prb(struct image *im)
 	put32(im, PA_RB + 0, COUNT_BITS);
 	put64(im, PA_RB + 8, kva(im, PA_DESCS));
 	put64(im, PA_RB + 16, kva(im, PA_INFOS));
-	put64(im, PA_RB + 24, 19);		/* head_id */
-	put64(im, PA_RB + 32, 13);		/* tail_id */
+	put64(im, PA_RB + 24, 19); /* head_id */
+	put64(im, PA_RB + 32, 13); /* tail_id */
 	put32(im, PA_RB + 64, SIZE_BITS);
 	put64(im, PA_RB + 64 + 8, text_va);
 
@@ -245,7 +244,8 @@ static void build_log_buf(struct image *im)
 {
 	static const char one[] = "old one", two[] = "old two";
 
-	vmci_add(im, "SYMBOL(log_buf)=%llx\nSYMBOL(log_buf_len)=%llx\n"
+	vmci_add(im,
+		 "SYMBOL(log_buf)=%llx\nSYMBOL(log_buf_len)=%llx\n"
 		 "SYMBOL(log_first_idx)=%llx\nSYMBOL(log_next_idx)=%llx\n"
 		 "SIZE(printk_log)=16\nOFFSET(printk_log.ts_nsec)=0\n"
 		 "OFFSET(printk_log.len)=8\nOFFSET(printk_log.text_len)=10\n",
@@ -254,9 +254,9 @@ static void build_log_buf(struct image *im)
 		 (unsigned long long)ksym(im, PA_VARS + 12),
 		 (unsigned long long)ksym(im, PA_VARS + 16));
 	put64(im, PA_VARS, kva(im, PA_LOGBUF));
-	put32(im, PA_VARS + 8, 256);		/* log_buf_len */
-	put32(im, PA_VARS + 12, 200);		/* log_first_idx */
-	put32(im, PA_VARS + 16, 32);		/* log_next_idx */
+	put32(im, PA_VARS + 8, 256);  /* log_buf_len */
+	put32(im, PA_VARS + 12, 200); /* log_first_idx */
+	put32(im, PA_VARS + 16, 32);  /* log_next_idx */
 	put64(im, PA_LOGBUF + 200, 5000000000ULL);
 	put16(im, PA_LOGBUF + 200 + 8, 32);
 	put16(im, PA_LOGBUF + 200 + 10, sizeof(one) - 1);
@@ -315,7 +315,8 @@ static int run(struct image *im, struct outbuf *o, char *why, size_t wl)
 
 	memset(o, 0, sizeof(*o));
 	assert_int_equal(zfd_kmem_init(&km, &d, im->vmci, strlen(im->vmci),
-				       mem_read, im, why, wl), 0);
+				       mem_read, im, why, wl),
+			 0);
 	return zfd_kmsg_dump(&km, out_append, o, why, wl);
 }
 
@@ -390,7 +391,7 @@ static void test_errors(void **state)
 	image_init(&im, true);
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -ENOENT);
 	assert_string_equal(why, "VMCOREINFO names no kernel log (neither "
-			    "SYMBOL(prb) nor SYMBOL(log_buf))");
+				 "SYMBOL(prb) nor SYMBOL(log_buf))");
 	free(o.p);
 	free(im.mem);
 
@@ -399,7 +400,8 @@ static void test_errors(void **state)
 	build_prb(&im);
 	vmci_drop(&im, "OFFSET(printk_info.text_len)");
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -ENOENT);
-	assert_string_equal(why, "VMCOREINFO lacks OFFSET(printk_info.text_len)");
+	assert_string_equal(why,
+			    "VMCOREINFO lacks OFFSET(printk_info.text_len)");
 	free(o.p);
 	free(im.mem);
 
@@ -408,7 +410,8 @@ static void test_errors(void **state)
 	build_prb(&im);
 	put64(&im, PA_PTE + 0x30 * 8, 0);
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EFAULT);
-	assert_string_equal(why, "the printk text ring at kernel address "
+	assert_string_equal(why,
+			    "the printk text ring at kernel address "
 			    "0xffff888000230000 (4096 bytes) is not in the dump");
 	free(o.p);
 	free(im.mem);
@@ -419,7 +422,7 @@ static void test_errors(void **state)
 	put64(&im, PA_VARS, 0x7000000000ULL);
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EFAULT);
 	assert_string_equal(why, "prb->desc_ring.count_bits at kernel address "
-			    "0x7000000000 (4 bytes) is not in the dump");
+				 "0x7000000000 (4 bytes) is not in the dump");
 	free(o.p);
 	free(im.mem);
 
@@ -429,7 +432,7 @@ static void test_errors(void **state)
 	put32(&im, PA_RB, 40);
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "printk ring buffer: 2^40 descriptors and "
-			    "2^12 text bytes is implausible");
+				 "2^12 text bytes is implausible");
 	free(o.p);
 	free(im.mem);
 
@@ -438,7 +441,8 @@ static void test_errors(void **state)
 	build_prb(&im);
 	put32(&im, PA_RB, 24);
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "the printk descriptors: 402653184 bytes, more "
+	assert_string_equal(why,
+			    "the printk descriptors: 402653184 bytes, more "
 			    "than the 256 MiB read at most");
 	free(o.p);
 	free(im.mem);
@@ -450,7 +454,7 @@ static void test_errors(void **state)
 	vmci_add(&im, "SIZE(printk_info)=99999999\n");
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "VMCOREINFO: SIZE(printk_info)=99999999 is "
-			    "implausible");
+				 "implausible");
 	free(o.p);
 	free(im.mem);
 
@@ -461,29 +465,36 @@ static void test_errors(void **state)
 	vmci_add(&im, "OFFSET(printk_log.ts_nsec)=12\n");
 	assert_int_equal(run(&im, &o, why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "VMCOREINFO: the offsets of struct printk_log "
-			    "do not fit its size");
+				 "do not fit its size");
 	free(o.p);
 	free(im.mem);
 
 	/* the writer fails */
 	image_init(&im, true);
 	build_prb(&im);
-	assert_int_equal(zfd_kmem_init(&km, &(struct zfd_dump){
-		.machine = EM_X86_64, .elf_class = ELFCLASS64 }, im.vmci,
-		strlen(im.vmci), mem_read, &im, why, sizeof(why)), 0);
+	assert_int_equal(zfd_kmem_init(&km,
+				       &(struct zfd_dump){
+					       .machine = EM_X86_64,
+					       .elf_class = ELFCLASS64 },
+				       im.vmci, strlen(im.vmci), mem_read, &im,
+				       why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kmsg_dump(&km, out_fail, NULL, why, sizeof(why)),
 			 -ENOSPC);
-	assert_string_equal(why, "cannot write the log: No space left on device");
+	assert_string_equal(why,
+			    "cannot write the log: No space left on device");
 	free(im.mem);
 
 	/* no VMCOREINFO at all; a 32-bit kernel */
-	assert_int_equal(zfd_kmem_init(&km, &d32, NULL, 0, mem_read, NULL,
-				       why, sizeof(why)), -ENOTSUP);
+	assert_int_equal(zfd_kmem_init(&km, &d32, NULL, 0, mem_read, NULL, why,
+				       sizeof(why)),
+			 -ENOTSUP);
 	assert_string_equal(why, "a 32-bit kernel's memory cannot be read "
-			    "(64-bit kernels only)");
+				 "(64-bit kernels only)");
 	d32.elf_class = ELFCLASS64;
-	assert_int_equal(zfd_kmem_init(&km, &d32, NULL, 0, mem_read, NULL,
-				       why, sizeof(why)), 0);
+	assert_int_equal(zfd_kmem_init(&km, &d32, NULL, 0, mem_read, NULL, why,
+				       sizeof(why)),
+			 0);
 	assert_int_equal(zfd_kmsg_dump(&km, out_fail, NULL, why, sizeof(why)),
 			 -ENOENT);
 	assert_string_equal(why, "the dump has no VMCOREINFO");
@@ -499,21 +510,25 @@ static void test_vmci_values(void **state)
 
 	(void)state;
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "SYMBOL(%s)",
-				      "prb"), 0);
+				      "prb"),
+			 0);
 	assert_true(v == 0xffffffff82a1b2c0ULL);
-	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "NUMBER(PG_lru)"), 0);
+	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "NUMBER(PG_lru)"),
+			 0);
 	assert_true(v == 4);
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v,
-				      "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)"), 0);
+				      "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)"),
+			 0);
 	assert_true((int64_t)v == -129);
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "KERNELOFFSET"), 0);
 	assert_true(v == 0x2c000000);
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "SIZE(page)"), 0);
 	assert_true(v == 64);
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v,
-				      "OFFSET(page.flags)"), -EINVAL);
-	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v,
-				      "SIZE(list_head)"), -EINVAL);
+				      "OFFSET(page.flags)"),
+			 -EINVAL);
+	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "SIZE(list_head)"),
+			 -EINVAL);
 	assert_int_equal(zfd_vmci_get(t, sizeof(t) - 1, &v, "SIZE(pag)"),
 			 -ENOENT);
 	assert_int_equal(zfd_vmci_get(NULL, 0, &v, "SIZE(page)"), -ENOENT);
@@ -522,12 +537,16 @@ static void test_vmci_values(void **state)
 static void test_x86_translation(void **state)
 {
 	struct zfd_dump_seg seg = {
-		.paddr = 0x100000, .vaddr = PAGE_OFFSET + 0x100000,
-		.size = 0x1000, .filesz = 0x1000,
+		.paddr = 0x100000,
+		.vaddr = PAGE_OFFSET + 0x100000,
+		.size = 0x1000,
+		.filesz = 0x1000,
 	};
 	struct zfd_dump d = {
-		.machine = EM_X86_64, .elf_class = ELFCLASS64,
-		.segs = &seg, .nr_segs = 1,
+		.machine = EM_X86_64,
+		.elf_class = ELFCLASS64,
+		.segs = &seg,
+		.nr_segs = 1,
 	};
 	struct zfd_kmem km;
 	struct image im;
@@ -537,7 +556,8 @@ static void test_x86_translation(void **state)
 	(void)state;
 	image_init(&im, true);
 	assert_int_equal(zfd_kmem_init(&km, &d, im.vmci, strlen(im.vmci),
-				       mem_read, &im, why, sizeof(why)), 0);
+				       mem_read, &im, why, sizeof(why)),
+			 0);
 	/* a segment */
 	assert_int_equal(zfd_kmem_vtop(&km, PAGE_OFFSET + 0x100010, &pa), 0);
 	assert_true(pa == 0x100010);
@@ -560,10 +580,12 @@ static void test_x86_translation(void **state)
 static void test_s390x_translation(void **state)
 {
 	struct zfd_dump d = {
-		.machine = EM_S390, .elf_class = ELFCLASS64, .big_endian = true,
+		.machine = EM_S390,
+		.elf_class = ELFCLASS64,
+		.big_endian = true,
 		.mem_size = MEM_SIZE,
 	};
-	const uint64_t va = 0x20000000000ULL;	/* vmemmap-like, 2 TiB */
+	const uint64_t va = 0x20000000000ULL; /* vmemmap-like, 2 TiB */
 	struct zfd_kmem km;
 	struct image im;
 	char why[64];
@@ -576,12 +598,13 @@ static void test_s390x_translation(void **state)
 	put64(&im, 0x90000, 0x04 | 0x20);
 	put64(&im, 0x90000 + ((va >> 31) & 0x7ff) * 8, 0x94000 | 0x04);
 	put64(&im, 0x94000, 0x98000);
-	put64(&im, 0x94000 + 8, 0x100000 | 0x400);	/* a 1 MiB page */
-	put64(&im, 0x94000 + 16, 0x20);			/* invalid */
+	put64(&im, 0x94000 + 8, 0x100000 | 0x400); /* a 1 MiB page */
+	put64(&im, 0x94000 + 16, 0x20);		   /* invalid */
 	put64(&im, 0x98000 + 5 * 8, PA_TEXT);
-	put64(&im, 0x98000 + 6 * 8, PA_TEXT | 0x400);	/* invalid page */
+	put64(&im, 0x98000 + 6 * 8, PA_TEXT | 0x400); /* invalid page */
 	assert_int_equal(zfd_kmem_init(&km, &d, im.vmci, strlen(im.vmci),
-				       mem_read, &im, why, sizeof(why)), 0);
+				       mem_read, &im, why, sizeof(why)),
+			 0);
 	/* identity within the memory */
 	assert_int_equal(zfd_kmem_vtop(&km, 0x1234, &pa), 0);
 	assert_true(pa == 0x1234);
@@ -620,7 +643,8 @@ static void write_elf(const char *path, struct image *im)
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph[2] = { { 0 } };
 	Elf64_Nhdr nh = { .n_namesz = htole32(11),
-			  .n_descsz = htole32((uint32_t)vlen), .n_type = 0 };
+			  .n_descsz = htole32((uint32_t)vlen),
+			  .n_type = 0 };
 	uint8_t *f;
 
 	nlen = sizeof(nh) + 12 + ((vlen + 3) & ~3UL);
@@ -744,7 +768,8 @@ static void test_cmd_dmesg(void **state)
 	build_prb(&im);
 	snprintf(path, sizeof(path), "%s/vmcore", tmpdir);
 	write_elf(path, &im);
-	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)),
+			 0);
 	assert_string_equal(out, expect_prb);
 	assert_string_equal(err, "");
 	free(im.mem);
@@ -753,7 +778,8 @@ static void test_cmd_dmesg(void **state)
 	build_prb(&im);
 	snprintf(path, sizeof(path), "%s/dump.s390", tmpdir);
 	write_s390(path, &im, true);
-	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)), 0);
+	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)),
+			 0);
 	assert_string_equal(out, expect_prb);
 	assert_string_equal(err, "");
 	free(im.mem);
@@ -762,10 +788,13 @@ static void test_cmd_dmesg(void **state)
 	image_init(&im, false);
 	build_prb(&im);
 	write_s390(path, &im, false);
-	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)), 1);
+	assert_int_equal(get_dmesg(path, out, sizeof(out), err, sizeof(err)),
+			 1);
 	assert_string_equal(out, "");
-	snprintf(want, sizeof(want), "zfcpdump-get: %s: no VMCOREINFO in the "
-		 "dump: the kernel log cannot be found\n", path);
+	snprintf(want, sizeof(want),
+		 "zfcpdump-get: %s: no VMCOREINFO in the "
+		 "dump: the kernel log cannot be found\n",
+		 path);
 	assert_string_equal(err, want);
 	free(im.mem);
 

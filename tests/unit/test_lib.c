@@ -45,8 +45,8 @@ static void sample_hdr(struct zfd_s390_hdr *h)
 
 static void test_hdr_byte_layout(void **state)
 {
-	static const uint8_t magic_be[8] = {
-		0xa8, 0x19, 0x01, 0x73, 0x61, 0x8f, 0x23, 0xfd };
+	static const uint8_t magic_be[8] = { 0xa8, 0x19, 0x01, 0x73,
+					     0x61, 0x8f, 0x23, 0xfd };
 	struct zfd_s390_hdr h;
 	uint8_t buf[ZFD_S390_HDR_SIZE];
 
@@ -57,13 +57,13 @@ static void test_hdr_byte_layout(void **state)
 	assert_memory_equal(buf, magic_be, 8);
 	assert_int_equal(buf[0x00c], 0x00);
 	assert_int_equal(buf[0x00e], 0x10);	/* 4096 = 0x00001000 */
-	assert_int_equal(buf[0x018 + 4], 0x40);	/* mem_size 0x40000000 */
+	assert_int_equal(buf[0x018 + 4], 0x40); /* mem_size 0x40000000 */
 	assert_int_equal(buf[0x04b], 2);	/* arch in the last byte */
 	/* mem_size_real at the unaligned offset 0x54 */
 	assert_int_equal(buf[0x058], 0x40);
 	assert_int_equal(buf[0x05d], 0);
-	assert_int_equal(buf[0x05e], 3);	/* cpu_cnt u16 @0x5d */
-	assert_int_equal(buf[0x060], 3);	/* real_cpu_cnt u16 @0x5f */
+	assert_int_equal(buf[0x05e], 3); /* cpu_cnt u16 @0x5d */
+	assert_int_equal(buf[0x060], 3); /* real_cpu_cnt u16 @0x5f */
 	assert_int_equal(zfd_get_be32(buf + 0x800 + 4), 0x7f0000);
 	assert_int_equal(buf[0x800 + 8], 0x12);
 	/* padding is zero */
@@ -103,8 +103,12 @@ static void test_hdr_validate(void **state)
 
 	(void)state;
 	sample_hdr(&h);
-	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why)), 0);
-	assert_int_equal(zfd_s390_hdr_validate(&h, h.mem_size, why, sizeof(why)), 0);
+	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why,
+					       sizeof(why)),
+			 0);
+	assert_int_equal(zfd_s390_hdr_validate(&h, h.mem_size, why,
+					       sizeof(why)),
+			 0);
 	expect_invalid(&h, h.mem_size - 1, "only");
 	h.magic ^= 1;
 	expect_invalid(&h, UINT64_MAX, "magic");
@@ -122,7 +126,9 @@ static void test_hdr_validate(void **state)
 	h.cpu_cnt = 513;
 	expect_invalid(&h, UINT64_MAX, "cpu_cnt");
 	h.cpu_cnt = 512;
-	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why, sizeof(why)), 0);
+	assert_int_equal(zfd_s390_hdr_validate(&h, UINT64_MAX, why,
+					       sizeof(why)),
+			 0);
 }
 
 static void test_hdr_set_mem_size(void **state)
@@ -167,7 +173,8 @@ static void test_tod(void **state)
 
 	(void)state;
 	/* The Unix epoch is 2208988800 s after the TOD epoch. */
-	assert_int_equal(zfd_tod_from_unix(0, 0), 2208988800ULL * 1000000 << 12);
+	assert_int_equal(zfd_tod_from_unix(0, 0),
+			 2208988800ULL * 1000000 << 12);
 	zfd_tod_to_unix(zfd_tod_from_unix(1795000000, 123456), &sec, &usec);
 	assert_int_equal(sec, 1795000000);
 	assert_int_equal(usec, 123456);
@@ -233,12 +240,15 @@ static void test_manifest_round_trip(void **state)
 				  "raw:/dev/sda2", "s390");
 	assert_true(len > 0);
 	assert_memory_equal(text, "zfcpdump-info 1\nstatus: incomplete\n", 35);
-	assert_int_equal(zfd_manifest_parse(text, (size_t)len, &m, why, sizeof(why)), 0);
+	assert_int_equal(zfd_manifest_parse(text, (size_t)len, &m, why,
+					    sizeof(why)),
+			 0);
 	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
 	assert_string_equal(zfd_manifest_get(&m, "format"), "s390");
 	assert_string_equal(zfd_manifest_get(&m, "source"), "file:/tmp/x?bad");
 	assert_string_equal(zfd_manifest_get(&m, "sink"), "raw:/dev/sda2");
-	assert_string_equal(zfd_manifest_get(&m, "started"), "2026-11-18T11:06:40Z");
+	assert_string_equal(zfd_manifest_get(&m, "started"),
+			    "2026-11-18T11:06:40Z");
 	assert_string_equal(zfd_manifest_get(&m, "digest"),
 			    "xxh3-128:00112233445566778899aabbccddeeff");
 	assert_int_equal(zfd_manifest_get_u64(&m, "dumped_bytes", &v), 0);
@@ -249,7 +259,8 @@ static void test_manifest_round_trip(void **state)
 	assert_non_null(zfd_manifest_get(&m, "reason"));
 	assert_int_equal(zfd_manifest_get_u64(&m, "nokey", &v), -ENOENT);
 	/* Too small a buffer is an error, not a cut manifest. */
-	assert_int_equal(zfd_manifest_format(text, 40, &info, &res, "x", "s390"),
+	assert_int_equal(zfd_manifest_format(text, 40, &info, &res, "x",
+					     "s390"),
 			 -ENOSPC);
 }
 
@@ -270,10 +281,13 @@ static void test_manifest_bad(void **state)
 	(void)state;
 	for (i = 0; i < ZFD_ARRAY_SIZE(bad); i++)
 		assert_int_equal(zfd_manifest_parse(bad[i], strlen(bad[i]), &m,
-						    why, sizeof(why)), -EINVAL);
+						    why, sizeof(why)),
+				 -EINVAL);
 	/* NUL padding after the text (a raw manifest block) is fine. */
-	assert_int_equal(zfd_manifest_parse("zfcpdump-info 1\nstatus: complete\n\0\0\0",
-					    36, &m, why, sizeof(why)), 0);
+	assert_int_equal(
+		zfd_manifest_parse("zfcpdump-info 1\nstatus: complete\n\0\0\0",
+				   36, &m, why, sizeof(why)),
+		0);
 }
 
 static void test_digest(void **state)
@@ -323,14 +337,17 @@ static void test_progress_fmt(void **state)
 	zfd_progress_fmt(buf, sizeof(buf), 1536ULL << 20, 4096ULL << 20,
 			 812.0 * (1 << 20));
 	assert_string_equal(buf, "  1536 MiB of 4096 MiB (37.5%), "
-			    "812 MiB/s, ETA 0:03");
+				 "812 MiB/s, ETA 0:03");
 	/* rate unknown: no ETA guess; an hour and more stays in minutes */
 	zfd_progress_fmt(buf, sizeof(buf), 0, 1ULL << 30, 0);
-	assert_string_equal(buf, "  0 MiB of 1024 MiB (0.0%), 0 MiB/s, ETA 0:00");
+	assert_string_equal(buf,
+			    "  0 MiB of 1024 MiB (0.0%), 0 MiB/s, ETA 0:00");
 	zfd_progress_fmt(buf, sizeof(buf), 0, 4500ULL << 20, 1 << 20);
-	assert_string_equal(buf, "  0 MiB of 4500 MiB (0.0%), 1 MiB/s, ETA 75:00");
+	assert_string_equal(buf,
+			    "  0 MiB of 4500 MiB (0.0%), 1 MiB/s, ETA 75:00");
 	zfd_progress_fmt(buf, sizeof(buf), 5ULL << 20, 5ULL << 20, 1 << 20);
-	assert_string_equal(buf, "  5 MiB of 5 MiB (100.0%), 1 MiB/s, ETA 0:00");
+	assert_string_equal(buf,
+			    "  5 MiB of 5 MiB (100.0%), 1 MiB/s, ETA 0:00");
 }
 
 int main(void)

@@ -27,7 +27,7 @@
 long __real_syscall(long nr, ...);
 long __wrap_syscall(long nr, ...);
 
-static char calls[4096];	/* "FILE|PARAMS|FLAGS\n" per finit_module() */
+static char calls[4096]; /* "FILE|PARAMS|FLAGS\n" per finit_module() */
 static char stderr_buf[8192];
 static char root[PATH_MAX];
 
@@ -143,10 +143,11 @@ static void test_order_and_params(void **state)
 			    "virtio_ring.ko||0\n"
 			    "virtio_scsi.ko||0\n"
 			    "zcore_emu.ko|image=/dev/vda hsa_size=32M|0\n");
-	assert_string_equal(stderr_buf,
-			    "zfcpdump: module virtio_ring loaded\n"
-			    "zfcpdump: module virtio_scsi loaded\n"
-			    "zfcpdump: module zcore_emu loaded with image=/dev/vda hsa_size=32M\n");
+	assert_string_equal(
+		stderr_buf,
+		"zfcpdump: module virtio_ring loaded\n"
+		"zfcpdump: module virtio_scsi loaded\n"
+		"zfcpdump: module zcore_emu loaded with image=/dev/vda hsa_size=32M\n");
 }
 
 /* A compressed module is handed to the kernel to decompress. */
@@ -156,9 +157,8 @@ static void test_compressed(void **state)
 
 	put("/lib/modules/9.9/sd_mod.ko.zst", "x");
 	put("/lib/modules/9.9/t10_pi.ko.xz", "x");
-	put(ZFD_MODULES_ORDER,
-	    "load t10_pi /lib/modules/9.9/t10_pi.ko.xz\n"
-	    "load sd_mod /lib/modules/9.9/sd_mod.ko.zst\n");
+	put(ZFD_MODULES_ORDER, "load t10_pi /lib/modules/9.9/t10_pi.ko.xz\n"
+			       "load sd_mod /lib/modules/9.9/sd_mod.ko.zst\n");
 	assert_int_equal(load(mods, 1, true), 0);
 	assert_string_equal(calls, "t10_pi.ko.xz||4\n"
 				   "sd_mod.ko.zst||4\n");
@@ -189,15 +189,17 @@ static void test_failures(void **state)
 				   "b_enoexec.ko||0\n"
 				   "accel_enoexec.ko||0\n"
 				   "c.ko||0\n");
-	assert_string_equal(stderr_buf,
-			    "zfcpdump: module a already loaded\n"
-			    "zfcpdump: warning: module b: cannot load: Exec format error\n"
-			    "zfcpdump: warning: module gone: cannot open /lib/modules/9.9/gone.ko: No such file or directory\n"
-			    "zfcpdump: module accel (optional) not loaded: Exec format error\n"
-			    "zfcpdump: module gone2 (optional): cannot open /lib/modules/9.9/gone2.ko: No such file or directory\n"
-			    "zfcpdump: module c loaded\n"
-			    "zfcpdump: warning: " ZFD_MODULES_ORDER ":7: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'\n"
-			    "zfcpdump: warning: module zfd_nowhere: not found (not packed into the initramfs)\n");
+	assert_string_equal(
+		stderr_buf,
+		"zfcpdump: module a already loaded\n"
+		"zfcpdump: warning: module b: cannot load: Exec format error\n"
+		"zfcpdump: warning: module gone: cannot open /lib/modules/9.9/gone.ko: No such file or directory\n"
+		"zfcpdump: module accel (optional) not loaded: Exec format error\n"
+		"zfcpdump: module gone2 (optional): cannot open /lib/modules/9.9/gone2.ko: No such file or directory\n"
+		"zfcpdump: module c loaded\n"
+		"zfcpdump: warning: " ZFD_MODULES_ORDER
+		":7: not 'load|optional NAME /PATH [PARAMS]' or 'builtin NAME'\n"
+		"zfcpdump: warning: module zfd_nowhere: not found (not packed into the initramfs)\n");
 }
 
 /* No order file (an initramfs without modules): each configured module is
@@ -208,9 +210,10 @@ static void test_no_order_file(void **state)
 
 	assert_int_equal(load(mods, 2, true), -ENOENT);
 	assert_string_equal(calls, "");
-	assert_string_equal(stderr_buf,
-			    "zfcpdump: warning: module zfcp: not found (not packed into the initramfs)\n"
-			    "zfcpdump: warning: module sd_mod: not found (not packed into the initramfs)\n");
+	assert_string_equal(
+		stderr_buf,
+		"zfcpdump: warning: module zfcp: not found (not packed into the initramfs)\n"
+		"zfcpdump: warning: module sd_mod: not found (not packed into the initramfs)\n");
 	assert_int_equal(load(NULL, 0, true), 0);
 	assert_string_equal(stderr_buf, "");
 }
@@ -221,20 +224,25 @@ static void test_not_pid1(void **state)
 	const char *const mods[] = { "zcore_emu image=/dev/vda" };
 
 	put("/lib/modules/9.9/zcore_emu.ko", "x");
-	put(ZFD_MODULES_ORDER, "load zcore_emu /lib/modules/9.9/zcore_emu.ko\n");
+	put(ZFD_MODULES_ORDER,
+	    "load zcore_emu /lib/modules/9.9/zcore_emu.ko\n");
 	assert_int_equal(load(mods, 1, false), 0);
 	assert_string_equal(calls, "");
-	assert_string_equal(stderr_buf,
-			    "zfcpdump: would load module 'zcore_emu image=/dev/vda' (not PID 1)\n");
+	assert_string_equal(
+		stderr_buf,
+		"zfcpdump: would load module 'zcore_emu image=/dev/vda' (not PID 1)\n");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_order_and_params, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_and_params, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_compressed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_order_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_order_file, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_not_pid1, setup, teardown),
 	};
 

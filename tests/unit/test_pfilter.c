@@ -25,22 +25,22 @@
 #include "pfilter.h"
 #include "vmcoreinfo.h"
 
-#define MEM_SIZE	0x200000ULL
-#define PA_ROOTS	0x1000ULL
-#define PA_SECTIONS	0x2000ULL
-#define PA_PAGES	0x100000ULL
-#define NR_PFN		4096ULL		/* 16 sections of 256 pages */
-#define SPAGE		64
+#define MEM_SIZE    0x200000ULL
+#define PA_ROOTS    0x1000ULL
+#define PA_SECTIONS 0x2000ULL
+#define PA_PAGES    0x100000ULL
+#define NR_PFN	    4096ULL /* 16 sections of 256 pages */
+#define SPAGE	    64
 
-#define F_LRU		(1ULL << 4)
-#define F_SLAB		(1ULL << 9)
-#define F_SWAPCACHE	(1ULL << 10)
-#define F_PRIVATE	(1ULL << 13)
-#define F_HEAD		(1ULL << 16)
-#define F_SWAPBACKED	(1ULL << 19)
-#define F_HWPOISON	(1ULL << 23)
-#define FILE_MAPPING	0x7f0000ULL
-#define ANON_MAPPING	0x7f0001ULL
+#define F_LRU	     (1ULL << 4)
+#define F_SLAB	     (1ULL << 9)
+#define F_SWAPCACHE  (1ULL << 10)
+#define F_PRIVATE    (1ULL << 13)
+#define F_HEAD	     (1ULL << 16)
+#define F_SWAPBACKED (1ULL << 19)
+#define F_HWPOISON   (1ULL << 23)
+#define FILE_MAPPING 0x7f0000ULL
+#define ANON_MAPPING 0x7f0001ULL
 
 static const char vmci[] =
 	"SYMBOL(mem_section)=1000\nLENGTH(mem_section)=1\n"
@@ -84,8 +84,7 @@ static void compound(uint64_t pfn, unsigned int order, uint8_t dtor,
 	page(pfn, F_HEAD, mapping, -1, 0);
 	for (i = 1; i < (1ULL << order); i++) {
 		page(pfn + i, 0, 0, -1, 0);
-		zfd_put_be64(spage(pfn + i) + 8,
-			     (PA_PAGES + pfn * SPAGE) | 1);
+		zfd_put_be64(spage(pfn + i) + 8, (PA_PAGES + pfn * SPAGE) | 1);
 	}
 	spage(pfn + 1)[17] = (uint8_t)order;
 	spage(pfn + 1)[16] = dtor;
@@ -109,16 +108,16 @@ static void build(void)
 	page(302, F_SWAPCACHE | F_SWAPBACKED, FILE_MAPPING, 0, 0);
 	page(303, F_SWAPCACHE, FILE_MAPPING, 0, 0);
 	page(304, F_LRU, ANON_MAPPING, 0, 0);
-	page(308, 0, 0, -129, 2);			/* free, order 2 */
-	page(312, F_SLAB, 0, -129, 2);			/* slab: not free */
-	compound(316, 2, 2, 0);				/* hugetlb */
-	compound(320, 1, 1, ANON_MAPPING);		/* anonymous THP */
-	compound(324, 2, 1, FILE_MAPPING);		/* file, not LRU */
+	page(308, 0, 0, -129, 2);	   /* free, order 2 */
+	page(312, F_SLAB, 0, -129, 2);	   /* slab: not free */
+	compound(316, 2, 2, 0);		   /* hugetlb */
+	compound(320, 1, 1, ANON_MAPPING); /* anonymous THP */
+	compound(324, 2, 1, FILE_MAPPING); /* file, not LRU */
 	page(330, F_HWPOISON, 0, -1, 0);
-	page(331, 0, 0, -257, 0);			/* offline */
-	page(504, 0, 0, -129, 3);			/* across a window */
-	page(800, F_LRU, FILE_MAPPING, 0, 0);		/* section absent */
-	page(1534, 0, 0, -129, 2);			/* across a section */
+	page(331, 0, 0, -257, 0);	      /* offline */
+	page(504, 0, 0, -129, 3);	      /* across a window */
+	page(800, F_LRU, FILE_MAPPING, 0, 0); /* section absent */
+	page(1534, 0, 0, -129, 2);	      /* across a section */
 }
 
 /* What level excludes, by the rules above. */
@@ -135,8 +134,7 @@ static bool expect(uint64_t pfn, unsigned int l)
 		return true;
 	if ((l & ZFD_DL_CACHE_PRI) && pfn == 301)
 		return true;
-	if ((l & ZFD_DL_USER) &&
-	    (pfn == 304 || (pfn >= 316 && pfn < 322)))
+	if ((l & ZFD_DL_USER) && (pfn == 304 || (pfn >= 316 && pfn < 322)))
 		return true;
 	return false;
 }
@@ -150,15 +148,16 @@ static int mem_read(void *arg, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
-static void init(struct zfd_kmem *km, struct zfd_pfilter *pf,
-		 const char *text, unsigned int level, int want, char *why,
-		 size_t wl)
+static void init(struct zfd_kmem *km, struct zfd_pfilter *pf, const char *text,
+		 unsigned int level, int want, char *why, size_t wl)
 {
-	struct zfd_dump d = { .machine = EM_S390, .elf_class = ELFCLASS64,
+	struct zfd_dump d = { .machine = EM_S390,
+			      .elf_class = ELFCLASS64,
 			      .big_endian = true };
 
 	assert_int_equal(zfd_kmem_init(km, &d, text, strlen(text), mem_read,
-				       NULL, why, wl), 0);
+				       NULL, why, wl),
+			 0);
 	assert_int_equal(zfd_pfilter_init(pf, km, level, why, wl), want);
 }
 
@@ -170,13 +169,14 @@ static void run_windows(struct zfd_pfilter *pf, bool *out)
 	char why[64];
 	uint64_t i;
 
-	assert_int_equal(zfd_pfilter_window(pf, 0, 506, w1, why,
-					    sizeof(why)), 0);
+	assert_int_equal(zfd_pfilter_window(pf, 0, 506, w1, why, sizeof(why)),
+			 0);
 	assert_int_equal(zfd_pfilter_window(pf, 506, NR_PFN - 506, w2, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	for (i = 0; i < NR_PFN; i++)
 		out[i] = i < 506 ? (w1[i / 64] >> (i % 64)) & 1 :
-			 (w2[(i - 506) / 64] >> ((i - 506) % 64)) & 1;
+				   (w2[(i - 506) / 64] >> ((i - 506) % 64)) & 1;
 }
 
 static void test_sets(void **state)
@@ -227,7 +227,7 @@ static void test_errors(void **state)
 	p[0] = 'X';
 	init(&km, &pf, text, 31, -ENOENT, why, sizeof(why));
 	assert_string_equal(why, "VMCOREINFO lacks NUMBER(PAGE_BUDDY_MAPCOUNT_"
-			    "VALUE): free pages cannot be told");
+				 "VALUE): free pages cannot be told");
 	init(&km, &pf, text, 15, 0, why, sizeof(why));
 	zfd_pfilter_free(&pf);
 	/* absurd sizes */
@@ -236,12 +236,12 @@ static void test_errors(void **state)
 	memcpy(p, "SIZE(page)=50", 13);
 	init(&km, &pf, text, 31, -ENOENT, why, sizeof(why));
 	assert_string_equal(why, "VMCOREINFO: struct page offsets beyond "
-			    "SIZE(page)");
+				 "SIZE(page)");
 	p = strstr(text, "SIZE(page)=50");
 	memcpy(p, "SIZE(page)=08", 13);
 	init(&km, &pf, text, 31, -ENOENT, why, sizeof(why));
 	assert_string_equal(why, "VMCOREINFO: implausible memory model "
-			    "(SECTION_SIZE_BITS 20, SIZE(page) 8)");
+				 "(SECTION_SIZE_BITS 20, SIZE(page) 8)");
 	free(mem);
 }
 

@@ -33,11 +33,11 @@
 extern const struct zfd_sink zfd_sink_entry;
 static const struct zfd_sink *sink = &zfd_sink_entry;
 
-#define MiB		(1024 * 1024)
-#define BLK		MiB
-#define OLD_FILL	0xa5
-#define MAN_MAX		ZFD_MANIFEST_MAX
-#define MSG_LEN		(3 * PATH_MAX)
+#define MiB	 (1024 * 1024)
+#define BLK	 MiB
+#define OLD_FILL 0xa5
+#define MAN_MAX	 ZFD_MANIFEST_MAX
+#define MSG_LEN	 (3 * PATH_MAX)
 
 struct env {
 	char dir[PATH_MAX];
@@ -58,7 +58,8 @@ struct env {
 static uint64_t raw_need(uint64_t mem)
 {
 	return ZFD_ALIGN_UP(ZFD_HDR_SIZE + mem + ZFD_END_MARKER_SIZE,
-			    ZFD_PAGE_SIZE) + MAN_MAX;
+			    ZFD_PAGE_SIZE) +
+	       MAN_MAX;
 }
 
 static void make_file(const char *path, uint64_t size, int fill)
@@ -333,8 +334,9 @@ static void parse_manifest(const uint8_t *img, uint64_t mem,
 	const uint8_t *man = img + raw_need(mem) - MAN_MAX;
 	char why[128];
 
-	assert_int_equal(zfd_manifest_parse((const char *)man, MAN_MAX, m,
-					    why, sizeof(why)), 0);
+	assert_int_equal(zfd_manifest_parse((const char *)man, MAN_MAX, m, why,
+					    sizeof(why)),
+			 0);
 }
 
 static bool all_bytes(const uint8_t *p, size_t len, uint8_t v)
@@ -422,7 +424,9 @@ static void test_exact_fit_and_repeat(void **state)
 
 	set_dump(e, mem);
 	make_file(e->img, raw_need(mem), OLD_FILL);
-	assert_int_equal(configure(e, "  direct = \"no\";\n  sparse = false;\n"), 0);
+	assert_int_equal(configure(e,
+				   "  direct = \"no\";\n  sparse = false;\n"),
+			 0);
 	/* A pass may be repeated after a new prepare() (failover). */
 	for (pass = 0; pass < 2; pass++) {
 		assert_int_equal(run_prepare(e, &max), 0);
@@ -460,7 +464,7 @@ static void test_magic_zero_until_finish(void **state)
 
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
-	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC);	/* untouched */
+	assert_int_equal(magic_of(e->img), ZFD_S390_MAGIC); /* untouched */
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_int_equal(magic_of(e->img), 0);
 	assert_int_equal(write_range(e, 0, 2 * MiB), 0);
@@ -559,7 +563,9 @@ static void test_zero_blocks(void **state)
 {
 	struct env *e = *state;
 	static const char *const opts[] = {
-		"", "  sparse = false;\n", "  direct = \"yes\";\n",
+		"",
+		"  sparse = false;\n",
+		"  direct = \"yes\";\n",
 	};
 	uint64_t max, size, mem = 4 * MiB;
 	uint8_t *img;
@@ -606,11 +612,11 @@ static bool want_hole(struct env *e, uint64_t p)
 	uint64_t last = ZFD_MIN(first + pages, e->mem_size / ZFD_PAGE_SIZE);
 	uint64_t a = p, b = p;
 
-	while (a > first && all_bytes(e->mem + (a - 1) * ZFD_PAGE_SIZE,
-				      ZFD_PAGE_SIZE, 0))
+	while (a > first &&
+	       all_bytes(e->mem + (a - 1) * ZFD_PAGE_SIZE, ZFD_PAGE_SIZE, 0))
 		a--;
-	while (b + 1 < last && all_bytes(e->mem + (b + 1) * ZFD_PAGE_SIZE,
-					 ZFD_PAGE_SIZE, 0))
+	while (b + 1 < last &&
+	       all_bytes(e->mem + (b + 1) * ZFD_PAGE_SIZE, ZFD_PAGE_SIZE, 0))
 		b++;
 	return a == first || b + 1 == last || b + 1 - a >= 8;
 }
@@ -636,20 +642,25 @@ static void test_zero_pages_holes(void **state)
 		if (pass == 0) {
 			fd = open(e->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 			assert_true(fd >= 0);
-			assert_int_equal(ftruncate(fd, (off_t)raw_need(mem)), 0);
+			assert_int_equal(ftruncate(fd, (off_t)raw_need(mem)),
+					 0);
 		} else {
 			make_file(e->img, raw_need(mem), OLD_FILL);
 			fd = open(e->img, O_WRONLY);
 			assert_true(fd >= 0);
 			/* old holes: [1 MiB, 1.5 MiB) and [3 MiB, 3 MiB + 12 KiB) */
-			assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
-						   FALLOC_FL_KEEP_SIZE,
+			assert_int_equal(fallocate(fd,
+						   FALLOC_FL_PUNCH_HOLE |
+							   FALLOC_FL_KEEP_SIZE,
 						   ZFD_HDR_SIZE + MiB,
-						   512 * 1024), 0);
-			assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
-						   FALLOC_FL_KEEP_SIZE,
+						   512 * 1024),
+					 0);
+			assert_int_equal(fallocate(fd,
+						   FALLOC_FL_PUNCH_HOLE |
+							   FALLOC_FL_KEEP_SIZE,
 						   ZFD_HDR_SIZE + 3 * MiB,
-						   3 * 4096), 0);
+						   3 * 4096),
+					 0);
 		}
 		close(fd);
 		if (e->ctx)
@@ -697,8 +708,9 @@ static void test_too_small_unchanged(void **state)
 	before = read_file(e->img, &size);
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), -ENOSPC);
-	snprintf(msg, sizeof(msg), "device %s too small: %" PRIu64
-		 " bytes, need %" PRIu64, e->img, size, raw_need(mem));
+	snprintf(msg, sizeof(msg),
+		 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+		 e->img, size, raw_need(mem));
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 	/* the stored bytes it could hold: 12 bytes short of the end marker */
 	assert_int_equal(max, ZFD_HDR_SIZE + mem);
@@ -812,11 +824,13 @@ static void test_tag_not_found(void **state)
 	uint64_t max;
 
 	set_dump(e, MiB);
-	s = parse_cfg(e, "sink = { type = \"raw\";\n"
-			 "  device = \"PARTLABEL=zfd-no-such-label-4711\"; };\n");
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\";\n"
+		      "  device = \"PARTLABEL=zfd-no-such-label-4711\"; };\n");
 	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
 	assert_int_equal(run_prepare(e, &max), -ENODEV);
-	assert_true(zfd_mock_host_logged(&e->mh,
+	assert_true(zfd_mock_host_logged(
+		&e->mh,
 		"no device with PARTLABEL=zfd-no-such-label-4711 found (libblkid)"));
 }
 
@@ -827,10 +841,12 @@ static void test_not_a_device(void **state)
 	uint64_t max;
 
 	set_dump(e, MiB);
-	s = parse_cfg(e, "sink = { type = \"raw\"; device = \"/dev/null\"; };\n");
+	s = parse_cfg(e,
+		      "sink = { type = \"raw\"; device = \"/dev/null\"; };\n");
 	assert_int_equal(sink->configure(&e->mh.host, s, &e->ctx), 0);
 	assert_int_equal(run_prepare(e, &max), -ENODEV);
-	assert_true(zfd_mock_host_logged(&e->mh,
+	assert_true(zfd_mock_host_logged(
+		&e->mh,
 		"device /dev/null is neither a block device nor a regular file"));
 }
 
@@ -858,7 +874,8 @@ static void test_mounted(void **state)
 
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), -EBUSY);
-	snprintf(msg, sizeof(msg), "device %s is mounted on /mnt/dumps", e->img);
+	snprintf(msg, sizeof(msg), "device %s is mounted on /mnt/dumps",
+		 e->img);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 	img = read_file(e->img, &size);
 	assert_true(all_bytes(img, (size_t)size, OLD_FILL));
@@ -872,9 +889,11 @@ static void test_unknown_key(void **state)
 
 	snprintf(text, sizeof(text),
 		 "# raw sink\nsink = {\n  type = \"raw\";\n  device = \"%s\";\n"
-		 "  truncat = true;\n};\n", e->img);
+		 "  truncat = true;\n};\n",
+		 e->img);
 	assert_int_equal(sink->configure(&e->mh.host, parse_cfg(e, text),
-					 &e->ctx), -EINVAL);
+					 &e->ctx),
+			 -EINVAL);
 	assert_null(e->ctx);
 	snprintf(msg, sizeof(msg),
 		 "%s/test.conf:5: unknown key 'truncat' for sink type 'raw'",
@@ -887,25 +906,28 @@ static void test_bad_values(void **state)
 	struct env *e = *state;
 	char msg[MSG_LEN];
 
-	assert_int_equal(sink->configure(&e->mh.host,
-		parse_cfg(e, "sink = {\n  type = \"raw\";\n};\n"), &e->ctx),
+	assert_int_equal(
+		sink->configure(&e->mh.host,
+				parse_cfg(e,
+					  "sink = {\n  type = \"raw\";\n};\n"),
+				&e->ctx),
 		-EINVAL);
-	snprintf(msg, sizeof(msg), "%s/test.conf:1: sink type 'raw' needs a 'device'",
-		 e->dir);
+	snprintf(msg, sizeof(msg),
+		 "%s/test.conf:1: sink type 'raw' needs a 'device'", e->dir);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 
 	config_destroy(&e->cfg);
 	config_init(&e->cfg);
 	assert_int_equal(configure(e, "  truncate = \"maybe\";\n"), -EINVAL);
-	snprintf(msg, sizeof(msg), "%s/test.conf:4: 'truncate' must be true or false",
-		 e->dir);
+	snprintf(msg, sizeof(msg),
+		 "%s/test.conf:4: 'truncate' must be true or false", e->dir);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 
 	config_destroy(&e->cfg);
 	config_init(&e->cfg);
 	assert_int_equal(configure(e, "  direct = \"always\";\n"), -EINVAL);
-	assert_true(zfd_mock_host_logged(&e->mh,
-		"'direct' must be one of auto, yes, no, not 'always'"));
+	assert_true(zfd_mock_host_logged(
+		&e->mh, "'direct' must be one of auto, yes, no, not 'always'"));
 	assert_null(e->ctx);
 }
 
@@ -935,8 +957,8 @@ static void test_cmdline_strings(void **state)
 	s = config_setting_add(g, "bogus", CONFIG_TYPE_STRING);
 	config_setting_set_string(s, "1");
 	assert_int_equal(sink->configure(&e->mh.host, g, &e->ctx), -EINVAL);
-	assert_true(zfd_mock_host_logged(&e->mh,
-		"-o raw: unknown key 'bogus' for sink type 'raw'"));
+	assert_true(zfd_mock_host_logged(
+		&e->mh, "-o raw: unknown key 'bogus' for sink type 'raw'"));
 }
 
 /* Runs a complete pass of the prepared dump onto the target. */
@@ -1159,16 +1181,16 @@ static void test_root_dev_path(void **state)
 
 /* ---------------------------------------------- format elf (ABI 2) */
 
-#define ELF_PRO		(2 * ZFD_PAGE_SIZE)	/* prologue_len */
-#define ELF_GAP		(64 * 1024)		/* a packed format's hole */
-#define ELF_NOTE	"OSRELEASE=6.1.0-test\n"
+#define ELF_PRO	 (2 * ZFD_PAGE_SIZE) /* prologue_len */
+#define ELF_GAP	 (64 * 1024)	     /* a packed format's hole */
+#define ELF_NOTE "OSRELEASE=6.1.0-test\n"
 
 struct elf_dump {
-	uint8_t *pro;		/* prologue as at open */
-	uint8_t *fin;		/* final prologue (res->prologue) */
-	uint64_t load[2];	/* memory offset of each extent */
-	uint64_t at[2];		/* its stored offset */
-	uint64_t len[2];	/* its size */
+	uint8_t *pro;	  /* prologue as at open */
+	uint8_t *fin;	  /* final prologue (res->prologue) */
+	uint64_t load[2]; /* memory offset of each extent */
+	uint64_t at[2];	  /* its stored offset */
+	uint64_t len[2];  /* its size */
 };
 
 static void put_phdr(uint8_t *ph, uint32_t type, uint64_t off, uint64_t paddr,
@@ -1203,10 +1225,10 @@ static void set_elf_dump(struct env *e, struct elf_dump *d, uint64_t second,
 	assert_non_null(d->fin);
 	memset(d->pro, 0, ELF_PRO);
 	memcpy(d->pro, "\177ELF\2\1\1", 7);
-	zfd_put_le16(d->pro + 16, 4);		/* ET_CORE */
-	zfd_put_le16(d->pro + 18, 62);		/* EM_X86_64 */
+	zfd_put_le16(d->pro + 16, 4);  /* ET_CORE */
+	zfd_put_le16(d->pro + 18, 62); /* EM_X86_64 */
 	zfd_put_le32(d->pro + 20, 1);
-	zfd_put_le64(d->pro + 32, 64);		/* e_phoff */
+	zfd_put_le64(d->pro + 32, 64); /* e_phoff */
 	zfd_put_le16(d->pro + 52, 64);
 	zfd_put_le16(d->pro + 54, 56);
 	zfd_put_le16(d->pro + 56, 3);
@@ -1288,8 +1310,10 @@ static void parse_elf_manifest(const uint8_t *img, uint64_t size,
 	char why[128];
 
 	assert_int_equal(zfd_manifest_parse((const char *)img +
-					    ZFD_ALIGN_UP(size, ZFD_PAGE_SIZE),
-					    MAN_MAX, m, why, sizeof(why)), 0);
+						    ZFD_ALIGN_UP(size,
+								 ZFD_PAGE_SIZE),
+					    MAN_MAX, m, why, sizeof(why)),
+			 0);
 }
 
 static void check_elf(struct env *e, const struct elf_dump *d,
@@ -1324,8 +1348,8 @@ static void test_elf_layout(void **state)
 {
 	struct env *e = *state;
 	static const uint64_t cases[][2] = {
-		{ MiB + 100, 0 },		/* partial last page */
-		{ MiB, 2 * 4096 + 100 },	/* trailing hole */
+		{ MiB + 100, 0 },	 /* partial last page */
+		{ MiB, 2 * 4096 + 100 }, /* trailing hole */
 		{ 2 * MiB, 0 },
 	};
 	struct elf_dump d;
@@ -1337,7 +1361,8 @@ static void test_elf_layout(void **state)
 	for (i = 0; i < ZFD_ARRAY_SIZE(cases); i++) {
 		set_elf_dump(e, &d, cases[i][0], cases[i][1]);
 		dev = raw_need(e->info.size - ZFD_HDR_SIZE -
-			       ZFD_END_MARKER_SIZE) + 2 * 4096;
+			       ZFD_END_MARKER_SIZE) +
+		      2 * 4096;
 		make_file(e->img, dev, OLD_FILL);
 		if (e->ctx)
 			sink->close(e->ctx);
@@ -1345,9 +1370,12 @@ static void test_elf_layout(void **state)
 		config_destroy(&e->cfg);
 		config_init(&e->cfg);
 		/* the host's key "format" is known to the sink */
-		assert_int_equal(configure(e, i == 2 ?
-			"  format = \"elf\";\n  direct = \"yes\";\n" :
-			"  format = \"elf\";\n"), 0);
+		assert_int_equal(
+			configure(e,
+				  i == 2 ?
+					  "  format = \"elf\";\n  direct = \"yes\";\n" :
+					  "  format = \"elf\";\n"),
+			0);
 		assert_int_equal(run_prepare(e, &max), 0);
 		assert_int_equal(max, ZFD_ALIGN_DOWN(dev - MAN_MAX, 4096));
 		assert_int_equal(sink->open(e->ctx, &e->info), 0);
@@ -1357,7 +1385,8 @@ static void test_elf_layout(void **state)
 		free(img);
 		assert_int_equal(write_elf(e, &d, 2), 0);
 		assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
-					    e->mem_size), 0);
+					    e->mem_size),
+				 0);
 		img = read_file(e->img, &size);
 		assert_int_equal(size, dev);
 		check_elf(e, &d, img, size, "complete", 2);
@@ -1372,7 +1401,8 @@ static void test_elf_layout(void **state)
 		assert_true(zfd_mock_host_logged(&e->mh, msg));
 		assert_int_equal(write_elf(e, &d, 2), 0);
 		assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
-					    e->mem_size), 0);
+					    e->mem_size),
+				 0);
 		free_elf_dump(&d);
 	}
 }
@@ -1393,12 +1423,12 @@ static void test_elf_incomplete(void **state)
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_int_equal(write_elf(e, &d, 1), 0);
 	/* a block in the middle of the hole is no extent start */
-	assert_int_equal(send_range(e, d.at[0] + d.len[0] + 4096, MiB,
-				    2 * MiB), -EINVAL);
+	assert_int_equal(send_range(e, d.at[0] + d.len[0] + 4096, MiB, 2 * MiB),
+			 -EINVAL);
 	assert_true(zfd_mock_host_logged(&e->mh, "out of order"));
 	/* "complete" for data that never came is not believed */
-	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
-				    e->mem_size), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size),
+			 0);
 	assert_true(zfd_mock_host_logged(&e->mh, "dump marked incomplete"));
 	img = read_file(e->img, &size);
 	check_elf(e, &d, img, size, "incomplete", 1);
@@ -1451,8 +1481,8 @@ static void test_elf_foreign(void **state)
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_false(zfd_mock_host_logged(&e->mh, "overwriting"));
 	assert_int_equal(write_elf(e, &d, 2), 0);
-	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE,
-				    e->mem_size), 0);
+	assert_int_equal(finish_elf(e, &d, ZFD_STATUS_COMPLETE, e->mem_size),
+			 0);
 	free_elf_dump(&d);
 }
 
@@ -1471,9 +1501,9 @@ static void test_elf_capacity(void **state)
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), -ENOSPC);
 	assert_int_equal(max, MiB);
-	snprintf(msg, sizeof(msg), "device %s too small: %" PRIu64
-		 " bytes, need %" PRIu64, e->img, dev,
-		 ZFD_ALIGN_UP(e->info.size, 4096) + MAN_MAX);
+	snprintf(msg, sizeof(msg),
+		 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+		 e->img, dev, ZFD_ALIGN_UP(e->info.size, 4096) + MAN_MAX);
 	assert_true(zfd_mock_host_logged(&e->mh, msg));
 	sink->close(e->ctx);
 	e->ctx = NULL;
@@ -1493,35 +1523,60 @@ static void test_elf_capacity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_complete_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exact_fit_and_repeat, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_magic_zero_until_finish, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_incomplete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_claims_no_more_than_written, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_partial_last_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_pages_holes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_small_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_layout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_exact_fit_and_repeat,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_magic_zero_until_finish,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_claims_no_more_than_written,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_last_page, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_zero_blocks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_zero_pages_holes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_too_small_unchanged, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_rechecks_size, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_rechecks_size, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_only, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tag_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_not_found, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_device, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mounted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cmdline_strings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_signature_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_signature_kinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overwrite_says_so, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mode_restricted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline_strings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signature_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_signature_kinds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_overwrite_says_so, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mode_restricted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_dev_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_incomplete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_foreign, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_capacity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_dev_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_layout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_incomplete, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_foreign, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_capacity, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

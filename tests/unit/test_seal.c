@@ -18,7 +18,7 @@
 #include "be.h"
 #include "seal.h"
 
-#define CS	4096u
+#define CS 4096u
 
 struct mem {
 	uint8_t *buf;
@@ -78,7 +78,8 @@ static void seal(struct mem *m, size_t len, bool final)
 	while (done < len) {
 		step = len - done < 1000 ? len - done : 1000;
 		assert_int_equal(zfd_seal_w_write(w, p + done, step, mem_out,
-						  m), 0);
+						  m),
+				 0);
 		done += step;
 	}
 	if (final)
@@ -180,16 +181,15 @@ static void test_header_bytes(void **state)
 	assert_int_equal(raw[0x97], 0xc3);
 	for (i = 0x98; i < 0xc0; i++)
 		assert_int_equal(raw[i], 0);
-	assert_memory_equal(raw + 0xc0, "\x01\x02\x03\x04\x05\x06\x07\x08",
-			    8);
-	assert_memory_equal(raw + 0xc8, "\x11\x12\x13\x14\x15\x16\x17\x18",
-			    8);
+	assert_memory_equal(raw + 0xc0, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	assert_memory_equal(raw + 0xc8, "\x11\x12\x13\x14\x15\x16\x17\x18", 8);
 	assert_memory_equal(raw + 0xd0, "\x00\x00\x00\x01", 4);
 	for (i = 0xd4; i < ZFD_SEAL_HDR_SIZE; i++)
 		assert_int_equal(raw[i], 0);
 
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
-					     sizeof(why)), 0);
+					     sizeof(why)),
+			 0);
 	assert_int_equal(d.chunk_size, 0x10000);
 	assert_int_equal(d.data_size, 0x0102030405060708ULL);
 	assert_int_equal(d.plain_size, 0x1112131415161718ULL);
@@ -199,24 +199,27 @@ static void test_header_bytes(void **state)
 	/* bad fields: one line each */
 	zfd_put_be32(raw + 0x10, 100);
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
-					     sizeof(why)), -EINVAL);
+					     sizeof(why)),
+			 -EINVAL);
 	assert_string_equal(why, "sealed chunk size 100 out of range");
 	zfd_put_be32(raw + 0x10, CS);
 	zfd_put_be32(raw + 0x08, 9);
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
-					     sizeof(why)), -EINVAL);
+					     sizeof(why)),
+			 -EINVAL);
 	assert_string_equal(why, "sealed envelope version 9 unknown");
 	assert_int_equal(zfd_seal_hdr_decode(raw, 100, &d, why, sizeof(why)),
 			 -EINVAL);
 	raw[0] = 0;
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
-					     sizeof(why)), -ENODEV);
+					     sizeof(why)),
+			 -ENODEV);
 }
 
 static void test_round_trip(void **state)
 {
-	static const size_t sizes[] = { 0, 1, CS - 1, CS, CS + 1, 3 * CS,
-					3 * CS + 1234 };
+	static const size_t sizes[] = { 0,	1,	CS - 1,	      CS,
+					CS + 1, 3 * CS, 3 * CS + 1234 };
 	struct zfd_seal_result res;
 	struct sink s;
 	struct mem m;
@@ -235,8 +238,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(zfd_get_be64(m.buf + 0xc0),
 				 m.len - ZFD_SEAL_HDR_SIZE);
 		assert_int_equal(zfd_get_be64(m.buf + 0xc8), sizes[k]);
-		assert_int_equal(zfd_get_be32(m.buf + 0xd0),
-				 ZFD_SEAL_ST_FINAL);
+		assert_int_equal(zfd_get_be32(m.buf + 0xd0), ZFD_SEAL_ST_FINAL);
 		/* a raw device: garbage behind the data, bound by the header */
 		free(s.buf);
 		assert_int_equal(open_stream(&m, UINT64_MAX, &s, &res), 0);
@@ -256,24 +258,29 @@ static void test_truncated(void **state)
 	seal(&m, 5 * CS + 100, true);
 	/* cut at a chunk boundary: 3 chunks still decrypt */
 	zfd_put_be32(m.buf + 0xd0, ZFD_SEAL_ST_OPEN);
-	assert_int_equal(open_stream(&m, zfd_seal_chunk_off(
-			&(struct zfd_seal_hdr){ .hdr_size = 4096,
-						.chunk_size = CS }, 3),
-			&s, &res), 0);
+	assert_int_equal(open_stream(&m,
+				     zfd_seal_chunk_off(
+					     &(struct zfd_seal_hdr){
+						     .hdr_size = 4096,
+						     .chunk_size = CS },
+					     3),
+				     &s, &res),
+			 0);
 	assert_int_equal(res.end, ZFD_SEAL_END_CUT);
 	assert_int_equal(res.chunks, 3);
 	check_plain(&s, 3 * CS);
-	assert_string_equal(res.why, "sealed data ends before chunk 3 at offset "
+	assert_string_equal(res.why,
+			    "sealed data ends before chunk 3 at offset "
 			    "16435, no final chunk");
 	free(s.buf);
 	/* cut inside chunk 4 */
-	assert_int_equal(open_stream(&m, 4096 + 4 * (CS + 17) + 1000, &s,
-				     &res), 0);
+	assert_int_equal(open_stream(&m, 4096 + 4 * (CS + 17) + 1000, &s, &res),
+			 0);
 	assert_int_equal(res.end, ZFD_SEAL_END_CUT);
 	assert_int_equal(res.plain, 4 * CS);
 	check_plain(&s, 4 * CS);
 	assert_string_equal(res.why, "sealed data ends inside chunk 4 at "
-			    "offset 20548 (1000 of 4113 bytes)");
+				     "offset 20548 (1000 of 4113 bytes)");
 	free(s.buf);
 	free(m.buf);
 
@@ -303,7 +310,8 @@ static void test_tampered(void **state)
 	/* only the chunks before the damage were handed on */
 	assert_int_equal(res.chunks, 2);
 	check_plain(&s, 2 * CS);
-	assert_string_equal(res.why, "chunk 2 at offset 12322 fails "
+	assert_string_equal(res.why,
+			    "chunk 2 at offset 12322 fails "
 			    "authentication (tampered or out of order); "
 			    "nothing after it is trusted");
 	free(s.buf);
@@ -359,8 +367,8 @@ static void test_wrong_key(void **state)
 	(void)state;
 	seal(&m, CS, true);
 	assert_int_equal(zfd_seal_keygen(pk2, sk2), 0);
-	assert_int_equal(zfd_seal_r_open(m.buf, pk2, sk2, &r, why,
-					 sizeof(why)), -EKEYREJECTED);
+	assert_int_equal(zfd_seal_r_open(m.buf, pk2, sk2, &r, why, sizeof(why)),
+			 -EKEYREJECTED);
 	zfd_seal_fingerprint(pk, fp);
 	zfd_seal_fp_hex(fp, hex);
 	snprintf(want, sizeof(want), "sealed to key %s, not this one", hex);
@@ -412,9 +420,11 @@ static void test_direct(void **state)
 	assert_int_equal(zfd_seal_w_new(pk, CS, &w), 0);
 	m.len = ZFD_SEAL_HDR_SIZE;
 	direct_room(&m);
-	for (k = 0, i = 0; k < sizeof(steps) / sizeof(steps[0]); i += steps[k++])
+	for (k = 0, i = 0; k < sizeof(steps) / sizeof(steps[0]);
+	     i += steps[k++])
 		assert_int_equal(zfd_seal_w_write_direct(w, p + i, steps[k],
-							 &ops, &m), 0);
+							 &ops, &m),
+				 0);
 	assert_int_equal(zfd_seal_w_final_direct(w, &ops, &m), 0);
 	memcpy(m.buf, zfd_seal_w_hdr(w), ZFD_SEAL_HDR_SIZE);
 	assert_int_equal(m.len, zfd_seal_size(total, CS));
@@ -437,29 +447,36 @@ static void test_key_files(void **state)
 	zfd_seal_format_secret(pk, sk, sec);
 	assert_int_equal(strlen(pub), 23 + 65);
 	assert_int_equal(zfd_seal_parse_key(pub, strlen(pub), p2, NULL, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	assert_memory_equal(p2, pk, sizeof(pk));
 	assert_int_equal(zfd_seal_parse_key(sec, strlen(sec), p2, s2, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 	assert_memory_equal(s2, sk, sizeof(sk));
 	/* a secret key where a public key belongs: refused */
 	assert_int_equal(zfd_seal_parse_key(sec, strlen(sec), p2, NULL, why,
-					    sizeof(why)), -EPERM);
+					    sizeof(why)),
+			 -EPERM);
 	assert_string_equal(why, "holds a secret key (use the .pub file)");
 	assert_int_equal(zfd_seal_parse_key(pub, strlen(pub), p2, s2, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
 	/* damage */
 	pub[30] = 'x';
 	assert_int_equal(zfd_seal_parse_key(pub, strlen(pub), p2, NULL, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
 	assert_string_equal(why, "not a zfcpdump public key file");
 	/* another valid hex digit: the keys no longer belong together */
 	sec[30] = sec[30] == '0' ? '1' : '0';
 	assert_int_equal(zfd_seal_parse_key(sec, strlen(sec), p2, s2, why,
-					    sizeof(why)), -EINVAL);
-	assert_string_equal(why, "secret and public key do not belong together");
-	assert_int_equal(zfd_seal_parse_key("", 0, p2, NULL, why,
-					    sizeof(why)), -EINVAL);
+					    sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why,
+			    "secret and public key do not belong together");
+	assert_int_equal(zfd_seal_parse_key("", 0, p2, NULL, why, sizeof(why)),
+			 -EINVAL);
 }
 
 int main(void)

@@ -176,7 +176,8 @@ static void tape_manifest(struct zfd_manifest *m)
 	assert_int_equal(tape_sim_file_records(F.sim, 1, &first), 1);
 	assert_int_equal(zfd_manifest_parse((char *)F.sim->recs[first].data,
 					    F.sim->recs[first].len, m, why,
-					    sizeof(why)), 0);
+					    sizeof(why)),
+			 0);
 }
 
 /* File 0 holds header, mem/bs records (+ end marker), byte-exact. */
@@ -219,7 +220,7 @@ static void full_dump(uint64_t mem_size, size_t chunk, uint64_t bs)
 	result(ZFD_STATUS_COMPLETE);
 	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
 
-	assert_int_equal(F.sim->block_len, 0);	/* variable-block mode */
+	assert_int_equal(F.sim->block_len, 0); /* variable-block mode */
 	assert_int_equal(F.sim->mode_selects, 1);
 	check_dump_file(bs, mem_size, true);
 	/* file 1: the manifest, then a filemark; nothing after it */
@@ -229,7 +230,8 @@ static void full_dump(uint64_t mem_size, size_t chunk, uint64_t bs)
 	assert_string_equal(zfd_manifest_get(&m, "digest"), F.res.digest);
 	assert_int_equal(zfd_manifest_get_u64(&m, "dumped_bytes", &v), 0);
 	assert_int_equal(v, mem_size);
-	assert_int_equal(F.sim->nr, 1 + (mem_size + bs - 1) / bs + 1 + 1 + 1 + 1);
+	assert_int_equal(F.sim->nr,
+			 1 + (mem_size + bs - 1) / bs + 1 + 1 + 1 + 1);
 	assert_true(F.sim->recs[F.sim->nr - 1].filemark);
 }
 
@@ -253,7 +255,8 @@ static void test_complete_default(void **state)
 /* Blocks that do not line up with records: the partial-record path. */
 static void test_complete_unaligned(void **state)
 {
-	assert_int_equal(configure("device = \"auto\"; block_size = \"64K\";"), 0);
+	assert_int_equal(configure("device = \"auto\"; block_size = \"64K\";"),
+			 0);
 	full_dump((3 << 20) + 8192, 20480, 65536);
 }
 
@@ -270,8 +273,10 @@ static void test_holes_as_zeros(void **state)
 	assert_int_equal(feed(0, 16384, 4096), 0);
 	{
 		struct zfd_block hole = {
-			.offset = ZFD_HDR_SIZE + 16384, .mem_offset = 16384,
-			.data = NULL, .len = 16384,
+			.offset = ZFD_HDR_SIZE + 16384,
+			.mem_offset = 16384,
+			.data = NULL,
+			.len = 16384,
 			.kind = ZFD_BLK_HOLE,
 		};
 		assert_int_equal(S->write(F.ctx, &hole), 0);
@@ -288,13 +293,15 @@ static void test_holes_as_zeros(void **state)
 
 static void test_config_errors(void **state)
 {
-	assert_int_equal(configure("device = \"sim\"; blocksize = 4096;"), -EINVAL);
+	assert_int_equal(configure("device = \"sim\"; blocksize = 4096;"),
+			 -EINVAL);
 	assert_true(zfd_mock_host_logged(&F.mh, "unknown key 'blocksize'"));
 	F.ctx = NULL;
 	config_destroy(&F.cfg);
 	config_init(&F.cfg);
 	assert_int_equal(configure("block_size = 1000;"), -EINVAL);
-	assert_true(zfd_mock_host_logged(&F.mh, "block_size 1000 must be a multiple of 4096"));
+	assert_true(zfd_mock_host_logged(
+		&F.mh, "block_size 1000 must be a multiple of 4096"));
 	F.ctx = NULL;
 	config_destroy(&F.cfg);
 	config_init(&F.cfg);
@@ -325,7 +332,8 @@ static void test_message_prefix(void **state)
 {
 	F.mh.host.sink_desc = "tape:sim";
 	F.sim->write_protect = true;
-	refused("device = \"sim\";", -EROFS, "tape is write-protected; nothing written");
+	refused("device = \"sim\";", -EROFS,
+		"tape is write-protected; nothing written");
 	assert_null(strstr(F.mh.log, "sim: "));
 }
 
@@ -386,7 +394,8 @@ static void test_no_device(void **state)
 	assert_int_equal(configure("device = \"/dev/sg9\";"), 0);
 	make_dump(65536);
 	assert_int_equal(S->prepare(F.ctx, &F.info, &max), -ENOENT);
-	assert_true(zfd_mock_host_logged(&F.mh, "/dev/sg9: No such file or directory; nothing written"));
+	assert_true(zfd_mock_host_logged(
+		&F.mh, "/dev/sg9: No such file or directory; nothing written"));
 }
 
 /*
@@ -412,7 +421,7 @@ static void test_tape_full_early_warning(void **state)
 		 (unsigned long long)on_tape);
 	assert_true(zfd_mock_host_logged(&F.mh, want));
 
-	F.res.dumped_bytes = 0;		/* the core counted nothing of the block */
+	F.res.dumped_bytes = 0; /* the core counted nothing of the block */
 	F.res.reason = want;
 	result(ZFD_STATUS_INCOMPLETE);
 	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
@@ -436,7 +445,8 @@ static void test_tape_full_overflow(void **state)
 	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
 	assert_int_equal(S->open(F.ctx, &F.info), 0);
 	assert_int_equal(feed(0, 1 << 20, 32768), -ENOSPC);
-	assert_true(zfd_mock_host_logged(&F.mh, "tape full after 65536 bytes (volume overflow)"));
+	assert_true(zfd_mock_host_logged(
+		&F.mh, "tape full after 65536 bytes (volume overflow)"));
 	/* later blocks are refused without touching the drive */
 	assert_int_equal(feed(65536, 32768, 32768), -ENOSPC);
 	result(ZFD_STATUS_INCOMPLETE);
@@ -458,7 +468,8 @@ static void test_tape_full_no_manifest(void **state)
 	result(ZFD_STATUS_INCOMPLETE);
 	assert_int_not_equal(S->finish(F.ctx, &F.info, &F.res), 0);
 	assert_true(zfd_mock_host_logged(&F.mh, "no room left for a filemark"));
-	assert_true(zfd_mock_host_logged(&F.mh, "the manifest could not be written"));
+	assert_true(zfd_mock_host_logged(&F.mh,
+					 "the manifest could not be written"));
 	assert_int_equal(tape_sim_file_records(F.sim, 0, NULL), 2);
 }
 
@@ -477,11 +488,12 @@ static void test_medium_error(void **state)
 
 	assert_int_equal(configure("device = \"sim\";"), 0);
 	make_dump(1 << 20);
-	F.sim->fail_write = 4;		/* header, 2 records, then this */
+	F.sim->fail_write = 4; /* header, 2 records, then this */
 	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
 	assert_int_equal(S->open(F.ctx, &F.info), 0);
 	assert_int_equal(feed(0, 1 << 20, 1 << 20), -EIO);
-	assert_true(zfd_mock_host_logged(&F.mh,
+	assert_true(zfd_mock_host_logged(
+		&F.mh,
 		"sim: WRITE(6) failed: Medium Error: Write error (ASC/ASCQ 0c/00)"));
 	result(ZFD_STATUS_INCOMPLETE);
 	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), 0);
@@ -532,9 +544,11 @@ static void test_no_rewind_appends(void **state)
 	memset(old, 0xaa, sizeof(old));
 	assert_int_equal(tape_sim_open("/", "sim", &dev, err, sizeof(err)), 0);
 	assert_int_equal(dev.ops->cmd(&dev, wr, 6, TAPE_DIR_OUT, old, 100, 1,
-				      &r, err, sizeof(err)), 0);
+				      &r, err, sizeof(err)),
+			 0);
 	assert_int_equal(dev.ops->cmd(&dev, fm, 6, TAPE_DIR_NONE, NULL, 0, 1,
-				      &r, err, sizeof(err)), 0);
+				      &r, err, sizeof(err)),
+			 0);
 	tape_dev_close(&dev);
 
 	assert_int_equal(configure("device = \"sim\"; rewind = false;"), 0);
@@ -624,8 +638,9 @@ static void result_elf(enum zfd_status status)
 	F.res.finished = F.info.started + 3;
 	F.res.seconds = 3.0;
 	F.res.prologue = F.mem;
-	zfd_digest_update(d, F.mem, F.res.stored_end ? F.res.stored_end :
-			  F.info.prologue_len);
+	zfd_digest_update(d, F.mem,
+			  F.res.stored_end ? F.res.stored_end :
+					     F.info.prologue_len);
 	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
 	zfd_digest_free(d);
 }
@@ -642,7 +657,9 @@ static void test_elf_records(void **state)
 	struct zfd_manifest m;
 	uint64_t cap = 0;
 
-	assert_int_equal(configure("device = \"sim\"; block_size = 8192; format = \"elf\";"), 0);
+	assert_int_equal(
+		configure("device = \"sim\"; block_size = 8192; format = \"elf\";"),
+		0);
 	make_elf(plen, data_len);
 	assert_int_equal(S->prepare(F.ctx, &F.info, &cap), 0);
 	assert_true(cap == UINT64_MAX);
@@ -674,7 +691,8 @@ static void test_elf_records(void **state)
 	assert_string_equal(zfd_manifest_get(&m, "digest"), F.res.digest);
 	assert_int_equal(F.sim->nr, n + 1 + 1 + 1);
 	/* records: the dump file's 9 and the manifest */
-	assert_true(zfd_mock_host_logged(&F.mh, "dump complete: 10 records, 53248 bytes of data"));
+	assert_true(zfd_mock_host_logged(
+		&F.mh, "dump complete: 10 records, 53248 bytes of data"));
 }
 
 /* elf, a prologue of one page with big records: one prologue record. */
@@ -699,8 +717,10 @@ static void test_elf_short_prologue(void **state)
 static void test_elf_gap_refused(void **state)
 {
 	struct zfd_manifest m;
-	struct zfd_block blk = { .kind = ZFD_BLK_DATA, .len = 4096,
-				 .nr_pages = 1, .zero_map = (uint64_t[1]){ 0 } };
+	struct zfd_block blk = { .kind = ZFD_BLK_DATA,
+				 .len = 4096,
+				 .nr_pages = 1,
+				 .zero_map = (uint64_t[1]){ 0 } };
 
 	assert_int_equal(configure("device = \"sim\"; block_size = 8192;"), 0);
 	make_elf(4096, 65536);
@@ -710,13 +730,15 @@ static void test_elf_gap_refused(void **state)
 	blk.offset = 4096 + 16384 + 4096;
 	blk.data = F.mem + blk.offset;
 	assert_int_equal(S->write(F.ctx, &blk), -EINVAL);
-	assert_true(zfd_mock_host_logged(&F.mh,
+	assert_true(zfd_mock_host_logged(
+		&F.mh,
 		"sim: block at stored offset 24576, expected 20480: a tape stores a gap-free stream"));
 	/* past the end of the data */
 	blk.offset = 4096 + 16384;
 	blk.len = 65536;
 	assert_int_equal(S->write(F.ctx, &blk), -EINVAL);
-	assert_true(zfd_mock_host_logged(&F.mh,
+	assert_true(zfd_mock_host_logged(
+		&F.mh,
 		"sim: block at stored offset 20480 of 65536 bytes ends beyond the dump's data (69632)"));
 	F.res.reason = "sink write failed";
 	result_elf(ZFD_STATUS_INCOMPLETE);
@@ -742,8 +764,8 @@ static void test_prologue_changed(void **state)
 	other[100] ^= 1;
 	F.res.prologue = other;
 	assert_int_equal(S->finish(F.ctx, &F.info, &F.res), -EIO);
-	assert_true(zfd_mock_host_logged(&F.mh,
-		"sim: the final prologue differs from the one on tape"));
+	assert_true(zfd_mock_host_logged(
+		&F.mh, "sim: the final prologue differs from the one on tape"));
 	check_dump_file(32768, 65536, false);
 	tape_manifest(&m);
 	assert_string_equal(zfd_manifest_get(&m, "status"), "incomplete");
@@ -759,7 +781,8 @@ static void test_elf_full_in_prologue(void **state)
 	F.sim->capacity = 8192 + 2048;
 	assert_int_equal(S->prepare(F.ctx, &F.info, &(uint64_t){ 0 }), 0);
 	assert_int_equal(S->open(F.ctx, &F.info), -ENOSPC);
-	assert_true(zfd_mock_host_logged(&F.mh, "sim: tape full before the dump header"));
+	assert_true(zfd_mock_host_logged(&F.mh,
+					 "sim: tape full before the dump header"));
 	assert_int_equal(tape_sim_file_records(F.sim, 0, NULL), 1);
 }
 
@@ -767,33 +790,58 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptor),
-		cmocka_unit_test_setup_teardown(test_complete_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_complete_unaligned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_holes_as_zeros, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_tape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_protected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_medium, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complete_default, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_complete_unaligned, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_holes_as_zeros, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_tape, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_message_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_write_protected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_medium, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_ready_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_becoming_ready, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_block_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_device, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tape_full_early_warning, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tape_full_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tape_full_no_manifest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_early_warning_at_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_medium_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_core_complete_tape_short, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_ready_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_becoming_ready, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_block_limits, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_device, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tape_full_early_warning,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tape_full_overflow, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tape_full_no_manifest,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_warning_at_end,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_medium_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_core_complete_tape_short,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_rewind_appends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_short_prologue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_gap_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prologue_changed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_full_in_prologue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_rewind_appends, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_format_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_records, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_short_prologue, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_gap_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_prologue_changed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_full_in_prologue,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

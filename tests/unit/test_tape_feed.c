@@ -44,7 +44,7 @@
 #include "tape_sim.h"
 #include "util.h"
 
-#define BLK	(1u << 20)
+#define BLK (1u << 20)
 
 extern const struct zfd_sink zfd_sink_entry;
 
@@ -97,7 +97,9 @@ static void fill_page(uint8_t *pg, uint64_t p, uint64_t seed)
 		memset(pg, 0, 4096);
 	} else if (kind < 8) {
 		for (i = 0; i < 4096; i++)
-			pg[i] = (uint8_t)"zfcpdump tape test text page "[(i + p) % 29];
+			pg[i] = (uint8_t) "zfcpdump tape test text page "[(i +
+									   p) %
+									  29];
 		memcpy(pg, &p, sizeof(p));
 	} else {
 		for (i = 0; i < 4096; i += 8) {
@@ -145,10 +147,12 @@ static int parse_opts(config_t *cfg, const char *opts, config_setting_t **grp)
 	char *dup = strdup(opts ? opts : ""), *tok, *save = NULL, *eq;
 	config_setting_t *g, *s;
 
-	g = config_setting_add(config_root_setting(cfg), "sink", CONFIG_TYPE_GROUP);
+	g = config_setting_add(config_root_setting(cfg), "sink",
+			       CONFIG_TYPE_GROUP);
 	s = config_setting_add(g, "type", CONFIG_TYPE_STRING);
 	config_setting_set_string(s, "tape");
-	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(dup, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		eq = strchr(tok, '=');
 		if (!eq) {
 			fprintf(stderr, "-o: '%s' is not key=value\n", tok);
@@ -198,15 +202,18 @@ static int write_aws(const struct tape_sim *sim, const char *path)
 
 		done = 0;
 		do {
-			n = rec->filemark ? 0 : ZFD_MIN((size_t)rec->len - done,
-							(size_t)32768);
+			n = rec->filemark ? 0 :
+					    ZFD_MIN((size_t)rec->len - done,
+						    (size_t)32768);
 			h[0] = (uint8_t)n;
 			h[1] = (uint8_t)(n >> 8);
 			h[2] = (uint8_t)prev;
 			h[3] = (uint8_t)(prev >> 8);
-			h[4] = rec->filemark ? 0x40 :
-			       (done == 0 ? 0x80 : 0) |
-			       (done + n == rec->len ? 0x20 : 0);
+			h[4] = rec->filemark ?
+				       0x40 :
+				       (done == 0 ? 0x80 : 0) |
+					       (done + n == rec->len ? 0x20 :
+								       0);
 			h[5] = 0;
 			if (fwrite(h, 1, 6, f) != 6 ||
 			    (n && fwrite(rec->data + done, 1, n, f) != n)) {
@@ -252,11 +259,12 @@ static int elf_src_open(struct elf_src *e, const char *image,
 	}
 	rc = zfd_elf_parse_fd(&e->elf, e->fd, (uint64_t)size, why, sizeof(why));
 	rc = rc ? rc : zfd_dump_from_elf(&e->d, e->elf);
-	rc = rc ? rc : zfd_format_new(&e->f, ZFD_FORMAT_ELF, &e->d, NULL,
-				      e->d.mem_size, why, sizeof(why));
+	rc = rc ? rc :
+		  zfd_format_new(&e->f, ZFD_FORMAT_ELF, &e->d, NULL,
+				 e->d.mem_size, why, sizeof(why));
 	if (rc) {
-		fprintf(stderr, "dump: %s: %s\n", image, why[0] ? why :
-			strerror(-rc));
+		fprintf(stderr, "dump: %s: %s\n", image,
+			why[0] ? why : strerror(-rc));
 		return 1;
 	}
 	info->prologue_len = zfd_format_prologue_len(e->f);
@@ -269,7 +277,8 @@ static int elf_src_open(struct elf_src *e, const char *image,
 		if (!zfd_format_map(e->f, x, &off, &len))
 			continue;
 		len = ZFD_MIN(len, e->d.mem_size - x);
-		if (i && e->extents[i - 1].start + e->extents[i - 1].size == off)
+		if (i &&
+		    e->extents[i - 1].start + e->extents[i - 1].size == off)
 			e->extents[i - 1].size += len;
 		else if (i < e->d.nr_ranges + 1)
 			e->extents[i++] = (struct zfd_range){ off, len };
@@ -338,8 +347,10 @@ static int elf_src_next(struct elf_src *e, uint64_t *x, uint8_t *buf,
 static int dump(int argc, char **argv)
 {
 	const struct zfd_sink *sink = &zfd_sink_entry;
-	struct zfd_host host = { .abi = ZFD_SINK_ABI, .vlog = host_vlog,
-				 .root = "/", .sink_desc = "tape",
+	struct zfd_host host = { .abi = ZFD_SINK_ABI,
+				 .vlog = host_vlog,
+				 .root = "/",
+				 .sink_desc = "tape",
 				 .verbosity = 1 };
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
@@ -384,7 +395,8 @@ static int dump(int argc, char **argv)
 		}
 	}
 	if (!image == !synthetic || (synthetic % BLK)) {
-		fprintf(stderr, "dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
+		fprintf(stderr,
+			"dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
 		return 2;
 	}
 	if (elf && !image) {
@@ -412,8 +424,10 @@ static int dump(int argc, char **argv)
 			goto out_src;
 	} else if (image) {
 		fd = open(image, O_RDONLY);
-		if (fd < 0 || zfd_pread_full(fd, hdr, ZFD_HDR_SIZE, 0) != ZFD_HDR_SIZE) {
-			fprintf(stderr, "dump: %s: cannot read the header\n", image);
+		if (fd < 0 ||
+		    zfd_pread_full(fd, hdr, ZFD_HDR_SIZE, 0) != ZFD_HDR_SIZE) {
+			fprintf(stderr, "dump: %s: cannot read the header\n",
+				image);
 			return 1;
 		}
 		info.mem_size = zfd_get_be64(hdr + ZFD_S390_OFF_MEM_SIZE);
@@ -446,9 +460,10 @@ static int dump(int argc, char **argv)
 	if (pub) {
 		config_setting_t *e = config_setting_add(grp, "encrypt",
 							 CONFIG_TYPE_GROUP);
-		config_setting_t *r = e ? config_setting_add(e, "recipient",
-							     CONFIG_TYPE_STRING)
-					: NULL;
+		config_setting_t *r =
+			e ? config_setting_add(e, "recipient",
+					       CONFIG_TYPE_STRING) :
+			    NULL;
 
 		if (!r || config_setting_set_string(r, pub) != CONFIG_TRUE) {
 			ret = 2;
@@ -470,8 +485,10 @@ static int dump(int argc, char **argv)
 	res.stored_end = info.prologue_len;
 	for (off = 0; off < info.mem_size; off += elf ? 0 : BLK) {
 		struct zfd_block blk = { .offset = ZFD_HDR_SIZE + off,
-					 .mem_offset = off, .data = buf,
-					 .kind = ZFD_BLK_DATA, .zero_map = zmap };
+					 .mem_offset = off,
+					 .data = buf,
+					 .kind = ZFD_BLK_DATA,
+					 .zero_map = zmap };
 		size_t p;
 
 		blk.len = (size_t)ZFD_MIN(BLK, info.mem_size - off);
@@ -486,8 +503,9 @@ static int dump(int argc, char **argv)
 			}
 		}
 		blk.nr_pages = (blk.len + 4095) / 4096;
-		if (!elf && fd >= 0 && zfd_pread_full(fd, buf, blk.len,
-					      ZFD_HDR_SIZE + off) != (ssize_t)blk.len) {
+		if (!elf && fd >= 0 &&
+		    zfd_pread_full(fd, buf, blk.len, ZFD_HDR_SIZE + off) !=
+			    (ssize_t)blk.len) {
 			fprintf(stderr, "dump: %s: short read at %" PRIu64 "\n",
 				image, off);
 			res.status = ZFD_STATUS_INCOMPLETE;
@@ -526,11 +544,14 @@ static int dump(int argc, char **argv)
 	}
 	zfd_digest_string(dg, res.digest, sizeof(res.digest));
 	rc = sink->finish(ctx, &info, &res);
-	printf("fed %" PRIu64 " bytes in %.3f s (%.0f MiB/s; in the sink %.3f s, %.0f MiB/s), status %s, finish %d\n",
+	printf("fed %" PRIu64
+	       " bytes in %.3f s (%.0f MiB/s; in the sink %.3f s, %.0f MiB/s), status %s, finish %d\n",
 	       res.dumped_bytes, t1 - t0,
 	       res.dumped_bytes / 1048576.0 / (t1 > t0 ? t1 - t0 : 1e-9),
-	       in_sink, res.dumped_bytes / 1048576.0 / (in_sink > 0 ? in_sink : 1e-9),
-	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete", rc);
+	       in_sink,
+	       res.dumped_bytes / 1048576.0 / (in_sink > 0 ? in_sink : 1e-9),
+	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete",
+	       rc);
 	if (sim)
 		printf("sim: %zu records and filemarks\n", sim->nr);
 	ret = (rc || res.status != ZFD_STATUS_COMPLETE) ? 1 : 0;
@@ -538,7 +559,8 @@ out:
 	if (ctx)
 		sink->close(ctx);
 	if (aws && write_aws(sim, aws) != 0) {
-		fprintf(stderr, "dump: %s: cannot write the AWSTAPE image\n", aws);
+		fprintf(stderr, "dump: %s: cannot write the AWSTAPE image\n",
+			aws);
 		ret = 1;
 	}
 	config_destroy(&cfg);
@@ -559,7 +581,8 @@ int main(int argc, char **argv)
 		return mkimage(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
-	fprintf(stderr, "usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]\n",
+	fprintf(stderr,
+		"usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }

@@ -32,7 +32,7 @@ struct null_sink {
 	uint64_t bytes;
 	uint64_t blocks;
 	uint64_t zero_pages;
-	uint64_t next;		/* where the next block may start */
+	uint64_t next; /* where the next block may start */
 };
 
 static void nlog(const struct zfd_host *host, int level, const char *fmt, ...)
@@ -126,7 +126,7 @@ static const char *status_name(enum zfd_status status)
 	case ZFD_STATUS_TRUNCATED:
 		return "truncated";
 	}
-	return "unknown";	/* 0: no status, never complete */
+	return "unknown"; /* 0: no status, never complete */
 }
 
 static int null_finish(void *ctx, const struct zfd_dump_info *info,
@@ -151,8 +151,8 @@ static int null_finish(void *ctx, const struct zfd_dump_info *info,
 	fprintf(f,
 		"bytes=%" PRIu64 " blocks=%" PRIu64 " zero_pages=%" PRIu64
 		" status=%s format=%s size=%" PRIu64 "\n",
-		ns->bytes, ns->blocks, ns->zero_pages,
-		status_name(res->status), info->format, info->size);
+		ns->bytes, ns->blocks, ns->zero_pages, status_name(res->status),
+		info->format, info->size);
 	if (fclose(f)) {
 		rc = -errno;
 		nlog(ns->host, ZFD_LOG_ERR, "%s: %s", ns->report,

@@ -39,22 +39,23 @@ enum { FSCK_AUTO, FSCK_NO };
 enum { FULL_DELETE_OLDEST, FULL_ASK, FULL_FAIL };
 
 static const char *const fsck_names[] = { "auto", "no", NULL };
-static const char *const on_full_names[] = { "delete-oldest", "ask", "fail", NULL };
-static const char *const keys[] = {
-	"type", "device", "dir", "fsck", "format", "sparse", "keep",
-	"on_full", "ask_timeout", "e2fsck", "encrypt", NULL
-};
+static const char *const on_full_names[] = { "delete-oldest", "ask", "fail",
+					     NULL };
+static const char *const keys[] = { "type",   "device",	 "dir",
+				    "fsck",   "format",	 "sparse",
+				    "keep",   "on_full", "ask_timeout",
+				    "e2fsck", "encrypt", NULL };
 
-#define DUMP_NAME_MAX	64
+#define DUMP_NAME_MAX 64
 /* The highest dump number: 19 digits, so that N + 1 never wraps. */
-#define DUMP_NUM_MAX	9999999999999999999ULL
+#define DUMP_NUM_MAX  9999999999999999999ULL
 
 /* One dump number found in the directory, with the inodes of its names. */
 struct dump_entry {
 	uint64_t num;
 	ext2_ino_t dump, incomplete, info;
-	bool foreign;		/* a name that is not a regular file: not ours */
-	bool pinned;		/* immutable or append-only: never removed */
+	bool foreign; /* a name that is not a regular file: not ours */
+	bool pinned;  /* immutable or append-only: never removed */
 };
 
 struct dump_list {
@@ -64,7 +65,7 @@ struct dump_list {
 
 struct extfs {
 	const struct zfd_host *host;
-	bool et_added;			/* libext2fs's error table added */
+	bool et_added; /* libext2fs's error table added */
 	/* config */
 	const char *device;
 	char dir[PATH_MAX];
@@ -78,32 +79,33 @@ struct extfs {
 	char dev[PATH_MAX];
 	ext2_filsys fs;
 	int fd;
-	int lock_fd;			/* flock()ed for the pass (device.h) */
+	int lock_fd; /* flock()ed for the pass (device.h) */
 	ext2_ino_t dir_ino;
 	struct dump_list dumps;
 	ext2_filsys scan_fs;
 	uint64_t num;
-	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX], infoname[DUMP_NAME_MAX];
+	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX],
+		infoname[DUMP_NAME_MAX];
 	struct extfs_file file;
 	bool have_file;
-	uint64_t stored_done;		/* stored offset where write() ended */
-	uint64_t mem_end;		/* memory offset where write() ended */
-	uint64_t commit_at;		/* stored_done at the last commit */
+	uint64_t stored_done; /* stored offset where write() ended */
+	uint64_t mem_end;     /* memory offset where write() ended */
+	uint64_t commit_at;   /* stored_done at the last commit */
 	size_t prologue_len;
-	struct zfd_range *extents;	/* copy of info->extents */
+	struct zfd_range *extents; /* copy of info->extents */
 	size_t nr_extents, next_extent;
-	struct timespec commit_time;	/* CLOCK_MONOTONIC of the last commit */
-	uint8_t *tail;			/* partial last fs block */
+	struct timespec commit_time; /* CLOCK_MONOTONIC of the last commit */
+	uint8_t *tail;		     /* partial last fs block */
 	size_t tail_len;
 	struct extfs_run *runs;
 	size_t max_runs;
-	bool no_removal;		/* operator said no, or on_full = fail */
-	bool pinned_noted;		/* immutable dumps were reported */
-	bool state_cleared;		/* we marked the filesystem not clean */
-	uint8_t *prologue;		/* as stored at open */
-	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
-	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
-	uint64_t sealed_stored;		/* envelope bytes stored so far */
+	bool no_removal;	   /* operator said no, or on_full = fail */
+	bool pinned_noted;	   /* immutable dumps were reported */
+	bool state_cleared;	   /* we marked the filesystem not clean */
+	uint8_t *prologue;	   /* as stored at open */
+	struct zfd_seal_cfg seal;  /* encrypt = { recipient } */
+	struct zfd_sealer *sealer; /* sealed pass: the envelope writer */
+	uint64_t sealed_stored;	   /* envelope bytes stored so far */
 };
 
 /* ---- configuration ---- */
@@ -134,7 +136,8 @@ static int extfs_configure(const struct zfd_host *host,
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "dir", "/", &dir);
 	if (!rc)
-		rc = zfd_cfg_enum(host, cfg, "fsck", fsck_names, FSCK_AUTO, &x->fsck);
+		rc = zfd_cfg_enum(host, cfg, "fsck", fsck_names, FSCK_AUTO,
+				  &x->fsck);
 	if (!rc)
 		rc = zfd_cfg_bool(host, cfg, "sparse", true, &x->sparse);
 	if (!rc)
@@ -143,7 +146,8 @@ static int extfs_configure(const struct zfd_host *host,
 		rc = zfd_cfg_enum(host, cfg, "on_full", on_full_names,
 				  FULL_DELETE_OLDEST, &x->on_full);
 	if (!rc)
-		rc = zfd_cfg_uint(host, cfg, "ask_timeout", 120, 86400, &timeout);
+		rc = zfd_cfg_uint(host, cfg, "ask_timeout", 120, 86400,
+				  &timeout);
 	if (!rc)
 		rc = zfd_cfg_string(host, cfg, "e2fsck", NULL, &x->e2fsck);
 	if (!rc)
@@ -160,7 +164,8 @@ static int extfs_configure(const struct zfd_host *host,
 	x->ask_timeout = (unsigned int)timeout;
 	if (strstr(dir, "..") || strlen(dir) + 2 > sizeof(x->dir)) {
 		zfd_cfg_error(host, config_setting_get_member(cfg, "dir"),
-			      "'dir' must be a plain path without '..', not '%s'", dir);
+			      "'dir' must be a plain path without '..', not '%s'",
+			      dir);
 		rc = -EINVAL;
 		goto out_free;
 	}
@@ -309,7 +314,9 @@ static blk64_t dump_blocks(ext2_filsys fs, const struct dump_entry *e)
 static const char *dump_label(const struct dump_entry *e, char *buf, size_t len)
 {
 	snprintf(buf, len, "dump.%" PRIu64 "%s", e->num,
-		 e->dump ? "" : e->incomplete ? ".incomplete" : ".info");
+		 e->dump       ? "" :
+		 e->incomplete ? ".incomplete" :
+				 ".info");
 	return buf;
 }
 
@@ -374,12 +381,13 @@ static int delete_dump(struct extfs *x, size_t idx, const char *why)
 	/* The freed blocks may be reused at once: the removal must be on disk. */
 	err = ext2fs_flush(x->fs);
 	if (err) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write filesystem metadata: %s",
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "cannot write filesystem metadata: %s",
 			 error_message(err));
 		return extfs_errno(err);
 	}
-	zfd_hlog(x->host, ZFD_LOG_INFO, "removed %s (%" PRIu64 " MiB) %s", label,
-		 (uint64_t)blocks * x->fs->blocksize >> 20, why);
+	zfd_hlog(x->host, ZFD_LOG_INFO, "removed %s (%" PRIu64 " MiB) %s",
+		 label, (uint64_t)blocks * x->fs->blocksize >> 20, why);
 	return 0;
 }
 
@@ -408,7 +416,8 @@ static void note_pinned(struct extfs *x, const char *why)
 		if (x->dumps.e[i].pinned && !x->dumps.e[i].foreign)
 			zfd_hlog(x->host, ZFD_LOG_INFO,
 				 "keeping %s: it is immutable or append-only (%s)",
-				 dump_label(&x->dumps.e[i], label, sizeof(label)),
+				 dump_label(&x->dumps.e[i], label,
+					    sizeof(label)),
 				 why);
 }
 
@@ -426,7 +435,8 @@ static int next_dump_num(struct extfs *x, uint64_t *num)
 	hi = x->dumps.e[x->dumps.nr - 1].num;
 	if (hi >= DUMP_NUM_MAX) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "%s: no dump number left after dump.%" PRIu64 " in %s; rename or remove it",
+			 "%s: no dump number left after dump.%" PRIu64
+			 " in %s; rename or remove it",
 			 x->dev, hi, x->dir);
 		return -ERANGE;
 	}
@@ -450,13 +460,15 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 		x->no_removal = true;
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: not enough space%s (on_full = fail)", x->dev,
-			 x->have_file ? " to continue the dump" : " for the dump");
+			 x->have_file ? " to continue the dump" :
+					" for the dump");
 		return -ENOSPC;
 	}
 	if (i < 0) {
 		note_pinned(x, "not removed to make room");
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "%s: not enough space (%" PRIu64 " MiB more needed) and no old dump left to remove",
+			 "%s: not enough space (%" PRIu64
+			 " MiB more needed) and no old dump left to remove",
 			 x->dev, need_mib);
 		return -ENOSPC;
 	}
@@ -468,7 +480,8 @@ static int make_room_once(struct extfs *x, uint64_t need_mib)
 			/* No means no, also for the rest of this pass. */
 			x->no_removal = true;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
-				 "not enough space: removing '%s' declined", label);
+				 "not enough space: removing '%s' declined",
+				 label);
 			return -ENOSPC;
 		}
 		if (answer < 0)
@@ -488,7 +501,9 @@ static int make_room(struct extfs *x, blk64_t need)
 		freeb = ext2fs_free_blocks_count(x->fs->super);
 		if (freeb >= need)
 			return 0;
-		rc = make_room_once(x, ((need - freeb) * x->fs->blocksize + (1 << 20) - 1) >> 20);
+		rc = make_room_once(x, ((need - freeb) * x->fs->blocksize +
+					(1 << 20) - 1) >>
+					       20);
 		if (rc)
 			return rc;
 	}
@@ -498,8 +513,9 @@ static int nospc_mid_dump(void *arg)
 {
 	struct extfs *x = arg;
 
-	zfd_hlog(x->host, ZFD_LOG_WARN, "%s full after %" PRIu64 " MiB of the dump",
-		 x->dev, x->mem_end >> 20);
+	zfd_hlog(x->host, ZFD_LOG_WARN,
+		 "%s full after %" PRIu64 " MiB of the dump", x->dev,
+		 x->mem_end >> 20);
 	return make_room_once(x, 1);
 }
 
@@ -521,7 +537,8 @@ static uint64_t bytes_needed(const struct extfs *x,
 				   (uint64_t)info->trailer_len, &bytes))
 		return UINT64_MAX;
 	for (i = 0; i < info->nr_extents; i++)
-		if (__builtin_add_overflow(bytes, info->extents[i].size, &bytes))
+		if (__builtin_add_overflow(bytes, info->extents[i].size,
+					   &bytes))
 			return UINT64_MAX;
 	return ZFD_MIN(bytes, info->size);
 }
@@ -533,7 +550,8 @@ static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 	uint64_t bytes = bytes_needed(x, info);
 
 	if (x->seal.on)
-		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX : zfd_sealer_need(bytes);
+		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX :
+						    zfd_sealer_need(bytes);
 	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
 
 	return data + data / (fs->blocksize / 4) + 16;
@@ -563,21 +581,22 @@ static int find_dir(struct extfs *x, ext2_filsys fs, bool create,
 					err = ext2fs_mkdir(fs, cur, 0, p);
 			}
 			if (!err)
-				err = ext2fs_lookup(fs, cur, p, strlen(p), NULL, &next);
+				err = ext2fs_lookup(fs, cur, p, strlen(p), NULL,
+						    &next);
 			if (!err)
-				zfd_hlog(x->host, ZFD_LOG_INFO, "created directory %s",
-					 x->dir);
+				zfd_hlog(x->host, ZFD_LOG_INFO,
+					 "created directory %s", x->dir);
 		}
 		if (err == EXT2_ET_FILE_NOT_FOUND)
 			return -ENOENT;
 		if (err) {
-			zfd_hlog(x->host, ZFD_LOG_ERR, "directory %s: %s", x->dir,
-				 error_message(err));
+			zfd_hlog(x->host, ZFD_LOG_ERR, "directory %s: %s",
+				 x->dir, error_message(err));
 			return extfs_errno(err);
 		}
 		if (ext2fs_check_directory(fs, next)) {
-			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: '%s' is not a directory",
-				 x->dev, x->dir);
+			zfd_hlog(x->host, ZFD_LOG_ERR,
+				 "%s: '%s' is not a directory", x->dev, x->dir);
 			return -ENOTDIR;
 		}
 		cur = next;
@@ -591,13 +610,14 @@ static int find_dir(struct extfs *x, ext2_filsys fs, bool create,
 static int check_fs_usable(struct extfs *x, ext2_filsys fs)
 {
 	if (fs->blocksize > ZFD_PAGE_SIZE) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: block size %u is not supported (at most 4096)",
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: block size %u is not supported (at most 4096)",
 			 x->dev, fs->blocksize);
 		return -EINVAL;
 	}
 	if (ext2fs_has_feature_bigalloc(fs->super)) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: bigalloc filesystems are not supported",
-			 x->dev);
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: bigalloc filesystems are not supported", x->dev);
 		return -EINVAL;
 	}
 	return 0;
@@ -610,7 +630,8 @@ static int open_fs(struct extfs *x, int flags, ext2_filsys *fs)
 	err = ext2fs_open(x->dev, flags | EXT2_FLAG_64BITS, 0, 0,
 			  extfs_io_manager(), fs);
 	if (err) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: not an ext2/ext3/ext4 filesystem we can use: %s",
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: not an ext2/ext3/ext4 filesystem we can use: %s",
 			 x->dev, error_message(err));
 		return extfs_errno(err) == -ENOSPC ? -EIO : extfs_errno(err);
 	}
@@ -651,7 +672,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	if (rc) {
 		if (x->fsck != FSCK_AUTO)
 			return rc;
-		zfd_hlog(x->host, ZFD_LOG_WARN, "%s: e2fsck will try to repair it before the dump",
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s: e2fsck will try to repair it before the dump",
 			 x->dev);
 		return 0;
 	}
@@ -662,8 +684,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	rc = find_dir(x, fs, false, &dir);
 	x->dumps.nr = 0;
 	if (rc == -ENOENT) {
-		zfd_hlog(x->host, ZFD_LOG_INFO, "%s: directory %s will be created",
-			 x->dev, x->dir);
+		zfd_hlog(x->host, ZFD_LOG_INFO,
+			 "%s: directory %s will be created", x->dev, x->dir);
 		rc = 0;
 	} else if (rc) {
 		goto out_close;
@@ -682,7 +704,8 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	freeb = ext2fs_free_blocks_count(fs->super);
 	cap = freeb + (x->on_full == FULL_FAIL ? 0 : old);
 	zfd_hlog(x->host, ZFD_LOG_INFO,
-		 "%s: %s, %" PRIu64 " MiB free, %zu old dump(s) with %" PRIu64 " MiB; next is %s/dump.%" PRIu64,
+		 "%s: %s, %" PRIu64 " MiB free, %zu old dump(s) with %" PRIu64
+		 " MiB; next is %s/dump.%" PRIu64,
 		 x->dev, fs_type(fs), (uint64_t)freeb * fs->blocksize >> 20,
 		 x->dumps.nr, (uint64_t)old * fs->blocksize >> 20,
 		 strcmp(x->dir, "/") ? x->dir : "", next);
@@ -691,23 +714,31 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 		uint64_t room = (uint64_t)cap * fs->blocksize;
 		/* the mapping, the manifest and some slack (as in ABI 1) */
 		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
-				(uint64_t)cap / (fs->blocksize / 4) * fs->blocksize +
+				(uint64_t)cap / (fs->blocksize / 4) *
+					fs->blocksize +
 				16 * fs->blocksize;
 
 		if (x->sparse) {
 			zfd_hlog(x->host, ZFD_LOG_INFO,
-				 "%s: the dump needs up to %" PRIu64 " MiB; it fits only if enough pages are zero (sparse)",
+				 "%s: the dump needs up to %" PRIu64
+				 " MiB; it fits only if enough pages are zero (sparse)",
 				 x->dev, (uint64_t)need * fs->blocksize >> 20);
 		} else {
 			note_pinned(x, "not removed to make room");
-			*capacity = room > over ? ZFD_ALIGN_DOWN(room - over, ZFD_PAGE_SIZE) +
-				    ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE : 0;
+			*capacity = room > over ?
+					    ZFD_ALIGN_DOWN(room - over,
+							   ZFD_PAGE_SIZE) +
+						    ZFD_HDR_SIZE +
+						    ZFD_END_MARKER_SIZE :
+					    0;
 			zfd_hlog(x->host, ZFD_LOG_ERR,
-				 "%s: the dump needs %" PRIu64 " MiB, only %" PRIu64 " MiB free%s",
+				 "%s: the dump needs %" PRIu64
+				 " MiB, only %" PRIu64 " MiB free%s",
 				 x->dev, (uint64_t)need * fs->blocksize >> 20,
 				 (uint64_t)cap * fs->blocksize >> 20,
-				 x->on_full == FULL_FAIL ? " (on_full = fail)" :
-				 " counting old dumps");
+				 x->on_full == FULL_FAIL ?
+					 " (on_full = fail)" :
+					 " counting old dumps");
 			rc = -ENOSPC;
 		}
 	}
@@ -731,8 +762,8 @@ static int link_name(struct extfs *x, const char *name, ext2_ino_t ino)
 					  EXT2_FT_REG_FILE);
 	}
 	if (err) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot create %s in %s: %s", name,
-			 x->dir, error_message(err));
+		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot create %s in %s: %s",
+			 name, x->dir, error_message(err));
 		return extfs_errno(err);
 	}
 	return 0;
@@ -743,8 +774,9 @@ static int flush_fs(struct extfs *x)
 	errcode_t err = ext2fs_flush(x->fs);
 
 	if (err) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot write filesystem metadata: %s",
-			 x->dev, error_message(err));
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "%s: cannot write filesystem metadata: %s", x->dev,
+			 error_message(err));
 		return extfs_errno(err);
 	}
 	return 0;
@@ -785,8 +817,9 @@ static int end_pass(struct extfs *x, bool clean)
 	if (x->fd >= 0) {
 		if (extfs_io_fsync(x->fd) < 0 && clean && !rc) {
 			rc = -errno;
-			zfd_hlog(x->host, ZFD_LOG_ERR, "%s: cannot sync the dump data: %s",
-				 x->dev, strerror(errno));
+			zfd_hlog(x->host, ZFD_LOG_ERR,
+				 "%s: cannot sync the dump data: %s", x->dev,
+				 strerror(errno));
 		}
 		if (extfs_io_close(x->fd) < 0 && clean && !rc) {
 			rc = -errno;
@@ -818,14 +851,14 @@ static int open_checks(struct extfs *x, bool fsck_ran)
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: the journal needs recovery; %s", x->dev,
 			 fsck_ran ? "e2fsck did not recover it" :
-			 "run e2fsck or set fsck = \"auto\"");
+				    "run e2fsck or set fsck = \"auto\"");
 		return -EIO;
 	}
 	if (!(sb->s_state & EXT2_VALID_FS) || (sb->s_state & EXT2_ERROR_FS)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "%s: filesystem is not clean; %s", x->dev,
 			 fsck_ran ? "e2fsck did not fix it" :
-			 "run e2fsck or set fsck = \"auto\"");
+				    "run e2fsck or set fsck = \"auto\"");
 		return -EIO;
 	}
 	return 0;
@@ -849,9 +882,11 @@ static int check_owners(struct extfs *x, bool may_fsck, bool forced)
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	zfd_hlog(x->host, ZFD_LOG_DEBUG,
-		 "%s: bitmaps checked against %" PRIu64 " inodes with %" PRIu64 " blocks in %.3f s",
+		 "%s: bitmaps checked against %" PRIu64 " inodes with %" PRIu64
+		 " blocks in %.3f s",
 		 x->dev, c.inodes, c.file_blocks,
-		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		 (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (!extfs_check_unsafe(&c) && !c.leaked_blocks && !c.leaked_inodes)
 		return 0;
 	extfs_check_words(&c, words, sizeof(words));
@@ -868,10 +903,11 @@ static int check_owners(struct extfs *x, bool may_fsck, bool forced)
 		return 0;
 	}
 	zfd_hlog(x->host, ZFD_LOG_ERR,
-		 "%s: filesystem is inconsistent: %s; not writing to it (%s)", x->dev,
-		 words, forced ? "e2fsck -f did not fix it" :
+		 "%s: filesystem is inconsistent: %s; not writing to it (%s)",
+		 x->dev, words,
+		 forced		      ? "e2fsck -f did not fix it" :
 		 x->fsck == FSCK_AUTO ? "no e2fsck to repair it" :
-		 "run e2fsck -f or set fsck = \"auto\"");
+					"run e2fsck -f or set fsck = \"auto\"");
 	return -EIO;
 }
 
@@ -917,10 +953,12 @@ static int sealed_open(struct extfs *x, const struct zfd_dump_info *info)
 	rc = zfd_sealer_new(&x->seal, x->fs->blocksize, sealed_store, x,
 			    &x->sealer);
 	if (rc) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "sealing failed: %s", strerror(-rc));
+		zfd_hlog(x->host, ZFD_LOG_ERR, "sealing failed: %s",
+			 strerror(-rc));
 		return rc;
 	}
-	run = (struct extfs_run){ 0, zfd_sealer_hdr(x->sealer), ZFD_SEAL_HDR_SIZE };
+	run = (struct extfs_run){ 0, zfd_sealer_hdr(x->sealer),
+				  ZFD_SEAL_HDR_SIZE };
 	rc = write_runs(x, &run, 1);
 	if (!rc)
 		rc = zfd_sealer_write(x->sealer, x->prologue, x->prologue_len);
@@ -944,7 +982,8 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 	 * (up to the next extent) are sealed as zeros */
 	if (blk->offset < x->stored_done) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
+			 "internal error: write at %" PRIu64
+			 ", expected %" PRIu64,
 			 blk->offset, x->stored_done);
 		return -EINVAL;
 	}
@@ -965,8 +1004,9 @@ static int sealed_write(struct extfs *x, const struct zfd_block *blk)
 		x->commit_at = x->stored_done;
 		/* the sealer's worker must not write while we commit */
 		rc = zfd_sealer_sync(x->sealer);
-		return rc ? rc : extfs_file_commit(&x->file, x->host,
-						   x->sealed_stored);
+		return rc ? rc :
+			    extfs_file_commit(&x->file, x->host,
+					      x->sealed_stored);
 	}
 	return 0;
 }
@@ -1000,12 +1040,14 @@ static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 	int rc;
 
 	if (!info->prologue_len || info->prologue_len % ZFD_PAGE_SIZE ||
-	    info->trailer_off < info->prologue_len || info->size < info->trailer_off ||
+	    info->trailer_off < info->prologue_len ||
+	    info->size < info->trailer_off ||
 	    info->size - info->trailer_off < info->trailer_len) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "internal error: dump layout prologue %zu, trailer %" PRIu64 "+%zu, size %" PRIu64,
-			 info->prologue_len, info->trailer_off, info->trailer_len,
-			 info->size);
+			 "internal error: dump layout prologue %zu, trailer %" PRIu64
+			 "+%zu, size %" PRIu64,
+			 info->prologue_len, info->trailer_off,
+			 info->trailer_len, info->size);
 		return -EINVAL;
 	}
 	x->stored_done = info->prologue_len;
@@ -1053,7 +1095,8 @@ again:
 	 */
 	err = ext2fs_read_bitmaps(x->fs);
 	if (err) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, error_message(err));
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev,
+			 error_message(err));
 		rc = extfs_errno(err);
 		goto out_end;
 	}
@@ -1079,8 +1122,10 @@ again:
 	if (rc)
 		goto out_end;
 	snprintf(x->name, sizeof(x->name), "dump.%" PRIu64, x->num);
-	snprintf(x->tmpname, sizeof(x->tmpname), "dump.%" PRIu64 ".incomplete", x->num);
-	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info", x->num);
+	snprintf(x->tmpname, sizeof(x->tmpname), "dump.%" PRIu64 ".incomplete",
+		 x->num);
+	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info",
+		 x->num);
 
 	/* Without holes the size is known: make room before writing. */
 	if (!x->sparse) {
@@ -1117,7 +1162,8 @@ again:
 	}
 	if (x->fd < 0) {
 		rc = -errno;
-		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev, strerror(errno));
+		zfd_hlog(x->host, ZFD_LOG_ERR, "%s: %s", x->dev,
+			 strerror(errno));
 		goto out_end;
 	}
 
@@ -1202,14 +1248,16 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 		return sealed_write(x, blk);
 	if (!write_at_ok(x, blk->offset)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "internal error: write at %" PRIu64 ", expected %" PRIu64,
+			 "internal error: write at %" PRIu64
+			 ", expected %" PRIu64,
 			 blk->offset, x->stored_done);
 		return -EINVAL;
 	}
 	full = blk->len / bs * bs;
 	if (!x->sparse) {
 		if (full) {
-			x->runs[0] = (struct extfs_run){ foff, blk->data, full };
+			x->runs[0] = (struct extfs_run){ foff, blk->data,
+							 full };
 			nr = 1;
 		}
 	} else if (data) {
@@ -1221,7 +1269,8 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 			if (zfd_block_page_zero(blk, i))
 				continue;
 			plen = ZFD_MIN(ZFD_PAGE_SIZE, full - off);
-			if (nr && x->runs[nr - 1].off + x->runs[nr - 1].len == foff + off) {
+			if (nr && x->runs[nr - 1].off + x->runs[nr - 1].len ==
+					  foff + off) {
 				x->runs[nr - 1].len += plen;
 				continue;
 			}
@@ -1232,7 +1281,8 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 				nr = 0;
 			}
 			x->runs[nr++] = (struct extfs_run){
-				foff + off, (const char *)blk->data + off, plen };
+				foff + off, (const char *)blk->data + off, plen
+			};
 		}
 	}
 	rc = write_runs(x, x->runs, nr);
@@ -1254,8 +1304,8 @@ static int extfs_write(void *ctx, const struct zfd_block *blk)
 	     now.tv_nsec >= x->commit_time.tv_nsec)) {
 		x->commit_at = x->stored_done;
 		x->commit_time = now;
-		return extfs_file_commit(&x->file, x->host, x->stored_done -
-					 x->tail_len);
+		return extfs_file_commit(&x->file, x->host,
+					 x->stored_done - x->tail_len);
 	}
 	return 0;
 }
@@ -1299,7 +1349,8 @@ static int write_tail(struct extfs *x, const uint8_t *trailer,
 	if (!len)
 		memset(x->tail, 0, 2 * bs);
 	if (trailer && trailer_len && trailer_off >= off &&
-	    trailer_len <= 2 * bs && trailer_off - off <= 2 * bs - trailer_len) {
+	    trailer_len <= 2 * bs &&
+	    trailer_off - off <= 2 * bs - trailer_len) {
 		memcpy(x->tail + (trailer_off - off), trailer, trailer_len);
 		len = ZFD_MAX(len, trailer_off - off + trailer_len);
 		trailer = NULL;
@@ -1336,8 +1387,9 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 		len = zfd_manifest_format(text, sizeof(text), info, &r,
 					  x->host->sink_desc,
 					  info->format ? info->format : "s390");
-		n = len < 0 ? len : zfd_sealer_manifest(x->sealer, text + len,
-						       sizeof(text) - (size_t)len);
+		n = len < 0 ? len :
+			      zfd_sealer_manifest(x->sealer, text + len,
+						  sizeof(text) - (size_t)len);
 		len = n < 0 ? n : len + n;
 	} else {
 		len = zfd_manifest_format(text, sizeof(text), info, res,
@@ -1348,7 +1400,8 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
 		return len;
 	}
-	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL, &ino);
+	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL,
+			       &ino);
 	if (err)
 		goto out_err;
 	ext2fs_inode_alloc_stats2(x->fs, ino, +1, 0);
@@ -1366,7 +1419,8 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 	}
 	err = ext2fs_write_new_inode(x->fs, ino, &inode);
 	if (!err)
-		err = ext2fs_file_open2(x->fs, ino, &inode, EXT2_FILE_WRITE, &file);
+		err = ext2fs_file_open2(x->fs, ino, &inode, EXT2_FILE_WRITE,
+					&file);
 	if (err)
 		goto out_err;
 	err = ext2fs_file_write(file, text, (unsigned int)len, &written);
@@ -1432,7 +1486,7 @@ static void downgrade(struct extfs *x, struct zfd_result *r, uint64_t good,
 	r->reason = reason;
 	r->dumped_bytes = ZFD_MIN(r->dumped_bytes, good_mem);
 	r->stored_end = ZFD_MIN(r->stored_end, good);
-	r->prologue = NULL;	/* keep the one stored at open */
+	r->prologue = NULL; /* keep the one stored at open */
 }
 
 /* What a failed write_tail() lost, in the words of the format. */
@@ -1470,14 +1524,17 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 
 	if (complete && !data_complete(x, info)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
-			 "internal error: complete after %" PRIu64 " of %" PRIu64 " bytes",
+			 "internal error: complete after %" PRIu64
+			 " of %" PRIu64 " bytes",
 			 x->stored_done, info->trailer_off);
-		downgrade(x, &r, good, good_mem, "not all memory reached the sink");
+		downgrade(x, &r, good, good_mem,
+			  "not all memory reached the sink");
 		complete = false;
 		frc = -EIO;
 	}
 	if (complete && info->trailer_len && !res->trailer) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "internal error: complete without a trailer");
+		zfd_hlog(x->host, ZFD_LOG_ERR,
+			 "internal error: complete without a trailer");
 		downgrade(x, &r, good, good_mem, "no trailer");
 		complete = false;
 		frc = -EIO;
@@ -1487,8 +1544,8 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	x->file.reserve = 0;
 	if (x->sealer) {
 		if (!rc)
-			rc = sealed_end(x, complete, res->trailer, info->trailer_len,
-					&size);
+			rc = sealed_end(x, complete, res->trailer,
+					info->trailer_len, &size);
 		if (rc)
 			goto out_fail;
 		goto out_info;
@@ -1515,7 +1572,8 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		rc = extfs_file_rewrite(&x->file, x->host, 0, r.prologue,
 					x->prologue_len);
 		if (rc && complete) {
-			downgrade(x, &r, good, good_mem, "cannot write the prologue");
+			downgrade(x, &r, good, good_mem,
+				  "cannot write the prologue");
 			complete = false;
 			frc = rc;
 		}
@@ -1531,7 +1589,8 @@ out_info:
 	if (rc)
 		goto out_fail;
 	if (!complete) {
-		zfd_hlog(x->host, ZFD_LOG_WARN, "incomplete dump left as %s%s%s (%s)",
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "incomplete dump left as %s%s%s (%s)",
 			 strcmp(x->dir, "/") ? x->dir : "", "/", x->tmpname,
 			 r.reason ? r.reason : "dump failed");
 		rc = end_pass(x, true);
@@ -1540,10 +1599,12 @@ out_info:
 	/* Data, trailer, prologue and manifest are on disk: now it is dump.N. */
 	rc = link_name(x, x->name, x->file.ino);
 	if (!rc) {
-		err = ext2fs_unlink(x->fs, x->dir_ino, x->tmpname, x->file.ino, 0);
+		err = ext2fs_unlink(x->fs, x->dir_ino, x->tmpname, x->file.ino,
+				    0);
 		if (err) {
-			zfd_hlog(x->host, ZFD_LOG_ERR, "cannot remove name %s: %s",
-				 x->tmpname, error_message(err));
+			zfd_hlog(x->host, ZFD_LOG_ERR,
+				 "cannot remove name %s: %s", x->tmpname,
+				 error_message(err));
 			rc = extfs_errno(err);
 		}
 	}
@@ -1551,7 +1612,9 @@ out_info:
 		rc = flush_fs(x);
 	if (rc)
 		goto out_fail;
-	zfd_hlog(x->host, ZFD_LOG_INFO, "dump written to %s:%s/%s (%" PRIu64 " MiB, %" PRIu64 " MiB allocated)",
+	zfd_hlog(x->host, ZFD_LOG_INFO,
+		 "dump written to %s:%s/%s (%" PRIu64 " MiB, %" PRIu64
+		 " MiB allocated)",
 		 x->dev, strcmp(x->dir, "/") ? x->dir : "", x->name, size >> 20,
 		 x->file.alloc_blocks * x->fs->blocksize >> 20);
 	rc = rotate(x);

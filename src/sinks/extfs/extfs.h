@@ -49,17 +49,17 @@ int extfs_errno(errcode_t err);
 /* ---- extfs_check.c ---- */
 
 struct extfs_check {
-	uint64_t inodes;		/* inodes in use */
-	uint64_t file_blocks;		/* blocks the inodes map */
-	uint64_t missing_blocks;	/* owned, but free in the bitmap */
+	uint64_t inodes;	 /* inodes in use */
+	uint64_t file_blocks;	 /* blocks the inodes map */
+	uint64_t missing_blocks; /* owned, but free in the bitmap */
 	uint64_t first_missing;
-	uint64_t missing_inodes;	/* in use, but free in the bitmap */
+	uint64_t missing_inodes; /* in use, but free in the bitmap */
 	ext2_ino_t first_missing_inode;
-	uint64_t dup_blocks;		/* owned twice */
-	uint64_t bad_blocks;		/* block numbers outside the fs */
-	uint64_t bad_inodes;		/* unreadable inode or block map */
+	uint64_t dup_blocks; /* owned twice */
+	uint64_t bad_blocks; /* block numbers outside the fs */
+	uint64_t bad_inodes; /* unreadable inode or block map */
 	ext2_ino_t first_bad_inode;
-	uint64_t leaked_blocks;		/* used in the bitmap, owned by none */
+	uint64_t leaked_blocks; /* used in the bitmap, owned by none */
 	uint64_t leaked_inodes;
 };
 
@@ -98,8 +98,8 @@ int extfs_io_close(int fd);
  * Commit at least after this many bytes of the file, and at least this
  * often (a power cut loses at most the last seconds of the dump).
  */
-#define EXTFS_COMMIT_BYTES	(256ULL << 20)
-#define EXTFS_COMMIT_SECONDS	5
+#define EXTFS_COMMIT_BYTES   (256ULL << 20)
+#define EXTFS_COMMIT_SECONDS 5
 
 struct extfs_map {
 	blk64_t lblk;
@@ -108,12 +108,12 @@ struct extfs_map {
 };
 
 /* Levels of an extent tree below the root (ext4 allows 5). */
-#define EXTFS_EXT_DEPTH		5
+#define EXTFS_EXT_DEPTH 5
 
 struct extfs_level {
-	blk64_t pblk;			/* 0: none yet */
-	uint64_t id;			/* which indirect block of the file */
-	uint32_t *buf;			/* fs block, host byte order */
+	blk64_t pblk;  /* 0: none yet */
+	uint64_t id;   /* which indirect block of the file */
+	uint32_t *buf; /* fs block, host byte order */
 	bool dirty;
 	bool valid;
 };
@@ -124,8 +124,8 @@ typedef int (*extfs_nospc_fn)(void *arg);
 struct extfs_file {
 	ext2_filsys fs;
 	ext2_ino_t ino;
-	struct ext2_inode inode;	/* the one copy; libext2fs updates it */
-	int fd;				/* data writes go here */
+	struct ext2_inode inode; /* the one copy; libext2fs updates it */
+	int fd;			 /* data writes go here */
 	unsigned int bs;
 	bool extents;
 	/*
@@ -136,19 +136,19 @@ struct extfs_file {
 	int depth;
 	struct extfs_level ext[EXTFS_EXT_DEPTH + 1];
 	blk64_t goal;
-	blk64_t next_lblk;		/* mappings must start here or later */
+	blk64_t next_lblk; /* mappings must start here or later */
 	struct extfs_map *pending;
 	size_t nr_pending, max_pending;
-	struct extfs_level ind[3];	/* 0 = IND, 1 = DIND, 2 = TIND */
-	uint8_t *ind_disk;		/* an indirect block as stored (LE) */
-	uint64_t size;			/* i_size committed */
-	uint64_t alloc_blocks;		/* data blocks allocated */
-	uint64_t since_commit;		/* data blocks since the last commit */
-	blk64_t reserve;		/* blocks data must leave free */
+	struct extfs_level ind[3]; /* 0 = IND, 1 = DIND, 2 = TIND */
+	uint8_t *ind_disk;	   /* an indirect block as stored (LE) */
+	uint64_t size;		   /* i_size committed */
+	uint64_t alloc_blocks;	   /* data blocks allocated */
+	uint64_t since_commit;	   /* data blocks since the last commit */
+	blk64_t reserve;	   /* blocks data must leave free */
 	extfs_nospc_fn nospc;
 	void *nospc_arg;
 	struct iovec *iov;
-	struct extfs_map *iov_map;	/* the mapping of each iov */
+	struct extfs_map *iov_map; /* the mapping of each iov */
 	size_t max_iov;
 };
 

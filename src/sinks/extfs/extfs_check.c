@@ -101,12 +101,15 @@ static uint64_t count_missing(ext2fs_block_bitmap a, ext2fs_block_bitmap b,
 	blk64_t s, e, z, n;
 	uint64_t count = 0;
 
-	while (lo <= hi && !ext2fs_find_first_set_block_bitmap2(a, lo, hi, &s)) {
+	while (lo <= hi &&
+	       !ext2fs_find_first_set_block_bitmap2(a, lo, hi, &s)) {
 		if (ext2fs_find_first_zero_block_bitmap2(a, s, hi, &e))
 			e = hi + 1;
 		/* [s, e) is set in a: count what b lacks there */
-		while (s < e && !ext2fs_find_first_zero_block_bitmap2(b, s, e - 1, &z)) {
-			if (ext2fs_find_first_set_block_bitmap2(b, z, e - 1, &n))
+		while (s < e &&
+		       !ext2fs_find_first_zero_block_bitmap2(b, s, e - 1, &z)) {
+			if (ext2fs_find_first_set_block_bitmap2(b, z, e - 1,
+								&n))
 				n = e;
 			if (!count && first)
 				*first = z;
@@ -126,7 +129,8 @@ static void compare_blocks(struct walk *w)
 
 	w->res->missing_blocks = count_missing(w->owned, fs->block_map, lo, hi,
 					       &w->res->first_missing);
-	w->res->leaked_blocks = count_missing(fs->block_map, w->owned, lo, hi, NULL);
+	w->res->leaked_blocks = count_missing(fs->block_map, w->owned, lo, hi,
+					      NULL);
 }
 
 static void bad_inode(struct walk *w, ext2_ino_t ino)
@@ -207,7 +211,8 @@ static errcode_t scan_all(struct walk *w)
 		return err;
 	for (;;) {
 		err = ext2fs_get_next_inode_full(scan, &ino,
-						 (struct ext2_inode *)&big, sizeof(big));
+						 (struct ext2_inode *)&big,
+						 sizeof(big));
 		if (err && err != EXT2_ET_INODE_CSUM_INVALID &&
 		    err != EXT2_ET_INODE_IS_GARBAGE)
 			break;
@@ -216,7 +221,7 @@ static errcode_t scan_all(struct walk *w)
 			break;
 		}
 		if (err)
-			bad_inode(w, ino);	/* its blocks are unknown */
+			bad_inode(w, ino); /* its blocks are unknown */
 		else
 			check_inode(w, ino, (struct ext2_inode *)&big);
 	}
@@ -290,7 +295,8 @@ static errcode_t scan_used(struct walk *w)
 	for (ino = 1; ino < EXT2_FIRST_INODE(fs->super) && ino <= last; ino++)
 		read_and_check(w, ino);
 	while (ino <= last &&
-	       !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino, last, &next)) {
+	       !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino, last,
+						    &next)) {
 		read_and_check(w, next);
 		ino = next + 1;
 	}
@@ -322,7 +328,7 @@ int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
 		return extfs_errno(err);
 	}
 	claim_group_metadata(&w);
-	res->bad_blocks = res->dup_blocks = 0;	/* overlaps: e2fsck's business */
+	res->bad_blocks = res->dup_blocks = 0; /* overlaps: e2fsck's business */
 
 	err = ext2fs_has_group_desc_csum(fs) ? scan_all(&w) : scan_used(&w);
 	if (!err)
@@ -335,7 +341,8 @@ int extfs_check_owners(const struct zfd_host *host, ext2_filsys fs,
 		ext2fs_free_inode_bitmap(w.visited);
 	ext2fs_free_block_bitmap(w.owned);
 	if (err) {
-		zfd_hlog(host, ZFD_LOG_ERR, "%s: cannot read the inode table: %s", dev,
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "%s: cannot read the inode table: %s", dev,
 			 error_message(err));
 		return extfs_errno(err);
 	}
@@ -369,21 +376,27 @@ void extfs_check_words(const struct extfs_check *c, char *buf, size_t len)
 {
 	buf[0] = 0;
 	if (c->missing_blocks)
-		add(buf, len, "%" PRIu64 " blocks in use marked free (first %" PRIu64 ")",
+		add(buf, len,
+		    "%" PRIu64 " blocks in use marked free (first %" PRIu64 ")",
 		    c->missing_blocks, c->first_missing);
 	if (c->missing_inodes)
-		add(buf, len, "%" PRIu64 " inodes in use marked free (first %u)",
+		add(buf, len,
+		    "%" PRIu64 " inodes in use marked free (first %u)",
 		    c->missing_inodes, c->first_missing_inode);
 	if (c->dup_blocks)
 		add(buf, len, "%" PRIu64 " blocks owned twice", c->dup_blocks);
 	if (c->bad_blocks)
-		add(buf, len, "%" PRIu64 " block numbers out of range", c->bad_blocks);
+		add(buf, len, "%" PRIu64 " block numbers out of range",
+		    c->bad_blocks);
 	if (c->bad_inodes)
-		add(buf, len, "%" PRIu64 " unreadable inodes or block maps (first %u)",
+		add(buf, len,
+		    "%" PRIu64 " unreadable inodes or block maps (first %u)",
 		    c->bad_inodes, c->first_bad_inode);
 	if (c->leaked_blocks)
-		add(buf, len, "%" PRIu64 " blocks marked in use that no file owns",
+		add(buf, len,
+		    "%" PRIu64 " blocks marked in use that no file owns",
 		    c->leaked_blocks);
 	if (c->leaked_inodes)
-		add(buf, len, "%" PRIu64 " unused inodes marked in use", c->leaked_inodes);
+		add(buf, len, "%" PRIu64 " unused inodes marked in use",
+		    c->leaked_inodes);
 }

@@ -74,8 +74,8 @@ void extfs_fsck_words(int code, char *buf, size_t len)
 	}
 }
 
-static int find_e2fsck(const struct zfd_host *host, const char *conf,
-		       char *buf, size_t len)
+static int find_e2fsck(const struct zfd_host *host, const char *conf, char *buf,
+		       size_t len)
 {
 	static const char *const dirs[] = { "/sbin", "/usr/sbin" };
 	const char *path = getenv("PATH"), *p, *e;
@@ -86,7 +86,8 @@ static int find_e2fsck(const struct zfd_host *host, const char *conf,
 			snprintf(buf, len, "%s", conf);
 			return 0;
 		}
-		zfd_hlog(host, ZFD_LOG_ERR, "e2fsck '%s': %s", conf, strerror(errno));
+		zfd_hlog(host, ZFD_LOG_ERR, "e2fsck '%s': %s", conf,
+			 strerror(errno));
 		return -ENOEXEC;
 	}
 	for (i = 0; i < ZFD_ARRAY_SIZE(dirs); i++) {
@@ -130,7 +131,8 @@ static int fsck_once(const struct zfd_host *host, const char *prog,
 	close(pfd[1]);
 	if (rc) {
 		close(pfd[0]);
-		zfd_hlog(host, ZFD_LOG_ERR, "cannot run %s: %s", prog, strerror(rc));
+		zfd_hlog(host, ZFD_LOG_ERR, "cannot run %s: %s", prog,
+			 strerror(rc));
 		return -rc;
 	}
 	fp = fdopen(pfd[0], "r");
@@ -138,10 +140,12 @@ static int fsck_once(const struct zfd_host *host, const char *prog,
 		close(pfd[0]);
 	} else {
 		while ((n = getline(&line, &cap, fp)) > 0) {
-			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			while (n > 0 &&
+			       (line[n - 1] == '\n' || line[n - 1] == '\r'))
 				line[--n] = 0;
 			if (n)
-				zfd_hlog(host, ZFD_LOG_INFO, "e2fsck: %s", line);
+				zfd_hlog(host, ZFD_LOG_INFO, "e2fsck: %s",
+					 line);
 		}
 		free(line);
 		fclose(fp);
@@ -171,15 +175,17 @@ int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
 		return -EIO;
 	extfs_fsck_words(code, words, sizeof(words));
 	if (code >= 0 && (code & 4) && !(code & ~7)) {
-		zfd_hlog(host, ZFD_LOG_WARN, "e2fsck %s %s: %s (exit %d); retrying with %s",
-			 p, path, words, code, y);
+		zfd_hlog(host, ZFD_LOG_WARN,
+			 "e2fsck %s %s: %s (exit %d); retrying with %s", p,
+			 path, words, code, y);
 		rc = fsck_once(host, prog, y, path, &code);
 		if (rc)
 			return -EIO;
 		extfs_fsck_words(code, words, sizeof(words));
 		if (code >= 0 && !(code & ~3)) {
-			zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)",
-				 y, path, words, code);
+			zfd_hlog(host, ZFD_LOG_INFO,
+				 "e2fsck %s %s: %s (exit %d)", y, path, words,
+				 code);
 			return 0;
 		}
 		zfd_hlog(host, ZFD_LOG_ERR,
@@ -188,11 +194,12 @@ int extfs_run_fsck(const struct zfd_host *host, const char *e2fsck,
 		return -EIO;
 	}
 	if (code >= 0 && !(code & ~3)) {
-		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)", p, path,
-			 words, code);
+		zfd_hlog(host, ZFD_LOG_INFO, "e2fsck %s %s: %s (exit %d)", p,
+			 path, words, code);
 		return 0;
 	}
-	zfd_hlog(host, ZFD_LOG_ERR, "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
+	zfd_hlog(host, ZFD_LOG_ERR,
+		 "e2fsck %s %s: %s (exit %d); not writing to this filesystem",
 		 p, path, words, code);
 	return -EIO;
 }

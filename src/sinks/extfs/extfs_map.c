@@ -42,15 +42,15 @@
 #include "util.h"
 
 /* Commit after this many pending mappings (or EXTFS_COMMIT_BYTES). */
-#define EXTFS_COMMIT_MAPS	16384
-#define EXTFS_MAX_IOV		1024
+#define EXTFS_COMMIT_MAPS 16384
+#define EXTFS_MAX_IOV	  1024
 
 int extfs_errno(errcode_t err)
 {
 	if (!err)
 		return 0;
-	if (err == EXT2_ET_BLOCK_ALLOC_FAIL || err == EXT2_ET_INODE_ALLOC_FAIL ||
-	    err == EXT2_ET_DIR_NO_SPACE)
+	if (err == EXT2_ET_BLOCK_ALLOC_FAIL ||
+	    err == EXT2_ET_INODE_ALLOC_FAIL || err == EXT2_ET_DIR_NO_SPACE)
 		return -ENOSPC;
 	if (err > 0 && err < 256)
 		return -(int)err;
@@ -92,7 +92,8 @@ int extfs_file_create(struct extfs_file *f, ext2_filsys fs, ext2_ino_t dir,
 
 	err = ext2fs_new_inode(fs, dir, LINUX_S_IFREG | 0640, NULL, &f->ino);
 	if (err) {
-		zfd_hlog(host, ZFD_LOG_ERR, "no free inode: %s", error_message(err));
+		zfd_hlog(host, ZFD_LOG_ERR, "no free inode: %s",
+			 error_message(err));
 		rc = extfs_errno(err);
 		goto out_free;
 	}
@@ -106,7 +107,8 @@ int extfs_file_create(struct extfs_file *f, ext2_filsys fs, ext2_ino_t dir,
 
 		f->inode.i_flags |= EXT4_EXTENTS_FL;
 		eh->eh_magic = ext2fs_cpu_to_le16(EXT3_EXT_MAGIC);
-		eh->eh_max = ext2fs_cpu_to_le16((sizeof(f->inode.i_block) - sizeof(*eh)) /
+		eh->eh_max = ext2fs_cpu_to_le16((sizeof(f->inode.i_block) -
+						 sizeof(*eh)) /
 						sizeof(struct ext3_extent));
 		f->extents = true;
 		for (i = 1; i <= EXTFS_EXT_DEPTH; i++) {
@@ -169,12 +171,14 @@ static int file_alloc(struct extfs_file *f, const struct zfd_host *host,
 		err = EXT2_ET_BLOCK_ALLOC_FAIL;
 		if (freeb > f->reserve)
 			err = ext2fs_new_range(f->fs, 0, f->goal,
-					       ZFD_MIN(want, freeb - f->reserve),
+					       ZFD_MIN(want,
+						       freeb - f->reserve),
 					       NULL, pblk, plen);
 		if (!err)
 			break;
 		if (err != EXT2_ET_BLOCK_ALLOC_FAIL) {
-			zfd_hlog(host, ZFD_LOG_ERR, "block allocation failed: %s",
+			zfd_hlog(host, ZFD_LOG_ERR,
+				 "block allocation failed: %s",
 				 error_message(err));
 			return extfs_errno(err);
 		}
@@ -282,11 +286,13 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 		while (done < plen) {
 			const struct extfs_run *run = &runs[r];
 
-			take = ZFD_MIN(run->len - in_run, (plen - done) * f->bs);
+			take = ZFD_MIN(run->len - in_run,
+				       (plen - done) * f->bs);
 			f->iov[cnt].iov_base = (char *)run->data + in_run;
 			f->iov[cnt].iov_len = take;
-			f->iov_map[cnt] = (struct extfs_map){
-				(run->off + in_run) / f->bs, pblk + done, take / f->bs };
+			f->iov_map[cnt] =
+				(struct extfs_map){ (run->off + in_run) / f->bs,
+						    pblk + done, take / f->bs };
 			cnt++;
 			bytes += take;
 			done += take / f->bs;
@@ -300,7 +306,8 @@ int extfs_file_write_runs(struct extfs_file *f, const struct zfd_host *host,
 			/* The mappings count only once their data is written. */
 			rc = pwritev_full(f->fd, f->iov, cnt, phys);
 			if (rc) {
-				zfd_hlog(host, ZFD_LOG_ERR, "write at block %llu: %s",
+				zfd_hlog(host, ZFD_LOG_ERR,
+					 "write at block %llu: %s",
 					 (unsigned long long)(phys / f->bs),
 					 strerror(-rc));
 				file_unalloc(f, phys / f->bs, pblk + plen);
@@ -368,7 +375,8 @@ int extfs_file_rewrite(struct extfs_file *f, const struct zfd_host *host,
 		pblk = file_pblk(f, off / f->bs);
 		if (!pblk) {
 			zfd_hlog(host, ZFD_LOG_ERR,
-				 "internal error: rewrite of unmapped offset %" PRIu64, off);
+				 "internal error: rewrite of unmapped offset %" PRIu64,
+				 off);
 			return -EINVAL;
 		}
 		iov.iov_base = (void *)data;
@@ -411,7 +419,8 @@ static int ind_write(struct extfs_file *f, const struct zfd_host *host,
 		zfd_put_le32(f->ind_disk + 4 * i, lv->buf[i]);
 	err = io_channel_write_blk64(f->fs->io, lv->pblk, 1, f->ind_disk);
 	if (err) {
-		zfd_hlog(host, ZFD_LOG_ERR, "cannot write indirect block %llu: %s",
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "cannot write indirect block %llu: %s",
 			 (unsigned long long)lv->pblk, error_message(err));
 		return extfs_errno(err);
 	}
@@ -423,8 +432,8 @@ static int ind_write(struct extfs_file *f, const struct zfd_host *host,
  * Makes level lv hold indirect block id, whose pointer lives in *slot.
  * The block being replaced, and its children first, go to disk.
  */
-static int ind_get(struct extfs_file *f, const struct zfd_host *host,
-		   int lv, uint64_t id, uint32_t *slot, bool *slot_dirty)
+static int ind_get(struct extfs_file *f, const struct zfd_host *host, int lv,
+		   uint64_t id, uint32_t *slot, bool *slot_dirty)
 {
 	struct extfs_level *l = &f->ind[lv];
 	blk64_t pblk, plen;
@@ -441,7 +450,8 @@ static int ind_get(struct extfs_file *f, const struct zfd_host *host,
 	if (rc)
 		return rc;
 	if (pblk > UINT32_MAX) {
-		zfd_hlog(host, ZFD_LOG_ERR, "block %llu beyond 2^32 in a block-mapped file",
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "block %llu beyond 2^32 in a block-mapped file",
 			 (unsigned long long)pblk);
 		return -EFBIG;
 	}
@@ -463,7 +473,8 @@ static int ind_map(struct extfs_file *f, const struct zfd_host *host,
 	int rc;
 
 	if (pblk > UINT32_MAX) {
-		zfd_hlog(host, ZFD_LOG_ERR, "block %llu beyond 2^32 in a block-mapped file",
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "block %llu beyond 2^32 in a block-mapped file",
 			 (unsigned long long)pblk);
 		return -EFBIG;
 	}
@@ -473,7 +484,8 @@ static int ind_map(struct extfs_file *f, const struct zfd_host *host,
 	}
 	l -= EXT2_NDIR_BLOCKS;
 	if (l < a) {
-		rc = ind_get(f, host, 0, 0, &f->inode.i_block[EXT2_IND_BLOCK], NULL);
+		rc = ind_get(f, host, 0, 0, &f->inode.i_block[EXT2_IND_BLOCK],
+			     NULL);
 		if (rc)
 			return rc;
 		f->ind[0].buf[l] = (uint32_t)pblk;
@@ -482,10 +494,11 @@ static int ind_map(struct extfs_file *f, const struct zfd_host *host,
 	}
 	l -= a;
 	if (l < a * a) {
-		rc = ind_get(f, host, 1, 0, &f->inode.i_block[EXT2_DIND_BLOCK], NULL);
+		rc = ind_get(f, host, 1, 0, &f->inode.i_block[EXT2_DIND_BLOCK],
+			     NULL);
 		if (!rc)
-			rc = ind_get(f, host, 0, 1 + l / a, &f->ind[1].buf[l / a],
-				     &f->ind[1].dirty);
+			rc = ind_get(f, host, 0, 1 + l / a,
+				     &f->ind[1].buf[l / a], &f->ind[1].dirty);
 		if (rc)
 			return rc;
 		f->ind[0].buf[l % a] = (uint32_t)pblk;
@@ -494,13 +507,14 @@ static int ind_map(struct extfs_file *f, const struct zfd_host *host,
 	}
 	l -= a * a;
 	if (l >= a * a * a) {
-		zfd_hlog(host, ZFD_LOG_ERR, "file too large for a block-mapped file");
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "file too large for a block-mapped file");
 		return -EFBIG;
 	}
 	rc = ind_get(f, host, 2, 0, &f->inode.i_block[EXT2_TIND_BLOCK], NULL);
 	if (!rc)
-		rc = ind_get(f, host, 1, 1 + l / (a * a), &f->ind[2].buf[l / (a * a)],
-			     &f->ind[2].dirty);
+		rc = ind_get(f, host, 1, 1 + l / (a * a),
+			     &f->ind[2].buf[l / (a * a)], &f->ind[2].dirty);
 	if (!rc)
 		rc = ind_get(f, host, 0, 1 + a + l / a,
 			     &f->ind[1].buf[(l / a) % a], &f->ind[1].dirty);
@@ -554,7 +568,8 @@ static int ext_write(struct extfs_file *f, const struct zfd_host *host,
 	if (!err)
 		err = io_channel_write_blk64(f->fs->io, l->pblk, 1, l->buf);
 	if (err) {
-		zfd_hlog(host, ZFD_LOG_ERR, "cannot write extent block %llu: %s",
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "cannot write extent block %llu: %s",
 			 (unsigned long long)l->pblk, error_message(err));
 		return extfs_errno(err);
 	}
@@ -619,7 +634,8 @@ static int ext_grow(struct extfs_file *f, const struct zfd_host *host)
 	if (rc)
 		return rc;
 	eh = ext_node(f, 1);
-	memcpy(eh + 1, root + 1, ext_entries(root) * sizeof(struct ext3_extent));
+	memcpy(eh + 1, root + 1,
+	       ext_entries(root) * sizeof(struct ext3_extent));
 	eh->eh_entries = root->eh_entries;
 	/* the first key: ee_block and ei_block are both at offset 0 */
 	first = ext2fs_le32_to_cpu(EXT_FIRST_INDEX(root)->ei_block);
@@ -670,7 +686,8 @@ static int ext_map(struct extfs_file *f, const struct zfd_host *host,
 	int rc;
 
 	if (m.lblk + m.len > 0xffffffffULL) {
-		zfd_hlog(host, ZFD_LOG_ERR, "file too large for an extent-mapped file");
+		zfd_hlog(host, ZFD_LOG_ERR,
+			 "file too large for an extent-mapped file");
 		return -EFBIG;
 	}
 	while (m.len) {
@@ -681,10 +698,15 @@ static int ext_map(struct extfs_file *f, const struct zfd_host *host,
 			len = ext2fs_le16_to_cpu(ex->ee_len);
 			if (ext2fs_le32_to_cpu(ex->ee_block) + len == m.lblk &&
 			    ext2fs_le32_to_cpu(ex->ee_start) +
-			    ((blk64_t)ext2fs_le16_to_cpu(ex->ee_start_hi) << 32) + len == m.pblk &&
+					    ((blk64_t)ext2fs_le16_to_cpu(
+						     ex->ee_start_hi)
+					     << 32) +
+					    len ==
+				    m.pblk &&
 			    len < EXT_INIT_MAX_LEN) {
 				n = ZFD_MIN(m.len, EXT_INIT_MAX_LEN - len);
-				ex->ee_len = ext2fs_cpu_to_le16((uint16_t)(len + n));
+				ex->ee_len = ext2fs_cpu_to_le16((uint16_t)(len +
+									   n));
 				f->ext[f->depth].dirty = true;
 				m.lblk += n;
 				m.pblk += n;
@@ -693,8 +715,9 @@ static int ext_map(struct extfs_file *f, const struct zfd_host *host,
 			}
 		}
 		if (ext_full(leaf)) {
-			rc = f->depth ? ext_next_node(f, host, 0, (uint32_t)m.lblk) :
-				ext_grow(f, host);
+			rc = f->depth ? ext_next_node(f, host, 0,
+						      (uint32_t)m.lblk) :
+					ext_grow(f, host);
 			if (rc)
 				return rc;
 			continue;
@@ -717,7 +740,8 @@ static int ext_map(struct extfs_file *f, const struct zfd_host *host,
 /* At most this many blocks of block map or extent tree for one commit. */
 static blk64_t commit_meta(const struct extfs_file *f)
 {
-	const struct extfs_map *a = f->pending, *z = f->pending + f->nr_pending - 1;
+	const struct extfs_map *a = f->pending,
+			       *z = f->pending + f->nr_pending - 1;
 	blk64_t per = f->bs / 4;
 
 	if (!f->nr_pending)
@@ -816,8 +840,9 @@ int extfs_file_commit(struct extfs_file *f, const struct zfd_host *host,
 	f->size = size;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	zfd_hlog(host, ZFD_LOG_DEBUG, "commit at %" PRIu64 " MiB took %.3f s",
-		 size >> 20, (double)(t1.tv_sec - t0.tv_sec) +
-		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		 size >> 20,
+		 (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 
 out_err:

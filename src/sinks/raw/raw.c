@@ -72,9 +72,9 @@
 
 /* Zeros written at a time (placeholder prologue, holes skipped by a
  * packed format). */
-#define RAW_ZERO_LEN		(64 * 1024)
+#define RAW_ZERO_LEN	     (64 * 1024)
 /* Largest program header table looked at when naming an older ELF dump. */
-#define RAW_ELF_PH_MAX		(4U << 20)
+#define RAW_ELF_PH_MAX	     (4U << 20)
 /*
  * Buffered I/O: writeback is started for every write; once more than
  * 2 * window bytes are in flight, the older part is waited for and dropped
@@ -82,14 +82,14 @@
  * between RAW_CACHE_WINDOW and RAW_CACHE_WINDOW_MAX: 4 MiB in a 32 MiB
  * dump system, larger (fewer waits for the disk) where memory allows.
  */
-#define RAW_CACHE_WINDOW	(4ULL << 20)
-#define RAW_CACHE_WINDOW_MAX	(16ULL << 20)
+#define RAW_CACHE_WINDOW     (4ULL << 20)
+#define RAW_CACHE_WINDOW_MAX (16ULL << 20)
 /* Shorter zero runs between data pages are written, not left as holes. */
-#define RAW_HOLE_MIN		8
+#define RAW_HOLE_MIN	     8
 
 /* Manifest reasons when the end of a dump did not reach the disk. */
-#define RAW_FLUSH_FAILED	"flushing the device failed"
-#define RAW_END_FAILED		"writing the end of the dump failed"
+#define RAW_FLUSH_FAILED "flushing the device failed"
+#define RAW_END_FAILED	 "writing the end of the dump failed"
 
 enum raw_direct {
 	RAW_DIRECT_AUTO,
@@ -100,55 +100,55 @@ enum raw_direct {
 static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
 
 static const char *const raw_keys[] = {
-	"type", "device", "truncate", "direct", "sparse", "force", "encrypt",
-	"format",		/* the host's: it picks the format */
+	"type",	 "device",  "truncate", "direct", "sparse",
+	"force", "encrypt", "format", /* the host's: it picks the format */
 	NULL
 };
 
 struct raw_ctx {
 	const struct zfd_host *host;
 	/* config */
-	char *spec;			/* device as configured */
+	char *spec; /* device as configured */
 	bool truncate;
 	enum raw_direct direct_mode;
 	bool sparse;
-	bool force;			/* overwrite foreign signatures */
-	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
+	bool force;		  /* overwrite foreign signatures */
+	struct zfd_seal_cfg seal; /* encrypt = { recipient } */
 	/* target, from prepare() */
-	char path[PATH_MAX];		/* resolved device path */
-	char name[PATH_MAX + 64];	/* for messages: "UUID=x (/dev/sdb2)" */
+	char path[PATH_MAX];	  /* resolved device path */
+	char name[PATH_MAX + 64]; /* for messages: "UUID=x (/dev/sdb2)" */
 	bool blkdev;
 	uint64_t dev_size;
 	bool prepared;
-	int lock_fd;			/* flock()ed from prepare to pass end */
-	char old[128];			/* "complete dump of <date>" or "" */
+	int lock_fd;   /* flock()ed from prepare to pass end */
+	char old[128]; /* "complete dump of <date>" or "" */
 	/* one dump pass */
 	int fd;
-	bool direct;			/* fd opened with O_DIRECT */
-	bool punch;			/* may punch holes for zero blocks */
-	bool holes;			/* zero pages may stay file holes */
-	uint64_t hole_start;		/* [hole_start, hole_end): a hole of */
-	uint64_t hole_end;		/* the target before this pass */
-	bool flush_failed;		/* an fsync() failed in this pass */
-	uint64_t prologue_len;		/* of this pass's dump (info) */
+	bool direct;	       /* fd opened with O_DIRECT */
+	bool punch;	       /* may punch holes for zero blocks */
+	bool holes;	       /* zero pages may stay file holes */
+	uint64_t hole_start;   /* [hole_start, hole_end): a hole of */
+	uint64_t hole_end;     /* the target before this pass */
+	bool flush_failed;     /* an fsync() failed in this pass */
+	uint64_t prologue_len; /* of this pass's dump (info) */
 	uint64_t trailer_off;
 	uint64_t size;
-	const struct zfd_range *ext;	/* info->extents, valid for the pass */
+	const struct zfd_range *ext; /* info->extents, valid for the pass */
 	size_t nr_ext;
-	size_t ext_i;			/* first extent not behind next */
-	uint64_t next;			/* next expected stored offset */
-	uint64_t written;		/* memory bytes on disk or in tail */
-	uint64_t synced;		/* disk offset: cache dropped below */
-	uint64_t window;		/* write-behind window (buffered) */
-	uint8_t *tail;			/* tail_cap bytes, aligned: from the
-					 * page holding trailer_off to the end
-					 * of the manifest block */
+	size_t ext_i;	  /* first extent not behind next */
+	uint64_t next;	  /* next expected stored offset */
+	uint64_t written; /* memory bytes on disk or in tail */
+	uint64_t synced;  /* disk offset: cache dropped below */
+	uint64_t window;  /* write-behind window (buffered) */
+	uint8_t *tail;	  /* tail_cap bytes, aligned: from the
+			   * page holding trailer_off to the end
+			   * of the manifest block */
 	size_t tail_cap;
-	size_t tail_len;		/* partial last page held in tail */
-	uint8_t *hdr;			/* hdr_len bytes, aligned */
-	size_t hdr_len;			/* prologue_len, >= ZFD_HDR_SIZE */
-	uint8_t *zeros;			/* RAW_ZERO_LEN zeros, aligned */
-	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
+	size_t tail_len;	   /* partial last page held in tail */
+	uint8_t *hdr;		   /* hdr_len bytes, aligned */
+	size_t hdr_len;		   /* prologue_len, >= ZFD_HDR_SIZE */
+	uint8_t *zeros;		   /* RAW_ZERO_LEN zeros, aligned */
+	struct zfd_sealer *sealer; /* sealed pass: the envelope writer */
 };
 
 /* Disk offset of the manifest block of a dump of size stored bytes. */
@@ -163,8 +163,9 @@ static uint64_t raw_need(uint64_t size)
 	uint64_t end;
 
 	/* a size near 2^64 must not wrap into a small need */
-	if (__builtin_add_overflow(size, (uint64_t)ZFD_PAGE_SIZE +
-				   ZFD_MANIFEST_MAX, &end))
+	if (__builtin_add_overflow(size,
+				   (uint64_t)ZFD_PAGE_SIZE + ZFD_MANIFEST_MAX,
+				   &end))
 		return UINT64_MAX;
 	return raw_manifest_off(size) + ZFD_MANIFEST_MAX;
 }
@@ -388,7 +389,7 @@ static int raw_elf_end(struct raw_ctx *ctx, int fd, const uint8_t *eh,
 		const uint8_t *p = ph + i * phent;
 
 		type = (uint32_t)raw_elf_get(p, 4, be);
-		if (type != 1 && type != 4)	/* PT_LOAD, PT_NOTE */
+		if (type != 1 && type != 4) /* PT_LOAD, PT_NOTE */
 			continue;
 		off = is64 ? raw_elf_get(p + 8, 8, be) :
 			     raw_elf_get(p + 4, 4, be);
@@ -427,7 +428,7 @@ static bool raw_inspect_elf(struct raw_ctx *ctx, int fd, const uint8_t *eh)
 	if (!m || !text)
 		goto out_free;
 	if (zfd_pread_full(fd, text, ZFD_MANIFEST_MAX, man) !=
-	    ZFD_MANIFEST_MAX ||
+		    ZFD_MANIFEST_MAX ||
 	    zfd_manifest_parse(text, ZFD_MANIFEST_MAX, m, why, sizeof(why)))
 		goto out_free;
 	status = zfd_manifest_get(m, "status");
@@ -437,7 +438,9 @@ static bool raw_inspect_elf(struct raw_ctx *ctx, int fd, const uint8_t *eh)
 		goto out_free;
 	snprintf(ctx->old, sizeof(ctx->old), "%s dump of %s",
 		 strcmp(status, "complete") == 0 ||
-		 strcmp(status, "truncated") == 0 ? "complete" : "incomplete",
+				 strcmp(status, "truncated") == 0 ?
+			 "complete" :
+			 "incomplete",
 		 started);
 	ours = true;
 out_free:
@@ -606,7 +609,8 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 		*capacity = ZFD_MAX(cap, info->size);
 	} else if (!ctx->truncate || cap < least) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+			 "device %s too small: %" PRIu64
+			 " bytes, need %" PRIu64,
 			 ctx->name, ctx->dev_size, need);
 		zfd_dev_unlock(&ctx->lock_fd);
 		return -ENOSPC;
@@ -660,15 +664,14 @@ static void raw_trim_cache(struct raw_ctx *ctx, uint64_t off, uint64_t len)
 
 	if (ctx->direct)
 		return;
-	sync_file_range(ctx->fd, (off_t)off, (off_t)len,
-			SYNC_FILE_RANGE_WRITE);
+	sync_file_range(ctx->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
 	if (end - ctx->synced < 2 * ctx->window)
 		return;
 	upto = end - ctx->window;
 	sync_file_range(ctx->fd, (off_t)ctx->synced,
 			(off_t)(upto - ctx->synced),
 			SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-			SYNC_FILE_RANGE_WAIT_AFTER);
+				SYNC_FILE_RANGE_WAIT_AFTER);
 	posix_fadvise(ctx->fd, (off_t)ctx->synced, (off_t)(upto - ctx->synced),
 		      POSIX_FADV_DONTNEED);
 	ctx->synced = upto;
@@ -749,14 +752,13 @@ static int raw_check_info(struct raw_ctx *ctx, const struct zfd_dump_info *info)
 	    info->trailer_off < info->prologue_len ||
 	    __builtin_add_overflow(info->trailer_off,
 				   (uint64_t)info->trailer_len, &tend) ||
-	    tend > info->size ||
-	    (info->nr_extents && !info->extents))
+	    tend > info->size || (info->nr_extents && !info->extents))
 		goto bad;
 	for (i = 0; i < info->nr_extents; i++) {
 		const struct zfd_range *r = &info->extents[i];
 
 		if (r->start < (i ? info->extents[i - 1].start +
-				    info->extents[i - 1].size :
+						info->extents[i - 1].size :
 				    info->prologue_len) ||
 		    r->start > info->trailer_off ||
 		    r->size > info->trailer_off - r->start)
@@ -766,8 +768,8 @@ static int raw_check_info(struct raw_ctx *ctx, const struct zfd_dump_info *info)
 bad:
 	zfd_hlog(ctx->host, ZFD_LOG_ERR,
 		 "device %s: inconsistent dump description (prologue %zu, "
-		 "trailer at %" PRIu64 ", size %" PRIu64 ")", ctx->name,
-		 info->prologue_len, info->trailer_off, info->size);
+		 "trailer at %" PRIu64 ", size %" PRIu64 ")",
+		 ctx->name, info->prologue_len, info->trailer_off, info->size);
 	return -EINVAL;
 }
 
@@ -834,8 +836,7 @@ static int raw_punch(struct raw_ctx *ctx, uint64_t off, size_t len)
  * format's holes), or the placeholder prologue (punch false). Into the
  * envelope when sealed, as a hole where allowed, else written.
  */
-static int raw_zero(struct raw_ctx *ctx, uint64_t off, uint64_t len,
-		    bool punch)
+static int raw_zero(struct raw_ctx *ctx, uint64_t off, uint64_t len, bool punch)
 {
 	size_t n;
 	int rc;
@@ -888,7 +889,8 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 	}
 	if (raw_need_ctx(ctx, info->size) > ctx->dev_size) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "device %s too small: %" PRIu64 " bytes, need %" PRIu64,
+			 "device %s too small: %" PRIu64
+			 " bytes, need %" PRIu64,
 			 ctx->name, ctx->dev_size,
 			 raw_need_ctx(ctx, info->size));
 		zfd_dev_unlock(&ctx->lock_fd);
@@ -982,8 +984,8 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		zfd_hlog(ctx->host, ZFD_LOG_INFO, "sealed to key %s (%s)",
 			 ctx->seal.fp, ctx->seal.recipient);
 	}
-	zfd_hlog(ctx->host, ZFD_LOG_DEBUG, "writing a %s dump of %" PRIu64
-		 " stored bytes to %s (%s I/O)",
+	zfd_hlog(ctx->host, ZFD_LOG_DEBUG,
+		 "writing a %s dump of %" PRIu64 " stored bytes to %s (%s I/O)",
 		 info->format ? info->format : "?", info->size, ctx->name,
 		 ctx->direct ? "direct" : "buffered");
 	return 0;
@@ -1002,7 +1004,7 @@ static bool raw_may_skip(struct raw_ctx *ctx, uint64_t off)
 {
 	while (ctx->ext_i < ctx->nr_ext &&
 	       ctx->ext[ctx->ext_i].start + ctx->ext[ctx->ext_i].size <=
-	       ctx->next)
+		       ctx->next)
 		ctx->ext_i++;
 	return off > ctx->next && ctx->ext_i < ctx->nr_ext &&
 	       ctx->ext[ctx->ext_i].start == off;
@@ -1085,8 +1087,9 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 	    (!blk->data && blk->kind == ZFD_BLK_DATA)) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "block at stored offset %" PRIu64
-			 " (+%zu) out of order, expected %" PRIu64 " of %"
-			 PRIu64, off, blk->len, ctx->next, ctx->trailer_off);
+			 " (+%zu) out of order, expected %" PRIu64
+			 " of %" PRIu64,
+			 off, blk->len, ctx->next, ctx->trailer_off);
 		return -EINVAL;
 	}
 	whole = ZFD_ALIGN_DOWN(blk->len, ZFD_PAGE_SIZE);
@@ -1094,7 +1097,8 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 	if (rest && off + blk->len != ctx->trailer_off) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "partial page block at stored offset %" PRIu64
-			 " before the end", off);
+			 " before the end",
+			 off);
 		return -EINVAL;
 	}
 	/* a packed format's hole: zeros (or a file hole) */
@@ -1113,8 +1117,9 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 		rc = zfd_sealer_write(ctx->sealer, blk->data, blk->len);
 		if (rc) {
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "sealing for device %s failed at stored offset %"
-				 PRIu64 ": %s", ctx->name, off, strerror(-rc));
+				 "sealing for device %s failed at stored offset %" PRIu64
+				 ": %s",
+				 ctx->name, off, strerror(-rc));
 			return rc;
 		}
 	} else {
@@ -1151,12 +1156,15 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 	int n, m, rc;
 
 	rc = complete && info->trailer_len ?
-	     zfd_sealer_write(ctx->sealer, r->trailer, info->trailer_len) : 0;
+		     zfd_sealer_write(ctx->sealer, r->trailer,
+				      info->trailer_len) :
+		     0;
 	if (!rc)
 		rc = zfd_sealer_end(ctx->sealer, complete);
 	if (rc) {
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "sealing for device %s failed: %s",
-			 ctx->name, strerror(-rc));
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "sealing for device %s failed: %s", ctx->name,
+			 strerror(-rc));
 		return rc;
 	}
 	zfd_sealer_digest(ctx->sealer, r->digest, sizeof(r->digest));
@@ -1164,8 +1172,9 @@ static int raw_finish_sealed(struct raw_ctx *ctx,
 	n = zfd_manifest_format((char *)ctx->tail, ZFD_MANIFEST_MAX, info, r,
 				ctx->host->sink_desc,
 				info->format ? info->format : "s390");
-	m = n < 0 ? n : zfd_sealer_manifest(ctx->sealer, (char *)ctx->tail + n,
-					     ZFD_MANIFEST_MAX - (size_t)n);
+	m = n < 0 ? n :
+		    zfd_sealer_manifest(ctx->sealer, (char *)ctx->tail + n,
+					ZFD_MANIFEST_MAX - (size_t)n);
 	if (n < 0 || m < 0) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "manifest too long");
 		return -ENOSPC;
@@ -1200,8 +1209,8 @@ static int raw_commit(struct raw_ctx *ctx, const struct zfd_dump_info *info,
 	tr_off = ctx->trailer_off - base;
 	man_off = raw_manifest_off(ctx->size) - base;
 	len = (size_t)man_off + ZFD_MANIFEST_MAX;
-	if (r->status == ZFD_STATUS_INCOMPLETE && r->size >= ctx->prologue_len &&
-	    r->size <= base) {
+	if (r->status == ZFD_STATUS_INCOMPLETE &&
+	    r->size >= ctx->prologue_len && r->size <= base) {
 		/*
 		 * The final prologue was cut to the data written (elf of an
 		 * s390 dump) before the tail's page: the manifest goes
@@ -1279,8 +1288,9 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 	 * the page the tail begins with, which holds zeros there).
 	 */
 	if (r.status != ZFD_STATUS_INCOMPLETE && ctx->next < ctx->trailer_off) {
-		upto = ctx->sealer ? ctx->trailer_off :
-			ZFD_ALIGN_DOWN(ctx->trailer_off, ZFD_PAGE_SIZE);
+		upto = ctx->sealer ?
+			       ctx->trailer_off :
+			       ZFD_ALIGN_DOWN(ctx->trailer_off, ZFD_PAGE_SIZE);
 		rc = raw_zero(ctx, ctx->next, upto - ZFD_MIN(ctx->next, upto),
 			      true);
 		if (rc) {

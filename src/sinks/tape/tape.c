@@ -50,30 +50,30 @@
 
 tape_open_fn tape_backend_open = tape_sg_open;
 
-#define TAPE_DEF_BLOCK_SIZE	32768
+#define TAPE_DEF_BLOCK_SIZE    32768
 /* Bigger records would need a bigger staging buffer than the dump
  * environment's memory budget allows (DESIGN §1). */
-#define TAPE_MAX_BLOCK_SIZE	ZFD_S390_TAPE_MAX_RECORD
-#define TAPE_DEF_READY_TIMEOUT	120
-#define TAPE_MAX_READY_TIMEOUT	3600
+#define TAPE_MAX_BLOCK_SIZE    ZFD_S390_TAPE_MAX_RECORD
+#define TAPE_DEF_READY_TIMEOUT 120
+#define TAPE_MAX_READY_TIMEOUT 3600
 
 /* Command timeouts in seconds: positioning can take minutes on real drives. */
-#define TAPE_TMO_SHORT		60
-#define TAPE_TMO_WRITE		300
-#define TAPE_TMO_POSITION	3600
+#define TAPE_TMO_SHORT	  60
+#define TAPE_TMO_WRITE	  300
+#define TAPE_TMO_POSITION 3600
 
-#define SK_NO_SENSE		0x0
-#define SK_RECOVERED		0x1
-#define SK_NOT_READY		0x2
-#define SK_UNIT_ATTENTION	0x6
-#define SK_DATA_PROTECT		0x7
-#define SK_VOLUME_OVERFLOW	0xd
+#define SK_NO_SENSE	   0x0
+#define SK_RECOVERED	   0x1
+#define SK_NOT_READY	   0x2
+#define SK_UNIT_ATTENTION  0x6
+#define SK_DATA_PROTECT	   0x7
+#define SK_VOLUME_OVERFLOW 0xd
 
 /* What a command's outcome means to the sink. */
 enum tape_cond {
 	TC_GOOD,
-	TC_EARLY_WARNING,	/* done, but the end of the medium is near */
-	TC_OVERFLOW,		/* not done: no room left */
+	TC_EARLY_WARNING, /* done, but the end of the medium is near */
+	TC_OVERFLOW,	  /* not done: no room left */
 	TC_BECOMING_READY,
 	TC_NO_MEDIUM,
 	TC_NOT_READY,
@@ -92,30 +92,29 @@ struct tape_ctx {
 	bool unload;
 
 	struct tape_dev dev;
-	char who[270];			/* "/dev/sg1: ", or "" if the host says it */
-	char desc[320];			/* "tape:/dev/sg1" for the manifest */
-	uint8_t *rec;			/* a partly filled data record */
+	char who[270];	/* "/dev/sg1: ", or "" if the host says it */
+	char desc[320]; /* "tape:/dev/sg1" for the manifest */
+	uint8_t *rec;	/* a partly filled data record */
 	size_t rec_len;
 
-	uint64_t data_size;		/* stored data bytes of this pass */
-	uint64_t mem_written;		/* data bytes on tape (sealed: of
-					 * the envelope after record 1) */
-	uint64_t pos;			/* stored offset the next block must
-					 * start at (the main thread's) */
-	uint64_t data_end;		/* stored offset where the data ends */
-	uint64_t records;		/* records written in this pass */
-	bool full;			/* end of medium reached */
-	bool broken;			/* a write failed: stop writing memory */
+	uint64_t data_size;   /* stored data bytes of this pass */
+	uint64_t mem_written; /* data bytes on tape (sealed: of
+			       * the envelope after record 1) */
+	uint64_t pos;	      /* stored offset the next block must
+			       * start at (the main thread's) */
+	uint64_t data_end;    /* stored offset where the data ends */
+	uint64_t records;     /* records written in this pass */
+	bool full;	      /* end of medium reached */
+	bool broken;	      /* a write failed: stop writing memory */
 	char reason[256];
-	struct zfd_seal_cfg seal;	/* encrypt = { recipient } */
-	struct zfd_sealer *sealer;	/* sealed pass: the envelope writer */
-	uint64_t plain_mem;		/* sealed pass: data bytes sealed */
+	struct zfd_seal_cfg seal;  /* encrypt = { recipient } */
+	struct zfd_sealer *sealer; /* sealed pass: the envelope writer */
+	uint64_t plain_mem;	   /* sealed pass: data bytes sealed */
 };
 
-static const char *const tape_keys[] = {
-	"type", "device", "block_size", "rewind", "unload", "ready_timeout",
-	"encrypt", "format", NULL
-};
+static const char *const tape_keys[] = { "type",    "device", "block_size",
+					 "rewind",  "unload", "ready_timeout",
+					 "encrypt", "format", NULL };
 
 /*
  * Prefix of our messages: the device, unless the host's prefix (its sink
@@ -125,7 +124,8 @@ static const char *tape_who(struct tape_ctx *ctx)
 {
 	const char *desc = ctx->host->sink_desc;
 
-	if (desc && !strncmp(desc, "tape:", 5) && !strcmp(desc + 5, ctx->dev.path))
+	if (desc && !strncmp(desc, "tape:", 5) &&
+	    !strcmp(desc + 5, ctx->dev.path))
 		ctx->who[0] = 0;
 	else
 		snprintf(ctx->who, sizeof(ctx->who), "%s: ", ctx->dev.path);
@@ -156,8 +156,8 @@ static void tape_describe(const struct tape_result *r, char *buf, size_t len)
 	sg_get_sense_filemark_eom_ili(r->sense, r->sense_len, &fm, &eom, &ili);
 	/* "Additional sense: Medium not present" -> "Medium not present" */
 	text = strncmp(asc, "Additional sense: ", 18) ? asc : asc + 18;
-	snprintf(buf, len, "%s: %s (ASC/ASCQ %02x/%02x)%s", key, text,
-		 ssh.asc, ssh.ascq, eom ? " [end of medium]" : "");
+	snprintf(buf, len, "%s: %s (ASC/ASCQ %02x/%02x)%s", key, text, ssh.asc,
+		 ssh.ascq, eom ? " [end of medium]" : "");
 }
 
 static enum tape_cond tape_classify(const struct tape_result *r)
@@ -188,8 +188,8 @@ static enum tape_cond tape_classify(const struct tape_result *r)
 		if (ssh.asc == 0x3a)
 			return TC_NO_MEDIUM;
 		/* 04/01 becoming ready, 04/00 not reportable, 04/07 in progress */
-		if (ssh.asc == 0x04 && (ssh.ascq == 0x00 || ssh.ascq == 0x01 ||
-					ssh.ascq == 0x07))
+		if (ssh.asc == 0x04 &&
+		    (ssh.ascq == 0x00 || ssh.ascq == 0x01 || ssh.ascq == 0x07))
 			return TC_BECOMING_READY;
 		return TC_NOT_READY;
 	case SK_UNIT_ATTENTION:
@@ -236,8 +236,8 @@ static int tape_fail(struct tape_ctx *ctx, const char *name,
 	char what[256];
 
 	tape_describe(r, what, sizeof(what));
-	zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s failed: %s", tape_who(ctx),
-		 name, what);
+	zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s failed: %s", tape_who(ctx), name,
+		 what);
 	return -EIO;
 }
 
@@ -271,8 +271,9 @@ static int tape_inquiry(struct tape_ctx *ctx)
 	if (cond == TC_BUSY) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "%sdevice busy (INQUIRY: %s); nothing written",
-			 tape_who(ctx), r.status == SAM_STAT_BUSY ? "Busy" :
-			 "Reservation Conflict");
+			 tape_who(ctx),
+			 r.status == SAM_STAT_BUSY ? "Busy" :
+						     "Reservation Conflict");
 		return -EBUSY;
 	}
 	if (cond != TC_GOOD && cond != TC_UNIT_ATTENTION)
@@ -346,15 +347,18 @@ static int tape_wait_ready(struct tape_ctx *ctx)
 		if (now_s() >= deadline) {
 			tape_describe(&r, what, sizeof(what));
 			zfd_hlog(ctx->host, ZFD_LOG_ERR,
-				 "%s%s after waiting %" PRIu64 " s (%s); nothing written",
+				 "%s%s after waiting %" PRIu64
+				 " s (%s); nothing written",
 				 tape_who(ctx),
-				 cond == TC_BUSY ? "device busy" : "tape not ready",
+				 cond == TC_BUSY ? "device busy" :
+						   "tape not ready",
 				 ctx->ready_timeout, what);
 			return cond == TC_BUSY ? -EBUSY : -ETIMEDOUT;
 		}
 		if (!told) {
 			zfd_hlog(ctx->host, ZFD_LOG_INFO,
-				 "%swaiting up to %" PRIu64 " s for the tape to become ready",
+				 "%swaiting up to %" PRIu64
+				 " s for the tape to become ready",
 				 tape_who(ctx), ctx->ready_timeout);
 			told = true;
 		}
@@ -413,13 +417,14 @@ static int tape_check_limits(struct tape_ctx *ctx)
 	if (rc)
 		return rc;
 	if (cond != TC_GOOD)
-		return 0;	/* optional for us: WRITE will tell */
+		return 0; /* optional for us: WRITE will tell */
 	max = ((uint32_t)lim[1] << 16) | ((uint32_t)lim[2] << 8) | lim[3];
 	min = zfd_get_be16(lim + 4);
 	if ((max && ctx->block_size > max) || ctx->block_size < min ||
 	    ZFD_END_MARKER_SIZE < min) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%sblock_size %" PRIu64 " not supported: the drive writes blocks of %u to %u bytes; nothing written",
+			 "%sblock_size %" PRIu64
+			 " not supported: the drive writes blocks of %u to %u bytes; nothing written",
 			 tape_who(ctx), ctx->block_size, min, max);
 		return -EINVAL;
 	}
@@ -439,16 +444,17 @@ static int tape_set_variable(struct tape_ctx *ctx)
 	if (rc)
 		return rc;
 	memset(par, 0, sizeof(par));
-	par[2] = 0x10;			/* buffered mode 1 */
-	par[3] = 8;			/* one block descriptor */
-	par[4] = hdr[3] >= 8 ? hdr[4] : 0;	/* keep the density code */
+	par[2] = 0x10;			   /* buffered mode 1 */
+	par[3] = 8;			   /* one block descriptor */
+	par[4] = hdr[3] >= 8 ? hdr[4] : 0; /* keep the density code */
 	/* number of blocks 0, block length 0: variable-block mode */
 	rc = tape_cmd(ctx, "MODE SELECT(6)", cdb, 6, TAPE_DIR_OUT, par,
 		      sizeof(par), TAPE_TMO_SHORT, &r, &cond);
 	if (rc)
 		return rc;
 	if (cond != TC_GOOD)
-		return tape_fail(ctx, "MODE SELECT(6) (variable-block mode)", &r);
+		return tape_fail(ctx, "MODE SELECT(6) (variable-block mode)",
+				 &r);
 	return 0;
 }
 
@@ -489,8 +495,10 @@ static int tape_filemark(struct tape_ctx *ctx)
  */
 static int tape_write_record(struct tape_ctx *ctx, const void *buf, size_t len)
 {
-	uint8_t cdb[6] = { 0x0a, 0, (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			   (uint8_t)len, 0 };
+	uint8_t cdb[6] = {
+		0x0a,	      0, (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+		(uint8_t)len, 0
+	};
 	struct tape_result r;
 	enum tape_cond cond;
 	int rc;
@@ -509,8 +517,8 @@ static int tape_write_record(struct tape_ctx *ctx, const void *buf, size_t len)
 	case TC_OVERFLOW:
 		return -ENOSPC;
 	case TC_WRITE_PROTECT:
-		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%stape is write-protected", tape_who(ctx));
+		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%stape is write-protected",
+			 tape_who(ctx));
 		return -EROFS;
 	default:
 		return tape_fail(ctx, "WRITE(6)", &r);
@@ -535,13 +543,15 @@ static int tape_configure(const struct zfd_host *host,
 	ctx->host = host;
 	rc = zfd_cfg_check_keys(host, cfg, tape_keys);
 	rc = rc ? rc : zfd_cfg_string(host, cfg, "device", "auto", &device);
-	rc = rc ? rc : zfd_cfg_size(host, cfg, "block_size",
-				    TAPE_DEF_BLOCK_SIZE, &ctx->block_size);
+	rc = rc ? rc :
+		  zfd_cfg_size(host, cfg, "block_size", TAPE_DEF_BLOCK_SIZE,
+			       &ctx->block_size);
 	rc = rc ? rc : zfd_cfg_bool(host, cfg, "rewind", true, &ctx->rewind);
 	rc = rc ? rc : zfd_cfg_bool(host, cfg, "unload", false, &ctx->unload);
-	rc = rc ? rc : zfd_cfg_uint(host, cfg, "ready_timeout",
-				    TAPE_DEF_READY_TIMEOUT,
-				    TAPE_MAX_READY_TIMEOUT, &ctx->ready_timeout);
+	rc = rc ? rc :
+		  zfd_cfg_uint(host, cfg, "ready_timeout",
+			       TAPE_DEF_READY_TIMEOUT, TAPE_MAX_READY_TIMEOUT,
+			       &ctx->ready_timeout);
 	rc = rc ? rc : zfd_seal_cfg_parse(host, cfg, &ctx->seal);
 	if (rc)
 		goto out_free_ctx;
@@ -551,7 +561,8 @@ static int tape_configure(const struct zfd_host *host,
 	    ctx->block_size > TAPE_MAX_BLOCK_SIZE ||
 	    ctx->block_size % ZFD_PAGE_SIZE) {
 		zfd_cfg_error(host, bs_set ? bs_set : cfg,
-			      "block_size %" PRIu64 " must be a multiple of 4096 from 4096 to %u",
+			      "block_size %" PRIu64
+			      " must be a multiple of 4096 from 4096 to %u",
 			      ctx->block_size, TAPE_MAX_BLOCK_SIZE);
 		rc = -EINVAL;
 		goto out_free_ctx;
@@ -616,12 +627,11 @@ static int tape_prepare(void *priv, const struct zfd_dump_info *info,
 	snprintf(ctx->desc, sizeof(ctx->desc), "tape:%s", ctx->dev.path);
 	zfd_hlog(ctx->host, ZFD_LOG_INFO, "%s%s, ready, writable",
 		 tape_who(ctx), ctx->dev.ident);
-	*capacity = UINT64_MAX;		/* a tape cannot tell */
+	*capacity = UINT64_MAX; /* a tape cannot tell */
 	return 0;
 }
 
-static int tape_put_bytes(struct tape_ctx *ctx, const uint8_t *p,
-			  size_t left);
+static int tape_put_bytes(struct tape_ctx *ctx, const uint8_t *p, size_t left);
 
 /* Sealed pass: the envelope's bytes go into records like memory. */
 static int tape_sealed_store(void *arg, uint64_t off, const void *data,
@@ -669,7 +679,8 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	if (!info->prologue || !info->prologue_len ||
 	    info->size < (uint64_t)info->prologue_len + info->trailer_len) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "dump description without a prologue or with size %" PRIu64 " below prologue and trailer",
+			 "dump description without a prologue or with size %" PRIu64
+			 " below prologue and trailer",
 			 info->size);
 		return -EINVAL;
 	}
@@ -717,7 +728,8 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	if (rc < 0)
 		return rc;
 	zfd_hlog(ctx->host, ZFD_LOG_INFO,
-		 "%swriting %" PRIu64 " bytes of memory in %" PRIu64 "-byte records",
+		 "%swriting %" PRIu64 " bytes of memory in %" PRIu64
+		 "-byte records",
 		 tape_who(ctx), info->mem_size, ctx->block_size);
 	return 0;
 }
@@ -730,15 +742,16 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 	if (rc >= 0)
 		ctx->mem_written += len;
 	if (rc == 0 || (rc == 1 && ctx->mem_written == ctx->data_size))
-		return 0;	/* early warning after the last record is fine */
+		return 0; /* early warning after the last record is fine */
 	ctx->broken = true;
 	if (rc == 1 || rc == -ENOSPC) {
 		ctx->full = true;
 		snprintf(ctx->reason, sizeof(ctx->reason),
 			 "tape full after %" PRIu64 " bytes", ctx->mem_written);
 		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s (%s)", tape_who(ctx),
-			 ctx->reason, rc == 1 ? "early warning: end of medium" :
-			 "volume overflow");
+			 ctx->reason,
+			 rc == 1 ? "early warning: end of medium" :
+				   "volume overflow");
 		return -ENOSPC;
 	}
 	snprintf(ctx->reason, sizeof(ctx->reason),
@@ -790,13 +803,17 @@ static int tape_check_block(struct tape_ctx *ctx, const struct zfd_block *blk)
 {
 	if (blk->offset != ctx->pos) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%sblock at stored offset %" PRIu64 ", expected %" PRIu64 ": a tape stores a gap-free stream",
+			 "%sblock at stored offset %" PRIu64
+			 ", expected %" PRIu64
+			 ": a tape stores a gap-free stream",
 			 tape_who(ctx), blk->offset, ctx->pos);
 		return -EINVAL;
 	}
 	if (blk->len > ctx->data_end - ctx->pos) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%sblock at stored offset %" PRIu64 " of %zu bytes ends beyond the dump's data (%" PRIu64 ")",
+			 "%sblock at stored offset %" PRIu64
+			 " of %zu bytes ends beyond the dump's data (%" PRIu64
+			 ")",
 			 tape_who(ctx), blk->offset, blk->len, ctx->data_end);
 		return -EINVAL;
 	}
@@ -854,9 +871,10 @@ static int tape_write_manifest(struct tape_ctx *ctx,
 		zfd_sealer_digest(ctx->sealer, r.digest, sizeof(r.digest));
 		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, &r,
 					  ctx->desc, info->format);
-		n = len < 0 ? len : zfd_sealer_manifest(ctx->sealer, text + len,
-						       ZFD_MANIFEST_MAX -
-						       (size_t)len);
+		n = len < 0 ?
+			    len :
+			    zfd_sealer_manifest(ctx->sealer, text + len,
+						ZFD_MANIFEST_MAX - (size_t)len);
 		len = n < 0 ? n : len + n;
 	} else {
 		len = zfd_manifest_format(text, ZFD_MANIFEST_MAX, info, res,
@@ -883,17 +901,17 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 {
 	struct tape_ctx *ctx = priv;
 	struct zfd_result mine = *res;
-	uint64_t mem_done = 0;		/* data bytes safely on tape */
+	uint64_t mem_done = 0; /* data bytes safely on tape */
 	bool trailer = res->status != ZFD_STATUS_INCOMPLETE &&
 		       info->trailer_len && res->trailer &&
 		       res->trailer_len == info->trailer_len;
-	const char *bad = NULL;		/* why a complete pass is not */
+	const char *bad = NULL; /* why a complete pass is not */
 	int rc = 0, rc2;
 
 	if (res->status != ZFD_STATUS_INCOMPLETE) {
 		/* the stream holds the prologue as at open: it must be final */
-		if (!res->prologue || memcmp(res->prologue, info->prologue,
-					     info->prologue_len))
+		if (!res->prologue ||
+		    memcmp(res->prologue, info->prologue, info->prologue_len))
 			bad = "the final prologue differs from the one on tape";
 		else if (info->trailer_len && !trailer)
 			bad = "no trailer for a complete dump";
@@ -932,7 +950,8 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		mine.status = ZFD_STATUS_INCOMPLETE;
 		if (!ctx->reason[0])
 			snprintf(ctx->reason, sizeof(ctx->reason),
-				 "only %" PRIu64 " of %" PRIu64 " bytes on tape",
+				 "only %" PRIu64 " of %" PRIu64
+				 " bytes on tape",
 				 mem_done, ctx->data_size);
 		rc = rc ? rc : -EIO;
 	}
@@ -955,11 +974,12 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		if (rc < 0) {
 			mine.status = ZFD_STATUS_INCOMPLETE;
 			snprintf(ctx->reason, sizeof(ctx->reason),
-				 "no room for the end marker after %" PRIu64 " bytes",
+				 "no room for the end marker after %" PRIu64
+				 " bytes",
 				 ctx->mem_written);
 			mine.reason = ctx->reason;
-			zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s",
-				 tape_who(ctx), ctx->reason);
+			zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s", tape_who(ctx),
+				 ctx->reason);
 		} else {
 			rc = 0;
 		}
@@ -972,10 +992,11 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 	if (rc2) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "%sthe manifest could not be written; the dump on tape %s",
-			 tape_who(ctx), mine.status == ZFD_STATUS_INCOMPLETE ?
-			 "has no end marker (incomplete)" :
+			 tape_who(ctx),
+			 mine.status == ZFD_STATUS_INCOMPLETE ?
+				 "has no end marker (incomplete)" :
 			 info->trailer_len ? "has an end marker" :
-			 "has all its data");
+					     "has all its data");
 		rc = rc ? rc : rc2;
 	}
 
@@ -990,17 +1011,20 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 
 	if (mine.status == ZFD_STATUS_INCOMPLETE)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
-			 "%sdump incomplete: %" PRIu64 " of %" PRIu64 " bytes on tape%s%s",
+			 "%sdump incomplete: %" PRIu64 " of %" PRIu64
+			 " bytes on tape%s%s",
 			 tape_who(ctx), ctx->mem_written, ctx->data_size,
 			 mine.reason ? ": " : "",
 			 mine.reason ? mine.reason : "");
 	else
 		zfd_hlog(ctx->host, ZFD_LOG_INFO,
-			 "%sdump %s: %" PRIu64 " records, %" PRIu64 " bytes of %s",
+			 "%sdump %s: %" PRIu64 " records, %" PRIu64
+			 " bytes of %s",
 			 tape_who(ctx), zfd_status_name(mine.status),
 			 ctx->records, ctx->mem_written,
 			 info->format && strcmp(info->format, "s390") ?
-			 "data" : "memory");
+				 "data" :
+				 "memory");
 	if (!rc && mine.status == ZFD_STATUS_INCOMPLETE &&
 	    res->status != ZFD_STATUS_INCOMPLETE)
 		rc = -EIO;

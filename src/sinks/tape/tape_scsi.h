@@ -12,21 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TAPE_SENSE_MAX		64
+#define TAPE_SENSE_MAX 64
 
 /* Peripheral device type of a sequential-access device (tape). */
-#define TAPE_PDT_TAPE		1
+#define TAPE_PDT_TAPE 1
 
 enum tape_dir {
 	TAPE_DIR_NONE,
-	TAPE_DIR_IN,		/* from the device */
-	TAPE_DIR_OUT,		/* to the device */
+	TAPE_DIR_IN,  /* from the device */
+	TAPE_DIR_OUT, /* to the device */
 };
 
 /* Outcome of one command that reached the device. */
 struct tape_result {
-	int status;			/* SCSI status byte (0 = GOOD) */
-	int resid;			/* bytes not transferred */
+	int status; /* SCSI status byte (0 = GOOD) */
+	int resid;  /* bytes not transferred */
 	int sense_len;
 	uint8_t sense[TAPE_SENSE_MAX];
 };
@@ -41,16 +41,16 @@ struct tape_ops {
 	 */
 	int (*cmd)(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		   enum tape_dir dir, void *buf, size_t len,
-		   unsigned int timeout_s, struct tape_result *res,
-		   char *err, size_t err_len);
+		   unsigned int timeout_s, struct tape_result *res, char *err,
+		   size_t err_len);
 	void (*close)(struct tape_dev *dev);
 };
 
 struct tape_dev {
 	const struct tape_ops *ops;
 	void *priv;
-	char path[256];			/* resolved device, e.g. "/dev/sg1" */
-	char ident[64];			/* "VENDOR PRODUCT REV" once known */
+	char path[256]; /* resolved device, e.g. "/dev/sg1" */
+	char ident[64]; /* "VENDOR PRODUCT REV" once known */
 };
 
 /*

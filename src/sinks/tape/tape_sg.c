@@ -20,7 +20,7 @@
 #include "tape_scsi.h"
 
 /* Character major of the Linux SCSI generic driver (/dev/sgN). */
-#define SCSI_GENERIC_MAJOR	21
+#define SCSI_GENERIC_MAJOR 21
 #include "util.h"
 
 struct tape_sg {
@@ -30,8 +30,8 @@ struct tape_sg {
 
 static int sg_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		  enum tape_dir dir, void *buf, size_t len,
-		  unsigned int timeout_s, struct tape_result *res,
-		  char *err, size_t err_len)
+		  unsigned int timeout_s, struct tape_result *res, char *err,
+		  size_t err_len)
 {
 	struct tape_sg *sg = dev->priv;
 	char msg[128];
@@ -80,12 +80,12 @@ static void sg_close(struct tape_dev *dev)
 }
 
 static const struct tape_ops sg_ops = {
-	.cmd	= sg_cmd,
-	.close	= sg_close,
+	.cmd = sg_cmd,
+	.close = sg_close,
 };
 
-static int sg_open_one(const char *path, struct tape_dev *dev,
-		       char *err, size_t err_len)
+static int sg_open_one(const char *path, struct tape_dev *dev, char *err,
+		       size_t err_len)
 {
 	struct tape_sg *sg;
 	struct stat st;
@@ -102,7 +102,8 @@ static int sg_open_one(const char *path, struct tape_dev *dev,
 	fd = scsi_pt_open_flags(path, O_RDWR | O_NONBLOCK | O_EXCL, 0);
 	if (fd < 0) {
 		if (fd == -EBUSY)
-			snprintf(err, err_len, "%s: device busy (opened by another program)",
+			snprintf(err, err_len,
+				 "%s: device busy (opened by another program)",
 				 path);
 		else
 			snprintf(err, err_len, "%s: %s", path, strerror(-fd));
@@ -119,8 +120,8 @@ static int sg_open_one(const char *path, struct tape_dev *dev,
 	if (!sg->pt) {
 		scsi_pt_close_device(fd);
 		free(sg);
-		snprintf(err, err_len, "%s: cannot create a pass-through object",
-			 path);
+		snprintf(err, err_len,
+			 "%s: cannot create a pass-through object", path);
 		return -ENOMEM;
 	}
 	dev->ops = &sg_ops;
@@ -146,8 +147,8 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* The first /dev/sgN (in numeric order) that is a tape. */
-static int sg_open_auto(const char *root, struct tape_dev *dev,
-			char *err, size_t err_len)
+static int sg_open_auto(const char *root, struct tape_dev *dev, char *err,
+			size_t err_len)
 {
 	struct sg_simple_inquiry_resp inq;
 	char dir[256], path[300], why[400] = "";
@@ -172,7 +173,8 @@ static int sg_open_auto(const char *root, struct tape_dev *dev,
 		snprintf(path, sizeof(path), "%s/sg%d", dir, nums[i]);
 		fd = scsi_pt_open_flags(path, O_RDWR | O_NONBLOCK, 0);
 		if (fd < 0) {
-			snprintf(why, sizeof(why), " (%s: %s)", path, strerror(-fd));
+			snprintf(why, sizeof(why), " (%s: %s)", path,
+				 strerror(-fd));
 			continue;
 		}
 		rc = sg_simple_inquiry(fd, &inq, false, 0);

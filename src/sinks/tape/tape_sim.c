@@ -20,7 +20,7 @@ struct tape_sim *tape_sim_new(void)
 	sim->capacity = UINT64_MAX / 2;
 	sim->keep_data = true;
 	sim->max_block = 0xffffff;
-	sim->block_len = 512;		/* starts in fixed mode, like many drives */
+	sim->block_len = 512; /* starts in fixed mode, like many drives */
 	sim->density = 0x58;
 	return sim;
 }
@@ -163,8 +163,8 @@ static int sim_write(struct tape_sim *sim, const void *buf, uint32_t len,
 
 static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		   enum tape_dir dir, void *buf, size_t len,
-		   unsigned int timeout_s, struct tape_result *r,
-		   char *err, size_t err_len)
+		   unsigned int timeout_s, struct tape_result *r, char *err,
+		   size_t err_len)
 {
 	struct tape_sim *sim = dev->priv;
 	uint8_t *b = buf;
@@ -176,7 +176,7 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		return 0;
 	}
 	switch (cdb[0]) {
-	case 0x12:			/* INQUIRY */
+	case 0x12: /* INQUIRY */
 		memset(b, 0, len);
 		b[0] = (uint8_t)sim->pdt;
 		b[1] = 0x80;
@@ -185,7 +185,7 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		if (len >= 36)
 			memcpy(b + 8, "ZFDSIM  SIMTAPE         0001", 28);
 		return 0;
-	case 0x00:			/* TEST UNIT READY */
+	case 0x00: /* TEST UNIT READY */
 		sim->turs++;
 		if (sim->no_medium)
 			sense(r, 0x2, 0x3a, 0x00, false, 0);
@@ -194,14 +194,14 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 			sense(r, 0x2, 0x04, 0x01, false, 0);
 		}
 		return 0;
-	case 0x05:			/* READ BLOCK LIMITS */
+	case 0x05: /* READ BLOCK LIMITS */
 		memset(b, 0, len);
 		b[1] = (uint8_t)(sim->max_block >> 16);
 		b[2] = (uint8_t)(sim->max_block >> 8);
 		b[3] = (uint8_t)sim->max_block;
 		zfd_put_be16(b + 4, 1);
 		return 0;
-	case 0x1a:			/* MODE SENSE(6) */
+	case 0x1a: /* MODE SENSE(6) */
 		memset(b, 0, len);
 		if (len < 12)
 			break;
@@ -214,17 +214,17 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		b[10] = (uint8_t)(sim->block_len >> 8);
 		b[11] = (uint8_t)sim->block_len;
 		return 0;
-	case 0x15:			/* MODE SELECT(6) */
+	case 0x15: /* MODE SELECT(6) */
 		if (dir != TAPE_DIR_OUT || len < 12 || b[3] != 8) {
 			sense(r, 0x5, 0x26, 0x00, false, 0);
 			return 0;
 		}
 		sim->mode_selects++;
 		sim->buffered = (b[2] >> 4) & 7;
-		sim->block_len = ((uint32_t)b[9] << 16) | ((uint32_t)b[10] << 8) |
-				 b[11];
+		sim->block_len = ((uint32_t)b[9] << 16) |
+				 ((uint32_t)b[10] << 8) | b[11];
 		return 0;
-	case 0x01:			/* REWIND */
+	case 0x01: /* REWIND */
 		if (sim->no_medium) {
 			sense(r, 0x2, 0x3a, 0x00, false, 0);
 			return 0;
@@ -232,13 +232,13 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 		sim->rewinds++;
 		sim_seek(sim, 0);
 		return 0;
-	case 0x1b:			/* LOAD UNLOAD */
+	case 0x1b: /* LOAD UNLOAD */
 		sim->unloads++;
 		sim_seek(sim, 0);
 		if (!(cdb[4] & 1))
 			sim->no_medium = true;
 		return 0;
-	case 0x0a:			/* WRITE(6) */
+	case 0x0a: /* WRITE(6) */
 		n = ((uint32_t)cdb[2] << 16) | ((uint32_t)cdb[3] << 8) | cdb[4];
 		if (sim->no_medium) {
 			sense(r, 0x2, 0x3a, 0x00, false, 0);
@@ -251,7 +251,7 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 			return 0;
 		}
 		return sim_write(sim, buf, n, false, r, err, err_len);
-	case 0x10:			/* WRITE FILEMARKS(6) */
+	case 0x10: /* WRITE FILEMARKS(6) */
 		n = ((uint32_t)cdb[2] << 16) | ((uint32_t)cdb[3] << 8) | cdb[4];
 		while (n--) {
 			int rc = sim_write(sim, NULL, 0, true, r, err, err_len);
@@ -263,7 +263,7 @@ static int sim_cmd(struct tape_dev *dev, const uint8_t *cdb, int cdb_len,
 	default:
 		break;
 	}
-	sense(r, 0x5, 0x20, 0x00, false, 0);	/* invalid command */
+	sense(r, 0x5, 0x20, 0x00, false, 0); /* invalid command */
 	return 0;
 }
 
@@ -273,14 +273,15 @@ static void sim_close(struct tape_dev *dev)
 }
 
 static const struct tape_ops sim_ops = {
-	.cmd	= sim_cmd,
-	.close	= sim_close,
+	.cmd = sim_cmd,
+	.close = sim_close,
 };
 
 int tape_sim_open(const char *root, const char *path, struct tape_dev *dev,
 		  char *err, size_t err_len)
 {
-	if (!tape_sim_current || (strcmp(path, "sim") && strcmp(path, "auto"))) {
+	if (!tape_sim_current ||
+	    (strcmp(path, "sim") && strcmp(path, "auto"))) {
 		snprintf(err, err_len, "%s: %s", path, strerror(ENOENT));
 		return -ENOENT;
 	}

@@ -17,28 +17,28 @@
 struct tape_sim_rec {
 	bool filemark;
 	uint32_t len;
-	uint8_t *data;			/* NULL unless keep_data */
+	uint8_t *data; /* NULL unless keep_data */
 };
 
 struct tape_sim {
 	/* setup, change before the sink opens the drive */
-	int pdt;			/* INQUIRY peripheral type (1) */
-	uint64_t capacity;		/* bytes of records that fit */
-	uint64_t early_warning;		/* EOM warning this many bytes before */
-	bool keep_data;			/* store record contents */
+	int pdt;		/* INQUIRY peripheral type (1) */
+	uint64_t capacity;	/* bytes of records that fit */
+	uint64_t early_warning; /* EOM warning this many bytes before */
+	bool keep_data;		/* store record contents */
 	bool write_protect;
 	bool no_medium;
-	unsigned int not_ready_polls;	/* TURs answered "becoming ready" */
-	bool busy;			/* every command: status BUSY */
-	uint32_t max_block;		/* READ BLOCK LIMITS maximum */
-	uint64_t fail_write;		/* n-th WRITE(6) gets a MEDIUM ERROR */
+	unsigned int not_ready_polls; /* TURs answered "becoming ready" */
+	bool busy;		      /* every command: status BUSY */
+	uint32_t max_block;	      /* READ BLOCK LIMITS maximum */
+	uint64_t fail_write;	      /* n-th WRITE(6) gets a MEDIUM ERROR */
 
 	/* drive state */
-	uint32_t block_len;		/* 0 = variable-block mode */
+	uint32_t block_len; /* 0 = variable-block mode */
 	uint8_t density;
 	uint8_t buffered;
-	size_t pos;			/* next record index */
-	uint64_t used;			/* bytes in records before pos */
+	size_t pos;    /* next record index */
+	uint64_t used; /* bytes in records before pos */
 
 	/* the medium */
 	struct tape_sim_rec *recs;
@@ -47,7 +47,7 @@ struct tape_sim {
 	/* statistics */
 	unsigned int mode_selects, rewinds, unloads, turs;
 	uint64_t writes;
-	uint8_t *scratch;		/* where data goes when !keep_data */
+	uint8_t *scratch; /* where data goes when !keep_data */
 	size_t scratch_len;
 };
 
