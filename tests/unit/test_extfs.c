@@ -281,6 +281,46 @@ static size_t fs_read(const char *path, uint8_t *buf, size_t len)
 	return got;
 }
 
+/* configure the sink on fsimg (no fsck), prepare and open it for info */
+static void *open_on_fsimg(struct zfd_mock_host *m, struct zfd_dump_info *info)
+{
+	char keys[800];
+	uint64_t cap;
+	void *ctx;
+
+	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
+	assert_int_equal(configure(m, keys, &ctx), 0);
+	assert_int_equal(zfd_sink_entry.prepare(ctx, info, &cap), 0);
+	assert_int_equal(zfd_sink_entry.open(ctx, info), 0);
+	return ctx;
+}
+
+/* three pages of pattern i * mul + add, the middle one zero */
+static uint8_t *three_pages(unsigned int mul, unsigned int add)
+{
+	uint8_t *data = aligned_alloc(4096, 3 * 4096);
+	size_t i;
+
+	assert_non_null(data);
+	for (i = 0; i < 3 * 4096; i++)
+		data[i] = (uint8_t)(i * mul + add);
+	memset(data + 4096, 0, 4096);
+	return data;
+}
+
+/* blk: the first two pages of data at offset, the second a zero page */
+static void two_pages_one_zero(struct zfd_block *blk, uint64_t offset,
+			       uint8_t *data, uint64_t *zmap)
+{
+	blk->offset = offset;
+	blk->data = data;
+	blk->len = 8192;
+	blk->nr_pages = 2;
+	zmap[0] = 2;
+	blk->nr_zero_pages = 1;
+	blk->zero_map = zmap;
+}
+
 static void test_odd_size(void **state)
 {
 	const uint64_t mem = 8192 + 100;
@@ -289,32 +329,19 @@ static void test_odd_size(void **state)
 	struct zfd_block blk = { 0 };
 	struct zfd_range ext;
 	struct zfd_mock_host m;
-	uint64_t zmap[1] = { 0 }, cap;
+	uint64_t zmap[1] = { 0 };
 	uint8_t hdr[4096], em[16], *data, back[20000];
-	char keys[800];
-	size_t i, n;
+	size_t n;
 	void *ctx;
 
 	(void)state;
 	mkfs("ext4", "8M");
 	make_hdr(hdr, mem);
 	s390_info(&info, hdr, mem, &ext);
-	data = aligned_alloc(4096, 3 * 4096);
-	for (i = 0; i < 3 * 4096; i++)
-		data[i] = (uint8_t)(i * 7 + 1);
-	memset(data + 4096, 0, 4096); /* page 1 is a hole */
-	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
-	assert_int_equal(configure(&m, keys, &ctx), 0);
-	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
-	assert_int_equal(zfd_sink_entry.open(ctx, &info), 0);
+	data = three_pages(7, 1); /* page 1 is a hole */
+	ctx = open_on_fsimg(&m, &info);
 
-	blk.offset = 4096;
-	blk.data = data;
-	blk.len = 8192;
-	blk.nr_pages = 2;
-	zmap[0] = 2;
-	blk.nr_zero_pages = 1;
-	blk.zero_map = zmap;
+	two_pages_one_zero(&blk, 4096, data, zmap);
 	assert_int_equal(zfd_sink_entry.write(ctx, &blk), 0);
 	/* out of order: refused */
 	assert_int_equal(zfd_sink_entry.write(ctx, &blk), -EINVAL);
@@ -384,9 +411,8 @@ static void test_packed(void **state)
 	struct zfd_result res = { 0 };
 	struct zfd_block blk = { 0 };
 	struct zfd_mock_host m;
-	uint64_t zmap[1] = { 0 }, cap;
+	uint64_t zmap[1] = { 0 };
 	uint8_t pro_open[8192], pro_final[8192], *data, back[40000];
-	char keys[800];
 	size_t i, n;
 	void *ctx;
 
@@ -402,21 +428,9 @@ static void test_packed(void **state)
 	info.trailer_off = info.size = 36864;
 	info.mem_size = info.mem_size_orig = 1 << 20;
 	info.source = "unit";
-	data = aligned_alloc(4096, 3 * 4096);
-	for (i = 0; i < 3 * 4096; i++)
-		data[i] = (uint8_t)(i * 13 + 5);
-	memset(data + 4096, 0, 4096); /* a zero page */
-	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
-	assert_int_equal(configure(&m, keys, &ctx), 0);
-	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
-	assert_int_equal(zfd_sink_entry.open(ctx, &info), 0);
-	blk.offset = 8192;
-	blk.data = data;
-	blk.len = 8192;
-	blk.nr_pages = 2;
-	zmap[0] = 2;
-	blk.nr_zero_pages = 1;
-	blk.zero_map = zmap;
+	data = three_pages(13, 5); /* page 1 is a zero page */
+	ctx = open_on_fsimg(&m, &info);
+	two_pages_one_zero(&blk, 8192, data, zmap);
 	assert_int_equal(zfd_sink_entry.write(ctx, &blk), 0);
 	/* inside the gap, not at the next extent: refused */
 	blk.offset = 20480;
@@ -470,9 +484,8 @@ static void test_incomplete(void **state)
 	struct zfd_block blk = { 0 };
 	struct zfd_range ext;
 	struct zfd_mock_host m;
-	uint64_t zmap[1] = { 0 }, cap;
+	uint64_t zmap[1] = { 0 };
 	uint8_t hdr[4096], final[4096], *data, back[20000];
-	char keys[800];
 	size_t n;
 	void *ctx;
 
@@ -483,10 +496,7 @@ static void test_incomplete(void **state)
 	s390_info(&info, hdr, 4 * 4096, &ext);
 	data = aligned_alloc(4096, 2 * 4096);
 	memset(data, 0x5a, 2 * 4096);
-	snprintf(keys, sizeof(keys), "device = \"%s\"; fsck = \"no\";", fsimg);
-	assert_int_equal(configure(&m, keys, &ctx), 0);
-	assert_int_equal(zfd_sink_entry.prepare(ctx, &info, &cap), 0);
-	assert_int_equal(zfd_sink_entry.open(ctx, &info), 0);
+	ctx = open_on_fsimg(&m, &info);
 	blk.offset = 4096;
 	blk.data = data;
 	blk.len = 2 * 4096;
