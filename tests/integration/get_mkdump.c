@@ -90,10 +90,50 @@ static void aws_rec(const void *buf, size_t len, uint64_t *off)
 }
 
 /* An ELF core: the stored dump as a sink lays it out (see the top). */
+/*
+ * Store the manifest man (len bytes, < 0: it did not fit) as layout wants
+ * it: aws, a record between two tape marks at *pos; raw, a block at
+ * data_end rounded up to 4 KiB (the image sized to raw_size when larger);
+ * otherwise outname.info beside an output sized to file_end.
+ */
+static void store_manifest(const char *man, int len, const char *layout,
+			   const char *outname, uint64_t data_end,
+			   uint64_t raw_size, uint64_t *pos, uint64_t file_end)
+{
+	char name[4096];
+
+	if (len < 0)
+		die("manifest too long");
+	if (strcmp(layout, "aws") == 0) {
+		aws_rec(NULL, 0, pos);
+		aws_rec(man, (size_t)len, pos);
+		aws_rec(NULL, 0, pos);
+	} else if (strcmp(layout, "raw") == 0) {
+		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
+		uint64_t moff = ZFD_ALIGN_UP(data_end, 4096);
+
+		memcpy(blk, man, (size_t)len);
+		put(blk, sizeof(blk), moff);
+		if (raw_size > moff + sizeof(blk) &&
+		    ftruncate(out_fd, (off_t)raw_size) != 0)
+			die("cannot size raw image");
+	} else {
+		int fd;
+
+		snprintf(name, sizeof(name), "%s.info", outname);
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
+			die("cannot write manifest");
+		close(fd);
+		if (ftruncate(out_fd, (off_t)file_end) != 0)
+			die("cannot size output");
+	}
+}
+
 static int main_elf(int in, const char *outname, const char *layout,
 		    size_t block, uint64_t dumped, uint64_t raw_size)
 {
-	char why[256], man[ZFD_MANIFEST_MAX], name[4096], arch[32];
+	char why[256], man[ZFD_MANIFEST_MAX], arch[32];
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
 	struct zfd_elf_info *ei;
@@ -171,32 +211,7 @@ static int main_elf(int in, const char *outname, const char *layout,
 				  strcmp(layout, "raw") == 0 ? "raw:test" :
 							       "extfs:test",
 				  "elf");
-	if (len < 0)
-		die("manifest too long");
-	if (aws) {
-		aws_rec(NULL, 0, &pos);
-		aws_rec(man, (size_t)len, &pos);
-		aws_rec(NULL, 0, &pos);
-	} else if (strcmp(layout, "raw") == 0) {
-		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
-		uint64_t moff = ZFD_ALIGN_UP(size, 4096);
-
-		memcpy(blk, man, (size_t)len);
-		put(blk, sizeof(blk), moff);
-		if (raw_size > moff + sizeof(blk) &&
-		    ftruncate(out_fd, (off_t)raw_size) != 0)
-			die("cannot size raw image");
-	} else {
-		int fd;
-
-		snprintf(name, sizeof(name), "%s.info", outname);
-		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
-			die("cannot write manifest");
-		close(fd);
-		if (ftruncate(out_fd, (off_t)end) != 0)
-			die("cannot size output");
-	}
+	store_manifest(man, len, layout, outname, size, raw_size, &pos, end);
 	zfd_digest_free(d);
 	zfd_dump_free(&model);
 	zfd_elf_info_free(ei);
@@ -217,7 +232,7 @@ int main(int argc, char **argv)
 	uint64_t dumped = UINT64_MAX, raw_size = 0, off, mem, pos;
 	size_t block = 32768, n;
 	uint8_t hdr[ZFD_S390_HDR_SIZE], end[ZFD_S390_END_SIZE], *buf;
-	char man[ZFD_MANIFEST_MAX], name[4096];
+	char man[ZFD_MANIFEST_MAX];
 	struct zfd_s390_hdr h;
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
@@ -327,35 +342,9 @@ int main(int argc, char **argv)
 				  strcmp(layout, "raw") == 0 ? "raw:test" :
 							       "extfs:test",
 				  "s390");
-	if (len < 0)
-		die("manifest too long");
-
-	if (strcmp(layout, "aws") == 0) {
-		aws_rec(NULL, 0, &pos);
-		aws_rec(man, (size_t)len, &pos);
-		aws_rec(NULL, 0, &pos);
-	} else if (strcmp(layout, "raw") == 0) {
-		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
-		uint64_t moff = ZFD_ALIGN_UP(ZFD_S390_HDR_SIZE + mem +
-						     ZFD_S390_END_SIZE,
-					     4096);
-
-		memcpy(blk, man, (size_t)len);
-		put(blk, sizeof(blk), moff);
-		if (raw_size > moff + sizeof(blk) &&
-		    ftruncate(out_fd, (off_t)raw_size) != 0)
-			die("cannot size raw image");
-	} else {
-		int fd;
-
-		snprintf(name, sizeof(name), "%s.info", outname);
-		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
-			die("cannot write manifest");
-		close(fd);
-		if (ftruncate(out_fd, (off_t)pos) != 0)
-			die("cannot size output");
-	}
+	store_manifest(man, len, layout, outname,
+		       ZFD_S390_HDR_SIZE + mem + ZFD_S390_END_SIZE, raw_size,
+		       &pos, pos);
 	zfd_digest_free(d);
 	free(buf);
 	close(in);
