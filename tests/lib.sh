@@ -66,3 +66,18 @@ same_bytes() {
 manifest_get() {
 	sed -n "s/^$2: //p" "$1" | head -n 1
 }
+
+# same_elf_core A B [--size N]: B is an ELF core with A's notes, A's PT_LOAD
+# addresses and sizes in the same order, and every physical page of A's
+# PT_LOADs (tests/integration/elf_pages.py; --size N: B is N bytes long).
+same_elf_core() {
+	readelf -n "$1" >"$T/n1" && readelf -n "$2" >"$T/n2" ||
+		fail "readelf -n $1 $2"
+	cmp -s "$T/n1" "$T/n2" || { diff "$T/n1" "$T/n2" >&2; fail "notes differ"; }
+	readelf -lW "$1" | awk '$1 == "LOAD" { print $3, $4, $5, $6 }' >"$T/l1" &&
+		readelf -lW "$2" | awk '$1 == "LOAD" { print $3, $4, $5, $6 }' >"$T/l2" ||
+		fail "readelf -l $1 $2"
+	cmp -s "$T/l1" "$T/l2" || { cat "$T/l1" "$T/l2" >&2; fail "program headers differ"; }
+	python3 "$abs_top_srcdir/tests/integration/elf_pages.py" "$@" ||
+		fail "memory differs"
+}

@@ -23,39 +23,7 @@ check_core() {
 	readelf -hW "$2" >"$T/eh" || fail "readelf -h $2"
 	grep -q "CORE (Core file)" "$T/eh" && grep -q "X86-64" "$T/eh" ||
 		{ cat "$T/eh" >&2; fail "$2: not an x86_64 core"; }
-	readelf -n "$1" >"$T/n1" && readelf -n "$2" >"$T/n2" || fail "readelf -n"
-	cmp -s "$T/n1" "$T/n2" || { diff "$T/n1" "$T/n2" >&2; fail "notes differ"; }
-	phdrs() { readelf -lW "$1" | awk '$1 == "LOAD" { print $3, $4, $5, $6 }'; }
-	[ "$(phdrs "$1")" = "$(phdrs "$2")" ] ||
-		{ phdrs "$1" >&2; phdrs "$2" >&2; fail "program headers differ"; }
-	python3 - "$1" "$2" <<'PY' || fail "memory differs"
-import struct, sys
-def loads(path):
-    d = open(path, 'rb').read()
-    phoff, = struct.unpack_from('<Q', d, 32)
-    n, = struct.unpack_from('<H', d, 56)
-    out = []
-    for i in range(n):
-        t, _, off, va, pa, fs, ms, _ = struct.unpack_from('<IIQQQQQQ', d, phoff + 56 * i)
-        if t == 1:
-            if off + fs > len(d):
-                sys.exit('%s: PT_LOAD 0x%x beyond the file' % (path, pa))
-            out.append((pa, off, fs))
-    return d, out
-def page(d, ls, a):
-    for pa, off, fs in ls:
-        if pa <= a < pa + fs:
-            return d[off + a - pa: off + a - pa + 4096]
-    return None
-d1, l1 = loads(sys.argv[1]); d2, l2 = loads(sys.argv[2])
-pages = 0
-for pa, off, fs in l1:
-    for a in range(pa, pa + fs, 4096):
-        if page(d1, l1, a) != page(d2, l2, a):
-            sys.exit('page 0x%x differs' % a)
-        pages += 1
-print('# %d pages equal' % pages)
-PY
+	same_elf_core "$1" "$2"
 }
 
 # stored_want CORE DUMP: bytes DUMP must allocate at least when zero pages
