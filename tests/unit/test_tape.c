@@ -120,29 +120,37 @@ static void make_dump(uint64_t mem_size)
 	F.info.started = 1795000000;
 }
 
+/* One data block: F.mem[at, at + len) at offset, memory at mem_offset. */
+static int write_data(uint64_t offset, uint64_t mem_offset, uint64_t at,
+		      size_t len)
+{
+	uint64_t words[64] = { 0 };
+	struct zfd_block blk = {
+		.offset = offset,
+		.mem_offset = mem_offset,
+		.data = F.mem + at,
+		.len = len,
+		.kind = ZFD_BLK_DATA,
+		.zero_map = words,
+		.nr_pages = (len + 4095) / 4096,
+	};
+
+	return S->write(F.ctx, &blk);
+}
+
 static int feed(uint64_t from, uint64_t len, size_t chunk)
 {
 	uint64_t off;
-	uint64_t words[64];
+	size_t n;
 	int rc;
 
-	memset(words, 0, sizeof(words));
 	for (off = from; off < from + len; off += chunk) {
-		struct zfd_block blk = {
-			.offset = ZFD_HDR_SIZE + off,
-			.mem_offset = off,
-			.data = F.mem + off,
-			.len = (size_t)ZFD_MIN(chunk, from + len - off),
-			.kind = ZFD_BLK_DATA,
-			.zero_map = words,
-		};
-
-		blk.nr_pages = (blk.len + 4095) / 4096;
-		rc = S->write(F.ctx, &blk);
+		n = (size_t)ZFD_MIN(chunk, from + len - off);
+		rc = write_data(ZFD_HDR_SIZE + off, off, off, n);
 		if (rc)
 			return rc;
-		F.res.dumped_bytes = off + blk.len;
-		F.res.stored_end = ZFD_HDR_SIZE + off + blk.len;
+		F.res.dumped_bytes = off + n;
+		F.res.stored_end = ZFD_HDR_SIZE + off + n;
 	}
 	return 0;
 }
@@ -606,26 +614,19 @@ static void make_elf(size_t plen, uint64_t data_len)
 /* Packed blocks of the stream [from, from + len); memory skips 1 MiB. */
 static int feed_elf(uint64_t from, uint64_t len, size_t chunk)
 {
-	uint64_t off, words[64] = { 0 };
+	uint64_t off, data;
+	size_t n;
 	int rc;
 
 	for (off = from; off < from + len; off += chunk) {
-		uint64_t data = off - F.info.prologue_len;
-		struct zfd_block blk = {
-			.offset = off,
-			.mem_offset = data < 16384 ? data : data + (1 << 20),
-			.data = F.mem + off,
-			.len = (size_t)ZFD_MIN(chunk, from + len - off),
-			.kind = ZFD_BLK_DATA,
-			.zero_map = words,
-		};
-
-		blk.nr_pages = (blk.len + 4095) / 4096;
-		rc = S->write(F.ctx, &blk);
+		data = off - F.info.prologue_len;
+		n = (size_t)ZFD_MIN(chunk, from + len - off);
+		rc = write_data(off, data < 16384 ? data : data + (1 << 20),
+				off, n);
 		if (rc)
 			return rc;
-		F.res.dumped_bytes += blk.len;
-		F.res.stored_end = off + blk.len;
+		F.res.dumped_bytes += n;
+		F.res.stored_end = off + n;
 	}
 	return 0;
 }
