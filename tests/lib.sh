@@ -81,3 +81,21 @@ same_elf_core() {
 	python3 "$abs_top_srcdir/tests/integration/elf_pages.py" "$@" ||
 		fail "memory differs"
 }
+
+# preloaded SO CMD ARGS...: runs CMD (a program or shell function) with the
+# test-only shim SO preloaded; the caller's environment (ZFD_IOFAULT_* ...)
+# passes through. Under qemu-user the preload is handed to the emulated
+# program only (QEMU_SET_ENV), not to host commands.
+preloaded() {
+	local so=$1
+
+	shift
+	[ -f "$so" ] || fail "$so not built"
+	if [ -n "$TEST_WRAPPER" ]; then
+		QEMU_SET_ENV="LD_PRELOAD=$so" "$@"
+	else
+		LD_PRELOAD=$so \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$@"
+	fi
+}

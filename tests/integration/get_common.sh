@@ -78,3 +78,20 @@ check_good() {
 	$GET copy "$d" - >"$T/stdout" 2>"$T/.stderr" || fail "copy to stdout failed"
 	cmp "$T/stdout" "$T/expect" || fail "copy of $d to stdout differs"
 }
+
+# info_x86_elf DUMP INPUT MANIFEST: info on a complete ELF dump of the
+# x86_64 core zfd-mkimage makes with --cpus 2 --kernel 6.1.0-13-amd64
+# names the input, format elf, status complete, architecture, kernel,
+# crash time, CPUs, the manifest and its arch (left in $T/.stdout).
+info_x86_elf() {
+	expect_rc 0 $GET info "$1"
+	expect_out "^Input: +$2$"
+	expect_out "^Format: +elf$"
+	expect_out "^Status: +complete$"
+	expect_out "^Arch: +x86_64$"
+	expect_out "^Kernel: +6.1.0-13-amd64$"
+	expect_out "^Crashed: +2026-01-01T00:00:05Z$"
+	expect_out "^CPUs: +2$"
+	expect_out "^  arch +x86_64$"
+	expect_out "^Manifest: +$3$"
+}

@@ -64,12 +64,5 @@ IOFAULT_SO=$ZFD_BUILD/tests/shims/.libs/libiofault.so
 # ZFD_IOFAULT_* variables come from the caller's environment. Under
 # qemu-user the preload is handed to the s390x program only.
 zfd_raw_faulty() {
-	[ -f "$IOFAULT_SO" ] || fail "$IOFAULT_SO not built"
-	if [ -n "$TEST_WRAPPER" ]; then
-		QEMU_SET_ENV="LD_PRELOAD=$IOFAULT_SO" zfd_raw "$@"
-	else
-		LD_PRELOAD=$IOFAULT_SO \
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-			zfd_raw "$@"
-	fi
+	preloaded "$IOFAULT_SO" zfd_raw "$@"
 }
