@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,16 +100,32 @@ static struct get_tape *probe(const char *path)
 	return t;
 }
 
+/*
+ * probe() hands path_a's tape on (*held); open_ok(path) then claims that
+ * very tape (same) or opens another one (!same). Returns what it opened.
+ */
+static struct get_tape *open_after_probe(const char *path, bool same,
+					 struct get_tape **held)
+{
+	struct get_tape *t;
+
+	*held = probe(path_a);
+	t = open_ok(path);
+	if (same)
+		assert_ptr_equal(*held, t);
+	else
+		assert_ptr_not_equal(*held, t);
+	return t;
+}
+
 static void test_handed_on_tape_replays_record_1(void **state)
 {
 	uint8_t buf[8192];
 	struct get_tape *t1, *t2;
 
 	(void)state;
-	t1 = probe(path_a);
 	/* another name of the same file claims the same open tape */
-	t2 = open_ok(link_a);
-	assert_ptr_equal(t1, t2);
+	t2 = open_after_probe(link_a, true, &t1);
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(get_tape_read(t2, buf, sizeof(buf)), 4096);
 	assert_int_equal(buf[0], 1);
@@ -131,9 +148,7 @@ static void test_other_tape_opens_fresh(void **state)
 	struct get_tape *t1, *t2;
 
 	(void)state;
-	t1 = probe(path_a);
-	t2 = open_ok(path_b);
-	assert_ptr_not_equal(t1, t2);
+	t2 = open_after_probe(path_b, false, &t1);
 	assert_int_equal(get_tape_read(t2, buf, sizeof(buf)), 4096);
 	get_tape_close(t2);
 	/* a second hand-on while one is held closes the new one */
