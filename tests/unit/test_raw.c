@@ -294,15 +294,26 @@ static int write_range(struct env *e, uint64_t from, uint64_t to)
 	return send_range(e, ZFD_HDR_SIZE + from, from, to);
 }
 
+/* The result the tests finish with; reason only for an incomplete dump. */
+static void result_init(struct zfd_result *r, enum zfd_status status,
+			uint64_t dumped, const char *reason)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = status;
+	r->dumped_bytes = dumped;
+	r->finished = 1790000010;
+	r->seconds = 10.0;
+	snprintf(r->digest, sizeof(r->digest),
+		 "xxh3-128:00112233445566778899aabbccddeeff");
+	if (status == ZFD_STATUS_INCOMPLETE)
+		r->reason = reason;
+}
+
 static int finish(struct env *e, enum zfd_status status, uint64_t dumped)
 {
 	struct zfd_result r;
 
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.dumped_bytes = dumped;
-	r.finished = 1790000010;
-	r.seconds = 10.0;
+	result_init(&r, status, dumped, "read error at 2097152");
 	r.stored_end = ZFD_HDR_SIZE + dumped;
 	zfd_s390_end_marker(e->em, zfd_tod_from_unix(1790000010, 0));
 	r.prologue = e->hdr;
@@ -310,10 +321,6 @@ static int finish(struct env *e, enum zfd_status status, uint64_t dumped)
 		r.trailer = e->em;
 		r.trailer_len = ZFD_END_MARKER_SIZE;
 	}
-	snprintf(r.digest, sizeof(r.digest),
-		 "xxh3-128:00112233445566778899aabbccddeeff");
-	if (status == ZFD_STATUS_INCOMPLETE)
-		r.reason = "read error at 2097152";
 	return sink->finish(e->ctx, &e->info, &r);
 }
 
@@ -1290,16 +1297,8 @@ static int finish_elf(struct env *e, const struct elf_dump *d,
 {
 	struct zfd_result r;
 
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.dumped_bytes = dumped;
-	r.finished = 1790000010;
-	r.seconds = 10.0;
+	result_init(&r, status, dumped, "read error at 1048576");
 	r.prologue = d->fin;
-	snprintf(r.digest, sizeof(r.digest),
-		 "xxh3-128:00112233445566778899aabbccddeeff");
-	if (status == ZFD_STATUS_INCOMPLETE)
-		r.reason = "read error at 1048576";
 	return sink->finish(e->ctx, &e->info, &r);
 }
 
