@@ -155,15 +155,34 @@ static int feed(uint64_t from, uint64_t len, size_t chunk)
 	return 0;
 }
 
-static void result(enum zfd_status status)
+/*
+ * F.res: status, times, prologue; returns the digest of its stored bytes
+ * for the caller to update and hand to result_digest().
+ */
+static struct zfd_digest *result_start(enum zfd_status status,
+				       const uint8_t *prologue)
 {
 	struct zfd_digest *d = zfd_digest_new();
 
+	assert_non_null(d);
 	F.res.status = status;
 	F.res.finished = F.info.started + 3;
 	F.res.seconds = 3.0;
+	F.res.prologue = prologue;
+	return d;
+}
+
+static void result_digest(struct zfd_digest *d)
+{
+	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
+	zfd_digest_free(d);
+}
+
+static void result(enum zfd_status status)
+{
+	struct zfd_digest *d = result_start(status, F.hdr);
+
 	zfd_s390_end_marker(F.trailer, 0xd000000000000000ULL);
-	F.res.prologue = F.hdr;
 	zfd_digest_update(d, F.hdr, ZFD_HDR_SIZE);
 	zfd_digest_update(d, F.mem, F.res.dumped_bytes);
 	if (status != ZFD_STATUS_INCOMPLETE) {
@@ -171,8 +190,7 @@ static void result(enum zfd_status status)
 		F.res.trailer_len = ZFD_END_MARKER_SIZE;
 		zfd_digest_update(d, F.trailer, ZFD_END_MARKER_SIZE);
 	}
-	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
-	zfd_digest_free(d);
+	result_digest(d);
 }
 
 /* The manifest of the second tape file, parsed. */
@@ -633,17 +651,12 @@ static int feed_elf(uint64_t from, uint64_t len, size_t chunk)
 
 static void result_elf(enum zfd_status status)
 {
-	struct zfd_digest *d = zfd_digest_new();
+	struct zfd_digest *d = result_start(status, F.mem);
 
-	F.res.status = status;
-	F.res.finished = F.info.started + 3;
-	F.res.seconds = 3.0;
-	F.res.prologue = F.mem;
 	zfd_digest_update(d, F.mem,
 			  F.res.stored_end ? F.res.stored_end :
 					     F.info.prologue_len);
-	zfd_digest_string(d, F.res.digest, sizeof(F.res.digest));
-	zfd_digest_free(d);
+	result_digest(d);
 }
 
 /*
