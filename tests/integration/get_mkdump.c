@@ -91,6 +91,28 @@ static void aws_rec(const void *buf, size_t len, uint64_t *off)
 
 /* An ELF core: the stored dump as a sink lays it out (see the top). */
 /*
+ * The manifest of a test dump into man: completes info and res (start and
+ * finish times, status, reason, the digest d) and names the sink by layout.
+ * Returns zfd_manifest_format()'s length (< 0: it did not fit).
+ */
+static int make_manifest(char *man, size_t size, struct zfd_dump_info *info,
+			 struct zfd_result *res, struct zfd_digest *d,
+			 bool complete, const char *layout, const char *format)
+{
+	info->started = 1795000000;
+	res->status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
+	res->finished = 1795000005;
+	res->seconds = 5.0;
+	res->reason = complete ? NULL : "test: write error";
+	zfd_digest_string(d, res->digest, sizeof(res->digest));
+	return zfd_manifest_format(man, size, info, res,
+				   strcmp(layout, "aws") == 0 ? "tape:test" :
+				   strcmp(layout, "raw") == 0 ? "raw:test" :
+								"extfs:test",
+				   format);
+}
+
+/*
  * Store the manifest man (len bytes, < 0: it did not fit) as layout wants
  * it: aws, a record between two tape marks at *pos; raw, a block at
  * data_end rounded up to 4 KiB (the image sized to raw_size when larger);
@@ -198,19 +220,10 @@ static int main_elf(int in, const char *outname, const char *layout,
 	info.mem_size = model.mem_size;
 	info.mem_size_orig = model.mem_size;
 	info.source = "file:test-core";
-	info.started = 1795000000;
-	res.status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
 	res.dumped_bytes = complete ? model.mem_size : dumped;
 	res.stored_end = end;
-	res.finished = 1795000005;
-	res.seconds = 5.0;
-	res.reason = complete ? NULL : "test: write error";
-	zfd_digest_string(d, res.digest, sizeof(res.digest));
-	len = zfd_manifest_format(man, sizeof(man), &info, &res,
-				  aws			     ? "tape:test" :
-				  strcmp(layout, "raw") == 0 ? "raw:test" :
-							       "extfs:test",
-				  "elf");
+	len = make_manifest(man, sizeof(man), &info, &res, d, complete, layout,
+			    "elf");
 	store_manifest(man, len, layout, outname, size, raw_size, &pos, end);
 	zfd_digest_free(d);
 	zfd_dump_free(&model);
@@ -330,18 +343,9 @@ int main(int argc, char **argv)
 	info.mem_size = mem;
 	info.mem_size_orig = mem;
 	info.source = "file:test-image";
-	info.started = 1795000000;
-	res.status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
 	res.dumped_bytes = dumped;
-	res.finished = 1795000005;
-	res.seconds = 5.0;
-	res.reason = complete ? NULL : "test: write error";
-	zfd_digest_string(d, res.digest, sizeof(res.digest));
-	len = zfd_manifest_format(man, sizeof(man), &info, &res,
-				  strcmp(layout, "aws") == 0 ? "tape:test" :
-				  strcmp(layout, "raw") == 0 ? "raw:test" :
-							       "extfs:test",
-				  "s390");
+	len = make_manifest(man, sizeof(man), &info, &res, d, complete, layout,
+			    "s390");
 	store_manifest(man, len, layout, outname,
 		       ZFD_S390_HDR_SIZE + mem + ZFD_S390_END_SIZE, raw_size,
 		       &pos, pos);
