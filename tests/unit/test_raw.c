@@ -548,20 +548,28 @@ static void test_claims_no_more_than_written(void **state)
 	free(img);
 }
 
-static void test_partial_last_page(void **state)
+/* A complete pass over memory [0, mem) of e; returns the device image. */
+static uint8_t *dump_complete(struct env *e, uint64_t mem, uint64_t *size)
 {
-	struct env *e = *state;
-	uint64_t max, size, mem = MiB + 8192 + 100;
-	uint8_t *img;
+	uint64_t max;
 
-	set_dump(e, mem);
-	make_file(e->img, raw_need(mem), OLD_FILL);
 	assert_int_equal(configure(e, NULL), 0);
 	assert_int_equal(run_prepare(e, &max), 0);
 	assert_int_equal(sink->open(e->ctx, &e->info), 0);
 	assert_int_equal(write_range(e, 0, mem), 0);
 	assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
-	img = read_file(e->img, &size);
+	return read_file(e->img, size);
+}
+
+static void test_partial_last_page(void **state)
+{
+	struct env *e = *state;
+	uint64_t size, mem = MiB + 8192 + 100;
+	uint8_t *img;
+
+	set_dump(e, mem);
+	make_file(e->img, raw_need(mem), OLD_FILL);
+	img = dump_complete(e, mem, &size);
 	check_layout(e, img, size, "complete", mem, true);
 	free(img);
 }
@@ -638,7 +646,7 @@ static bool want_hole(struct env *e, uint64_t p)
 static void test_zero_pages_holes(void **state)
 {
 	struct env *e = *state;
-	uint64_t max, size, mem = 4 * MiB, p;
+	uint64_t size, mem = 4 * MiB, p;
 	uint8_t *img;
 	int fd, pass;
 
@@ -675,12 +683,7 @@ static void test_zero_pages_holes(void **state)
 		e->ctx = NULL;
 		config_destroy(&e->cfg);
 		config_init(&e->cfg);
-		assert_int_equal(configure(e, NULL), 0);
-		assert_int_equal(run_prepare(e, &max), 0);
-		assert_int_equal(sink->open(e->ctx, &e->info), 0);
-		assert_int_equal(write_range(e, 0, mem), 0);
-		assert_int_equal(finish(e, ZFD_STATUS_COMPLETE, mem), 0);
-		img = read_file(e->img, &size);
+		img = dump_complete(e, mem, &size);
 		assert_int_equal(size, raw_need(mem));
 		assert_memory_equal(img, e->hdr, ZFD_HDR_SIZE);
 		assert_memory_equal(img + ZFD_HDR_SIZE, e->mem, mem);
