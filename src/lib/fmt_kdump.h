@@ -194,6 +194,8 @@ uint64_t zfd_kdump_writer_file_size(const struct zfd_kdump_writer *w);
 uint64_t zfd_kdump_writer_out_size(const struct zfd_kdump_writer *w);
 /* Page frames left out by zfd_kdump_writer_skip(). */
 uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w);
+/* The least output (stream or file): the dump without any page. */
+uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w);
 /* An upper bound of the output (stream or file) for any content. */
 uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w);
 /* Pages stored: all, zero (shared descriptor or, with dump level bit 1,

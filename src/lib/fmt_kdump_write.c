@@ -834,6 +834,15 @@ uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w)
 	return w->nr_excl;
 }
 
+uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w)
+{
+	/* no page: headers, sub-header, the bitmaps, the zero page */
+	uint64_t rec = ZFD_KDUMP_FLAT_REC_SIZE;
+
+	return ZFD_KDUMP_FLAT_HDR_SIZE + 3 * (w->ps + rec) +
+	       (uint64_t)w->sub_blocks * w->ps + 2 * w->bitmap_len + 2 * rec;
+}
+
 uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w)
 {
 	/* every page raw, its descriptor, the bitmaps and headers twice,
