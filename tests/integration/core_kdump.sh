@@ -77,7 +77,23 @@ for c in zstd lzo snappy zlib none; do
 	[ "$c" = zstd ] && mv "$T/r.$c" "$T/r0"
 	rm -f "$T/part.$c" "$T/r.$c" "$T/g.$c"
 done
-note "compress_level 19 (zstd) and 9 (zlib) are taken"
+note "compression workers: threads 0, 1, 3: the same stream as without"
+expect_rc 0 $GET copy -f kdump "$T/x.elf" "$T/g.zstd"
+for n in 0 1 3; do
+	printf 'threads = %d;\nsinks = ( { type = "raw"; device = "%s"; format = "kdump"; } );\n' \
+		"$n" "$T/part.t" >"$T/t.conf"
+	truncate -s 80M "$T/part.t"
+	expect_rc 0 $ZFD -c "$T/t.conf" -s "file:$T/x.elf"
+	unflatten "$T/part.t" "$T/r.t"
+	cmp "$T/r.t" "$T/g.zstd" || fail "threads = $n: the stream differs"
+	rm -f "$T/part.t"
+done
+printf 'threads = 65;\nsinks = ( { type = "raw"; device = "%s"; format = "kdump"; } );\n' \
+	"$T/part.t" >"$T/t.conf"
+expect_rc 2 $ZFD -c "$T/t.conf" -s "file:$T/x.elf"
+expect_err "^$T/t.conf:1: 'threads'"
+
+note "compress_level 19 (zstd) is taken"
 truncate -s 80M "$T/part"
 expect_rc 0 $ZFD -s "file:$T/x.elf" -o "raw:device=$T/part,format=kdump,compress_level=19"
 unflatten "$T/part" "$T/r"
