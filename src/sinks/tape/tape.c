@@ -1015,7 +1015,15 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		rc2 = 0;
 	rc = rc ? rc : rc2;
 
-	if (mine.status == ZFD_STATUS_INCOMPLETE)
+	if (mine.status == ZFD_STATUS_INCOMPLETE && bound)
+		/* a cut stream of unknown size: no "N of M" */
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "%sdump incomplete: %" PRIu64
+			 " bytes of data on tape%s%s",
+			 tape_who(ctx), ctx->mem_written,
+			 mine.reason ? ": " : "",
+			 mine.reason ? mine.reason : "");
+	else if (mine.status == ZFD_STATUS_INCOMPLETE)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "%sdump incomplete: %" PRIu64 " of %" PRIu64
 			 " bytes on tape%s%s",
