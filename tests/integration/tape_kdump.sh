@@ -15,6 +15,9 @@
 # - block_size 4096 and 1M, dump level 1;
 # - a tape that runs full mid-stream: incomplete, "tape full after N
 #   bytes", the N bytes before it on tape equal to the complete stream's;
+# - an early warning: at the last record the dump is still complete;
+#   mid-stream the block that met it is finished and the next refused, so
+#   the tape holds exactly the stored bytes the digest covers;
 # - sealed: verify with and without the key, copy --key back to the
 #   kdump file.
 . "$abs_top_srcdir/tests/lib.sh"
@@ -183,6 +186,36 @@ cmp -n $((4096 + N)) "$T/full/stream" "$T/zstd/stream" ||
 [ "$S" -le $((4096 + N)) ] && [ $((S % 4096)) = 0 ] || fail "full: host stored $S"
 [ "$(manifest_get "$man" digest)" = "$(digest_of "$T/full/stream" "$S")" ] ||
 	fail "full: the manifest's digest is not that of the $S stored bytes"
+
+# An early warning: a stream of unknown size may end with the block that
+# met it; that block goes on tape whole, the next one is refused. So the
+# tape holds exactly the blocks the host counts as stored.
+SZ=$(stat -c %s "$T/zstd/stream")
+note "early warning at the stream's last record: the dump is complete"
+expect_rc 0 $FEED dump --sim --sim-capacity $((SZ + 65536)) \
+	--sim-early-warning $((65536 + 1)) --aws "$T/ew.aws" --format kdump -c zstd "$T/x.elf"
+tape_split "$T/ew.aws" 32768 "$T/ew"
+[ "$(manifest_get "$T/ew/man" status)" = complete ] || fail "early warning at the end: status"
+cmp "$T/ew/stream" "$T/zstd/stream" || fail "early warning at the end: other stream bytes"
+
+for bs in 32768 12288; do
+	note "early warning mid-stream, block_size $bs: incomplete, the tape holds the blocks stored"
+	expect_rc 1 $FEED dump --sim --sim-capacity $((SZ + 65536)) -o block_size=$bs \
+		--sim-early-warning $((65536 + (1 << 20))) --aws "$T/ewm.aws" \
+		--format kdump -c zstd "$T/x.elf"
+	expect_err "tape full after [0-9]+ bytes \(early warning: end of medium\)"
+	S=$(fed_stored)
+	tape_split "$T/ewm.aws" $bs "$T/ewm$bs"
+	[ "$(stat -c %s "$T/ewm$bs/stream")" = "$S" ] ||
+		fail "early warning, block_size $bs: $(stat -c %s "$T/ewm$bs/stream") bytes on tape, the host stored $S"
+	[ $S -gt $((SZ - (2 << 20))) ] && [ $S -lt $SZ ] ||
+		fail "early warning, block_size $bs: cut at $S of $SZ"
+	cmp -n "$S" "$T/ewm$bs/stream" "$T/zstd/stream" ||
+		fail "early warning, block_size $bs: the records before the cut are not the stream's"
+	[ "$(manifest_get "$T/ewm$bs/man" status)" = incomplete ] || fail "early warning: status"
+	[ "$(manifest_get "$T/ewm$bs/man" digest)" = "$(digest_of "$T/ewm$bs/stream")" ] ||
+		fail "early warning, block_size $bs: the digest is not that of the tape file"
+done
 
 note "sealed kdump tape: verifies with and without the key, decrypts to the kdump file"
 expect_rc 0 $GET keygen -o "$T/k"

@@ -8,9 +8,11 @@
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
  *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
- *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB]
+ *			 [--sim-early-warning N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB]
  *			 [--format elf | --format kdump [-c CODEC] [-d 0|1]]
  *			 [IMAGE]
+ *	--sim-early-warning: the drive reports the end of the medium near
+ *		once fewer than N bytes are left
  *	--aws: the simulated tape afterwards as an AWSTAPE image file
  *	--encrypt: encrypt = { recipient = PUB; } for the sink
  *	--format elf: IMAGE is an ELF core; the sink gets the packed elf
@@ -611,7 +613,8 @@ static int dump(int argc, char **argv)
 	struct zfd_range extent;
 	uint8_t trailer[ZFD_END_MARKER_SIZE];
 	bool elf = false;
-	uint64_t synthetic = 0, sim_cap = 0, capacity, off, zero_pages = 0;
+	uint64_t synthetic = 0, sim_cap = 0, sim_ew = 0, capacity, off;
+	uint64_t zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
 	struct zfd_digest *dg;
@@ -646,6 +649,9 @@ static int dump(int argc, char **argv)
 			dump_level = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &sim_cap);
+		else if (!strcmp(argv[i], "--sim-early-warning") &&
+			 i + 1 < argc)
+			zfd_parse_size(argv[++i], &sim_ew);
 		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &synthetic);
 		else if (argv[i][0] != '-' && !image)
@@ -673,6 +679,7 @@ static int dump(int argc, char **argv)
 		sim->keep_data = aws != NULL;
 		if (sim_cap)
 			sim->capacity = sim_cap;
+		sim->early_warning = sim_ew;
 		tape_sim_current = sim;
 		tape_backend_open = tape_sim_open;
 	}
@@ -864,7 +871,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
 	fprintf(stderr,
-		"usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [--format elf | --format kdump [-c CODEC] [-d 0|1]] [IMAGE]\n",
+		"usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--sim-early-warning N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [--format elf | --format kdump [-c CODEC] [-d 0|1]] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }
