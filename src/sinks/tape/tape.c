@@ -19,6 +19,13 @@
  * format's blocks are adjacent in stored offsets; anything else is
  * refused with one line).
  *
+ * A dump whose size is only bounded (ZFD_INFO_SIZE_BOUND; format kdump:
+ * makedumpfile's flattened stream) is complete at the size finish() gets
+ * (res->size) when all of it is on tape. An early warning stops it at
+ * the next block, not inside the one in flight: such a stream may end
+ * with that block, and a cut one then holds exactly the stored bytes the
+ * host's digest covers.
+ *
  * Sealed (encrypt = { recipient }, doc/sealing.md): record 1 is the
  * envelope header (state open: a stream cannot go back), the records
  * after it the envelope's chunks (the sealed stream: prologue, data,
