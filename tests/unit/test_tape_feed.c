@@ -360,14 +360,14 @@ static int elf_src_next(struct elf_src *e, uint64_t *x, uint8_t *buf,
  * the writer for a sink (plan_kdump(), kdump_out(), kbuf_flush(),
  * consume_kdump(), kdump_end()): the flattened header is the prologue
  * (what the writer puts at stream offsets below 4096 is dropped); the
- * rest of the stream collects in a 512 KiB buffer that goes to the sink
- * as one block whenever it is full, and a last time, padded with zeros to
- * whole pages, after the writer's end record. Memory goes to the writer
+ * rest of the stream collects in a 256 KiB buffer (KBUF_SIZE there) that
+ * goes to the sink as one block whenever it is full, and a last time,
+ * padded with zeros to whole pages, after the writer's end record. Memory goes to the writer
  * range by range in 1 MiB pieces; the gaps between the ranges are holes
  * (skipped). A failed write of the sink ends the stream where it is: no
  * end record, as in the daemon.
  */
-#define KBUF_SIZE (512u << 10)
+#define KBUF_SIZE (256u << 10)
 
 struct kdump_src {
 	struct zfd_elf_info *elf;
