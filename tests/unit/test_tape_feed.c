@@ -8,18 +8,28 @@
  *   test_tape_feed mkimage OUT SIZE [SEED]
  *	an s390 dump image (header + memory: zero runs, text, random)
  *   test_tape_feed dump [-o key=value,...] [--sim [--sim-capacity N]
- *			 [--aws FILE]] [--synthetic SIZE] [--encrypt PUB]
- *			 [--format elf] [IMAGE]
+ *			 [--sim-early-warning N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB]
+ *			 [--format elf | --format kdump [-c CODEC] [-d 0|1]]
+ *			 [IMAGE]
+ *	--sim-early-warning: the drive reports the end of the medium near
+ *		once fewer than N bytes are left
  *	--aws: the simulated tape afterwards as an AWSTAPE image file
  *	--encrypt: encrypt = { recipient = PUB; } for the sink
  *	--format elf: IMAGE is an ELF core; the sink gets the packed elf
  *		format of it (src/lib/format.h) as the daemon builds it
+ *	--format kdump: IMAGE is an ELF core; the sink gets makedumpfile's
+ *		flattened stream of it (src/lib/fmt_kdump.h, codec -c,
+ *		default zstd; dump level -d) as the daemon's pipeline
+ *		(src/core/pipeline.c) hands it over
  *	exit 0: complete, 1: failed or incomplete, 2: usage or config
  *
  * Sink ABI 2: s390 images are fed as the s390 format (the header as
  * prologue, memory X at stored offset 4096 + X, the end marker as
  * trailer), ELF cores as the elf format (prologue, memory packed, no
- * trailer).
+ * trailer) or as the kdump format (the flattened stream's 4096-byte
+ * header as prologue, then the stream in blocks of whole pages, the
+ * last one padded with zeros; info->size only an upper bound,
+ * ZFD_INFO_SIZE_BOUND; res->size = res->stored_end = the padded end).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +48,7 @@
 #include "digest.h"
 #include "dump.h"
 #include "fmt_elf.h"
+#include "fmt_kdump.h"
 #include "fmt_s390.h"
 #include "format.h"
 #include "tape_scsi.h"
@@ -344,6 +355,245 @@ static int elf_src_next(struct elf_src *e, uint64_t *x, uint8_t *buf,
 	return 0;
 }
 
+/*
+ * An ELF core as the kdump format, the way the daemon's pipeline drives
+ * the writer for a sink (plan_kdump(), kdump_out(), kbuf_flush(),
+ * consume_kdump(), kdump_end()): the flattened header is the prologue
+ * (what the writer puts at stream offsets below 4096 is dropped); the
+ * rest of the stream collects in a 256 KiB buffer (KBUF_SIZE there) that
+ * goes to the sink as one block whenever it is full, and a last time,
+ * padded with zeros to whole pages, after the writer's end record. Memory goes to the writer
+ * range by range in 1 MiB pieces; the gaps between the ranges are holes
+ * (skipped). A failed write of the sink ends the stream where it is: no
+ * end record, as in the daemon.
+ */
+#define KBUF_SIZE (256u << 10)
+
+struct kdump_src {
+	struct zfd_elf_info *elf;
+	struct zfd_dump d;
+	struct zfd_kdump_writer *w;
+	uint8_t *prologue;
+	struct zfd_range ext;
+	char arch[32];
+	int fd;
+	/* the sink and the stream's blocks */
+	const struct zfd_sink *sink;
+	void *ctx;
+	struct zfd_digest *dg;
+	struct zfd_result *res;
+	uint8_t *kbuf;
+	size_t kbuf_len;
+	uint64_t kbuf_off;
+	uint64_t done; /* memory offset the writer got up to */
+	uint64_t zmap[KBUF_SIZE / 4096 / 64];
+	double in_sink;
+	int sink_rc; /* the sink's write failed */
+};
+
+static int kdump_out(void *arg, uint64_t off, const void *buf, size_t len);
+
+static int kdump_src_open(struct kdump_src *k, const char *image,
+			  const char *codec, unsigned int dump_level,
+			  struct zfd_dump_info *info)
+{
+	struct zfd_kdump_wopts o = { .flat = true, .dump_level = dump_level };
+	char why[256] = "";
+	off_t size;
+	int rc;
+
+	if (zfd_kdump_codec_parse(codec, &o.codec)) {
+		fprintf(stderr, "dump: unknown codec '%s'\n", codec);
+		return 2;
+	}
+	k->fd = open(image, O_RDONLY);
+	size = k->fd < 0 ? -1 : lseek(k->fd, 0, SEEK_END);
+	if (size < 0) {
+		fprintf(stderr, "dump: %s: %s\n", image, strerror(errno));
+		return 1;
+	}
+	rc = zfd_elf_parse_fd(&k->elf, k->fd, (uint64_t)size, why, sizeof(why));
+	rc = rc ? rc : zfd_dump_from_elf(&k->d, k->elf);
+	rc = rc ? rc :
+		  zfd_kdump_writer_new(&k->w, &k->d, &o, kdump_out, k, why,
+				       sizeof(why));
+	if (rc) {
+		fprintf(stderr, "dump: %s: %s\n", image,
+			why[0] ? why : strerror(-rc));
+		return 1;
+	}
+	k->prologue = aligned_alloc(ZFD_ALIGN, ZFD_KDUMP_FLAT_HDR_SIZE);
+	k->kbuf = aligned_alloc(ZFD_ALIGN, KBUF_SIZE);
+	if (!k->prologue || !k->kbuf)
+		return 1;
+	memset(k->prologue, 0, ZFD_KDUMP_FLAT_HDR_SIZE);
+	memcpy(k->prologue, ZFD_KDUMP_FLAT_SIG, strlen(ZFD_KDUMP_FLAT_SIG));
+	zfd_put_be64(k->prologue + 16, 1); /* type: flattened header */
+	zfd_put_be64(k->prologue + 24, 1); /* version */
+	info->format = "kdump";
+	info->prologue = k->prologue;
+	info->prologue_len = ZFD_KDUMP_FLAT_HDR_SIZE;
+	info->size = ZFD_ALIGN_UP(zfd_kdump_writer_max_out(k->w),
+				  (uint64_t)ZFD_PAGE_SIZE);
+	info->min_size = ZFD_ALIGN_UP(zfd_kdump_writer_min_out(k->w),
+				      (uint64_t)ZFD_PAGE_SIZE);
+	info->flags = ZFD_INFO_SIZE_BOUND;
+	info->trailer_off = info->size;
+	info->trailer_len = 0;
+	k->ext.start = info->prologue_len;
+	k->ext.size = info->size - info->prologue_len;
+	info->extents = &k->ext;
+	info->nr_extents = 1;
+	info->compress = zfd_kdump_codec_name(o.codec);
+	info->dump_level = dump_level;
+	info->mem_size = k->d.mem_size;
+	info->kernel = k->d.kernel[0] ? k->d.kernel : NULL;
+	info->arch = zfd_dump_arch(&k->d, k->arch, sizeof(k->arch));
+	k->kbuf_off = info->prologue_len;
+	return 0;
+}
+
+static void kdump_src_free(struct kdump_src *k)
+{
+	zfd_kdump_writer_free(k->w);
+	zfd_dump_free(&k->d);
+	zfd_elf_info_free(k->elf);
+	free(k->prologue);
+	free(k->kbuf);
+	if (k->fd >= 0)
+		close(k->fd);
+}
+
+/* What collected in kbuf as one block (last: padded to whole pages). */
+static int kbuf_flush(struct kdump_src *k, bool last)
+{
+	struct zfd_block blk = {
+		.offset = k->kbuf_off,
+		.mem_offset = k->done,
+		.data = k->kbuf,
+		.kind = ZFD_BLK_DATA,
+		.zero_map = k->zmap,
+	};
+	size_t len = k->kbuf_len;
+	double tw;
+	int rc;
+
+	if (last) {
+		len = ZFD_ALIGN_UP(len, (size_t)ZFD_PAGE_SIZE);
+		memset(k->kbuf + k->kbuf_len, 0, len - k->kbuf_len);
+	}
+	if (!len)
+		return 0;
+	blk.len = len;
+	blk.nr_pages = len / ZFD_PAGE_SIZE;
+	memset(k->zmap, 0, sizeof(k->zmap));
+	tw = now_s();
+	rc = k->sink->write(k->ctx, &blk);
+	k->in_sink += now_s() - tw;
+	if (rc) {
+		k->sink_rc = rc;
+		return rc;
+	}
+	zfd_digest_update(k->dg, blk.data, blk.len);
+	k->res->stored_end = blk.offset + blk.len;
+	k->kbuf_off += len;
+	k->kbuf_len = 0;
+	return 0;
+}
+
+/* The writer's output: the flattened stream, in order. */
+static int kdump_out(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct kdump_src *k = arg;
+	const uint8_t *p = buf;
+	size_t n;
+	int rc;
+
+	/* the stream's header is the prologue */
+	if (off < ZFD_KDUMP_FLAT_HDR_SIZE)
+		return 0;
+	while (len) {
+		n = ZFD_MIN(len, (size_t)KBUF_SIZE - k->kbuf_len);
+		memcpy(k->kbuf + k->kbuf_len, p, n);
+		k->kbuf_len += n;
+		p += n;
+		len -= n;
+		if (k->kbuf_len == KBUF_SIZE) {
+			rc = kbuf_flush(k, false);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The whole stream to the sink. Sets res status, reason, dumped_bytes,
+ * hole_bytes, zero_pages, stored_end and size.
+ */
+static void kdump_feed(struct kdump_src *k, uint8_t *buf,
+		       struct zfd_result *res)
+{
+	uint64_t x, end, len, foff, flen, pages, zero, comp, raw;
+	size_t r;
+	int rc;
+
+	rc = zfd_kdump_writer_begin(k->w);
+	for (r = 0, x = 0; !rc && r <= k->d.nr_ranges; r++) {
+		end = r < k->d.nr_ranges ? k->d.ranges[r].start : k->d.mem_size;
+		if (x < end) {
+			/* a hole */
+			rc = zfd_kdump_writer_skip(k->w, x, end - x);
+			if (rc)
+				break;
+			res->hole_bytes += end - x;
+			k->done = x = end;
+		}
+		if (r == k->d.nr_ranges)
+			break;
+		end = k->d.ranges[r].start + k->d.ranges[r].size;
+		for (; !rc && x < end; x += len) {
+			len = ZFD_MIN(end - x, (uint64_t)BLK);
+			if (zfd_elf_map(k->elf, k->d.mem_start + x, &foff,
+					&flen)) {
+				len = ZFD_MIN(len, flen);
+				if (zfd_pread_full(k->fd, buf, (size_t)len,
+						   foff) != (ssize_t)len) {
+					fprintf(stderr,
+						"dump: short read at %" PRIu64
+						"\n",
+						foff);
+					res->reason = "source read error";
+					rc = -EIO;
+					break;
+				}
+			} else {
+				len = ZFD_MIN(len, flen);
+				memset(buf, 0, (size_t)len);
+			}
+			rc = zfd_kdump_writer_mem(k->w, x, buf, (size_t)len);
+			if (!rc)
+				k->done = x + len;
+		}
+	}
+	/* the end record (or the incomplete header) unless the sink failed */
+	if (!k->sink_rc) {
+		rc = zfd_kdump_writer_finish(k->w, rc ? k->done : UINT64_MAX,
+					     NULL);
+		rc = rc ? rc : kbuf_flush(k, true);
+	}
+	if (rc || k->sink_rc || k->done < k->d.mem_size) {
+		res->status = ZFD_STATUS_INCOMPLETE;
+		if (!res->reason)
+			res->reason = k->sink_rc ? "tape sink write failed" :
+						   "kdump stream failed";
+	}
+	zfd_kdump_writer_stats(k->w, &pages, &zero, &comp, &raw);
+	res->zero_pages = zero;
+	res->dumped_bytes = k->done;
+	res->size = res->stored_end;
+}
+
 static int dump(int argc, char **argv)
 {
 	const struct zfd_sink *sink = &zfd_sink_entry;
@@ -356,10 +606,15 @@ static int dump(int argc, char **argv)
 	struct zfd_result res = { 0 };
 	const char *opts = NULL, *image = NULL, *pub = NULL, *aws = NULL;
 	struct elf_src esrc = { .fd = -1 };
+	struct kdump_src ksrc = { .fd = -1 };
+	const char *codec = "zstd";
+	unsigned int dump_level = 0;
+	bool kdump = false;
 	struct zfd_range extent;
 	uint8_t trailer[ZFD_END_MARKER_SIZE];
 	bool elf = false;
-	uint64_t synthetic = 0, sim_cap = 0, capacity, off, zero_pages = 0;
+	uint64_t synthetic = 0, sim_cap = 0, sim_ew = 0, capacity, off;
+	uint64_t zero_pages = 0;
 	uint64_t zmap[BLK / 4096 / 64];
 	struct tape_sim *sim = NULL;
 	struct zfd_digest *dg;
@@ -381,10 +636,22 @@ static int dump(int argc, char **argv)
 			aws = argv[++i];
 		else if (!strcmp(argv[i], "--format") && i + 1 < argc &&
 			 (!strcmp(argv[i + 1], "elf") ||
-			  !strcmp(argv[i + 1], "s390")))
+			  !strcmp(argv[i + 1], "kdump") ||
+			  !strcmp(argv[i + 1], "s390"))) {
 			elf = !strcmp(argv[++i], "elf");
+			kdump = !strcmp(argv[i], "kdump");
+		} else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			codec = argv[++i];
+		else if (!strcmp(argv[i], "-d") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "0") ||
+			  !strcmp(argv[i + 1], "1")))
+			/* higher levels need the daemon's page filter */
+			dump_level = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--sim-capacity") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &sim_cap);
+		else if (!strcmp(argv[i], "--sim-early-warning") &&
+			 i + 1 < argc)
+			zfd_parse_size(argv[++i], &sim_ew);
 		else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
 			zfd_parse_size(argv[++i], &synthetic);
 		else if (argv[i][0] != '-' && !image)
@@ -399,8 +666,9 @@ static int dump(int argc, char **argv)
 			"dump: give IMAGE or --synthetic SIZE (multiple of 1M)\n");
 		return 2;
 	}
-	if (elf && !image) {
-		fprintf(stderr, "dump: --format elf needs an ELF core IMAGE\n");
+	if ((elf || kdump) && !image) {
+		fprintf(stderr, "dump: --format %s needs an ELF core IMAGE\n",
+			elf ? "elf" : "kdump");
 		return 2;
 	}
 	if (aws && !sim) {
@@ -411,6 +679,7 @@ static int dump(int argc, char **argv)
 		sim->keep_data = aws != NULL;
 		if (sim_cap)
 			sim->capacity = sim_cap;
+		sim->early_warning = sim_ew;
 		tape_sim_current = sim;
 		tape_backend_open = tape_sim_open;
 	}
@@ -422,6 +691,11 @@ static int dump(int argc, char **argv)
 	if (elf) {
 		if (elf_src_open(&esrc, image, &info))
 			goto out_src;
+	} else if (kdump) {
+		ret = kdump_src_open(&ksrc, image, codec, dump_level, &info);
+		if (ret)
+			goto out_src;
+		ret = 1;
 	} else if (image) {
 		fd = open(image, O_RDONLY);
 		if (fd < 0 ||
@@ -437,7 +711,7 @@ static int dump(int argc, char **argv)
 		for (off = 0; off < BLK; off += 4096)
 			fill_page(buf + off, off / 4096 + 512, 3);
 	}
-	if (!elf) {
+	if (!elf && !kdump) {
 		info.format = "s390";
 		info.prologue = hdr;
 		info.prologue_len = ZFD_HDR_SIZE;
@@ -483,7 +757,15 @@ static int dump(int argc, char **argv)
 	t0 = now_s();
 	res.status = ZFD_STATUS_COMPLETE;
 	res.stored_end = info.prologue_len;
-	for (off = 0; off < info.mem_size; off += elf ? 0 : BLK) {
+	if (kdump) {
+		ksrc.sink = sink;
+		ksrc.ctx = ctx;
+		ksrc.dg = dg;
+		ksrc.res = &res;
+		kdump_feed(&ksrc, buf, &res);
+		in_sink = ksrc.in_sink;
+	}
+	for (off = 0; !kdump && off < info.mem_size; off += elf ? 0 : BLK) {
 		struct zfd_block blk = { .offset = ZFD_HDR_SIZE + off,
 					 .mem_offset = off,
 					 .data = buf,
@@ -532,10 +814,13 @@ static int dump(int argc, char **argv)
 		zero_pages += blk.nr_zero_pages;
 	}
 	t1 = now_s();
-	res.zero_pages = zero_pages;
+	if (!kdump)
+		res.zero_pages = zero_pages;
 	res.finished = time(NULL);
 	res.seconds = t1 - t0;
 	res.prologue = info.prologue;
+	if (!kdump)
+		res.size = info.size;
 	if (res.status == ZFD_STATUS_COMPLETE && info.trailer_len) {
 		zfd_s390_end_marker(trailer, zfd_tod_now());
 		res.trailer = trailer;
@@ -552,6 +837,9 @@ static int dump(int argc, char **argv)
 	       res.dumped_bytes / 1048576.0 / (in_sink > 0 ? in_sink : 1e-9),
 	       res.status == ZFD_STATUS_COMPLETE ? "complete" : "incomplete",
 	       rc);
+	if (kdump)
+		printf("kdump stream: %" PRIu64 " stored bytes, digest %s\n",
+		       res.stored_end, res.digest);
 	if (sim)
 		printf("sim: %zu records and filemarks\n", sim->nr);
 	ret = (rc || res.status != ZFD_STATUS_COMPLETE) ? 1 : 0;
@@ -566,6 +854,7 @@ out:
 	config_destroy(&cfg);
 out_src:
 	elf_src_free(&esrc);
+	kdump_src_free(&ksrc);
 	zfd_digest_free(dg);
 	free(buf);
 	free(hdr);
@@ -582,7 +871,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "dump"))
 		return dump(argc, argv);
 	fprintf(stderr,
-		"usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [IMAGE]\n",
+		"usage: %s mkimage OUT SIZE [SEED] | dump [-o k=v,...] [--sim [--sim-capacity N] [--sim-early-warning N] [--aws FILE]] [--synthetic SIZE] [--encrypt PUB] [--format elf | --format kdump [-c CODEC] [-d 0|1]] [IMAGE]\n",
 		argv[0]);
 	return 2;
 }

@@ -19,6 +19,13 @@
  * format's blocks are adjacent in stored offsets; anything else is
  * refused with one line).
  *
+ * A dump whose size is only bounded (ZFD_INFO_SIZE_BOUND; format kdump:
+ * makedumpfile's flattened stream) is complete at the size finish() gets
+ * (res->size) when all of it is on tape. An early warning stops it at
+ * the next block, not inside the one in flight: such a stream may end
+ * with that block, and a cut one then holds exactly the stored bytes the
+ * host's digest covers.
+ *
  * Sealed (encrypt = { recipient }, doc/sealing.md): record 1 is the
  * envelope header (state open: a stream cannot go back), the records
  * after it the envelope's chunks (the sealed stream: prologue, data,
@@ -106,6 +113,10 @@ struct tape_ctx {
 	uint64_t records;     /* records written in this pass */
 	bool full;	      /* end of medium reached */
 	bool broken;	      /* a write failed: stop writing memory */
+	/* data_size is only an upper bound (kdump), not sealed: an early
+	 * warning stops the stream at the next block */
+	bool ew_defer;
+	bool early_warning; /* ew_defer: the block in flight got one */
 	char reason[256];
 	struct zfd_seal_cfg seal;  /* encrypt = { recipient } */
 	struct zfd_sealer *sealer; /* sealed pass: the envelope writer */
@@ -693,6 +704,8 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	ctx->rec_len = 0;
 	ctx->full = false;
 	ctx->broken = false;
+	ctx->ew_defer = (info->flags & ZFD_INFO_SIZE_BOUND) && !ctx->seal.on;
+	ctx->early_warning = false;
 	ctx->reason[0] = 0;
 
 	rc = tape_set_variable(ctx);
@@ -735,6 +748,19 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	return 0;
 }
 
+/* The end of the medium is near (rc 1) or reached: the dump stops here. */
+static int tape_stop_full(struct tape_ctx *ctx, int rc)
+{
+	ctx->broken = true;
+	ctx->full = true;
+	snprintf(ctx->reason, sizeof(ctx->reason),
+		 "tape full after %" PRIu64 " bytes", ctx->mem_written);
+	zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s (%s)", tape_who(ctx),
+		 ctx->reason,
+		 rc == 1 ? "early warning: end of medium" : "volume overflow");
+	return -ENOSPC;
+}
+
 /* Writes one data record and accounts for it; stops at the end of tape. */
 static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 {
@@ -744,17 +770,18 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 		ctx->mem_written += len;
 	if (rc == 0 || (rc == 1 && ctx->mem_written == ctx->data_size))
 		return 0; /* early warning after the last record is fine */
-	ctx->broken = true;
-	if (rc == 1 || rc == -ENOSPC) {
-		ctx->full = true;
-		snprintf(ctx->reason, sizeof(ctx->reason),
-			 "tape full after %" PRIu64 " bytes", ctx->mem_written);
-		zfd_hlog(ctx->host, ZFD_LOG_ERR, "%s%s (%s)", tape_who(ctx),
-			 ctx->reason,
-			 rc == 1 ? "early warning: end of medium" :
-				   "volume overflow");
-		return -ENOSPC;
+	if (rc == 1 && ctx->ew_defer) {
+		/*
+		 * A stream of unknown size may end with this block: it goes
+		 * on tape whole (the early-warning zone is there for closing
+		 * records), the next block is refused (tape_write()).
+		 */
+		ctx->early_warning = true;
+		return 0;
 	}
+	if (rc == 1 || rc == -ENOSPC)
+		return tape_stop_full(ctx, rc);
+	ctx->broken = true;
 	snprintf(ctx->reason, sizeof(ctx->reason),
 		 "tape write failed after %" PRIu64 " bytes", ctx->mem_written);
 	return rc;
@@ -831,6 +858,17 @@ static int tape_write(void *priv, const struct zfd_block *blk)
 	/* once the tape failed, later blocks only get its error */
 	if (!ctx->sealer && ctx->broken)
 		return ctx->full ? -ENOSPC : -EIO;
+	if (ctx->early_warning) {
+		/* a block after the one that met the early warning: the
+		 * blocks before it are on tape whole, its partial record too */
+		if (ctx->rec_len) {
+			rc = tape_put_record(ctx, ctx->rec, ctx->rec_len);
+			ctx->rec_len = 0;
+			if (rc)
+				return rc;
+		}
+		return tape_stop_full(ctx, 1);
+	}
 	rc = tape_check_block(ctx, blk);
 	if (rc)
 		return rc;
@@ -1015,7 +1053,15 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		rc2 = 0;
 	rc = rc ? rc : rc2;
 
-	if (mine.status == ZFD_STATUS_INCOMPLETE)
+	if (mine.status == ZFD_STATUS_INCOMPLETE && bound)
+		/* a cut stream of unknown size: no "N of M" */
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "%sdump incomplete: %" PRIu64
+			 " bytes of data on tape%s%s",
+			 tape_who(ctx), ctx->mem_written,
+			 mine.reason ? ": " : "",
+			 mine.reason ? mine.reason : "");
+	else if (mine.status == ZFD_STATUS_INCOMPLETE)
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "%sdump incomplete: %" PRIu64 " of %" PRIu64
 			 " bytes on tape%s%s",
