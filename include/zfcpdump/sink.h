@@ -82,6 +82,8 @@
  *		the capacity in stored bytes; enum zfd_status starts at 1,
  *		so a zeroed result never reads as complete. The loader
  *		refuses an ABI-1 plugin with one line.
+ *		Later in 2026-11, compatibly: zfd_dump_info.dmesg and
+ *		.dmesg_len (two of its reserved slots), the kernel log.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -164,7 +166,16 @@ struct zfd_dump_info {
 	bool truncated;		/* mem_size < mem_size_orig by truncation */
 	const char *arch;	/* "s390x", "x86_64", ...; NULL unknown */
 	const char *kernel;	/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
-	void *reserved[8];
+	/*
+	 * The crashed kernel's log as makedumpfile --dump-dmesg prints it
+	 * (dmesg_len bytes, lines ending in '\n', not NUL-terminated; the
+	 * host bounds it to a few MiB), or NULL when the dump has none. The
+	 * same for every pass; a sink that stores it does so at open(),
+	 * before the memory (extfs: dump.N.dmesg).
+	 */
+	const char *dmesg;
+	size_t dmesg_len;
+	void *reserved[6];
 };
 
 enum zfd_block_kind {

@@ -958,6 +958,8 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 		info->arch = zfd_dump_arch(&src->dump, pl->arch,
 					   sizeof(pl->arch));
 	info->kernel = src->dump.kernel;
+	info->dmesg = run->dmesg;
+	info->dmesg_len = run->dmesg_len;
 	return 0;
 
 out_free:
