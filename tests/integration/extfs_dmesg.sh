@@ -1,0 +1,170 @@
+#!/bin/bash
+# dump.N.dmesg (issue 11 item 6): the daemon reads the crashed kernel's
+# log once (src/core/dmesg.c) and the extfs sink stores it beside the dump,
+# before the dump file. Cores with a printk ring come from
+# tests/integration/kmsg_core.py on zfd-mkimage's images: an x86_64 ELF
+# core that Debian's makedumpfile reads, and an s390 image whose lowcore
+# points to VMCOREINFO. Checked: the file read back with debugfs equals
+# zfcpdump-get dmesg of the same core and makedumpfile --dump-dmesg, line
+# for line; owner and mode as the dump's; e2fsck clean; written first (a
+# dump that fails on a full filesystem keeps it); counted and removed
+# with its dump by keep; zfcpdump-get list and verify unchanged; no file
+# and one line for sources without a log, for a ring larger than the
+# daemon reads, and beside a sealed dump; peak RSS.
+. "$abs_top_srcdir/tests/lib.sh"
+. "$abs_top_srcdir/tests/integration/extfs_lib.sh"
+
+ZFD="$ZFCPDUMP --plugin-dir $ZFD_PLUGINS --cmdline none"
+KCORE="python3 $abs_top_srcdir/tests/integration/kmsg_core.py"
+names() { fs_ls "$1" "${2:-/}" | tr '\n' ' '; }
+# fs_cat FS PATH OUT: the file's bytes, through debugfs
+fs_cat() {
+	debugfs -R "cat $2" "$1" >"$3" 2>"$T/debugfs.err" || fail "debugfs cat $2"
+}
+
+$MKIMAGE -o "$T/plain.elf" -s 64M --seed 5 --format elf --arch x86_64 \
+	--cpus 2 --symbols --kernel 6.1.0-13-amd64 >/dev/null || fail "zfd-mkimage --symbols"
+$KCORE "$T/plain.elf" "$T/k.elf" || fail "kmsg_core.py"
+
+note "the reference: zfcpdump-get dmesg = makedumpfile --dump-dmesg"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/k.elf"
+cp "$T/.stdout" "$T/get.txt"
+makedumpfile --dump-dmesg "$T/k.elf" "$T/mdf.txt" >"$T/mdf.out" 2>&1 ||
+	{ cat "$T/mdf.out" >&2; fail "makedumpfile --dump-dmesg"; }
+diff "$T/mdf.txt" "$T/get.txt" >&2 || fail "zfcpdump-get dmesg differs from makedumpfile"
+[ "$(wc -l <"$T/get.txt")" = 26 ] || fail "expected 26 lines, got $(wc -l <"$T/get.txt")"
+tail -n 1 "$T/get.txt" | grep -qF "Kernel panic - not syncing: sysrq triggered crash" ||
+	fail "the panic line is not last"
+
+note "ext3, format elf: dump.0.dmesg beside the dump, line for line"
+mkfs ext3 "$T/fs" 128M
+expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: kernel log: 26 lines, $(stat -c %s "$T/get.txt") bytes$"
+expect_err "kernel log written to $T/fs:/dump.0.dmesg$"
+[ "$(names "$T/fs")" = "dump.0 dump.0.dmesg dump.0.info " ] ||
+	fail "names: $(names "$T/fs")"
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+diff "$T/get.txt" "$T/fs.txt" >&2 || fail "dump.0.dmesg differs from zfcpdump-get dmesg"
+diff "$T/mdf.txt" "$T/fs.txt" >&2 || fail "dump.0.dmesg differs from makedumpfile --dump-dmesg"
+fsck_clean "$T/fs"
+# written first: its inode was allocated before the dump's
+di=$(debugfs -R "stat /dump.0.dmesg" "$T/fs" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+dd=$(debugfs -R "stat /dump.0" "$T/fs" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+[ -n "$di" ] && [ -n "$dd" ] && [ "$di" -lt "$dd" ] ||
+	fail "dump.0.dmesg (inode $di) was not created before dump.0 (inode $dd)"
+# owner and mode as the dump's other files: root, 0640, regular
+for f in dump.0 dump.0.dmesg dump.0.info; do
+	debugfs -R "stat /$f" "$T/fs" 2>/dev/null | grep -q "Mode:  0640" ||
+		fail "$f: mode is not 0640"
+	debugfs -R "stat /$f" "$T/fs" 2>/dev/null | grep -q "User:     0   Group:     0" ||
+		fail "$f: not owned by root"
+done
+expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.0"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/fs:dump.0"
+cmp -s "$T/.stdout" "$T/fs.txt" || fail "zfcpdump-get dmesg of the stored dump differs"
+
+note "keep = 2: the log goes with its dump; list shows dumps only"
+expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,keep=2"
+expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,keep=2"
+expect_err "removed dump.0 \([0-9]+ MiB\) \(keep\)"
+[ "$(names "$T/fs")" = "dump.1 dump.1.dmesg dump.1.info dump.2 dump.2.dmesg dump.2.info " ] ||
+	fail "names after keep: $(names "$T/fs")"
+fs_cat "$T/fs" /dump.2.dmesg "$T/fs2.txt"
+cmp -s "$T/get.txt" "$T/fs2.txt" || fail "dump.2.dmesg differs"
+expect_rc 0 $ZFCPDUMP_GET list "$T/fs"
+[ "$(grep -c ' complete' "$T/.stdout")" = 2 ] || { cat "$T/.stdout" >&2; fail "list: two complete dumps expected"; }
+grep -q dmesg "$T/.stdout" && { cat "$T/.stdout" >&2; fail "list shows the log as a dump"; }
+fsck_clean "$T/fs"
+# a log left alone (a dump that failed at once) still takes its number
+debugfs -w -R "unlink /dump.2" "$T/fs" >/dev/null 2>&1
+debugfs -w -R "unlink /dump.2.info" "$T/fs" >/dev/null 2>&1
+e2fsck -fy "$T/fs" >/dev/null 2>&1
+expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs"
+expect_err "next is /dump.3$"
+
+note "ext4 and ext2 too; a full filesystem: the log was written first"
+for t in ext4 ext2; do
+	mkfs $t "$T/fs" 64M
+	expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,dir=/crash"
+	fs_cat "$T/fs" /crash/dump.0.dmesg "$T/fs.txt"
+	cmp -s "$T/get.txt" "$T/fs.txt" || fail "$t: dump.0.dmesg differs"
+	fsck_clean "$T/fs"
+done
+mkfs ext3 "$T/fs" 8M
+expect_rc 1 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,on_full=fail"
+[ "$(names "$T/fs")" = "dump.0.dmesg dump.0.incomplete dump.0.info " ] ||
+	fail "names after a failed dump: $(names "$T/fs")"
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+cmp -s "$T/get.txt" "$T/fs.txt" || fail "the failed dump's log differs"
+fsck_clean "$T/fs"
+
+note "sparse = false counts the log in the space it needs"
+mkfs ext2 "$T/fs" 80M -b 4096
+expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,sparse=false"
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+cmp -s "$T/get.txt" "$T/fs.txt" || fail "sparse = false: dump.0.dmesg differs"
+fsck_clean "$T/fs"
+
+note "format s390: an s390 image whose lowcore points to VMCOREINFO"
+$MKIMAGE -o "$T/s.img" -s 16M --seed 3 --cpus 2 >/dev/null || fail "zfd-mkimage"
+$KCORE --s390 "$T/s.img" "$T/k390.img" || fail "kmsg_core.py --s390"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/k390.img"
+cp "$T/.stdout" "$T/get390.txt"
+sed 1d "$T/get.txt" | cmp -s - <(sed 1d "$T/get390.txt") ||
+	fail "the s390 log differs from the x86_64 one beyond the banner"
+mkfs ext3 "$T/fs" 64M
+expect_rc 0 $ZFD -s "file:$T/k390.img" -o "extfs:device=$T/fs"
+expect_err "\(format s390\)"
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+cmp -s "$T/get390.txt" "$T/fs.txt" || fail "s390: dump.0.dmesg differs"
+fsck_clean "$T/fs"
+
+note "no log: the dump is complete, no file, one line"
+mkfs ext3 "$T/fs" 128M
+expect_rc 0 $ZFD -s "file:$T/s.img" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: kernel log not found: the dump has no VMCOREINFO$"
+[ "$(grep -c 'kernel log' "$T/.stderr")" = 1 ] || fail "more than one line about the log"
+expect_rc 0 $ZFD -s "file:$T/plain.elf" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: kernel log not found: VMCOREINFO names no kernel log \(neither SYMBOL\(prb\) nor SYMBOL\(log_buf\)\)$"
+[ "$(grep -c 'kernel log' "$T/.stderr")" = 1 ] || fail "more than one line about the log"
+[ "$(names "$T/fs")" = "dump.0 dump.0.info dump.1 dump.1.info " ] ||
+	fail "names without a log: $(names "$T/fs")"
+expect_rc 0 $ZFCPDUMP_GET verify "$T/fs:dump.1"
+fsck_clean "$T/fs"
+
+note "a ring larger than the daemon reads: one warning, the dump goes on"
+$KCORE --big "$T/plain.elf" "$T/big.elf" || fail "kmsg_core.py --big"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/big.elf"
+cmp -s "$T/.stdout" "$T/get.txt" || fail "zfcpdump-get dmesg of the 4 MiB ring differs"
+mkfs ext3 "$T/fs" 128M
+expect_rc 0 $ZFD -s "file:$T/big.elf" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: warning: kernel log: not kept, its ring buffer is larger than the 3 MiB read at most \(zfcpdump-get dmesg reads it from the dump\)$"
+[ "$(names "$T/fs")" = "dump.0 dump.0.info " ] || fail "names: $(names "$T/fs")"
+
+note "a sealed dump gets no plain-text log"
+expect_rc 0 $ZFCPDUMP_GET keygen -o "$T/key"
+cat >"$T/seal.conf" <<EOC
+sinks = ( { type = "extfs"; device = "$T/fs"; encrypt = { recipient = "$T/key.pub"; }; } );
+EOC
+mkfs ext3 "$T/fs" 128M
+expect_rc 0 $ZFCPDUMP --plugin-dir "$ZFD_PLUGINS" --cmdline none -c "$T/seal.conf" -s "file:$T/k.elf"
+expect_err "no dump.0.dmesg beside a sealed dump: the kernel log is part of the sealed memory$"
+[ "$(names "$T/fs")" = "dump.0 dump.0.info " ] || fail "names: $(names "$T/fs")"
+fsck_clean "$T/fs"
+
+note "peak RSS with a 512 KiB ring (7006 lines) stays under 8 MiB"
+if [ -z "$TEST_WRAPPER" ]; then
+	$KCORE --ring 14:19 --records 7000 "$T/plain.elf" "$T/r512.elf" || fail "kmsg_core.py --ring"
+	mkfs ext3 "$T/fs" 128M
+	expect_rc 0 /usr/bin/time -f "RSS %M" -o "$T/rss" $ZFD -s "file:$T/r512.elf" -o "extfs:device=$T/fs"
+	expect_err "^zfcpdump: kernel log: 7006 lines, "
+	rss=$(sed -n 's/^RSS //p' "$T/rss")
+	note "peak RSS $rss KiB"
+	[ "$rss" -lt 8192 ] || fail "peak RSS $rss KiB, more than 8 MiB"
+	expect_rc 0 $ZFCPDUMP_GET dmesg "$T/r512.elf"
+	fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+	cmp -s "$T/.stdout" "$T/fs.txt" || fail "the 512 KiB ring's log differs"
+else
+	note "(under $TEST_WRAPPER the RSS is the emulator's: measured natively only)"
+fi
+exit 0
