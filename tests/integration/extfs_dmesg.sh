@@ -8,9 +8,10 @@
 # zfcpdump-get dmesg of the same core and makedumpfile --dump-dmesg, line
 # for line; owner and mode as the dump's; e2fsck clean; written first (a
 # dump that fails on a full filesystem keeps it); counted and removed
-# with its dump by keep; zfcpdump-get list and verify unchanged; no file
-# and one line for sources without a log, for a ring larger than the
-# daemon reads, and beside a sealed dump; peak RSS.
+# with its dump by keep; zfcpdump-get list and verify unchanged; the log
+# through the zcore source; no file and one line for sources without a
+# log, for a log in a memmap hole of zcore (never read), for a ring larger
+# than the daemon reads, and beside a sealed dump; peak RSS.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
 
@@ -117,6 +118,29 @@ expect_rc 0 $ZFD -s "file:$T/k390.img" -o "extfs:device=$T/fs"
 expect_err "\(format s390\)"
 fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
 cmp -s "$T/get390.txt" "$T/fs.txt" || fail "s390: dump.0.dmesg differs"
+fsck_clean "$T/fs"
+
+note "source zcore: the log read through zcore/mem; a memmap hole is not read"
+Z=$T/root/sys/kernel/debug/zcore
+mkdir -p "$Z"
+$MKIMAGE -o "$T/z.img" -s 16M --seed 3 --cpus 2 --memmap "$Z/memmap" >/dev/null || fail "zfd-mkimage"
+$KCORE --s390 "$T/z.img" "$Z/mem" || fail "kmsg_core.py --s390"
+echo 1000000 >"$Z/hsa"
+: >"$Z/reipl"
+mkfs ext3 "$T/fs" 64M
+expect_rc 0 $ZFD --root "$T/root" -s zcore -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: kernel log: 26 lines, "
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+cmp -s "$T/get390.txt" "$T/fs.txt" || fail "zcore: dump.0.dmesg differs"
+# the text ring (1.0625 MiB) in a hole of zcore/memmap: garbage there is
+# never read, the log is not found in the dump, the dump is complete
+$MKIMAGE -o "$T/z.img" -s 16M --seed 3 --cpus 2 --hole 1088K:64K \
+	--memmap "$Z/memmap" >/dev/null || fail "zfd-mkimage --hole"
+$KCORE --s390 "$T/z.img" "$Z/mem" || fail "kmsg_core.py --s390"
+mkfs ext3 "$T/fs" 64M
+expect_rc 0 $ZFD --root "$T/root" -s zcore -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: warning: kernel log: the printk text ring at kernel address 0x110000 \(32768 bytes\) is not in the dump; the dump goes on without it$"
+[ "$(names "$T/fs")" = "dump.0 dump.0.info " ] || fail "names: $(names "$T/fs")"
 fsck_clean "$T/fs"
 
 note "no log: the dump is complete, no file, one line"
