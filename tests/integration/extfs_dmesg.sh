@@ -99,6 +99,18 @@ fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
 cmp -s "$T/get.txt" "$T/fs.txt" || fail "the failed dump's log differs"
 fsck_clean "$T/fs"
 
+# no block left even for the log: one warning, nothing leaked (the dump
+# then fails on its own, on_full = fail)
+mkfs ext2 "$T/fs" 4M
+head -c $((4000 << 10)) /dev/urandom >"$T/filler"
+debugfs -w -R "write $T/filler /filler" "$T/fs" >/dev/null 2>&1
+[ "$(debugfs -R stats "$T/fs" 2>/dev/null | sed -n 's/^Free blocks: *//p')" = 0 ] ||
+	fail "could not fill the filesystem"
+expect_rc 1 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,on_full=fail"
+expect_err "warning: extfs:$T/fs: dump.0.dmesg not written \(No space left on device\); the dump goes on without it$"
+fs_ls "$T/fs" | grep -qx dump.0.dmesg && fail "a dump.0.dmesg on a full filesystem"
+fsck_clean "$T/fs"
+
 note "sparse = false counts the log in the space it needs"
 mkfs ext2 "$T/fs" 80M -b 4096
 expect_rc 0 $ZFD -s "file:$T/k.elf" -o "extfs:device=$T/fs,sparse=false"
