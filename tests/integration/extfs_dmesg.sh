@@ -9,7 +9,8 @@
 # for line; owner and mode as the dump's; e2fsck clean; written first (a
 # dump that fails on a full filesystem keeps it); counted and removed
 # with its dump by keep; zfcpdump-get list and verify unchanged; the log
-# through the zcore source; no file and one line for sources without a
+# through the zcore source; the old log_buf; a log longer than 1 MiB
+# keeps its end in whole lines; no file and one line for sources without a
 # log, for a log in a memmap hole of zcore (never read), for a ring larger
 # than the daemon reads, and beside a sealed dump; peak RSS.
 . "$abs_top_srcdir/tests/lib.sh"
@@ -118,6 +119,32 @@ fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
 cmp -s "$T/get.txt" "$T/fs.txt" || fail "sparse = false: dump.0.dmesg differs"
 fsck_clean "$T/fs"
 
+note "the log_buf of Linux 3.5 to 5.9, wrapped; a long one keeps its end"
+$KCORE --log-buf 15 "$T/plain.elf" "$T/lb.elf" || fail "kmsg_core.py --log-buf"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/lb.elf"
+cp "$T/.stdout" "$T/getlb.txt"
+makedumpfile --dump-dmesg "$T/lb.elf" "$T/mdflb.txt" >"$T/mdf.out" 2>&1 ||
+	{ cat "$T/mdf.out" >&2; fail "makedumpfile --dump-dmesg (log_buf)"; }
+diff "$T/mdflb.txt" "$T/getlb.txt" >&2 || fail "log_buf: zfcpdump-get dmesg differs from makedumpfile"
+mkfs ext3 "$T/fs" 128M
+expect_rc 0 $ZFD -s "file:$T/lb.elf" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: kernel log: 26 lines, "
+fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
+cmp -s "$T/mdflb.txt" "$T/fs.txt" || fail "log_buf: dump.0.dmesg differs from makedumpfile"
+# 2 MiB of log_buf, 1.4 MiB of text: the last 1 MiB is kept, whole lines
+$KCORE --log-buf 21 --records 20000 "$T/plain.elf" "$T/lbb.elf" || fail "kmsg_core.py --log-buf 21"
+expect_rc 0 $ZFCPDUMP_GET dmesg "$T/lbb.elf"
+cp "$T/.stdout" "$T/getlbb.txt"
+expect_rc 0 $ZFD -s "file:$T/lbb.elf" -o "extfs:device=$T/fs"
+expect_err "^zfcpdump: warning: kernel log: only its last [0-9]+ lines kept, [0-9]+ of $(stat -c %s "$T/getlbb.txt") bytes$"
+fs_cat "$T/fs" /dump.1.dmesg "$T/fs.txt"
+n=$(wc -l <"$T/fs.txt")
+[ "$(stat -c %s "$T/fs.txt")" -le $((1 << 20)) ] && [ "$(stat -c %s "$T/fs.txt")" -gt $((3 << 18)) ] ||
+	fail "kept $(stat -c %s "$T/fs.txt") bytes, expected 768 KiB to 1 MiB"
+tail -n "$n" "$T/getlbb.txt" | cmp -s - "$T/fs.txt" || fail "the kept log is not the end of the whole, in lines"
+tail -n 1 "$T/fs.txt" | grep -qF "Kernel panic - not syncing" || fail "the panic line was not kept"
+fsck_clean "$T/fs"
+
 note "format s390: an s390 image whose lowcore points to VMCOREINFO"
 $MKIMAGE -o "$T/s.img" -s 16M --seed 3 --cpus 2 >/dev/null || fail "zfd-mkimage"
 $KCORE --s390 "$T/s.img" "$T/k390.img" || fail "kmsg_core.py --s390"
@@ -202,6 +229,11 @@ if [ -z "$TEST_WRAPPER" ] && ! grep -aqE "__(asan|tsan)_init" "$ZFD_BUILD/zfcpdu
 	expect_rc 0 $ZFCPDUMP_GET dmesg "$T/r512.elf"
 	fs_cat "$T/fs" /dump.0.dmesg "$T/fs.txt"
 	cmp -s "$T/.stdout" "$T/fs.txt" || fail "the 512 KiB ring's log differs"
+	# the bounds' worst case: 2 MiB of log_buf read, 1 MiB of text kept
+	expect_rc 0 /usr/bin/time -f "RSS %M" -o "$T/rss" $ZFD -s "file:$T/lbb.elf" -o "extfs:device=$T/fs"
+	rss=$(sed -n 's/^RSS //p' "$T/rss")
+	note "peak RSS $rss KiB with 2 MiB of log_buf and 1 MiB of text kept"
+	[ "$rss" -lt 8192 ] || fail "peak RSS $rss KiB, more than 8 MiB"
 else
 	note "(RSS measured only natively, without sanitizers)"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""kmsg_core.py IN OUT [--s390] [--big | --ring C:S] [--records N]
+"""kmsg_core.py IN OUT [--s390] [--big | --ring C:S | --log-buf S] [--records N]
 
 Plants a Linux 6.1 lockless printk ring buffer, named in VMCOREINFO with
 the kernel's names and layout (SYMBOL(prb), SIZE(printk_ringbuffer),
@@ -23,6 +23,12 @@ than the daemon reads for the log (src/core/dmesg.c); only our readers
 (PT_LOAD translation) find it. --ring C:S: 2^C descriptors and 2^S text
 bytes, the whole ring in the direct map at 32 MiB (the core needs 64 MiB
 or more).
+
+--log-buf S: instead of the ring, the structured log_buf of Linux 3.5 to
+5.9 (struct printk_log, SYMBOL(log_buf), log_buf_len = 2^S,
+log_first_idx, log_next_idx), its records wrapping around the buffer's
+end; in the kernel text when 2^S <= 256 KiB (makedumpfile reads it),
+else in the direct map at 32 MiB.
 
 --s390: IN is an s390 dump image of zfd-mkimage (4096-byte header, then
 memory): the ring big-endian at physical 1 MiB (s390x: virtual =
@@ -161,7 +167,49 @@ class Ring:
         return VMCI % self.kva(self.pa_ring)
 
 
-def elf_core(core, n_fill, bits):
+class LogBuf:
+    """The structured log_buf (struct printk_log, 16 bytes) of 3.5 to 5.9."""
+
+    def __init__(self, put, kva, pa_vars, pa_buf, size_bits):
+        self.put, self.kva = put, kva
+        self.pa_vars, self.pa_buf, self.len = pa_vars, pa_buf, 1 << size_bits
+        put(pa_buf, bytes(self.len))
+
+    def build(self, n_fill, banner):
+        recs = [
+            (banner, 0),
+            (b"Command line: console=ttyS0 crashkernel=256M", 1000),
+            (b"first line of two\nsecond line of two", 1500000000),
+            (b"tab\there \x01 bell\x07 del\x7f", 12345678912),
+        ]
+        for i in range(n_fill):
+            recs.append((b"filler %06d: the quick brown fox jumps over the lazy dog" % i,
+                         14000000000 + i * 1000123))
+        recs.append((PANIC, 123456789012))
+        total = sum(16 + ((len(t) + 7) & ~7) for t, _ in recs)
+        if total + 64 > self.len:
+            die("the records do not fit log_buf")
+        # the oldest record sits so that the log wraps around the end
+        first = idx = (self.len - total // 2) & ~7
+        for text, ts in recs:
+            n = 16 + ((len(text) + 7) & ~7)
+            if idx + n + 16 > self.len:
+                self.put(self.pa_buf + idx, bytes(16))  # len 0: wrap
+                idx = 0
+            self.put(self.pa_buf + idx, struct.pack("<QHHH", ts, n, len(text), 0))
+            self.put(self.pa_buf + idx + 16, text)
+            idx += n
+        v = self.pa_vars
+        self.put(v, struct.pack("<Q", self.kva(self.pa_buf)))
+        self.put(v + 8, struct.pack("<III", self.len, first, idx))
+        return ("SYMBOL(log_buf)=%x\nSYMBOL(log_buf_len)=%x\n"
+                "SYMBOL(log_first_idx)=%x\nSYMBOL(log_next_idx)=%x\n"
+                "SIZE(printk_log)=16\nOFFSET(printk_log.ts_nsec)=0\n"
+                "OFFSET(printk_log.len)=8\nOFFSET(printk_log.text_len)=10\n"
+                % (self.kva(v), self.kva(v + 8), self.kva(v + 12), self.kva(v + 16)))
+
+
+def elf_core(core, n_fill, bits, log_buf=None):
     if core[:4] != b"\x7fELF" or core[4] != 2 or core[5] != 1:
         die("not a little-endian ELF64 core")
     phoff, = struct.unpack_from("<Q", core, 32)
@@ -194,7 +242,11 @@ def elf_core(core, n_fill, bits):
             return KTEXT + pa - ktext[0]
         return DIRECT_MAP + pa
 
-    if bits:
+    if log_buf is not None:
+        pa = ktext[0] + 0x100000
+        where = pa + 0x1000 if (1 << log_buf) <= 0x40000 else 32 << 20
+        ring = LogBuf(put, kva, pa, where, log_buf)
+    elif bits:
         c, s = bits
         pa = 32 << 20
         ring = Ring(put, kva, False, pa, pa + 0x1000 + (112 << c) + 0x1000, c, s)
@@ -247,7 +299,7 @@ def s390_image(core, n_fill):
 
 def main():
     args = sys.argv[1:]
-    n_fill, s390, bits = 20, False, None
+    n_fill, s390, bits, log_buf = 20, False, None, None
     if "--records" in args:
         i = args.index("--records")
         n_fill = int(args[i + 1])
@@ -258,17 +310,21 @@ def main():
     if "--big" in args:
         bits = (8, 22)
         args.remove("--big")
+    if "--log-buf" in args:
+        i = args.index("--log-buf")
+        log_buf = int(args[i + 1])
+        del args[i : i + 2]
     if "--ring" in args:
         i = args.index("--ring")
         bits = tuple(int(x) for x in args[i + 1].split(":"))
         del args[i : i + 2]
     if len(args) != 2:
-        die("usage: kmsg_core.py IN OUT [--s390] [--big | --ring C:S] [--records N]")
+        die("usage: kmsg_core.py IN OUT [--s390] [--big | --ring C:S | --log-buf S] [--records N]")
     core = bytearray(open(args[0], "rb").read())
     if s390:
         s390_image(core, n_fill)
     else:
-        elf_core(core, n_fill, bits)
+        elf_core(core, n_fill, bits, log_buf)
     open(args[1], "wb").write(core)
 
 
