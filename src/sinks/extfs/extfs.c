@@ -4,9 +4,9 @@
  * filesystem, written with libext2fs (DESIGN §6 extfs).
  *
  * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
- * filesystem "not clean" -> make room if needed -> create and link
- * dump.N.dmesg (the crashed kernel's log, when the host has one) -> create
- * and link dump.N.incomplete -> the prologue as known at open -> data at its stored
+ * filesystem "not clean" -> make room if needed -> dump.N.dmesg (the
+ * crashed kernel's log, when the host has one) -> create and link
+ * dump.N.incomplete -> the prologue as known at open -> data at its stored
  * offsets (committed every 256 MiB and every 5 s, see extfs_map.c) ->
  * trailer -> the final prologue -> dump.N.info -> flush -> rename to
  * dump.N -> rotation (keep) -> mark clean, close.
@@ -1085,11 +1085,11 @@ static void drop_inode(struct extfs *x, ext2_ino_t ino)
 /*
  * A small file (manifest, kernel log) through libext2fs, linked as name
  * in the dumps directory: regular, mode 0640, owned by root, like the
- * dump. Not yet flushed. Returns 0 or -errno (logged); on an error the
- * inode and its blocks are freed again.
+ * dump. Not yet flushed. Returns 0 or -errno (logged at level); on an
+ * error the inode and its blocks are freed again.
  */
 static int write_small_file(struct extfs *x, const char *name, const void *text,
-			    size_t len)
+			    size_t len, int level)
 {
 	struct ext2_inode inode;
 	ext2_file_t file;
@@ -1099,8 +1099,7 @@ static int write_small_file(struct extfs *x, const char *name, const void *text,
 	int rc;
 
 	if (len > UINT_MAX) {
-		zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write %s: too long",
-			 name);
+		zfd_hlog(x->host, level, "cannot write %s: too long", name);
 		return -EFBIG;
 	}
 	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL,
@@ -1144,7 +1143,7 @@ static int write_small_file(struct extfs *x, const char *name, const void *text,
 out_drop:
 	drop_inode(x, ino);
 out_err:
-	zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write %s: %s", name,
+	zfd_hlog(x->host, level, "cannot write %s: %s", name,
 		 error_message(err));
 	return extfs_errno(err);
 }
@@ -1174,7 +1173,7 @@ static void write_dmesg(struct extfs *x, const struct zfd_dump_info *info)
 		     0;
 	if (!rc)
 		rc = write_small_file(x, x->dmesgname, info->dmesg,
-				      info->dmesg_len);
+				      info->dmesg_len, ZFD_LOG_WARN);
 	if (!rc)
 		rc = flush_fs(x);
 	if (rc) {
@@ -1554,7 +1553,7 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
 		return len;
 	}
-	return write_small_file(x, x->infoname, text, (size_t)len);
+	return write_small_file(x, x->infoname, text, (size_t)len, ZFD_LOG_ERR);
 }
 
 static size_t count_dumps(const struct extfs *x)
