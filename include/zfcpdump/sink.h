@@ -83,8 +83,9 @@
  *		so a zeroed result never reads as complete. The loader
  *		refuses an ABI-1 plugin with one line.
  *		Later in 2026-11, compatibly (reserved slots of
- *		zfd_dump_info): .flags (ZFD_INFO_SIZE_BOUND), .dump_level,
- *		.compress, .min_size, for format kdump and the manifest.
+ *		zfd_dump_info): .dmesg and .dmesg_len, the kernel log;
+ *		.flags (ZFD_INFO_SIZE_BOUND), .dump_level, .compress,
+ *		.min_size, for format kdump and the manifest.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -167,12 +168,21 @@ struct zfd_dump_info {
 	bool truncated;		/* mem_size < mem_size_orig by truncation */
 	const char *arch;	/* "s390x", "x86_64", ...; NULL unknown */
 	const char *kernel;	/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
-	/* ABI 2, later compatibly (three of the reserved slots): */
+	/*
+	 * The crashed kernel's log as makedumpfile --dump-dmesg prints it
+	 * (dmesg_len bytes, lines ending in '\n', not NUL-terminated; the
+	 * host bounds it to a few MiB), or NULL when the dump has none. The
+	 * same for every pass; a sink that stores it does so at open(),
+	 * before the memory (extfs: dump.N.dmesg).
+	 */
+	const char *dmesg;
+	size_t dmesg_len;
+	/* format kdump and the manifest: */
 	uint32_t flags;	      /* ZFD_INFO_* */
 	uint32_t dump_level;  /* pages left out as makedumpfile's -d */
 	const char *compress; /* page compression ("zstd", ...) or NULL */
 	uint64_t min_size;    /* ZFD_INFO_SIZE_BOUND: least stored bytes */
-	void *reserved[5];
+	void *reserved[3];
 };
 
 /*

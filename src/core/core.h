@@ -276,6 +276,8 @@ struct zfd_run {
 	bool pid1;
 	volatile sig_atomic_t *stop;	   /* set by SIGINT/SIGTERM */
 	const struct zfd_kdump_mod *kdump; /* loaded for format kdump */
+	char *dmesg; /* the crashed kernel's log (dmesg.c), or NULL */
+	size_t dmesg_len;
 };
 
 /* One pass over the source to every sink in run->sinks that is not
@@ -307,6 +309,14 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 int zfd_plan_fit(struct zfd_run *run, struct zfd_sink_inst *si,
 		 uint64_t capacity, uint64_t *mem_size);
 void zfd_plan_free(struct zfd_plan *pl);
+
+/* ---- dmesg.c ---- */
+/*
+ * Reads the crashed kernel's log from run->src into run->dmesg (bounded;
+ * NULL when there is none, said in one line): never fails the dump.
+ */
+void zfd_dmesg_read(struct zfd_run *run);
+void zfd_dmesg_free(struct zfd_run *run);
 
 /* ---- pid1.c ---- */
 void zfd_pid1_mounts(void);

@@ -773,6 +773,8 @@ int main(int argc, char **argv)
 		ret = dry_run(d, &run);
 		goto out;
 	}
+	/* the kernel log first: sinks store it before the memory */
+	zfd_dmesg_read(&run);
 	if (d->pid1)
 		wait_for_sinks(d, &run);
 	ret = dump(d, &run);
@@ -801,6 +803,7 @@ out:
 							d->cfg.failure_action,
 				 NULL, false);
 	unload_sinks(d);
+	zfd_dmesg_free(&run);
 	if (d->have_src)
 		zfd_source_close(&d->src);
 	zfd_config_free(&d->cfg);

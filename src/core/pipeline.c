@@ -1539,6 +1539,8 @@ common:
 		info->arch = zfd_dump_arch(&src->dump, pl->arch,
 					   sizeof(pl->arch));
 	info->kernel = src->dump.kernel;
+	info->dmesg = run->dmesg;
+	info->dmesg_len = run->dmesg_len;
 	return 0;
 
 out_free:

@@ -12,6 +12,9 @@
 #   the copy;
 # - the first kernel's known data is in the dump;
 # - Debian's makedumpfile --dump-dmesg reads the crash log from our dump;
+# - dump.0.dmesg, the log the daemon stored beside the dump before it
+#   (issue 11 item 6), equals makedumpfile --dump-dmesg of the dd copy of
+#   /proc/vmcore and of our dump, line for line, and holds the panic;
 # - e2fsck -fn finds the ext3 clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kdump.sh"
@@ -57,6 +60,8 @@ c=$(e2e_console "$W/console.log")
 e2e_console_has "$c" "^zfcpdump: dump of x86_64, Linux $E2E_KVER, 1 CPU, crashed 20"
 e2e_console_has "$c" "^zfcpdump: policy all \\(mirror\\), 2 sinks:"
 e2e_console_has "$c" "^zfcpdump: dump complete$"
+e2e_console_has "$c" "^zfcpdump: kernel log: [0-9]+ lines, [0-9]+ bytes$"
+e2e_console_has "$c" "kernel log written to /dev/sda1:/dump.0.dmesg$"
 e2e_console_lacks "$c" "Kernel panic - not syncing: Attempted to kill init"
 grep -E '^zfcpdump: ' "$c" | grep -v ' module ' >&2 || true
 
@@ -147,3 +152,14 @@ e2e_note "dump.0 as stored: $out"
 kdump_fill_check "$W/dump.0"
 kdump_dmesg_check "$W/dump.0" "$W/dmesg.txt" "$W/makedumpfile.out" \
 	"makedumpfile --dump-dmesg of our dump failed"
+
+# dump.0.dmesg: the daemon's copy of the log, stored first.
+e2e_extract_fs "$disk" 1 /dump.0.dmesg "$W/dump.0.dmesg"
+makedumpfile --dump-dmesg "$vmcore" "$W/dmesg.vmcore" >"$W/mdf.vmcore" 2>&1 ||
+	{ cat "$W/mdf.vmcore" >&2; e2e_fail "makedumpfile --dump-dmesg of the dd copy failed"; }
+for ref in "$W/dmesg.vmcore" "$W/dmesg.txt"; do
+	diff "$ref" "$W/dump.0.dmesg" >"$W/dmesg.diff" ||
+		{ head -n 20 "$W/dmesg.diff" >&2; e2e_fail "dump.0.dmesg differs from makedumpfile --dump-dmesg ($ref)"; }
+done
+e2e_console_has "$W/dump.0.dmesg" "Kernel panic - not syncing: sysrq triggered crash"
+e2e_note "dump.0.dmesg = makedumpfile --dump-dmesg: $(wc -l <"$W/dump.0.dmesg") lines"

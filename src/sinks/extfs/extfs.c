@@ -4,7 +4,8 @@
  * filesystem, written with libext2fs (DESIGN §6 extfs).
  *
  * A pass: e2fsck -p (fsck = auto) -> open read-write -> mark the
- * filesystem "not clean" -> make room if needed -> create and link
+ * filesystem "not clean" -> make room if needed -> dump.N.dmesg (the
+ * crashed kernel's log, when the host has one) -> create and link
  * dump.N.incomplete -> the prologue as known at open -> data at its stored
  * offsets (committed every 256 MiB and every 5 s, see extfs_map.c) ->
  * trailer -> the final prologue -> dump.N.info -> flush -> rename to
@@ -53,7 +54,7 @@ static const char *const keys[] = { "type",   "device",	     "dir",
 /* One dump number found in the directory, with the inodes of its names. */
 struct dump_entry {
 	uint64_t num;
-	ext2_ino_t dump, incomplete, info;
+	ext2_ino_t dump, incomplete, info, dmesg;
 	bool foreign; /* a name that is not a regular file: not ours */
 	bool pinned;  /* immutable or append-only: never removed */
 };
@@ -85,7 +86,7 @@ struct extfs {
 	ext2_filsys scan_fs;
 	uint64_t num;
 	char name[DUMP_NAME_MAX], tmpname[DUMP_NAME_MAX],
-		infoname[DUMP_NAME_MAX];
+		infoname[DUMP_NAME_MAX], dmesgname[DUMP_NAME_MAX];
 	struct extfs_file file;
 	bool have_file;
 	uint64_t stored_done; /* stored offset where write() ended */
@@ -186,8 +187,8 @@ out_free:
 /* ---- the dumps directory ---- */
 
 /*
- * "dump.N", "dump.N.incomplete", "dump.N.info" with N decimal, no sign,
- * no leading zeros: returns the kind (0, 1, 2) or -1.
+ * "dump.N", "dump.N.incomplete", "dump.N.info", "dump.N.dmesg" with N
+ * decimal, no sign, no leading zeros: returns the kind (0, 1, 2, 3) or -1.
  */
 static int parse_dump_name(const char *name, size_t len, uint64_t *num)
 {
@@ -214,6 +215,8 @@ static int parse_dump_name(const char *name, size_t len, uint64_t *num)
 		return 1;
 	if (strcmp(end, ".info") == 0)
 		return 2;
+	if (strcmp(end, ".dmesg") == 0)
+		return 3;
 	return -1;
 }
 
@@ -266,8 +269,10 @@ static int scan_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 		e->dump = de->inode;
 	else if (kind == 1)
 		e->incomplete = de->inode;
-	else
+	else if (kind == 2)
 		e->info = de->inode;
+	else
+		e->dmesg = de->inode;
 	return 0;
 }
 
@@ -308,7 +313,7 @@ static blk64_t inode_blocks(ext2_filsys fs, ext2_ino_t ino)
 static blk64_t dump_blocks(ext2_filsys fs, const struct dump_entry *e)
 {
 	return inode_blocks(fs, e->dump) + inode_blocks(fs, e->incomplete) +
-	       inode_blocks(fs, e->info);
+	       inode_blocks(fs, e->info) + inode_blocks(fs, e->dmesg);
 }
 
 static const char *dump_label(const struct dump_entry *e, char *buf, size_t len)
@@ -316,7 +321,8 @@ static const char *dump_label(const struct dump_entry *e, char *buf, size_t len)
 	snprintf(buf, len, "dump.%" PRIu64 "%s", e->num,
 		 e->dump       ? "" :
 		 e->incomplete ? ".incomplete" :
-				 ".info");
+		 e->info       ? ".info" :
+				 ".dmesg");
 	return buf;
 }
 
@@ -373,6 +379,9 @@ static int delete_dump(struct extfs *x, size_t idx, const char *why)
 	snprintf(name, sizeof(name), "dump.%" PRIu64 ".info", e.num);
 	if (!rc && e.info)
 		rc = remove_name(x, name, e.info);
+	snprintf(name, sizeof(name), "dump.%" PRIu64 ".dmesg", e.num);
+	if (!rc && e.dmesg)
+		rc = remove_name(x, name, e.dmesg);
 	if (rc)
 		return rc;
 	memmove(&x->dumps.e[idx], &x->dumps.e[idx + 1],
@@ -543,18 +552,39 @@ static uint64_t bytes_needed(const struct extfs *x,
 	return ZFD_MIN(bytes, info->size);
 }
 
-/* Blocks the dump file will need at most (data, mapping, manifest). */
+/*
+ * dump.N.dmesg is written when the host has the kernel log, in plain
+ * text: never beside a sealed dump (the log is the crashed memory's).
+ */
+static bool stores_dmesg(const struct extfs *x,
+			 const struct zfd_dump_info *info)
+{
+	return info->dmesg && info->dmesg_len && !x->seal.on;
+}
+
+/* Blocks a small file of len bytes takes: data and its mapping. */
+static blk64_t small_file_blocks(ext2_filsys fs, size_t len)
+{
+	blk64_t data = len / fs->blocksize + (len % fs->blocksize != 0);
+
+	return data ? data + data / (fs->blocksize / 4) + 2 : 0;
+}
+
+/* Blocks the dump will need at most (data, mapping, manifest, log). */
 static blk64_t blocks_needed(const struct extfs *x, ext2_filsys fs,
 			     const struct zfd_dump_info *info)
 {
 	uint64_t bytes = bytes_needed(x, info);
+	blk64_t log = stores_dmesg(x, info) ?
+			      small_file_blocks(fs, info->dmesg_len) :
+			      0;
 
 	if (x->seal.on)
 		bytes = bytes > (UINT64_MAX >> 1) ? UINT64_MAX :
 						    zfd_sealer_need(bytes);
 	blk64_t data = bytes / fs->blocksize + (bytes % fs->blocksize != 0);
 
-	return data + data / (fs->blocksize / 4) + 16;
+	return data + data / (fs->blocksize / 4) + 16 + log;
 }
 
 /* Looks up x->dir; with create, makes missing components. */
@@ -712,11 +742,17 @@ static int extfs_prepare(void *ctx, const struct zfd_dump_info *info,
 	x->pinned_noted = false;
 	if (cap < need) {
 		uint64_t room = (uint64_t)cap * fs->blocksize;
-		/* the mapping, the manifest and some slack (as in ABI 1) */
+		/* the mapping, the manifest and some slack (as in ABI 1),
+		 * the kernel log */
 		uint64_t over = ZFD_HDR_SIZE + ZFD_END_MARKER_SIZE +
 				(uint64_t)cap / (fs->blocksize / 4) *
 					fs->blocksize +
 				16 * fs->blocksize;
+
+		if (stores_dmesg(x, info))
+			over += (uint64_t)small_file_blocks(fs,
+							    info->dmesg_len) *
+				fs->blocksize;
 
 		if (x->sparse) {
 			zfd_hlog(x->host, ZFD_LOG_INFO,
@@ -1031,6 +1067,125 @@ static int sealed_end(struct extfs *x, bool complete, const uint8_t *trailer,
 	return rc;
 }
 
+/* Frees a new inode that will not be linked, with its blocks. */
+static void drop_inode(struct extfs *x, ext2_ino_t ino)
+{
+	struct ext2_inode inode;
+
+	if (ext2fs_read_inode(x->fs, ino, &inode))
+		return;
+	if (ext2fs_inode_has_valid_blocks2(x->fs, &inode))
+		ext2fs_punch(x->fs, ino, &inode, NULL, 0, ~0ULL);
+	inode.i_links_count = 0;
+	inode.i_dtime = (uint32_t)time(NULL);
+	ext2fs_write_inode(x->fs, ino, &inode);
+	ext2fs_inode_alloc_stats2(x->fs, ino, -1, 0);
+}
+
+/*
+ * A small file (manifest, kernel log) through libext2fs, linked as name
+ * in the dumps directory: regular, mode 0640, owned by root, like the
+ * dump. Not yet flushed. Returns 0 or -errno (logged at level); on an
+ * error the inode and its blocks are freed again.
+ */
+static int write_small_file(struct extfs *x, const char *name, const void *text,
+			    size_t len, int level)
+{
+	struct ext2_inode inode;
+	ext2_file_t file;
+	ext2_ino_t ino;
+	unsigned int written;
+	errcode_t err;
+	int rc;
+
+	if (len > UINT_MAX) {
+		zfd_hlog(x->host, level, "cannot write %s: too long", name);
+		return -EFBIG;
+	}
+	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL,
+			       &ino);
+	if (err)
+		goto out_err;
+	ext2fs_inode_alloc_stats2(x->fs, ino, +1, 0);
+	memset(&inode, 0, sizeof(inode));
+	inode.i_mode = LINUX_S_IFREG | 0640;
+	inode.i_links_count = 1;
+	inode.i_atime = inode.i_ctime = inode.i_mtime = (uint32_t)time(NULL);
+	if (ext2fs_has_feature_extents(x->fs->super)) {
+		ext2_extent_handle_t h;
+
+		err = ext2fs_extent_open2(x->fs, ino, &inode, &h);
+		if (err)
+			goto out_drop;
+		ext2fs_extent_free(h);
+	}
+	err = ext2fs_write_new_inode(x->fs, ino, &inode);
+	if (!err)
+		err = ext2fs_file_open2(x->fs, ino, &inode, EXT2_FILE_WRITE,
+					&file);
+	if (err)
+		goto out_drop;
+	err = ext2fs_file_write(file, text, (unsigned int)len, &written);
+	if (!err && written != (unsigned int)len)
+		err = EXT2_ET_SHORT_WRITE;
+	if (err) {
+		ext2fs_file_close(file);
+		goto out_drop;
+	}
+	err = ext2fs_file_close(file);
+	if (err)
+		goto out_drop;
+	rc = link_name(x, name, ino);
+	if (rc)
+		drop_inode(x, ino);
+	return rc;
+
+out_drop:
+	drop_inode(x, ino);
+out_err:
+	zfd_hlog(x->host, level, "cannot write %s: %s", name,
+		 error_message(err));
+	return extfs_errno(err);
+}
+
+/*
+ * dump.N.dmesg, before the dump file: the panic message survives a dump
+ * that fails later. A log that cannot be stored costs one warning, never
+ * the dump.
+ */
+static void write_dmesg(struct extfs *x, const struct zfd_dump_info *info)
+{
+	blk64_t need;
+	int rc;
+
+	if (!info->dmesg || !info->dmesg_len)
+		return;
+	if (x->seal.on) {
+		zfd_hlog(x->host, ZFD_LOG_INFO,
+			 "no %s beside a sealed dump: the kernel log is part "
+			 "of the sealed memory",
+			 x->dmesgname);
+		return;
+	}
+	need = small_file_blocks(x->fs, info->dmesg_len);
+	rc = ext2fs_free_blocks_count(x->fs->super) < need ?
+		     make_room(x, need) :
+		     0;
+	if (!rc)
+		rc = write_small_file(x, x->dmesgname, info->dmesg,
+				      info->dmesg_len, ZFD_LOG_WARN);
+	if (!rc)
+		rc = flush_fs(x);
+	if (rc) {
+		zfd_hlog(x->host, ZFD_LOG_WARN,
+			 "%s not written (%s); the dump goes on without it",
+			 x->dmesgname, strerror(-rc));
+		return;
+	}
+	zfd_hlog(x->host, ZFD_LOG_INFO, "kernel log written to %s:%s%s%s",
+		 x->dev, strcmp(x->dir, "/") ? x->dir : "", "/", x->dmesgname);
+}
+
 static int extfs_open(void *ctx, const struct zfd_dump_info *info)
 {
 	struct extfs *x = ctx;
@@ -1126,6 +1281,8 @@ again:
 		 x->num);
 	snprintf(x->infoname, sizeof(x->infoname), "dump.%" PRIu64 ".info",
 		 x->num);
+	snprintf(x->dmesgname, sizeof(x->dmesgname), "dump.%" PRIu64 ".dmesg",
+		 x->num);
 
 	/* Without holes the size is known: make room before writing. */
 	if (!x->sparse) {
@@ -1174,6 +1331,7 @@ again:
 	rc = flush_fs(x);
 	if (rc)
 		goto out_end;
+	write_dmesg(x, info);
 	rc = extfs_file_create(&x->file, x->fs, x->dir_ino, x->fd, x->host);
 	if (rc)
 		goto out_end;
@@ -1372,12 +1530,7 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 		      const struct zfd_result *res)
 {
 	char text[ZFD_MANIFEST_MAX];
-	struct ext2_inode inode;
-	ext2_file_t file;
-	ext2_ino_t ino;
-	unsigned int written;
-	errcode_t err;
-	int len, rc;
+	int len;
 
 	if (x->sealer) {
 		struct zfd_result r = *res;
@@ -1400,48 +1553,7 @@ static int write_info(struct extfs *x, const struct zfd_dump_info *info,
 		zfd_hlog(x->host, ZFD_LOG_ERR, "manifest too long");
 		return len;
 	}
-	err = ext2fs_new_inode(x->fs, x->dir_ino, LINUX_S_IFREG | 0640, NULL,
-			       &ino);
-	if (err)
-		goto out_err;
-	ext2fs_inode_alloc_stats2(x->fs, ino, +1, 0);
-	memset(&inode, 0, sizeof(inode));
-	inode.i_mode = LINUX_S_IFREG | 0640;
-	inode.i_links_count = 1;
-	inode.i_atime = inode.i_ctime = inode.i_mtime = (uint32_t)time(NULL);
-	if (ext2fs_has_feature_extents(x->fs->super)) {
-		ext2_extent_handle_t h;
-
-		err = ext2fs_extent_open2(x->fs, ino, &inode, &h);
-		if (err)
-			goto out_err;
-		ext2fs_extent_free(h);
-	}
-	err = ext2fs_write_new_inode(x->fs, ino, &inode);
-	if (!err)
-		err = ext2fs_file_open2(x->fs, ino, &inode, EXT2_FILE_WRITE,
-					&file);
-	if (err)
-		goto out_err;
-	err = ext2fs_file_write(file, text, (unsigned int)len, &written);
-	if (!err && written != (unsigned int)len)
-		err = EXT2_ET_SHORT_WRITE;
-	if (err) {
-		ext2fs_file_close(file);
-		goto out_err;
-	}
-	err = ext2fs_file_close(file);
-	if (err)
-		goto out_err;
-	rc = link_name(x, x->infoname, ino);
-	if (rc)
-		return rc;
-	return 0;
-
-out_err:
-	zfd_hlog(x->host, ZFD_LOG_ERR, "cannot write %s: %s", x->infoname,
-		 error_message(err));
-	return extfs_errno(err);
+	return write_small_file(x, x->infoname, text, (size_t)len, ZFD_LOG_ERR);
 }
 
 static size_t count_dumps(const struct extfs *x)
