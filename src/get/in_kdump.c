@@ -173,6 +173,30 @@ static void kdump_close(struct get_in *in)
 	in->priv = NULL;
 }
 
+int get_in_kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+			void *arg)
+{
+	return kdump_stream(in, len, fn, arg);
+}
+
+int get_in_kdump_read_mem(struct get_in *in, uint64_t off, void *buf,
+			  size_t len)
+{
+	return kdump_read_mem(in, off, buf, len);
+}
+
+const struct zfd_kdump_info *get_in_kdump_info(const struct get_in *in)
+{
+	const struct kdump_in *k = in->priv;
+
+	return k && k->r ? zfd_kdump_info(k->r) : NULL;
+}
+
+void get_in_kdump_close(struct get_in *in)
+{
+	kdump_close(in);
+}
+
 static const struct get_in_ops kdump_ops = {
 	.kind = "kdump-compressed file",
 	.stream = kdump_stream,

@@ -1,0 +1,211 @@
+#!/bin/bash
+# kdump dumps as the daemon stores them on every sink (KDUMP-SPEC): the
+# makedumpfile FLATTENED stream on a raw image (manifest block at
+# ALIGN_UP(S, 4096)), as dump.N in an ext filesystem (dump.N.info), on a
+# tape (AWSTAPE image: stream, filemark, manifest), and as a plain file
+# with FILE.info. Built without the daemon: "copy -f kdump-flat" of a test
+# ELF core, laid out by get-kstream-mk with a manifest from the shared
+# manifest code. zfcpdump-get info, verify, copy -f kdump|elf|kdump-flat
+# and dmesg on each; corrupt and cut streams: one line, exit 1.
+. "$abs_top_srcdir/tests/lib.sh"
+. "$abs_top_srcdir/tests/integration/get_common.sh"
+
+KMK="$TEST_WRAPPER $ZFD_BUILD/tests/integration/get-kstream-mk"
+
+# put_be64 FILE OFFSET VALUE: writes a big-endian u64 in place.
+put_be64() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2], 0)); f.write(struct.pack('>Q', int(sys.argv[3], 0)))
+PY
+}
+
+# one_line: the last command's stderr is exactly one line.
+one_line() {
+	[ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr"; fail "$1: not one line"; }
+}
+
+$MKIMAGE -o "$T/x.elf" -s 48M --arch x86_64 --format elf --seed 5 \
+	--hole 40M:4M --cpus 3 || fail "zfd-mkimage x86_64"
+expect_rc 0 $GET copy -f kdump -c zstd "$T/x.elf" "$T/ref.kdump"
+expect_rc 0 $GET copy -f kdump -c lzo "$T/x.elf" "$T/ref.lzo"
+expect_rc 0 $GET copy -f elf "$T/ref.kdump" "$T/ref.elf"
+expect_rc 0 $GET copy -f kdump-flat -c zstd "$T/x.elf" "$T/s.flat"
+S=$(stat -c %s "$T/s.flat")
+# the stream ends with the end record (-1, -1)
+[ "$(tail -c 16 "$T/s.flat" | od -An -tx1 | tr -d ' \n')" = \
+	ffffffffffffffffffffffffffffffff ] || fail "no end record at the stream's end"
+$KMK -i "$T/s.flat" -o "$T/dg" -l file || fail "get-kstream-mk"
+DIGEST=$(sed -n 's/^digest: //p' "$T/dg.info")
+
+# check_container DUMP KIND: info, verify, copy (kdump, elf, kdump-flat)
+# and dmesg of a complete kdump stream in a container.
+check_container() {
+	local d=$1 kind=$2
+	expect_rc 0 $GET info "$d"
+	expect_out "^Input: +$kind$"
+	expect_out "^Format: +kdump \(flattened stream, $S bytes, [0-9]+ records, end record ok\)$"
+	expect_out '^Status: +complete$'
+	expect_out '^Compress: +zstd$'
+	expect_out '^Dump level: +0$'
+	expect_out '^Arch: +x86_64$'
+	expect_out '^Memory size: +50331648 bytes'
+	expect_out '^  format +kdump$'
+	expect_out '^  compress +zstd$'
+	expect_out '^  dump_level +0$'
+	expect_rc 0 $GET info --json "$d"
+	json_ok "$T/.stdout"
+	expect_rc 0 $GET verify "$d"
+	expect_out "complete, kdump flattened stream of $S bytes \(compress zstd, dump_level 0\), digest ok \($DIGEST\)$"
+	rm -f "$T/c.kdump" "$T/c.lzo" "$T/c.elf" "$T/c.flat"
+	expect_rc 0 $GET copy -f kdump "$d" "$T/c.kdump"
+	cmp "$T/c.kdump" "$T/ref.kdump" || fail "$d: copy -f kdump differs from copy -f kdump of the ELF core"
+	expect_rc 0 $GET copy -f kdump -c lzo "$d" "$T/c.lzo"
+	cmp "$T/c.lzo" "$T/ref.lzo" || fail "$d: copy -f kdump -c lzo differs"
+	expect_rc 0 $GET copy -f elf "$d" "$T/c.elf"
+	cmp "$T/c.elf" "$T/ref.elf" || fail "$d: copy -f elf differs"
+	expect_rc 0 $GET copy -f kdump-flat "$d" "$T/c.flat"
+	cmp "$T/c.flat" "$T/s.flat" || fail "$d: copy -f kdump-flat differs from the stored stream"
+	# dmesg reads VMCOREINFO from the kdump notes: the same verdict as
+	# on the ELF core (the test core has no printk ring: the e2e stage
+	# compares a real log with makedumpfile's)
+	expect_rc 1 $GET dmesg "$d"
+	sed "s|$d|DUMP|" "$T/.stderr" | cmp - "$T/ref.dmesg" ||
+		fail "$d: dmesg differs from the ELF core's"
+}
+
+expect_rc 1 $GET dmesg "$T/x.elf"
+sed "s|$T/x.elf|DUMP|" "$T/.stderr" >"$T/ref.dmesg"
+grep -q '^zfcpdump-get: DUMP: kernel log: VMCOREINFO names no kernel log' "$T/ref.dmesg" ||
+	fail "dmesg of the test core: $(cat "$T/ref.dmesg")"
+
+note "raw image: stream at 0, manifest block at ALIGN_UP(S, 4096)"
+$KMK -i "$T/s.flat" -o "$T/raw" -l raw --raw-size $((S + 3 * 1048576)) || fail "get-kstream-mk raw"
+check_container "$T/raw" 'raw dump \(partition or image\)'
+expect_rc 0 $GET info "$T/raw"
+expect_out "^Manifest: +manifest block at offset $(( (S + 4095) / 4096 * 4096 ))$"
+
+note "plain file with FILE.info"
+$KMK -i "$T/s.flat" -o "$T/file" -l file || fail "get-kstream-mk file"
+check_container "$T/file" 'kdump flattened stream file'
+# without its manifest: a kdump-flat file as before
+cp "$T/file" "$T/bare"
+expect_rc 0 $GET verify "$T/bare"
+expect_out 'every page of the kdump-flat file readable'
+
+note "tape (AWSTAPE): stream in block_size records, filemark, manifest"
+for bs in 32768 4096 1048576; do
+	$KMK -i "$T/s.flat" -o "$T/tape" -l aws -b $bs || fail "get-kstream-mk aws"
+	check_container "$T/tape" tape
+	expect_rc 0 $GET info "$T/tape"
+	expect_out '^Manifest: +tape file 2$'
+done
+
+note "ext2/3/4 filesystem: dump.N and dump.N.info"
+for fstype in ext2 ext4; do
+	fs=$T/fs.$fstype
+	rm -f "$fs"
+	mke2fs -q -F -t $fstype -b 4096 "$fs" 64M || fail "mke2fs"
+	debugfs -w "$fs" -R "write $T/file dump.0" >/dev/null 2>&1 || fail "debugfs write"
+	debugfs -w "$fs" -R "write $T/file.info dump.0.info" >/dev/null 2>&1 || fail "debugfs write"
+	check_container "$fs:dump.0" 'file in an ext2/3/4 filesystem'
+	expect_rc 0 $GET info "$fs:dump.0"
+	expect_out "^Manifest: +dump.0.info$"
+	expect_rc 0 $GET list "$fs"
+	expect_out '^0 +dump.0 .* complete *$'
+done
+
+note "a source that failed: end record there, header flag 0x8, manifest incomplete"
+# the stream ends with the final kdump header (the first one, written
+# before the pages, has the flag already): set 0x8 in the last record
+# for offset 0 (status at 424 of its data)
+cp "$T/s.flat" "$T/inc.flat"
+python3 - "$T/inc.flat" <<'PY' || fail "set flag 0x8"
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    pos, last = 4096, None
+    while True:
+        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
+        if off == 2**64 - 1: break
+        if off == 0: last = pos + 16
+        pos += 16 + size
+    f.seek(last + 424); st = struct.unpack('<I', f.read(4))[0]
+    assert not st & 8, st
+    f.seek(last + 424); f.write(struct.pack('<I', st | 8))
+PY
+$KMK -i "$T/inc.flat" -o "$T/raw.inc" -l raw --incomplete || fail "get-kstream-mk"
+expect_rc 1 $GET verify "$T/raw.inc"
+expect_err "raw.inc: incomplete: 0 of 50331648 memory bytes dumped \(test: write error\); digest of the $S stored bytes ok$"
+one_line "incomplete raw"
+expect_rc 0 $GET info "$T/raw.inc"
+expect_out '^Status: +incomplete: '
+# header flag 0x8 under a manifest that says complete
+$KMK -i "$T/inc.flat" -o "$T/raw.lie" -l raw || fail "get-kstream-mk"
+expect_rc 1 $GET verify "$T/raw.lie"
+expect_err 'the kdump header says incomplete \(status flag 0x8\)'
+one_line "flag 0x8, manifest complete"
+
+note "a sink that failed: stream cut, no end record"
+for layout in raw aws file; do
+	$KMK -i "$T/s.flat" -o "$T/cut.$layout" -l $layout --cut $((S / 2)) || fail "get-kstream-mk"
+	expect_rc 1 $GET verify "$T/cut.$layout"
+	expect_err "incomplete: .*flattened kdump stream (cut off|ends at [0-9]+ without its end record)"
+	one_line "cut $layout"
+	expect_rc 0 $GET info "$T/cut.$layout"
+	expect_out '^Status: +incomplete: '
+	expect_out "end record missing"
+	expect_rc 1 $GET copy -f kdump "$T/cut.$layout" "$T/cut.out"
+	expect_err 'nothing to convert$'
+	one_line "copy of cut $layout"
+	[ ! -e "$T/cut.out" ] || fail "copy of a cut stream left an output"
+	expect_rc 1 $GET dmesg "$T/cut.$layout"
+	one_line "dmesg of cut $layout"
+done
+
+note "corrupt streams: one line, exit 1"
+# the last data record (the final kdump header) made absurd
+R=$(python3 - "$T/s.flat" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'rb') as f:
+    pos = 4096
+    while True:
+        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
+        if off == 2**64 - 1: break
+        last = pos; pos += 16 + size
+    print(last)
+PY
+)
+cp "$T/raw" "$T/bad"; put_be64 "$T/bad" $((R + 8)) 0xffffffffffff
+expect_rc 1 $GET verify "$T/bad"
+expect_err "bad: flattened kdump stream: record at $R: offset 0 size 281474976710655 are impossible$"
+one_line "absurd size"
+expect_rc 1 $GET copy -f kdump "$T/bad" "$T/bad.out"
+one_line "copy absurd size"
+expect_rc 0 $GET info "$T/bad"
+expect_out "^Status: +corrupt: flattened kdump stream: record at $R: offset 0 size 281474976710655 are impossible$"
+# a record running past the end of the image
+cp "$T/raw" "$T/bad"; put_be64 "$T/bad" $((R + 8)) $((1 << 32))
+expect_rc 1 $GET verify "$T/bad"
+expect_err "bad: flattened kdump stream: record at $R: its 4294967296 bytes run past the end of the container \([0-9]+ bytes\)$"
+one_line "past the end"
+# the same corruption early in the stream: no manifest to be found (an
+# image is then a plain kdump-flat file), still one line
+cp "$T/raw" "$T/bad"; put_be64 "$T/bad" $((4096 + 8)) 0xffffffffffff
+expect_rc 1 $GET verify "$T/bad"
+expect_err "record at 4096: offset 0 size 281474976710655 are impossible$"
+one_line "absurd size early"
+# a flipped data byte: the digest says so
+cp "$T/raw" "$T/bad"; flip "$T/bad" $((S - 100))
+expect_rc 1 $GET verify "$T/bad"
+expect_err "digest mismatch: computed xxh3-128:[0-9a-f]+ over the $S stored bytes, manifest has $DIGEST$"
+one_line "flipped byte"
+# a manifest naming another format
+$KMK -i "$T/s.flat" -o "$T/fmt" -l raw --format elf || fail "get-kstream-mk"
+expect_rc 1 $GET verify "$T/fmt"
+expect_err 'the manifest says format elf, the dump is a kdump flattened stream$'
+# a truncated tape (the stream stops, no filemark, no manifest)
+head -c $((S / 3)) "$T/tape" >"$T/short.aws"
+expect_rc 1 $GET verify "$T/short.aws"
+one_line "short tape"
+exit 0
