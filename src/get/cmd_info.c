@@ -204,6 +204,13 @@ static void print_json(const struct get_in *in, enum get_status st,
 		 in->end == GET_END_UNKNOWN ? "unknown" :
 					      "missing",
 		 true);
+	if (in->kstream) {
+		json_u64("stream_size", in->kstream->size, true);
+		json_u64("stream_records", in->kstream->records, true);
+		json_str("end_record", in->kstream->ended ? "ok" : "missing",
+			 true);
+		json_str("stream_digest", in->kstream->digest, true);
+	}
 	if (!in->man_text) {
 		printf("  \"manifest\": null\n}\n");
 		return;

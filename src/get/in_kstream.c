@@ -467,6 +467,9 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 		in->end_off = ks->size;
 	}
 	in->ops = &ks->ops;
+	/* what the digest covers (verify --json: verified_bytes) */
+	in->stored_size = ks->size;
+	in->stored_streamed = ks->size;
 	if (ks->bad[0])
 		snprintf(in->bad, sizeof(in->bad), "%s", ks->bad);
 	return 0;

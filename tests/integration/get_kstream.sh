@@ -56,6 +56,16 @@ check_container() {
 	expect_out '^  dump_level +0$'
 	expect_rc 0 $GET info --json "$d"
 	json_ok "$T/.stdout"
+	cp "$T/.stdout" "$T/info.json"
+	[ "$(json_get "$T/info.json" 'd["stream_size"]')" = "$S" ] || fail "$d: json stream_size"
+	[ "$(json_get "$T/info.json" 'd["end_record"]')" = ok ] || fail "$d: json end_record"
+	[ "$(json_get "$T/info.json" 'd["stream_digest"]')" = "$DIGEST" ] || fail "$d: json stream_digest"
+	[ "$(json_get "$T/info.json" 'd["status"]')" = complete ] || fail "$d: json status"
+	expect_rc 0 $GET verify --json "$d"
+	cp "$T/.stdout" "$T/verify.json"
+	[ "$(json_get "$T/verify.json" 'd["verdict"]')" = ok ] || fail "$d: verify --json verdict"
+	[ "$(json_get "$T/verify.json" 'd["verified_bytes"]')" = "$S" ] || fail "$d: verify --json verified_bytes"
+	[ "$(json_get "$T/verify.json" 'd["digest_ok"]')" = True ] || fail "$d: verify --json digest_ok"
 	expect_rc 0 $GET verify "$d"
 	expect_out "complete, kdump flattened stream of $S bytes \(compress zstd, dump_level 0\), digest ok \($DIGEST\)$"
 	rm -f "$T/c.kdump" "$T/c.lzo" "$T/c.elf" "$T/c.flat"
@@ -162,6 +172,24 @@ for layout in raw aws file; do
 	expect_rc 1 $GET dmesg "$T/cut.$layout"
 	one_line "dmesg of cut $layout"
 done
+
+note "sealed (encrypt): the decrypted stored bytes are the stream"
+SEAL="$TEST_WRAPPER $ZFD_BUILD/tests/integration/seal-mkdump"
+expect_rc 0 $GET keygen -o "$T/k"
+for layout in file raw; do
+	$SEAL -k "$T/k.pub" -i "$T/s.flat" -o "$T/sealed.$layout" -l $layout \
+		--raw-size $((S + 1048576)) || fail "seal-mkdump $layout"
+	expect_rc 0 $GET verify "$T/sealed.$layout"
+	expect_out 'complete, sealed to key [0-9a-f]+, [0-9]+ sealed bytes, digest ok'
+	expect_rc 0 $GET verify --key "$T/k.key" "$T/sealed.$layout"
+	expect_out 'chunks authenticated$'
+	rm -f "$T/sc.kdump" "$T/sc.elf"
+	expect_rc 0 $GET copy --key "$T/k.key" -f kdump "$T/sealed.$layout" "$T/sc.kdump"
+	cmp "$T/sc.kdump" "$T/ref.kdump" || fail "sealed $layout: copy -f kdump differs"
+	expect_rc 0 $GET copy --key "$T/k.key" -f elf "$T/sealed.$layout" "$T/sc.elf"
+	cmp "$T/sc.elf" "$T/ref.elf" || fail "sealed $layout: copy -f elf differs"
+done
+ls "$T"/*.zfcpdump-get.* 2>/dev/null && fail "temporary file left behind"
 
 note "corrupt streams: one line, exit 1"
 # the last data record (the final kdump header) made absurd
