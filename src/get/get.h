@@ -219,9 +219,11 @@ struct get_kstream {
 	uint32_t hdr_status; /* its status (0x8: incomplete) */
 	bool readable;	     /* opened as a kdump file: copy, dmesg work */
 	char digest[ZFD_DIGEST_STRLEN]; /* of the stored bytes [0, size) */
-	char bad[GET_WHY_LEN];		/* a record that cannot be */
-	char cut[GET_WHY_LEN];		/* no end record: where it stops */
-	struct get_file src;		/* the container's stored bytes */
+	/* ... [0, ALIGN_UP(size, 4096)): the padding to whole pages */
+	char digest_pad[ZFD_DIGEST_STRLEN];
+	char bad[GET_WHY_LEN]; /* a record that cannot be */
+	char cut[GET_WHY_LEN]; /* no end record: where it stops */
+	struct get_file src;   /* the container's stored bytes */
 	struct get_in_ops ops;
 };
 /*

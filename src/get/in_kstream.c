@@ -9,7 +9,9 @@
  * One pass reads the stream front to back (a tape allows nothing else):
  * it checks every record against the container's size, hashes the stored
  * bytes [0, S) (S = the offset just behind the end record: what the
- * manifest's digest covers), turns the records into a kdump file in an
+ * manifest's digest covers, KDUMP-SPEC) and, as the daemon of this round
+ * also does, [0, ALIGN_UP(S, 4096)) with the padding as stored (its sinks
+ * store whole pages, its digest covers them), turns the records into a kdump file in an
  * unlinked temporary file ($TMPDIR), and keeps the status of the last
  * kdump header record. A well-formed stream is then read as a kdump file
  * (in_kdump.c: info, copy, dmesg); a stream without its end record, or
@@ -205,7 +207,7 @@ struct pass {
 	size_t blen;
 	bool eof;
 	uint64_t pos; /* consumed (and hashed) */
-	struct zfd_digest *d;
+	struct zfd_digest *d, *d_pad;
 	int tmpfd;
 };
 
@@ -251,6 +253,7 @@ static const uint8_t *at(const struct pass *p)
 static void consume(struct pass *p, size_t n)
 {
 	zfd_digest_update(p->d, at(p), n);
+	zfd_digest_update(p->d_pad, at(p), n);
 	p->pos += n;
 }
 
@@ -302,6 +305,13 @@ static int run_pass(struct pass *p, struct get_kstream *ks, char *why,
 			ks->last_rec = rpos;
 			ks->size = p->pos;
 			ks->ended = true;
+			/* the stored padding to whole pages, as it is */
+			n = (size_t)(ZFD_ALIGN_UP(p->pos, (uint64_t)4096) -
+				     p->pos);
+			got = need(p, n);
+			if (got < 0)
+				goto io_err;
+			zfd_digest_update(p->d_pad, at(p), (size_t)got);
 			break;
 		}
 		if (!rec_ok(ks, rpos, off, size, p->limit, p->soft))
@@ -404,7 +414,8 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	ks = calloc(1, sizeof(*ks));
 	p.buf = malloc(KS_BUF);
 	p.d = zfd_digest_new();
-	if (!ks || !p.buf || !p.d) {
+	p.d_pad = zfd_digest_new();
+	if (!ks || !p.buf || !p.d || !p.d_pad) {
 		rc = -ENOMEM;
 		snprintf(why, why_len, "out of memory");
 		goto out_free;
@@ -425,10 +436,13 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	if (rc)
 		goto out_free;
 	zfd_digest_string(p.d, ks->digest, sizeof(ks->digest));
+	zfd_digest_string(p.d_pad, ks->digest_pad, sizeof(ks->digest_pad));
 	free(p.buf);
 	p.buf = NULL;
 	zfd_digest_free(p.d);
 	p.d = NULL;
+	zfd_digest_free(p.d_pad);
+	p.d_pad = NULL;
 
 	ks->src = *src;
 	ks->ops.kind = kind;
@@ -479,6 +493,7 @@ out_free:
 		close(p.tmpfd);
 	free(p.buf);
 	zfd_digest_free(p.d);
+	zfd_digest_free(p.d_pad);
 	free(ks);
 	if (src->close)
 		src->close(src->arg);
