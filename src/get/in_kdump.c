@@ -245,7 +245,7 @@ static int unflatten(struct get_file *f, char *why, size_t why_len)
 int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 			   char *why, size_t why_len)
 {
-	char sub[GET_WHY_LEN];
+	char sub[GET_WHY_LEN] = "";
 	const struct zfd_kdump_info *ki;
 	struct kdump_in *k;
 	uint8_t head[32];
@@ -281,12 +281,18 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 		goto out_close;
 	}
 	if (rc) {
-		snprintf(why, why_len, "%s", sub);
+		snprintf(why, why_len, "%s", sub[0] ? sub : strerror(-rc));
 		goto out_close;
 	}
+	sub[0] = 0;
 	rc = zfd_kdump_to_dump(k->r, &in->dump, sub, sizeof(sub));
+	if (rc == -ENOMEM) {
+		snprintf(why, why_len, "out of memory");
+		goto out_close;
+	}
 	if (rc) {
-		snprintf(why, why_len, "not a valid kdump file: %s", sub);
+		snprintf(why, why_len, "not a valid kdump file: %s",
+			 sub[0] ? sub : strerror(-rc));
 		goto out_close;
 	}
 	ki = zfd_kdump_info(k->r);

@@ -455,10 +455,28 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 		tf.size = fstat(p.tmpfd, &st) == 0 ? (uint64_t)st.st_size : 0;
 		tf.mtime = src->mtime;
 		p.tmpfd = -1; /* the kdump input closes it */
+		sub[0] = 0;
 		rc = get_in_kdump_open_file(in, &tf, sub, sizeof(sub));
+		if (rc && rc != -EINVAL && rc != -ENODEV) {
+			/* out of memory, a read error: no verdict on it */
+			snprintf(why, why_len, "%s",
+				 sub[0] ? sub : strerror(-rc));
+			zfd_dump_free(&in->dump);
+			free(in->ranges);
+			in->ranges = NULL;
+			in->nr_ranges = 0;
+			in->ops = NULL;
+			in->priv = NULL;
+			in->kstream = NULL;
+			free(ks);
+			if (src->close)
+				src->close(src->arg);
+			return rc;
+		}
 		if (rc) {
 			/* ks->bad makes it corrupt; info still shows it */
-			snprintf(ks->bad, sizeof(ks->bad), "%s", sub);
+			snprintf(ks->bad, sizeof(ks->bad), "%s",
+				 sub[0] ? sub : "not a valid kdump file");
 			in->ops = NULL;
 			in->priv = NULL;
 			zfd_dump_free(&in->dump);
@@ -513,20 +531,20 @@ const char *get_kstream_reason(const struct get_in *in)
 	return ks->readable ? NULL : "the kdump stream cannot be read";
 }
 
-/* A manifest block at off of the container? Loads it into in. */
-static bool take_manifest(struct get_in *in, const struct get_file *f,
-			  uint64_t limit, uint64_t off)
+/* The manifest block at off of the container into in: 0 or -ENOMEM. */
+static int take_manifest(struct get_in *in, const struct get_file *f,
+			 uint64_t limit, uint64_t off)
 {
 	char where[64];
 	uint8_t *blk;
 	int64_t got;
-	bool ok = false;
+	int rc = 0;
 
 	if (off >= limit)
-		return false;
+		return 0;
 	blk = calloc(1, ZFD_MANIFEST_MAX);
 	if (!blk)
-		return false;
+		return -ENOMEM;
 	got = f->read(f->arg, blk,
 		      (size_t)ZFD_MIN(limit - off, (uint64_t)ZFD_MANIFEST_MAX),
 		      off);
@@ -534,10 +552,11 @@ static bool take_manifest(struct get_in *in, const struct get_file *f,
 		snprintf(where, sizeof(where),
 			 "manifest block at offset %" PRIu64, off);
 		get_in_set_manifest(in, (const char *)blk, (size_t)got, where);
-		ok = true;
+		if (!in->man_text)
+			rc = -ENOMEM;
 	}
 	free(blk);
-	return ok;
+	return rc;
 }
 
 /*
@@ -602,7 +621,11 @@ int get_in_kstream_probe(struct get_in *in, int fd, const char *path,
 	}
 	man_off = find_raw_manifest(&f, f.size, &ks);
 	if (man_off != UINT64_MAX) {
-		take_manifest(in, &f, f.size, man_off);
+		if (take_manifest(in, &f, f.size, man_off)) {
+			snprintf(why, why_len, "out of memory");
+			close(fd);
+			return -ENOMEM;
+		}
 	} else if (S_ISREG(st->st_mode)) {
 		/* a plain file: its manifest beside it, else as before */
 		sibling = get_in_load_sibling_manifest(in, path) == 0;

@@ -478,7 +478,8 @@ int get_in_open(const char *spec, struct get_in **inp)
 		goto out_free;
 	}
 	if (rc) {
-		get_err("%s: %s", spec, why);
+		/* (an input that ran out of memory may say nothing) */
+		get_err("%s: %s", spec, why[0] ? why : strerror(-rc));
 		goto out_free;
 	}
 	*inp = in;

@@ -232,6 +232,20 @@ one_line "flipped byte"
 $KMK -i "$T/s.flat" -o "$T/fmt" -l raw --format elf || fail "get-kstream-mk"
 expect_rc 1 $GET verify "$T/fmt"
 expect_err 'the manifest says format elf, the dump is a kdump flattened stream$'
+note "every allocation fails once (no crash, no double free, no leak)"
+NOMEM="$TEST_WRAPPER $ZFD_BUILD/tests/unit/test_get_nomem"
+for args in "info $T/raw" "verify $T/raw" "copy -f kdump $T/raw $T/n1" \
+	"verify $T/tape" "copy -f elf $T/tape $T/n2" "verify $T/fs.ext4:dump.0" \
+	"info $T/cut.raw" "verify $T/cut.aws" "list $T/fs.ext4"; do
+	# shellcheck disable=SC2086
+	$NOMEM $args >/dev/null 2>"$T/.stderr"
+	grep -q "each failed once: no crash, nothing leaked" "$T/.stderr" ||
+		fail "test_get_nomem $args: $(tail -3 "$T/.stderr")"
+	! grep -q "dump.0: $\|raw: $\|tape: $" "$T/.stderr" ||
+		fail "test_get_nomem $args: an empty error message"
+done
+cmp "$T/n1" "$T/ref.kdump" || fail "kdump copy after the failure runs differs"
+
 # a truncated tape (the stream stops, no filemark, no manifest)
 head -c $((S / 3)) "$T/tape" >"$T/short.aws"
 expect_rc 1 $GET verify "$T/short.aws"
