@@ -354,6 +354,9 @@ static int verify_kstream(struct get_in *in, struct verdict *v, bool quiet)
 	mst = zfd_manifest_get(&in->man, "status");
 	want = zfd_manifest_get(&in->man, "digest");
 	v->want = want;
+	/* (not unpacked: the memory size is the manifest's) */
+	if (!in->hdr.mem_size)
+		zfd_manifest_get_u64(&in->man, "mem_size", &in->hdr.mem_size);
 	if (!ks->ended) {
 		/* a sink that failed: no end record, no S to hash up to */
 		if (strcmp(mst, "incomplete") == 0)
@@ -451,7 +454,10 @@ int get_cmd_verify(int argc, char **argv)
 		get_err_capture(v.reason, sizeof(v.reason));
 		quiet = true; /* stdout is the JSON */
 	}
-	if (get_in_open(argv[optind], &in)) {
+	get_kstream_light(true);
+	rc = get_in_open(argv[optind], &in);
+	get_kstream_light(false);
+	if (rc) {
 		in = NULL;
 		goto out_close;
 	}

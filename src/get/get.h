@@ -252,6 +252,11 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
  */
 int get_in_kstream_probe(struct get_in *in, int fd, const char *path,
 			 const struct stat *st, char *why, size_t why_len);
+/*
+ * on: kdump streams opened from now on are only checked and hashed, not
+ * unpacked into a kdump file (verify: no temporary file, one read).
+ */
+void get_kstream_light(bool on);
 /* Why a stream input is not a readable kdump dump, else NULL. */
 const char *get_kstream_reason(const struct get_in *in);
 /*

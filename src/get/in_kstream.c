@@ -333,7 +333,8 @@ static int run_pass(struct pass *p, struct get_kstream *ks, char *why,
 			if (first && off == 0)
 				ks->have_hdr = hdr_status(at(p), n,
 							  &ks->hdr_status) == 0;
-			rc = tmp_write(p->tmpfd, off, at(p), n);
+			rc = p->tmpfd < 0 ? 0 :
+					    tmp_write(p->tmpfd, off, at(p), n);
 			if (rc) {
 				snprintf(why, why_len,
 					 "temporary kdump file: %s",
@@ -397,6 +398,14 @@ static void ks_close(struct get_in *in)
 	in->kstream = NULL;
 }
 
+/* verify needs no kdump file: the digest and the records say it all */
+static bool light;
+
+void get_kstream_light(bool on)
+{
+	light = on;
+}
+
 int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 			uint64_t limit, bool soft, const char *kind, char *why,
 			size_t why_len)
@@ -422,8 +431,8 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	}
 	snprintf(name, sizeof(name), "%s/zfcpdump-get.XXXXXX",
 		 dir && *dir ? dir : "/tmp");
-	p.tmpfd = mkstemp(name);
-	if (p.tmpfd < 0) {
+	p.tmpfd = light ? -2 : mkstemp(name);
+	if (p.tmpfd == -1) {
 		rc = -errno;
 		snprintf(why, why_len,
 			 "flattened kdump stream: cannot create a temporary "
@@ -431,7 +440,8 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 			 strerror(errno));
 		goto out_free;
 	}
-	unlink(name);
+	if (!light)
+		unlink(name);
 	rc = run_pass(&p, ks, why, why_len);
 	if (rc)
 		goto out_free;
@@ -450,7 +460,7 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	ks->ops.close = ks_close;
 	in->kstream = ks;
 	in->format = "kdump-flat";
-	if (ks->ended && !ks->bad[0]) {
+	if (ks->ended && !ks->bad[0] && !light) {
 		tf.arg = (void *)(intptr_t)p.tmpfd;
 		tf.size = fstat(p.tmpfd, &st) == 0 ? (uint64_t)st.st_size : 0;
 		tf.mtime = src->mtime;
@@ -495,7 +505,12 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	if (!ks->readable) {
 		memset(&in->hdr, 0, sizeof(in->hdr));
 		in->mem_avail = UINT64_MAX;
-		in->end = GET_END_MISSING;
+		/* light: what the last kdump header in the stream says */
+		in->end = ks->ended && ks->have_hdr &&
+					  !(ks->hdr_status &
+					    ZFD_KDUMP_INCOMPLETE) ?
+				  GET_END_OK :
+				  GET_END_MISSING;
 		in->end_off = ks->size;
 	}
 	in->ops = &ks->ops;

@@ -151,7 +151,11 @@ enum get_status get_in_status(const struct get_in *in, char *reason, size_t len)
 		snprintf(reason, len, "end marker not checked");
 		return GET_ST_INCOMPLETE;
 	case GET_END_MISSING:
-		if (in->format && strncmp(in->format, "kdump", 5) == 0)
+		if (in->kstream && !in->kstream->readable)
+			snprintf(reason, len,
+				 "the kdump header says incomplete"
+				 " (status flag 0x8)");
+		else if (in->format && strncmp(in->format, "kdump", 5) == 0)
 			snprintf(reason, len,
 				 "the kdump header says incomplete"
 				 " (status flag 0x8); pages up to memory byte %" PRIu64

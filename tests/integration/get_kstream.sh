@@ -96,6 +96,12 @@ check_container "$T/raw" 'raw dump \(partition or image\)'
 expect_rc 0 $GET info "$T/raw"
 expect_out "^Manifest: +manifest block at offset $(( (S + 4095) / 4096 * 4096 ))$"
 
+# verify reads the stream once and unpacks nothing: no temporary file
+expect_rc 0 env TMPDIR="$T/nonexistent" $GET verify "$T/raw"
+expect_out 'digest ok'
+expect_rc 1 env TMPDIR="$T/nonexistent" $GET info "$T/raw"
+expect_err 'cannot create a temporary file'
+
 note "plain file with FILE.info"
 $KMK -i "$T/s.flat" -o "$T/file" -l file || fail "get-kstream-mk file"
 check_container "$T/file" 'kdump flattened stream file'
