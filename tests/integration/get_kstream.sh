@@ -132,6 +132,45 @@ for fstype in ext2 ext4; do
 	expect_out '^0 +dump.0 .* complete *$'
 done
 
+note "s390x (big-endian kdump header) on a raw image and a tape"
+$MKIMAGE -o "$T/z.img" -s 16M --seed 9 --hole 4M:1M --cpus 2 --end-marker || fail "zfd-mkimage s390x"
+# (a kdump input of s390x has no CPU list: nr_cpus of a copy of it is 0,
+# whether the kdump file or its stream is copied)
+expect_rc 0 $GET copy -f kdump -c zlib "$T/z.img" "$T/z.kdump"
+expect_rc 0 $GET copy -f kdump -c zlib "$T/z.kdump" "$T/z.ref"
+expect_rc 0 $GET copy -f kdump-flat -c zlib "$T/z.img" "$T/z.flat"
+$KMK -i "$T/z.flat" -o "$T/z.raw" -l raw -c zlib || fail "get-kstream-mk"
+$KMK -i "$T/z.flat" -o "$T/z.aws" -l aws -c zlib || fail "get-kstream-mk"
+for d in "$T/z.raw" "$T/z.aws"; do
+	expect_rc 0 $GET verify "$d"
+	expect_out '\(compress zlib, dump_level 0\), digest ok'
+	expect_rc 0 $GET info "$d"
+	expect_out '^Arch: +s390x$'
+	expect_out '^Compress: +zlib$'
+	rm -f "$T/z.out"
+	expect_rc 0 $GET copy -f kdump -c zlib "$d" "$T/z.out"
+	cmp "$T/z.out" "$T/z.ref" || fail "$d: s390x copy -f kdump differs"
+done
+# the final header's incomplete flag, big-endian
+cp "$T/z.flat" "$T/z.inc"
+python3 - "$T/z.inc" <<'PY' || fail "set flag 0x8"
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    pos, last = 4096, None
+    while True:
+        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
+        if off == 2**64 - 1: break
+        if off == 0: last = pos + 16
+        pos += 16 + size
+    f.seek(last + 424); st = struct.unpack('>I', f.read(4))[0]
+    assert not st & 8, st
+    f.seek(last + 424); f.write(struct.pack('>I', st | 8))
+PY
+$KMK -i "$T/z.inc" -o "$T/z.lie" -l raw -c zlib || fail "get-kstream-mk"
+expect_rc 1 $GET verify "$T/z.lie"
+expect_err 'the kdump header says incomplete \(status flag 0x8\)'
+one_line "s390x flag 0x8"
+
 note "a source that failed: end record there, header flag 0x8, manifest incomplete"
 # the stream ends with the final kdump header (the first one, written
 # before the pages, has the flag already): set 0x8 in the last record
