@@ -192,6 +192,36 @@ int zfd_kdump_writer_finish(struct zfd_kdump_writer *w, uint64_t good,
 uint64_t zfd_kdump_writer_file_size(const struct zfd_kdump_writer *w);
 /* Stream bytes written so far (flattened), else the file size. */
 uint64_t zfd_kdump_writer_out_size(const struct zfd_kdump_writer *w);
+/*
+ * Pages compressed ahead (the daemon's compression workers), so that the
+ * writer only places them: what zfd_kdump_pre_page() made of a page with
+ * the writer's codec and level. Kind NONE: the writer compresses it.
+ */
+enum zfd_kdump_pre_kind {
+	ZFD_KDUMP_PRE_NONE,
+	ZFD_KDUMP_PRE_ZERO, /* all zeros */
+	ZFD_KDUMP_PRE_RAW,  /* does not compress: stored as it is */
+	ZFD_KDUMP_PRE_COMP, /* data, len: the compressed page */
+};
+
+struct zfd_kdump_pre {
+	const void *data;
+	uint32_t len;
+	uint32_t kind;
+};
+
+/* Compresses page into out (page_size bytes of room) and describes it in
+ * *e. 0 or -EIO. */
+int zfd_kdump_pre_page(struct zfd_kdump_codec_ctx *cc, const void *page,
+		       void *out, struct zfd_kdump_pre *e);
+/*
+ * Page frames first .. first + n - 1 come as pre[] (until the next call;
+ * pre NULL: none). The stored bytes are the same as without.
+ */
+void zfd_kdump_writer_pre(struct zfd_kdump_writer *w,
+			  const struct zfd_kdump_pre *pre, uint64_t first,
+			  size_t n);
+
 /* Page frames left out by zfd_kdump_writer_skip(). */
 uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w);
 /* The least output (stream or file): the dump without any page. */

@@ -22,7 +22,7 @@
 #define ZFD_UTS_SIZE	     (6 * 65) /* struct new_utsname */
 #define X86_START_KERNEL_MAP 0xffffffff80000000ull
 #define DESC_WIN	     2048	  /* descriptors buffered */
-#define CO_MAX		     (256u << 10) /* flattened: bytes per record */
+#define CO_MAX		     (128u << 10) /* flattened: bytes per record */
 
 struct pfn_range {
 	uint64_t start; /* first pfn */
@@ -69,6 +69,10 @@ struct zfd_kdump_writer {
 	uint64_t co_off;
 	size_t co_len;
 	bool skipping; /* zfd_kdump_writer_skip() runs */
+	/* pages compressed ahead: page frames pre_first + i */
+	const struct zfd_kdump_pre *pre;
+	uint64_t pre_first;
+	size_t pre_n;
 	struct zfd_kdump_codec_ctx *cc;
 
 	uint64_t data_pos; /* next page data offset */
@@ -613,11 +617,18 @@ static void next_frame(struct zfd_kdump_writer *w)
 static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 {
 	uint8_t *dsc = w->desc + w->desc_n * ZFD_KDUMP_DESC_SIZE;
-	bool zero = !page || all_zero(page, w->ps);
+	const struct zfd_kdump_pre *e = NULL;
 	const void *cdata;
 	size_t clen;
 	uint32_t flags = 0;
+	bool zero;
 	int rc;
+
+	if (page && w->pre && w->next_pfn - w->pre_first < w->pre_n &&
+	    w->pre[w->next_pfn - w->pre_first].kind != ZFD_KDUMP_PRE_NONE)
+		e = &w->pre[w->next_pfn - w->pre_first];
+	zero = e ? e->kind == ZFD_KDUMP_PRE_ZERO :
+		   !page || all_zero(page, w->ps);
 
 	if (w->skipping || (zero && (w->o.dump_level & 1))) {
 		if (zero && !w->skipping)
@@ -635,7 +646,15 @@ static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 		put32(w, dsc + 8, w->ps);
 		w->nr_zero++;
 	} else {
-		rc = zfd_kdump_compress(w->cc, page, &cdata, &clen);
+		if (e && e->kind == ZFD_KDUMP_PRE_COMP) {
+			cdata = e->data;
+			clen = e->len;
+			rc = 0;
+		} else if (e) {
+			rc = -ENOSPC; /* ZFD_KDUMP_PRE_RAW */
+		} else {
+			rc = zfd_kdump_compress(w->cc, page, &cdata, &clen);
+		}
 		if (rc == -ENOSPC) {
 			cdata = page;
 			clen = w->ps;
@@ -735,6 +754,15 @@ int zfd_kdump_writer_mem(struct zfd_kdump_writer *w, uint64_t off,
 		len -= n;
 	}
 	return 0;
+}
+
+void zfd_kdump_writer_pre(struct zfd_kdump_writer *w,
+			  const struct zfd_kdump_pre *pre, uint64_t first,
+			  size_t n)
+{
+	w->pre = pre;
+	w->pre_first = first;
+	w->pre_n = pre ? n : 0;
 }
 
 int zfd_kdump_writer_skip(struct zfd_kdump_writer *w, uint64_t off,
