@@ -1,8 +1,9 @@
 #!/bin/bash
 # The daemon's format = "kdump" (KDUMP-SPEC) read back by zfcpdump-get:
 # zfcpdump -s file:CORE -o raw:device=IMG,format=kdump stores the
-# flattened stream with its manifest; verify, info, copy -f kdump|elf and
-# a dump cut by a full device (no end record, manifest incomplete).
+# flattened stream with its manifest, and so does the extfs sink as dump.N;
+# verify, info, copy -f kdump|elf, list, and a dump cut by a full device
+# (no end record, manifest incomplete).
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/get_common.sh"
 . "$abs_top_srcdir/tests/integration/raw_lib.sh"
@@ -48,6 +49,28 @@ expect_out '^Dump level: +1$'
 expect_rc 0 $GET copy -f kdump -c lzo "$T/part" "$T/c1.kdump"
 expect_rc 0 $GET info "$T/c1.kdump"
 expect_out '^Status: +complete$'
+
+note "extfs: dump.N holds the stream, dump.N.info its manifest"
+mke2fs -q -F -t ext4 -b 4096 "$T/fs" 64M >/dev/null 2>&1 || fail "mke2fs"
+expect_rc 0 zfd_raw -s "file:$T/x.elf" -o "extfs:device=$T/fs,format=kdump,fsck=no"
+expect_rc 0 zfd_raw -s "file:$T/x.elf" -o "extfs:device=$T/fs,format=kdump,fsck=no,compress=lzo"
+e2fsck -fn "$T/fs" >"$T/fsck.out" 2>&1 || { cat "$T/fsck.out"; fail "e2fsck after two kdump dumps"; }
+expect_rc 0 $GET verify "$T/fs:dump.0"
+expect_out "complete, kdump flattened stream of $S bytes \(compress zstd, dump_level 0\), digest ok"
+expect_rc 0 $GET verify "$T/fs:dump.1"
+expect_out '\(compress lzo, dump_level 0\), digest ok'
+expect_rc 0 $GET info "$T/fs:dump.1"
+expect_out '^Input: +file in an ext2/3/4 filesystem$'
+expect_out '^Compress: +lzo$'
+expect_out '^Manifest: +dump.1.info$'
+rm -f "$T/c.kdump" "$T/c.elf"
+expect_rc 0 $GET copy -f kdump "$T/fs:dump.0" "$T/c.kdump"
+cmp "$T/c.kdump" "$T/ref.kdump" || fail "copy -f kdump of the daemon's dump.0 differs from copy -f kdump of the core"
+expect_rc 0 $GET copy -f elf "$T/fs:dump.1" "$T/c.elf"
+cmp "$T/c.elf" "$T/ref.elf" || fail "copy -f elf of the daemon's dump.1 differs"
+expect_rc 0 $GET list "$T/fs"
+expect_out '^0 +dump.0 .* complete *$'
+expect_out '^1 +dump.1 .* complete *$'
 
 note "a device too small: the stream cut, the manifest says incomplete"
 raw_target "$T/small" $((4 << 20))
