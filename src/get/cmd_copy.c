@@ -200,6 +200,11 @@ int get_cmd_copy(int argc, char **argv)
 			unlink(tmp);
 		return 1;
 	}
+	if (in->kstream && !in->kstream->readable) {
+		get_err("%s: %s: nothing to convert", orig,
+			get_kstream_reason(in));
+		goto out_close_in;
+	}
 	if (out.ops == &get_out_s390_ops &&
 	    in->hdr.arch != ZFD_S390_ARCH_S390 &&
 	    in->hdr.arch != ZFD_S390_ARCH_S390X) {

@@ -87,6 +87,11 @@ int get_cmd_dmesg(int argc, char **argv)
 	}
 	if (get_in_open(argv[optind], &in))
 		return 1;
+	if (in->kstream && !in->kstream->readable) {
+		get_err("%s: %s: no kernel log to read", in->name,
+			get_kstream_reason(in));
+		goto out;
+	}
 	if (!in->ops->read_mem) {
 		get_err("%s: the kernel log needs random access to the dump, "
 			"which a %s does not give: copy it to a file first",

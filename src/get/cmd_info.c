@@ -59,6 +59,32 @@ static unsigned int cpu_count(const struct get_in *in)
 						     in->hdr.cpu_cnt;
 }
 
+/* The codec of a kdump header's status flags. */
+static const char *codec_of(uint32_t status)
+{
+	return status & ZFD_KDUMP_ZSTD	 ? "zstd" :
+	       status & ZFD_KDUMP_LZO	 ? "lzo" :
+	       status & ZFD_KDUMP_SNAPPY ? "snappy" :
+	       status & ZFD_KDUMP_ZLIB	 ? "zlib" :
+					   "none";
+}
+
+/* A kdump flattened stream: what the stream and its header say. */
+static void print_kstream(const struct get_in *in)
+{
+	const struct get_kstream *ks = in->kstream;
+	const struct zfd_kdump_info *ki = ks->readable ? get_in_kdump_info(in) :
+							 NULL;
+
+	printf("Format:        kdump (flattened stream, %" PRIu64
+	       " bytes, %" PRIu64 " records, end record %s)\n",
+	       ks->size, ks->records, ks->ended ? "ok" : "missing");
+	if (ks->have_hdr)
+		printf("Compress:      %s\n", codec_of(ks->hdr_status));
+	if (ki)
+		printf("Dump level:    %" PRIu32 "\n", ki->dump_level);
+}
+
 static void print_human(const struct get_in *in, enum get_status st,
 			const char *reason)
 {
@@ -71,7 +97,9 @@ static void print_human(const struct get_in *in, enum get_status st,
 		    sizeof(ended));
 	printf("Dump:          %s\n", in->name);
 	printf("Input:         %s\n", in->ops->kind);
-	if (is_s390(in) && strcmp(in->format, "s390") == 0)
+	if (in->kstream)
+		print_kstream(in);
+	else if (is_s390(in) && strcmp(in->format, "s390") == 0)
 		printf("Format:        %s (s390 header version %" PRIu32 ")\n",
 		       in->format, in->hdr.version);
 	else
@@ -176,6 +204,13 @@ static void print_json(const struct get_in *in, enum get_status st,
 		 in->end == GET_END_UNKNOWN ? "unknown" :
 					      "missing",
 		 true);
+	if (in->kstream) {
+		json_u64("stream_size", in->kstream->size, true);
+		json_u64("stream_records", in->kstream->records, true);
+		json_str("end_record", in->kstream->ended ? "ok" : "missing",
+			 true);
+		json_str("stream_digest", in->kstream->digest, true);
+	}
 	if (!in->man_text) {
 		printf("  \"manifest\": null\n}\n");
 		return;

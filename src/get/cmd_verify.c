@@ -313,6 +313,92 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 	return 0;
 }
 
+/*
+ * verify of a kdump flattened stream in its container (KDUMP-SPEC): the
+ * manifest says complete, its digest is the one of the stored stream
+ * [0, S), and the stream is well-formed (records inside the container,
+ * the end record, a kdump header without the incomplete flag 0x8).
+ * Returns the exit code.
+ */
+static int verify_kstream(struct get_in *in, struct verdict *v, bool quiet)
+{
+	const struct get_kstream *ks = in->kstream;
+	char reason[GET_WHY_LEN * 2];
+	const char *want, *mst, *fmt, *c, *lvl;
+	enum get_status st;
+
+	st = get_in_status(in, reason, sizeof(reason));
+	v->status = get_status_name(st);
+	if (ks->bad[0]) {
+		get_err("%s: %s", in->name, ks->bad);
+		return 1;
+	}
+	v->digest = ks->digest;
+	if (!in->man_text) {
+		get_err("%s: %s%smanifest missing: the digest cannot be checked",
+			in->name, reason, reason[0] ? "; " : "");
+		return 1;
+	}
+	if (!in->man_ok) {
+		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
+			reason[0] ? "; " : "", in->man_where, in->man_why);
+		return 1;
+	}
+	fmt = zfd_manifest_get(&in->man, "format");
+	if (!fmt || strcmp(fmt, "kdump") != 0) {
+		get_err("%s: the manifest says format %s, the dump is a kdump "
+			"flattened stream",
+			in->name, fmt ? fmt : "(none)");
+		return 1;
+	}
+	mst = zfd_manifest_get(&in->man, "status");
+	want = zfd_manifest_get(&in->man, "digest");
+	v->want = want;
+	/* (not unpacked: the memory size is the manifest's) */
+	if (!in->hdr.mem_size)
+		zfd_manifest_get_u64(&in->man, "mem_size", &in->hdr.mem_size);
+	if (!ks->ended) {
+		/* a sink that failed: no end record, no S to hash up to */
+		if (strcmp(mst, "incomplete") == 0)
+			get_err("%s: %s; %s", in->name, reason, ks->cut);
+		else
+			get_err("%s: incomplete: %s", in->name, reason);
+		return 1;
+	}
+	/* the digest over the stream padded to whole pages also counts */
+	if (want && strcmp(want, ks->digest) != 0 &&
+	    strcmp(want, ks->digest_pad) == 0)
+		v->digest = ks->digest_pad;
+	if (!want || strcmp(want, v->digest) != 0) {
+		get_err("%s: %s%sdigest mismatch: computed %s over the %" PRIu64
+			" stored bytes, manifest has %s",
+			in->name, reason, reason[0] ? "; " : "", ks->digest,
+			ks->size, want ? want : "none");
+		return 1;
+	}
+	if (st != GET_ST_COMPLETE) {
+		get_err("%s: %s; digest of the %" PRIu64 " stored bytes ok",
+			in->name, reason, ks->size);
+		return 1;
+	}
+	if (ks->hdr_status & ZFD_KDUMP_INCOMPLETE) {
+		get_err("%s: the kdump header says incomplete (status flag "
+			"0x8), the manifest says %s",
+			in->name, mst);
+		return 1;
+	}
+	if (!quiet) {
+		c = zfd_manifest_get(&in->man, "compress");
+		lvl = zfd_manifest_get(&in->man, "dump_level");
+		printf("%s: complete, kdump flattened stream of %" PRIu64
+		       " bytes (compress %s, dump_level %s), digest ok (%s%s)\n",
+		       in->name, ks->size, c ? c : "-", lvl ? lvl : "-",
+		       v->digest,
+		       v->digest == ks->digest ? "" : ", padded to 4 KiB");
+	}
+	return 0;
+}
+
 int get_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -368,8 +454,15 @@ int get_cmd_verify(int argc, char **argv)
 		get_err_capture(v.reason, sizeof(v.reason));
 		quiet = true; /* stdout is the JSON */
 	}
-	if (get_in_open(argv[optind], &in)) {
+	get_kstream_light(true);
+	rc = get_in_open(argv[optind], &in);
+	get_kstream_light(false);
+	if (rc) {
 		in = NULL;
+		goto out_close;
+	}
+	if (in->kstream) {
+		ret = verify_kstream(in, &v, quiet);
 		goto out_close;
 	}
 	if (in->ops->stream_stored) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "dump.h"
 #include "fmt_kdump.h"
 #include "fmt_s390.h"
@@ -125,6 +126,8 @@ struct get_in {
 
 	/* private data of the input kind */
 	void *priv;
+	/* a kdump flattened stream in its container (in_kstream.c) */
+	struct get_kstream *kstream;
 
 	/* the files the input reads (dump, device, sibling manifest) */
 	struct {
@@ -193,6 +196,69 @@ int get_in_kdump_open(struct get_in *in, int fd, const char *path, char *why,
 int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 			   char *why, size_t why_len);
 bool get_is_kdump(int fd);
+/* The kdump input's memory stream, reads and close (in_kstream.c). */
+int get_in_kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+			void *arg);
+int get_in_kdump_read_mem(struct get_in *in, uint64_t off, void *buf,
+			  size_t len);
+void get_in_kdump_close(struct get_in *in);
+/* The kdump header as read (a kdump input only), or NULL. */
+const struct zfd_kdump_info *get_in_kdump_info(const struct get_in *in);
+
+/*
+ * A kdump dump as the daemon stores it on every sink (KDUMP-SPEC): the
+ * flattened stream [0, size) in a container (raw, ext fs file, tape,
+ * plain file), and what one pass over it found.
+ */
+struct get_kstream {
+	uint64_t size;	   /* S: behind the end record (else where it stops) */
+	uint64_t last_rec; /* offset of the last record header looked at */
+	uint64_t records;  /* data records */
+	bool ended;	   /* the end record (-1, -1) is there */
+	bool have_hdr;	   /* a kdump header record ("KDUMP   " at 0) */
+	uint32_t hdr_status; /* its status (0x8: incomplete) */
+	bool readable;	     /* opened as a kdump file: copy, dmesg work */
+	char digest[ZFD_DIGEST_STRLEN]; /* of the stored bytes [0, size) */
+	/* ... [0, ALIGN_UP(size, 4096)): the padding to whole pages */
+	char digest_pad[ZFD_DIGEST_STRLEN];
+	char bad[GET_WHY_LEN]; /* a record that cannot be */
+	char cut[GET_WHY_LEN]; /* no end record: where it stops */
+	struct get_file src;   /* the container's stored bytes */
+	struct get_in_ops ops;
+};
+/*
+ * Scans the records of the stream in f (never reading past limit) without
+ * reading their data: ks->size, ended, bad, cut, have_hdr, hdr_status.
+ * 0, -ENODEV (no flattened stream header), or -errno (read error).
+ */
+int get_kstream_scan(const struct get_file *f, uint64_t limit,
+		     struct get_kstream *ks);
+/*
+ * Opens the stream in src (stored bytes [0, limit); UINT64_MAX: a tape,
+ * read front to back; soft: a record running past limit cuts the stream
+ * instead of being corrupt) as input in, the kind named kind: one pass (see
+ * in_kstream.c). in->kstream tells what it found; it takes src over
+ * (closed with the input, also on failure). The caller loads the
+ * manifest afterwards. 0 or -errno with why.
+ */
+int get_in_kstream_open(struct get_in *in, const struct get_file *src,
+			uint64_t limit, bool soft, const char *kind, char *why,
+			size_t why_len);
+/*
+ * A flattened stream in fd (a raw partition or image with its manifest
+ * block, or a plain file with FILE.info): -ENODEV when it is neither (fd
+ * untouched: read it as a kdump-flat file), else takes fd over and opens
+ * it (0 or -errno with why).
+ */
+int get_in_kstream_probe(struct get_in *in, int fd, const char *path,
+			 const struct stat *st, char *why, size_t why_len);
+/*
+ * on: kdump streams opened from now on are only checked and hashed, not
+ * unpacked into a kdump file (verify: no temporary file, one read).
+ */
+void get_kstream_light(bool on);
+/* Why a stream input is not a readable kdump dump, else NULL. */
+const char *get_kstream_reason(const struct get_in *in);
 /*
  * An ELF core's PT_LOADs end where its last memory chunk ends; memory that
  * ends in a hole is longer. Takes mem_size from the manifest (call it after

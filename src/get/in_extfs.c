@@ -390,6 +390,27 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 	return rc;
 }
 
+/* A kdump flattened stream in the filesystem (format = "kdump"). */
+static int open_kstream_in_fs(struct get_in *in, struct extfs_in *x, char *why,
+			      size_t why_len)
+{
+	struct get_file f = {
+		.read = elf_file_read,
+		.close = elf_file_close,
+		.arg = x,
+		.size = x->size,
+		.mtime = x->inode.i_mtime,
+	};
+	int rc;
+
+	rc = get_in_kstream_open(in, &f, x->size, true,
+				 "file in an ext2/3/4 filesystem", why,
+				 why_len);
+	if (!rc)
+		load_info(in, x);
+	return rc;
+}
+
 /* Opens PATH in an already open filesystem (used by open and list). */
 static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 		      char *why, size_t why_len)
@@ -431,6 +452,8 @@ static int open_in_fs(struct get_in *in, struct extfs_in *x, const char *path,
 	}
 	if (memcmp(in->hdr_raw, "\177ELF", 4) == 0)
 		return open_elf_in_fs(in, x, why, why_len);
+	if (zfd_kdump_is_flat(in->hdr_raw, ZFD_S390_HDR_SIZE))
+		return open_kstream_in_fs(in, x, why, why_len);
 	if (get_in_decode_hdr(in, UINT64_MAX, why + 16, why_len - 16)) {
 		memcpy(why, "corrupt header: ", 16);
 		return in->hdr.magic == ZFD_S390_MAGIC ? -EINVAL : -ENODEV;

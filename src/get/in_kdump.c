@@ -173,6 +173,30 @@ static void kdump_close(struct get_in *in)
 	in->priv = NULL;
 }
 
+int get_in_kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
+			void *arg)
+{
+	return kdump_stream(in, len, fn, arg);
+}
+
+int get_in_kdump_read_mem(struct get_in *in, uint64_t off, void *buf,
+			  size_t len)
+{
+	return kdump_read_mem(in, off, buf, len);
+}
+
+const struct zfd_kdump_info *get_in_kdump_info(const struct get_in *in)
+{
+	const struct kdump_in *k = in->priv;
+
+	return k && k->r ? zfd_kdump_info(k->r) : NULL;
+}
+
+void get_in_kdump_close(struct get_in *in)
+{
+	kdump_close(in);
+}
+
 static const struct get_in_ops kdump_ops = {
 	.kind = "kdump-compressed file",
 	.stream = kdump_stream,
@@ -221,7 +245,7 @@ static int unflatten(struct get_file *f, char *why, size_t why_len)
 int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 			   char *why, size_t why_len)
 {
-	char sub[GET_WHY_LEN];
+	char sub[GET_WHY_LEN] = "";
 	const struct zfd_kdump_info *ki;
 	struct kdump_in *k;
 	uint8_t head[32];
@@ -257,12 +281,18 @@ int get_in_kdump_open_file(struct get_in *in, const struct get_file *f,
 		goto out_close;
 	}
 	if (rc) {
-		snprintf(why, why_len, "%s", sub);
+		snprintf(why, why_len, "%s", sub[0] ? sub : strerror(-rc));
 		goto out_close;
 	}
+	sub[0] = 0;
 	rc = zfd_kdump_to_dump(k->r, &in->dump, sub, sizeof(sub));
+	if (rc == -ENOMEM) {
+		snprintf(why, why_len, "out of memory");
+		goto out_close;
+	}
 	if (rc) {
-		snprintf(why, why_len, "not a valid kdump file: %s", sub);
+		snprintf(why, why_len, "not a valid kdump file: %s",
+			 sub[0] ? sub : strerror(-rc));
 		goto out_close;
 	}
 	ki = zfd_kdump_info(k->r);

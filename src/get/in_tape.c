@@ -415,6 +415,58 @@ static int tape_elf_open(struct get_in *in, struct get_tape *t,
 	return 0;
 }
 
+/*
+ * kdump dumps on tape (KDUMP-SPEC): file 1 is the flattened stream in
+ * block_size records, file 2 the manifest. The stream is read front to
+ * back through the same forward-only file as an ELF dump's.
+ */
+static int tape_kstream_open(struct get_in *in, struct get_tape *t,
+			     const uint8_t *first, size_t len, char *why,
+			     size_t why_len)
+{
+	struct get_file f = { .read = te_read,
+			      .close = te_close,
+			      .size = UINT64_MAX };
+	struct tape_elf *te;
+	ssize_t n;
+	int rc;
+
+	te = calloc(1, sizeof(*te));
+	if (te) {
+		te->pro = malloc(len);
+		te->rec = malloc(GET_TAPE_MAX_REC);
+	}
+	if (!te || !te->pro || !te->rec) {
+		if (te) {
+			free(te->pro);
+			free(te->rec);
+		}
+		free(te);
+		get_tape_close(t);
+		return -ENOMEM;
+	}
+	te->in = in;
+	te->t = t;
+	memcpy(te->pro, first, len);
+	te->pro_len = len;
+	te->pos = len;
+	f.arg = te;
+	rc = get_in_kstream_open(in, &f, UINT64_MAX, false, "tape", why,
+				 why_len);
+	if (rc)
+		return rc; /* the file (and the tape) is closed */
+	/* the rest of file 1, the filemark, the manifest (file 2) */
+	while (te_next(te))
+		;
+	if (!in->bad[0]) {
+		n = get_tape_read(te->t, te->rec, GET_TAPE_MAX_REC);
+		if (n > 0)
+			get_in_set_manifest(in, (char *)te->rec, (size_t)n,
+					    "tape file 2");
+	}
+	return 0;
+}
+
 int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		     size_t why_len)
 {
@@ -448,6 +500,17 @@ int get_in_tape_open(struct get_in *in, const char *path, char *why,
 		in->priv = NULL;
 		in->ops = NULL;
 		rc = tape_elf_open(in, t, first, (size_t)n, why, why_len);
+		free(first);
+		return rc;
+	}
+	if (n > 0 && zfd_kdump_is_flat(ti->buf, (size_t)n)) {
+		struct get_tape *t = ti->t;
+		uint8_t *first = ti->buf;
+
+		free(ti);
+		in->priv = NULL;
+		in->ops = NULL;
+		rc = tape_kstream_open(in, t, first, (size_t)n, why, why_len);
 		free(first);
 		return rc;
 	}

@@ -95,9 +95,11 @@ enum get_status get_in_status(const struct get_in *in, char *reason, size_t len)
 		snprintf(reason, len, "%s", in->cut);
 		return GET_ST_CORRUPT;
 	}
-	if (in->man_ok && in->format && strcmp(in->format, "elf") == 0 &&
-	    in->nr_ranges &&
-	    zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0) {
+	if (in->kstream) {
+		/* the kdump header counts page frames, not the source's bytes */
+	} else if (in->man_ok && in->format && strcmp(in->format, "elf") == 0 &&
+		   in->nr_ranges &&
+		   zfd_manifest_get_u64(&in->man, "mem_size", &msize) == 0) {
 		/*
 		 * An ELF core keeps physical addresses, not mem_start: memory
 		 * that starts above 0 spans fewer bytes than its end address.
@@ -126,13 +128,20 @@ enum get_status get_in_status(const struct get_in *in, char *reason, size_t len)
 		uint64_t dumped = 0;
 
 		zfd_manifest_get_u64(&in->man, "dumped_bytes", &dumped);
+		msize = in->hdr.mem_size;
+		if (!msize)
+			zfd_manifest_get_u64(&in->man, "mem_size", &msize);
 		snprintf(reason, len,
 			 "incomplete: %" PRIu64 " of %" PRIu64
 			 " memory bytes dumped%s%s",
-			 dumped, in->hdr.mem_size, mreason ? " (" : "",
+			 dumped, msize, mreason ? " (" : "",
 			 mreason ? mreason : "");
 		if (mreason)
 			strncat(reason, ")", len - strlen(reason) - 1);
+		return GET_ST_INCOMPLETE;
+	}
+	if (in->kstream && !in->kstream->ended) {
+		snprintf(reason, len, "%s", in->kstream->cut);
 		return GET_ST_INCOMPLETE;
 	}
 	switch (in->end) {
@@ -142,7 +151,11 @@ enum get_status get_in_status(const struct get_in *in, char *reason, size_t len)
 		snprintf(reason, len, "end marker not checked");
 		return GET_ST_INCOMPLETE;
 	case GET_END_MISSING:
-		if (in->format && strncmp(in->format, "kdump", 5) == 0)
+		if (in->kstream && !in->kstream->readable)
+			snprintf(reason, len,
+				 "the kdump header says incomplete"
+				 " (status flag 0x8)");
+		else if (in->format && strncmp(in->format, "kdump", 5) == 0)
 			snprintf(reason, len,
 				 "the kdump header says incomplete"
 				 " (status flag 0x8); pages up to memory byte %" PRIu64
@@ -340,11 +353,16 @@ static int probe_kdump(struct get_in *in, int fd, const char *path,
 		       const struct stat *st, const uint8_t *head, size_t len,
 		       char *why, size_t why_len)
 {
-	(void)st;
-	(void)head;
-	(void)len;
+	int rc;
+
 	if (!get_is_kdump(fd))
 		return -ENODEV;
+	/* a stream as a sink stores it: raw, or a file with its manifest */
+	if (len >= 8 && memcmp(head, ZFD_KDUMP_FLAT_SIG, 8) == 0) {
+		rc = get_in_kstream_probe(in, fd, path, st, why, why_len);
+		if (rc != -ENODEV)
+			return rc;
+	}
 	/* a broken kdump file says what is wrong with it (-EINVAL) */
 	return get_in_kdump_open(in, fd, path, why, why_len);
 }
@@ -464,7 +482,8 @@ int get_in_open(const char *spec, struct get_in **inp)
 		goto out_free;
 	}
 	if (rc) {
-		get_err("%s: %s", spec, why);
+		/* (an input that ran out of memory may say nothing) */
+		get_err("%s: %s", spec, why[0] ? why : strerror(-rc));
 		goto out_free;
 	}
 	*inp = in;

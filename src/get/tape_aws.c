@@ -67,7 +67,10 @@ bool get_is_awstape(int fd)
 	    (zfd_get_be64(b + AWS_HDR) == ZFD_S390_MAGIC ||
 	     zfd_get_be64(b + AWS_HDR) == ZFD_SEAL_MAGIC))
 		return true;
-	return (b[0] || b[1]) && memcmp(b + AWS_HDR, "\177ELF", 4) == 0;
+	/* ELF, or a kdump flattened stream ("makedump" of "makedumpfile") */
+	return (b[0] || b[1]) &&
+	       (memcmp(b + AWS_HDR, "\177ELF", 4) == 0 ||
+		memcmp(b + AWS_HDR, ZFD_KDUMP_FLAT_SIG, 8) == 0);
 }
 
 static ssize_t aws_read(struct get_tape *t, void *buf, size_t len)
