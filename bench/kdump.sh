@@ -147,13 +147,31 @@ kdump_vmcore() {
 }
 
 # kdump_stream_size TARGET: the size S of the kdump stream a raw sink
-# stored on TARGET (the manifest's size, through zfcpdump-get).
+# stored at offset 0 of TARGET: makedumpfile's flattened format, a 4096-
+# byte header ("makedumpfile", type 1) and records (be64 offset, be64
+# size, data) up to the end record (-1, -1); S is the offset behind it.
 kdump_stream_size() {
-	local s
-	s=$("$build/zfcpdump-get" info "$1" --json 2>/dev/null |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["size"])') ||
-		die "zfcpdump-get info $1: no size"
-	echo "$s"
+	python3 - "$1" <<-'EOF' || die "$1: no complete flattened kdump stream"
+	import struct, sys
+	f = open(sys.argv[1], "rb")
+	h = f.read(4096)
+	if h[:12] != b"makedumpfile" or struct.unpack(">qq", h[16:32]) != (1, 1):
+	    sys.exit("no flattened header")
+	pos = 4096
+	while True:
+	    f.seek(pos)
+	    r = f.read(16)
+	    if len(r) != 16:
+	        sys.exit("no end record")
+	    off, size = struct.unpack(">qq", r)
+	    pos += 16
+	    if off == -1 and size == -1:
+	        break
+	    if off < 0 or size < 0:
+	        sys.exit("bad record at %d" % (pos - 16))
+	    pos += size
+	print(pos)
+	EOF
 }
 
 # kdump_zfd CORE OUT LEVEL [THREADS]: the daemon, file source -> raw sink,
@@ -306,6 +324,7 @@ kdump_summary() {
 	kdump_ratio t kdump-zfd1 kdump-zstd
 	kdump_ratio s kdump-zfd1 kdump-zstd
 	kdump_ratio t kdump-mdf-l kdump-dd
+	echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 	if [ "${kdump_with_big:-0}" = 1 ]; then
 		kdump_big
 	fi
