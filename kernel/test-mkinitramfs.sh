@@ -92,6 +92,19 @@ budget() {	# budget WHAT KIB: the last run's "N KiB unpacked" is <= KIB
 	fi
 }
 budget "without modules (no e2fsck)" 5120
+# format kdump's module and codecs only where the config asks for them
+! grep -Eq "^file .*(formats/kdump\.so|libzstd|libsnappy|libstdc)" "$l" ||
+	fail "format kdump's module or codecs packed for a config without it"
+printf 'sinks = ( { type = "raw"; device = "/dev/sda2"; format = "kdump"; } );\n' \
+	>"$T/kdump.conf"
+expect_rc 0 "$MKI" "${opts[@]}" -c "$T/kdump.conf" -o "$T/rd.kdump" --list "$T/list.kdump"
+grep -q "^file $pkglibdir/formats/kdump.so " "$T/list.kdump" ||
+	fail "format kdump: the module is not packed"
+for lib in libzstd libsnappy liblzo2 libz.so; do
+	grep -q "^file .*/$lib" "$T/list.kdump" || fail "format kdump: $lib not packed"
+done
+budget "with format kdump (its codecs)" 9216
+rm -f "$T/rd.kdump"
 # The archive holds exactly what the list says, with the same nodes.
 mkdir "$T/x"
 (cd "$T/x" && gzip -dc "$T/rd" | cpio -i -d --quiet --no-absolute-filenames 2>/dev/null) ||

@@ -82,6 +82,9 @@
  *		the capacity in stored bytes; enum zfd_status starts at 1,
  *		so a zeroed result never reads as complete. The loader
  *		refuses an ABI-1 plugin with one line.
+ *		Later in 2026-11, compatibly (reserved slots of
+ *		zfd_dump_info): .flags (ZFD_INFO_SIZE_BOUND), .dump_level,
+ *		.compress, .min_size, for format kdump and the manifest.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -140,7 +143,7 @@ struct zfd_range {
 };
 
 struct zfd_dump_info {
-	const char *format; /* "s390", "elf" */
+	const char *format; /* "s390", "elf", "kdump" */
 	/*
 	 * The prologue, bytes [0, prologue_len) of the stored dump, as known
 	 * at open(): final for a dump that completes (streams store it
@@ -164,8 +167,29 @@ struct zfd_dump_info {
 	bool truncated;		/* mem_size < mem_size_orig by truncation */
 	const char *arch;	/* "s390x", "x86_64", ...; NULL unknown */
 	const char *kernel;	/* OSRELEASE, e.g. "6.1.0-13-amd64"; or NULL */
-	void *reserved[8];
+	/* ABI 2, later compatibly (three of the reserved slots): */
+	uint32_t flags;	      /* ZFD_INFO_* */
+	uint32_t dump_level;  /* pages left out as makedumpfile's -d */
+	const char *compress; /* page compression ("zstd", ...) or NULL */
+	uint64_t min_size;    /* ZFD_INFO_SIZE_BOUND: least stored bytes */
+	void *reserved[5];
 };
+
+/*
+ * info->size is an upper bound (format kdump: compressed, filtered): the
+ * dump may end anywhere below it, at a multiple of ZFD_PAGE_SIZE, with its
+ * last block; finish() gets the real size in res->size and res->stored_end.
+ * A sink that holds less than info->size (but min_size) does not refuse
+ * the dump for it: it stores what comes and fails a write that would not
+ * fit with -ENOSPC ("full after N bytes"), which makes the dump incomplete.
+ */
+#define ZFD_INFO_SIZE_BOUND 0x1
+
+/*
+ * The keys of a sink's config subtree that belong to the host (it picks
+ * and parameterises the format): a sink lists them among its known keys.
+ */
+#define ZFD_HOST_KEYS "format", "compress", "compress_level", "dump_level"
 
 enum zfd_block_kind {
 	ZFD_BLK_DATA = 0, /* memory read from the source */

@@ -29,9 +29,11 @@ static const char *const hsa_names[] = { "end", "early", NULL };
 static const char *const source_names[] = { "zcore", "vmcore", "file", NULL };
 
 static const char *const top_keys[] = {
-	"source",   "limit",	    "hsa_release",    "policy",
-	"progress", "final_action", "failure_action", "modules",
-	"sinks",    "device_wait",  "encrypt",	      NULL,
+	"source",	  "limit",	"hsa_release",
+	"policy",	  "progress",	"final_action",
+	"failure_action", "modules",	"sinks",
+	"device_wait",	  "encrypt",	"compress",
+	"compress_level", "dump_level", NULL,
 };
 static const char *const source_keys[] = { "path", "memmap", NULL };
 static const char *const progress_keys[] = { "interval", NULL };
@@ -130,17 +132,74 @@ int zfd_config_sink_format(const config_setting_t *sink, int *fmt)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		zfd_cfg_error(&core_host, s,
-			      "'format' must be a string: \"s390\" or \"elf\"");
+			      "'format' must be a string: \"s390\", \"elf\" "
+			      "or \"kdump\"");
 		return -EINVAL;
 	}
 	if (zfd_format_parse(config_setting_get_string(s), &id)) {
 		zfd_cfg_error(&core_host, s,
-			      "unknown format '%s' (\"s390\" or \"elf\")",
+			      "unknown format '%s' (\"s390\", \"elf\" or "
+			      "\"kdump\")",
 			      config_setting_get_string(s));
 		return -EINVAL;
 	}
 	*fmt = (int)id;
 	return 0;
+}
+
+/*
+ * The keys compress, compress_level and dump_level of group g (the top
+ * level or a sink) over the values in *o. Reports a bad value with its
+ * place.
+ */
+static int parse_output(const config_setting_t *g, struct zfd_outopts *o)
+{
+	const config_setting_t *c = config_setting_get_member(g, "compress");
+	const config_setting_t *l = config_setting_get_member(g,
+							      "compress_level");
+	char why[128];
+	uint64_t v;
+	int rc = 0;
+
+	if (c &&
+	    (config_setting_type(c) != CONFIG_TYPE_STRING ||
+	     zfd_kdump_codec_parse(config_setting_get_string(c), &o->codec))) {
+		zfd_cfg_error(&core_host, c,
+			      "'compress' must be \"zstd\", \"lzo\", "
+			      "\"snappy\", \"zlib\" or \"none\"");
+		rc = -EINVAL;
+	}
+	if (l && config_setting_type(l) != CONFIG_TYPE_INT &&
+	    config_setting_type(l) != CONFIG_TYPE_INT64) {
+		zfd_cfg_error(&core_host, l,
+			      "'compress_level' must be a number");
+		rc = -EINVAL;
+	} else if (l) {
+		o->level = (int)config_setting_get_int64(l);
+		if (config_setting_get_int64(l) < -100 ||
+		    config_setting_get_int64(l) > 100)
+			o->level = 1000;
+	}
+	if (!rc && l &&
+	    zfd_kdump_level_check(o->codec, o->level, why, sizeof(why))) {
+		zfd_cfg_error(&core_host, l, "'compress_level': %s", why);
+		rc = -EINVAL;
+	}
+	if (config_setting_get_member(g, "dump_level")) {
+		if (zfd_cfg_uint(&core_host, g, "dump_level", 0,
+				 ZFD_KDUMP_MAX_LEVEL, &v))
+			rc = -EINVAL;
+		else
+			o->dump_level = (unsigned int)v;
+	}
+	return rc;
+}
+
+int zfd_config_sink_output(const struct zfd_config *c,
+			   const config_setting_t *sink, struct zfd_outopts *o)
+{
+	*o = c->out;
+	return parse_output(sink, o);
 }
 
 static int parse_modules(struct zfd_config *c, config_setting_t *m)
@@ -288,6 +347,11 @@ static int config_interpret(struct zfd_config *c)
 	if (parse_sinks(c, config_setting_get_member(root, "sinks")))
 		rc = -EINVAL;
 	if (parse_encrypt(root))
+		rc = -EINVAL;
+	c->out.codec = ZFD_KDUMP_C_ZSTD;
+	c->out.level = 0;
+	c->out.dump_level = 0;
+	if (parse_output(root, &c->out))
 		rc = -EINVAL;
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <zfcpdump/sink.h>
 
 #include "dump.h"
+#include "fmt_kdump.h"
 #include "fmt_s390.h"
 #include "format.h"
 #include "s390_cpu.h"
@@ -51,6 +52,13 @@ enum zfd_source_type {
 #define ZFD_MAX_MODULES 32
 #define ZFD_MAX_SINKS	16
 
+/* The keys compress, compress_level, dump_level (top level or a sink). */
+struct zfd_outopts {
+	enum zfd_kdump_codec codec; /* format kdump's page compression */
+	int level;		    /* compress_level, 0: the codec's */
+	unsigned int dump_level;    /* makedumpfile's bits, 0-31 */
+};
+
 struct zfd_config {
 	config_t cfg;	  /* owns every setting below */
 	const char *file; /* file name, or "(built-in)" */
@@ -72,7 +80,8 @@ struct zfd_config {
 	config_setting_t *sinks[ZFD_MAX_SINKS];
 	const char *sink_types[ZFD_MAX_SINKS];
 	size_t nr_sinks;
-	int debug_level; /* dump_debug=, 0 = not given */
+	int debug_level;	/* dump_debug=, 0 = not given */
+	struct zfd_outopts out; /* the top level's */
 };
 
 /* Kernel command line overrides (classic zfcpdump names). */
@@ -105,6 +114,9 @@ int zfd_config_inherit_encrypt(struct zfd_config *c);
  * given, else an enum zfd_format_id. Reports a bad value with its place.
  */
 int zfd_config_sink_format(const config_setting_t *sink, int *fmt);
+/* The sink's compress, compress_level, dump_level over the top level's. */
+int zfd_config_sink_output(const struct zfd_config *c,
+			   const config_setting_t *sink, struct zfd_outopts *o);
 /* Replaces the source by -s ("zcore", "vmcore", "file:PATH[,memmap=P]"). */
 int zfd_config_set_source(struct zfd_config *c, const char *spec);
 int zfd_cmdline_read(struct zfd_cmdline *cl, const char *file);
@@ -188,6 +200,8 @@ struct zfd_sink_inst {
 	struct zfd_host host;
 	int format_cfg;		   /* key "format": -1 not given */
 	enum zfd_format_id format; /* resolved for the source */
+	struct zfd_outopts out;	   /* compress, dump_level */
+	bool level_noted;	   /* the dump level's fallback was said */
 	/* per pass */
 	uint64_t max_mem;
 	bool prepared;
@@ -203,6 +217,40 @@ int zfd_plugin_load(struct zfd_sink_inst *si, const char *dir, const char *type,
 void zfd_plugin_unload(struct zfd_sink_inst *si);
 void zfd_host_init(struct zfd_sink_inst *si, const char *root, bool pid1);
 
+/* ---- kdump_load.c: format kdump, a module of its own ---- */
+/*
+ * The kdump writer and its codec libraries (zstd, lzo, snappy with
+ * libstdc++, zlib) are a module, <plugin dir>/../formats/kdump.so, that the
+ * daemon loads only when a sink uses format kdump: zfcpdump-mkinitramfs
+ * packs it (and its libraries) only for such a config, so that the others
+ * keep a small initramfs.
+ */
+#define ZFD_KDUMP_MOD_SYMBOL  "zfd_kdump_mod"
+#define ZFD_KDUMP_MOD_VERSION 1
+
+struct zfd_kdump_mod {
+	uint32_t version; /* ZFD_KDUMP_MOD_VERSION */
+	int (*writer_new)(struct zfd_kdump_writer **w, const struct zfd_dump *d,
+			  const struct zfd_kdump_wopts *o, zfd_kdump_out_fn out,
+			  void *arg, char *why, size_t why_len);
+	void (*writer_free)(struct zfd_kdump_writer *w);
+	int (*begin)(struct zfd_kdump_writer *w);
+	int (*mem)(struct zfd_kdump_writer *w, uint64_t off, const void *data,
+		   size_t len);
+	int (*skip)(struct zfd_kdump_writer *w, uint64_t off, uint64_t len);
+	int (*finish)(struct zfd_kdump_writer *w, uint64_t good,
+		      bool *complete);
+	uint64_t (*min_out)(const struct zfd_kdump_writer *w);
+	uint64_t (*max_out)(const struct zfd_kdump_writer *w);
+	void (*stats)(const struct zfd_kdump_writer *w, uint64_t *pages,
+		      uint64_t *zero, uint64_t *compressed, uint64_t *raw);
+};
+
+/* The module's path for the sink plugin directory plugin_dir. */
+void zfd_kdump_mod_path(const char *plugin_dir, char *path, size_t len);
+/* Loads it once (later calls return the same); NULL after one line. */
+const struct zfd_kdump_mod *zfd_kdump_mod_load(const char *plugin_dir);
+
 /* ---- pipeline.c ---- */
 struct zfd_run {
 	struct zfd_source *src;
@@ -214,7 +262,8 @@ struct zfd_run {
 	size_t buf_size;
 	size_t nr_bufs;
 	bool pid1;
-	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+	volatile sig_atomic_t *stop;	   /* set by SIGINT/SIGTERM */
+	const struct zfd_kdump_mod *kdump; /* loaded for format kdump */
 };
 
 /* One pass over the source to every sink in run->sinks that is not
@@ -223,7 +272,11 @@ int zfd_pipeline_pass(struct zfd_run *run);
 
 /* What one sink stores: its format instance and the description of it. */
 struct zfd_plan {
-	struct zfd_format *fmt;
+	struct zfd_format *fmt;		  /* s390, elf */
+	struct zfd_kdump_writer *kw;	  /* kdump (a flattened stream) */
+	const struct zfd_kdump_mod *kmod; /* kw's module */
+	unsigned int dump_level;	  /* applied: after the fallback */
+	struct zfd_range ext;		  /* kdump: the extent of info */
 	struct zfd_dump_info info;
 	uint8_t *prologue; /* as at open (final if complete) */
 	char arch[32];

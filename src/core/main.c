@@ -35,6 +35,7 @@ struct opts {
 	bool check_config;
 	int verbosity;
 	const char *json;
+	int dump_level; /* -d, -1: not given */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -48,7 +49,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: zfcpdump [-c FILE] [-s SOURCE] [-o SINK]... [--plugin-dir DIR]\n"
+		"Usage: zfcpdump [-c FILE] [-s SOURCE] [-o SINK]... [-d LEVEL] [--plugin-dir DIR]\n"
 		"                [--root DIR] [--cmdline FILE|none] [-n] [-q|-v]\n"
 		"Writes the memory of a crashed system to dump sinks.\n"
 		"\n"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 		"  -s, --source SOURCE    zcore | vmcore | file:PATH[,memmap=PATH]\n"
 		"  -o, --sink SINK        TYPE:key=value,... replaces the config's sinks\n"
 		"                         (repeatable, tried in order)\n"
+		"  -d, --dump-level N     leave pages out as makedumpfile -d N (0-31; 1 zero,\n"
+		"                         2 cache, 4 cache private, 8 user, 16 free), every sink\n"
 		"      --plugin-dir DIR   sink plugins (default %s/sinks)\n"
 		"      --root DIR         prefix for /sys, /proc and /dev paths (tests)\n"
 		"      --cmdline FILE|none  kernel command line to honour (default\n"
@@ -81,6 +84,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "source", required_argument, NULL, 's' },
 		{ "sink", required_argument, NULL, 'o' },
+		{ "dump-level", required_argument, NULL, 'd' },
 		{ "plugin-dir", required_argument, NULL, 'P' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "cmdline", required_argument, NULL, 'C' },
@@ -96,9 +100,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int ch;
 
 	o->verbosity = 1;
+	o->dump_level = -1;
 	o->plugin_dir = PKGLIBDIR "/sinks";
 	o->root = "/";
-	while ((ch = getopt_long(argc, argv, "c:s:o:nqvhV", lopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:s:o:d:nqvhV", lopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'c':
@@ -120,6 +125,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->sinks[o->nr_sinks++] = optarg;
 			break;
+		case 'd': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || v < 0 ||
+			    v > ZFD_KDUMP_MAX_LEVEL) {
+				fprintf(stderr,
+					"zfcpdump: -d %s: the dump level is a "
+					"number 0-%d\n",
+					optarg, ZFD_KDUMP_MAX_LEVEL);
+				return -EINVAL;
+			}
+			o->dump_level = (int)v;
+			break;
+		}
 		case 'P':
 			o->plugin_dir = optarg;
 			break;
@@ -231,6 +251,11 @@ static int setup_sinks(struct daemon *d, int cfg_rc)
 		rc = zfd_config_sink_format(si->cfg, &si->format_cfg);
 		if (rc)
 			ret = rc;
+		rc = zfd_config_sink_output(c, si->cfg, &si->out);
+		if (rc)
+			ret = rc;
+		if (d->o.dump_level >= 0)
+			si->out.dump_level = (unsigned int)d->o.dump_level;
 		rc = zfd_plugin_load(si, d->o.plugin_dir, c->sink_types[i],
 				     c->sinks[i]);
 		if (rc) {
@@ -617,6 +642,22 @@ static void print_config_modules(const struct zfd_config *c)
 	fflush(stdout);
 }
 
+/*
+ * --check-config: "format kdump" when a sink uses it, for
+ * zfcpdump-mkinitramfs to pack the module (core.h) and its libraries.
+ */
+static void print_config_formats(const struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_sinks; i++)
+		if (d->sinks[i].format_cfg == ZFD_FORMAT_KDUMP) {
+			printf("format kdump\n");
+			break;
+		}
+	fflush(stdout);
+}
+
 /* --json FILE: after a dump attempt (also one that failed early). */
 static void write_json(struct daemon *d, const struct zfd_run *run, int ret,
 		       const char *error)
@@ -644,6 +685,7 @@ int main(int argc, char **argv)
 	struct zfd_run run = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int rc, ret;
+	size_t i;
 
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -679,6 +721,7 @@ int main(int argc, char **argv)
 			 d->cfg.file, d->nr_sinks, d->nr_sinks == 1 ? "" : "s",
 			 d->cfg.nr_modules, d->cfg.nr_modules == 1 ? "" : "s");
 		print_config_modules(&d->cfg);
+		print_config_formats(d);
 		ret = EXIT_COMPLETE;
 		goto out;
 	}
@@ -713,6 +756,9 @@ int main(int argc, char **argv)
 	run.started = time(NULL);
 	run.src = &d->src;
 	run.cfg = &d->cfg;
+	for (i = 0; i < d->nr_sinks; i++)
+		if (d->sinks[i].format_cfg == ZFD_FORMAT_KDUMP)
+			run.kdump = zfd_kdump_mod_load(d->o.plugin_dir);
 	if (check_formats(d, &run)) {
 		ret = EXIT_USAGE;
 		write_json(d, &run, ret, "usage or config error");

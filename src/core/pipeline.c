@@ -22,17 +22,27 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "be.h"
 #include "core.h"
 #include "digest.h"
+#include "pfilter.h"
 #include "progress.h"
 #include "util.h"
 
-#define MAX_PAGES_PER_BUF 1024 /* 4 MiB buffers at most */
+#define MAX_PAGES_PER_BUF 1024	       /* 4 MiB buffers at most */
+#define MAX_FILTERS	  4	       /* distinct dump levels of one pass */
+#define KBUF_SIZE	  (512u << 10) /* a kdump stream's output block */
+
+/* Zeros for the pages a dump level leaves out of an elf dump (never
+ * written: the kernel's zero page backs it). */
+static uint8_t zero_buf[MAX_PAGES_PER_BUF * ZFD_PAGE_SIZE]
+	__attribute__((aligned(ZFD_ALIGN)));
 
 struct slot {
 	uint8_t *data;
@@ -42,7 +52,18 @@ struct slot {
 	uint64_t zero_map[MAX_PAGES_PER_BUF / 64];
 	size_t nr_pages;
 	size_t nr_zero;
+	/* per page filter: bit i set, page i is left out by its level */
+	uint64_t excl[MAX_FILTERS][MAX_PAGES_PER_BUF / 64];
 	unsigned int pending; /* consumers still to take it */
+};
+
+/* A page filter (pfilter.h) of one dump level, run by the reader. */
+struct filter {
+	unsigned int level;
+	struct zfd_kmem km;
+	struct zfd_pfilter pf;
+	bool on;
+	bool failed; /* a window failed: later pages stay */
 };
 
 #define HQ_LEN 64 /* hasher jobs queued per sink */
@@ -71,8 +92,14 @@ struct consumer {
 	uint64_t stored_end;  /* stored offset written up to */
 	uint64_t lost_cut;    /* elf: lost, not described */
 	bool patch;	      /* s390 format over src->patches */
-	uint8_t *page;	      /* a patched page (ZFD_ALIGN aligned) */
-	uint8_t *final;	      /* the final prologue, if it differs */
+	int filt;	      /* index into pipe->filt, -1: none */
+	/* format kdump: the stream's bytes collect in kbuf, stored from
+	 * kbuf_off on */
+	uint8_t *kbuf;
+	size_t kbuf_len;
+	uint64_t kbuf_off;
+	uint8_t *page;	/* a patched page (ZFD_ALIGN aligned) */
+	uint8_t *final; /* the final prologue, if it differs */
 	uint8_t trailer[ZFD_END_MARKER_SIZE];
 	/* zero map of a split block */
 	uint64_t zmap[MAX_PAGES_PER_BUF / 64];
@@ -116,6 +143,8 @@ struct pipe {
 	uint64_t stream_end; /* highest limit of all consumers */
 	size_t nr_finished;  /* consumers that called finish() */
 	bool aborted;	     /* the pass could not start */
+	struct filter filt[MAX_FILTERS];
+	size_t nr_filt;
 };
 
 static double elapsed(const struct timespec *t0)
@@ -251,6 +280,37 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 	return 0;
 }
 
+/*
+ * The pages of slot s each filter's dump level leaves out, decided from
+ * their struct pages (read from the source here, in the reader's order).
+ * A window the filter cannot decide keeps its pages: said once.
+ */
+static void filter_slot(struct pipe *p, struct slot *s)
+{
+	const struct zfd_dump *d = &p->run->src->dump;
+	char why[256];
+	size_t k;
+
+	for (k = 0; k < p->nr_filt; k++) {
+		struct filter *f = &p->filt[k];
+
+		memset(s->excl[k], 0, sizeof(s->excl[k]));
+		if (s->kind != ZFD_BLK_DATA || f->failed ||
+		    (d->mem_start + s->off) % ZFD_PAGE_SIZE)
+			continue;
+		if (zfd_pfilter_window(&f->pf,
+				       (d->mem_start + s->off) / ZFD_PAGE_SIZE,
+				       s->nr_pages, s->excl[k], why,
+				       sizeof(why))) {
+			zfd_warn("dump level %u: %s; the pages from memory "
+				 "offset 0x%" PRIx64 " on are all kept",
+				 f->level, why, s->off);
+			memset(s->excl[k], 0, sizeof(s->excl[k]));
+			f->failed = true;
+		}
+	}
+}
+
 static void *reader_main(void *arg)
 {
 	struct pipe *p = arg;
@@ -316,6 +376,7 @@ static void *reader_main(void *arg)
 			s->len = max;
 		}
 		zero_scan(s);
+		filter_slot(p, s);
 		pthread_mutex_lock(&p->lock);
 		if (s->len) {
 			s->pending = (unsigned int)p->nr_cons;
@@ -378,6 +439,8 @@ static void consumer_fail(struct consumer *c, int rc, const char *fmt, ...)
 	pthread_mutex_unlock(&c->pipe->lock);
 }
 
+static void kdump_end(struct consumer *c, bool complete);
+
 static void consumer_finish(struct consumer *c)
 {
 	struct pipe *p = c->pipe;
@@ -406,20 +469,28 @@ static void consumer_finish(struct consumer *c)
 	read_end = p->read_end;
 	aborted = p->aborted;
 	pthread_mutex_unlock(&p->lock);
+	if (c->plan.kw)
+		kdump_end(c, c->ok && c->done == c->limit &&
+				     !(read_rc && read_end < c->limit));
 	res->stored_end = c->stored_end;
 	res->prologue = c->plan.prologue;
 	res->trailer = NULL;
 	res->trailer_len = 0;
-	res->size = c->plan.info.size;
+	/* a kdump stream is as long as it got */
+	res->size = c->plan.kw ? c->stored_end : c->plan.info.size;
 	if (c->ok && c->done == c->limit && !(read_rc && read_end < c->limit) &&
 	    c->digest) {
 		res->status = ZFD_STATUS_COMPLETE;
 		if (c->plan.info.truncated)
 			res->status = ZFD_STATUS_TRUNCATED;
-		res->trailer_len = zfd_format_trailer_len(c->plan.fmt);
-		zfd_format_trailer(c->plan.fmt, zfd_tod_now(), c->trailer);
-		res->trailer = c->trailer;
-		zfd_digest_update(c->digest, c->trailer, res->trailer_len);
+		if (c->plan.fmt) {
+			res->trailer_len = zfd_format_trailer_len(c->plan.fmt);
+			zfd_format_trailer(c->plan.fmt, zfd_tod_now(),
+					   c->trailer);
+			res->trailer = c->trailer;
+			zfd_digest_update(c->digest, c->trailer,
+					  res->trailer_len);
+		}
 		cause = ZFD_FAIL_NONE;
 	} else {
 		res->status = ZFD_STATUS_INCOMPLETE;
@@ -591,13 +662,16 @@ static void hasher_stop(struct consumer *c)
 /*
  * Digests a block the sink took. Slot data is hashed by the hasher (the
  * slot lives until its release job); a patched page (c->page, reused for
- * the next one) here, once the hasher has caught up.
+ * the next one) and a kdump stream's block (c->kbuf) here, once the
+ * hasher has caught up.
  */
 static void digest_block(struct consumer *c, const struct zfd_block *blk)
 {
 	bool data = blk->kind == ZFD_BLK_DATA;
 
-	if (c->hasher_on && !(data && blk->data == c->page)) {
+	bool own = blk->data == c->page || (c->kbuf && blk->data == c->kbuf);
+
+	if (c->hasher_on && !(data && own)) {
 		hq_push(c, data ? HJ_DATA : HJ_ZEROS, blk->data, blk->len,
 			NULL);
 		return;
@@ -736,6 +810,202 @@ static int emit_range(struct consumer *c, const struct slot *s, uint64_t x,
 }
 
 /*
+ * Memory [x, x + n), stored at foff, that the sink's dump level leaves
+ * out: zeros (a hole where the sink has holes), counted as holes.
+ */
+static int emit_excluded(struct consumer *c, uint64_t x, uint64_t n,
+			 uint64_t foff)
+{
+	struct zfd_block blk = {
+		.offset = foff,
+		.mem_offset = x,
+		.data = zero_buf,
+		.len = (size_t)n,
+		.kind = ZFD_BLK_HOLE,
+		.zero_map = c->zmap,
+		.nr_pages = (size_t)((n + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE),
+	};
+
+	memset(c->zmap, 0xff, sizeof(c->zmap));
+	return emit(c, &blk);
+}
+
+static bool page_excluded(const struct consumer *c, const struct slot *s,
+			  uint64_t x)
+{
+	size_t i = (size_t)((x - s->off) / ZFD_PAGE_SIZE);
+
+	return c->filt >= 0 && ((s->excl[c->filt][i / 64] >> (i % 64)) & 1);
+}
+
+/* The end of the run of pages from x (before end) that are alike in
+ * being left out or not. */
+static uint64_t excl_run_end(const struct consumer *c, const struct slot *s,
+			     uint64_t x, uint64_t end, bool *excluded)
+{
+	uint64_t y = ZFD_MIN(end, ZFD_ALIGN_DOWN(x, (uint64_t)ZFD_PAGE_SIZE) +
+					  ZFD_PAGE_SIZE);
+
+	*excluded = page_excluded(c, s, x);
+	while (y < end && page_excluded(c, s, y) == *excluded)
+		y = ZFD_MIN(end, y + ZFD_PAGE_SIZE);
+	return y;
+}
+
+/* Memory data [x, x + n) of slot s at foff, with the dump level's holes. */
+static int emit_filtered(struct consumer *c, const struct slot *s, uint64_t x,
+			 uint64_t n, uint64_t foff)
+{
+	uint64_t end = x + n, y;
+	bool excl;
+	int rc;
+
+	while (x < end) {
+		y = excl_run_end(c, s, x, end, &excl);
+		rc = excl ? emit_excluded(c, x, y - x, foff) :
+			    emit_range(c, s, x, y - x, foff, ZFD_BLK_DATA);
+		if (rc)
+			return rc;
+		foff += y - x;
+		x = y;
+	}
+	return 0;
+}
+
+/*
+ * A kdump stream's block: what collected in c->kbuf, stored at
+ * c->kbuf_off; the last one padded with zeros to whole pages.
+ */
+static int kbuf_flush(struct consumer *c, bool last)
+{
+	struct zfd_block blk = {
+		.offset = c->kbuf_off,
+		.mem_offset = c->done,
+		.data = c->kbuf,
+		.kind = ZFD_BLK_DATA,
+		.zero_map = c->zmap,
+	};
+	size_t len = c->kbuf_len;
+	int rc;
+
+	if (last) {
+		len = ZFD_ALIGN_UP(len, (size_t)ZFD_PAGE_SIZE);
+		memset(c->kbuf + c->kbuf_len, 0, len - c->kbuf_len);
+	}
+	if (!len)
+		return 0;
+	blk.len = len;
+	blk.nr_pages = len / ZFD_PAGE_SIZE;
+	memset(c->zmap, 0, sizeof(c->zmap));
+	rc = emit(c, &blk);
+	if (rc)
+		return rc;
+	c->kbuf_off += len;
+	c->kbuf_len = 0;
+	return 0;
+}
+
+/* The kdump writer's output: the flattened stream, in order. */
+static int kdump_out(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct consumer *c = (struct consumer *)((char *)arg -
+						 offsetof(struct consumer,
+							  plan));
+	const uint8_t *p = buf;
+	size_t n;
+	int rc;
+
+	/* the stream's header is the prologue (plan.prologue) */
+	if (off < ZFD_KDUMP_FLAT_HDR_SIZE)
+		return 0;
+	while (len) {
+		n = ZFD_MIN(len, (size_t)KBUF_SIZE - c->kbuf_len);
+		memcpy(c->kbuf + c->kbuf_len, p, n);
+		c->kbuf_len += n;
+		p += n;
+		len -= n;
+		if (c->kbuf_len == KBUF_SIZE) {
+			rc = kbuf_flush(c, false);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void kdump_fail(struct consumer *c, int rc, uint64_t x)
+{
+	/* a failed write of the sink has been reported by emit() */
+	if (c->ok)
+		consumer_fail(c, rc,
+			      "kdump stream failed at memory offset 0x%" PRIx64
+			      ": %s",
+			      x, strerror(-rc));
+}
+
+/* The part of slot s a kdump sink takes: pages, or left out. */
+static void consume_kdump(struct consumer *c, const struct slot *s)
+{
+	struct pipe *p = c->pipe;
+	uint64_t x = s->off, end = ZFD_MIN(s->off + s->len, c->limit), y;
+	bool excl;
+	int rc = 0;
+
+	if (x >= end)
+		return;
+	if (s->kind == ZFD_BLK_DATA) {
+		while (!rc && x < end) {
+			y = excl_run_end(c, s, x, end, &excl);
+			rc = excl ? c->pipe->run->kdump->skip(c->plan.kw, x,
+							      y - x) :
+				    c->pipe->run->kdump->mem(c->plan.kw, x,
+							     s->data + (x -
+									s->off),
+							     (size_t)(y - x));
+			x = y;
+		}
+	} else {
+		rc = c->pipe->run->kdump->skip(c->plan.kw, x, end - x);
+		if (s->kind == ZFD_BLK_HOLE)
+			c->si->res.hole_bytes += end - x;
+		else
+			c->si->res.lost_bytes += end - x;
+	}
+	if (rc) {
+		kdump_fail(c, rc, x);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	c->done = end;
+	maybe_release_hsa_early(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Ends a kdump stream (its pages up to where the dump got, the final
+ * header, the end record) unless the sink already failed.
+ */
+static void kdump_end(struct consumer *c, bool complete)
+{
+	const struct zfd_dump *d = &c->pipe->run->src->dump;
+	uint64_t good, pages, zero, comp, raw;
+	int rc;
+
+	if (!c->ok || !c->started)
+		return;
+	good = !complete	       ? c->done :
+	       c->limit >= d->mem_size ? UINT64_MAX :
+					 c->limit;
+	rc = c->pipe->run->kdump->finish(c->plan.kw, good, NULL);
+	if (!rc)
+		rc = kbuf_flush(c, true);
+	if (rc)
+		kdump_fail(c, rc, c->done);
+	c->pipe->run->kdump->stats(c->plan.kw, &pages, &zero, &comp, &raw);
+	c->si->res.zero_pages = zero;
+}
+
+/*
  * The part of slot s this sink takes, mapped through its format: pieces
  * in a memory range go to their stored offsets; holes go as HOLE blocks
  * to a positional format and are skipped by a packed one.
@@ -747,13 +1017,22 @@ static void consume_slot(struct consumer *c, const struct slot *s)
 	uint64_t foff, n;
 	enum zfd_block_kind kind;
 	bool in;
+	int rc;
 
+	if (c->plan.kw) {
+		consume_kdump(c, s);
+		return;
+	}
 	while (x < end) {
 		in = zfd_format_map(c->plan.fmt, x, &foff, &n);
 		n = ZFD_MIN(n, end - x);
 		if (in || foff != UINT64_MAX) {
 			kind = in ? s->kind : ZFD_BLK_HOLE;
-			if (emit_range(c, s, x, n, foff, kind))
+			if (kind == ZFD_BLK_DATA && c->filt >= 0)
+				rc = emit_filtered(c, s, x, n, foff);
+			else
+				rc = emit_range(c, s, x, n, foff, kind);
+			if (rc)
 				return;
 			if (kind == ZFD_BLK_LOST &&
 			    zfd_format_exclude(c->plan.fmt, x, n))
@@ -776,7 +1055,13 @@ static void *consumer_main(void *arg)
 	struct pipe *p = c->pipe;
 	struct slot *s;
 	uint64_t seq;
+	int rc;
 
+	if (c->plan.kw && c->active) {
+		rc = c->pipe->run->kdump->begin(c->plan.kw);
+		if (rc)
+			kdump_fail(c, rc, 0);
+	}
 	for (seq = 0;; seq++) {
 		pthread_mutex_lock(&p->lock);
 		while (seq >= p->produced && !p->eof)
@@ -868,6 +1153,28 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 		si->format = (enum zfd_format_id)si->format_cfg;
 	else
 		si->format = src->elf_core ? ZFD_FORMAT_ELF : ZFD_FORMAT_S390;
+	if (si->format == ZFD_FORMAT_KDUMP) {
+		struct zfd_kdump_writer *w;
+		struct zfd_kdump_wopts o = {
+			.codec = si->out.codec,
+			.level = si->out.level,
+			.flat = true,
+		};
+
+		if (!run->kdump)
+			return -EINVAL; /* the module did not load: said */
+		rc = run->kdump->writer_new(&w, d, &o, kdump_out, NULL, why,
+					    sizeof(why));
+		if (!rc)
+			run->kdump->writer_free(w);
+		if (rc == -ENOMEM)
+			zfd_err("%s: out of memory", si->desc);
+		else if (rc)
+			zfd_err("sink %s: format \"kdump\" cannot hold this "
+				"dump: %s",
+				si->desc, why);
+		return rc ? (rc == -ENOMEM ? rc : -EINVAL) : 0;
+	}
 	rc = zfd_format_new(&f, si->format, d,
 			    src->have_hdr ? src->hdr_raw : NULL, run->mem_size,
 			    why, sizeof(why));
@@ -894,8 +1201,133 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 void zfd_plan_free(struct zfd_plan *pl)
 {
 	zfd_format_free(pl->fmt);
+	if (pl->kw)
+		pl->kmod->writer_free(pl->kw);
 	free(pl->prologue);
 	memset(pl, 0, sizeof(*pl));
+}
+
+/* Kernel memory for the page filter: physical address pa of the source. */
+static int kmem_read(void *arg, uint64_t pa, void *buf, size_t len)
+{
+	struct zfd_source *src = arg;
+
+	if (pa < src->dump.mem_start)
+		return -EFAULT;
+	return plan_read(src, pa - src->dump.mem_start, buf, len);
+}
+
+/* Sets f up for level on the source; 0 or -errno with why. */
+static int filter_init(struct filter *f, struct zfd_source *src,
+		       unsigned int level, char *why, size_t why_len)
+{
+	const struct zfd_dump *d = &src->dump;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->level = level;
+	if (!d->vmcoreinfo) {
+		snprintf(why, why_len, "the dump has no VMCOREINFO");
+		return -ENOENT;
+	}
+	rc = zfd_kmem_init(&f->km, d, d->vmcoreinfo, d->vmcoreinfo_len,
+			   kmem_read, src, why, why_len);
+	if (!rc)
+		rc = zfd_pfilter_init(&f->pf, &f->km, level, why, why_len);
+	f->on = !rc;
+	return rc;
+}
+
+static void filter_free(struct filter *f)
+{
+	if (f->on)
+		zfd_pfilter_free(&f->pf);
+	f->on = false;
+}
+
+/*
+ * The dump level si's dump really gets: levels that look at struct pages
+ * need VMCOREINFO and the kernel's memory map; without them only pages of
+ * zeros are left out (level 1), said once. s390 keeps every page.
+ */
+static unsigned int plan_level(struct zfd_run *run, struct zfd_sink_inst *si)
+{
+	unsigned int level = si->out.dump_level;
+	struct filter f;
+	char why[256];
+
+	if (si->format == ZFD_FORMAT_S390) {
+		if (level && !si->level_noted)
+			zfd_warn("%s: format s390 keeps every page: dump_level "
+				 "%u applies to formats kdump and elf",
+				 si->desc, level);
+		si->level_noted = true;
+		return 0;
+	}
+	if (!(level & ~ZFD_DL_ZERO))
+		return level;
+	if (!filter_init(&f, run->src, level, why, sizeof(why))) {
+		filter_free(&f);
+		return level;
+	}
+	if (!si->level_noted)
+		zfd_warn("%s: dump_level %u: %s; only pages of zeros are left "
+			 "out (dump level 1)",
+			 si->desc, level, why);
+	si->level_noted = true;
+	return ZFD_DL_ZERO;
+}
+
+/* The plan of a kdump stream: the flattened header is the prologue. */
+static int plan_kdump(struct zfd_plan *pl, struct zfd_run *run,
+		      struct zfd_sink_inst *si)
+{
+	struct zfd_source *src = run->src;
+	struct zfd_dump_info *info = &pl->info;
+	struct zfd_kdump_wopts o = {
+		.codec = si->out.codec,
+		.level = si->out.level,
+		.flat = true,
+		.dump_level = pl->dump_level,
+	};
+	char why[256];
+	int rc;
+
+	if (!run->kdump)
+		return -EINVAL;
+	pl->kmod = run->kdump;
+	rc = run->kdump->writer_new(&pl->kw, &src->dump, &o, kdump_out, pl, why,
+				    sizeof(why));
+	if (rc) {
+		zfd_err("sink %s: format \"kdump\": %s", si->desc,
+			rc == -ENOMEM ? "out of memory" : why);
+		return rc;
+	}
+	pl->prologue = aligned_alloc(ZFD_ALIGN, ZFD_KDUMP_FLAT_HDR_SIZE);
+	if (!pl->prologue) {
+		zfd_err("sink %s: out of memory", si->desc);
+		return -ENOMEM;
+	}
+	memset(pl->prologue, 0, ZFD_KDUMP_FLAT_HDR_SIZE);
+	memcpy(pl->prologue, ZFD_KDUMP_FLAT_SIG, strlen(ZFD_KDUMP_FLAT_SIG));
+	zfd_put_be64(pl->prologue + 16, 1); /* type: flattened header */
+	zfd_put_be64(pl->prologue + 24, 1); /* version */
+	info->format = zfd_format_name(si->format);
+	info->prologue = pl->prologue;
+	info->prologue_len = ZFD_KDUMP_FLAT_HDR_SIZE;
+	info->size = ZFD_ALIGN_UP(run->kdump->max_out(pl->kw),
+				  (uint64_t)ZFD_PAGE_SIZE);
+	info->min_size = ZFD_ALIGN_UP(run->kdump->min_out(pl->kw),
+				      (uint64_t)ZFD_PAGE_SIZE);
+	info->flags = ZFD_INFO_SIZE_BOUND;
+	info->trailer_off = info->size;
+	info->trailer_len = 0;
+	pl->ext.start = info->prologue_len;
+	pl->ext.size = info->size - info->prologue_len;
+	info->extents = &pl->ext;
+	info->nr_extents = 1;
+	info->compress = zfd_kdump_codec_name(si->out.codec);
+	return 0;
 }
 
 int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
@@ -909,6 +1341,13 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 	int rc;
 
 	memset(pl, 0, sizeof(*pl));
+	pl->dump_level = plan_level(run, si);
+	if (si->format == ZFD_FORMAT_KDUMP) {
+		rc = plan_kdump(pl, run, si);
+		if (rc)
+			goto out_free;
+		goto common;
+	}
 	rc = zfd_format_new(&pl->fmt, si->format, &src->dump,
 			    src->have_hdr ? src->hdr_raw : NULL, mem_size, why,
 			    sizeof(why));
@@ -948,6 +1387,8 @@ int zfd_plan_build(struct zfd_plan *pl, struct zfd_run *run,
 	info->trailer_off = zfd_format_trailer_off(pl->fmt);
 	info->trailer_len = zfd_format_trailer_len(pl->fmt);
 	info->extents = zfd_format_extents(pl->fmt, &info->nr_extents);
+common:
+	info->dump_level = pl->dump_level;
 	info->mem_size = mem_size;
 	info->mem_size_orig = src->mem_size;
 	info->source = src->desc;
@@ -999,7 +1440,19 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	rc = si->ops->prepare(si->ctx, &c->plan.info, &capacity);
 	if (rc)
 		return rc;
-	if (capacity < c->plan.info.size) {
+	if (capacity < c->plan.info.size &&
+	    (c->plan.info.flags & ZFD_INFO_SIZE_BOUND)) {
+		if (capacity < c->plan.info.min_size) {
+			zfd_err("%s: holds only %" PRIu64 " bytes: even an "
+				"empty kdump stream needs %" PRIu64,
+				si->desc, capacity, c->plan.info.min_size);
+			return -ENOSPC;
+		}
+		zfd_info("%s: holds %" PRIu64 " of at most %" PRIu64
+			 " bytes: the dump fits if compression and the dump "
+			 "level make it that small",
+			 si->desc, capacity, c->plan.info.size);
+	} else if (capacity < c->plan.info.size) {
 		rc = zfd_plan_fit(run, si, capacity, &mem);
 		if (rc)
 			return rc;
@@ -1016,12 +1469,23 @@ static int prepare_consumer(struct pipe *p, struct consumer *c)
 	c->stored_end = c->plan.info.prologue_len;
 	c->lost_cut = UINT64_MAX;
 	c->patch = si->format == ZFD_FORMAT_S390 && run->src->nr_patches;
+	c->filt = -1;
 	c->page = aligned_alloc(ZFD_ALIGN, ZFD_PAGE_SIZE);
+	if (c->plan.kw) {
+		c->kbuf = aligned_alloc(ZFD_ALIGN, KBUF_SIZE);
+		c->kbuf_len = 0;
+		c->kbuf_off = c->plan.info.prologue_len;
+		if (!c->kbuf) {
+			zfd_err("%s: out of memory", si->desc);
+			return -ENOMEM;
+		}
+	}
 	len = c->plan.info.prologue_len;
 	c->final = NULL;
-	if (zfd_format_positional(c->plan.fmt))
+	if (c->plan.fmt && zfd_format_positional(c->plan.fmt))
 		c->final = aligned_alloc(ZFD_ALIGN, len);
-	if (!c->page || (zfd_format_positional(c->plan.fmt) && !c->final)) {
+	if (!c->page ||
+	    (c->plan.fmt && zfd_format_positional(c->plan.fmt) && !c->final)) {
 		zfd_err("%s: out of memory", si->desc);
 		return -ENOMEM;
 	}
@@ -1033,8 +1497,10 @@ static void free_consumer(struct consumer *c)
 	zfd_plan_free(&c->plan);
 	free(c->page);
 	free(c->final);
+	free(c->kbuf);
 	c->page = NULL;
 	c->final = NULL;
+	c->kbuf = NULL;
 }
 
 /*
@@ -1072,6 +1538,41 @@ static void abort_pass(struct pipe *p, int rc, const char *fmt, ...)
 			consumer_finish(c);
 		}
 	}
+}
+
+/*
+ * c's page filter: the pipe's filter of its dump level, set up on first
+ * use (plan_level() checked that it can be). Levels of zero pages only
+ * need none.
+ */
+static void setup_filter(struct pipe *p, struct consumer *c)
+{
+	unsigned int level = c->plan.dump_level;
+	char why[256];
+	size_t k;
+
+	c->filt = -1;
+	if (!(level & ~ZFD_DL_ZERO))
+		return;
+	for (k = 0; k < p->nr_filt; k++)
+		if (p->filt[k].level == level) {
+			c->filt = (int)k;
+			return;
+		}
+	if (p->nr_filt == MAX_FILTERS) {
+		zfd_warn("%s: more than %d dump levels in one pass: dump "
+			 "level %u keeps every page but zeros",
+			 c->si->desc, MAX_FILTERS, level);
+		return;
+	}
+	if (filter_init(&p->filt[p->nr_filt], p->run->src, level, why,
+			sizeof(why))) {
+		zfd_warn("%s: dump level %u: %s; only pages of zeros are "
+			 "left out",
+			 c->si->desc, level, why);
+		return;
+	}
+	c->filt = (int)p->nr_filt++;
 }
 
 int zfd_pipeline_pass(struct zfd_run *run)
@@ -1172,6 +1673,9 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			goto out;
 		}
 	}
+	/* the page filters of the dump levels, run by the reader */
+	for (i = 0; i < p->nr_cons; i++)
+		setup_filter(p, &p->cons[i]);
 	/* the hashers first: a consumer's thread finds its hasher running */
 	for (i = 0; i < p->nr_cons; i++)
 		hasher_start(&p->cons[i]);
@@ -1222,6 +1726,8 @@ out:
 		zfd_digest_free(p->cons[i].digest);
 	for (i = 0; i < ZFD_MAX_SINKS; i++)
 		free_consumer(&p->cons[i]);
+	for (i = 0; i < p->nr_filt; i++)
+		filter_free(&p->filt[i]);
 	for (i = 0; p->slots && i < p->nr_slots; i++)
 		free(p->slots[i].data);
 	free(p->slots);

@@ -31,9 +31,10 @@
  * libkdumpfile, drgn.
  *
  * The header is written first with the status flag 0x8 ("incomplete") and
- * rewritten without it at the end, so a cut-off file says what it is. An
- * incomplete dump clears the bitmap-2 bits of the pages it never wrote
- * (they stay in bitmap 1): readers see them as missing, never as zeros.
+ * rewritten without it at the end, so a cut-off file says what it is;
+ * bitmap 2 is produced as the pages pass, a window at a time, so a page
+ * never written (incomplete dump) or excluded by the dump level has no
+ * bit there: readers see it as missing, never as zeros.
  *
  * FLATTENED STREAM (tape, raw sink; `makedumpfile -R` and libkdumpfile
  * read it): a 4096-byte header ("makedumpfile", type 1, version 1, as
@@ -136,10 +137,15 @@ int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
 typedef int (*zfd_kdump_out_fn)(void *arg, uint64_t off, const void *buf,
 				size_t len);
 
+#define ZFD_KDUMP_MAX_LEVEL 31
+
 struct zfd_kdump_wopts {
 	enum zfd_kdump_codec codec;
 	int level; /* 0: the codec's default */
 	bool flat; /* makedumpfile's flattened stream */
+	/* makedumpfile's dump level, into the sub-header; bit 1: pages of
+	 * zeros are not in the file (else they share one descriptor) */
+	unsigned int dump_level;
 };
 
 struct zfd_kdump_writer;
@@ -167,6 +173,13 @@ int zfd_kdump_writer_begin(struct zfd_kdump_writer *w);
 int zfd_kdump_writer_mem(struct zfd_kdump_writer *w, uint64_t off,
 			 const void *data, size_t len);
 /*
+ * Memory [off, off + len) is excluded by the dump level: its page frames
+ * are not in the file (bitmap 2 clear, no descriptor), a page only partly
+ * inside included. Ascending with zfd_kdump_writer_mem(). 0 or -errno.
+ */
+int zfd_kdump_writer_skip(struct zfd_kdump_writer *w, uint64_t off,
+			  uint64_t len);
+/*
  * Ends the dump at memory offset good (UINT64_MAX or >= mem_size: all
  * memory given, the dump is complete): pages from good on are not in the
  * file (bitmap 2 cleared, status incomplete). Flushes the descriptors,
@@ -179,7 +192,14 @@ int zfd_kdump_writer_finish(struct zfd_kdump_writer *w, uint64_t good,
 uint64_t zfd_kdump_writer_file_size(const struct zfd_kdump_writer *w);
 /* Stream bytes written so far (flattened), else the file size. */
 uint64_t zfd_kdump_writer_out_size(const struct zfd_kdump_writer *w);
-/* Pages stored: all, zero (shared descriptor), compressed, raw. */
+/* Page frames left out by zfd_kdump_writer_skip(). */
+uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w);
+/* The least output (stream or file): the dump without any page. */
+uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w);
+/* An upper bound of the output (stream or file) for any content. */
+uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w);
+/* Pages stored: all, zero (shared descriptor or, with dump level bit 1,
+ * left out), compressed, raw. */
 void zfd_kdump_writer_stats(const struct zfd_kdump_writer *w, uint64_t *pages,
 			    uint64_t *zero, uint64_t *compressed,
 			    uint64_t *raw);

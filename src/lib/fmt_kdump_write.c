@@ -21,7 +21,8 @@
 #define WIN_BYTES	     65536    /* bitmap window */
 #define ZFD_UTS_SIZE	     (6 * 65) /* struct new_utsname */
 #define X86_START_KERNEL_MAP 0xffffffff80000000ull
-#define DESC_WIN	     2048 /* descriptors buffered */
+#define DESC_WIN	     2048	  /* descriptors buffered */
+#define CO_MAX		     (256u << 10) /* flattened: bytes per record */
 
 struct pfn_range {
 	uint64_t start; /* first pfn */
@@ -59,12 +60,21 @@ struct zfd_kdump_writer {
 	uint64_t desc_first;
 	size_t desc_n;
 	uint8_t *win; /* WIN_BYTES */
+	/* bitmap 2, produced as the pages pass: the window of bytes
+	 * [b2_byte, b2_byte + WIN_BYTES) */
+	uint8_t *b2;
+	uint64_t b2_byte;
+	/* flattened: contiguous output coalesced into one record */
+	uint8_t *co;
+	uint64_t co_off;
+	size_t co_len;
+	bool skipping; /* zfd_kdump_writer_skip() runs */
 	struct zfd_kdump_codec_ctx *cc;
 
 	uint64_t data_pos; /* next page data offset */
 	uint64_t file_size;
 	uint64_t stream_pos; /* flattened */
-	uint64_t nr_zero, nr_comp, nr_raw;
+	uint64_t nr_zero, nr_comp, nr_raw, nr_excl;
 	bool begun, finished;
 };
 
@@ -84,19 +94,13 @@ static void put64(const struct zfd_kdump_writer *w, uint8_t *p, uint64_t v)
 		zfd_put_le64(p, v);
 }
 
-/* Everything to the output goes through here. */
-static int emit(struct zfd_kdump_writer *w, uint64_t off, const void *buf,
-		size_t len)
+/* A flattened record: its header, then the bytes. */
+static int emit_record(struct zfd_kdump_writer *w, uint64_t off,
+		       const void *buf, size_t len)
 {
 	uint8_t rec[ZFD_KDUMP_FLAT_REC_SIZE];
 	int rc;
 
-	if (!len)
-		return 0;
-	if (off + len > w->file_size)
-		w->file_size = off + len;
-	if (!w->o.flat)
-		return w->out(w->arg, off, buf, len);
 	zfd_put_be64(rec, off);
 	zfd_put_be64(rec + 8, len);
 	rc = w->out(w->arg, w->stream_pos, rec, sizeof(rec));
@@ -107,6 +111,51 @@ static int emit(struct zfd_kdump_writer *w, uint64_t off, const void *buf,
 	if (rc)
 		return rc;
 	w->stream_pos += len;
+	return 0;
+}
+
+/* Writes the coalesced record, if any. */
+static int flush_co(struct zfd_kdump_writer *w)
+{
+	int rc;
+
+	if (!w->co_len)
+		return 0;
+	rc = emit_record(w, w->co_off, w->co, w->co_len);
+	w->co_len = 0;
+	return rc;
+}
+
+/*
+ * Everything to the output goes through here. A flattened stream merges
+ * writes that continue each other into records of up to CO_MAX bytes
+ * (readers index the records: fewer is faster).
+ */
+static int emit(struct zfd_kdump_writer *w, uint64_t off, const void *buf,
+		size_t len)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	if (off + len > w->file_size)
+		w->file_size = off + len;
+	if (!w->o.flat)
+		return w->out(w->arg, off, buf, len);
+	if (w->co_len && off == w->co_off + w->co_len &&
+	    w->co_len + len <= CO_MAX) {
+		memcpy(w->co + w->co_len, buf, len);
+		w->co_len += len;
+		return 0;
+	}
+	rc = flush_co(w);
+	if (rc)
+		return rc;
+	if (len >= CO_MAX)
+		return emit_record(w, off, buf, len);
+	memcpy(w->co, buf, len);
+	w->co_off = off;
+	w->co_len = len;
 	return 0;
 }
 
@@ -217,7 +266,7 @@ static void encode_sub(const struct zfd_kdump_writer *w, uint8_t *s)
 	uint64_t note_off = w->ps + ZFD_KDUMP_SUB_SIZE;
 
 	put64(w, s + 0, w->phys_base);
-	put32(w, s + 8, 0);  /* dump_level */
+	put32(w, s + 8, w->o.dump_level);
 	put32(w, s + 12, 0); /* split */
 	if (d->vmcoreinfo && d->vmcoreinfo_len) {
 		put64(w, s + 32,
@@ -381,7 +430,11 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 	w->page = malloc(w->ps);
 	w->desc = malloc(DESC_WIN * ZFD_KDUMP_DESC_SIZE);
 	w->win = malloc(WIN_BYTES > w->ps ? WIN_BYTES : w->ps);
-	if (!w->ranges || !w->page || !w->desc || !w->win)
+	w->b2 = calloc(1, WIN_BYTES);
+	if (o->flat)
+		w->co = malloc(CO_MAX);
+	if (!w->ranges || !w->page || !w->desc || !w->win || !w->b2 ||
+	    (o->flat && !w->co))
 		goto out_nomem;
 	for (i = 0; i < d->nr_ranges; i++) {
 		s = d->mem_start + d->ranges[i].start;
@@ -397,6 +450,12 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 			zfd_kdump_writer_free(w);
 			return -EINVAL;
 		}
+	}
+	if (o->dump_level > ZFD_KDUMP_MAX_LEVEL) {
+		snprintf(why, why_len, "dump level %u is not 0-%u",
+			 o->dump_level, ZFD_KDUMP_MAX_LEVEL);
+		zfd_kdump_writer_free(w);
+		return -EINVAL;
 	}
 	if (zfd_kdump_codec_new(&w->cc, o->codec, o->level, w->ps))
 		goto out_nomem;
@@ -441,6 +500,8 @@ void zfd_kdump_writer_free(struct zfd_kdump_writer *w)
 	free(w->page);
 	free(w->desc);
 	free(w->win);
+	free(w->b2);
+	free(w->co);
 	free(w);
 }
 
@@ -478,9 +539,6 @@ int zfd_kdump_writer_begin(struct zfd_kdump_writer *w)
 	free(sub);
 	if (!rc)
 		rc = write_bitmap(w, w->bitmap_off, 0, UINT64_MAX);
-	if (!rc)
-		rc = write_bitmap(w, w->bitmap_off + w->bitmap_len, 0,
-				  UINT64_MAX);
 	if (rc)
 		return rc;
 	memset(w->win, 0, w->ps);
@@ -507,16 +565,72 @@ static bool all_zero(const uint8_t *p, size_t len)
 	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
 }
 
-/* The next page frame of the ranges gets page (NULL: zeros). */
+/* Bitmap 2's window goes out; the next one starts empty. */
+static int flush_b2(struct zfd_kdump_writer *w)
+{
+	size_t n;
+	int rc;
+
+	if (w->b2_byte >= w->bitmap_len)
+		return 0;
+	n = (size_t)ZFD_MIN((uint64_t)WIN_BYTES, w->bitmap_len - w->b2_byte);
+	rc = emit(w, w->bitmap_off + w->bitmap_len + w->b2_byte, w->b2, n);
+	w->b2_byte += WIN_BYTES;
+	memset(w->b2, 0, WIN_BYTES);
+	return rc;
+}
+
+/* Page frame pfn is in the file: its bit in bitmap 2. */
+static int keep_pfn(struct zfd_kdump_writer *w, uint64_t pfn)
+{
+	int rc;
+
+	while (pfn / 8 >= w->b2_byte + WIN_BYTES) {
+		rc = flush_b2(w);
+		if (rc)
+			return rc;
+	}
+	w->b2[pfn / 8 - w->b2_byte] |= (uint8_t)(1u << (pfn % 8));
+	return 0;
+}
+
+/* On to the next page frame of the ranges. */
+static void next_frame(struct zfd_kdump_writer *w)
+{
+	w->next_pfn++;
+	if (w->next_pfn >= w->ranges[w->ri].end) {
+		w->ri++;
+		w->next_pfn = w->ri < w->nr_ranges ? w->ranges[w->ri].start :
+						     UINT64_MAX;
+	}
+}
+
+/*
+ * The next page frame of the ranges gets page (NULL: zeros). A page the
+ * dump level excludes (zfd_kdump_writer_skip(), or all zeros at a level
+ * with bit 1) is not in the file: no bit in bitmap 2, no descriptor.
+ */
 static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 {
 	uint8_t *dsc = w->desc + w->desc_n * ZFD_KDUMP_DESC_SIZE;
+	bool zero = !page || all_zero(page, w->ps);
 	const void *cdata;
 	size_t clen;
 	uint32_t flags = 0;
 	int rc;
 
-	if (!page || all_zero(page, w->ps)) {
+	if (w->skipping || (zero && (w->o.dump_level & 1))) {
+		if (zero && !w->skipping)
+			w->nr_zero++;
+		else
+			w->nr_excl++;
+		next_frame(w);
+		return 0;
+	}
+	rc = keep_pfn(w, w->next_pfn);
+	if (rc)
+		return rc;
+	if (zero) {
 		put64(w, dsc, w->zero_off);
 		put32(w, dsc + 8, w->ps);
 		w->nr_zero++;
@@ -548,13 +662,7 @@ static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 		if (rc)
 			return rc;
 	}
-	/* on to the next page frame of the ranges */
-	w->next_pfn++;
-	if (w->next_pfn >= w->ranges[w->ri].end) {
-		w->ri++;
-		w->next_pfn = w->ri < w->nr_ranges ? w->ranges[w->ri].start :
-						     UINT64_MAX;
-	}
+	next_frame(w);
 	return 0;
 }
 
@@ -629,6 +737,35 @@ int zfd_kdump_writer_mem(struct zfd_kdump_writer *w, uint64_t off,
 	return 0;
 }
 
+int zfd_kdump_writer_skip(struct zfd_kdump_writer *w, uint64_t off,
+			  uint64_t len)
+{
+	uint64_t first, last;
+	int rc;
+
+	if (!w->begun || w->finished)
+		return -EINVAL;
+	if (off >= w->d->mem_size || !len)
+		return 0;
+	len = ZFD_MIN(len, w->d->mem_size - off);
+	first = (w->d->mem_start + off) / w->ps;
+	last = (w->d->mem_start + off + len + w->ps - 1) / w->ps;
+	if (w->cur_pfn != UINT64_MAX && w->cur_pfn < first) {
+		rc = flush_page(w);
+		if (rc)
+			return rc;
+	}
+	/* a page partly assembled and partly excluded is excluded */
+	w->cur_pfn = UINT64_MAX;
+	rc = emit_zeros_before(w, first);
+	if (rc)
+		return rc;
+	w->skipping = true;
+	rc = emit_zeros_before(w, last);
+	w->skipping = false;
+	return rc;
+}
+
 int zfd_kdump_writer_finish(struct zfd_kdump_writer *w, uint64_t good,
 			    bool *complete)
 {
@@ -660,18 +797,16 @@ int zfd_kdump_writer_finish(struct zfd_kdump_writer *w, uint64_t good,
 	if (rc)
 		return rc;
 	done = w->next_pfn == UINT64_MAX;
-	if (!done) {
-		/* the pages never written are not in the file */
-		rc = write_bitmap(w, w->bitmap_off + w->bitmap_len,
-				  ZFD_ALIGN_DOWN(w->next_pfn / 8,
-						 (uint64_t)WIN_BYTES),
-				  w->next_pfn);
-		if (rc)
-			return rc;
-	} else {
+	/* bitmap 2 up to its end: pages never written are not in it */
+	while (!rc && w->b2_byte < w->bitmap_len)
+		rc = flush_b2(w);
+	if (rc)
+		return rc;
+	if (done)
 		w->status &= ~(uint32_t)ZFD_KDUMP_INCOMPLETE;
-	}
 	rc = write_header(w);
+	if (!rc)
+		rc = flush_co(w);
 	if (!rc && w->o.flat) {
 		uint8_t rec[ZFD_KDUMP_FLAT_REC_SIZE];
 
@@ -692,6 +827,33 @@ uint64_t zfd_kdump_writer_file_size(const struct zfd_kdump_writer *w)
 uint64_t zfd_kdump_writer_out_size(const struct zfd_kdump_writer *w)
 {
 	return w->o.flat ? w->stream_pos : w->file_size;
+}
+
+uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w)
+{
+	return w->nr_excl;
+}
+
+uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w)
+{
+	/* no page: headers, sub-header, the bitmaps, the zero page */
+	uint64_t rec = ZFD_KDUMP_FLAT_REC_SIZE;
+
+	return ZFD_KDUMP_FLAT_HDR_SIZE + 3 * (w->ps + rec) +
+	       (uint64_t)w->sub_blocks * w->ps + 2 * w->bitmap_len + 2 * rec;
+}
+
+uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w)
+{
+	/* every page raw, its descriptor, the bitmaps and headers twice,
+	 * and a record header per page and per window: an upper bound */
+	uint64_t pages = w->nr_pages, rec = ZFD_KDUMP_FLAT_REC_SIZE;
+
+	return ZFD_KDUMP_FLAT_HDR_SIZE + 4 * (w->ps + rec) +
+	       (uint64_t)w->sub_blocks * w->ps + rec +
+	       4 * (w->bitmap_len + (w->bitmap_len / WIN_BYTES + 2) * rec) +
+	       pages * (w->ps + ZFD_KDUMP_DESC_SIZE + rec) +
+	       (pages / DESC_WIN + 2) * rec + rec;
 }
 
 void zfd_kdump_writer_stats(const struct zfd_kdump_writer *w, uint64_t *pages,

@@ -67,6 +67,8 @@ int zfd_format_parse(const char *name, enum zfd_format_id *id)
 		*id = ZFD_FORMAT_S390;
 	else if (!strcmp(name, "elf"))
 		*id = ZFD_FORMAT_ELF;
+	else if (!strcmp(name, "kdump"))
+		*id = ZFD_FORMAT_KDUMP;
 	else
 		return -EINVAL;
 	return 0;
@@ -74,7 +76,9 @@ int zfd_format_parse(const char *name, enum zfd_format_id *id)
 
 const char *zfd_format_name(enum zfd_format_id id)
 {
-	return id == ZFD_FORMAT_S390 ? "s390" : "elf";
+	return id == ZFD_FORMAT_S390 ? "s390" :
+	       id == ZFD_FORMAT_ELF  ? "elf" :
+				       "kdump";
 }
 
 void zfd_format_free(struct zfd_format *f)
@@ -411,6 +415,11 @@ int zfd_format_new(struct zfd_format **fp, enum zfd_format_id id,
 	*fp = NULL;
 	if (why_len)
 		why[0] = 0;
+	if (id == ZFD_FORMAT_KDUMP) {
+		/* a stream of its own shape: fmt_kdump.h's writer */
+		why_fmt(why, why_len, "kdump is not a positional format");
+		return -EINVAL;
+	}
 	if (mem_size > d->mem_size || mem_size % ZFD_PAGE_SIZE) {
 		why_fmt(why, why_len,
 			"memory size %" PRIu64 " is not a page "

@@ -56,11 +56,16 @@
 enum zfd_format_id {
 	ZFD_FORMAT_S390,
 	ZFD_FORMAT_ELF,
+	/* makedumpfile's kdump-compressed format as a flattened stream: not
+	 * of the shape above (its size depends on the compression); the
+	 * daemon drives fmt_kdump.h's writer itself (zfd_format_new()
+	 * refuses it) */
+	ZFD_FORMAT_KDUMP,
 };
 
 struct zfd_format;
 
-/* "s390" / "elf" -> id; returns -EINVAL for other names. */
+/* "s390" / "elf" / "kdump" -> id; returns -EINVAL for other names. */
 int zfd_format_parse(const char *name, enum zfd_format_id *id);
 const char *zfd_format_name(enum zfd_format_id id);
 

@@ -87,6 +87,12 @@ int zfd_manifest_format(char *buf, size_t len, const struct zfd_dump_info *info,
 	out_line(&o, "%s\n", ZFD_MANIFEST_MAGIC);
 	out_line(&o, "status: %s\n", zfd_status_name(res->status));
 	out_line(&o, "format: %s\n", format);
+	if (info->compress) {
+		sanitize(val, sizeof(val), info->compress);
+		out_line(&o, "compress: %s\n", val);
+	}
+	if (info->dump_level || info->compress)
+		out_line(&o, "dump_level: %u\n", info->dump_level);
 	if (info->arch && *info->arch) {
 		sanitize(val, sizeof(val), info->arch);
 		out_line(&o, "arch: %s\n", val);

@@ -73,9 +73,9 @@ static int t_configure(const struct zfd_host *host, const config_setting_t *cfg,
 		       void **ctx)
 {
 	static const char *const keys[] = {
-		"path",	    "events",	"fail",	     "fail_at",
-		"max_mem",  "delay_ms", "hsa_probe", "fail_errno",
-		"capacity", "format",	NULL,
+		"path",	    "events",	   "fail",	"fail_at",
+		"max_mem",  "delay_ms",	   "hsa_probe", "fail_errno",
+		"capacity", ZFD_HOST_KEYS, NULL,
 	};
 	struct tsink *t = calloc(1, sizeof(*t));
 	int rc;

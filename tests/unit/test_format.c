@@ -384,7 +384,11 @@ static void test_names(void **state)
 	assert_string_equal(zfd_format_name(id), "elf");
 	assert_int_equal(zfd_format_parse("s390", &id), 0);
 	assert_string_equal(zfd_format_name(id), "s390");
-	assert_int_equal(zfd_format_parse("kdump", &id), -EINVAL);
+	assert_int_equal(zfd_format_parse("kdump", &id), 0);
+	assert_int_equal(id, ZFD_FORMAT_KDUMP);
+	assert_string_equal(zfd_format_name(id), "kdump");
+	assert_int_equal(zfd_format_parse("KDUMP", &id), -EINVAL);
+	assert_int_equal(zfd_format_parse("zip", &id), -EINVAL);
 }
 
 int main(void)

@@ -47,6 +47,19 @@ static void nlog(const struct zfd_host *host, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The keys the daemon reads from a sink's subtree (it picks the format). */
+static const char *const host_keys[] = { ZFD_HOST_KEYS, NULL };
+
+static bool host_key(const char *name)
+{
+	int i;
+
+	for (i = 0; host_keys[i]; i++)
+		if (!strcmp(name, host_keys[i]))
+			return true;
+	return false;
+}
+
 static int null_configure(const struct zfd_host *host,
 			  const config_setting_t *cfg, void **ctx)
 {
@@ -59,7 +72,7 @@ static int null_configure(const struct zfd_host *host,
 	for (i = 0; (m = config_setting_get_elem(cfg, i)); i++) {
 		name = config_setting_name(m);
 		if (!strcmp(name, "type") || !strcmp(name, "report") ||
-		    !strcmp(name, "format"))
+		    host_key(name))
 			continue;
 		if (config_setting_source_file(m))
 			nlog(host, ZFD_LOG_ERR, "%s:%u: unknown key '%s'",

@@ -41,10 +41,10 @@ enum { FULL_DELETE_OLDEST, FULL_ASK, FULL_FAIL };
 static const char *const fsck_names[] = { "auto", "no", NULL };
 static const char *const on_full_names[] = { "delete-oldest", "ask", "fail",
 					     NULL };
-static const char *const keys[] = { "type",   "device",	 "dir",
-				    "fsck",   "format",	 "sparse",
-				    "keep",   "on_full", "ask_timeout",
-				    "e2fsck", "encrypt", NULL };
+static const char *const keys[] = { "type",   "device",	     "dir",
+				    "fsck",   ZFD_HOST_KEYS, "sparse",
+				    "keep",   "on_full",     "ask_timeout",
+				    "e2fsck", "encrypt",     NULL };
 
 #define DUMP_NAME_MAX 64
 /* The highest dump number: 19 digits, so that N + 1 never wraps. */

@@ -100,8 +100,8 @@ enum raw_direct {
 static const char *const raw_direct_names[] = { "auto", "yes", "no", NULL };
 
 static const char *const raw_keys[] = {
-	"type",	 "device",  "truncate", "direct", "sparse",
-	"force", "encrypt", "format", /* the host's: it picks the format */
+	"type",	  "device", "truncate", "direct",
+	"sparse", "force",  "encrypt",	ZFD_HOST_KEYS, /* the host's */
 	NULL
 };
 
@@ -133,6 +133,8 @@ struct raw_ctx {
 	uint64_t prologue_len; /* of this pass's dump (info) */
 	uint64_t trailer_off;
 	uint64_t size;
+	bool bound;    /* info->size is an upper bound (kdump stream) */
+	uint64_t room; /* bound: stored bytes the device holds */
 	const struct zfd_range *ext; /* info->extents, valid for the pass */
 	size_t nr_ext;
 	size_t ext_i;	  /* first extent not behind next */
@@ -607,6 +609,10 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 	if (need <= ctx->dev_size) {
 		/* Everything fits; report the room, never less than needed. */
 		*capacity = ZFD_MAX(cap, info->size);
+	} else if ((info->flags & ZFD_INFO_SIZE_BOUND) &&
+		   cap >= info->min_size) {
+		/* a stream of unknown size: what fits is stored */
+		*capacity = cap;
 	} else if (!ctx->truncate || cap < least) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64
@@ -887,7 +893,10 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		zfd_dev_unlock(&ctx->lock_fd);
 		return rc;
 	}
-	if (raw_need_ctx(ctx, info->size) > ctx->dev_size) {
+	ctx->bound = info->flags & ZFD_INFO_SIZE_BOUND;
+	ctx->room = raw_capacity(ctx);
+	if (raw_need_ctx(ctx, info->size) > ctx->dev_size &&
+	    (!ctx->bound || ctx->room < info->min_size)) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64
 			 " bytes, need %" PRIu64,
@@ -1092,6 +1101,12 @@ static int raw_write(void *ctxp, const struct zfd_block *blk)
 			 off, blk->len, ctx->next, ctx->trailer_off);
 		return -EINVAL;
 	}
+	if (ctx->bound && (off > ctx->room || blk->len > ctx->room - off)) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s full after %" PRIu64 " bytes", ctx->name,
+			 off);
+		return -ENOSPC;
+	}
 	whole = ZFD_ALIGN_DOWN(blk->len, ZFD_PAGE_SIZE);
 	rest = blk->len - whole;
 	if (rest && off + blk->len != ctx->trailer_off) {
@@ -1262,11 +1277,18 @@ static int raw_finish(void *ctxp, const struct zfd_dump_info *info,
 
 	if (ctx->fd < 0)
 		return -EBADF;
-	/* Never claim more than reached this sink. */
-	if (r.dumped_bytes > ctx->written)
+	/* Never claim more than reached this sink (a kdump stream's
+	 * memory bytes are not its stored bytes). */
+	if (!ctx->bound && r.dumped_bytes > ctx->written)
 		r.dumped_bytes = ctx->written;
 	if (r.stored_end > ctx->next)
 		r.stored_end = ctx->next;
+	if (ctx->bound) {
+		/* the stream ends where it got: the manifest behind it */
+		r.size = ZFD_MIN(r.size, ctx->next);
+		ctx->trailer_off = r.size;
+		ctx->size = r.size;
+	}
 	arrived = raw_all_arrived(ctx);
 	if (r.status != ZFD_STATUS_INCOMPLETE && !arrived) {
 		zfd_hlog(ctx->host, ZFD_LOG_WARN,

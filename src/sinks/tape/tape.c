@@ -112,9 +112,10 @@ struct tape_ctx {
 	uint64_t plain_mem;	   /* sealed pass: data bytes sealed */
 };
 
-static const char *const tape_keys[] = { "type",    "device", "block_size",
-					 "rewind",  "unload", "ready_timeout",
-					 "encrypt", "format", NULL };
+static const char *const tape_keys[] = {
+	"type",		 "device",  "block_size",  "rewind", "unload",
+	"ready_timeout", "encrypt", ZFD_HOST_KEYS, NULL
+};
 
 /*
  * Prefix of our messages: the device, unless the host's prefix (its sink
