@@ -130,6 +130,16 @@ kdump_capture() {
 	rm -rf "$cdir"
 }
 
+# kdump_cpu OUT: notes the CPU seconds (user + sys) of the run just
+# measured for the case whose output is OUT ($run/out.CASE): on a shared
+# machine they move less with the load than the wall time.
+declare -A kdump_cpus=()
+kdump_cpu() {
+	local c=${1##*/out.}
+	kdump_cpus[$c]="${kdump_cpus[$c]:-} $(awk -F': ' '/User time|System time/ { s += $2 }
+		END { printf "%.2f", s }' "$run/time.out")"
+}
+
 # kdump_vmcore: the path of the vmcore (captured on first use, cached).
 kdump_vmcore_path=""
 kdump_vmcore() {
@@ -189,6 +199,7 @@ kdump_zfd() {
 		-s "file:$core" -d "$level" \
 		-o "raw:device=$out,format=kdump,compress=zstd$opts"
 	OUTSIZE=$(kdump_stream_size "$out")
+	kdump_cpu "$out"
 }
 
 case_kdump_dd() {
@@ -198,6 +209,7 @@ case_kdump_dd() {
 	sync -f "$work" 2>/dev/null || sync
 	measure dd if="$core" of="$2" bs=1M conv=fsync status=none
 	OUTSIZE=$(stat -c %s "$2")
+	kdump_cpu "$2"
 }
 
 kdump_mdf() {	# OUT OPTS...: makedumpfile OPTS VMCORE OUT, flushed
@@ -210,6 +222,7 @@ kdump_mdf() {	# OUT OPTS...: makedumpfile OPTS VMCORE OUT, flushed
 	measure sh -c 'out=$1; shift; makedumpfile "$@" "$out" >/dev/null && sync "$out"' \
 		sh "$out" "$@" "$core"
 	OUTSIZE=$(stat -c %s "$out")
+	kdump_cpu "$out"
 }
 case_kdump_mdf_l() { kdump_mdf "$2" -d 31 -l; }
 case_kdump_mdf_c() { kdump_mdf "$2" -d 31 -c; }
@@ -225,6 +238,7 @@ case_kdump_zstd() {
 	sync -f "$work" 2>/dev/null || sync
 	measure sh -c 'zstd -q -T2 -3 -o "$2" "$1" && sync "$2"' sh "$core" "$2"
 	OUTSIZE=$(stat -c %s "$2")
+	kdump_cpu "$2"
 }
 
 case_kdump_zfd31() { kdump_zfd "$(kdump_vmcore)" "$2" 31; }
@@ -283,12 +297,13 @@ kdump_big() {
 	fi
 	echo
 	echo "synthetic sparse core: $KDUMP_BIG x86_64 ($(du -h "$big" | cut -f1) allocated; 98 % zero pages as holes, 1 % text, 1 % random), format=kdump compress=zstd, once each:"
-	printf '%-22s %8s %10s %9s\n' setting "wall s" "out MiB" "RSS MiB"
+	printf '%-22s %8s %8s %10s %9s\n' setting "wall s" "CPU s" "out MiB" "RSS MiB"
 	for lv in $KDUMP_BIG_LEVELS; do
 		for t in "" ${kdump_big_threads:-}; do
 			kdump_zfd "$big" "$out" "$lv" $t
-			awk -v s="-d $lv${t:+ threads=$t}" -v w="$WALL" -v o="$OUTSIZE" -v r="$RSS" 'BEGIN {
-				printf "%-22s %8.2f %10.1f %9.1f\n", s, w, o / 1048576, r / 1024 }'
+			awk -v s="-d $lv${t:+ threads=$t}" -v w="$WALL" -v u="${kdump_cpus[big]##* }" \
+				-v o="$OUTSIZE" -v r="$RSS" 'BEGIN {
+				printf "%-22s %8.2f %8.2f %10.1f %9.1f\n", s, w, u, o / 1048576, r / 1024 }'
 			rm -f "$out"
 		done
 	done
@@ -297,7 +312,7 @@ kdump_big() {
 # Printed after the table (bench/run calls it): sizes, the issue's ratios,
 # then the big core.
 kdump_summary() {
-	local r have=0 core
+	local r have=0 core cpu
 	declare -A med=() osz=()
 	for r in "${results[@]}"; do
 		set -- $r
@@ -309,13 +324,16 @@ kdump_summary() {
 	core=$(kdump_vmcore)
 	echo
 	echo "vmcore: $core ($(stat -c %s "$core") bytes)"
-	printf '%-16s %8s %10s %9s\n' case "median s" "out MiB" "% vmcore"
+	printf '%-16s %8s %8s %10s %9s\n' case "median s" "CPU s" "out MiB" "% vmcore"
 	for r in "${results[@]}"; do
 		set -- $r
 		case $2 in kdump-*) ;; *) continue ;; esac
-		awk -v c="$2" -v w="$3" -v o="$6" -v v="$(stat -c %s "$core")" 'BEGIN {
-			printf "%-16s %8.2f %10.1f %9.2f\n", c, w, o / 1048576, 100 * o / v }'
+		cpu=$(printf '%s\n' ${kdump_cpus[${2//-/_}]:-0} | sort -n |
+			awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+		awk -v c="$2" -v w="$3" -v u="$cpu" -v o="$6" -v v="$(stat -c %s "$core")" 'BEGIN {
+			printf "%-16s %8.2f %8.2f %10.1f %9.2f\n", c, w, u, o / 1048576, 100 * o / v }'
 	done
+	echo "(CPU s: median user + system seconds of the runs)"
 	echo
 	echo "issue 11 targets (medians): zfd31 time <= 1.0 x mdf-l (stretch 0.5), size <= mdf-c;"
 	echo "zfd1 time < zstd, size <= 1.05 x zstd"
