@@ -179,6 +179,26 @@ expect_rc 1 $ZFD -s "file:$T/y.elf" -o "raw:device=$T/tiny,format=kdump"
 expect_err "too small: 16384 bytes, even an empty kdump dump needs [0-9]+$"
 [ "$(head -c 16384 "$T/tiny" | tr -d '\0' | wc -c)" = 0 ] || fail "the tiny device was written"
 
+note "sealed kdump (compress, then encrypt) on raw and extfs: verify without the key, copy --key gives the kdump file"
+expect_rc 0 $GET keygen -o "$T/k"
+expect_rc 0 $GET copy -f kdump "$T/x.elf" "$T/g.zstd"
+truncate -s 80M "$T/part.s"
+printf 'encrypt = { recipient = "%s"; };\nsinks = ( { type = "raw"; device = "%s"; format = "kdump"; } );\n' \
+	"$T/k.pub" "$T/part.s" >"$T/s.conf"
+expect_rc 0 $ZFD -c "$T/s.conf" -s "file:$T/x.elf"
+! grep -q makedumpfile "$T/part.s" || fail "sealed raw: the stream is in plain text"
+expect_rc 0 $GET verify "$T/part.s"
+expect_rc 0 $GET copy --key "$T/k.key" -f kdump "$T/part.s" "$T/s.kdump"
+cmp "$T/s.kdump" "$T/g.zstd" || fail "sealed raw: the decrypted kdump file differs"
+mkfs ext4 "$T/fs.s" 128M
+printf 'encrypt = { recipient = "%s"; };\nsinks = ( { type = "extfs"; device = "%s"; fsck = "no"; format = "kdump"; } );\n' \
+	"$T/k.pub" "$T/fs.s" >"$T/s.conf"
+expect_rc 0 $ZFD -c "$T/s.conf" -s "file:$T/x.elf"
+fsck_clean "$T/fs.s"
+expect_rc 0 $GET verify "$T/fs.s:dump.0"
+expect_rc 0 $GET copy --key "$T/k.key" -f kdump "$T/fs.s:dump.0" "$T/s2.kdump"
+cmp "$T/s2.kdump" "$T/g.zstd" || fail "sealed extfs: the decrypted kdump file differs"
+
 note "no module of format kdump beside the plugins: one line, exit 2"
 mkdir -p "$T/p2/sinks"
 ln -s "$ZFD_PLUGINS/raw.so" "$T/p2/sinks/raw.so"
