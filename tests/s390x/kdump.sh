@@ -206,6 +206,42 @@ if [ $ours = 1 ]; then
 		>"$KD_WORK/ours-crash.out" 2>&1 </dev/null
 	check "crash:s390x bt on our ELF dump shows the sysrq crash path" \
 		grep -q 'sysrq_handle_crash' "$KD_WORK/ours-crash.out"
+
+	# The s390x daemon (under qemu-user) at dump level 31, format kdump,
+	# on the same vmcore (issue 11): big-endian kdump stream; its page set
+	# equals makedumpfile:s390x -d 31's, bitmap to bitmap; crash:s390x and
+	# makedumpfile:s390x read the kdump file it becomes.
+	zfd_bin=$ZFD_S390X_DESTDIR$daemon
+	zfd_sinks=$(dirname "$(find "$ZFD_S390X_DESTDIR" -path '*/zfcpdump/sinks/raw.so' | head -n 1)")
+	truncate -s "$(stat -c %s "$KD_WORK/vmcore.img")" "$KD_WORK/kpart"
+	qrun "$zfd_bin" --cmdline none --plugin-dir "$zfd_sinks" -s "file:$KD_WORK/vmcore.img" \
+		-d 31 -o "raw:device=$KD_WORK/kpart,format=kdump,compress=lzo" \
+		>"$KD_WORK/zfd31.out" 2>&1
+	check "zfcpdump:s390x -d 31 format kdump of /proc/vmcore: complete, level 31 applied" \
+		eval 'grep -q "kpart: complete" "$KD_WORK/zfd31.out" &&
+			! grep -q "dump_level 31" "$KD_WORK/zfd31.out"'
+	rm -f "$KD_WORK/ours31.kdump"
+	makedumpfile -R "$KD_WORK/ours31.kdump" <"$KD_WORK/kpart" >"$KD_WORK/R31.out" 2>&1
+	rm -f "$KD_WORK/kpart"
+	rm -f "$KD_WORK/mdf31.kdump"
+	qrun "$SYSROOT/usr/bin/makedumpfile" -d 31 -l "$KD_WORK/vmcore.img" \
+		"$KD_WORK/mdf31.kdump" >"$KD_WORK/mdf31.out" 2>&1
+	python3 "$SRC/tests/integration/kdump_bitmap_cmp.py" "$KD_WORK/mdf31.kdump" \
+		"$KD_WORK/ours31.kdump" "$KD_WORK/vmcore.img" >"$KD_WORK/bitmap31.out" 2>&1
+	cmp_rc=$?
+	check "dump level 31: our kdump page set equals makedumpfile:s390x -d 31's ($(tail -n 1 "$KD_WORK/bitmap31.out"))" \
+		[ $cmp_rc = 0 ]
+	qrun "$SYSROOT/usr/bin/makedumpfile" --dump-dmesg "$KD_WORK/ours31.kdump" \
+		"$KD_WORK/ours31-dmesg.txt" >"$KD_WORK/ours31-mdf.out" 2>&1
+	check "makedumpfile:s390x --dump-dmesg of our -d 31 kdump file equals the vmcore's log" \
+		diff -q "$KD_WORK/ours31-dmesg.txt" "$KD_WORK/dmesg.txt"
+	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
+		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
+		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/ours31.kdump" \
+		>"$KD_WORK/ours31-crash.out" 2>&1 </dev/null
+	check "crash:s390x bt on our -d 31 kdump file shows the sysrq crash path" \
+		grep -q 'sysrq_handle_crash' "$KD_WORK/ours31-crash.out"
+	rm -f "$KD_WORK/ours31.kdump" "$KD_WORK/mdf31.kdump"
 fi
 
 echo "# s390x kdump test took $(($(date +%s) - T0)) s"
