@@ -519,9 +519,19 @@ static void print_plan(struct daemon *d, struct zfd_run *run)
 		 d->cfg.policy == ZFD_POLICY_ALL ? "all (mirror)" :
 						   "first (failover in order)",
 		 d->nr_sinks, d->nr_sinks == 1 ? "" : "s");
-	for (i = 0; i < d->nr_sinks; i++)
-		zfd_info("  %zu. %s (format %s)", i + 1, d->sinks[i].desc,
-			 zfd_format_name(d->sinks[i].format));
+	for (i = 0; i < d->nr_sinks; i++) {
+		const struct zfd_sink_inst *si = &d->sinks[i];
+		char extra[64] = "", lvl[32] = "";
+
+		if (si->format == ZFD_FORMAT_KDUMP)
+			snprintf(extra, sizeof(extra), ", %s",
+				 zfd_kdump_codec_name(si->out.codec));
+		if (si->out.dump_level)
+			snprintf(lvl, sizeof(lvl), ", dump level %u",
+				 si->out.dump_level);
+		zfd_info("  %zu. %s (format %s%s%s)", i + 1, si->desc,
+			 zfd_format_name(si->format), extra, lvl);
+	}
 }
 
 static int dry_run(struct daemon *d, struct zfd_run *run)
