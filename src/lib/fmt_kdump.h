@@ -143,8 +143,9 @@ struct zfd_kdump_wopts {
 	enum zfd_kdump_codec codec;
 	int level; /* 0: the codec's default */
 	bool flat; /* makedumpfile's flattened stream */
-	/* makedumpfile's dump level, into the sub-header; bit 1: pages of
-	 * zeros are not in the file (else they share one descriptor) */
+	/* makedumpfile's dump level, into the sub-header (the pages it
+	 * leaves out come through zfd_kdump_writer_skip(); pages of zeros
+	 * share one descriptor at every level, as makedumpfile's) */
 	unsigned int dump_level;
 };
 
@@ -228,8 +229,7 @@ uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w);
 uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w);
 /* An upper bound of the output (stream or file) for any content. */
 uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w);
-/* Pages stored: all, zero (shared descriptor or, with dump level bit 1,
- * left out), compressed, raw. */
+/* Pages stored: all, zero (shared descriptor), compressed, raw. */
 void zfd_kdump_writer_stats(const struct zfd_kdump_writer *w, uint64_t *pages,
 			    uint64_t *zero, uint64_t *compressed,
 			    uint64_t *raw);

@@ -611,8 +611,10 @@ static void next_frame(struct zfd_kdump_writer *w)
 
 /*
  * The next page frame of the ranges gets page (NULL: zeros). A page the
- * dump level excludes (zfd_kdump_writer_skip(), or all zeros at a level
- * with bit 1) is not in the file: no bit in bitmap 2, no descriptor.
+ * dump level excludes (zfd_kdump_writer_skip()) is not in the file: no
+ * bit in bitmap 2, no descriptor. A page of zeros is in the file at every
+ * level, with the one shared descriptor, as makedumpfile writes this
+ * format (its dump level bit 1 leaves zero pages out of ELF files only).
  */
 static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 {
@@ -630,11 +632,8 @@ static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 	zero = e ? e->kind == ZFD_KDUMP_PRE_ZERO :
 		   !page || all_zero(page, w->ps);
 
-	if (w->skipping || (zero && (w->o.dump_level & 1))) {
-		if (zero && !w->skipping)
-			w->nr_zero++;
-		else
-			w->nr_excl++;
+	if (w->skipping) {
+		w->nr_excl++;
 		next_frame(w);
 		return 0;
 	}

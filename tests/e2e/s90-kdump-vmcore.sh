@@ -94,7 +94,7 @@ rm -f "$W/kpart"
 makedumpfile -d 31 -l "$vmcore" "$W/mdf31.kdump" >"$W/mdf31.out" 2>&1 ||
 	{ tail -n 5 "$W/mdf31.out" >&2; e2e_fail "makedumpfile -d 31 -l failed"; }
 python3 "$E2E_TOP/tests/integration/kdump_bitmap_cmp.py" "$W/mdf31.kdump" \
-	"$W/ours31.kdump" >"$W/bitmap31.out" 2>&1 ||
+	"$W/ours31.kdump" "$vmcore" >"$W/bitmap31.out" 2>&1 ||
 	{ cat "$W/bitmap31.out" >&2; e2e_fail "dump level 31: the daemon's page set differs from makedumpfile -d 31's"; }
 e2e_note "daemon -d 31: $(tail -n 1 "$W/bitmap31.out"); $(stat -c %s "$W/ours31.kdump") bytes, makedumpfile -d 31 -l $(stat -c %s "$W/mdf31.kdump")"
 /usr/bin/python3 "$E2E_TOP/tests/integration/kdump_compare.py" --subset "$vmcore" \
