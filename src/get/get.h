@@ -218,9 +218,9 @@ struct get_kstream {
 	bool have_hdr;	   /* a kdump header record ("KDUMP   " at 0) */
 	uint32_t hdr_status; /* its status (0x8: incomplete) */
 	bool readable;	     /* opened as a kdump file: copy, dmesg work */
-	char digest[ZFD_DIGEST_STRLEN]; /* of the stored bytes [0, size) */
-	/* ... [0, ALIGN_UP(size, 4096)): the padding to whole pages */
-	char digest_pad[ZFD_DIGEST_STRLEN];
+	/* of the stored bytes [0, size) and their padding to whole pages,
+	 * as stored: what the manifest's digest covers (doc/kdump.md) */
+	char digest[ZFD_DIGEST_STRLEN];
 	char bad[GET_WHY_LEN]; /* a record that cannot be */
 	char cut[GET_WHY_LEN]; /* no end record: where it stops */
 	struct get_file src;   /* the container's stored bytes */

@@ -8,10 +8,10 @@
  *
  * One pass reads the stream front to back (a tape allows nothing else):
  * it checks every record against the container's size, hashes the stored
- * bytes [0, S) (S = the offset just behind the end record: what the
- * manifest's digest covers, KDUMP-SPEC) and, as the daemon of this round
- * also does, [0, ALIGN_UP(S, 4096)) with the padding as stored (its sinks
- * store whole pages, its digest covers them), turns the records into a kdump file in an
+ * bytes [0, ALIGN_UP(S, 4096)) (S = the offset just behind the end
+ * record; the sinks store whole pages, zeros behind it: what the
+ * manifest's digest covers, doc/kdump.md), turns the records into a
+ * kdump file in an
  * unlinked temporary file ($TMPDIR), and keeps the status of the last
  * kdump header record. A well-formed stream is then read as a kdump file
  * (in_kdump.c: info, copy, dmesg); a stream without its end record, or
@@ -207,7 +207,7 @@ struct pass {
 	size_t blen;
 	bool eof;
 	uint64_t pos; /* consumed (and hashed) */
-	struct zfd_digest *d, *d_pad;
+	struct zfd_digest *d;
 	int tmpfd;
 };
 
@@ -253,7 +253,6 @@ static const uint8_t *at(const struct pass *p)
 static void consume(struct pass *p, size_t n)
 {
 	zfd_digest_update(p->d, at(p), n);
-	zfd_digest_update(p->d_pad, at(p), n);
 	p->pos += n;
 }
 
@@ -311,7 +310,7 @@ static int run_pass(struct pass *p, struct get_kstream *ks, char *why,
 			got = need(p, n);
 			if (got < 0)
 				goto io_err;
-			zfd_digest_update(p->d_pad, at(p), (size_t)got);
+			zfd_digest_update(p->d, at(p), (size_t)got);
 			break;
 		}
 		if (!rec_ok(ks, rpos, off, size, p->limit, p->soft))
@@ -423,8 +422,7 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	ks = calloc(1, sizeof(*ks));
 	p.buf = malloc(KS_BUF);
 	p.d = zfd_digest_new();
-	p.d_pad = zfd_digest_new();
-	if (!ks || !p.buf || !p.d || !p.d_pad) {
+	if (!ks || !p.buf || !p.d) {
 		rc = -ENOMEM;
 		snprintf(why, why_len, "out of memory");
 		goto out_free;
@@ -446,13 +444,10 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	if (rc)
 		goto out_free;
 	zfd_digest_string(p.d, ks->digest, sizeof(ks->digest));
-	zfd_digest_string(p.d_pad, ks->digest_pad, sizeof(ks->digest_pad));
 	free(p.buf);
 	p.buf = NULL;
 	zfd_digest_free(p.d);
 	p.d = NULL;
-	zfd_digest_free(p.d_pad);
-	p.d_pad = NULL;
 
 	ks->src = *src;
 	ks->ops.kind = kind;
@@ -526,7 +521,6 @@ out_free:
 		close(p.tmpfd);
 	free(p.buf);
 	zfd_digest_free(p.d);
-	zfd_digest_free(p.d_pad);
 	free(ks);
 	if (src->close)
 		src->close(src->arg);

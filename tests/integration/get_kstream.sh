@@ -271,7 +271,7 @@ one_line "absurd size early"
 # a flipped data byte: the digest says so
 cp "$T/raw" "$T/bad"; flip "$T/bad" $((S - 100))
 expect_rc 1 $GET verify "$T/bad"
-expect_err "digest mismatch: computed xxh3-128:[0-9a-f]+ over the $S stored bytes, manifest has $DIGEST$"
+expect_err "digest mismatch: computed xxh3-128:[0-9a-f]+ over the $S stored bytes and their padding to 4 KiB, manifest has $DIGEST$"
 one_line "flipped byte"
 # a manifest naming another format
 $KMK -i "$T/s.flat" -o "$T/fmt" -l raw --format elf || fail "get-kstream-mk"

@@ -3,7 +3,8 @@
  * Test helper for zfcpdump-get: lays out a kdump flattened stream (e.g.
  * from "zfcpdump-get copy -f kdump-flat") the way the sinks store a
  * format = "kdump" dump (KDUMP-SPEC), with a manifest computed by the
- * shared library code: digest = xxh3-128 of the stored stream [0, S).
+ * shared library code: digest = xxh3-128 of the stored stream, padded
+ * with zeros to whole pages as the daemon stores it.
  *
  *   get-kstream-mk -i STREAM -o OUT -l file|raw|aws [-b BLOCK_SIZE]
  *                  [-c CODEC] [-d DUMP_LEVEL] [--cut N] [--incomplete]
@@ -143,9 +144,13 @@ int main(int argc, char **argv)
 	if (in < 0 || fstat(in, &st) != 0)
 		die("cannot open the stream");
 	size = ZFD_MIN((uint64_t)st.st_size, cut);
-	buf = malloc(size ? size : 1);
+	/* a whole stream is stored padded with zeros to whole pages, as
+	 * the daemon stores it (its digest covers the padding) */
+	buf = calloc(1, size ? ZFD_ALIGN_UP(size, (uint64_t)4096) : 1);
 	if (!buf || zfd_pread_full(in, buf, size, 0) != (ssize_t)size)
 		die("cannot read the stream");
+	if (size == (uint64_t)st.st_size)
+		size = ZFD_ALIGN_UP(size, (uint64_t)4096);
 	close(in);
 	out_fd = open(outname, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (out_fd < 0)
