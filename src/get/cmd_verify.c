@@ -314,9 +314,9 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 }
 
 /*
- * verify of a kdump flattened stream in its container (KDUMP-SPEC): the
- * manifest says complete, its digest is the one of the stored stream
- * [0, S), and the stream is well-formed (records inside the container,
+ * verify of a kdump flattened stream in its container (doc/kdump.md): the
+ * manifest says complete, its digest is the one of the stored stream and
+ * its zero padding to 4 KiB, and the stream is well-formed (records inside the container,
  * the end record, a kdump header without the incomplete flag 0x8).
  * Returns the exit code.
  */
