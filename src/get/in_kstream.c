@@ -374,6 +374,18 @@ static int ks_stream(struct get_in *in, uint64_t len, get_mem_fn fn, void *arg)
 	return get_in_kdump_stream(in, len, fn, arg);
 }
 
+/* A stream that is cut or corrupt has no memory to give: nothing streams
+ * (in->mem_streamed stays 0; ks->bad or ks->cut says why). */
+static int ks_stream_none(struct get_in *in, uint64_t len, get_mem_fn fn,
+			  void *arg)
+{
+	(void)len;
+	(void)fn;
+	(void)arg;
+	in->mem_streamed = 0;
+	return -EINVAL;
+}
+
 static int ks_read_mem(struct get_in *in, uint64_t off, void *buf, size_t len)
 {
 	return get_in_kdump_read_mem(in, off, buf, len);
@@ -453,6 +465,7 @@ int get_in_kstream_open(struct get_in *in, const struct get_file *src,
 	ks->ops.kind = kind;
 	ks->ops.load_tail = ks_load_tail;
 	ks->ops.close = ks_close;
+	ks->ops.stream = ks_stream_none;
 	in->kstream = ks;
 	in->format = "kdump-flat";
 	if (ks->ended && !ks->bad[0] && !light) {

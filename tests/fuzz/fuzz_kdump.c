@@ -3,7 +3,7 @@
  * libFuzzer target for the kdump reader (src/lib/fmt_kdump_read.c) and
  * the flattened-stream unpacker. Run by tests/fuzz/run (fuzz stage).
  *
- * fuzz-sources: src/lib/fmt_kdump_codec.c src/lib/fmt_kdump_read.c src/lib/fmt_kdump_write.c src/lib/dump.c src/lib/fmt_s390.c src/lib/util.c
+ * fuzz-sources: src/lib/fmt_kdump_codec.c src/lib/fmt_kdump_names.c src/lib/fmt_kdump_read.c src/lib/fmt_kdump_write.c src/lib/dump.c src/lib/fmt_s390.c src/lib/util.c
  * fuzz-libs: -lz -lzstd -llzo2 -lsnappy
  *
  * Each input is used three ways:
