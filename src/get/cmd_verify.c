@@ -219,6 +219,30 @@ static uint64_t elf_mem_bytes(const struct get_in *in)
 	return n;
 }
 
+#define MANIFEST_MISSING "manifest missing: the digest cannot be checked"
+
+/*
+ * Whether in's manifest is there and well-formed; if not, one line says
+ * so after reason (the dump's state, may be empty): missing when there is
+ * no manifest.
+ */
+static bool manifest_usable(const struct get_in *in, const char *reason,
+			    const char *missing)
+{
+	const char *sep = reason[0] ? "; " : "";
+
+	if (!in->man_text) {
+		get_err("%s: %s%s%s", in->name, reason, sep, missing);
+		return false;
+	}
+	if (!in->man_ok) {
+		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
+			sep, in->man_where, in->man_why);
+		return false;
+	}
+	return true;
+}
+
 /*
  * verify of an ELF dump: the digest of the stored bytes, then the
  * verdict. Returns the exit code.
@@ -261,17 +285,10 @@ static int verify_elf(struct get_in *in, struct verdict *v, bool quiet,
 		get_err("%s: %s", in->name, reason);
 		return 1;
 	}
-	if (!in->man_text) {
-		get_err("%s: %s%sELF core, structure ok; no digest to check: "
-			"no manifest",
-			in->name, reason, reason[0] ? "; " : "");
+	if (!manifest_usable(in, reason,
+			     "ELF core, structure ok; no digest to check: "
+			     "no manifest"))
 		return 1;
-	}
-	if (!in->man_ok) {
-		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
-			reason[0] ? "; " : "", in->man_where, in->man_why);
-		return 1;
-	}
 	mst = zfd_manifest_get(&in->man, "status");
 	incomplete = strcmp(mst, "incomplete") == 0;
 	if (get_in_elf_digest_len(in, &len, why, sizeof(why))) {
@@ -334,16 +351,8 @@ static int verify_kstream(struct get_in *in, struct verdict *v, bool quiet)
 		return 1;
 	}
 	v->digest = ks->digest;
-	if (!in->man_text) {
-		get_err("%s: %s%smanifest missing: the digest cannot be checked",
-			in->name, reason, reason[0] ? "; " : "");
+	if (!manifest_usable(in, reason, MANIFEST_MISSING))
 		return 1;
-	}
-	if (!in->man_ok) {
-		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
-			reason[0] ? "; " : "", in->man_where, in->man_why);
-		return 1;
-	}
 	fmt = zfd_manifest_get(&in->man, "format");
 	if (!fmt || strcmp(fmt, "kdump") != 0) {
 		get_err("%s: the manifest says format %s, the dump is a kdump "
@@ -494,16 +503,8 @@ int get_cmd_verify(int argc, char **argv)
 		ret = 0;
 		goto out_close;
 	}
-	if (!in->man_text) {
-		get_err("%s: %s%smanifest missing: the digest cannot be checked",
-			in->name, reason, reason[0] ? "; " : "");
+	if (!manifest_usable(in, reason, MANIFEST_MISSING))
 		goto out_close;
-	}
-	if (!in->man_ok) {
-		get_err("%s: %s%smanifest malformed (%s): %s", in->name, reason,
-			reason[0] ? "; " : "", in->man_where, in->man_why);
-		goto out_close;
-	}
 	mst = zfd_manifest_get(&in->man, "status");
 	if (st == GET_ST_INCOMPLETE && strcmp(mst, "incomplete") != 0) {
 		/* the manifest's digest covers an end marker that is gone */

@@ -368,9 +368,8 @@ static const struct get_in_ops elf_extfs_ops = {
 	.close = get_in_elf_close,
 };
 
-/* An ELF core in the filesystem (the extfs sink's format = "elf"). */
-static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
-			  size_t why_len)
+/* The dump file x as a get_file (ELF cores and kdump streams read it). */
+static struct get_file dump_file(struct extfs_in *x)
 {
 	struct get_file f = {
 		.read = elf_file_read,
@@ -379,6 +378,15 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 		.size = x->size,
 		.mtime = x->inode.i_mtime,
 	};
+
+	return f;
+}
+
+/* An ELF core in the filesystem (the extfs sink's format = "elf"). */
+static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
+			  size_t why_len)
+{
+	struct get_file f = dump_file(x);
 	int rc;
 
 	rc = get_in_elf_open_file(in, &f, why, why_len);
@@ -394,13 +402,7 @@ static int open_elf_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 static int open_kstream_in_fs(struct get_in *in, struct extfs_in *x, char *why,
 			      size_t why_len)
 {
-	struct get_file f = {
-		.read = elf_file_read,
-		.close = elf_file_close,
-		.arg = x,
-		.size = x->size,
-		.mtime = x->inode.i_mtime,
-	};
+	struct get_file f = dump_file(x);
 	int rc;
 
 	rc = get_in_kstream_open(in, &f, x->size, true,

@@ -373,15 +373,14 @@ static const struct get_in_ops tape_elf_ops = {
 	.close = get_in_elf_close,
 };
 
-static int tape_elf_open(struct get_in *in, struct get_tape *t,
-			 const uint8_t *first, size_t len, char *why,
-			 size_t why_len)
+/*
+ * The forward-only file over tape t for in, its first len bytes (first)
+ * already read. NULL: out of memory (the tape is closed).
+ */
+static struct tape_elf *te_new(struct get_in *in, struct get_tape *t,
+			       const uint8_t *first, size_t len)
 {
-	struct get_file f = { .read = te_read,
-			      .close = te_close,
-			      .size = UINT64_MAX };
 	struct tape_elf *te;
-	int rc;
 
 	te = calloc(1, sizeof(*te));
 	if (te) {
@@ -395,13 +394,29 @@ static int tape_elf_open(struct get_in *in, struct get_tape *t,
 		}
 		free(te);
 		get_tape_close(t);
-		return -ENOMEM;
+		return NULL;
 	}
 	te->in = in;
 	te->t = t;
 	memcpy(te->pro, first, len);
 	te->pro_len = len;
 	te->pos = len;
+	return te;
+}
+
+static int tape_elf_open(struct get_in *in, struct get_tape *t,
+			 const uint8_t *first, size_t len, char *why,
+			 size_t why_len)
+{
+	struct get_file f = { .read = te_read,
+			      .close = te_close,
+			      .size = UINT64_MAX };
+	struct tape_elf *te;
+	int rc;
+
+	te = te_new(in, t, first, len);
+	if (!te)
+		return -ENOMEM;
 	te->growing = true;
 	f.arg = te;
 	rc = get_in_elf_open_file(in, &f, why, why_len);
@@ -431,25 +446,9 @@ static int tape_kstream_open(struct get_in *in, struct get_tape *t,
 	ssize_t n;
 	int rc;
 
-	te = calloc(1, sizeof(*te));
-	if (te) {
-		te->pro = malloc(len);
-		te->rec = malloc(GET_TAPE_MAX_REC);
-	}
-	if (!te || !te->pro || !te->rec) {
-		if (te) {
-			free(te->pro);
-			free(te->rec);
-		}
-		free(te);
-		get_tape_close(t);
+	te = te_new(in, t, first, len);
+	if (!te)
 		return -ENOMEM;
-	}
-	te->in = in;
-	te->t = t;
-	memcpy(te->pro, first, len);
-	te->pro_len = len;
-	te->pos = len;
 	f.arg = te;
 	rc = get_in_kstream_open(in, &f, UINT64_MAX, false, "tape", why,
 				 why_len);

@@ -84,10 +84,19 @@ expect_rc 2 $ZFD -s "file:$T/img" -o "test:path=$T/o,size=3"
 expect_err "^-o test: unknown key 'size' for sink type 'test'"
 untouched okey
 
+# refused_conf TEXT ERR: a config file of TEXT (a printf format, %s the
+# test sink's path $T/o) is refused before any source is opened (the
+# source does not exist): exit 2, stderr matches ERR.
+refused_conf() {
+	# shellcheck disable=SC2059
+	printf "$1" "$T/o" >"$T/bad.conf"
+	expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
+	expect_err "$2"
+}
+
 note "config: key format: an unknown value names file:line, exit 2, before any source"
-printf 'sinks = ( { type = "test"; path = "%s";\n format = "zip"; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:2: unknown format 'zip' \\(\"s390\", \"elf\" or \"kdump\"\\)\$"
+refused_conf 'sinks = ( { type = "test"; path = "%s";\n format = "zip"; } );\n' \
+	"^$T/bad.conf:2: unknown format 'zip' \\(\"s390\", \"elf\" or \"kdump\"\\)\$"
 [ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "not one line"; }
 printf 'sinks = ( { type = "test"; path = "%s";\n format = 2; } );\n' "$T/o" >"$T/bad.conf"
 expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/img"
@@ -97,22 +106,17 @@ expect_err "^-o test: unknown format 'ELF' \\(\"s390\", \"elf\" or \"kdump\"\\)\
 [ ! -e "$T/o" ] || fail "a sink was written with a bad format"
 
 note "config: compress, compress_level, dump_level: file:line, exit 2, before any source"
-printf 'compress = "lz4";\nsinks = ( { type = "test"; path = "%s"; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:1: 'compress' must be \"zstd\", \"lzo\", \"snappy\", \"zlib\" or \"none\"\$"
+refused_conf 'compress = "lz4";\nsinks = ( { type = "test"; path = "%s"; } );\n' \
+	"^$T/bad.conf:1: 'compress' must be \"zstd\", \"lzo\", \"snappy\", \"zlib\" or \"none\"\$"
 [ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "not one line"; }
-printf 'sinks = ( { type = "test"; path = "%s";\n compress = "zlib";\n compress_level = 12; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:3: 'compress_level': compress_level 12 is outside 1..9 for zlib\$"
-printf 'compress = "lzo";\ncompress_level = 3;\nsinks = ( { type = "test"; path = "%s"; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:2: 'compress_level': compress_level 3: lzo has no levels \\(use 0\\)\$"
-printf 'dump_level = 32;\nsinks = ( { type = "test"; path = "%s"; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:1: 'dump_level'"
-printf 'sinks = ( { type = "test"; path = "%s";\n dump_level = "all"; } );\n' "$T/o" >"$T/bad.conf"
-expect_rc 2 $ZFD -c "$T/bad.conf" -s "file:$T/nothing"
-expect_err "^$T/bad.conf:2: 'dump_level'"
+refused_conf 'sinks = ( { type = "test"; path = "%s";\n compress = "zlib";\n compress_level = 12; } );\n' \
+	"^$T/bad.conf:3: 'compress_level': compress_level 12 is outside 1..9 for zlib\$"
+refused_conf 'compress = "lzo";\ncompress_level = 3;\nsinks = ( { type = "test"; path = "%s"; } );\n' \
+	"^$T/bad.conf:2: 'compress_level': compress_level 3: lzo has no levels \\(use 0\\)\$"
+refused_conf 'dump_level = 32;\nsinks = ( { type = "test"; path = "%s"; } );\n' \
+	"^$T/bad.conf:1: 'dump_level'"
+refused_conf 'sinks = ( { type = "test"; path = "%s";\n dump_level = "all"; } );\n' \
+	"^$T/bad.conf:2: 'dump_level'"
 expect_rc 2 $ZFD -d 40 -s "file:$T/img" -o "test:path=$T/o"
 expect_err "^zfcpdump: -d 40: the dump level is a number 0-31\$"
 expect_rc 2 $ZFD -d x -s "file:$T/img" -o "test:path=$T/o"

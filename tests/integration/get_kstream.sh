@@ -21,6 +21,27 @@ with open(sys.argv[1], 'r+b') as f:
 PY
 }
 
+# set_flag_incomplete FILE ORDER: sets the incomplete flag 0x8 in the
+# status (at 424 of its data) of the last record for offset 0 of the
+# flattened stream FILE, its final kdump header; ORDER is the dump's byte
+# order: '>' big-endian, '<' little-endian.
+set_flag_incomplete() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+u32 = sys.argv[2] + 'I'
+with open(sys.argv[1], 'r+b') as f:
+    pos, last = 4096, None
+    while True:
+        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
+        if off == 2**64 - 1: break
+        if off == 0: last = pos + 16
+        pos += 16 + size
+    f.seek(last + 424); st = struct.unpack(u32, f.read(4))[0]
+    assert not st & 8, st
+    f.seek(last + 424); f.write(struct.pack(u32, st | 8))
+PY
+}
+
 # one_line: the last command's stderr is exactly one line.
 one_line() {
 	[ "$(wc -l <"$T/.stderr")" = 1 ] || { cat "$T/.stderr"; fail "$1: not one line"; }
@@ -153,19 +174,7 @@ for d in "$T/z.raw" "$T/z.aws"; do
 done
 # the final header's incomplete flag, big-endian
 cp "$T/z.flat" "$T/z.inc"
-python3 - "$T/z.inc" <<'PY' || fail "set flag 0x8"
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    pos, last = 4096, None
-    while True:
-        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
-        if off == 2**64 - 1: break
-        if off == 0: last = pos + 16
-        pos += 16 + size
-    f.seek(last + 424); st = struct.unpack('>I', f.read(4))[0]
-    assert not st & 8, st
-    f.seek(last + 424); f.write(struct.pack('>I', st | 8))
-PY
+set_flag_incomplete "$T/z.inc" '>' || fail "set flag 0x8"
 $KMK -i "$T/z.inc" -o "$T/z.lie" -l raw -c zlib || fail "get-kstream-mk"
 expect_rc 1 $GET verify "$T/z.lie"
 expect_err 'the kdump header says incomplete \(status flag 0x8\)'
@@ -176,19 +185,7 @@ note "a source that failed: end record there, header flag 0x8, manifest incomple
 # before the pages, has the flag already): set 0x8 in the last record
 # for offset 0 (status at 424 of its data)
 cp "$T/s.flat" "$T/inc.flat"
-python3 - "$T/inc.flat" <<'PY' || fail "set flag 0x8"
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    pos, last = 4096, None
-    while True:
-        f.seek(pos); off, size = struct.unpack('>QQ', f.read(16))
-        if off == 2**64 - 1: break
-        if off == 0: last = pos + 16
-        pos += 16 + size
-    f.seek(last + 424); st = struct.unpack('<I', f.read(4))[0]
-    assert not st & 8, st
-    f.seek(last + 424); f.write(struct.pack('<I', st | 8))
-PY
+set_flag_incomplete "$T/inc.flat" '<' || fail "set flag 0x8"
 $KMK -i "$T/inc.flat" -o "$T/raw.inc" -l raw --incomplete || fail "get-kstream-mk"
 expect_rc 1 $GET verify "$T/raw.inc"
 expect_err "raw.inc: incomplete: 0 of 50331648 memory bytes dumped \(test: write error\); digest of the $S stored bytes ok$"

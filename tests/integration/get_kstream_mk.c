@@ -33,48 +33,10 @@
 
 #include "digest.h"
 #include "manifest.h"
+#include "mkdump_out.h"
 #include "util.h"
 
-static int out_fd = -1;
-static uint16_t aws_prev;
-
-static void die(const char *msg)
-{
-	fprintf(stderr, "get-kstream-mk: %s\n", msg);
-	exit(1);
-}
-
-static void put(const void *buf, size_t len, uint64_t off)
-{
-	if (zfd_pwrite_full(out_fd, buf, len, off) != (ssize_t)len)
-		die("write failed");
-}
-
-/* Appends one AWSTAPE record (len 0: tapemark) at *off. */
-static void aws_rec(const void *buf, size_t len, uint64_t *off)
-{
-	uint8_t h[6];
-	size_t seg, done = 0;
-
-	do {
-		seg = len - done > 65535 ? 65535 : len - done;
-		h[0] = (uint8_t)seg;
-		h[1] = (uint8_t)(seg >> 8);
-		h[2] = (uint8_t)aws_prev;
-		h[3] = (uint8_t)(aws_prev >> 8);
-		h[4] = len == 0 ? 0x40 :
-				  (uint8_t)((done == 0 ? 0x80 : 0) |
-					    (done + seg == len ? 0x20 : 0));
-		h[5] = 0;
-		put(h, 6, *off);
-		*off += 6;
-		if (seg)
-			put((const uint8_t *)buf + done, seg, *off);
-		*off += seg;
-		aws_prev = (uint16_t)seg;
-		done += seg;
-	} while (done < len);
-}
+const char mk_prog[] = "get-kstream-mk";
 
 int main(int argc, char **argv)
 {
@@ -88,7 +50,7 @@ int main(int argc, char **argv)
 	const char *in_name = NULL, *outname = NULL, *layout = "file";
 	const char *codec = "zstd", *level = "0", *format = "kdump";
 	uint64_t cut = UINT64_MAX, raw_size = 0, size, pos = 0;
-	char man[ZFD_MANIFEST_MAX], name[4096];
+	char man[ZFD_MANIFEST_MAX];
 	struct zfd_dump_info info = { 0 };
 	struct zfd_result res = { 0 };
 	bool incomplete = false;
@@ -137,85 +99,65 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!in_name || !outname || !block || block > (1u << 20))
-		die("usage: get-kstream-mk -i STREAM -o OUT -l file|raw|aws "
-		    "[-b N] [-c CODEC] [-d LEVEL] [--cut N] [--incomplete] "
-		    "[--raw-size N] [--format NAME]");
+		mk_die("usage: get-kstream-mk -i STREAM -o OUT -l file|raw|aws "
+		       "[-b N] [-c CODEC] [-d LEVEL] [--cut N] [--incomplete] "
+		       "[--raw-size N] [--format NAME]");
 	in = open(in_name, O_RDONLY);
 	if (in < 0 || fstat(in, &st) != 0)
-		die("cannot open the stream");
+		mk_die("cannot open the stream");
 	size = ZFD_MIN((uint64_t)st.st_size, cut);
 	/* a whole stream is stored padded with zeros to whole pages, as
 	 * the daemon stores it (its digest covers the padding) */
 	buf = calloc(1, size ? ZFD_ALIGN_UP(size, (uint64_t)4096) : 1);
 	if (!buf || zfd_pread_full(in, buf, size, 0) != (ssize_t)size)
-		die("cannot read the stream");
+		mk_die("cannot read the stream");
 	if (size == (uint64_t)st.st_size)
 		size = ZFD_ALIGN_UP(size, (uint64_t)4096);
 	close(in);
-	out_fd = open(outname, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (out_fd < 0)
-		die("cannot create output");
+	mk_create(outname, O_RDWR);
 
 	d = zfd_digest_new();
 	if (!d)
-		die("out of memory");
+		mk_die("out of memory");
 	zfd_digest_update(d, buf, size);
-	info.started = 1795000000;
 	info.mem_size = 50331648;
 	info.mem_size_orig = info.mem_size;
 	info.source = "file:test-core";
 	info.arch = "x86_64";
-	res.status = incomplete ? ZFD_STATUS_INCOMPLETE : ZFD_STATUS_COMPLETE;
-	res.finished = 1795000005;
-	res.seconds = 5.0;
-	res.reason = incomplete ? "test: write error" : NULL;
 	res.dumped_bytes = incomplete ? 0 : info.mem_size;
-	zfd_digest_string(d, res.digest, sizeof(res.digest));
+	len = mk_manifest(man, sizeof(man), &info, &res, d, !incomplete, layout,
+			  format);
 	zfd_digest_free(d);
-	len = zfd_manifest_format(man, sizeof(man), &info, &res,
-				  strcmp(layout, "aws") == 0 ? "tape:test" :
-				  strcmp(layout, "raw") == 0 ? "raw:test" :
-							       "extfs:test",
-				  format);
 	if (len < 0)
-		die("manifest too long");
+		mk_die("manifest too long");
 	len += snprintf(man + len, sizeof(man) - (size_t)len,
 			"compress: %s\ndump_level: %s\n", codec, level);
 
 	if (strcmp(layout, "aws") == 0) {
 		for (n = 0; n < size; n += block)
-			aws_rec(buf + n,
-				(size_t)ZFD_MIN((uint64_t)block, size - n),
-				&pos);
-		aws_rec(NULL, 0, &pos);
-		aws_rec(man, (size_t)len, &pos);
-		aws_rec(NULL, 0, &pos);
+			mk_aws_rec(buf + n,
+				   (size_t)ZFD_MIN((uint64_t)block, size - n),
+				   &pos);
 	} else if (strcmp(layout, "raw") == 0) {
 		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
 		uint64_t moff = ZFD_ALIGN_UP(size, 4096), end;
 
-		put(buf, size, 0);
+		mk_put(buf, size, 0);
 		end = ZFD_MAX(raw_size, moff + sizeof(blk));
 		/* old bytes where nothing is written */
 		memset(blk, 0xa5, sizeof(blk));
 		for (pos = moff + sizeof(blk); pos < end; pos += n) {
 			n = (size_t)ZFD_MIN((uint64_t)sizeof(blk), end - pos);
-			put(blk, n, pos);
+			mk_put(blk, n, pos);
 		}
 		memset(blk, 0, sizeof(blk));
-		put(blk, moff - size, size);
-		memcpy(blk, man, (size_t)len);
-		put(blk, sizeof(blk), moff);
+		mk_put(blk, moff - size, size);
 	} else {
-		int fd;
-
-		put(buf, size, 0);
-		snprintf(name, sizeof(name), "%s.info", outname);
-		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
-			die("cannot write manifest");
-		close(fd);
+		mk_put(buf, size, 0);
 	}
+	/* the raw image and the file are already as long as it sizes them */
+	mk_store_manifest(man, len, layout, outname, size, raw_size, &pos,
+			  size);
 	free(buf);
-	return close(out_fd) ? 1 : 0;
+	return mk_close();
 }

@@ -46,112 +46,12 @@
 #include "fmt_elf.h"
 #include "fmt_s390.h"
 #include "manifest.h"
+#include "mkdump_out.h"
 #include "util.h"
 
-static int out_fd = -1;
-static uint16_t aws_prev;
-
-static void die(const char *msg)
-{
-	fprintf(stderr, "get-mkdump: %s\n", msg);
-	exit(1);
-}
-
-static void put(const void *buf, size_t len, uint64_t off)
-{
-	if (zfd_pwrite_full(out_fd, buf, len, off) != (ssize_t)len)
-		die("write failed");
-}
-
-/* Appends one AWSTAPE record (len 0: tapemark) at *off. */
-static void aws_rec(const void *buf, size_t len, uint64_t *off)
-{
-	uint8_t h[6];
-	size_t seg, done = 0;
-
-	do {
-		seg = len - done > 65535 ? 65535 : len - done;
-		h[0] = (uint8_t)seg;
-		h[1] = (uint8_t)(seg >> 8);
-		h[2] = (uint8_t)aws_prev;
-		h[3] = (uint8_t)(aws_prev >> 8);
-		h[4] = len == 0 ? 0x40 :
-				  (uint8_t)((done == 0 ? 0x80 : 0) |
-					    (done + seg == len ? 0x20 : 0));
-		h[5] = 0;
-		put(h, 6, *off);
-		*off += 6;
-		if (seg)
-			put((const uint8_t *)buf + done, seg, *off);
-		*off += seg;
-		aws_prev = (uint16_t)seg;
-		done += seg;
-	} while (done < len);
-}
+const char mk_prog[] = "get-mkdump";
 
 /* An ELF core: the stored dump as a sink lays it out (see the top). */
-/*
- * The manifest of a test dump into man: completes info and res (start and
- * finish times, status, reason, the digest d) and names the sink by layout.
- * Returns zfd_manifest_format()'s length (< 0: it did not fit).
- */
-static int make_manifest(char *man, size_t size, struct zfd_dump_info *info,
-			 struct zfd_result *res, struct zfd_digest *d,
-			 bool complete, const char *layout, const char *format)
-{
-	info->started = 1795000000;
-	res->status = complete ? ZFD_STATUS_COMPLETE : ZFD_STATUS_INCOMPLETE;
-	res->finished = 1795000005;
-	res->seconds = 5.0;
-	res->reason = complete ? NULL : "test: write error";
-	zfd_digest_string(d, res->digest, sizeof(res->digest));
-	return zfd_manifest_format(man, size, info, res,
-				   strcmp(layout, "aws") == 0 ? "tape:test" :
-				   strcmp(layout, "raw") == 0 ? "raw:test" :
-								"extfs:test",
-				   format);
-}
-
-/*
- * Store the manifest man (len bytes, < 0: it did not fit) as layout wants
- * it: aws, a record between two tape marks at *pos; raw, a block at
- * data_end rounded up to 4 KiB (the image sized to raw_size when larger);
- * otherwise outname.info beside an output sized to file_end.
- */
-static void store_manifest(const char *man, int len, const char *layout,
-			   const char *outname, uint64_t data_end,
-			   uint64_t raw_size, uint64_t *pos, uint64_t file_end)
-{
-	char name[4096];
-
-	if (len < 0)
-		die("manifest too long");
-	if (strcmp(layout, "aws") == 0) {
-		aws_rec(NULL, 0, pos);
-		aws_rec(man, (size_t)len, pos);
-		aws_rec(NULL, 0, pos);
-	} else if (strcmp(layout, "raw") == 0) {
-		uint8_t blk[ZFD_MANIFEST_MAX] = { 0 };
-		uint64_t moff = ZFD_ALIGN_UP(data_end, 4096);
-
-		memcpy(blk, man, (size_t)len);
-		put(blk, sizeof(blk), moff);
-		if (raw_size > moff + sizeof(blk) &&
-		    ftruncate(out_fd, (off_t)raw_size) != 0)
-			die("cannot size raw image");
-	} else {
-		int fd;
-
-		snprintf(name, sizeof(name), "%s.info", outname);
-		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || zfd_pwrite_full(fd, man, (size_t)len, 0) != len)
-			die("cannot write manifest");
-		close(fd);
-		if (ftruncate(out_fd, (off_t)file_end) != 0)
-			die("cannot size output");
-	}
-}
-
 static int main_elf(int in, const char *outname, const char *layout,
 		    size_t block, uint64_t dumped, uint64_t raw_size)
 {
@@ -167,9 +67,9 @@ static int main_elf(int in, const char *outname, const char *layout,
 	int len;
 
 	if (zfd_elf_parse_fd(&ei, in, UINT64_MAX, why, sizeof(why)))
-		die(why);
+		mk_die(why);
 	if (zfd_dump_from_elf(&model, ei))
-		die("out of memory");
+		mk_die("out of memory");
 	prologue = ZFD_ALIGN_UP(ei->headers_end, 4096);
 	size = ZFD_MAX(ZFD_ALIGN_UP(ei->data_end, 4096), prologue);
 	complete = dumped >= ei->mem_end;
@@ -188,7 +88,7 @@ static int main_elf(int in, const char *outname, const char *layout,
 	buf = malloc(chunk);
 	d = zfd_digest_new();
 	if (!buf || !d)
-		die("out of memory");
+		mk_die("out of memory");
 	for (off = 0; off < end; off += n) {
 		ssize_t got;
 
@@ -198,20 +98,20 @@ static int main_elf(int in, const char *outname, const char *layout,
 			n = ZFD_MIN(n, prologue - off);
 		got = zfd_pread_full(in, buf, (size_t)n, off);
 		if (got < 0)
-			die("cannot read the ELF core");
+			mk_die("cannot read the ELF core");
 		memset(buf + got, 0, (size_t)n - (size_t)got);
 		zfd_digest_update(d, buf, (size_t)n);
 		if (aws)
-			aws_rec(buf, (size_t)n, &pos);
+			mk_aws_rec(buf, (size_t)n, &pos);
 		else
-			put(buf, (size_t)n, off);
+			mk_put(buf, (size_t)n, off);
 	}
 	if (!aws && !complete && strcmp(layout, "raw") == 0) {
 		/* what the partition held before: must not count */
 		memset(buf, 0xa5, chunk);
 		for (off = end; off < size; off += n) {
 			n = ZFD_MIN(size - off, chunk);
-			put(buf, (size_t)n, off);
+			mk_put(buf, (size_t)n, off);
 		}
 	}
 	info.format = "elf";
@@ -222,15 +122,15 @@ static int main_elf(int in, const char *outname, const char *layout,
 	info.source = "file:test-core";
 	res.dumped_bytes = complete ? model.mem_size : dumped;
 	res.stored_end = end;
-	len = make_manifest(man, sizeof(man), &info, &res, d, complete, layout,
-			    "elf");
-	store_manifest(man, len, layout, outname, size, raw_size, &pos, end);
+	len = mk_manifest(man, sizeof(man), &info, &res, d, complete, layout,
+			  "elf");
+	mk_store_manifest(man, len, layout, outname, size, raw_size, &pos, end);
 	zfd_digest_free(d);
 	zfd_dump_free(&model);
 	zfd_elf_info_free(ei);
 	free(buf);
 	close(in);
-	return close(out_fd) ? 1 : 0;
+	return mk_close();
 }
 
 int main(int argc, char **argv)
@@ -281,51 +181,46 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!image || !outname || !block)
-		die("usage: get-mkdump -i IMAGE -o OUT -l file|raw|aws [-b N] "
-		    "[--dumped N] [--raw-size N]");
+		mk_die("usage: get-mkdump -i IMAGE -o OUT -l file|raw|aws [-b N] "
+		       "[--dumped N] [--raw-size N]");
 	in = open(image, O_RDONLY);
 	if (in < 0 || zfd_pread_full(in, hdr, 4, 0) != 4)
-		die("cannot read image header");
+		mk_die("cannot read image header");
 	if (memcmp(hdr, "\177ELF", 4) == 0) {
-		out_fd = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (out_fd < 0)
-			die("cannot create output");
+		mk_create(outname, O_WRONLY);
 		return main_elf(in, outname, layout, block, dumped, raw_size);
 	}
 	if (zfd_pread_full(in, hdr, sizeof(hdr), 0) != sizeof(hdr))
-		die("cannot read image header");
+		mk_die("cannot read image header");
 	zfd_s390_hdr_decode(hdr, &h);
 	mem = h.mem_size;
 	complete = dumped >= mem;
 	if (complete)
 		dumped = mem;
-	out_fd = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (out_fd < 0)
-		die("cannot create output");
+	mk_create(outname, O_WRONLY);
 	buf = malloc(block > 1048576 ? block : 1048576);
 	d = zfd_digest_new();
 	if (!buf || !d)
-		die("out of memory");
+		mk_die("out of memory");
 
 	zfd_digest_update(d, hdr, sizeof(hdr));
-	aws_prev = 0;
 	pos = 0;
 	if (strcmp(layout, "aws") == 0)
-		aws_rec(hdr, sizeof(hdr), &pos);
+		mk_aws_rec(hdr, sizeof(hdr), &pos);
 	else
-		put(hdr, sizeof(hdr), 0);
+		mk_put(hdr, sizeof(hdr), 0);
 	for (off = 0; off < dumped; off += n) {
 		n = (size_t)ZFD_MIN(dumped - off, strcmp(layout, "aws") == 0 ?
 							  block :
 							  1048576);
 		if (zfd_pread_full(in, buf, n, ZFD_S390_HDR_SIZE + off) !=
 		    (ssize_t)n)
-			die("image shorter than its header claims");
+			mk_die("image shorter than its header claims");
 		zfd_digest_update(d, buf, n);
 		if (strcmp(layout, "aws") == 0)
-			aws_rec(buf, n, &pos);
+			mk_aws_rec(buf, n, &pos);
 		else
-			put(buf, n, ZFD_S390_HDR_SIZE + off);
+			mk_put(buf, n, ZFD_S390_HDR_SIZE + off);
 	}
 	if (strcmp(layout, "aws") != 0)
 		pos = ZFD_S390_HDR_SIZE + dumped;
@@ -333,9 +228,9 @@ int main(int argc, char **argv)
 	if (complete && !no_end) {
 		zfd_digest_update(d, end, sizeof(end));
 		if (strcmp(layout, "aws") == 0)
-			aws_rec(end, sizeof(end), &pos);
+			mk_aws_rec(end, sizeof(end), &pos);
 		else
-			put(end, sizeof(end), pos);
+			mk_put(end, sizeof(end), pos);
 		if (strcmp(layout, "aws") != 0)
 			pos += sizeof(end);
 	}
@@ -344,13 +239,13 @@ int main(int argc, char **argv)
 	info.mem_size_orig = mem;
 	info.source = "file:test-image";
 	res.dumped_bytes = dumped;
-	len = make_manifest(man, sizeof(man), &info, &res, d, complete, layout,
-			    "s390");
-	store_manifest(man, len, layout, outname,
-		       ZFD_S390_HDR_SIZE + mem + ZFD_S390_END_SIZE, raw_size,
-		       &pos, pos);
+	len = mk_manifest(man, sizeof(man), &info, &res, d, complete, layout,
+			  "s390");
+	mk_store_manifest(man, len, layout, outname,
+			  ZFD_S390_HDR_SIZE + mem + ZFD_S390_END_SIZE, raw_size,
+			  &pos, pos);
 	zfd_digest_free(d);
 	free(buf);
 	close(in);
-	return close(out_fd) ? 1 : 0;
+	return mk_close();
 }

@@ -34,21 +34,13 @@ $MKIMAGE -o "$T/x.elf" -s 32M --seed 7 --format elf --arch x86_64 --cpus 2 \
 # file 2) and DIR/lens (the record lengths of tape file 1)
 tape_split() {
 	mkdir -p "$3"
-	python3 - "$1" "$2" "$3" <<'PY' || fail "tape layout of $1"
+	python3 - "$1" "$2" "$3" "$ZFD_SRC/tests/integration" <<'PY' || fail "tape layout of $1"
 import struct, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, sys.argv[4])
+from tape_elf_check import aws_records
 aws, bs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-d = open(aws, 'rb').read()
-recs, pos = [], 0
-while pos < len(d):
-    n, _prev, fl, _ = struct.unpack_from('<HHBB', d, pos)
-    pos += 6
-    if fl & 0x40:
-        recs.append(None)
-        continue
-    if fl & 0x80:
-        recs.append(b'')
-    recs[-1] += d[pos:pos + n]
-    pos += n
+recs = aws_records(open(aws, 'rb').read())
 assert recs.count(None) == 2 and recs[-1] is None, 'two tape files'
 fm = recs.index(None)
 assert fm + 3 == len(recs), 'the manifest file is one record'

@@ -58,6 +58,12 @@ qrun() {		# s390x program of the sysroot under qemu-user
 	qemu-s390x-static -L "$KD_CROSS_LIBC" \
 		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" "$@"
 }
+qcrash() {		# DUMP OUT: crash:s390x runs crash.cmd on DUMP, output to OUT
+	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
+		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
+		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$1" \
+		>"$2" 2>&1 </dev/null
+}
 bail() { echo "Bail out! $*"; exit 1; }
 
 kdir=$("$SRC/kernel/build-s390x-kernel" test) || bail "building the s390x test kernel failed"
@@ -153,10 +159,7 @@ check "makedumpfile:s390x --dump-dmesg prints the sysrq crash line" \
 	grep -q 'sysrq: Trigger a crash' "$KD_WORK/dmesg.txt"
 
 printf 'bt\nlog\nquit\n' >"$KD_WORK/crash.cmd"
-timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
-	-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
-	"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/vmcore.img" \
-	>"$KD_WORK/crash.out" 2>&1 </dev/null
+qcrash "$KD_WORK/vmcore.img" "$KD_WORK/crash.out"
 check "crash:s390x bt shows the sysrq crash path" \
 	grep -q 'sysrq_handle_crash' "$KD_WORK/crash.out"
 
@@ -200,10 +203,7 @@ if [ $ours = 1 ]; then
 	check "zfcpdump-get dmesg of our raw dump equals makedumpfile:s390x --dump-dmesg of /proc/vmcore" \
 		eval 'grep -q "sysrq: Trigger a crash" "$KD_WORK/ours-dmesg.txt" &&
 			diff -q "$KD_WORK/ours-dmesg.txt" "$KD_WORK/dmesg.txt" >/dev/null'
-	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
-		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
-		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/ours.elf" \
-		>"$KD_WORK/ours-crash.out" 2>&1 </dev/null
+	qcrash "$KD_WORK/ours.elf" "$KD_WORK/ours-crash.out"
 	check "crash:s390x bt on our ELF dump shows the sysrq crash path" \
 		grep -q 'sysrq_handle_crash' "$KD_WORK/ours-crash.out"
 
@@ -235,10 +235,7 @@ if [ $ours = 1 ]; then
 		"$KD_WORK/ours31-dmesg.txt" >"$KD_WORK/ours31-mdf.out" 2>&1
 	check "makedumpfile:s390x --dump-dmesg of our -d 31 kdump file equals the vmcore's log" \
 		diff -q "$KD_WORK/ours31-dmesg.txt" "$KD_WORK/dmesg.txt"
-	timeout 300 env HOME="$KD_WORK" qemu-s390x-static -L "$KD_CROSS_LIBC" \
-		-E "LD_LIBRARY_PATH=$SYSROOT/lib/$KD_TRIPLET:$SYSROOT/usr/lib/$KD_TRIPLET" \
-		"$SYSROOT/usr/bin/crash" -s -i "$KD_WORK/crash.cmd" "$vmlinux" "$KD_WORK/ours31.kdump" \
-		>"$KD_WORK/ours31-crash.out" 2>&1 </dev/null
+	qcrash "$KD_WORK/ours31.kdump" "$KD_WORK/ours31-crash.out"
 	check "crash:s390x bt on our -d 31 kdump file shows the sysrq crash path" \
 		grep -q 'sysrq_handle_crash' "$KD_WORK/ours31-crash.out"
 	rm -f "$KD_WORK/ours31.kdump" "$KD_WORK/mdf31.kdump"
