@@ -29,11 +29,10 @@ static const char *const hsa_names[] = { "end", "early", NULL };
 static const char *const source_names[] = { "zcore", "vmcore", "file", NULL };
 
 static const char *const top_keys[] = {
-	"source",	  "limit",	"hsa_release",
-	"policy",	  "progress",	"final_action",
-	"failure_action", "modules",	"sinks",
-	"device_wait",	  "encrypt",	"compress",
-	"compress_level", "dump_level", NULL,
+	"source",	  "limit",	  "hsa_release",    "policy",
+	"progress",	  "final_action", "failure_action", "modules",
+	"sinks",	  "device_wait",  "encrypt",	    "compress",
+	"compress_level", "dump_level",	  "threads",	    NULL,
 };
 static const char *const source_keys[] = { "path", "memmap", NULL };
 static const char *const progress_keys[] = { "interval", NULL };
@@ -348,6 +347,11 @@ static int config_interpret(struct zfd_config *c)
 		rc = -EINVAL;
 	if (parse_encrypt(root))
 		rc = -EINVAL;
+	if (zfd_cfg_uint(&core_host, root, "threads", ZFD_THREADS_AUTO,
+			 ZFD_MAX_THREADS, &v))
+		rc = -EINVAL;
+	else
+		c->threads = (unsigned int)v;
 	c->out.codec = ZFD_KDUMP_C_ZSTD;
 	c->out.level = 0;
 	c->out.dump_level = 0;

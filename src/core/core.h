@@ -82,7 +82,11 @@ struct zfd_config {
 	size_t nr_sinks;
 	int debug_level;	/* dump_debug=, 0 = not given */
 	struct zfd_outopts out; /* the top level's */
+	unsigned int threads;	/* compression workers; ZFD_THREADS_AUTO */
 };
+
+#define ZFD_MAX_THREADS	 64
+#define ZFD_THREADS_AUTO (ZFD_MAX_THREADS + 1) /* the online CPUs */
 
 /* Kernel command line overrides (classic zfcpdump names). */
 struct zfd_cmdline {
@@ -244,6 +248,14 @@ struct zfd_kdump_mod {
 	uint64_t (*max_out)(const struct zfd_kdump_writer *w);
 	void (*stats)(const struct zfd_kdump_writer *w, uint64_t *pages,
 		      uint64_t *zero, uint64_t *compressed, uint64_t *raw);
+	/* the compression workers */
+	void (*pre)(struct zfd_kdump_writer *w, const struct zfd_kdump_pre *pre,
+		    uint64_t first, size_t n);
+	int (*codec_new)(struct zfd_kdump_codec_ctx **cc,
+			 enum zfd_kdump_codec c, int level, size_t page_size);
+	void (*codec_free)(struct zfd_kdump_codec_ctx *cc);
+	int (*pre_page)(struct zfd_kdump_codec_ctx *cc, const void *page,
+			void *out, struct zfd_kdump_pre *e);
 };
 
 /* The module's path for the sink plugin directory plugin_dir. */

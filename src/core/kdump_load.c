@@ -30,7 +30,7 @@ const struct zfd_kdump_mod *zfd_kdump_mod_load(const char *plugin_dir)
 	if (mod)
 		return mod;
 	zfd_kdump_mod_path(plugin_dir, path, sizeof(path));
-	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	dl = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
 	if (!dl) {
 		zfd_err("format kdump: cannot load %s: %s", path, dlerror());
 		return NULL;

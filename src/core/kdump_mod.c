@@ -19,4 +19,8 @@ const struct zfd_kdump_mod zfd_kdump_mod = {
 	.min_out = zfd_kdump_writer_min_out,
 	.max_out = zfd_kdump_writer_max_out,
 	.stats = zfd_kdump_writer_stats,
+	.pre = zfd_kdump_writer_pre,
+	.codec_new = zfd_kdump_codec_new,
+	.codec_free = zfd_kdump_codec_free,
+	.pre_page = zfd_kdump_pre_page,
 };

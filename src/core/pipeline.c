@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "be.h"
 #include "core.h"
@@ -37,7 +38,8 @@
 
 #define MAX_PAGES_PER_BUF 1024	       /* 4 MiB buffers at most */
 #define MAX_FILTERS	  4	       /* distinct dump levels of one pass */
-#define KBUF_SIZE	  (512u << 10) /* a kdump stream's output block */
+#define KBUF_SIZE	  (256u << 10) /* a kdump stream's output block */
+#define COMP_CHUNK	  16	       /* pages a worker takes at once */
 
 /* Zeros for the pages a dump level leaves out of an elf dump (never
  * written: the kernel's zero page backs it). */
@@ -55,6 +57,14 @@ struct slot {
 	/* per page filter: bit i set, page i is left out by its level */
 	uint64_t excl[MAX_FILTERS][MAX_PAGES_PER_BUF / 64];
 	unsigned int pending; /* consumers still to take it */
+	/* compression workers: the pages compressed ahead (format kdump),
+	 * packed in cbuf per chunk of COMP_CHUNK pages (only what they
+	 * compress to is touched); ready once every chunk is done */
+	uint64_t seq;
+	struct zfd_kdump_pre pre[MAX_PAGES_PER_BUF];
+	uint8_t *cbuf;
+	size_t chunk_next, nr_chunks, chunks_left;
+	bool ready;
 };
 
 /* A page filter (pfilter.h) of one dump level, run by the reader. */
@@ -145,6 +155,23 @@ struct pipe {
 	bool aborted;	     /* the pass could not start */
 	struct filter filt[MAX_FILTERS];
 	size_t nr_filt;
+	/*
+	 * Compression workers (format kdump, key threads): every slot of
+	 * data is compressed once, a chunk of pages per worker at a time,
+	 * with the codec and level of the first kdump sink, before any
+	 * consumer takes it (order is the ring's); its kdump writers only
+	 * place the pages.
+	 */
+	pthread_t workers[ZFD_MAX_THREADS];
+	size_t nr_workers;
+	pthread_cond_t work; /* a slot to compress, or quit */
+	bool quit;
+	int comp_rc;
+	const struct zfd_kdump_mod *kmod;
+	enum zfd_kdump_codec codec;
+	int clevel;
+	int cfilt; /* the filter whose excluded pages need no compression */
+	uint64_t comp_seq; /* slots before it are handed out */
 };
 
 static double elapsed(const struct timespec *t0)
@@ -380,7 +407,18 @@ static void *reader_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		if (s->len) {
 			s->pending = (unsigned int)p->nr_cons;
+			s->seq = seq;
+			s->chunk_next = 0;
+			s->nr_chunks = p->nr_workers &&
+						       s->kind == ZFD_BLK_DATA ?
+					       (s->nr_pages + COMP_CHUNK - 1) /
+						       COMP_CHUNK :
+					       0;
+			s->chunks_left = s->nr_chunks;
+			s->ready = !s->nr_chunks;
 			p->produced = ++seq;
+			if (s->nr_chunks)
+				pthread_cond_broadcast(&p->work);
 		}
 		off += s->len;
 		if (rc) {
@@ -953,6 +991,14 @@ static void consume_kdump(struct consumer *c, const struct slot *s)
 
 	if (x >= end)
 		return;
+	/* the pages the workers compressed with this sink's codec */
+	if (s->nr_chunks && c->si->out.codec == p->codec &&
+	    c->si->out.level == p->clevel &&
+	    !((p->run->src->dump.mem_start + s->off) % ZFD_PAGE_SIZE))
+		p->kmod->pre(c->plan.kw, s->pre,
+			     (p->run->src->dump.mem_start + s->off) /
+				     ZFD_PAGE_SIZE,
+			     s->nr_pages);
 	if (s->kind == ZFD_BLK_DATA) {
 		while (!rc && x < end) {
 			y = excl_run_end(c, s, x, end, &excl);
@@ -971,6 +1017,7 @@ static void consume_kdump(struct consumer *c, const struct slot *s)
 		else
 			c->si->res.lost_bytes += end - x;
 	}
+	p->run->kdump->pre(c->plan.kw, NULL, 0, 0);
 	if (rc) {
 		kdump_fail(c, rc, x);
 		return;
@@ -1049,6 +1096,98 @@ static void consume_slot(struct consumer *c, const struct slot *s)
 	}
 }
 
+/* The next chunk to compress, under the lock: its slot, or NULL. */
+static struct slot *take_chunk(struct pipe *p, size_t *chunk)
+{
+	struct slot *s;
+	uint64_t seq;
+
+	for (seq = p->comp_seq; seq < p->produced; seq++) {
+		s = &p->slots[seq % p->nr_slots];
+		if (s->seq == seq && s->chunk_next < s->nr_chunks) {
+			*chunk = s->chunk_next++;
+			return s;
+		}
+		if (seq == p->comp_seq)
+			p->comp_seq++;
+	}
+	return NULL;
+}
+
+/* Compresses pages of chunk of s (no lock held). */
+static int compress_chunk(struct pipe *p, struct zfd_kdump_codec_ctx *cc,
+			  struct slot *s, size_t chunk)
+{
+	size_t i = chunk * COMP_CHUNK;
+	size_t end = ZFD_MIN(i + COMP_CHUNK, s->nr_pages);
+	uint8_t *out = s->cbuf + i * ZFD_PAGE_SIZE;
+	int rc;
+
+	for (; i < end; i++) {
+		struct zfd_kdump_pre *e = &s->pre[i];
+
+		*e = (struct zfd_kdump_pre){ .kind = ZFD_KDUMP_PRE_NONE };
+		if ((s->zero_map[i / 64] >> (i % 64)) & 1) {
+			e->kind = ZFD_KDUMP_PRE_ZERO;
+			continue;
+		}
+		if (p->cfilt >= 0 &&
+		    ((s->excl[p->cfilt][i / 64] >> (i % 64)) & 1))
+			continue;
+		/* a short tail page is the writer's */
+		if ((i + 1) * ZFD_PAGE_SIZE > s->len)
+			continue;
+		rc = p->kmod->pre_page(cc, s->data + i * ZFD_PAGE_SIZE, out, e);
+		if (rc)
+			return rc;
+		/* a compressed page is smaller than a page: the chunk's
+		 * pages fit in its COMP_CHUNK pages of cbuf */
+		if (e->kind == ZFD_KDUMP_PRE_COMP)
+			out += e->len;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct pipe *p = arg;
+	struct zfd_kdump_codec_ctx *cc = NULL;
+	struct slot *s;
+	size_t chunk;
+	int rc;
+
+	rc = p->kmod->codec_new(&cc, p->codec, p->clevel, ZFD_PAGE_SIZE);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->quit && !(s = take_chunk(p, &chunk)))
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->quit)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		/* after a failure the pages are NONE: the writers compress
+		 * them themselves (and say what fails) */
+		if (rc || compress_chunk(p, cc, s, chunk)) {
+			size_t i = chunk * COMP_CHUNK;
+			size_t end = ZFD_MIN(i + COMP_CHUNK, s->nr_pages);
+
+			for (; i < end; i++)
+				s->pre[i].kind = ZFD_KDUMP_PRE_NONE;
+			rc = rc ? rc : -EIO;
+		}
+		pthread_mutex_lock(&p->lock);
+		if (rc && !p->comp_rc)
+			p->comp_rc = rc;
+		if (!--s->chunks_left) {
+			s->ready = true;
+			pthread_cond_broadcast(&p->filled);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (cc)
+		p->kmod->codec_free(cc);
+	return NULL;
+}
+
 static void *consumer_main(void *arg)
 {
 	struct consumer *c = arg;
@@ -1063,15 +1202,16 @@ static void *consumer_main(void *arg)
 			kdump_fail(c, rc, 0);
 	}
 	for (seq = 0;; seq++) {
+		s = &p->slots[seq % p->nr_slots];
 		pthread_mutex_lock(&p->lock);
-		while (seq >= p->produced && !p->eof)
+		/* the next slot, once published and compressed */
+		while (seq < p->produced ? !s->ready : !p->eof)
 			pthread_cond_wait(&p->filled, &p->lock);
 		if (seq >= p->produced) {
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
 		pthread_mutex_unlock(&p->lock);
-		s = &p->slots[seq % p->nr_slots];
 		if (c->active && s->off < c->limit)
 			consume_slot(c, s);
 		if (c->hasher_on)
@@ -1575,6 +1715,67 @@ static void setup_filter(struct pipe *p, struct consumer *c)
 	c->filt = (int)p->nr_filt++;
 }
 
+/*
+ * The compression workers for the first kdump sink's codec and level
+ * (key threads; default: the online CPUs), each slot with room for its
+ * compressed pages. Without them (threads = 0, no memory, no thread) the
+ * kdump writers compress themselves.
+ */
+static void start_workers(struct pipe *p)
+{
+	unsigned int n = p->run->cfg->threads;
+	struct consumer *c = NULL;
+	long cpus;
+	size_t i;
+
+	for (i = 0; i < p->nr_cons && !c; i++)
+		if (p->cons[i].plan.kw)
+			c = &p->cons[i];
+	if (!c || !p->run->kdump)
+		return;
+	if (n == ZFD_THREADS_AUTO) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus < 1 ? 1 : (unsigned int)ZFD_MIN(cpus, ZFD_MAX_THREADS);
+	}
+	if (!n)
+		return;
+	for (i = 0; i < p->nr_slots; i++) {
+		p->slots[i].cbuf = aligned_alloc(ZFD_ALIGN, p->run->buf_size);
+		if (!p->slots[i].cbuf) {
+			zfd_warn("no memory for the compression workers: the "
+				 "sinks compress themselves");
+			return;
+		}
+	}
+	p->kmod = p->run->kdump;
+	p->codec = c->si->out.codec;
+	p->clevel = c->si->out.level;
+	p->cfilt = c->filt;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&p->workers[i], NULL, worker_main, p))
+			break;
+		p->nr_workers++;
+	}
+	if (p->nr_workers < n)
+		zfd_warn("%zu of %u compression workers started", p->nr_workers,
+			 n);
+	zfd_dbg("%zu compression workers (%s)", p->nr_workers,
+		zfd_kdump_codec_name(p->codec));
+}
+
+static void stop_workers(struct pipe *p)
+{
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nr_workers; i++)
+		pthread_join(p->workers[i], NULL);
+	p->nr_workers = 0;
+}
+
 int zfd_pipeline_pass(struct zfd_run *run)
 {
 	struct pipe *p;
@@ -1595,6 +1796,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	pthread_cond_init(&p->filled, NULL);
 	pthread_cond_init(&p->freed, NULL);
 	pthread_cond_init(&p->finished, NULL);
+	pthread_cond_init(&p->work, NULL);
+	p->cfilt = -1;
 	for (i = 0; i < run->nr_sinks; i++) {
 		struct zfd_sink_inst *si = run->sinks[i];
 
@@ -1676,6 +1879,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	/* the page filters of the dump levels, run by the reader */
 	for (i = 0; i < p->nr_cons; i++)
 		setup_filter(p, &p->cons[i]);
+	start_workers(p);
 	/* the hashers first: a consumer's thread finds its hasher running */
 	for (i = 0; i < p->nr_cons; i++)
 		hasher_start(&p->cons[i]);
@@ -1718,6 +1922,7 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	for (i = 0; i < p->nr_cons; i++)
 		pthread_join(p->cons[i].thread, NULL);
 out:
+	stop_workers(p);
 	for (i = 0; i < p->nr_cons; i++)
 		if (!p->cons[i].si->failed)
 			completed++;
@@ -1728,13 +1933,16 @@ out:
 		free_consumer(&p->cons[i]);
 	for (i = 0; i < p->nr_filt; i++)
 		filter_free(&p->filt[i]);
-	for (i = 0; p->slots && i < p->nr_slots; i++)
+	for (i = 0; p->slots && i < p->nr_slots; i++) {
 		free(p->slots[i].data);
+		free(p->slots[i].cbuf);
+	}
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->filled);
 	pthread_cond_destroy(&p->freed);
 	pthread_cond_destroy(&p->finished);
+	pthread_cond_destroy(&p->work);
 	free(p);
 	return rc;
 }

@@ -143,8 +143,9 @@ struct zfd_kdump_wopts {
 	enum zfd_kdump_codec codec;
 	int level; /* 0: the codec's default */
 	bool flat; /* makedumpfile's flattened stream */
-	/* makedumpfile's dump level, into the sub-header; bit 1: pages of
-	 * zeros are not in the file (else they share one descriptor) */
+	/* makedumpfile's dump level, into the sub-header (the pages it
+	 * leaves out come through zfd_kdump_writer_skip(); pages of zeros
+	 * share one descriptor at every level, as makedumpfile's) */
 	unsigned int dump_level;
 };
 
@@ -192,14 +193,43 @@ int zfd_kdump_writer_finish(struct zfd_kdump_writer *w, uint64_t good,
 uint64_t zfd_kdump_writer_file_size(const struct zfd_kdump_writer *w);
 /* Stream bytes written so far (flattened), else the file size. */
 uint64_t zfd_kdump_writer_out_size(const struct zfd_kdump_writer *w);
+/*
+ * Pages compressed ahead (the daemon's compression workers), so that the
+ * writer only places them: what zfd_kdump_pre_page() made of a page with
+ * the writer's codec and level. Kind NONE: the writer compresses it.
+ */
+enum zfd_kdump_pre_kind {
+	ZFD_KDUMP_PRE_NONE,
+	ZFD_KDUMP_PRE_ZERO, /* all zeros */
+	ZFD_KDUMP_PRE_RAW,  /* does not compress: stored as it is */
+	ZFD_KDUMP_PRE_COMP, /* data, len: the compressed page */
+};
+
+struct zfd_kdump_pre {
+	const void *data;
+	uint32_t len;
+	uint32_t kind;
+};
+
+/* Compresses page into out (page_size bytes of room) and describes it in
+ * *e. 0 or -EIO. */
+int zfd_kdump_pre_page(struct zfd_kdump_codec_ctx *cc, const void *page,
+		       void *out, struct zfd_kdump_pre *e);
+/*
+ * Page frames first .. first + n - 1 come as pre[] (until the next call;
+ * pre NULL: none). The stored bytes are the same as without.
+ */
+void zfd_kdump_writer_pre(struct zfd_kdump_writer *w,
+			  const struct zfd_kdump_pre *pre, uint64_t first,
+			  size_t n);
+
 /* Page frames left out by zfd_kdump_writer_skip(). */
 uint64_t zfd_kdump_writer_excluded(const struct zfd_kdump_writer *w);
 /* The least output (stream or file): the dump without any page. */
 uint64_t zfd_kdump_writer_min_out(const struct zfd_kdump_writer *w);
 /* An upper bound of the output (stream or file) for any content. */
 uint64_t zfd_kdump_writer_max_out(const struct zfd_kdump_writer *w);
-/* Pages stored: all, zero (shared descriptor or, with dump level bit 1,
- * left out), compressed, raw. */
+/* Pages stored: all, zero (shared descriptor), compressed, raw. */
 void zfd_kdump_writer_stats(const struct zfd_kdump_writer *w, uint64_t *pages,
 			    uint64_t *zero, uint64_t *compressed,
 			    uint64_t *raw);

@@ -180,3 +180,29 @@ int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
 	}
 	return n == page_size ? 0 : -EINVAL;
 }
+
+int zfd_kdump_pre_page(struct zfd_kdump_codec_ctx *cc, const void *page,
+		       void *out, struct zfd_kdump_pre *e)
+{
+	const uint8_t *p = page;
+	const void *cdata;
+	size_t clen;
+	int rc;
+
+	if (p[0] == 0 && memcmp(p, p + 1, cc->page_size - 1) == 0) {
+		*e = (struct zfd_kdump_pre){ .kind = ZFD_KDUMP_PRE_ZERO };
+		return 0;
+	}
+	rc = zfd_kdump_compress(cc, page, &cdata, &clen);
+	if (rc == -ENOSPC) {
+		*e = (struct zfd_kdump_pre){ .kind = ZFD_KDUMP_PRE_RAW };
+		return 0;
+	}
+	if (rc)
+		return rc;
+	memcpy(out, cdata, clen);
+	*e = (struct zfd_kdump_pre){ .data = out,
+				     .len = (uint32_t)clen,
+				     .kind = ZFD_KDUMP_PRE_COMP };
+	return 0;
+}

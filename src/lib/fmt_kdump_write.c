@@ -22,7 +22,7 @@
 #define ZFD_UTS_SIZE	     (6 * 65) /* struct new_utsname */
 #define X86_START_KERNEL_MAP 0xffffffff80000000ull
 #define DESC_WIN	     2048	  /* descriptors buffered */
-#define CO_MAX		     (256u << 10) /* flattened: bytes per record */
+#define CO_MAX		     (128u << 10) /* flattened: bytes per record */
 
 struct pfn_range {
 	uint64_t start; /* first pfn */
@@ -69,6 +69,10 @@ struct zfd_kdump_writer {
 	uint64_t co_off;
 	size_t co_len;
 	bool skipping; /* zfd_kdump_writer_skip() runs */
+	/* pages compressed ahead: page frames pre_first + i */
+	const struct zfd_kdump_pre *pre;
+	uint64_t pre_first;
+	size_t pre_n;
 	struct zfd_kdump_codec_ctx *cc;
 
 	uint64_t data_pos; /* next page data offset */
@@ -607,23 +611,29 @@ static void next_frame(struct zfd_kdump_writer *w)
 
 /*
  * The next page frame of the ranges gets page (NULL: zeros). A page the
- * dump level excludes (zfd_kdump_writer_skip(), or all zeros at a level
- * with bit 1) is not in the file: no bit in bitmap 2, no descriptor.
+ * dump level excludes (zfd_kdump_writer_skip()) is not in the file: no
+ * bit in bitmap 2, no descriptor. A page of zeros is in the file at every
+ * level, with the one shared descriptor, as makedumpfile writes this
+ * format (its dump level bit 1 leaves zero pages out of ELF files only).
  */
 static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 {
 	uint8_t *dsc = w->desc + w->desc_n * ZFD_KDUMP_DESC_SIZE;
-	bool zero = !page || all_zero(page, w->ps);
+	const struct zfd_kdump_pre *e = NULL;
 	const void *cdata;
 	size_t clen;
 	uint32_t flags = 0;
+	bool zero;
 	int rc;
 
-	if (w->skipping || (zero && (w->o.dump_level & 1))) {
-		if (zero && !w->skipping)
-			w->nr_zero++;
-		else
-			w->nr_excl++;
+	if (page && w->pre && w->next_pfn - w->pre_first < w->pre_n &&
+	    w->pre[w->next_pfn - w->pre_first].kind != ZFD_KDUMP_PRE_NONE)
+		e = &w->pre[w->next_pfn - w->pre_first];
+	zero = e ? e->kind == ZFD_KDUMP_PRE_ZERO :
+		   !page || all_zero(page, w->ps);
+
+	if (w->skipping) {
+		w->nr_excl++;
 		next_frame(w);
 		return 0;
 	}
@@ -635,7 +645,15 @@ static int emit_page(struct zfd_kdump_writer *w, const uint8_t *page)
 		put32(w, dsc + 8, w->ps);
 		w->nr_zero++;
 	} else {
-		rc = zfd_kdump_compress(w->cc, page, &cdata, &clen);
+		if (e && e->kind == ZFD_KDUMP_PRE_COMP) {
+			cdata = e->data;
+			clen = e->len;
+			rc = 0;
+		} else if (e) {
+			rc = -ENOSPC; /* ZFD_KDUMP_PRE_RAW */
+		} else {
+			rc = zfd_kdump_compress(w->cc, page, &cdata, &clen);
+		}
 		if (rc == -ENOSPC) {
 			cdata = page;
 			clen = w->ps;
@@ -735,6 +753,15 @@ int zfd_kdump_writer_mem(struct zfd_kdump_writer *w, uint64_t off,
 		len -= n;
 	}
 	return 0;
+}
+
+void zfd_kdump_writer_pre(struct zfd_kdump_writer *w,
+			  const struct zfd_kdump_pre *pre, uint64_t first,
+			  size_t n)
+{
+	w->pre = pre;
+	w->pre_first = first;
+	w->pre_n = pre ? n : 0;
 }
 
 int zfd_kdump_writer_skip(struct zfd_kdump_writer *w, uint64_t off,

@@ -73,3 +73,36 @@ grep -q "only we keep 0, only makedumpfile keeps 0$" "$W/pfilter-cmp.out" ||
 	{ cat "$W/pfilter-cmp.out" >&2; e2e_fail "pfilter-cmp: unexpected summary"; }
 e2e_note "$(head -n 1 "$W/pfilter-cmp.out")"
 rm -f "$W/filtered31.elf"
+
+# The daemon itself at dump level 31, format kdump (issue 11, items 1, 4,
+# 5), run on the host on the same vmcore as an operator would: its stream
+# (makedumpfile -R) has the page set of makedumpfile -d 31, bitmap to
+# bitmap; every page it holds is the vmcore's (libkdumpfile); makedumpfile
+# --dump-dmesg reads the same log from it (lzo: Debian's makedumpfile
+# has no zstd).
+ZFD=$E2E_INST$E2E_PREFIX/sbin/zfcpdump
+plugins=$E2E_INST$E2E_PREFIX/lib/zfcpdump/sinks
+truncate -s "$size" "$W/kpart"
+"$ZFD" --cmdline none --plugin-dir "$plugins" -s "file:$vmcore" -d 31 \
+	-o "raw:device=$W/kpart,format=kdump,compress=lzo" >"$W/zfd31.out" 2>&1 ||
+	{ cat "$W/zfd31.out" >&2; e2e_fail "zfcpdump -d 31 format kdump of the vmcore"; }
+grep -q "dump_level 31" "$W/zfd31.out" &&
+	{ cat "$W/zfd31.out" >&2; e2e_fail "zfcpdump fell back from dump level 31"; }
+makedumpfile -R "$W/ours31.kdump" <"$W/kpart" >"$W/R31.out" 2>&1 ||
+	{ cat "$W/R31.out" >&2; e2e_fail "makedumpfile -R of the daemon's stream"; }
+rm -f "$W/kpart"
+makedumpfile -d 31 -l "$vmcore" "$W/mdf31.kdump" >"$W/mdf31.out" 2>&1 ||
+	{ tail -n 5 "$W/mdf31.out" >&2; e2e_fail "makedumpfile -d 31 -l failed"; }
+python3 "$E2E_TOP/tests/integration/kdump_bitmap_cmp.py" "$W/mdf31.kdump" \
+	"$W/ours31.kdump" "$vmcore" >"$W/bitmap31.out" 2>&1 ||
+	{ cat "$W/bitmap31.out" >&2; e2e_fail "dump level 31: the daemon's page set differs from makedumpfile -d 31's"; }
+e2e_note "daemon -d 31: $(tail -n 1 "$W/bitmap31.out"); $(stat -c %s "$W/ours31.kdump") bytes, makedumpfile -d 31 -l $(stat -c %s "$W/mdf31.kdump")"
+/usr/bin/python3 "$E2E_TOP/tests/integration/kdump_compare.py" --subset "$vmcore" \
+	"$W/ours31.kdump" x86_64 >"$W/cmp31.out" 2>&1 ||
+	{ cat "$W/cmp31.out" >&2; e2e_fail "libkdumpfile: a page of the daemon's -d 31 dump differs from the vmcore"; }
+e2e_note "libkdumpfile, -d 31: $(cat "$W/cmp31.out")"
+kdump_dmesg_check "$W/ours31.kdump" "$W/dmesg31.txt" "$W/mdf-dmesg31.out" \
+	"makedumpfile --dump-dmesg of the daemon's -d 31 kdump file"
+cmp "$W/dmesg.txt" "$W/dmesg31.txt" ||
+	e2e_fail "the log in the daemon's -d 31 kdump file differs from the vmcore's"
+rm -f "$W/ours31.kdump" "$W/mdf31.kdump"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""kdump_compare.py SOURCE DUMP [EXPECT_ARCH]
+"""kdump_compare.py [--zero-absent|--subset] SOURCE DUMP [EXPECT_ARCH]
 
 Checks DUMP, a kdump-compressed file, page by page against SOURCE, an ELF
 core (read here with a few lines of Python: PT_LOAD p_paddr/p_offset/
@@ -9,6 +9,9 @@ libkdumpfile (python3-libkdumpfile), an independent reader of the format.
 Over every page frame either side describes: a page present in one is
 present in the other, with the same bytes. With EXPECT_ARCH, libkdumpfile
 must also see that architecture in DUMP's header.
+--zero-absent: a page of zeros in SOURCE may be absent from DUMP (dump
+level 1). --subset: any page of SOURCE may be absent from DUMP (a dump
+level that filters), but every page DUMP holds equals SOURCE's.
 Prints "N pages equal, M absent in both" and exits 0, or names the first
 difference and exits 1.
 """
@@ -68,6 +71,9 @@ class Kdump:
 
 
 def main():
+    mode = None
+    if len(sys.argv) > 1 and sys.argv[1] in ('--zero-absent', '--subset'):
+        mode = sys.argv.pop(1)
     with open(sys.argv[1], 'rb') as f:
         src = Elf(sys.argv[1]) if f.read(4) == b'\x7fELF' \
             else Kdump(sys.argv[1])
@@ -78,12 +84,17 @@ def main():
             print(f"{sys.argv[2]}: libkdumpfile sees arch {arch}, "
                   f"not {sys.argv[3]}")
             return 1
-    equal = absent = 0
+    equal = absent = left = 0
     for pfn in range(max(src.max_pfn, dump.max_pfn)):
         a = src.page(pfn)
         b = dump.page(pfn)
         if a is None and b is None:
             absent += 1
+            continue
+        if b is None and a is not None and (
+                mode == '--subset' or
+                (mode == '--zero-absent' and not any(a))):
+            left += 1
             continue
         if a is None or b is None:
             print(f"page frame {pfn:#x}: only in "
@@ -93,7 +104,8 @@ def main():
             print(f"page frame {pfn:#x}: contents differ")
             return 1
         equal += 1
-    print(f"{equal} pages equal, {absent} absent in both")
+    print(f"{equal} pages equal, {absent} absent in both"
+          + (f", {left} left out of the dump" if mode else ""))
     return 0
 
 

@@ -1501,9 +1501,15 @@ static const char *tail_failure(const struct zfd_dump_info *info)
 
 /* Where the data of a complete dump ends: the last extent, or beyond. */
 static bool data_complete(const struct extfs *x,
-			  const struct zfd_dump_info *info)
+			  const struct zfd_dump_info *info,
+			  const struct zfd_result *res)
 {
 	uint64_t end = info->prologue_len;
+
+	/* a stream of unknown size (kdump) is complete where it ended */
+	if (info->flags & ZFD_INFO_SIZE_BOUND)
+		return x->stored_done == res->stored_end &&
+		       res->stored_end == res->size;
 
 	if (x->nr_extents)
 		end = x->extents[x->nr_extents - 1].start +
@@ -1522,7 +1528,7 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 	errcode_t err;
 	int rc, frc = 0;
 
-	if (complete && !data_complete(x, info)) {
+	if (complete && !data_complete(x, info, res)) {
 		zfd_hlog(x->host, ZFD_LOG_ERR,
 			 "internal error: complete after %" PRIu64
 			 " of %" PRIu64 " bytes",
@@ -1564,6 +1570,8 @@ static int extfs_finish(void *ctx, const struct zfd_dump_info *info,
 		rc = 0;
 	}
 	size = complete ? info->size : good;
+	if (complete && (info->flags & ZFD_INFO_SIZE_BOUND))
+		size = res->size;
 	/* A failed write() may have stored some of its pages. */
 	if (!complete)
 		size = ZFD_MAX(size, extfs_file_mapped_end(&x->file));

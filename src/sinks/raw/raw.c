@@ -613,6 +613,15 @@ static int raw_prepare(void *ctxp, const struct zfd_dump_info *info,
 		   cap >= info->min_size) {
 		/* a stream of unknown size: what fits is stored */
 		*capacity = cap;
+	} else if (info->flags & ZFD_INFO_SIZE_BOUND) {
+		zfd_hlog(ctx->host, ZFD_LOG_ERR,
+			 "device %s too small: %" PRIu64
+			 " bytes, even an empty %s dump needs %" PRIu64,
+			 ctx->name, ctx->dev_size,
+			 info->format ? info->format : "",
+			 raw_need(info->min_size));
+		zfd_dev_unlock(&ctx->lock_fd);
+		return -ENOSPC;
 	} else if (!ctx->truncate || cap < least) {
 		zfd_hlog(ctx->host, ZFD_LOG_ERR,
 			 "device %s too small: %" PRIu64

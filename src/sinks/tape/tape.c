@@ -907,8 +907,12 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 		       info->trailer_len && res->trailer &&
 		       res->trailer_len == info->trailer_len;
 	const char *bad = NULL; /* why a complete pass is not */
+	bool bound = info->flags & ZFD_INFO_SIZE_BOUND;
 	int rc = 0, rc2;
 
+	/* a stream of unknown size (kdump) is as long as it got */
+	if (bound && res->size >= info->prologue_len)
+		ctx->data_size = res->size - info->prologue_len;
 	if (res->status != ZFD_STATUS_INCOMPLETE) {
 		/* the stream holds the prologue as at open: it must be final */
 		if (!res->prologue ||
@@ -961,8 +965,9 @@ static int tape_finish(void *priv, const struct zfd_dump_info *info,
 	if (mine.status == ZFD_STATUS_INCOMPLETE) {
 		uint64_t done = ctx->sealer ? ctx->plain_mem : mem_done;
 
-		/* packed or not, memory bytes on tape <= data bytes on tape */
-		if (mine.dumped_bytes > done)
+		/* packed or not, memory bytes on tape <= data bytes on tape
+		 * (not so for a compressed stream) */
+		if (!bound && mine.dumped_bytes > done)
 			mine.dumped_bytes = done;
 		if (mine.stored_end > info->prologue_len + done)
 			mine.stored_end = info->prologue_len + done;
