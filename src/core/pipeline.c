@@ -56,6 +56,9 @@ struct slot {
 	size_t nr_zero;
 	/* per page filter: bit i set, page i is left out by its level */
 	uint64_t excl[MAX_FILTERS][MAX_PAGES_PER_BUF / 64];
+	/* bit i set: page i was not read (every filter leaves it out; no
+	 * sink looks at its bytes) */
+	uint64_t unread[MAX_PAGES_PER_BUF / 64];
 	unsigned int pending; /* consumers still to take it */
 	/* compression workers: the pages compressed ahead (format kdump),
 	 * packed in cbuf per chunk of COMP_CHUNK pages (only what they
@@ -155,6 +158,7 @@ struct pipe {
 	bool aborted;	     /* the pass could not start */
 	struct filter filt[MAX_FILTERS];
 	size_t nr_filt;
+	bool read_needed; /* every sink filters: read only what one keeps */
 	/*
 	 * Compression workers (format kdump, key threads): every slot of
 	 * data is compressed once, a chunk of pages per worker at a time,
@@ -216,6 +220,8 @@ static void zero_scan(struct slot *s)
 		size_t n = ZFD_MIN((size_t)ZFD_PAGE_SIZE,
 				   s->len - i * ZFD_PAGE_SIZE);
 
+		if ((s->unread[i / 64] >> (i % 64)) & 1)
+			continue; /* not read: nobody looks at it */
 		if (s->kind != ZFD_BLK_DATA ||
 		    zfd_is_zero(s->data + i * ZFD_PAGE_SIZE, n & ~(size_t)7)) {
 			/* a short tail page counts as zero only if all of it is */
@@ -338,6 +344,68 @@ static void filter_slot(struct pipe *p, struct slot *s)
 	}
 }
 
+/* Every filter leaves page i of s out: no sink needs its bytes. */
+static bool page_unneeded(const struct pipe *p, const struct slot *s, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < p->nr_filt; k++)
+		if (!((s->excl[k][i / 64] >> (i % 64)) & 1))
+			return false;
+	return p->nr_filt > 0;
+}
+
+/*
+ * fill_data() for a pass whose every sink filters by a dump level: only
+ * the runs of pages some sink keeps are read (a dump level of 31 reads a
+ * few percent of the memory); the others are marked unread and never
+ * looked at. Anything but a whole read of a run goes the careful way of
+ * fill_data().
+ */
+static int fill_needed(struct pipe *p, struct slot *s, uint64_t off, size_t max)
+{
+	struct zfd_source *src = p->run->src;
+	size_t n = (max + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE, i, j, a, b;
+	bool skip;
+
+	for (i = 0; i < n; i = j) {
+		skip = page_unneeded(p, s, i);
+		for (j = i + 1; j < n && page_unneeded(p, s, j) == skip; j++)
+			;
+		a = i * ZFD_PAGE_SIZE;
+		b = ZFD_MIN(j * ZFD_PAGE_SIZE, max);
+		if (skip) {
+			for (; i < j; i++)
+				s->unread[i / 64] |= 1ULL << (i % 64);
+		} else if (src->read(src, s->data + a, b - a, off + a) !=
+			   (ssize_t)(b - a)) {
+			memset(s->unread, 0, sizeof(s->unread));
+			return fill_data(p, s, off, max);
+		}
+	}
+	s->kind = ZFD_BLK_DATA;
+	s->len = max;
+	return 0;
+}
+
+/* Has s a page for the compression workers (not zero, not left out)? */
+static bool to_compress(const struct pipe *p, const struct slot *s)
+{
+	size_t w, n = (s->nr_pages + 63) / 64;
+	uint64_t mask;
+
+	for (w = 0; w < n; w++) {
+		mask = w + 1 < n || !(s->nr_pages % 64) ?
+			       ~0ULL :
+			       (1ULL << (s->nr_pages % 64)) - 1;
+		if (~(s->zero_map[w] | s->unread[w] |
+		      (p->cfilt >= 0 ? s->excl[p->cfilt][w] : 0)) &
+		    mask)
+			return true;
+	}
+	return false;
+}
+
 static void *reader_main(void *arg)
 {
 	struct pipe *p = arg;
@@ -396,21 +464,28 @@ static void *reader_main(void *arg)
 			s->kind = ZFD_BLK_LOST;
 		}
 		s->off = off;
-		if (s->kind == ZFD_BLK_DATA) {
+		/* the dump levels decide from struct pages, before the read */
+		s->nr_pages = (max + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
+		memset(s->unread, 0, sizeof(s->unread));
+		filter_slot(p, s);
+		if (s->kind == ZFD_BLK_DATA && p->read_needed) {
+			rc = fill_needed(p, s, off, max);
+		} else if (s->kind == ZFD_BLK_DATA) {
 			rc = fill_data(p, s, off, max);
 		} else {
 			memset(s->data, 0, max);
 			s->len = max;
 		}
 		zero_scan(s);
-		filter_slot(p, s);
 		pthread_mutex_lock(&p->lock);
 		if (s->len) {
 			s->pending = (unsigned int)p->nr_cons;
 			s->seq = seq;
 			s->chunk_next = 0;
 			s->nr_chunks = p->nr_workers &&
-						       s->kind == ZFD_BLK_DATA ?
+						       s->kind ==
+							       ZFD_BLK_DATA &&
+						       to_compress(p, s) ?
 					       (s->nr_pages + COMP_CHUNK - 1) /
 						       COMP_CHUNK :
 					       0;
@@ -1879,12 +1954,17 @@ int zfd_pipeline_pass(struct zfd_run *run)
 		}
 	}
 	/* the page filters of the dump levels, run by the reader */
-	for (i = 0; i < p->nr_cons; i++)
+	p->read_needed = true;
+	for (i = 0; i < p->nr_cons; i++) {
 		setup_filter(p, &p->cons[i]);
+		if (p->cons[i].filt < 0)
+			p->read_needed = false;
+	}
 	start_workers(p);
 	/* the hashers first: a consumer's thread finds its hasher running */
 	for (i = 0; i < p->nr_cons; i++)
-		hasher_start(&p->cons[i]);
+		if (!p->cons[i].plan.kw) /* a kdump stream hashes as it goes */
+			hasher_start(&p->cons[i]);
 	for (i = 0; i < p->nr_cons; i++) {
 		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main,
 				    &p->cons[i]);
