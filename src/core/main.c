@@ -775,6 +775,11 @@ int main(int argc, char **argv)
 		goto out_fail;
 	}
 	run.buf_size = 512 << 10; /* 4 x 512 KiB: peak RSS stays under 8 MiB */
+	/* format kdump adds a buffer of compressed pages per slot and its
+	 * codec libraries: 4 x 256 KiB keep it under 8 MiB with one worker
+	 * (a filtered slot still spans up to 4 MiB of memory) */
+	if (run.kdump)
+		run.buf_size = 256 << 10;
 	run.nr_bufs = 4;
 	run.pid1 = d->pid1;
 	run.stop = &stop_signal;

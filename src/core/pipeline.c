@@ -57,7 +57,9 @@ struct slot {
 	/* per page filter: bit i set, page i is left out by its level */
 	uint64_t excl[MAX_FILTERS][MAX_PAGES_PER_BUF / 64];
 	/* bit i set: page i was not read (every filter leaves it out; no
-	 * sink looks at its bytes) */
+	 * sink looks at its bytes). The pages read lie packed in data, in
+	 * order (slot_ptr()): a slot of a filtered pass spans up to
+	 * MAX_PAGES_PER_BUF pages of memory with a small buffer. */
 	uint64_t unread[MAX_PAGES_PER_BUF / 64];
 	unsigned int pending; /* consumers still to take it */
 	/* compression workers: the pages compressed ahead (format kdump),
@@ -209,6 +211,21 @@ static const struct zfd_range *find_chunk(const struct zfd_source *src,
 	return NULL;
 }
 
+/* Where memory offset x of slot s is in its buffer (unread pages take
+ * no room there). */
+static uint8_t *slot_ptr(const struct slot *s, uint64_t x)
+{
+	size_t i = (size_t)((x - s->off) / ZFD_PAGE_SIZE), w, skipped = 0;
+
+	for (w = 0; w < i / 64; w++)
+		skipped += (size_t)__builtin_popcountll(s->unread[w]);
+	if (i % 64)
+		skipped += (size_t)__builtin_popcountll(s->unread[i / 64] &
+							((1ULL << (i % 64)) -
+							 1));
+	return s->data + (x - s->off) - skipped * ZFD_PAGE_SIZE;
+}
+
 static void zero_scan(struct slot *s)
 {
 	size_t i;
@@ -222,16 +239,18 @@ static void zero_scan(struct slot *s)
 
 		if ((s->unread[i / 64] >> (i % 64)) & 1)
 			continue; /* not read: nobody looks at it */
+		const uint8_t *pg = slot_ptr(s, s->off + (uint64_t)i *
+								 ZFD_PAGE_SIZE);
+
 		if (s->kind != ZFD_BLK_DATA ||
-		    zfd_is_zero(s->data + i * ZFD_PAGE_SIZE, n & ~(size_t)7)) {
+		    zfd_is_zero(pg, n & ~(size_t)7)) {
 			/* a short tail page counts as zero only if all of it is */
 			if (s->kind == ZFD_BLK_DATA && (n & 7)) {
 				size_t k;
 				bool z = true;
 
 				for (k = n & ~(size_t)7; k < n; k++)
-					z = z &&
-					    !s->data[i * ZFD_PAGE_SIZE + k];
+					z = z && !pg[k];
 				if (!z)
 					continue;
 			}
@@ -318,23 +337,21 @@ static int fill_data(struct pipe *p, struct slot *s, uint64_t off, size_t max)
  * their struct pages (read from the source here, in the reader's order).
  * A window the filter cannot decide keeps its pages: said once.
  */
-static void filter_slot(struct pipe *p, struct slot *s)
+static void filter_window(struct pipe *p, struct slot *s, size_t first,
+			  size_t n)
 {
 	const struct zfd_dump *d = &p->run->src->dump;
+	uint64_t pfn = (d->mem_start + s->off) / ZFD_PAGE_SIZE + first;
 	char why[256];
 	size_t k;
 
 	for (k = 0; k < p->nr_filt; k++) {
 		struct filter *f = &p->filt[k];
 
-		memset(s->excl[k], 0, sizeof(s->excl[k]));
-		if (s->kind != ZFD_BLK_DATA || f->failed ||
-		    (d->mem_start + s->off) % ZFD_PAGE_SIZE)
+		if (f->failed)
 			continue;
-		if (zfd_pfilter_window(&f->pf,
-				       (d->mem_start + s->off) / ZFD_PAGE_SIZE,
-				       s->nr_pages, s->excl[k], why,
-				       sizeof(why))) {
+		if (zfd_pfilter_window(&f->pf, pfn, n, s->excl[k] + first / 64,
+				       why, sizeof(why))) {
 			zfd_warn("dump level %u: %s; the pages from memory "
 				 "offset 0x%" PRIx64 " on are all kept",
 				 f->level, why, s->off);
@@ -356,6 +373,40 @@ static bool page_unneeded(const struct pipe *p, const struct slot *s, size_t i)
 }
 
 /*
+ * The pages of slot s each filter's dump level leaves out, decided from
+ * their struct pages (read from the source here, in the reader's order),
+ * in windows of 64 pages. A pass that reads only what the sinks keep
+ * (p->read_needed) ends the slot before the window whose pages to read
+ * might overflow its buffer of cap (>= 64) pages: *max shrinks to there.
+ * A window the filter cannot decide keeps its pages: said once.
+ */
+static void filter_slot(struct pipe *p, struct slot *s, size_t *max, size_t cap)
+{
+	const struct zfd_dump *d = &p->run->src->dump;
+	size_t k, i, end, need = 0;
+
+	for (k = 0; k < p->nr_filt; k++)
+		memset(s->excl[k], 0, sizeof(s->excl[k]));
+	if (!p->nr_filt || s->kind != ZFD_BLK_DATA ||
+	    (d->mem_start + s->off) % ZFD_PAGE_SIZE)
+		return;
+	for (i = 0; i < s->nr_pages; i = end) {
+		end = ZFD_MIN(i + 64, s->nr_pages);
+		if (p->read_needed && i && need + (end - i) > cap) {
+			/* the buffer might not hold this window: the slot ends
+			 * before it, the next one starts with it (the filter
+			 * sees every window once, in order) */
+			*max = i * ZFD_PAGE_SIZE;
+			s->nr_pages = i;
+			return;
+		}
+		filter_window(p, s, i, end - i);
+		for (; p->read_needed && i < end; i++)
+			need += !page_unneeded(p, s, i);
+	}
+}
+
+/*
  * fill_data() for a pass whose every sink filters by a dump level: only
  * the runs of pages some sink keeps are read (a dump level of 31 reads a
  * few percent of the memory); the others are marked unread and never
@@ -366,6 +417,7 @@ static int fill_needed(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 {
 	struct zfd_source *src = p->run->src;
 	size_t n = (max + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE, i, j, a, b;
+	size_t pos = 0;
 	bool skip;
 
 	for (i = 0; i < n; i = j) {
@@ -377,11 +429,16 @@ static int fill_needed(struct pipe *p, struct slot *s, uint64_t off, size_t max)
 		if (skip) {
 			for (; i < j; i++)
 				s->unread[i / 64] |= 1ULL << (i % 64);
-		} else if (src->read(src, s->data + a, b - a, off + a) !=
-			   (ssize_t)(b - a)) {
-			memset(s->unread, 0, sizeof(s->unread));
-			return fill_data(p, s, off, max);
+			continue;
 		}
+		if (src->read(src, s->data + pos, b - a, off + a) !=
+		    (ssize_t)(b - a)) {
+			/* the careful way, with a slot of one buffer */
+			memset(s->unread, 0, sizeof(s->unread));
+			return fill_data(p, s, off,
+					 ZFD_MIN(max, p->run->buf_size));
+		}
+		pos += b - a;
 	}
 	s->kind = ZFD_BLK_DATA;
 	s->len = max;
@@ -464,10 +521,19 @@ static void *reader_main(void *arg)
 			s->kind = ZFD_BLK_LOST;
 		}
 		s->off = off;
+		/* a filtered pass reads only the pages kept: a slot spans up
+		 * to MAX_PAGES_PER_BUF pages, as many as the buffer holds of
+		 * those */
+		if (s->kind == ZFD_BLK_DATA && p->read_needed)
+			max = (size_t)
+				ZFD_MIN(ZFD_MIN((uint64_t)MAX_PAGES_PER_BUF *
+							ZFD_PAGE_SIZE,
+						p->stream_end - off),
+					r->start + r->size - off);
 		/* the dump levels decide from struct pages, before the read */
 		s->nr_pages = (max + ZFD_PAGE_SIZE - 1) / ZFD_PAGE_SIZE;
 		memset(s->unread, 0, sizeof(s->unread));
-		filter_slot(p, s);
+		filter_slot(p, s, &max, run->buf_size / ZFD_PAGE_SIZE);
 		if (s->kind == ZFD_BLK_DATA && p->read_needed) {
 			rc = fill_needed(p, s, off, max);
 		} else if (s->kind == ZFD_BLK_DATA) {
@@ -828,7 +894,7 @@ static int emit_plain(struct consumer *c, const struct slot *s, uint64_t x,
 	struct zfd_block blk = {
 		.offset = foff,
 		.mem_offset = x,
-		.data = s->data + (x - s->off),
+		.data = slot_ptr(s, x),
 		.len = (size_t)n,
 		.kind = kind,
 	};
@@ -885,7 +951,7 @@ static int emit_range(struct consumer *c, const struct slot *s, uint64_t x,
 		}
 		len = ZFD_MIN((uint64_t)ZFD_PAGE_SIZE, end - x);
 		memset(c->page, 0, ZFD_PAGE_SIZE);
-		memcpy(c->page, s->data + (x - s->off), (size_t)len);
+		memcpy(c->page, slot_ptr(s, x), (size_t)len);
 		for (i = 0; i < src->nr_patches; i++) {
 			const struct zfd_mem_patch *pt = &src->patches[i];
 			uint64_t from = ZFD_MAX(x, pt->off);
@@ -1080,8 +1146,7 @@ static void consume_kdump(struct consumer *c, const struct slot *s)
 			rc = excl ? c->pipe->run->kdump->skip(c->plan.kw, x,
 							      y - x) :
 				    c->pipe->run->kdump->mem(c->plan.kw, x,
-							     s->data + (x -
-									s->off),
+							     slot_ptr(s, x),
 							     (size_t)(y - x));
 			x = y;
 		}
@@ -1195,7 +1260,11 @@ static int compress_chunk(struct pipe *p, struct zfd_kdump_codec_ctx *cc,
 {
 	size_t i = chunk * COMP_CHUNK;
 	size_t end = ZFD_MIN(i + COMP_CHUNK, s->nr_pages);
-	uint8_t *out = s->cbuf + i * ZFD_PAGE_SIZE;
+	/* the chunk's pages read lie packed in data: their compressed
+	 * forms fit in the same stretch of cbuf */
+	uint8_t *out = s->cbuf +
+		       (slot_ptr(s, s->off + (uint64_t)i * ZFD_PAGE_SIZE) -
+			s->data);
 	int rc;
 
 	for (; i < end; i++) {
@@ -1212,7 +1281,11 @@ static int compress_chunk(struct pipe *p, struct zfd_kdump_codec_ctx *cc,
 		/* a short tail page is the writer's */
 		if ((i + 1) * ZFD_PAGE_SIZE > s->len)
 			continue;
-		rc = p->kmod->pre_page(cc, s->data + i * ZFD_PAGE_SIZE, out, e);
+		rc = p->kmod->pre_page(cc,
+				       slot_ptr(s,
+						s->off + (uint64_t)i *
+								 ZFD_PAGE_SIZE),
+				       out, e);
 		if (rc)
 			return rc;
 		/* a compressed page is smaller than a page: the chunk's

@@ -276,7 +276,7 @@ int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,
 		uint64_t map, chunk_end, n, i;
 		bool extra;
 
-		if (pfn < pf->carry_end) {
+		if (pfn >= pf->carry_start && pfn < pf->carry_end) {
 			set_excl(excl, pfn - start_pfn);
 			pfn++;
 			continue;
@@ -308,7 +308,8 @@ int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,
 			const uint8_t *p = pf->pages + i * pf->page_size;
 			uint64_t x, j;
 
-			if (pfn + i < pf->carry_end) {
+			if (pfn + i >= pf->carry_start &&
+			    pfn + i < pf->carry_end) {
 				set_excl(excl, pfn + i - start_pfn);
 				continue;
 			}
@@ -319,8 +320,10 @@ int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,
 				continue;
 			for (j = 0; j < x && pfn + i + j < end; j++)
 				set_excl(excl, pfn + i + j - start_pfn);
-			if (pfn + i + x > pf->carry_end)
+			if (pfn + i + x > pf->carry_end) {
+				pf->carry_start = pfn + i;
 				pf->carry_end = pfn + i + x;
+			}
 			/* the rest of the range is excluded above */
 		}
 		pfn = chunk_end;

@@ -48,7 +48,10 @@ struct zfd_pfilter {
 	uint64_t head_mask;
 	bool has_buddy, has_offline, has_hugetlb;
 	int64_t buddy_val, offline_val, hugetlb_dtor;
-	uint64_t carry_end;  /* excluded up to here (pfn) */
+	/* the block (free, huge) that reaches furthest: [carry_start,
+	 * carry_end) is excluded; a window that starts again before its
+	 * end (a caller that re-reads) does not lose pages before it */
+	uint64_t carry_start, carry_end;
 	uint64_t sec_cached; /* section of sec_map, UINT64_MAX */
 	uint64_t sec_map;    /* its decoded mem_map, 0: none */
 	uint8_t *pages;	     /* (CHUNK + 1) struct pages */
@@ -69,8 +72,10 @@ void zfd_pfilter_free(struct zfd_pfilter *pf);
 /*
  * Sets bit i of excl (64-bit words, LSB first) for each page start_pfn + i
  * (i < nr) that the level excludes by its struct page; other bits are
- * left alone. Windows must come in ascending order (a free block or a
- * huge page may reach into the next one). Pages whose struct page is not
+ * left alone. Windows should come in ascending order, one after the
+ * other (a free block or a huge page may reach into the next one); a
+ * window that overlaps an earlier one never excludes a page wrongly,
+ * but may keep tail pages of a block whose head it does not see. Pages whose struct page is not
  * in the dump stay. Returns 0 or -errno with why.
  */
 int zfd_pfilter_window(struct zfd_pfilter *pf, uint64_t start_pfn, uint64_t nr,

@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 		if (load_dup(v.info, li))
 			continue;
 		/* the filter keeps the windows' order per load */
+		pf.carry_start = 0;
 		pf.carry_end = 0;
 		for (w = first; w < last; w += WINDOW) {
 			uint64_t n = ZFD_MIN(WINDOW, last - w);
