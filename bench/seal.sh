@@ -52,3 +52,30 @@ EOF2
 		-c "$run/sealed.conf" -s "file:$1"
 	seal_cpu raw-sealed "$1"
 }
+
+# The same pair on a block device (the loop device of bench/run: direct
+# I/O to a preallocated file, the raw sink writes it with O_DIRECT), where
+# the dump goes at the device's speed, as onto a real dump partition.
+case_raw_plain_loop() {
+	seal_need
+	loop_setup
+	sync -f "$work" 2>/dev/null || sync
+	cat >"$run/plain-loop.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$LOOP"; sparse = false; } );
+EOF2
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$run/plain-loop.conf" -s "file:$1"
+	seal_cpu raw-plain-loop "$1"
+}
+
+case_raw_sealed_loop() {
+	seal_need
+	loop_setup
+	sync -f "$work" 2>/dev/null || sync
+	cat >"$run/sealed-loop.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$LOOP"; encrypt = { recipient = "$run/seal.pub"; }; } );
+EOF2
+	measure "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$run/sealed-loop.conf" -s "file:$1"
+	seal_cpu raw-sealed-loop "$1"
+}

@@ -85,7 +85,8 @@
  *		Later in 2026-11, compatibly (reserved slots of
  *		zfd_dump_info): .dmesg and .dmesg_len, the kernel log;
  *		.flags (ZFD_INFO_SIZE_BOUND), .dump_level, .compress,
- *		.min_size, for format kdump and the manifest.
+ *		.min_size, for format kdump and the manifest; .threads,
+ *		for the sealing lanes.
  */
 #ifndef ZFCPDUMP_SINK_H
 #define ZFCPDUMP_SINK_H
@@ -182,7 +183,13 @@ struct zfd_dump_info {
 	uint32_t dump_level;  /* pages left out as makedumpfile's -d */
 	const char *compress; /* page compression ("zstd", ...) or NULL */
 	uint64_t min_size;    /* ZFD_INFO_SIZE_BOUND: least stored bytes */
-	void *reserved[3];
+	/*
+	 * Threads a sink may keep busy for its own work (sealing), from the
+	 * config key threads; 0 from a host that does not say: one.
+	 */
+	uint32_t threads;
+	uint32_t reserved32;
+	void *reserved[2];
 };
 
 /*

@@ -87,6 +87,8 @@ struct zfd_config {
 
 #define ZFD_MAX_THREADS	 64
 #define ZFD_THREADS_AUTO (ZFD_MAX_THREADS + 1) /* the online CPUs */
+/* The key threads resolved: ZFD_THREADS_AUTO becomes the online CPUs. */
+unsigned int zfd_threads(unsigned int cfg);
 
 /* Kernel command line overrides (classic zfcpdump names). */
 struct zfd_cmdline {

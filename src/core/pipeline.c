@@ -130,6 +130,11 @@ struct consumer {
 	 * a slot's release, so a slot is reused only once it is hashed.
 	 */
 	bool hasher_on;
+	/*
+	 * A sealed sink (encrypt): its manifest's digest is the sealer's,
+	 * of the stored ciphertext; the plaintext is not hashed.
+	 */
+	bool sealed;
 	pthread_t hasher;
 	pthread_mutex_t hq_lock;
 	pthread_cond_t hq_work;	 /* a job queued */
@@ -850,6 +855,8 @@ static void digest_block(struct consumer *c, const struct zfd_block *blk)
 
 	bool own = blk->data == c->page || (c->kbuf && blk->data == c->kbuf);
 
+	if (c->sealed)
+		return;
 	if (c->hasher_on && !(data && own)) {
 		hq_push(c, data ? HJ_DATA : HJ_ZEROS, blk->data, blk->len,
 			NULL);
@@ -1689,6 +1696,7 @@ common:
 	info->kernel = src->dump.kernel;
 	info->dmesg = run->dmesg;
 	info->dmesg_len = run->dmesg_len;
+	info->threads = zfd_threads(run->cfg->threads);
 	return 0;
 
 out_free:
@@ -1871,11 +1879,20 @@ static void setup_filter(struct pipe *p, struct consumer *c)
  * compressed pages. Without them (threads = 0, no memory, no thread) the
  * kdump writers compress themselves.
  */
+unsigned int zfd_threads(unsigned int cfg)
+{
+	long cpus;
+
+	if (cfg != ZFD_THREADS_AUTO)
+		return cfg;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : (unsigned int)ZFD_MIN(cpus, ZFD_MAX_THREADS);
+}
+
 static void start_workers(struct pipe *p)
 {
 	unsigned int n = p->run->cfg->threads;
 	struct consumer *c = NULL;
-	long cpus;
 	size_t i;
 
 	for (i = 0; i < p->nr_cons && !c; i++)
@@ -1883,10 +1900,7 @@ static void start_workers(struct pipe *p)
 			c = &p->cons[i];
 	if (!c || !p->run->kdump)
 		return;
-	if (n == ZFD_THREADS_AUTO) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus < 1 ? 1 : (unsigned int)ZFD_MIN(cpus, ZFD_MAX_THREADS);
-	}
+	n = zfd_threads(n);
 	if (!n)
 		return;
 	for (i = 0; i < p->nr_slots; i++) {
@@ -2004,6 +2018,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 			}
 			goto out;
 		}
+		c->sealed = c->si->cfg &&
+			    config_setting_get_member(c->si->cfg, "encrypt");
 		zfd_digest_update(c->digest, c->plan.prologue,
 				  c->plan.info.prologue_len);
 	}
@@ -2036,7 +2052,8 @@ int zfd_pipeline_pass(struct zfd_run *run)
 	start_workers(p);
 	/* the hashers first: a consumer's thread finds its hasher running */
 	for (i = 0; i < p->nr_cons; i++)
-		if (!p->cons[i].plan.kw) /* a kdump stream hashes as it goes */
+		if (!p->cons[i].plan.kw && /* a kdump stream hashes as it goes */
+		    !p->cons[i].sealed)
 			hasher_start(&p->cons[i]);
 	for (i = 0; i < p->nr_cons; i++) {
 		rc = pthread_create(&p->cons[i].thread, NULL, consumer_main,

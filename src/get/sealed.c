@@ -440,9 +440,9 @@ int get_sealed_info(const char *spec, bool json)
 		printf("{\n  \"dump\": ");
 		get_json_str(stdout, spec);
 		printf(",\n  \"encrypted\": \"%s\",\n  \"key\": \"%s\",\n"
-		       "  \"chunk_size\": %u,\n  \"sealed_bytes\": %" PRIu64
-		       ",\n  \"manifest\": {",
-		       ZFD_SEAL_NAME, s.fp, s.hdr.chunk_size, sb);
+		       "  \"chunk_size\": %u,\n  \"lanes\": %u,\n"
+		       "  \"sealed_bytes\": %" PRIu64 ",\n  \"manifest\": {",
+		       ZFD_SEAL_NAME, s.fp, s.hdr.chunk_size, s.hdr.lanes, sb);
 		for (k = 0; s.man_ok && k < s.man.nr; k++) {
 			printf("%s\n    ", k ? "," : "");
 			get_json_str(stdout, s.man.kv[k].key);
@@ -458,6 +458,8 @@ int get_sealed_info(const char *spec, bool json)
 	printf("Encrypted:     %s\n", ZFD_SEAL_NAME);
 	printf("Key:           %s\n", s.fp);
 	printf("Chunk size:    %u bytes\n", s.hdr.chunk_size);
+	printf("Lanes:         %u (envelope version %u)\n", s.hdr.lanes,
+	       s.hdr.version);
 	printf("Header state:  %s\n", state_name(s.hdr.state));
 	if (s.hdr.state != ZFD_SEAL_ST_OPEN)
 		printf("Sealed bytes:  %" PRIu64 " (%" PRIu64 " plaintext)\n",
@@ -556,7 +558,10 @@ int get_sealed_verify(const char *spec, const char *keyfile, bool quiet)
 		get_err("%s: out of memory", spec);
 		goto out_close;
 	}
+	/* what never changes: the fixed part and the lane table */
 	zfd_digest_update(h.d, s.raw, ZFD_SEAL_OFF_FIXED_END);
+	zfd_digest_update(h.d, s.raw + ZFD_SEAL_OFF_LANE_TBL,
+			  zfd_seal_lane_tbl_len(&s.hdr));
 	if (!s.tape) {
 		/* the manifest names how many bytes the digest covers */
 		if (!s.man_text) {

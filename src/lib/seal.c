@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,10 @@
 
 #include "be.h"
 #include "seal.h"
+#include "util.h"
+
+#define ZFD_SEAL_TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+#define ZFD_SEAL_TAG_FINAL   crypto_secretstream_xchacha20poly1305_TAG_FINAL
 
 _Static_assert(crypto_box_SEALBYTES +
 			       crypto_secretstream_xchacha20poly1305_KEYBYTES ==
@@ -240,6 +245,11 @@ void zfd_seal_hdr_encode(const struct zfd_seal_hdr *h,
 	memcpy(raw + ZFD_SEAL_OFF_FP, h->fp, ZFD_SEAL_FP_SIZE);
 	memcpy(raw + ZFD_SEAL_OFF_SKEY, h->sealed_key, ZFD_SEAL_SEALED_KEY);
 	memcpy(raw + ZFD_SEAL_OFF_SSHDR, h->ss_hdr, ZFD_SEAL_SS_HDR);
+	if (h->version != ZFD_SEAL_VERSION_1) {
+		zfd_put_be32(raw + ZFD_SEAL_OFF_LANES, h->lanes);
+		memcpy(raw + ZFD_SEAL_OFF_LANE_TBL, h->lane_hdr,
+		       zfd_seal_lane_tbl_len(h));
+	}
 	zfd_put_be64(raw + ZFD_SEAL_OFF_DATA_SIZE, h->data_size);
 	zfd_put_be64(raw + ZFD_SEAL_OFF_PLAIN_SIZE, h->plain_size);
 	zfd_put_be32(raw + ZFD_SEAL_OFF_STATE, h->state);
@@ -265,15 +275,33 @@ int zfd_seal_hdr_decode(const void *rawp, size_t len, struct zfd_seal_hdr *h,
 	memcpy(h->fp, raw + ZFD_SEAL_OFF_FP, ZFD_SEAL_FP_SIZE);
 	memcpy(h->sealed_key, raw + ZFD_SEAL_OFF_SKEY, ZFD_SEAL_SEALED_KEY);
 	memcpy(h->ss_hdr, raw + ZFD_SEAL_OFF_SSHDR, ZFD_SEAL_SS_HDR);
+	h->lanes = zfd_get_be32(raw + ZFD_SEAL_OFF_LANES);
 	h->data_size = zfd_get_be64(raw + ZFD_SEAL_OFF_DATA_SIZE);
 	h->plain_size = zfd_get_be64(raw + ZFD_SEAL_OFF_PLAIN_SIZE);
 	h->state = zfd_get_be32(raw + ZFD_SEAL_OFF_STATE);
 
-	if (h->version != ZFD_SEAL_VERSION) {
+	if (h->version != ZFD_SEAL_VERSION &&
+	    h->version != ZFD_SEAL_VERSION_1) {
 		snprintf(why, why_len, "sealed envelope version %u unknown",
 			 h->version);
 		return -EINVAL;
 	}
+	if (h->version == ZFD_SEAL_VERSION_1) {
+		/* the field was reserved (zero): one lane */
+		if (h->lanes) {
+			snprintf(why, why_len,
+				 "sealed envelope version 1 with lanes %u",
+				 h->lanes);
+			return -EINVAL;
+		}
+		h->lanes = 1;
+	} else if (h->lanes < 1 || h->lanes > ZFD_SEAL_LANES_MAX) {
+		snprintf(why, why_len, "sealed envelope lanes %u out of range",
+			 h->lanes);
+		return -EINVAL;
+	}
+	memcpy(h->lane_hdr, raw + ZFD_SEAL_OFF_LANE_TBL,
+	       zfd_seal_lane_tbl_len(h));
 	if (h->hdr_size != ZFD_SEAL_HDR_SIZE) {
 		snprintf(why, why_len, "sealed header size %u, expected %u",
 			 h->hdr_size, ZFD_SEAL_HDR_SIZE);
@@ -316,8 +344,26 @@ uint64_t zfd_seal_size(uint64_t plain, uint32_t chunk_size)
 	       ZFD_SEAL_ABYTES;
 }
 
+/*
+ * The writer. Chunk idx is sealed with the state of lane idx % lanes. A
+ * batch of chunks (the direct interface: as many as fit the caller's room)
+ * is spread over the threads: each claims a lane at a time and seals that
+ * lane's chunks of the batch, the caller's thread too, so a worker that
+ * is not scheduled in time costs nothing; the batch goes out when every
+ * lane is done. One thread per lane and batch keeps a lane's chunks in
+ * order.
+ */
+struct seal_job {
+	const uint8_t *m;
+	size_t mlen;
+	uint8_t *c;
+	uint8_t tag;
+};
+
+#define MAX_JOBS 256
+
 struct zfd_seal_w {
-	crypto_secretstream_xchacha20poly1305_state st;
+	crypto_secretstream_xchacha20poly1305_state *st; /* [lanes] */
 	struct zfd_seal_hdr h;
 	uint8_t raw[ZFD_SEAL_HDR_SIZE];
 	uint8_t *buf;  /* chunk_size plaintext */
@@ -325,43 +371,155 @@ struct zfd_seal_w {
 	size_t fill;
 	uint64_t off; /* next envelope offset */
 	uint64_t plain;
+	uint64_t idx; /* number of the next chunk */
 	bool done;
+	/* the batch */
+	unsigned int lanes;
+	struct seal_job jobs[MAX_JOBS];
+	size_t nr_jobs;
+	/* the workers; under mu: */
+	pthread_t *th;
+	unsigned int nr_th;
+	pthread_mutex_t mu;
+	pthread_cond_t go, fin;
+	uint64_t gen;	      /* batches handed out */
+	unsigned int claimed; /* lanes of this batch taken */
+	unsigned int sealed;  /* lanes of this batch done */
+	int err;
+	bool quit;
 };
 
+/* Seals the chunks of the batch that belong to lane. */
+static int seal_lane(struct zfd_seal_w *w, unsigned int lane)
+{
+	unsigned int n = w->lanes;
+	size_t j = (lane + n - (unsigned int)(w->idx % n)) % n;
+	struct seal_job *job;
+
+	for (; j < w->nr_jobs; j += n) {
+		job = &w->jobs[j];
+		/* the fixed header part is the additional data of every chunk */
+		if (crypto_secretstream_xchacha20poly1305_push(
+			    &w->st[lane], job->c, NULL, job->m, job->mlen,
+			    w->raw, ZFD_SEAL_OFF_FIXED_END, job->tag))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Claims and seals lanes of the batch until none is left; mu held. */
+static void claim_lanes(struct zfd_seal_w *w)
+{
+	unsigned int l;
+	int rc;
+
+	while (w->claimed < w->lanes) {
+		l = w->claimed++;
+		pthread_mutex_unlock(&w->mu);
+		rc = seal_lane(w, l);
+		pthread_mutex_lock(&w->mu);
+		if (rc && !w->err)
+			w->err = rc;
+		if (++w->sealed == w->lanes)
+			pthread_cond_signal(&w->fin);
+	}
+}
+
+static void *lane_main(void *arg)
+{
+	struct zfd_seal_w *w = arg;
+	uint64_t seen = 0;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->gen == seen && !w->quit)
+			pthread_cond_wait(&w->go, &w->mu);
+		if (w->quit)
+			break;
+		seen = w->gen;
+		claim_lanes(w);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Seals jobs [0, nr_jobs): on every thread at once when there are several. */
+static int run_batch(struct zfd_seal_w *w)
+{
+	unsigned int l;
+	int rc = 0;
+
+	if (!w->nr_th || w->nr_jobs < 2) {
+		for (l = 0; l < w->lanes && !rc; l++)
+			rc = seal_lane(w, l);
+		return rc;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->gen++;
+	w->claimed = 0;
+	w->sealed = 0;
+	w->err = 0;
+	pthread_cond_broadcast(&w->go);
+	claim_lanes(w);
+	while (w->sealed < w->lanes)
+		pthread_cond_wait(&w->fin, &w->mu);
+	rc = w->err;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
 int zfd_seal_w_new(const uint8_t pk[ZFD_SEAL_KEY_SIZE], uint32_t chunk_size,
+		   unsigned int lanes, unsigned int threads,
 		   struct zfd_seal_w **wp)
 {
 	uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES];
 	struct zfd_seal_w *w;
+	unsigned int l;
 	int rc = -EIO;
 
-	if (chunk_size < ZFD_SEAL_CHUNK_MIN || chunk_size > ZFD_SEAL_CHUNK_MAX)
+	if (chunk_size < ZFD_SEAL_CHUNK_MIN ||
+	    chunk_size > ZFD_SEAL_CHUNK_MAX || lanes > ZFD_SEAL_LANES_MAX)
 		return -EINVAL;
 	if (zfd_seal_init())
 		return -EIO;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->go, NULL);
+	pthread_cond_init(&w->fin, NULL);
+	w->h.version = lanes ? ZFD_SEAL_VERSION : ZFD_SEAL_VERSION_1;
+	w->lanes = lanes ? lanes : 1;
+	w->h.lanes = w->lanes;
 	w->buf = malloc(chunk_size);
 	w->cbuf = malloc((size_t)chunk_size + ZFD_SEAL_ABYTES);
-	if (!w->buf || !w->cbuf) {
+	threads = ZFD_MIN(ZFD_MAX(threads, 1u), w->lanes);
+	w->st = calloc(w->lanes, sizeof(*w->st));
+	w->th = calloc(threads, sizeof(*w->th));
+	if (!w->buf || !w->cbuf || !w->st || !w->th) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	w->h.version = ZFD_SEAL_VERSION;
 	w->h.hdr_size = ZFD_SEAL_HDR_SIZE;
 	w->h.chunk_size = chunk_size;
 	w->h.cipher = ZFD_SEAL_CIPHER;
 	zfd_seal_fingerprint(pk, w->h.fp);
+	/* one key; each lane's own header (random nonce) makes its stream */
 	crypto_secretstream_xchacha20poly1305_keygen(key);
-	if (crypto_secretstream_xchacha20poly1305_init_push(&w->st, w->h.ss_hdr,
-							    key))
-		goto out_wipe;
+	for (l = 0; l < w->lanes; l++)
+		if (crypto_secretstream_xchacha20poly1305_init_push(
+			    &w->st[l], l ? w->h.lane_hdr[l - 1] : w->h.ss_hdr,
+			    key))
+			goto out_wipe;
 	if (crypto_box_seal(w->h.sealed_key, key, sizeof(key), pk))
 		goto out_wipe;
 	sodium_memzero(key, sizeof(key));
 	zfd_seal_hdr_encode(&w->h, w->raw);
 	w->off = ZFD_SEAL_HDR_SIZE;
+	/* the caller's thread and threads - 1 workers; fewer: still right */
+	while (w->nr_th + 1 < threads &&
+	       !pthread_create(&w->th[w->nr_th], NULL, lane_main, w))
+		w->nr_th++;
 	*wp = w;
 	return 0;
 
@@ -372,44 +530,50 @@ out_free:
 	return rc;
 }
 
-/* One chunk of mlen bytes from m into c; returns the ciphertext length. */
-static int seal_chunk(struct zfd_seal_w *w, const uint8_t *m, size_t mlen,
-		      uint8_t tag, uint8_t *c, size_t *clen)
-{
-	unsigned long long n;
-
-	/* the fixed header part is the additional data of every chunk */
-	if (crypto_secretstream_xchacha20poly1305_push(&w->st, c, &n, m, mlen,
-						       w->raw,
-						       ZFD_SEAL_OFF_FIXED_END,
-						       tag))
-		return -EIO;
-	*clen = (size_t)n;
-	return 0;
-}
-
 /*
- * Emits one chunk (from m, or from the buffer when m is NULL) through
- * either fn (a copy out of w->cbuf) or the direct callbacks.
+ * Seals the chunk in the buffer when it is full (first) and the whole
+ * chunks at *p, as many as the room takes, at once; hands them on and
+ * advances *p and *len past the chunks taken.
  */
-static int emit(struct zfd_seal_w *w, const uint8_t *m, size_t mlen,
-		uint8_t tag, zfd_seal_out_fn fn,
-		const struct zfd_seal_direct *d, void *arg)
+static int batch(struct zfd_seal_w *w, const uint8_t **p, size_t *len,
+		 uint8_t tag, zfd_seal_out_fn fn,
+		 const struct zfd_seal_direct *d, void *arg)
 {
-	uint8_t *c = d ? d->room(arg) : w->cbuf;
-	size_t clen;
+	size_t cs = w->h.chunk_size, full = cs + ZFD_SEAL_ABYTES;
+	size_t cap = full, max, out = 0, plain = 0, j;
+	uint8_t *c0 = d ? d->room(arg, &cap) : w->cbuf;
+	bool from_buf = w->fill == cs || tag != ZFD_SEAL_TAG_MESSAGE;
 	int rc;
 
-	if (!c)
+	if (!c0 || cap < full)
 		return -ENOMEM;
-	rc = seal_chunk(w, m ? m : w->buf, m ? mlen : w->fill, tag, c, &clen);
+	max = ZFD_MIN(cap / full, MAX_JOBS);
+	w->nr_jobs = 0;
+	if (from_buf)
+		w->jobs[w->nr_jobs++] = (struct seal_job){ w->buf, w->fill, c0,
+							   tag };
+	while (tag == ZFD_SEAL_TAG_MESSAGE && w->nr_jobs < max && *len >= cs) {
+		w->jobs[w->nr_jobs] = (struct seal_job){ *p, cs,
+							 c0 + w->nr_jobs * full,
+							 tag };
+		w->nr_jobs++;
+		*p += cs;
+		*len -= cs;
+	}
+	for (j = 0; j < w->nr_jobs; j++) {
+		out += w->jobs[j].mlen + ZFD_SEAL_ABYTES;
+		plain += w->jobs[j].mlen;
+	}
+	rc = run_batch(w);
 	if (!rc)
-		rc = d ? d->done(arg, w->off, clen) : fn(arg, w->off, c, clen);
+		rc = d ? d->done(arg, w->off, out) : fn(arg, w->off, c0, out);
 	if (rc)
 		return rc;
-	w->off += clen;
-	w->plain += m ? mlen : w->fill;
-	if (!m)
+	w->off += out;
+	w->plain += plain;
+	w->idx += w->nr_jobs;
+	w->nr_jobs = 0;
+	if (from_buf)
 		w->fill = 0;
 	return 0;
 }
@@ -418,7 +582,6 @@ static int write_any(struct zfd_seal_w *w, const void *data, size_t len,
 		     zfd_seal_out_fn fn, const struct zfd_seal_direct *d,
 		     void *arg)
 {
-	const uint8_t msg = crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
 	const uint8_t *p = data;
 	size_t cs = w->h.chunk_size, n;
 	int rc;
@@ -426,28 +589,20 @@ static int write_any(struct zfd_seal_w *w, const void *data, size_t len,
 	if (w->done)
 		return -EINVAL;
 	while (len) {
-		/* whole chunks straight from the caller's memory */
-		if (d && !w->fill && len >= cs) {
-			rc = emit(w, p, cs, msg, fn, d, arg);
-			if (rc)
-				return rc;
-			p += cs;
-			len -= cs;
-			continue;
+		if (w->fill || len < cs) {
+			n = ZFD_MIN(cs - w->fill, len);
+			memcpy(w->buf + w->fill, p, n);
+			w->fill += n;
+			p += n;
+			len -= n;
+			/* a full chunk goes out at once: it survives a cut */
+			if (w->fill < cs)
+				continue;
 		}
-		n = cs - w->fill;
-		if (n > len)
-			n = len;
-		memcpy(w->buf + w->fill, p, n);
-		w->fill += n;
-		p += n;
-		len -= n;
-		/* a full chunk goes out at once: it survives a later cut */
-		if (w->fill == cs) {
-			rc = emit(w, NULL, 0, msg, fn, d, arg);
-			if (rc)
-				return rc;
-		}
+		/* the full buffer first, then whole chunks from the caller */
+		rc = batch(w, &p, &len, ZFD_SEAL_TAG_MESSAGE, fn, d, arg);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -455,12 +610,13 @@ static int write_any(struct zfd_seal_w *w, const void *data, size_t len,
 static int final_any(struct zfd_seal_w *w, zfd_seal_out_fn fn,
 		     const struct zfd_seal_direct *d, void *arg)
 {
+	size_t none = 0;
+	const uint8_t *p = NULL;
 	int rc;
 
 	if (w->done)
 		return -EINVAL;
-	rc = emit(w, NULL, 0, crypto_secretstream_xchacha20poly1305_TAG_FINAL,
-		  fn, d, arg);
+	rc = batch(w, &p, &none, ZFD_SEAL_TAG_FINAL, fn, d, arg);
 	if (rc)
 		return rc;
 	w->done = true;
@@ -524,13 +680,32 @@ void zfd_seal_w_fp_hex(const struct zfd_seal_w *w, char hex[ZFD_SEAL_FP_HEX])
 	zfd_seal_fp_hex(w->h.fp, hex);
 }
 
+unsigned int zfd_seal_w_lanes(const struct zfd_seal_w *w)
+{
+	return w->lanes;
+}
+
 void zfd_seal_w_free(struct zfd_seal_w *w)
 {
+	unsigned int l;
+
 	if (!w)
 		return;
-	sodium_memzero(&w->st, sizeof(w->st));
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->go);
+	pthread_mutex_unlock(&w->mu);
+	for (l = 0; l < w->nr_th; l++)
+		pthread_join(w->th[l], NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->go);
+	pthread_cond_destroy(&w->fin);
+	if (w->st)
+		sodium_memzero(w->st, w->lanes * sizeof(*w->st));
 	if (w->buf)
 		sodium_memzero(w->buf, w->h.chunk_size);
+	free(w->st);
+	free(w->th);
 	free(w->buf);
 	free(w->cbuf);
 	free(w);

@@ -4,7 +4,9 @@
  *
  * A fresh random key per dump, sealed to the recipient's X25519 public key
  * (crypto_box_seal); the data through crypto_secretstream_xchacha20poly1305
- * in chunks of a fixed size. On disk (all integers big-endian):
+ * in chunks of a fixed size, spread over "lanes": independent secretstreams
+ * under the same key, each with its own header (nonce), so that several
+ * threads seal at once. On disk (all integers big-endian):
  *
  *	header		ZFD_SEAL_HDR_SIZE bytes (layout below)
  *	chunk 0		chunk_size + ZFD_SEAL_ABYTES bytes, tag MESSAGE
@@ -12,10 +14,12 @@
  *	chunk n		ZFD_SEAL_ABYTES..chunk_size - 1 + ZFD_SEAL_ABYTES bytes,
  *			tag FINAL
  *
- * Chunk i starts at hdr_size + i * (chunk_size + ZFD_SEAL_ABYTES), so the
- * chunks before a cut are found and decrypted without the rest. The fixed
- * part of the header is the additional data of every chunk: a changed
- * header field fails the first chunk.
+ * Chunk i is message i / lanes of lane i % lanes and starts at hdr_size +
+ * i * (chunk_size + ZFD_SEAL_ABYTES), so the chunks before a cut are found
+ * and decrypted without the rest. The fixed part of the header is the
+ * additional data of every chunk: a changed header field fails the first
+ * chunk. Version 1 (written before lanes) is version 2 with one lane and
+ * the lanes field zero; both are read.
  */
 #ifndef ZFD_SEAL_H
 #define ZFD_SEAL_H
@@ -25,7 +29,9 @@
 #include <stdint.h>
 
 #define ZFD_SEAL_MAGIC	       0x5a46445345414c31ULL /* "ZFDSEAL1" */
-#define ZFD_SEAL_VERSION       1
+#define ZFD_SEAL_VERSION       2
+#define ZFD_SEAL_VERSION_1     1 /* one lane, lanes field zero */
+#define ZFD_SEAL_LANES_MAX     64
 #define ZFD_SEAL_HDR_SIZE      4096
 #define ZFD_SEAL_CIPHER	       1 /* x25519-sealed, secretstream */
 #define ZFD_SEAL_CHUNK_DEFAULT (64u << 10)
@@ -50,11 +56,14 @@
 #define ZFD_SEAL_OFF_SSHDR_LEN	0x01c /* u32 */
 #define ZFD_SEAL_OFF_FP		0x020 /* 16 bytes */
 #define ZFD_SEAL_OFF_SKEY	0x030 /* 80 bytes */
-#define ZFD_SEAL_OFF_SSHDR	0x080 /* 24 bytes */
+#define ZFD_SEAL_OFF_SSHDR	0x080 /* 24 bytes, lane 0 */
+#define ZFD_SEAL_OFF_LANES	0x098 /* u32, version 2: 1..LANES_MAX */
 #define ZFD_SEAL_OFF_FIXED_END	0x0c0
 #define ZFD_SEAL_OFF_DATA_SIZE	0x0c0 /* u64 chunk bytes, 0 = not recorded */
 #define ZFD_SEAL_OFF_PLAIN_SIZE 0x0c8 /* u64 plaintext bytes, 0 = n. r. */
 #define ZFD_SEAL_OFF_STATE	0x0d0 /* u32 enum zfd_seal_state */
+/* lanes 1..lanes-1's secretstream headers, 24 bytes each; never change */
+#define ZFD_SEAL_OFF_LANE_TBL	0x100
 
 enum zfd_seal_state {
 	ZFD_SEAL_ST_OPEN = 0,  /* not recorded (stream sinks) */
@@ -69,7 +78,9 @@ struct zfd_seal_hdr {
 	uint32_t cipher;
 	uint8_t fp[ZFD_SEAL_FP_SIZE];
 	uint8_t sealed_key[ZFD_SEAL_SEALED_KEY];
-	uint8_t ss_hdr[ZFD_SEAL_SS_HDR];
+	uint8_t ss_hdr[ZFD_SEAL_SS_HDR]; /* lane 0 */
+	uint32_t lanes;			 /* 1 for version 1 */
+	uint8_t lane_hdr[ZFD_SEAL_LANES_MAX - 1][ZFD_SEAL_SS_HDR];
 	uint64_t data_size;
 	uint64_t plain_size;
 	uint32_t state;
@@ -114,6 +125,15 @@ void zfd_seal_hdr_encode(const struct zfd_seal_hdr *h,
 /* Decodes and validates; 0, -ENODEV (no magic) or -EINVAL with why. */
 int zfd_seal_hdr_decode(const void *raw, size_t len, struct zfd_seal_hdr *h,
 			char *why, size_t why_len);
+/*
+ * Bytes of the lane table at ZFD_SEAL_OFF_LANE_TBL: with the fixed part
+ * [0, ZFD_SEAL_OFF_FIXED_END) what never changes after the start (the
+ * digest of a sealed dump covers both, then the chunks).
+ */
+static inline size_t zfd_seal_lane_tbl_len(const struct zfd_seal_hdr *h)
+{
+	return (size_t)(h->lanes - 1) * ZFD_SEAL_SS_HDR;
+}
 /* Envelope offset of chunk i. */
 static inline uint64_t zfd_seal_chunk_off(const struct zfd_seal_hdr *h,
 					  uint64_t i)
@@ -128,25 +148,33 @@ uint64_t zfd_seal_size(uint64_t plain, uint32_t chunk_size);
  * the header (offset 0) is the caller's: zfd_seal_w_hdr() gives its bytes
  * at any time (sizes and state as of then), so a sink can write it first
  * (stream) or last (commit).
+ *
+ * lanes: 1..ZFD_SEAL_LANES_MAX independent streams; 0 writes a version 1
+ * envelope (one lane), which only tests want. threads (at most lanes):
+ * the caller's and threads - 1 of the writer's own seal the lanes of a
+ * batch at once (the direct interface hands over several chunks at a
+ * time); 0 or 1: the caller's thread alone.
  */
 typedef int (*zfd_seal_out_fn)(void *arg, uint64_t off, const void *data,
 			       size_t len);
 struct zfd_seal_w;
 
 int zfd_seal_w_new(const uint8_t pk[ZFD_SEAL_KEY_SIZE], uint32_t chunk_size,
+		   unsigned int lanes, unsigned int threads,
 		   struct zfd_seal_w **wp);
 int zfd_seal_w_write(struct zfd_seal_w *w, const void *data, size_t len,
 		     zfd_seal_out_fn fn, void *arg);
 /* Writes the buffered rest as the FINAL chunk. */
 int zfd_seal_w_final(struct zfd_seal_w *w, zfd_seal_out_fn fn, void *arg);
 /*
- * The same without copies: each chunk is encrypted straight into
- * room(arg) (chunk_size + ZFD_SEAL_ABYTES bytes of the caller's memory),
- * whole chunks straight from data; done(arg, off, len) then reports the
- * len ciphertext bytes at envelope offset off written there.
+ * The same without copies: chunks are encrypted straight into room(arg,
+ * &cap) (cap bytes of the caller's memory, at least chunk_size +
+ * ZFD_SEAL_ABYTES: as many whole chunks as fit, sealed at once by the
+ * lanes), whole chunks straight from data; done(arg, off, len) then
+ * reports the len ciphertext bytes at envelope offset off written there.
  */
 struct zfd_seal_direct {
-	uint8_t *(*room)(void *arg);
+	uint8_t *(*room)(void *arg, size_t *cap);
 	int (*done)(void *arg, uint64_t off, size_t len);
 };
 int zfd_seal_w_write_direct(struct zfd_seal_w *w, const void *data, size_t len,
@@ -160,6 +188,7 @@ const uint8_t *zfd_seal_w_hdr(struct zfd_seal_w *w);
 uint64_t zfd_seal_w_size(const struct zfd_seal_w *w);
 uint64_t zfd_seal_w_plain(const struct zfd_seal_w *w);
 void zfd_seal_w_fp_hex(const struct zfd_seal_w *w, char hex[ZFD_SEAL_FP_HEX]);
+unsigned int zfd_seal_w_lanes(const struct zfd_seal_w *w);
 void zfd_seal_w_free(struct zfd_seal_w *w);
 
 /*

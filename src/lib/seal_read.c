@@ -15,7 +15,8 @@
 #include "seal.h"
 
 struct zfd_seal_r {
-	crypto_secretstream_xchacha20poly1305_state st;
+	/* chunk i: message i / lanes of lane i % lanes */
+	crypto_secretstream_xchacha20poly1305_state st[ZFD_SEAL_LANES_MAX];
 	struct zfd_seal_hdr h;
 	uint8_t ad[ZFD_SEAL_OFF_FIXED_END];
 };
@@ -29,6 +30,7 @@ int zfd_seal_r_open(const uint8_t raw_hdr[ZFD_SEAL_HDR_SIZE],
 	uint8_t fp[ZFD_SEAL_FP_SIZE];
 	char hex[ZFD_SEAL_FP_HEX];
 	struct zfd_seal_r *r;
+	unsigned int l;
 	int rc;
 
 	if (zfd_seal_init()) {
@@ -60,8 +62,9 @@ int zfd_seal_r_open(const uint8_t raw_hdr[ZFD_SEAL_HDR_SIZE],
 		rc = -EBADMSG;
 		goto out_free;
 	}
-	rc = crypto_secretstream_xchacha20poly1305_init_pull(&r->st,
-							     r->h.ss_hdr, key);
+	for (l = 0, rc = 0; l < r->h.lanes && !rc; l++)
+		rc = crypto_secretstream_xchacha20poly1305_init_pull(
+			&r->st[l], l ? r->h.lane_hdr[l - 1] : r->h.ss_hdr, key);
 	sodium_memzero(key, sizeof(key));
 	if (rc) {
 		snprintf(why, why_len, "sealed stream header is damaged");
@@ -120,9 +123,10 @@ int zfd_seal_r_stream(struct zfd_seal_r *r, uint64_t avail, zfd_seal_read_fn rd,
 				 i, off);
 			break;
 		}
-		if (crypto_secretstream_xchacha20poly1305_pull(&r->st, mbuf,
-							       &mlen, &tag,
-							       cbuf,
+		if (crypto_secretstream_xchacha20poly1305_pull(&r->st[i %
+								      r->h.lanes],
+							       mbuf, &mlen,
+							       &tag, cbuf,
 							       (size_t)got,
 							       r->ad,
 							       sizeof(r->ad)) ||

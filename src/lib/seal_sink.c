@@ -84,7 +84,8 @@ struct zfd_sealer {
 	uint64_t stage_off; /* envelope offset of stage[cur][0] */
 	size_t fill;
 	unsigned int pad;
-	struct zfd_digest *d; /* fixed header part + chunks */
+	struct zfd_digest *d; /* fixed header part, lane table, chunks stored */
+	uint64_t stored;      /* chunk bytes stored (without padding) */
 	/* the store worker */
 	bool threaded;
 	pthread_t th;
@@ -102,6 +103,23 @@ struct zfd_sealer {
 	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + ZFD_SEAL_ABYTES + \
 	 ZFD_PAGE_SIZE)
 
+/*
+ * Stores len bytes (the first used of them envelope, the rest padding);
+ * what the target took counts: the digest and sealed_bytes describe the
+ * bytes stored, also when the target runs full.
+ */
+static int store_hash(struct zfd_sealer *s, uint64_t off, const uint8_t *buf,
+		      size_t len, size_t used)
+{
+	int rc = s->store(s->arg, off, buf, len);
+
+	if (rc)
+		return rc;
+	zfd_digest_update(s->d, buf, used);
+	s->stored += used;
+	return 0;
+}
+
 static void *store_worker(void *arg)
 {
 	struct zfd_sealer *s = arg;
@@ -114,7 +132,7 @@ static void *store_worker(void *arg)
 		if (!s->busy)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		rc = s->store(s->arg, s->job_off, s->job, s->job_len);
+		rc = store_hash(s, s->job_off, s->job, s->job_len, s->job_len);
 		pthread_mutex_lock(&s->mu);
 		if (rc && !s->err)
 			s->err = rc;
@@ -146,7 +164,7 @@ static int store_async(struct zfd_sealer *s, const uint8_t *buf, size_t len,
 	int rc;
 
 	if (!s->threaded) {
-		rc = s->store(s->arg, off, buf, len);
+		rc = store_hash(s, off, buf, len, len);
 		if (rc && !s->err)
 			s->err = rc;
 		return rc;
@@ -165,11 +183,12 @@ static int store_async(struct zfd_sealer *s, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-/* The writer encrypts each chunk straight into the staging buffer. */
-static uint8_t *stage_room(void *arg)
+/* The writer encrypts its chunks straight into the staging buffer. */
+static uint8_t *stage_room(void *arg, size_t *cap)
 {
 	struct zfd_sealer *s = arg;
 
+	*cap = STAGE_CAP - s->fill;
 	return s->stage[s->cur] + s->fill;
 }
 
@@ -194,7 +213,7 @@ static int stage_done(void *arg, uint64_t off, size_t len)
 {
 	struct zfd_sealer *s = arg;
 
-	zfd_digest_update(s->d, s->stage[s->cur] + s->fill, len);
+	(void)off;
 	s->fill += len;
 	return s->fill >= ZFD_SEALER_STAGE ? stage_store(s) : 0;
 }
@@ -205,9 +224,12 @@ static const struct zfd_seal_direct stage_ops = {
 };
 
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
-		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp)
+		   unsigned int threads, zfd_seal_out_fn store, void *arg,
+		   struct zfd_sealer **sp)
 {
+	unsigned int lanes;
 	struct zfd_sealer *s;
+	const uint8_t *raw;
 	int rc;
 
 	if (!pad || pad > ZFD_PAGE_SIZE || (pad & (pad - 1)))
@@ -226,10 +248,17 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	rc = zfd_seal_w_new(sc->pk, ZFD_SEAL_CHUNK_DEFAULT, &s->w);
+	/* two lanes a thread: a thread that is late leaves less undone */
+	threads = ZFD_MIN(ZFD_MAX(threads, 1u), ZFD_SEALER_THREADS_MAX);
+	lanes = threads > 1 ? 2 * threads : 1;
+	rc = zfd_seal_w_new(sc->pk, ZFD_SEAL_CHUNK_DEFAULT, lanes, threads,
+			    &s->w);
 	if (rc)
 		goto out_free;
-	zfd_digest_update(s->d, zfd_seal_w_hdr(s->w), ZFD_SEAL_OFF_FIXED_END);
+	raw = zfd_seal_w_hdr(s->w);
+	zfd_digest_update(s->d, raw, ZFD_SEAL_OFF_FIXED_END);
+	zfd_digest_update(s->d, raw + ZFD_SEAL_OFF_LANE_TBL,
+			  (lanes - 1) * ZFD_SEAL_SS_HDR);
 	/* without a worker thread the stores happen inline: slower, still right */
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -264,7 +293,7 @@ int zfd_sealer_end(struct zfd_sealer *s, bool complete)
 		return rc;
 	len = ZFD_ALIGN_UP(s->fill, s->pad);
 	memset(s->stage[s->cur] + s->fill, 0, len - s->fill);
-	rc = s->store(s->arg, s->stage_off, s->stage[s->cur], len);
+	rc = store_hash(s, s->stage_off, s->stage[s->cur], len, s->fill);
 	if (rc)
 		return rc;
 	s->stage_off += s->fill;
@@ -302,9 +331,7 @@ int zfd_sealer_manifest(const struct zfd_sealer *s, char *buf, size_t len)
 	n = snprintf(buf, len,
 		     "encrypted: %s\nkey: %s\nsealed_bytes: %" PRIu64
 		     "\nsealed_chunk: %u\n",
-		     ZFD_SEAL_NAME, fp,
-		     zfd_seal_w_size(s->w) - ZFD_SEAL_HDR_SIZE,
-		     ZFD_SEAL_CHUNK_DEFAULT);
+		     ZFD_SEAL_NAME, fp, s->stored, ZFD_SEAL_CHUNK_DEFAULT);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -26,7 +26,9 @@
  * Staging: whole pages handed to the store function at once, from two
  * buffers of this size; a worker thread stores one while the other fills.
  */
-#define ZFD_SEALER_STAGE (512u << 10)
+#define ZFD_SEALER_STAGE       (512u << 10)
+/* Threads sealing at once in a sealer at most (two lanes each). */
+#define ZFD_SEALER_THREADS_MAX 16u
 
 struct zfd_seal_cfg {
 	bool on;
@@ -48,11 +50,14 @@ void zfd_seal_cfg_free(struct zfd_seal_cfg *sc);
  * store(arg, off, data, len): len bytes at envelope offset off; off and
  * len are multiples of 4096, except for the last store, which is padded
  * with zeros to a multiple of pad (a power of 2, at most 4096: the
- * target's block size).
+ * target's block size). threads: threads that seal at once (the host's
+ * zfd_dump_info.threads; 0 or 1: the sink's thread alone, one lane; else
+ * two lanes each, at most ZFD_SEALER_THREADS_MAX threads).
  */
 struct zfd_sealer;
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
-		   zfd_seal_out_fn store, void *arg, struct zfd_sealer **sp);
+		   unsigned int threads, zfd_seal_out_fn store, void *arg,
+		   struct zfd_sealer **sp);
 /*
  * store() runs in the sealer's worker thread, one call at a time, in
  * offset order. zfd_sealer_sync() waits until no store() is in flight and
@@ -78,6 +83,8 @@ uint64_t zfd_sealer_need(uint64_t plain);
 /*
  * The manifest lines of a sealed dump (doc/sealing.md): encrypted, key,
  * sealed_bytes, sealed_chunk; and the digest of the stored ciphertext.
+ * Both count what the target took: a target that ran full has the chunk
+ * bytes before the failed store only.
  */
 int zfd_sealer_manifest(const struct zfd_sealer *s, char *buf, size_t len);
 void zfd_sealer_digest(const struct zfd_sealer *s, char *buf, size_t len);

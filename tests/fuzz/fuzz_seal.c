@@ -3,8 +3,10 @@
  * libFuzzer target: the sealed envelope reader (src/lib/seal_read.c) and
  * the key file parser. The input is used twice: as an envelope on its own,
  * and as edits to a valid envelope sealed at start-up to a fixed key pair
- * (u32 BE truncation length, then (u16 BE offset, byte) pairs XORed in),
- * so the fuzzer reaches the chunk authentication with real chunks.
+ * (u32 BE: its lowest bit picks a version 1 envelope or one of three
+ * lanes, the rest is the truncation length; then (u16 BE offset, byte)
+ * pairs XORed in), so the fuzzer reaches the chunk authentication with
+ * real chunks.
  * Built and run by tests/fuzz/run.
  * fuzz-sources: src/lib/seal.c src/lib/seal_read.c src/lib/util.c
  * fuzz-libs: -lsodium
@@ -22,8 +24,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t pk[ZFD_SEAL_KEY_SIZE], sk[ZFD_SEAL_KEY_SIZE];
-static uint8_t good[ZFD_SEAL_HDR_SIZE + 4 * (4096 + ZFD_SEAL_ABYTES)];
-static size_t good_len;
+#define GOOD_MAX (ZFD_SEAL_HDR_SIZE + 4 * (4096 + ZFD_SEAL_ABYTES))
+static uint8_t good[2][GOOD_MAX];
+static size_t good_len[2];
 
 struct buf {
 	uint8_t *p;
@@ -34,7 +37,7 @@ static int collect(void *arg, uint64_t off, const void *d, size_t len)
 {
 	struct buf *b = arg;
 
-	if (off + len > sizeof(good))
+	if (off + len > GOOD_MAX)
 		__builtin_trap();
 	memcpy(b->p + off, d, len);
 	if (off + len > b->len)
@@ -68,21 +71,25 @@ static int check_out(void *arg, uint64_t off, const void *d, size_t len)
 static void init(void)
 {
 	uint8_t seed[crypto_box_SEEDBYTES] = { 7 }, plain[3 * 4096 + 100];
-	struct buf b = { good, 0 };
 	struct zfd_seal_w *w;
-	size_t i;
+	size_t i, k;
 
 	if (sodium_init() < 0 || crypto_box_seed_keypair(pk, sk, seed))
 		__builtin_trap();
 	for (i = 0; i < sizeof(plain); i++)
 		plain[i] = (uint8_t)i;
-	if (zfd_seal_w_new(pk, 4096, &w) ||
-	    zfd_seal_w_write(w, plain, sizeof(plain), collect, &b) ||
-	    zfd_seal_w_final(w, collect, &b))
-		__builtin_trap();
-	memcpy(good, zfd_seal_w_hdr(w), ZFD_SEAL_HDR_SIZE);
-	good_len = b.len;
-	zfd_seal_w_free(w);
+	/* [0]: version 1, [1]: three lanes */
+	for (k = 0; k < 2; k++) {
+		struct buf b = { good[k], 0 };
+
+		if (zfd_seal_w_new(pk, 4096, k ? 3 : 0, 1, &w) ||
+		    zfd_seal_w_write(w, plain, sizeof(plain), collect, &b) ||
+		    zfd_seal_w_final(w, collect, &b))
+			__builtin_trap();
+		memcpy(good[k], zfd_seal_w_hdr(w), ZFD_SEAL_HDR_SIZE);
+		good_len[k] = b.len;
+		zfd_seal_w_free(w);
+	}
 }
 
 static void run(uint8_t *p, size_t len)
@@ -110,13 +117,14 @@ static void run(uint8_t *p, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t work[sizeof(good)];
+	static uint8_t work[GOOD_MAX];
 	uint8_t kpk[ZFD_SEAL_KEY_SIZE], ksk[ZFD_SEAL_KEY_SIZE];
 	uint8_t *copy;
 	char why[128];
-	size_t len, i, off;
+	size_t len, i, off, k;
+	uint32_t v;
 
-	if (!good_len)
+	if (!good_len[0])
 		init();
 	copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
@@ -129,10 +137,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 4)
 		return 0;
-	memcpy(work, good, good_len);
-	len = zfd_get_be32(data) % (good_len + 1);
+	v = zfd_get_be32(data);
+	k = v & 1;
+	memcpy(work, good[k], good_len[k]);
+	len = (v >> 1) % (good_len[k] + 1);
 	for (i = 4; i + 3 <= size; i += 3) {
-		off = zfd_get_be16(data + i) % good_len;
+		off = zfd_get_be16(data + i) % good_len[k];
 		work[off] ^= data[i + 2];
 	}
 	run(work, len);

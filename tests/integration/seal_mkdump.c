@@ -8,10 +8,11 @@
  *             at 0 (header written last), manifest block at the 4 KiB
  *             boundary behind the sealed data
  * --cut N stops after N plaintext bytes like a failed dump (no final
- * chunk, status incomplete).
+ * chunk, status incomplete). --lanes N: the writer's lanes (default 2;
+ * 0 writes a version 1 envelope, as before lanes).
  *
  * seal-mkdump -k PUB -i IN -o OUT [-l file|raw] [--raw-size N] [--cut N]
- *             [--chunk N]
+ *             [--chunk N] [--lanes N]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,11 +53,14 @@ int main(int argc, char **argv)
 		{ "raw-size", required_argument, NULL, 'R' },
 		{ "cut", required_argument, NULL, 'C' },
 		{ "chunk", required_argument, NULL, 'c' },
+		{ "lanes", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pubf = NULL, *inf = NULL, *outf = NULL, *layout = "file";
 	uint64_t raw_size = 0, cut = UINT64_MAX, done = 0, moff;
 	uint32_t chunk = ZFD_SEAL_CHUNK_DEFAULT;
+	unsigned int lanes = 2;
+	struct zfd_seal_hdr h;
 	uint8_t pk[ZFD_SEAL_KEY_SIZE], hdr0[ZFD_SEAL_HDR_SIZE] = { 0 };
 	char why[256], man[1024], dig[ZFD_DIGEST_STRLEN], fp[ZFD_SEAL_FP_HEX];
 	static uint8_t buf[1 << 20];
@@ -89,6 +93,9 @@ int main(int argc, char **argv)
 		case 'c':
 			chunk = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
+		case 'L':
+			lanes = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
 		default:
 			return 2;
 		}
@@ -111,11 +118,17 @@ int main(int argc, char **argv)
 						sizeof(buf),
 					moff);
 	}
-	if (zfd_seal_w_new(pk, chunk, &w))
+	if (zfd_seal_w_new(pk, chunk, lanes, lanes, &w))
 		return die("zfd_seal_w_new failed");
 	/* placeholder header first, the real one last */
 	zfd_pwrite_full(o.fd, hdr0, sizeof(hdr0), 0);
+	/* the digest: fixed part, lane table, chunks (doc/sealing.md) */
+	if (zfd_seal_hdr_decode(zfd_seal_w_hdr(w), ZFD_SEAL_HDR_SIZE, &h, why,
+				sizeof(why)))
+		return die(why);
 	zfd_digest_update(o.d, zfd_seal_w_hdr(w), ZFD_SEAL_OFF_FIXED_END);
+	zfd_digest_update(o.d, zfd_seal_w_hdr(w) + ZFD_SEAL_OFF_LANE_TBL,
+			  zfd_seal_lane_tbl_len(&h));
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		len = (size_t)n;
 		if (done + len > cut)

@@ -2,7 +2,9 @@
 /*
  * Unit tests of the sealed envelope (src/lib/seal*.c): header bytes on
  * disk, round trips, truncation, tampering, reordering, wrong keys, key
- * files. Runs natively and under qemu-s390x (byte order).
+ * files. Runs natively and under qemu-s390x (byte order). The envelope
+ * tests run three times: version 1 (one lane, as written before lanes),
+ * version 2 with one lane and with three (threads sealing at once).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -54,6 +56,8 @@ static int64_t mem_read(void *arg, void *buf, size_t len, uint64_t off)
 }
 
 static uint8_t pk[ZFD_SEAL_KEY_SIZE], sk[ZFD_SEAL_KEY_SIZE];
+/* the writer's lanes argument of this group: 0 = version 1; 2 threads */
+static unsigned int lanes;
 
 static void pattern(uint8_t *p, size_t len)
 {
@@ -73,7 +77,7 @@ static void seal(struct mem *m, size_t len, bool final)
 	assert_non_null(p);
 	pattern(p, len);
 	memset(m, 0, sizeof(*m));
-	assert_int_equal(zfd_seal_w_new(pk, CS, &w), 0);
+	assert_int_equal(zfd_seal_w_new(pk, CS, lanes, 2, &w), 0);
 	/* odd write sizes cross chunk boundaries */
 	while (done < len) {
 		step = len - done < 1000 ? len - done : 1000;
@@ -136,9 +140,24 @@ static void check_plain(const struct sink *s, uint64_t len)
 	free(p);
 }
 
-static int setup(void **state)
+static int setup_v1(void **state)
 {
 	(void)state;
+	lanes = 0;
+	return zfd_seal_keygen(pk, sk);
+}
+
+static int setup_one(void **state)
+{
+	(void)state;
+	lanes = 1;
+	return zfd_seal_keygen(pk, sk);
+}
+
+static int setup_lanes(void **state)
+{
+	(void)state;
+	lanes = 3;
 	return zfd_seal_keygen(pk, sk);
 }
 
@@ -160,6 +179,9 @@ static void test_header_bytes(void **state)
 		h.fp[i] = (uint8_t)(0xa0 + i);
 	memset(h.sealed_key, 0x5a, sizeof(h.sealed_key));
 	memset(h.ss_hdr, 0xc3, sizeof(h.ss_hdr));
+	h.lanes = 3;
+	memset(h.lane_hdr[0], 0xd1, sizeof(h.lane_hdr[0]));
+	memset(h.lane_hdr[1], 0xd2, sizeof(h.lane_hdr[1]));
 	h.data_size = 0x0102030405060708ULL;
 	h.plain_size = 0x1112131415161718ULL;
 	h.state = ZFD_SEAL_ST_FINAL;
@@ -167,7 +189,7 @@ static void test_header_bytes(void **state)
 
 	/* every field at its offset, most significant byte first */
 	assert_memory_equal(raw, magic, 8);
-	assert_memory_equal(raw + 0x08, "\x00\x00\x00\x01", 4);
+	assert_memory_equal(raw + 0x08, "\x00\x00\x00\x02", 4);
 	assert_memory_equal(raw + 0x0c, "\x00\x00\x10\x00", 4);
 	assert_memory_equal(raw + 0x10, "\x00\x01\x00\x00", 4);
 	assert_memory_equal(raw + 0x14, "\x00\x00\x00\x01", 4);
@@ -179,17 +201,29 @@ static void test_header_bytes(void **state)
 	assert_int_equal(raw[0x7f], 0x5a);
 	assert_int_equal(raw[0x80], 0xc3);
 	assert_int_equal(raw[0x97], 0xc3);
-	for (i = 0x98; i < 0xc0; i++)
+	assert_memory_equal(raw + 0x98, "\x00\x00\x00\x03", 4);
+	for (i = 0x9c; i < 0xc0; i++)
 		assert_int_equal(raw[i], 0);
 	assert_memory_equal(raw + 0xc0, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 	assert_memory_equal(raw + 0xc8, "\x11\x12\x13\x14\x15\x16\x17\x18", 8);
 	assert_memory_equal(raw + 0xd0, "\x00\x00\x00\x01", 4);
-	for (i = 0xd4; i < ZFD_SEAL_HDR_SIZE; i++)
+	for (i = 0xd4; i < 0x100; i++)
+		assert_int_equal(raw[i], 0);
+	/* the lane table: lanes 1 and 2 */
+	for (i = 0x100; i < 0x118; i++)
+		assert_int_equal(raw[i], 0xd1);
+	for (i = 0x118; i < 0x130; i++)
+		assert_int_equal(raw[i], 0xd2);
+	for (i = 0x130; i < ZFD_SEAL_HDR_SIZE; i++)
 		assert_int_equal(raw[i], 0);
 
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
 					     sizeof(why)),
 			 0);
+	assert_int_equal(d.version, 2);
+	assert_int_equal(d.lanes, 3);
+	assert_int_equal(zfd_seal_lane_tbl_len(&d), 48);
+	assert_memory_equal(d.lane_hdr, h.lane_hdr, 48);
 	assert_int_equal(d.chunk_size, 0x10000);
 	assert_int_equal(d.data_size, 0x0102030405060708ULL);
 	assert_int_equal(d.plain_size, 0x1112131415161718ULL);
@@ -197,6 +231,17 @@ static void test_header_bytes(void **state)
 	assert_memory_equal(d.fp, h.fp, sizeof(h.fp));
 
 	/* bad fields: one line each */
+	zfd_put_be32(raw + 0x98, 0);
+	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
+					     sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "sealed envelope lanes 0 out of range");
+	zfd_put_be32(raw + 0x98, 65);
+	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
+					     sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "sealed envelope lanes 65 out of range");
+	zfd_put_be32(raw + 0x98, 3);
 	zfd_put_be32(raw + 0x10, 100);
 	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
 					     sizeof(why)),
@@ -208,6 +253,24 @@ static void test_header_bytes(void **state)
 					     sizeof(why)),
 			 -EINVAL);
 	assert_string_equal(why, "sealed envelope version 9 unknown");
+	/* version 1: the lanes field was reserved, one lane */
+	zfd_put_be32(raw + 0x08, 1);
+	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
+					     sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "sealed envelope version 1 with lanes 3");
+	h.version = ZFD_SEAL_VERSION_1;
+	zfd_seal_hdr_encode(&h, raw);
+	assert_memory_equal(raw + 0x08, "\x00\x00\x00\x01", 4);
+	for (i = 0x98; i < 0xc0; i++)
+		assert_int_equal(raw[i], 0);
+	for (i = 0xd4; i < ZFD_SEAL_HDR_SIZE; i++)
+		assert_int_equal(raw[i], 0);
+	assert_int_equal(zfd_seal_hdr_decode(raw, sizeof(raw), &d, why,
+					     sizeof(why)),
+			 0);
+	assert_int_equal(d.lanes, 1);
+	assert_int_equal(zfd_seal_lane_tbl_len(&d), 0);
 	assert_int_equal(zfd_seal_hdr_decode(raw, 100, &d, why, sizeof(why)),
 			 -EINVAL);
 	raw[0] = 0;
@@ -234,6 +297,8 @@ static void test_round_trip(void **state)
 		assert_int_equal(res.chunks, sizes[k] / CS + 1);
 		assert_int_equal(res.stop_off, m.len);
 		check_plain(&s, sizes[k]);
+		assert_int_equal(zfd_get_be32(m.buf + 0x08), lanes ? 2 : 1);
+		assert_int_equal(zfd_get_be32(m.buf + 0x98), lanes);
 		/* header written last: sizes and state recorded */
 		assert_int_equal(zfd_get_be64(m.buf + 0xc0),
 				 m.len - ZFD_SEAL_HDR_SIZE);
@@ -337,6 +402,51 @@ static void test_reordered(void **state)
 	check_plain(&s, CS);
 	free(s.buf);
 	free(m.buf);
+
+	/* chunks 1 and 4 swapped: the same lane when there are three */
+	seal(&m, 6 * CS, true);
+	o2 = o1 + 3 * (CS + 17);
+	memcpy(tmp, m.buf + o1, sizeof(tmp));
+	memcpy(m.buf + o1, m.buf + o2, sizeof(tmp));
+	memcpy(m.buf + o2, tmp, sizeof(tmp));
+	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
+	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
+	assert_int_equal(res.stop_off, o1);
+	check_plain(&s, CS);
+	free(s.buf);
+	free(m.buf);
+
+	/* a chunk dropped: everything behind it moves to another lane */
+	seal(&m, 6 * CS, true);
+	memmove(m.buf + o1, m.buf + o1 + (CS + 17), m.len - o1 - (CS + 17));
+	m.len -= CS + 17;
+	zfd_put_be64(m.buf + 0xc0, m.len - ZFD_SEAL_HDR_SIZE);
+	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
+	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
+	assert_int_equal(res.stop_off, o1);
+	check_plain(&s, CS);
+	free(s.buf);
+	free(m.buf);
+}
+
+static void test_lane_header(void **state)
+{
+	struct zfd_seal_result res;
+	struct sink s;
+	struct mem m;
+
+	(void)state;
+	assert_true(lanes >= 2);
+	/* lane 1's header damaged: lane 0's first chunk still decrypts */
+	seal(&m, 4 * CS, true);
+	m.buf[0x100 + 5] ^= 0x40;
+	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
+	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
+	assert_int_equal(res.chunks, 1);
+	assert_int_equal(res.stop_off, 4096 + CS + 17);
+	check_plain(&s, CS);
+	free(s.buf);
+	free(m.buf);
 }
 
 static void test_header_bound(void **state)
@@ -379,16 +489,21 @@ static void test_wrong_key(void **state)
 	free(m.buf);
 }
 
-/* Direct mode: chunks encrypted in place into the caller's memory. */
-static uint8_t *direct_room(void *arg)
+/*
+ * Direct mode: chunks encrypted in place into the caller's memory, room
+ * for up to 7 chunks at a time (and a few bytes over, never used).
+ */
+#define ROOM (7 * (CS + 17) + 100)
+static uint8_t *direct_room(void *arg, size_t *cap)
 {
 	struct mem *m = arg;
 
-	if (m->len + CS + 17 > m->cap) {
-		m->cap = (m->len + CS + 17) * 2;
+	if (m->len + ROOM > m->cap) {
+		m->cap = (m->len + ROOM) * 2;
 		m->buf = realloc(m->buf, m->cap);
 		assert_non_null(m->buf);
 	}
+	*cap = ROOM;
 	return m->buf + m->len;
 }
 
@@ -404,7 +519,8 @@ static int direct_done(void *arg, uint64_t off, size_t len)
 static void test_direct(void **state)
 {
 	static const struct zfd_seal_direct ops = { direct_room, direct_done };
-	static const size_t steps[] = { 4096, 3 * CS, 1, CS - 1, 2 * CS + 5 };
+	static const size_t steps[] = { 4096,	3 * CS,	    1,
+					CS - 1, 2 * CS + 5, 40 * CS + 7 };
 	struct zfd_seal_result res;
 	size_t total = 0, k, i;
 	struct zfd_seal_w *w;
@@ -417,9 +533,9 @@ static void test_direct(void **state)
 		total += steps[k];
 	p = malloc(total);
 	pattern(p, total);
-	assert_int_equal(zfd_seal_w_new(pk, CS, &w), 0);
+	assert_int_equal(zfd_seal_w_new(pk, CS, lanes, 2, &w), 0);
 	m.len = ZFD_SEAL_HDR_SIZE;
-	direct_room(&m);
+	direct_room(&m, &k);
 	for (k = 0, i = 0; k < sizeof(steps) / sizeof(steps[0]);
 	     i += steps[k++])
 		assert_int_equal(zfd_seal_w_write_direct(w, p + i, steps[k],
@@ -481,8 +597,11 @@ static void test_key_files(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest once[] = {
 		cmocka_unit_test(test_header_bytes),
+		cmocka_unit_test(test_key_files),
+	};
+	const struct CMUnitTest envelope[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_tampered),
@@ -490,8 +609,20 @@ int main(void)
 		cmocka_unit_test(test_header_bound),
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_direct),
-		cmocka_unit_test(test_key_files),
 	};
+	const struct CMUnitTest lanes_only[] = {
+		cmocka_unit_test(test_lane_header),
+	};
+	int fails = 0;
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	fails += cmocka_run_group_tests_name("header", once, setup_lanes, NULL);
+	fails += cmocka_run_group_tests_name("version 1", envelope, setup_v1,
+					     NULL);
+	fails += cmocka_run_group_tests_name("one lane", envelope, setup_one,
+					     NULL);
+	fails += cmocka_run_group_tests_name("three lanes", envelope,
+					     setup_lanes, NULL);
+	fails += cmocka_run_group_tests_name("lanes", lanes_only, setup_lanes,
+					     NULL);
+	return fails ? 1 : 0;
 }

@@ -718,8 +718,8 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	ctx->plain_mem = 0;
 	if (ctx->seal.on) {
 		/* record 1: the envelope header; the prologue is sealed */
-		rc = zfd_sealer_new(&ctx->seal, 1, tape_sealed_store, ctx,
-				    &ctx->sealer);
+		rc = zfd_sealer_new(&ctx->seal, 1, info->threads,
+				    tape_sealed_store, ctx, &ctx->sealer);
 		if (!rc)
 			rc = zfd_sealer_write(ctx->sealer, info->prologue,
 					      info->prologue_len);
