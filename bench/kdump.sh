@@ -194,7 +194,8 @@ kdump_stream_size() {
 # kdump_zfd CORE OUT LEVEL [THREADS]: the daemon, file source -> raw sink,
 # format kdump with zstd, onto a fresh partition image file; THREADS
 # compression workers (the config file's top-level key "threads"; without
-# it the daemon's default, one per online CPU).
+# it the daemon's default, one per online CPU); SEALED=1: sealed to a key
+# (top-level encrypt, bench/seal.sh's key pair).
 kdump_zfd() {
 	local core=$1 out=$2 level=$3
 	if [ -n "${4:-}" ]; then
@@ -202,12 +203,21 @@ kdump_zfd() {
 	else
 		: >"$out.conf"
 	fi
+	if [ "${5:-0}" = 1 ]; then
+		seal_need
+		echo "encrypt = { recipient = \"$run/seal.pub\"; };" >>"$out.conf"
+	fi
 	fresh_target "$out" $(( $(stat -c %s "$core") + 1048576 ))
 	measure "$ZFCPDUMP" -q -c "$out.conf" --plugin-dir "$PLUGINS" \
 		--cmdline none -s "file:$core" -d "$level" \
 		-o "raw:device=$out,format=kdump,compress=zstd"
 	rm -f "$out.conf"
-	OUTSIZE=$(kdump_stream_size "$out")
+	if [ "${5:-0}" = 1 ]; then
+		OUTSIZE=$("$build/zfcpdump-get" info "$out" |
+			sed -n 's/^Sealed bytes: *\([0-9]*\).*/\1/p')
+	else
+		OUTSIZE=$(kdump_stream_size "$out")
+	fi
 	kdump_cpu "$out"
 }
 
@@ -252,6 +262,8 @@ case_kdump_zstd() {
 
 case_kdump_zfd31() { kdump_zfd "$(kdump_vmcore)" "$2" 31; }
 case_kdump_zfd1() { kdump_zfd "$(kdump_vmcore)" "$2" 1; }
+case_kdump_zfd31_sealed() { kdump_zfd "$(kdump_vmcore)" "$2" 31 "" 1; }
+case_kdump_zfd1_sealed() { kdump_zfd "$(kdump_vmcore)" "$2" 1 "" 1; }
 for kdump_t in 1 2 4; do
 	eval "case_kdump_zfd31_t$kdump_t() { kdump_zfd \"\$(kdump_vmcore)\" \"\$2\" 31 $kdump_t; }"
 	eval "case_kdump_zfd1_t$kdump_t() { kdump_zfd \"\$(kdump_vmcore)\" \"\$2\" 1 $kdump_t; }"

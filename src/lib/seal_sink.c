@@ -79,13 +79,16 @@ struct zfd_sealer {
 	struct zfd_seal_w *w;
 	zfd_seal_out_fn store;
 	void *arg;
-	uint8_t *stage[2];  /* STAGE_CAP each, aligned */
+	uint8_t *stage[2]; /* stage_cap each, aligned */
+	size_t stage_size; /* stored when this much is staged */
+	size_t stage_cap;
 	int cur;	    /* the one being filled */
 	uint64_t stage_off; /* envelope offset of stage[cur][0] */
 	size_t fill;
 	unsigned int pad;
 	struct zfd_digest *d; /* fixed header part, lane table, chunks stored */
 	uint64_t stored;      /* chunk bytes stored (without padding) */
+	bool by_target;	      /* the target reports them: zfd_sealer_took() */
 	/* the store worker */
 	bool threaded;
 	pthread_t th;
@@ -98,11 +101,6 @@ struct zfd_sealer {
 	int err; /* first error of the worker */
 };
 
-/* Room for one more chunk behind the staged bytes. */
-#define STAGE_CAP                                                      \
-	(ZFD_SEALER_STAGE + ZFD_SEAL_CHUNK_DEFAULT + ZFD_SEAL_ABYTES + \
-	 ZFD_PAGE_SIZE)
-
 /*
  * Stores len bytes (the first used of them envelope, the rest padding);
  * what the target took counts: the digest and sealed_bytes describe the
@@ -113,7 +111,7 @@ static int store_hash(struct zfd_sealer *s, uint64_t off, const uint8_t *buf,
 {
 	int rc = s->store(s->arg, off, buf, len);
 
-	if (rc)
+	if (rc || s->by_target)
 		return rc;
 	zfd_digest_update(s->d, buf, used);
 	s->stored += used;
@@ -188,7 +186,7 @@ static uint8_t *stage_room(void *arg, size_t *cap)
 {
 	struct zfd_sealer *s = arg;
 
-	*cap = STAGE_CAP - s->fill;
+	*cap = s->stage_cap - s->fill;
 	return s->stage[s->cur] + s->fill;
 }
 
@@ -215,7 +213,7 @@ static int stage_done(void *arg, uint64_t off, size_t len)
 
 	(void)off;
 	s->fill += len;
-	return s->fill >= ZFD_SEALER_STAGE ? stage_store(s) : 0;
+	return s->fill >= s->stage_size ? stage_store(s) : 0;
 }
 
 static const struct zfd_seal_direct stage_ops = {
@@ -224,10 +222,10 @@ static const struct zfd_seal_direct stage_ops = {
 };
 
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
-		   unsigned int threads, zfd_seal_out_fn store, void *arg,
-		   struct zfd_sealer **sp)
+		   const struct zfd_dump_info *info, zfd_seal_out_fn store,
+		   void *arg, struct zfd_sealer **sp)
 {
-	unsigned int lanes;
+	unsigned int threads = info->threads, lanes;
 	struct zfd_sealer *s;
 	const uint8_t *raw;
 	int rc;
@@ -240,11 +238,18 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 	s->store = store;
 	s->arg = arg;
 	s->pad = pad;
+	/* a compressed stream comes slowly: small stages do */
+	s->stage_size = info->flags & ZFD_INFO_SIZE_BOUND ?
+				ZFD_SEALER_STAGE_SMALL :
+				ZFD_SEALER_STAGE;
+	/* room for one more chunk behind the staged bytes */
+	s->stage_cap = s->stage_size + ZFD_SEAL_CHUNK_DEFAULT +
+		       ZFD_SEAL_ABYTES + ZFD_PAGE_SIZE;
 	s->stage_off = ZFD_SEAL_HDR_SIZE;
 	s->d = zfd_digest_new();
 	if (!s->d ||
-	    posix_memalign((void **)&s->stage[0], ZFD_ALIGN, STAGE_CAP) ||
-	    posix_memalign((void **)&s->stage[1], ZFD_ALIGN, STAGE_CAP)) {
+	    posix_memalign((void **)&s->stage[0], ZFD_ALIGN, s->stage_cap) ||
+	    posix_memalign((void **)&s->stage[1], ZFD_ALIGN, s->stage_cap)) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -269,6 +274,17 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
 out_free:
 	zfd_sealer_free(s);
 	return rc;
+}
+
+void zfd_sealer_count_by_target(struct zfd_sealer *s)
+{
+	s->by_target = true;
+}
+
+void zfd_sealer_took(struct zfd_sealer *s, const void *data, size_t len)
+{
+	zfd_digest_update(s->d, data, len);
+	s->stored += len;
 }
 
 int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len)

@@ -25,8 +25,11 @@
 /*
  * Staging: whole pages handed to the store function at once, from two
  * buffers of this size; a worker thread stores one while the other fills.
+ * A compressed format's stream (ZFD_INFO_SIZE_BOUND) comes slower and in
+ * smaller blocks: smaller buffers, the peak RSS of the pass stays low.
  */
 #define ZFD_SEALER_STAGE       (512u << 10)
+#define ZFD_SEALER_STAGE_SMALL (64u << 10)
 /* Threads sealing at once in a sealer at most (two lanes each). */
 #define ZFD_SEALER_THREADS_MAX 16u
 
@@ -50,14 +53,15 @@ void zfd_seal_cfg_free(struct zfd_seal_cfg *sc);
  * store(arg, off, data, len): len bytes at envelope offset off; off and
  * len are multiples of 4096, except for the last store, which is padded
  * with zeros to a multiple of pad (a power of 2, at most 4096: the
- * target's block size). threads: threads that seal at once (the host's
- * zfd_dump_info.threads; 0 or 1: the sink's thread alone, one lane; else
- * two lanes each, at most ZFD_SEALER_THREADS_MAX threads).
+ * target's block size). From info: threads that seal at once
+ * (info->threads; 0 or 1: the sink's thread alone, one lane; else two
+ * lanes each, at most ZFD_SEALER_THREADS_MAX threads) and the staging
+ * size (ZFD_INFO_SIZE_BOUND).
  */
 struct zfd_sealer;
 int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
-		   unsigned int threads, zfd_seal_out_fn store, void *arg,
-		   struct zfd_sealer **sp);
+		   const struct zfd_dump_info *info, zfd_seal_out_fn store,
+		   void *arg, struct zfd_sealer **sp);
 /*
  * store() runs in the sealer's worker thread, one call at a time, in
  * offset order. zfd_sealer_sync() waits until no store() is in flight and
@@ -65,6 +69,15 @@ int zfd_sealer_new(const struct zfd_seal_cfg *sc, unsigned int pad,
  * (e.g. a filesystem commit) while a pass is open.
  */
 int zfd_sealer_sync(struct zfd_sealer *s);
+/*
+ * A target that buffers what store() gives it (tape: records) and may
+ * lose the buffered rest when it fails says itself what is on the medium:
+ * after zfd_sealer_count_by_target(), only the bytes it reports through
+ * zfd_sealer_took() (from store() or later, in envelope order) count for
+ * sealed_bytes and the digest.
+ */
+void zfd_sealer_count_by_target(struct zfd_sealer *s);
+void zfd_sealer_took(struct zfd_sealer *s, const void *data, size_t len);
 /* The format's bytes, in stream order. */
 int zfd_sealer_write(struct zfd_sealer *s, const void *data, size_t len);
 /*

@@ -2,7 +2,8 @@
 # Sealed dumps written by the daemon (doc/sealing.md) on the real sinks:
 # encrypt per sink and global (also for -o sinks), the decrypted copy
 # equals the plain dump of the same image, no plaintext on the target, a
-# secret key refused as recipient, an incomplete sealed dump.
+# secret key refused as recipient, an incomplete sealed dump, the lanes
+# (threads sealing at once) of the key threads, a tape that runs full.
 . "$abs_top_srcdir/tests/lib.sh"
 . "$abs_top_srcdir/tests/integration/raw_lib.sh"
 . "$abs_top_srcdir/tests/integration/extfs_lib.sh"
@@ -70,6 +71,18 @@ no_plaintext "$part"
 # header-last commit: the envelope header at 0, its state final
 [ "$(be_hex "$part" 0 8)" = 5a46445345414c31 ] || fail "no envelope header at 0"
 [ "$(be_hex "$part" $((0xd0)) 4)" = 00000001 ] || fail "envelope state not final"
+
+note "raw: lanes follow the key threads (two a thread, one for one thread)"
+for t in 1:1 3:6; do
+	{ echo "threads = ${t%%:*};"; cat "$T/raw.conf"; } >"$T/threads.conf"
+	raw_target "$part" $((MEM + (1 << 20)))
+	expect_rc 0 zfd_raw -c "$T/threads.conf" -s "file:$IMG"
+	expect_rc 0 $GET info "$part"
+	expect_out "^Lanes: +${t#*:} \(envelope version 2\)$"
+	[ "$(be_hex "$part" $((0x98)) 4)" = "$(printf %08x "${t#*:}")" ] ||
+		fail "lanes field of threads ${t%%:*}"
+	check_sealed "$part"
+done
 
 note "raw, encrypt global, sinks from -o"
 cat >"$T/global.conf" <<EOF2
@@ -181,6 +194,10 @@ PY
 note "tape full: incomplete, the sealed part decrypts"
 expect_rc 1 $FEED dump --sim --sim-capacity 6M --encrypt "$T/k.pub" --aws "$T/full.aws" "$IMG"
 expect_err "tape full after"
+# the manifest counts and hashes the envelope bytes on tape, not the ones
+# the sink had taken but not yet written when the tape ran full
+expect_rc 1 $GET verify "$T/full.aws"
+expect_err "full.aws: incomplete; digest of the [0-9]+ sealed bytes ok$"
 expect_rc 1 $GET verify --key "$T/k.key" "$T/full.aws"
 expect_err "incomplete: sealed data ends"
 expect_rc 0 $GET copy --key "$T/k.key" "$T/full.aws" "$T/inc"

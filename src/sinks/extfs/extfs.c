@@ -986,8 +986,8 @@ static int sealed_open(struct extfs *x, const struct zfd_dump_info *info)
 	int rc;
 
 	x->sealed_stored = ZFD_SEAL_HDR_SIZE;
-	rc = zfd_sealer_new(&x->seal, x->fs->blocksize, info->threads,
-			    sealed_store, x, &x->sealer);
+	rc = zfd_sealer_new(&x->seal, x->fs->blocksize, info, sealed_store, x,
+			    &x->sealer);
 	if (rc) {
 		zfd_hlog(x->host, ZFD_LOG_ERR, "sealing failed: %s",
 			 strerror(-rc));

@@ -988,8 +988,8 @@ static int raw_open(void *ctxp, const struct zfd_dump_info *info)
 		/* the sealed stream starts with the prologue as at open */
 		ctx->punch = false;
 		ctx->holes = false;
-		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, info->threads,
-				    raw_store, ctx, &ctx->sealer);
+		rc = zfd_sealer_new(&ctx->seal, ZFD_PAGE_SIZE, info, raw_store,
+				    ctx, &ctx->sealer);
 		if (!rc)
 			rc = zfd_sealer_write(ctx->sealer, info->prologue,
 					      info->prologue_len);

@@ -718,8 +718,11 @@ static int tape_open(void *priv, const struct zfd_dump_info *info)
 	ctx->plain_mem = 0;
 	if (ctx->seal.on) {
 		/* record 1: the envelope header; the prologue is sealed */
-		rc = zfd_sealer_new(&ctx->seal, 1, info->threads,
-				    tape_sealed_store, ctx, &ctx->sealer);
+		rc = zfd_sealer_new(&ctx->seal, 1, info, tape_sealed_store, ctx,
+				    &ctx->sealer);
+		/* records on tape count, not what waits in ctx->rec */
+		if (!rc)
+			zfd_sealer_count_by_target(ctx->sealer);
 		if (!rc)
 			rc = zfd_sealer_write(ctx->sealer, info->prologue,
 					      info->prologue_len);
@@ -766,8 +769,12 @@ static int tape_put_record(struct tape_ctx *ctx, const void *buf, size_t len)
 {
 	int rc = tape_write_record(ctx, buf, len);
 
-	if (rc >= 0)
+	if (rc >= 0) {
 		ctx->mem_written += len;
+		/* sealed: the envelope bytes on tape make the manifest */
+		if (ctx->sealer)
+			zfd_sealer_took(ctx->sealer, buf, len);
+	}
 	if (rc == 0 || (rc == 1 && ctx->mem_written == ctx->data_size))
 		return 0; /* early warning after the last record is fine */
 	if (rc == 1 && ctx->ew_defer) {
