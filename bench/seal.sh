@@ -79,3 +79,18 @@ EOF2
 		-c "$run/sealed-loop.conf" -s "file:$1"
 	seal_cpu raw-sealed-loop "$1"
 }
+
+# The cipher alone (bench/zfd-sealspeed: 1 GiB sealed from memory, no I/O):
+# one lane on one thread (what one secretstream can do), and the daemon's
+# lanes for THREADS threads (two lanes a thread), to show how the lanes
+# spread the cipher over the CPUs. The OUT file is not used.
+seal_speed() {
+	local bin=$build/bench/zfd-sealspeed
+	[ -x "$bin" ] || make -C "$build" bench/zfd-sealspeed >/dev/null ||
+		die "cannot build bench/zfd-sealspeed"
+	measure "$bin" -s "$((MEM >> 20))" -l "$1" -t "$2"
+	sed 's/^/# /' "$run/time.stdout" 2>/dev/null || true
+}
+case_seal_cipher_t1() { seal_speed 1 1; }
+case_seal_cipher_t2() { seal_speed 4 2; }
+case_seal_cipher_t4() { seal_speed 8 4; }

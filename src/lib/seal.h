@@ -132,6 +132,8 @@ int zfd_seal_hdr_decode(const void *raw, size_t len, struct zfd_seal_hdr *h,
  */
 static inline size_t zfd_seal_lane_tbl_len(const struct zfd_seal_hdr *h)
 {
+	if (h->lanes < 1 || h->lanes > ZFD_SEAL_LANES_MAX)
+		return 0; /* not a decoded header: no table */
 	return (size_t)(h->lanes - 1) * ZFD_SEAL_SS_HDR;
 }
 /* Envelope offset of chunk i. */
