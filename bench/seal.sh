@@ -94,3 +94,52 @@ seal_speed() {
 case_seal_cipher_t1() { seal_speed 1 1; }
 case_seal_cipher_t2() { seal_speed 4 2; }
 case_seal_cipher_t4() { seal_speed 8 4; }
+
+# The pair on the loop device at the speed of a real dump disk: a blkio
+# cgroup (v1 throttle) limits the writes to the loop device to SEAL_BW
+# bytes per second (default 1 GB/s, a fast FCP path or SSD), the same
+# limit for plain and sealed. The unthrottled loop device writes at the
+# host's page-cache speed (2+ GB/s here), faster than any dump disk.
+SEAL_BW=${SEAL_BW:-1000000000}
+SEAL_CG=""
+seal_bw_setup() {
+	local root=/sys/fs/cgroup/blkio
+	[ -n "$SEAL_CG" ] && return 0
+	[ -w "$root/blkio.throttle.write_bps_device" ] ||
+		die "raw-*-bw cases need the cgroup v1 blkio controller at $root (root)"
+	SEAL_CG=$root/zfd-bench.$$
+	mkdir "$SEAL_CG"
+	echo "$(lsblk -dno MAJ:MIN "$LOOP" | tr -d ' ') $SEAL_BW" \
+		>"$SEAL_CG/blkio.throttle.write_bps_device"
+}
+seal_bw_cleanup() {
+	[ -z "$SEAL_CG" ] || rmdir "$SEAL_CG" 2>/dev/null || true
+	SEAL_CG=""
+}
+# seal_bw CONF IMG: the daemon with CONF inside the throttled cgroup
+seal_bw() {
+	sync -f "$work" 2>/dev/null || sync
+	measure sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh \
+		"$SEAL_CG" "$ZFCPDUMP" -q --plugin-dir "$PLUGINS" --cmdline none \
+		-c "$1" -s "file:$2"
+}
+case_raw_plain_bw() {
+	seal_need
+	loop_setup
+	seal_bw_setup
+	cat >"$run/plain-bw.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$LOOP"; sparse = false; } );
+EOF2
+	seal_bw "$run/plain-bw.conf" "$1"
+	seal_cpu raw-plain-bw "$1"
+}
+case_raw_sealed_bw() {
+	seal_need
+	loop_setup
+	seal_bw_setup
+	cat >"$run/sealed-bw.conf" <<EOF2
+sinks = ( { type = "raw"; device = "$LOOP"; encrypt = { recipient = "$run/seal.pub"; }; } );
+EOF2
+	seal_bw "$run/sealed-bw.conf" "$1"
+	seal_cpu raw-sealed-bw "$1"
+}
