@@ -383,50 +383,49 @@ static void test_tampered(void **state)
 	free(m.buf);
 }
 
-static void test_reordered(void **state)
+/* Chunk k of CS bytes at envelope offset: */
+#define CHUNK_OFF(k) (4096 + (uint64_t)(k) * (CS + 17))
+
+/*
+ * Seals n chunks, swaps chunks i and j (j < 0: drops chunk i), and checks
+ * that the reader stops at chunk i with only the chunks before it.
+ */
+static void check_moved(size_t n, size_t i, long j)
 {
 	struct zfd_seal_result res;
 	uint8_t tmp[CS + 17];
-	uint64_t o1 = 4096 + (CS + 17), o2 = o1 + (CS + 17);
+	uint64_t o1 = CHUNK_OFF(i);
 	struct sink s;
 	struct mem m;
 
+	seal(&m, n * CS, true);
+	if (j < 0) {
+		memmove(m.buf + o1, m.buf + o1 + sizeof(tmp),
+			m.len - o1 - sizeof(tmp));
+		m.len -= sizeof(tmp);
+		zfd_put_be64(m.buf + 0xc0, m.len - ZFD_SEAL_HDR_SIZE);
+	} else {
+		memcpy(tmp, m.buf + o1, sizeof(tmp));
+		memcpy(m.buf + o1, m.buf + CHUNK_OFF(j), sizeof(tmp));
+		memcpy(m.buf + CHUNK_OFF(j), tmp, sizeof(tmp));
+	}
+	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
+	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
+	assert_int_equal(res.stop_off, o1);
+	check_plain(&s, i * CS);
+	free(s.buf);
+	free(m.buf);
+}
+
+static void test_reordered(void **state)
+{
 	(void)state;
-	seal(&m, 4 * CS, true);
-	memcpy(tmp, m.buf + o1, sizeof(tmp));
-	memcpy(m.buf + o1, m.buf + o2, sizeof(tmp));
-	memcpy(m.buf + o2, tmp, sizeof(tmp));
-	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
-	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
-	assert_int_equal(res.stop_off, o1);
-	check_plain(&s, CS);
-	free(s.buf);
-	free(m.buf);
-
-	/* chunks 1 and 4 swapped: the same lane when there are three */
-	seal(&m, 6 * CS, true);
-	o2 = o1 + 3 * (CS + 17);
-	memcpy(tmp, m.buf + o1, sizeof(tmp));
-	memcpy(m.buf + o1, m.buf + o2, sizeof(tmp));
-	memcpy(m.buf + o2, tmp, sizeof(tmp));
-	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
-	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
-	assert_int_equal(res.stop_off, o1);
-	check_plain(&s, CS);
-	free(s.buf);
-	free(m.buf);
-
+	/* neighbours: another lane when there are several */
+	check_moved(4, 1, 2);
+	/* chunks 1 and 4: the same lane when there are three */
+	check_moved(6, 1, 4);
 	/* a chunk dropped: everything behind it moves to another lane */
-	seal(&m, 6 * CS, true);
-	memmove(m.buf + o1, m.buf + o1 + (CS + 17), m.len - o1 - (CS + 17));
-	m.len -= CS + 17;
-	zfd_put_be64(m.buf + 0xc0, m.len - ZFD_SEAL_HDR_SIZE);
-	assert_int_equal(open_stream(&m, m.len, &s, &res), 0);
-	assert_int_equal(res.end, ZFD_SEAL_END_BAD);
-	assert_int_equal(res.stop_off, o1);
-	check_plain(&s, CS);
-	free(s.buf);
-	free(m.buf);
+	check_moved(6, 1, -1);
 }
 
 static void test_lane_header(void **state)
