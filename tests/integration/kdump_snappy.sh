@@ -9,9 +9,10 @@
 #   compress = "snappy": libsnappy.so.1 is loaded by kdump.so, and the
 #   stream reads back (zfcpdump-get copy -f elf) as the zstd one does;
 # - zfcpdump-get: copy -c zstd does not load it, reading a snappy dump does;
-# - a libsnappy.so.1 that does not load (an empty file first in
-#   LD_LIBRARY_PATH: the loader stops at it): one line naming the library
-#   and the loader's error; the daemon exits 2 (the sink is refused before
+# - a libsnappy.so.1 that does not load (the test-only shim
+#   tests/shims/dlopen_shim.c points the module's dlopen("libsnappy.so.1")
+#   at an empty file; the real loader fails on it): one line naming the
+#   library and the loader's error; the daemon exits 2 (the sink is refused before
 #   anything is written), zfcpdump-get copy -c snappy exits 1 and creates
 #   nothing, reading a snappy dump fails with the same line, exit 1.
 # Under an emulator (s390x build) the variables are handed to the emulated
@@ -87,26 +88,28 @@ cmp "$T/gz.elf" "$T/g.elf" || fail "copy -c snappy does not read back as copy -c
 note "a libsnappy.so.1 that does not load: one line naming it, clean exits"
 mkdir "$T/badlib"
 : >"$T/badlib/libsnappy.so.1"
+export ZFD_SHIM_DLOPEN="libsnappy.so.1=$T/badlib/libsnappy.so.1"
+SHIM=$ZFD_BUILD/tests/shims/.libs/dlopen_shim.so
 msg="cannot load libsnappy\.so\.1 \(codec snappy\): [^ ]*$T/badlib/libsnappy\.so\.1: file too short"
 # zstd does not need it
-expect_rc 0 guest LD_LIBRARY_PATH="$T/badlib" $ZFD -q -s "file:$T/x.elf" \
+expect_rc 0 preloaded "$SHIM" $ZFD -q -s "file:$T/x.elf" \
 	-o "raw:device=$T/part,format=kdump,compress=zstd"
 # the daemon: the sink is refused before anything is written
 dd if=/dev/zero of="$T/part" bs=1M count=1 conv=notrunc status=none
-expect_rc 2 guest LD_LIBRARY_PATH="$T/badlib" $ZFD -q -s "file:$T/x.elf" \
+expect_rc 2 preloaded "$SHIM" $ZFD -q -s "file:$T/x.elf" \
 	-o "raw:device=$T/part,format=kdump,compress=snappy"
 expect_err "^zfcpdump: error: sink raw:$T/part: format \"kdump\" cannot hold this dump: $msg\$"
 [ "$(grep -c . "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "daemon: more than one line"; }
 [ "$(head -c 1048576 "$T/part" | tr -d '\0' | wc -c)" = 0 ] ||
 	fail "daemon: the device was written although the codec did not load"
 # zfcpdump-get copy -c snappy: nothing created
-expect_rc 1 guest LD_LIBRARY_PATH="$T/badlib" $ZFCPDUMP_GET copy -q -f kdump \
+expect_rc 1 preloaded "$SHIM" $ZFCPDUMP_GET copy -q -f kdump \
 	-c snappy "$T/x.elf" "$T/none.kdump"
 expect_err "^zfcpdump-get: $msg\$"
 [ "$(grep -c . "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "copy -c snappy: more than one line"; }
 [ ! -e "$T/none.kdump" ] || fail "copy -c snappy created its output"
 # reading a snappy dump: the first snappy page fails, the output is removed
-expect_rc 1 guest LD_LIBRARY_PATH="$T/badlib" $ZFCPDUMP_GET copy -q -f elf \
+expect_rc 1 preloaded "$SHIM" $ZFCPDUMP_GET copy -q -f elf \
 	"$T/g.snappy" "$T/none.elf"
 expect_err "^zfcpdump-get: $T/none\.elf: copy failed after [0-9]+ memory bytes: $msg\$"
 [ "$(grep -c . "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "read: more than one line"; }
