@@ -66,8 +66,9 @@ expect_rc 0 guest LD_DEBUG=files $ZFD -q -s "file:$T/x.elf" \
 	-o "raw:device=$T/part,format=kdump,compress=snappy"
 cp "$T/.stderr" "$T/snappy.log"
 # dlopen()ed, not a link dependency: "dynamically loaded by" kdump.so (by
-# libasan.so, whose dlopen interceptor makes the call, in an ASan build)
-grep -Eq "file=libsnappy\.so\.1 \[[0-9]+\];  dynamically loaded by [^ ]*(formats/kdump|libasan)\.so" \
+# libasan.so or libtsan.so, whose dlopen interceptor makes the call, in a
+# sanitizer build)
+grep -Eq "file=libsnappy\.so\.1 \[[0-9]+\];  dynamically loaded by [^ ]*(formats/kdump|lib[at]san)\.so" \
 	"$T/snappy.log" ||
 	{ cat "$T/snappy.log" >&2; fail "snappy: libsnappy.so.1 not dlopen()ed by kdump.so"; }
 ! grep -q "needed by [^ ]*formats/kdump\.so" <(grep libsnappy "$T/snappy.log") ||
