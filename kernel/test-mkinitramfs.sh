@@ -96,6 +96,8 @@ budget "without modules (no e2fsck)" 5120
 # (libstdc++ itself may come with the sanitizer runtimes of an ASan build)
 ! grep -Eq "^file .*(formats/kdump\.so|libzstd|libsnappy)" "$l" ||
 	fail "format kdump's module or codecs packed for a config without it"
+! grep -q "^file .*/libsnappy\.so\.1 " "$l" ||
+	fail "libsnappy.so.1 packed for a config without format kdump"
 printf 'sinks = ( { type = "raw"; device = "/dev/sda2"; format = "kdump"; } );\n' \
 	>"$T/kdump.conf"
 expect_rc 0 "$MKI" "${opts[@]}" -c "$T/kdump.conf" -o "$T/rd.kdump" --list "$T/list.kdump"
@@ -103,6 +105,18 @@ grep -q "^file $pkglibdir/formats/kdump.so " "$T/list.kdump" ||
 	fail "format kdump: the module is not packed"
 for lib in libzstd libsnappy liblzo2 libz.so; do
 	grep -q "^file .*/$lib" "$T/list.kdump" || fail "format kdump: $lib not packed"
+done
+# The module dlopen()s libsnappy.so.1 (compress = "snappy"): no DT_NEEDED
+# names it, so it and its C++ runtime are packed by name, where the dump
+# kernel's loader searches (the host's path here).
+snappy=$(ldconfig -p | sed -n 's|^[[:space:]]*libsnappy\.so\.1 (.*x86-64.*) => \(/.*\)|\1|p' |
+	head -n1)
+[ "$(uname -m)" != x86_64 ] || [ -n "$snappy" ] || fail "no libsnappy.so.1 on this host"
+[ -z "$snappy" ] || grep -q "^file $snappy " "$T/list.kdump" ||
+	fail "format kdump: libsnappy.so.1 is not packed at $snappy"
+for lib in libsnappy.so.1 libstdc++.so.6 libm.so.6 libgcc_s.so.1; do
+	grep -q "^file [^ ]*/$lib " "$T/list.kdump" ||
+		fail "format kdump: $lib (for the dlopen()ed snappy) not packed"
 done
 budget "with format kdump (its codecs)" 9216
 rm -f "$T/rd.kdump"

@@ -225,8 +225,9 @@ void zfd_host_init(struct zfd_sink_inst *si, const char *root, bool pid1);
 
 /* ---- kdump_load.c: format kdump, a module of its own ---- */
 /*
- * The kdump writer and its codec libraries (zstd, lzo, snappy with
- * libstdc++, zlib) are a module, <plugin dir>/../formats/kdump.so, that the
+ * The kdump writer and its codec libraries (zstd, lzo, zlib; snappy with
+ * libstdc++ is dlopen()ed by the module on first use) are a module,
+ * <plugin dir>/../formats/kdump.so, that the
  * daemon loads only when a sink uses format kdump: zfcpdump-mkinitramfs
  * packs it (and its libraries) only for such a config, so that the others
  * keep a small initramfs.

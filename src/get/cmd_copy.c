@@ -183,6 +183,13 @@ int get_cmd_copy(int argc, char **argv)
 		get_err("%s", why);
 		return 2;
 	}
+	/* a codec library loaded on demand (snappy) that does not load:
+	 * said once, before any output exists */
+	if (out.ops == &get_out_kdump_ops &&
+	    zfd_kdump_codec_load(out.kdump.codec, why, sizeof(why))) {
+		get_err("%s", why);
+		return 1;
+	}
 	/* a sealed dump: decrypted beside OUT, then copied as usual */
 	orig = dump;
 	rc = get_sealed_decrypt(dump, key, oname, tmp, sizeof(tmp), &bad);

@@ -102,7 +102,8 @@ static int fill(struct get_in *in, uint64_t off, uint8_t *buf, size_t len,
 			memset(buf + done, 0, n);
 			continue;
 		}
-		if (rc == -EINVAL) {
+		/* corrupt page, or its codec's library does not load */
+		if (rc == -EINVAL || rc == -ELIBACC) {
 			snprintf(in->bad, sizeof(in->bad), "%s", why);
 			return rc;
 		}

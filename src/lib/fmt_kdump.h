@@ -105,6 +105,15 @@ int zfd_kdump_level_check(enum zfd_kdump_codec c, int level, char *why,
 
 struct zfd_kdump_codec_ctx;
 
+/*
+ * Loads the library of codec c where it is loaded on demand (snappy:
+ * libsnappy.so.1, once per process, thread-safe); the other codecs are
+ * linked. 0, or -ELIBACC with one line in why ("cannot load
+ * libsnappy.so.1 (codec snappy): <dlerror>"); why may be NULL with
+ * why_len 0.
+ */
+int zfd_kdump_codec_load(enum zfd_kdump_codec c, char *why, size_t why_len);
+/* 0, -ENOMEM, or -ELIBACC when the codec's library does not load. */
 int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **cc, enum zfd_kdump_codec c,
 			int level, size_t page_size);
 void zfd_kdump_codec_free(struct zfd_kdump_codec_ctx *cc);
@@ -118,7 +127,8 @@ int zfd_kdump_compress(struct zfd_kdump_codec_ctx *cc, const void *page,
 /*
  * Decompresses src (descriptor flags flag) into exactly page_size bytes
  * at dst. 0, or -EINVAL when the data is corrupt or not exactly a page,
- * -EOPNOTSUPP for an unknown flag.
+ * -EOPNOTSUPP for an unknown flag, -ELIBACC when the codec's library
+ * does not load (zfd_kdump_codec_load() says why).
  */
 int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
 			 void *dst, size_t page_size);

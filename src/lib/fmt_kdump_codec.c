@@ -3,9 +3,17 @@
  * Page codecs of the kdump format, with the libraries makedumpfile uses:
  * zlib (compress2/uncompress, zlib framing), LZO1X-1, snappy (raw
  * format), zstd (one frame per page).
+ *
+ * snappy is a C++ library: linking it maps and touches libstdc++ and
+ * libm (about 1 MiB of resident memory) in every process that links the
+ * codecs, whatever codec a dump uses. It is dlopen()ed instead, on the
+ * first snappy context or page, once per process; its C API's types come
+ * from <snappy-c.h>.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +22,63 @@
 #include <zstd.h>
 
 #include "fmt_kdump.h"
+
+#define SNAPPY_SONAME "libsnappy.so.1"
+
+static struct {
+	pthread_once_t once;
+	int rc;
+	char why[256];
+	__typeof__(snappy_compress) *compress;
+	__typeof__(snappy_uncompress) *uncompress;
+	__typeof__(snappy_max_compressed_length) *max_compressed_length;
+	__typeof__(snappy_uncompressed_length) *uncompressed_length;
+} snappy = { .once = PTHREAD_ONCE_INIT };
+
+static void *snappy_sym(void *h, const char *name)
+{
+	void *sym = dlsym(h, name);
+
+	if (!sym && !snappy.rc) {
+		snprintf(snappy.why, sizeof(snappy.why),
+			 "cannot load " SNAPPY_SONAME " (codec snappy): %s",
+			 dlerror());
+		snappy.rc = -ELIBACC;
+	}
+	return sym;
+}
+
+/* The library stays loaded for the process's life. */
+static void snappy_load(void)
+{
+	void *h = dlopen(SNAPPY_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(snappy.why, sizeof(snappy.why),
+			 "cannot load " SNAPPY_SONAME " (codec snappy): %s",
+			 dlerror());
+		snappy.rc = -ELIBACC;
+		return;
+	}
+	snappy.compress = snappy_sym(h, "snappy_compress");
+	snappy.uncompress = snappy_sym(h, "snappy_uncompress");
+	snappy.max_compressed_length =
+		snappy_sym(h, "snappy_max_compressed_length");
+	snappy.uncompressed_length = snappy_sym(h,
+						"snappy_uncompressed_length");
+	if (snappy.rc)
+		dlclose(h);
+}
+
+int zfd_kdump_codec_load(enum zfd_kdump_codec c, char *why, size_t why_len)
+{
+	if (c != ZFD_KDUMP_C_SNAPPY)
+		return 0;
+	pthread_once(&snappy.once, snappy_load);
+	if (snappy.rc && why_len)
+		snprintf(why, why_len, "%s", snappy.why);
+	return snappy.rc;
+}
 
 struct zfd_kdump_codec_ctx {
 	enum zfd_kdump_codec codec;
@@ -31,7 +96,11 @@ int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
 			enum zfd_kdump_codec c, int level, size_t page_size)
 {
 	struct zfd_kdump_codec_ctx *cc;
+	int rc;
 
+	rc = zfd_kdump_codec_load(c, NULL, 0);
+	if (rc)
+		return rc;
 	cc = calloc(1, sizeof(*cc));
 	if (!cc)
 		return -ENOMEM;
@@ -59,7 +128,7 @@ int zfd_kdump_codec_new(struct zfd_kdump_codec_ctx **ccp,
 			goto out_free;
 		break;
 	case ZFD_KDUMP_C_SNAPPY:
-		cc->cap = snappy_max_compressed_length(page_size);
+		cc->cap = snappy.max_compressed_length(page_size);
 		break;
 	case ZFD_KDUMP_C_ZSTD:
 		cc->cap = ZSTD_compressBound(page_size);
@@ -122,7 +191,7 @@ int zfd_kdump_compress(struct zfd_kdump_codec_ctx *cc, const void *page,
 		n = ln;
 		break;
 	case ZFD_KDUMP_C_SNAPPY:
-		if (snappy_compress(page, cc->page_size, (char *)cc->out, &n) !=
+		if (snappy.compress(page, cc->page_size, (char *)cc->out, &n) !=
 		    SNAPPY_OK)
 			return -EIO;
 		break;
@@ -163,10 +232,12 @@ int zfd_kdump_decompress(uint32_t flag, const void *src, size_t src_len,
 		n = ln;
 		break;
 	case ZFD_KDUMP_SNAPPY:
-		if (snappy_uncompressed_length(src, src_len, &n) != SNAPPY_OK ||
+		if (zfd_kdump_codec_load(ZFD_KDUMP_C_SNAPPY, NULL, 0))
+			return -ELIBACC;
+		if (snappy.uncompressed_length(src, src_len, &n) != SNAPPY_OK ||
 		    n != page_size)
 			return -EINVAL;
-		if (snappy_uncompress(src, src_len, dst, &n) != SNAPPY_OK)
+		if (snappy.uncompress(src, src_len, dst, &n) != SNAPPY_OK)
 			return -EINVAL;
 		break;
 	case ZFD_KDUMP_ZSTD:

@@ -403,6 +403,8 @@ int zfd_kdump_read_page(struct zfd_kdump_reader *r, uint64_t pfn, void *buf,
 	if (rc)
 		return rc;
 	rc = zfd_kdump_decompress(flags, r->cbuf, size, buf, in->page_size);
+	if (rc == -ELIBACC)
+		return zfd_kdump_codec_load(ZFD_KDUMP_C_SNAPPY, why, why_len);
 	if (rc)
 		return fail(why, why_len,
 			    "page frame %" PRIu64 ": %s data "

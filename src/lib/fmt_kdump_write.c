@@ -461,6 +461,11 @@ int zfd_kdump_writer_new(struct zfd_kdump_writer **wp, const struct zfd_dump *d,
 		zfd_kdump_writer_free(w);
 		return -EINVAL;
 	}
+	rc = zfd_kdump_codec_load(o->codec, why, why_len);
+	if (rc) {
+		zfd_kdump_writer_free(w);
+		return rc;
+	}
 	if (zfd_kdump_codec_new(&w->cc, o->codec, o->level, w->ps))
 		goto out_nomem;
 	w->sub_blocks = (uint32_t)ZFD_ALIGN_UP(ZFD_KDUMP_SUB_SIZE +
