@@ -1464,6 +1464,8 @@ int zfd_sink_format(struct zfd_run *run, struct zfd_sink_inst *si)
 			run->kdump->writer_free(w);
 		if (rc == -ENOMEM)
 			zfd_err("%s: out of memory", si->desc);
+		else if (rc == -ELIBACC) /* a codec library is missing */
+			zfd_err("sink %s: format \"kdump\": %s", si->desc, why);
 		else if (rc)
 			zfd_err("sink %s: format \"kdump\" cannot hold this "
 				"dump: %s",

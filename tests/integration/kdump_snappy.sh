@@ -99,7 +99,7 @@ expect_rc 0 preloaded "$SHIM" $ZFD -q -s "file:$T/x.elf" \
 dd if=/dev/zero of="$T/part" bs=1M count=1 conv=notrunc status=none
 expect_rc 2 preloaded "$SHIM" $ZFD -q -s "file:$T/x.elf" \
 	-o "raw:device=$T/part,format=kdump,compress=snappy"
-expect_err "^zfcpdump: error: sink raw:$T/part: format \"kdump\" cannot hold this dump: $msg\$"
+expect_err "^zfcpdump: error: sink raw:$T/part: format \"kdump\": $msg\$"
 [ "$(grep -c . "$T/.stderr")" = 1 ] || { cat "$T/.stderr" >&2; fail "daemon: more than one line"; }
 [ "$(head -c 1048576 "$T/part" | tr -d '\0' | wc -c)" = 0 ] ||
 	fail "daemon: the device was written although the codec did not load"
