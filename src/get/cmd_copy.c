@@ -296,12 +296,19 @@ int get_cmd_copy(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * kdump to kdump: the pages the input's dump level left out stay
+	 * out (GET_MEM_ABSENT), and the header says that level
+	 */
+	if (out.ops == &get_out_kdump_ops && get_in_kdump_info(in))
+		out.kdump.dump_level = get_in_kdump_info(in)->dump_level;
 	rc = out.ops->begin(&out, in);
 	begun = !rc;
 	if (!rc) {
 		want = in->end == GET_END_UNKNOWN ? in->hdr.mem_size :
 						    get_in_mem_expected(in);
 		get_progress_start(&pg, want, quiet, out.ops->mem, &out);
+		pg.absent_ok = out.ops == &get_out_kdump_ops;
 		rc = in->ops->stream(in, want, get_progress_mem, &pg);
 		get_progress_end(&pg);
 	}

@@ -35,6 +35,14 @@ struct get_in;
  */
 typedef int (*get_mem_fn)(void *arg, uint64_t off, const void *data,
 			  size_t len);
+/*
+ * data of a get_mem_fn: NULL means zeros (a hole); GET_MEM_ABSENT means
+ * memory the dump does not hold (pages a kdump file's dump level left
+ * out, or behind its cut). A kdump output leaves those pages out too;
+ * the progress wrapper hands every other output NULL (zeros) instead.
+ */
+extern const uint8_t get_mem_absent[1];
+#define GET_MEM_ABSENT ((const void *)get_mem_absent)
 
 /* One memory range present in the dump (ELF PT_LOADs; s390: one). */
 struct get_range {
@@ -202,7 +210,7 @@ int get_in_kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 int get_in_kdump_read_mem(struct get_in *in, uint64_t off, void *buf,
 			  size_t len);
 void get_in_kdump_close(struct get_in *in);
-/* The kdump header as read (a kdump input only), or NULL. */
+/* The kdump header as read (a kdump input only), or NULL for any other. */
 const struct zfd_kdump_info *get_in_kdump_info(const struct get_in *in);
 
 /*
@@ -381,10 +389,11 @@ int get_out_finish(struct get_out *out, uint64_t size);
 struct get_progress {
 	get_mem_fn fn;
 	void *arg;
-	bool on;    /* not -q, and the dump is large enough */
-	bool tty;   /* stderr is a terminal: redraw in place */
-	bool drawn; /* a bar is on the terminal line */
-	int width;  /* of the widest bar drawn */
+	bool absent_ok; /* fn takes GET_MEM_ABSENT (else: NULL, zeros) */
+	bool on;	/* not -q, and the dump is large enough */
+	bool tty;	/* stderr is a terminal: redraw in place */
+	bool drawn;	/* a bar is on the terminal line */
+	int width;	/* of the widest bar drawn */
 	uint64_t total;
 	double t0, interval, next;
 };

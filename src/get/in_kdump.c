@@ -114,13 +114,29 @@ static int fill(struct get_in *in, uint64_t off, uint8_t *buf, size_t len,
 	return 0;
 }
 
+enum page_kind { PG_DATA, PG_HOLE, PG_ABSENT };
+
+/*
+ * A page in the file (bitmap 2), a hole (not memory: bitmap 1 clear,
+ * zeros) or absent (memory the dump level left out, or behind a cut).
+ */
+static enum page_kind page_kind(struct kdump_in *k, uint64_t pfn)
+{
+	bool valid, dumped;
+
+	if (zfd_kdump_pfn_state(k->r, pfn, &valid, &dumped) || dumped)
+		return PG_DATA; /* read: zeros where nothing is */
+	return valid ? PG_ABSENT : PG_HOLE;
+}
+
 static int kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 			void *arg)
 {
 	struct kdump_in *k = in->priv;
-	uint64_t off = 0, n, pfn, hole;
-	bool valid, dumped, any;
+	uint64_t off = 0, end, n;
+	enum page_kind kind;
 	uint8_t *buf;
+	bool any;
 	int rc = 0;
 
 	buf = malloc(GET_BUF_SIZE);
@@ -128,21 +144,22 @@ static int kdump_stream(struct get_in *in, uint64_t len, get_mem_fn fn,
 		return -ENOMEM;
 	in->mem_streamed = 0;
 	while (off < len && !rc) {
-		/* a run of pages not in the file goes as one hole */
-		for (hole = off; hole < len; hole = (pfn + 1) * k->ps) {
-			pfn = hole / k->ps;
-			if (zfd_kdump_pfn_state(k->r, pfn, &valid, &dumped) ||
-			    dumped)
+		/* a run of pages of one kind; data at most a buffer full */
+		kind = page_kind(k, off / k->ps);
+		for (end = (off / k->ps + 1) * k->ps; end < len; end += k->ps)
+			if ((kind == PG_DATA && end - off >= GET_BUF_SIZE) ||
+			    page_kind(k, end / k->ps) != kind)
 				break;
-		}
-		if (hole > off) {
-			n = ZFD_MIN(hole, len) - off;
-			rc = fn(arg, off, NULL, n);
-		} else {
-			n = ZFD_MIN(len - off, (uint64_t)GET_BUF_SIZE);
+		n = ZFD_MIN(end, len) - off;
+		if (kind == PG_DATA) {
+			n = ZFD_MIN(n, (uint64_t)GET_BUF_SIZE);
 			rc = fill(in, off, buf, (size_t)n, &any);
 			if (!rc)
 				rc = fn(arg, off, buf, n);
+		} else {
+			/* a kdump output leaves absent pages out too */
+			rc = fn(arg, off,
+				kind == PG_ABSENT ? GET_MEM_ABSENT : NULL, n);
 		}
 		if (!rc) {
 			off += n;
@@ -190,6 +207,9 @@ const struct zfd_kdump_info *get_in_kdump_info(const struct get_in *in)
 {
 	const struct kdump_in *k = in->priv;
 
+	/* in->priv is a kdump_in for kdump files and streams only */
+	if (!in->format || strncmp(in->format, "kdump", 5) != 0)
+		return NULL;
 	return k && k->r ? zfd_kdump_info(k->r) : NULL;
 }
 

@@ -98,6 +98,9 @@ static int kdump_mem(void *arg, uint64_t off, const void *data, size_t len)
 	struct get_out *out = arg;
 	struct kdump_out *k = out->priv;
 
+	/* not in the input dump: not in this one either */
+	if (data == GET_MEM_ABSENT)
+		return zfd_kdump_writer_skip(k->w, off, len);
 	return zfd_kdump_writer_mem(k->w, off, data, len);
 }
 

@@ -26,6 +26,8 @@
 /* the meter whose bar may be on the terminal line */
 static struct get_progress *active;
 
+const uint8_t get_mem_absent[1];
+
 static double now(void)
 {
 	struct timespec ts;
@@ -120,6 +122,8 @@ int get_progress_mem(void *arg, uint64_t off, const void *data, size_t len)
 	double t;
 	int rc;
 
+	if (data == GET_MEM_ABSENT && !pg->absent_ok)
+		data = NULL;
 	rc = pg->fn(pg->arg, off, data, len);
 	if (rc || !pg->on)
 		return rc;

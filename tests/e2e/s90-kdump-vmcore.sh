@@ -77,7 +77,8 @@ rm -f "$W/filtered31.elf"
 # The daemon itself at dump level 31, format kdump (issue 11, items 1, 4,
 # 5), run on the host on the same vmcore as an operator would: its stream
 # (makedumpfile -R) has the page set of makedumpfile -d 31, bitmap to
-# bitmap; every page it holds is the vmcore's (libkdumpfile); makedumpfile
+# bitmap; zfcpdump-get copy -f kdump of the stream is makedumpfile -R of
+# it; every page it holds is the vmcore's (libkdumpfile); makedumpfile
 # --dump-dmesg reads the same log from it (lzo: Debian's makedumpfile
 # has no zstd).
 ZFD=$E2E_INST$E2E_PREFIX/sbin/zfcpdump
@@ -90,7 +91,15 @@ grep -q "dump_level 31" "$W/zfd31.out" &&
 	{ cat "$W/zfd31.out" >&2; e2e_fail "zfcpdump fell back from dump level 31"; }
 makedumpfile -R "$W/ours31.kdump" <"$W/kpart" >"$W/R31.out" 2>&1 ||
 	{ cat "$W/R31.out" >&2; e2e_fail "makedumpfile -R of the daemon's stream"; }
-rm -f "$W/kpart"
+# zfcpdump-get's copy of the stream is that file byte for byte: the pages
+# the dump level left out stay out (not pages of zeros), the sub-header
+# keeps dump level 31
+"$E2E_BUILD/zfcpdump-get" copy -f kdump -c lzo "$W/kpart" "$W/copy31.kdump" \
+	>"$W/copy31.out" 2>&1 ||
+	{ cat "$W/copy31.out" >&2; e2e_fail "zfcpdump-get copy -f kdump of the daemon's stream"; }
+cmp "$W/ours31.kdump" "$W/copy31.kdump" >"$W/copy31.cmp" 2>&1 ||
+	{ cat "$W/copy31.cmp" >&2; e2e_fail "zfcpdump-get copy -f kdump of the -d 31 stream differs from makedumpfile -R of it"; }
+rm -f "$W/kpart" "$W/copy31.kdump"
 makedumpfile -d 31 -l "$vmcore" "$W/mdf31.kdump" >"$W/mdf31.out" 2>&1 ||
 	{ tail -n 5 "$W/mdf31.out" >&2; e2e_fail "makedumpfile -d 31 -l failed"; }
 python3 "$E2E_TOP/tests/integration/kdump_bitmap_cmp.py" "$W/mdf31.kdump" \

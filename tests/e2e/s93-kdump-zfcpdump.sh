@@ -15,7 +15,12 @@
 # - dump.0.dmesg, the log the daemon stored beside the dump before it
 #   (issue 11 item 6), equals makedumpfile --dump-dmesg of the dd copy of
 #   /proc/vmcore and of our dump, line for line, and holds the panic;
-# - e2fsck -fn finds the ext3 clean.
+# - e2fsck -fn finds the ext3 clean;
+# - a third sink, raw, seals format kdump (snappy, dump level 31: the codec
+#   library dlopen()ed from the initramfs, compress then encrypt) to a
+#   public key packed into the initramfs (issue 14): verify without the
+#   key, verify and copy with it, and every page of the decrypted kdump
+#   file equals the vmcore's (libkdumpfile).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kdump.sh"
 e2e_begin s93-kdump-zfcpdump
@@ -26,19 +31,23 @@ MKINITRAMFS=$E2E_INST$E2E_PREFIX/sbin/zfcpdump-mkinitramfs
 
 # The dump disk (SCSI, /dev/sda): ext3 and raw; the dd copy on virtio-blk.
 disk=$W/disk
-e2e_disk "$disk" 2010 1000 1000
+e2e_disk "$disk" 2310 1000 1000 300
 e2e_mkfs "$disk" 1 ext3
 vmcore=$W/vmcore-disk
 truncate -s 1100M "$vmcore"
 
-cat >"$W/capture.conf" <<'EOF'
+"$GET" keygen -o "$W/seal" >"$W/keygen.out" || e2e_fail "zfcpdump-get keygen"
+FP=$(sed -n 's/^key //p' "$W/keygen.out")
+cat >"$W/capture.conf" <<EOF
 source = { type = "vmcore"; };
 policy = "all";
 final_action = "poweroff";
 failure_action = "poweroff";
 sinks = (
   { type = "extfs"; device = "/dev/sda1"; format = "elf"; },
-  { type = "raw"; device = "/dev/sda2"; format = "elf"; }
+  { type = "raw"; device = "/dev/sda2"; format = "elf"; },
+  { type = "raw"; device = "/dev/sda3"; format = "kdump"; compress = "snappy";
+    dump_level = 31; encrypt = { recipient = "$W/seal.pub"; }; }
 );
 EOF
 kdump_dd_init /dev/vda "exec $E2E_PREFIX/sbin/zfcpdump" >"$W/init"
@@ -58,7 +67,8 @@ truncate -s "$size" "$vmcore"
 c=$(e2e_console "$W/console.log")
 # the daemon ran as PID 1 of the capture kernel, on /proc/vmcore
 e2e_console_has "$c" "^zfcpdump: dump of x86_64, Linux $E2E_KVER, 1 CPU, crashed 20"
-e2e_console_has "$c" "^zfcpdump: policy all \\(mirror\\), 2 sinks:"
+e2e_console_has "$c" "^zfcpdump: policy all \\(mirror\\), 3 sinks:"
+e2e_console_has "$c" "raw:/dev/sda3: sealed to key $FP"
 e2e_console_has "$c" "^zfcpdump: dump complete$"
 e2e_console_has "$c" "^zfcpdump: kernel log: [0-9]+ lines, [0-9]+ bytes$"
 e2e_console_has "$c" "kernel log written to /dev/sda1:/dump.0.dmesg$"
@@ -163,3 +173,26 @@ for ref in "$W/dmesg.vmcore" "$W/dmesg.txt"; do
 done
 e2e_console_has "$W/dump.0.dmesg" "Kernel panic - not syncing: sysrq triggered crash"
 e2e_note "dump.0.dmesg = makedumpfile --dump-dmesg: $(wc -l <"$W/dump.0.dmesg") lines"
+
+# The sealed kdump dump (sink 3): checked without the key, then decrypted.
+sealed=$W/part3
+dd if="$disk" of="$sealed" bs=1M skip=$(($(e2e_part_offset "$disk" 3) >> 20)) \
+	count=$(($(e2e_part_size "$disk" 3) >> 20)) conv=sparse status=none
+"$GET" info "$sealed" >"$W/sealed.info" 2>&1 ||
+	{ cat "$W/sealed.info" >&2; e2e_fail "zfcpdump-get info of the sealed dump"; }
+e2e_console_has "$W/sealed.info" "^Key: +$FP$"
+e2e_console_has "$W/sealed.info" "^Lanes: +[0-9]+ \\(envelope version 2\\)$"
+e2e_console_has "$W/sealed.info" "^  format +kdump$"
+e2e_console_has "$W/sealed.info" "^  compress +snappy$"
+"$GET" verify "$sealed" >"$W/sealed.verify" 2>&1 ||
+	{ cat "$W/sealed.verify" >&2; e2e_fail "zfcpdump-get verify (no key) of the sealed dump"; }
+e2e_console_has "$W/sealed.verify" "complete, sealed to key $FP, [0-9]+ sealed bytes, digest ok"
+"$GET" verify --key "$W/seal.key" "$sealed" >"$W/sealed.verify" 2>&1 ||
+	{ cat "$W/sealed.verify" >&2; e2e_fail "zfcpdump-get verify --key of the sealed dump"; }
+e2e_console_has "$W/sealed.verify" "chunks authenticated$"
+"$GET" copy --key "$W/seal.key" -f kdump "$sealed" "$W/sealed.kdump" >"$W/sealed.copy" 2>&1 ||
+	{ cat "$W/sealed.copy" >&2; e2e_fail "zfcpdump-get copy --key -f kdump of the sealed dump"; }
+out=$(/usr/bin/python3 "$(dirname "$0")/../integration/kdump_compare.py" --subset \
+	"$vmcore" "$W/sealed.kdump" x86_64 2>&1) ||
+	{ echo "$out" >&2; e2e_fail "the decrypted kdump file differs from /proc/vmcore"; }
+e2e_note "sealed kdump (snappy, -d 31): $(sed -n 's/^Lanes: *//p' "$W/sealed.info") lanes, libkdumpfile: $out"
